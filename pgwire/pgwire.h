@@ -1,0 +1,226 @@
+/*
+ * pgwire/pgwire.h: PostgreSQL v3 protocol server on libuv.
+ *
+ * pgwire frames and decodes what clients send, runs TLS and SCRAM-SHA-256,
+ * and encodes what we answer.  It knows no SQL and no cluster: every session
+ * hands its work to an *executor* (struct pgwire_executor_ops), which
+ * server/ implements on top of sql/ and cluster/ and unit tests fake.
+ *
+ * Flow of one connection (PostgreSQL docs, "Message Flow"):
+ *
+ *   accept -> [SSLRequest -> 'S' -> TLS handshake] -> StartupMessage
+ *     -> ops->auth_lookup -> SCRAM exchange -> AuthenticationOk
+ *     -> ops->session_open -> ParameterStatus* BackendKeyData ReadyForQuery
+ *     -> (Query -> ops->query -> pgwire_session_send_* ... -> query_done)*
+ *     -> Terminate / EOF -> ops->session_close -> pgwire_session_release
+ *
+ * Threading: everything here runs on the loop given to pgwire_server_new;
+ * executor callbacks and pgwire_session_* calls must happen on that loop.
+ */
+#ifndef PGWIRE_PGWIRE_H
+#define PGWIRE_PGWIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+#include <uv.h>
+
+#include "base/base.h"
+
+/* Caps from PostgreSQL's libpq.h/pqcomm.h. */
+#define PGWIRE_MAX_STARTUP_LEN 10000 /* startup packet, pre-auth messages */
+#define PGWIRE_DEFAULT_MAX_MSG_LEN (64u << 20) /* post-auth messages */
+
+struct pgwire_server;  /* opaque: listener plus its connections */
+struct pgwire_session; /* opaque: one client connection, as the executor
+			  sees it */
+
+/* A column of a RowDescription. */
+struct pgwire_column {
+	const char *name;   /* borrowed for the call */
+	uint32_t table_oid; /* 0 if not a plain table column */
+	int16_t attnum;     /* 0 if not a plain table column */
+	uint32_t type_oid;
+	int16_t typlen;  /* -1 varlena, -2 cstring, or fixed size */
+	int32_t typmod;  /* -1 if none */
+	int16_t format;  /* 0 text, 1 binary */
+};
+
+/* One value of a DataRow: @len < 0 is SQL NULL. */
+struct pgwire_value {
+	const void *p; /* borrowed for the call */
+	int32_t len;
+};
+
+/*
+ * An error or notice for the client (ErrorResponse / NoticeResponse fields).
+ * Strings are borrowed for the call; NULL or "" means absent.
+ */
+struct pgwire_error {
+	const char *severity; /* "ERROR", "FATAL", "NOTICE", ...; NULL: ERROR */
+	const char *sqlstate; /* five characters, required */
+	const char *message;  /* required: short, lower case, no period */
+	const char *detail;
+	const char *hint;
+	int position; /* 1-based character position in the query, 0: none */
+};
+
+/* What the client sent in its StartupMessage.  Borrowed: valid until
+ * pgwire_session_open_done() is called. */
+struct pgwire_startup {
+	const char *user;     /* never NULL or empty */
+	const char *database; /* defaults to the user name, as PostgreSQL */
+	unsigned n_options;   /* other parameters (application_name, ...) */
+	const char *const *keys;
+	const char *const *values;
+};
+
+/*
+ * The executor interface.  @data is pgwire_config.exec_data.  Each
+ * asynchronous operation returns 0 and later calls its *_done function
+ * exactly once (never before returning), or returns non-zero and never
+ * calls it; pgwire then ends the connection.
+ */
+struct pgwire_executor_ops {
+	/*
+	 * Find the SCRAM verifier of @user (borrowed for the call) and report
+	 * it with pgwire_session_auth_lookup_done().  An unknown user is not
+	 * an error here: report a NULL verifier and pgwire runs a mock
+	 * exchange, so that the client cannot tell it from a wrong password.
+	 */
+	int (*auth_lookup)(void *data, struct pgwire_session *s,
+			   const char *user);
+	/*
+	 * The client has authenticated.  Open the session on the database it
+	 * asked for, apply its startup options, and report with
+	 * pgwire_session_open_done().
+	 */
+	int (*session_open)(void *data, struct pgwire_session *s,
+			    const struct pgwire_startup *startup);
+	/*
+	 * Run a simple Query (@sql is @len bytes, NUL-terminated, borrowed
+	 * until pgwire_session_query_done()).  Results are sent with the
+	 * pgwire_session_send_* functions, then pgwire_session_query_done().
+	 */
+	int (*query)(void *data, struct pgwire_session *s, const char *sql,
+		     size_t len);
+	/* A CancelRequest matched this session while a query was running.
+	 * Best effort: the running query should end soon with 57014. */
+	void (*cancel)(void *data, struct pgwire_session *s);
+	/* Output has drained below the low-water mark after
+	 * pgwire_session_is_congested() returned true: produce more rows. */
+	void (*resume)(void *data, struct pgwire_session *s);
+	/*
+	 * The connection is gone or going (Terminate, EOF, fault, server
+	 * stop).  The executor abandons the session's work (rolling back an
+	 * open transaction) and calls pgwire_session_release() once it holds
+	 * no more references to @s; only then is @s freed.  Called at most
+	 * once, and only after session_open succeeded or was attempted.
+	 * A *_done call for work in flight may still be made before
+	 * pgwire_session_release(); pgwire ignores it.
+	 */
+	void (*session_close)(void *data, struct pgwire_session *s);
+};
+
+struct pgwire_config {
+	const char *host;                /* listen address, e.g. 127.0.0.1 */
+	int port;                        /* listen port; 0 picks a free one */
+	SSL_CTX *tls;                    /* borrowed; NULL: no TLS offered */
+	bool tls_required;               /* refuse plaintext sessions */
+	size_t max_msg_len;              /* post-auth cap; 0: the default */
+	unsigned max_connections;        /* 0: 100 */
+	unsigned auth_timeout_ms;        /* 0: 60000 */
+	const char *server_version;      /* ParameterStatus server_version */
+	const char *timezone;            /* ParameterStatus TimeZone */
+	const struct pgwire_executor_ops *exec; /* borrowed */
+	void *exec_data;                 /* passed to every executor op */
+};
+
+typedef void (*pgwire_server_close_cb)(struct pgwire_server *server);
+
+/*
+ * Create a server on @loop.  @cfg is copied (its strings too); the executor
+ * ops and TLS context are borrowed and must outlive the server.
+ */
+TR_MUSTCHECK int pgwire_server_new(uv_loop_t *loop,
+				   const struct pgwire_config *cfg,
+				   struct pgwire_server **out);
+/* Bind and listen.  On failure the reason is in pgwire_server_errmsg(). */
+TR_MUSTCHECK int pgwire_server_start(struct pgwire_server *server);
+/* The port actually bound (useful with port 0). */
+int pgwire_server_port(const struct pgwire_server *server);
+const char *pgwire_server_errmsg(const struct pgwire_server *server);
+/*
+ * Stop listening and end every connection (each executor session gets
+ * session_close).  @cb is called once everything is closed and released;
+ * the server is freed right after @cb returns.  Idempotent.
+ */
+void pgwire_server_stop(struct pgwire_server *server,
+			pgwire_server_close_cb cb);
+
+/* Executor-private data attached to a session (NULL at start). */
+void pgwire_session_set_data(struct pgwire_session *s, void *data);
+void *pgwire_session_data(const struct pgwire_session *s);
+/* Backend process id sent in BackendKeyData: unique per server. */
+uint32_t pgwire_session_id(const struct pgwire_session *s);
+/* The authenticated user and requested database; NULL before startup. */
+const char *pgwire_session_user(const struct pgwire_session *s);
+const char *pgwire_session_database(const struct pgwire_session *s);
+/* Peer address text, e.g. "127.0.0.1:52144". */
+const char *pgwire_session_peer(const struct pgwire_session *s);
+/* True once the connection is closing: stop producing output. */
+bool pgwire_session_is_closing(const struct pgwire_session *s);
+
+/*
+ * Completions of executor operations.
+ * auth_lookup_done: @verifier is a PostgreSQL SCRAM verifier
+ *   ("SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey>", borrowed for
+ *   the call), or NULL for an unknown user or @rc != 0 (failure ends the
+ *   connection with 28P01, the same message as a wrong password).
+ * open_done: @err NULL on success; otherwise sent as FATAL (e.g. 3D000)
+ *   and the connection ends.  @is_superuser goes into ParameterStatus.
+ * query_done: sends ReadyForQuery with @txn_status 'I', 'T' or 'E'.
+ */
+void pgwire_session_auth_lookup_done(struct pgwire_session *s, int rc,
+				     const char *verifier);
+void pgwire_session_open_done(struct pgwire_session *s,
+			      const struct pgwire_error *err,
+			      bool is_superuser);
+void pgwire_session_query_done(struct pgwire_session *s, char txn_status);
+
+/*
+ * Output while a query is in flight.  These never fail from the caller's
+ * point of view: an encoding failure (OOM, output cap) is sticky and ends
+ * the connection at the next flush.  Arguments are borrowed for the call.
+ */
+void pgwire_session_send_row_description(struct pgwire_session *s,
+					 unsigned n_cols,
+					 const struct pgwire_column *cols);
+void pgwire_session_send_data_row(struct pgwire_session *s, unsigned n_vals,
+				  const struct pgwire_value *vals);
+void pgwire_session_send_command_complete(struct pgwire_session *s,
+					  const char *tag);
+void pgwire_session_send_empty_query(struct pgwire_session *s);
+void pgwire_session_send_error(struct pgwire_session *s,
+			       const struct pgwire_error *err);
+void pgwire_session_send_notice(struct pgwire_session *s,
+				const struct pgwire_error *notice);
+/* ParameterStatus (after SET of a reported setting, or at open). */
+void pgwire_session_send_parameter(struct pgwire_session *s,
+				   const char *name, const char *value);
+/*
+ * True when output waiting for the socket is above the high-water mark:
+ * the executor should stop producing rows until ops->resume is called.
+ */
+bool pgwire_session_is_congested(struct pgwire_session *s);
+
+/*
+ * Make a SCRAM-SHA-256 verifier for @password (4096 iterations, random
+ * 16-byte salt), in PostgreSQL's text format, into @out (@cap >= 200).
+ */
+TR_MUSTCHECK int pgwire_scram_verifier_make(const char *password, char *out,
+					    size_t cap);
+
+#endif /* PGWIRE_PGWIRE_H */
