@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# scripts/deps.sh: install every Debian 12 package that building and testing
+# triode needs.  Idempotent: packages already installed (per dpkg-query) are
+# skipped, and `apt-get update` runs only when something is missing.  Runs as
+# root, or through sudo when not root and sudo exists.
+#
+# Usage: scripts/deps.sh            install what is missing
+#        scripts/deps.sh --check    only report; exit 1 if something is missing
+set -euo pipefail
+
+PACKAGES=(
+	# build
+	build-essential gcc make cmake pkg-config clang-format
+	# libraries
+	libdqlite-dev libraft-dev libuv1-dev libsqlite3-dev libssl-dev
+	libpg-query-dev libprotobuf-c-dev libcmocka-dev openssl
+	# integration tests and bench
+	python3 python3-pytest python3-psycopg python3-psycopg2
+	postgresql-client postgresql-15 go-dqlite
+)
+
+check_only=0
+if [[ ${1:-} == --check ]]; then
+	check_only=1
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	if [[ $status != "install ok installed" ]]; then
+		missing+=("$p")
+	fi
+done
+
+if ((${#missing[@]} == 0)); then
+	echo "deps: all ${#PACKAGES[@]} packages already installed"
+	exit 0
+fi
+
+if ((check_only)); then
+	echo "deps: missing ${#missing[@]} of ${#PACKAGES[@]}: ${missing[*]}" >&2
+	exit 1
+fi
+
+SUDO=()
+if ((EUID != 0)); then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO=(sudo)
+	else
+		echo "deps: not root and sudo is not available; missing: ${missing[*]}" >&2
+		exit 1
+	fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+echo "deps: installed ${#missing[@]} of ${#PACKAGES[@]} packages: ${missing[*]}"
