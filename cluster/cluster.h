@@ -89,7 +89,8 @@ struct cluster_result {
 	uint64_t rows_affected;  /* EXEC/EXEC_SQL */
 };
 
-/* One server of CLUSTER / LEADER answers. */
+/* One server of CLUSTER / LEADER answers.  A LEADER answer has n = 1, or
+ * n = 0 when the node knows no leader right now. */
 struct cluster_server_info {
 	uint64_t id;
 	const char *address; /* borrowed for the callback */
@@ -233,6 +234,7 @@ void cluster_client_resume(struct cluster_client *c);
  * (res->rc TR_OK, one server), or TR_ENOTLEADER when nobody knows a leader
  * within @timeout_ms.  @map, if not NULL, rewrites an address before it is
  * dialled (used to reach this process's own node on its abstract socket).
+ * @cb is called exactly once, never before return, with a NULL client.
  */
 typedef const char *(*cluster_address_map_fn)(void *arg, const char *address);
 TR_MUSTCHECK int cluster_leader_find(uv_loop_t *loop,
