@@ -1,0 +1,302 @@
+/*
+ * server/internal.c: start-up work on the reserved internal database.
+ *
+ *   connect -> LEADER (until one is known) -> OPEN _triode
+ *     -> read schema version -> apply numbered updates -> bootstrap rows
+ *     -> done
+ *
+ * The internal database holds cluster state: roles with their SCRAM
+ * verifiers, the list of PostgreSQL databases, members.  Its schema grows
+ * by numbered updates compiled into the binary, applied once, in order, in
+ * one transaction each.  Bootstrap rows (superuser, database "postgres",
+ * this member) are written with INSERT OR IGNORE so a crash half-way
+ * through bootstrap is repaired by the next start.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/server_int.h"
+
+/* How long start-up waits for a leader before giving up. */
+#define LEADER_WAIT_MS 60000
+#define LEADER_POLL_MS 100
+
+/* Update i (1-based) brings the internal schema to version i.  Declared
+ * types are plain TEXT/INTEGER: never a dqlite "magic" type (DESIGN §4).
+ * Never edit a released update; append a new one. */
+static const char *const internal_updates[] = {
+	/* 1 */
+	"CREATE TABLE schema_version (version INTEGER NOT NULL);"
+	"CREATE TABLE roles ("
+	"  name TEXT PRIMARY KEY,"
+	"  verifier TEXT NOT NULL,"
+	"  superuser INTEGER NOT NULL DEFAULT 0,"
+	"  created_at TEXT NOT NULL"
+	"    DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')));"
+	"CREATE TABLE databases ("
+	"  name TEXT PRIMARY KEY,"
+	"  owner TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL"
+	"    DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')));"
+	"CREATE TABLE members ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  address TEXT NOT NULL UNIQUE,"
+	"  pg_address TEXT NOT NULL,"
+	"  role INTEGER NOT NULL,"
+	"  schema_version INTEGER NOT NULL);",
+};
+
+#define N_UPDATES ((int)TR_ARRAY_LEN(internal_updates))
+
+/* Start-up state: one at a time, so it lives in statics. */
+static server_step_cb start_done;
+static int schema_version;
+static struct tr_buf scratch;
+
+static void fail_start(struct server *srv, int rc, const char *what,
+		       const struct cluster_result *res)
+{
+	tr_errmsg_printf(srv->errmsg, "%s: %s", what,
+			 res != NULL && res->message ? res->message
+						     : tr_strerror(rc));
+	tr_buf_close(&scratch);
+	start_done(srv, rc != TR_OK ? rc : TR_EINTERNAL);
+}
+
+static void apply_next(struct server *srv);
+static void bootstrap(struct server *srv);
+
+static void update_done(struct cluster_client *c, void *arg,
+			const struct cluster_result *res)
+{
+	struct server *srv = arg;
+	TR_UNUSED(c);
+	if (res->rc != TR_OK) {
+		/* Start-up fails and the process exits, which closes the
+		 * connection: dqlite rolls the transaction back. */
+		fail_start(srv, res->rc, "internal schema update", res);
+		return;
+	}
+	schema_version++;
+	tr_info("server", "internal schema updated to version %d",
+		schema_version);
+	apply_next(srv);
+}
+
+static void apply_next(struct server *srv)
+{
+	if (schema_version > N_UPDATES) {
+		tr_errmsg_printf(srv->errmsg,
+				 "the cluster's internal schema is at version "
+				 "%d, newer than this binary's %d: upgrade "
+				 "triode on this node",
+				 schema_version, N_UPDATES);
+		start_done(srv, TR_EINVAL);
+		return;
+	}
+	if (schema_version == N_UPDATES) {
+		bootstrap(srv);
+		return;
+	}
+	tr_buf_reset(&scratch);
+	tr_buf_printf(&scratch,
+		      "BEGIN; %s DELETE FROM schema_version; "
+		      "INSERT INTO schema_version VALUES (%d); COMMIT",
+		      internal_updates[schema_version], schema_version + 1);
+	if (tr_buf_err(&scratch) != TR_OK ||
+	    cluster_client_exec_sql(srv->sys, tr_buf_cstr(&scratch), NULL, 0,
+				    update_done, srv) != TR_OK) {
+		fail_start(srv, TR_ENOMEM, "internal schema update", NULL);
+	}
+}
+
+static int version_row(struct cluster_client *c, void *arg, unsigned n,
+		       const struct cluster_value *vals)
+{
+	TR_UNUSED(c);
+	TR_UNUSED(arg);
+	if (n == 1 && vals[0].type == CLUSTER_INTEGER) {
+		schema_version = (int)vals[0].integer;
+	}
+	return TR_OK;
+}
+
+static void version_done(struct cluster_client *c, void *arg,
+			 const struct cluster_result *res)
+{
+	struct server *srv = arg;
+	TR_UNUSED(c);
+	if (res->rc == TR_ESQL && res->message != NULL &&
+	    strstr(res->message, "no such table") != NULL) {
+		schema_version = 0; /* a brand-new internal database */
+	} else if (res->rc != TR_OK) {
+		fail_start(srv, res->rc, "read internal schema version", res);
+		return;
+	}
+	apply_next(srv);
+}
+
+static void open_done(struct cluster_client *c, void *arg,
+		      const struct cluster_result *res)
+{
+	struct server *srv = arg;
+	if (res->rc != TR_OK) {
+		fail_start(srv, res->rc, "open internal database", res);
+		return;
+	}
+	schema_version = 0;
+	if (cluster_client_query_sql(c, "SELECT version FROM schema_version",
+				     NULL, 0, NULL, version_row, version_done,
+				     srv) != TR_OK) {
+		fail_start(srv, TR_ENOMEM, "read internal schema version",
+			   NULL);
+	}
+}
+
+static void ask_leader(struct server *srv);
+
+static void retry_cb(uv_timer_t *t)
+{
+	ask_leader(t->data);
+}
+
+static void leader_done(struct cluster_client *c, void *arg,
+			const struct cluster_result *res, unsigned n,
+			const struct cluster_server_info *servers)
+{
+	struct server *srv = arg;
+	if (res->rc != TR_OK) {
+		fail_start(srv, res->rc, "ask for the leader", res);
+		return;
+	}
+	if (n == 0 || servers[0].id == 0) {
+		/* No leader yet (an election is running): ask again. */
+		srv->start_attempts++;
+		if (srv->start_attempts * LEADER_POLL_MS > LEADER_WAIT_MS) {
+			fail_start(srv, TR_ETIMEDOUT,
+				   "no cluster leader was elected", NULL);
+			return;
+		}
+		uv_timer_start(&srv->retry, retry_cb, LEADER_POLL_MS, 0);
+		return;
+	}
+	if (strcmp(servers[0].address, cluster_node_address(srv->node)) != 0) {
+		tr_errmsg_printf(srv->errmsg,
+				 "the leader is %s, another node: multi-node "
+				 "clusters are not supported by this version",
+				 servers[0].address);
+		start_done(srv, TR_ENOTLEADER);
+		return;
+	}
+	tr_info("server", "this node (%llu) is the leader",
+		(unsigned long long)servers[0].id);
+	srv->sys_ready = false;
+	if (cluster_client_open(c, SERVER_INTERNAL_DB, open_done, srv) !=
+	    TR_OK) {
+		fail_start(srv, TR_ENOMEM, "open internal database", NULL);
+	}
+}
+
+static void ask_leader(struct server *srv)
+{
+	if (cluster_client_leader(srv->sys, leader_done, srv) != TR_OK) {
+		fail_start(srv, TR_ENOMEM, "ask for the leader", NULL);
+	}
+}
+
+static void connect_done(struct cluster_client *c, void *arg,
+			 const struct cluster_result *res)
+{
+	struct server *srv = arg;
+	TR_UNUSED(c);
+	if (res->rc != TR_OK) {
+		fail_start(srv, res->rc, "connect to the local dqlite node",
+			   res);
+		return;
+	}
+	ask_leader(srv);
+}
+
+int server_internal_start(struct server *srv, server_step_cb done)
+{
+	int rv;
+	start_done = done;
+	tr_buf_init(&scratch, 0);
+	rv = cluster_client_new(srv->loop, NULL, &srv->sys);
+	if (rv != TR_OK) {
+		return rv;
+	}
+	return cluster_client_connect(srv->sys,
+				      cluster_node_bind_address(srv->node),
+				      connect_done, srv);
+}
+
+/* ------------------------------------------------------------------ */
+/* Bootstrap rows                                                       */
+/* ------------------------------------------------------------------ */
+
+static void bootstrap_done(struct cluster_client *c, void *arg,
+			   const struct cluster_result *res)
+{
+	struct server *srv = arg;
+	TR_UNUSED(c);
+	if (res->rc != TR_OK) {
+		fail_start(srv, res->rc, "bootstrap", res);
+		return;
+	}
+	tr_buf_close(&scratch);
+	srv->sys_ready = true;
+	start_done(srv, TR_OK);
+}
+
+static void bootstrap(struct server *srv)
+{
+	char verifier[256];
+	if (!srv->bootstrapping) {
+		tr_buf_close(&scratch);
+		srv->sys_ready = true;
+		start_done(srv, TR_OK);
+		return;
+	}
+	if (pgwire_scram_verifier_make(srv->bootstrap_password, verifier,
+				       sizeof verifier) != TR_OK) {
+		fail_start(srv, TR_EINTERNAL, "make password verifier", NULL);
+		return;
+	}
+	struct cluster_value params[4] = {
+		{ .type = CLUSTER_TEXT },
+		{ .type = CLUSTER_TEXT },
+		{ .type = CLUSTER_TEXT },
+		{ .type = CLUSTER_TEXT },
+	};
+	char pg_address[300];
+	snprintf(pg_address, sizeof pg_address, "%s:%d", srv->pg_host,
+		 srv->pg_port);
+	const char *texts[4] = { verifier, srv->opts.name,
+				 cluster_node_address(srv->node), pg_address };
+	for (int i = 0; i < 4; i++) {
+		params[i].text.p = texts[i];
+		params[i].text.len = strlen(texts[i]);
+	}
+	tr_buf_reset(&scratch);
+	tr_buf_printf(&scratch,
+		      "INSERT OR IGNORE INTO roles (name, verifier, superuser) "
+		      "VALUES ('postgres', ?, 1); "
+		      "INSERT OR IGNORE INTO databases (name, owner) "
+		      "VALUES ('postgres', 'postgres'); "
+		      "INSERT OR IGNORE INTO members "
+		      "(id, name, address, pg_address, role, schema_version) "
+		      "VALUES (%llu, '%s', '%s', '%s', 0, %d)",
+		      (unsigned long long)cluster_node_id(srv->node),
+		      srv->opts.name, cluster_node_address(srv->node),
+		      pg_address, N_UPDATES);
+	/* dqlite binds parameters to the first statement only. */
+	if (tr_buf_err(&scratch) != TR_OK ||
+	    cluster_client_exec_sql(srv->sys, tr_buf_cstr(&scratch), params, 1,
+				    bootstrap_done, srv) != TR_OK) {
+		fail_start(srv, TR_ENOMEM, "bootstrap", NULL);
+	}
+	memset(verifier, 0, sizeof verifier);
+}

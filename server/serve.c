@@ -1,0 +1,440 @@
+/*
+ * server/serve.c: `triode serve` — a node's start-up and shutdown.
+ *
+ *   data dir -> local.db -> certs -> dqlite node -> internal database
+ *     -> PostgreSQL listener -> (serve) -> SIGTERM/SIGINT -> stop all
+ *
+ * Start-up is fail-fast: any failure prints one line to stderr and exits
+ * non-zero.  On an empty data directory the node bootstraps a new
+ * one-node cluster (dqlite id 1) with superuser "postgres".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "certs/certs.h"
+#include "server/server_int.h"
+
+struct server_db *server_db_get(struct server *srv, const char *name)
+{
+	struct tr_queue *q;
+	TR_QUEUE_FOREACH(q, &srv->dbs)
+	{
+		struct server_db *db = TR_QUEUE_DATA(q, struct server_db, link);
+		if (strcmp(db->name, name) == 0) {
+			return db;
+		}
+	}
+	struct server_db *db = tr_calloc(1, sizeof *db);
+	if (db == NULL) {
+		return NULL;
+	}
+	db->name = tr_strdup(name);
+	if (db->name == NULL || sql_catalog_new(&db->catalog) != TR_OK) {
+		tr_free(db->name);
+		tr_free(db);
+		return NULL;
+	}
+	server_writeq_init(&db->writeq);
+	tr_queue_push(&srv->dbs, &db->link);
+	return db;
+}
+
+void server_db_free_all(struct server *srv)
+{
+	while (!tr_queue_empty(&srv->dbs)) {
+		struct tr_queue *q = tr_queue_head(&srv->dbs);
+		struct server_db *db = TR_QUEUE_DATA(q, struct server_db, link);
+		tr_queue_remove(q);
+		sql_catalog_free(db->catalog);
+		tr_free(db->name);
+		tr_free(db);
+	}
+}
+
+const char *server_leader_address(struct server *srv)
+{
+	/* One node: the leader is this process's own dqlite node. */
+	return cluster_node_bind_address(srv->node);
+}
+
+/* Split "host:port" into its parts. */
+static int parse_host_port(const char *s, char *host, size_t cap, int *port)
+{
+	const char *colon = strrchr(s, ':');
+	if (colon == NULL || colon == s || (size_t)(colon - s) >= cap) {
+		return TR_EINVAL;
+	}
+	char *end;
+	long p = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || p < 0 || p > 65535 || colon[1] == '\0') {
+		return TR_EINVAL;
+	}
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	*port = (int)p;
+	return TR_OK;
+}
+
+/* Node names go into SQL text and certificates: keep them plain. */
+static bool is_valid_name(const char *s)
+{
+	if (s[0] == '\0' || strlen(s) > 63) {
+		return false;
+	}
+	for (const char *p = s; *p != '\0'; p++) {
+		bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			  (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+			  *p == '.';
+		if (!ok) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The superuser's first password: TRIODE_PASSWORD, or one generated and
+ * kept in DATA/initial-password (0600) so a retried bootstrap reuses it. */
+static int bootstrap_password(struct server *srv, bool *generated)
+{
+	char path[PATH_MAX];
+	char pw[64];
+	const char *env = getenv("TRIODE_PASSWORD");
+	*generated = false;
+	if (env != NULL && env[0] != '\0') {
+		srv->bootstrap_password = tr_strdup(env);
+		return srv->bootstrap_password ? TR_OK : TR_ENOMEM;
+	}
+	snprintf(path, sizeof path, "%s/initial-password", srv->data_dir);
+	FILE *f = fopen(path, "r");
+	if (f != NULL) {
+		bool ok = fgets(pw, sizeof pw, f) != NULL;
+		fclose(f);
+		if (ok) {
+			pw[strcspn(pw, "\n")] = '\0';
+			srv->bootstrap_password = tr_strdup(pw);
+			*generated = true;
+			return srv->bootstrap_password ? TR_OK : TR_ENOMEM;
+		}
+	}
+	static const char alphabet[] = "abcdefghijkmnopqrstuvwxyz"
+				       "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+	unsigned char raw[24];
+	if (RAND_bytes(raw, sizeof raw) != 1) {
+		tr_errmsg_printf(srv->errmsg, "no random bytes for a password");
+		return TR_EINTERNAL;
+	}
+	for (size_t i = 0; i < sizeof raw; i++) {
+		pw[i] = alphabet[raw[i] % (sizeof alphabet - 1)];
+	}
+	pw[sizeof raw] = '\0';
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		tr_errmsg_printf(srv->errmsg, "create %s: %s", path,
+				 strerror(errno));
+		return TR_EIO;
+	}
+	size_t len = strlen(pw);
+	bool ok = write(fd, pw, len) == (ssize_t)len &&
+		  write(fd, "\n", 1) == 1 && fsync(fd) == 0;
+	close(fd);
+	if (!ok) {
+		tr_errmsg_printf(srv->errmsg, "write %s", path);
+		return TR_EIO;
+	}
+	srv->bootstrap_password = tr_strdup(pw);
+	*generated = true;
+	return srv->bootstrap_password ? TR_OK : TR_ENOMEM;
+}
+
+static void stop(struct server *srv, int code);
+
+static void pg_closed(struct pgwire_server *pg)
+{
+	TR_UNUSED(pg);
+}
+
+static void sys_closed(struct cluster_client *c, void *arg)
+{
+	TR_UNUSED(c);
+	TR_UNUSED(arg);
+}
+
+static void close_walk_cb(uv_handle_t *h, void *arg)
+{
+	TR_UNUSED(arg);
+	if (!uv_is_closing(h)) {
+		uv_close(h, NULL);
+	}
+}
+
+static void stop(struct server *srv, int code)
+{
+	if (srv->stopping) {
+		return;
+	}
+	srv->stopping = true;
+	srv->exit_code = code;
+	tr_info("server", "stopping");
+	if (srv->pg != NULL) {
+		pgwire_server_stop(srv->pg, pg_closed);
+		srv->pg = NULL;
+	}
+	if (srv->sys != NULL) {
+		cluster_client_close(srv->sys, sys_closed, NULL);
+		srv->sys = NULL;
+	}
+	uv_signal_stop(&srv->sigterm);
+	uv_signal_stop(&srv->sigint);
+	uv_close((uv_handle_t *)&srv->sigterm, NULL);
+	uv_close((uv_handle_t *)&srv->sigint, NULL);
+	uv_close((uv_handle_t *)&srv->retry, NULL);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct server *srv = h->data;
+	tr_info("server", "signal %d received", signum);
+	stop(srv, 0);
+}
+
+static void internal_ready(struct server *srv, int rc)
+{
+	if (srv->stopping) {
+		return;
+	}
+	if (rc != TR_OK) {
+		fprintf(stderr, "triode: %s\n", srv->errmsg);
+		stop(srv, 1);
+		return;
+	}
+	if (srv->bootstrapping &&
+	    cluster_local_set(srv->local, "bootstrapped", "1") != TR_OK) {
+		fprintf(stderr, "triode: cannot record bootstrap in local.db\n");
+		stop(srv, 1);
+		return;
+	}
+	char version[64];
+	snprintf(version, sizeof version, "15.0 (triode %s)", TRIODE_VERSION);
+	struct pgwire_config cfg = {
+		.host = srv->pg_host,
+		.port = srv->pg_port,
+		.tls = srv->tls,
+		.server_version = version,
+		.timezone = "UTC",
+		.exec = &server_executor_ops,
+		.exec_data = srv,
+	};
+	if (pgwire_server_new(srv->loop, &cfg, &srv->pg) != TR_OK) {
+		fprintf(stderr, "triode: cannot create the PostgreSQL "
+				"listener\n");
+		stop(srv, 1);
+		return;
+	}
+	if (pgwire_server_start(srv->pg) != TR_OK) {
+		fprintf(stderr, "triode: listen on %s: %s\n", srv->opts.listen,
+			pgwire_server_errmsg(srv->pg));
+		stop(srv, 1);
+		return;
+	}
+	tr_info("server",
+		"ready: PostgreSQL clients on %s:%d, cluster address %s, "
+		"data in %s",
+		srv->pg_host, pgwire_server_port(srv->pg),
+		cluster_node_address(srv->node), srv->data_dir);
+}
+
+static int prepare(struct server *srv, const struct server_options *opts)
+{
+	char host[256];
+	char path[PATH_MAX];
+	char value[512];
+	int port;
+	int rv;
+
+	if (parse_host_port(opts->listen, srv->pg_host, sizeof srv->pg_host,
+			    &srv->pg_port) != TR_OK) {
+		tr_errmsg_printf(srv->errmsg,
+				 "--listen: expected HOST:PORT, got \"%s\"",
+				 opts->listen);
+		return TR_EINVAL;
+	}
+	if (parse_host_port(opts->cluster_address, host, sizeof host, &port) !=
+		    TR_OK ||
+	    port == 0) {
+		tr_errmsg_printf(srv->errmsg,
+				 "--cluster-address: expected HOST:PORT, got "
+				 "\"%s\"",
+				 opts->cluster_address);
+		return TR_EINVAL;
+	}
+	if (mkdir(opts->data_dir, 0700) != 0 && errno != EEXIST) {
+		tr_errmsg_printf(srv->errmsg, "create %s: %s", opts->data_dir,
+				 strerror(errno));
+		return TR_EIO;
+	}
+	if (realpath(opts->data_dir, path) == NULL) {
+		tr_errmsg_printf(srv->errmsg, "%s: %s", opts->data_dir,
+				 strerror(errno));
+		return TR_EIO;
+	}
+	srv->data_dir = tr_strdup(path);
+	if (srv->data_dir == NULL) {
+		return TR_ENOMEM;
+	}
+	snprintf(path, sizeof path, "%s/local.db", srv->data_dir);
+	rv = cluster_local_open(path, &srv->local, srv->errmsg);
+	if (rv != TR_OK) {
+		return rv;
+	}
+	/* Identity: stored at first start, authoritative afterwards (the
+	 * Raft address cannot change under a running cluster). */
+	static char name[64];
+	static char address[300];
+	rv = cluster_local_get(srv->local, "name", name, sizeof name);
+	if (rv == TR_ENOTFOUND) {
+		if (opts->join != NULL) {
+			tr_errmsg_printf(srv->errmsg,
+					 "--join: joining a cluster is not "
+					 "supported by this version");
+			return TR_EINVAL;
+		}
+		if (!is_valid_name(opts->name)) {
+			tr_errmsg_printf(srv->errmsg,
+					 "--name: \"%s\" is not a valid node "
+					 "name (letters, digits, - _ .)",
+					 opts->name);
+			return TR_EINVAL;
+		}
+		if (cluster_local_set(srv->local, "name", opts->name) != TR_OK ||
+		    cluster_local_set(srv->local, "node_id", "1") != TR_OK ||
+		    cluster_local_set(srv->local, "cluster_address",
+				      opts->cluster_address) != TR_OK) {
+			tr_errmsg_printf(srv->errmsg, "cannot write local.db");
+			return TR_EIO;
+		}
+		rv = cluster_local_get(srv->local, "name", name, sizeof name);
+	}
+	if (rv != TR_OK ||
+	    cluster_local_get(srv->local, "cluster_address", address,
+			      sizeof address) != TR_OK) {
+		tr_errmsg_printf(srv->errmsg, "local.db: node identity missing");
+		return TR_EIO;
+	}
+	if (strcmp(address, opts->cluster_address) != 0) {
+		tr_warn("server",
+			"--cluster-address %s ignored: this node's address is "
+			"%s",
+			opts->cluster_address, address);
+	}
+	srv->opts.name = name;
+	srv->opts.cluster_address = address;
+	srv->bootstrapping = cluster_local_get(srv->local, "bootstrapped",
+					       value, sizeof value) ==
+			     TR_ENOTFOUND;
+	bool generated = false;
+	if (srv->bootstrapping) {
+		rv = bootstrap_password(srv, &generated);
+		if (rv != TR_OK) {
+			return rv;
+		}
+	}
+	/* Certificates: cluster CA, node and PostgreSQL server. */
+	snprintf(path, sizeof path, "%s/certs", srv->data_dir);
+	parse_host_port(address, host, sizeof host, &port);
+	rv = certs_bootstrap(path, name, host, srv->errmsg);
+	if (rv != TR_OK) {
+		return rv;
+	}
+	rv = certs_pg_server_ctx(path, &srv->tls, srv->errmsg);
+	if (rv != TR_OK) {
+		return rv;
+	}
+	/* The dqlite node. */
+	snprintf(path, sizeof path, "%s/raft", srv->data_dir);
+	struct cluster_node_config ncfg = {
+		.id = 1,
+		.address = address,
+		.dir = path,
+	};
+	rv = cluster_node_start(&ncfg, &srv->node, srv->errmsg);
+	if (rv != TR_OK) {
+		return rv;
+	}
+	if (generated) {
+		printf("triode: superuser \"postgres\" password: %s\n"
+		       "triode: (also saved in %s/initial-password)\n",
+		       srv->bootstrap_password, srv->data_dir);
+		fflush(stdout);
+	}
+	return TR_OK;
+}
+
+int server_serve(const struct server_options *opts)
+{
+	struct server srv;
+	uv_loop_t loop;
+	int rv;
+
+	memset(&srv, 0, sizeof srv);
+	srv.opts = *opts;
+	tr_queue_init(&srv.dbs);
+	tr_queue_init(&srv.sessions);
+	/* libuv and dqlite write to sockets whose peer may be gone. */
+	signal(SIGPIPE, SIG_IGN);
+
+	rv = prepare(&srv, opts);
+	if (rv != TR_OK) {
+		fprintf(stderr, "triode: %s\n", srv.errmsg);
+		cluster_node_stop(srv.node);
+		cluster_local_close(srv.local);
+		if (srv.tls != NULL) {
+			SSL_CTX_free(srv.tls);
+		}
+		tr_free(srv.data_dir);
+		tr_free(srv.bootstrap_password);
+		return 1;
+	}
+	uv_loop_init(&loop);
+	srv.loop = &loop;
+	uv_signal_init(&loop, &srv.sigterm);
+	uv_signal_init(&loop, &srv.sigint);
+	uv_timer_init(&loop, &srv.retry);
+	srv.sigterm.data = &srv;
+	srv.sigint.data = &srv;
+	srv.retry.data = &srv;
+	uv_signal_start(&srv.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&srv.sigint, on_signal, SIGINT);
+
+	rv = server_internal_start(&srv, internal_ready);
+	if (rv != TR_OK) {
+		fprintf(stderr, "triode: cannot start: %s\n", tr_strerror(rv));
+		stop(&srv, 1);
+	}
+	uv_run(&loop, UV_RUN_DEFAULT);
+
+	/* Everything has closed; stop the node last, after our clients. */
+	uv_walk(&loop, close_walk_cb, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	cluster_node_stop(srv.node);
+	cluster_local_close(srv.local);
+	server_db_free_all(&srv);
+	SSL_CTX_free(srv.tls);
+	tr_free(srv.data_dir);
+	if (srv.bootstrap_password != NULL) {
+		memset(srv.bootstrap_password, 0,
+		       strlen(srv.bootstrap_password));
+		tr_free(srv.bootstrap_password);
+	}
+	tr_info("server", "stopped");
+	return srv.exit_code;
+}

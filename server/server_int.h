@@ -1,0 +1,157 @@
+/*
+ * server/server_int.h: declarations shared by server/'s files.
+ *
+ * server/ wires the modules together: it owns main(), the node's start-up
+ * and shutdown, the internal database, and the executor that pgwire calls
+ * (sessions running PostgreSQL statements on the cluster leader).
+ */
+#ifndef SERVER_SERVER_INT_H
+#define SERVER_SERVER_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "base/base.h"
+#include "cluster/cluster.h"
+#include "pgwire/pgwire.h"
+#include "sql/sql.h"
+
+/* The reserved replicated database holding cluster state.  PostgreSQL
+ * clients can never open it. */
+#define SERVER_INTERNAL_DB "_triode"
+
+/* ---------------------------------------------------------------------
+ * Write queue: one per database.  dqlite gives a second writer
+ * SQLITE_BUSY at once, so sessions of this process take turns here,
+ * first come first served, before their first write of a transaction.
+ * ------------------------------------------------------------------- */
+
+struct server_writeq_waiter;
+typedef void (*server_writeq_cb)(struct server_writeq_waiter *w);
+
+struct server_writeq {
+	bool held;              /* some session holds the lock */
+	struct tr_queue waiters; /* struct server_writeq_waiter, FIFO */
+};
+
+struct server_writeq_waiter {
+	struct tr_queue link; /* in server_writeq.waiters while waiting */
+	server_writeq_cb cb;  /* called when the lock is handed over */
+	bool waiting;
+};
+
+void server_writeq_init(struct server_writeq *q);
+/* Take the lock: true if taken at once; otherwise @w waits and @cb is
+ * called (never from inside this call) when the lock is handed to it. */
+bool server_writeq_acquire(struct server_writeq *q,
+			   struct server_writeq_waiter *w,
+			   server_writeq_cb cb);
+/* Stop waiting (timeout, session gone).  No-op if not waiting. */
+void server_writeq_cancel(struct server_writeq_waiter *w);
+/* Release the lock held by the caller, handing it to the next waiter. */
+void server_writeq_release(struct server_writeq *q);
+
+/* ---------------------------------------------------------------------
+ * Per-database state shared by the sessions of this process.
+ * ------------------------------------------------------------------- */
+
+struct server_db {
+	struct tr_queue link;       /* in server.dbs */
+	char *name;                 /* owned */
+	struct sql_catalog *catalog; /* owned: schema mirror */
+	bool catalog_loaded;        /* mirror reflects the cluster's schema */
+	struct server_writeq writeq;
+};
+
+/* ---------------------------------------------------------------------
+ * Settings (GUCs) of a session.
+ * ------------------------------------------------------------------- */
+
+struct server_settings;
+
+/* Result of applying a SET: ok, or an error for the client. */
+TR_MUSTCHECK int server_settings_new(struct server_settings **out);
+void server_settings_free(struct server_settings *s);
+/*
+ * Set @name to @value (NULL: default).  On failure fills @err (42704
+ * unknown parameter, 22023 bad value, 0A000) and returns TR_ESQL.  When the
+ * setting is reported to clients, *@report is set true.
+ */
+TR_MUSTCHECK int server_settings_set(struct server_settings *s,
+				     struct tr_arena *a, const char *name,
+				     const char *value, bool *report,
+				     struct sql_error *err);
+/* Current value, or NULL for an unknown parameter. */
+const char *server_settings_get(const struct server_settings *s,
+				const char *name);
+/* Canonical spelling of a known setting ("DateStyle"), or NULL. */
+const char *server_settings_canonical(const char *name);
+/* Reset every setting to its default; report each changed reported one
+ * through @cb. */
+void server_settings_reset_all(struct server_settings *s,
+			       void (*cb)(void *arg, const char *name,
+					  const char *value),
+			       void *arg);
+/* Iterate: i-th setting name and value; false past the end. */
+bool server_settings_at(const struct server_settings *s, unsigned i,
+			const char **name, const char **value);
+
+/* ---------------------------------------------------------------------
+ * The server: one per process.
+ * ------------------------------------------------------------------- */
+
+struct server_options {
+	const char *data_dir;
+	const char *listen;          /* PG listener, host:port */
+	const char *cluster_address; /* host:port */
+	const char *name;            /* this node's name */
+	const char *join;            /* join token (later issue) */
+};
+
+struct server {
+	uv_loop_t *loop;
+	struct server_options opts;
+	char *data_dir;              /* owned, absolute */
+	char pg_host[256];
+	int pg_port;
+	struct cluster_local *local; /* owned */
+	struct cluster_node *node;   /* owned */
+	struct pgwire_server *pg;    /* owned until stopped */
+	SSL_CTX *tls;                /* owned */
+	struct cluster_client *sys;  /* owned: connection to _triode */
+	bool sys_ready;
+	bool bootstrapping;          /* first start on an empty data dir */
+	char *bootstrap_password;    /* owned: generated or from env */
+	struct tr_queue dbs;         /* struct server_db */
+	struct tr_queue sessions;    /* struct server_session */
+	uv_signal_t sigterm;
+	uv_signal_t sigint;
+	uv_timer_t retry;            /* start-up retries */
+	unsigned start_attempts;
+	bool stopping;
+	int exit_code;
+	char errmsg[TR_ERRMSG_SIZE];
+};
+
+/* The executor ops pgwire calls (session.c). */
+extern const struct pgwire_executor_ops server_executor_ops;
+
+/* The shared state of database @name, created on first use; NULL on OOM. */
+struct server_db *server_db_get(struct server *srv, const char *name);
+void server_db_free_all(struct server *srv);
+
+/* Address a session should dial to reach the leader. */
+const char *server_leader_address(struct server *srv);
+
+/* internal.c: start-up steps on the internal database, in order.  Each
+ * calls @done(srv, rc) later; on failure srv->errmsg says why. */
+typedef void (*server_step_cb)(struct server *srv, int rc);
+TR_MUSTCHECK int server_internal_start(struct server *srv,
+				       server_step_cb done);
+
+/* serve.c */
+int server_serve(const struct server_options *opts);
+
+#endif /* SERVER_SERVER_INT_H */

@@ -1,0 +1,1649 @@
+/*
+ * server/session.c: the executor pgwire calls; one server_session per
+ * PostgreSQL connection.
+ *
+ * A session owns one dqlite client connection to the leader, opened on the
+ * session's database; a PostgreSQL transaction never leaves it.  A simple
+ * Query is parsed whole by sql/ and its statements run one after another:
+ *
+ *   query -> step -> [reconnect] -> [implicit BEGIN] -> per statement:
+ *      session command (SET/SHOW/...)      answered here
+ *      transaction control                 EXEC_SQL, txn state updated
+ *      QUERY   [reload mirror] describe -> QUERY_SQL -> DataRow* -> tag
+ *      EXEC    [write lock] -> EXEC_SQL -> tag [mirror stale if DDL]
+ *   -> [implicit COMMIT] -> ReadyForQuery
+ *
+ * Suspension points: every cluster request, the write-lock wait (bounded by
+ * a timer) and back-pressure from a slow client.  Completions store their
+ * result and call step() again.
+ *
+ * Transactions follow PostgreSQL's rules for the simple protocol: a Query
+ * with several statements runs in one implicit transaction unless it
+ * contains BEGIN/COMMIT; after an error inside an explicit transaction every
+ * statement but ROLLBACK fails with 25P02.
+ *
+ * Failure modes: a lost leader connection ends the transaction (40001, or
+ * 08007 when a COMMIT's outcome is unknown) and the next statement
+ * reconnects; a vanished client's open transaction is rolled back before
+ * its write lock is handed on.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "server/server_int.h"
+
+/* How long a session waits for its database's write lock. */
+#define WRITE_WAIT_MS 30000
+
+enum txn_state {
+	TXN_NONE,     /* autocommit */
+	TXN_IMPLICIT, /* a multi-statement Query's own transaction */
+	TXN_EXPLICIT, /* BEGIN ... */
+	TXN_FAILED,   /* an error happened inside BEGIN ...: 25P02 */
+};
+
+/* What the session is waiting for, if anything. */
+enum wait_state {
+	WAIT_NONE,
+	WAIT_AUTH,     /* role lookup on the internal database */
+	WAIT_OPEN,     /* database check, connect, OPEN */
+	WAIT_CLUSTER,  /* a request on the leader connection */
+	WAIT_LOCK,     /* the database's write lock */
+};
+
+struct server_session {
+	struct tr_queue link;         /* in server.sessions */
+	struct server *srv;
+	struct pgwire_session *pg;    /* NULL once released */
+	struct server_db *db;         /* NULL until open */
+	char *db_name;                /* owned */
+	struct cluster_client *cc;    /* owned: leader connection, or NULL */
+	bool cc_ready;                /* connected and OPENed */
+	unsigned pending;             /* callbacks that still hold us */
+	struct server_settings *settings; /* owned */
+	struct tr_arena arena;        /* cycle lifetime: one Query */
+	struct tr_buf vals;           /* one row's rendered values */
+	enum txn_state txn;
+	bool txn_ddl;                 /* the open transaction changed schema */
+	bool holds_lock;
+	struct server_writeq_waiter waiter;
+	uv_timer_t timer;             /* write-lock wait bound */
+	bool timer_closed;
+	enum wait_state wait;
+	bool closing;                 /* pgwire is done with us */
+	bool is_superuser;
+
+	/* The Query in flight. */
+	bool in_query;
+	struct sql_batch batch;
+	unsigned next;                /* next statement to run */
+	struct sql_stmt *cur;         /* statement running now */
+	bool described;               /* cols below are valid */
+	bool catalog_retried;
+	struct sql_column *cols;
+	unsigned n_cols;
+	struct pgwire_value *row;     /* n_cols entries */
+	size_t *offs;                 /* n_cols offsets into vals */
+	bool rowdesc_sent;
+	uint64_t n_rows;
+	bool cancel_requested;
+	bool paused;                  /* reading from the leader paused */
+	const char **ddl;             /* mirror reload: collected schema */
+	unsigned n_ddl, cap_ddl;
+	char *verifier;               /* owned: during auth lookup only */
+	char kick_fatal[6];           /* deferred open failure: SQLSTATE */
+	char kick_msg[256];           /* ... and its message */
+};
+
+static void step(struct server_session *s);
+static void maybe_free(struct server_session *s);
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                        */
+/* ------------------------------------------------------------------ */
+
+static char txn_status(const struct server_session *s)
+{
+	switch (s->txn) {
+	case TXN_NONE:
+		return 'I';
+	case TXN_FAILED:
+		return 'E';
+	default:
+		return 'T';
+	}
+}
+
+static void send_sql_error(struct server_session *s,
+			   const struct sql_error *e)
+{
+	struct pgwire_error pe = {
+		.severity = "ERROR",
+		.sqlstate = e->sqlstate,
+		.message = e->message,
+		.detail = e->detail,
+		.hint = e->hint,
+		.position = e->position,
+	};
+	pgwire_session_send_error(s->pg, &pe);
+}
+
+static void send_warning(struct server_session *s, const char *sqlstate,
+			 const char *message)
+{
+	struct pgwire_error pe = {
+		.severity = "WARNING",
+		.sqlstate = sqlstate,
+		.message = message,
+	};
+	pgwire_session_send_notice(s->pg, &pe);
+}
+
+static void report_setting(void *arg, const char *name, const char *value)
+{
+	struct server_session *s = arg;
+	pgwire_session_send_parameter(s->pg, name, value);
+}
+
+static void release_lock(struct server_session *s)
+{
+	if (s->holds_lock) {
+		s->holds_lock = false;
+		server_writeq_release(&s->db->writeq);
+	}
+}
+
+/* The transaction is over (committed, rolled back or lost). */
+static void txn_ended(struct server_session *s, bool committed)
+{
+	if (s->txn_ddl && !committed && s->db != NULL) {
+		s->db->catalog_loaded = false; /* the DDL was undone */
+	}
+	s->txn = TXN_NONE;
+	s->txn_ddl = false;
+	release_lock(s);
+}
+
+/* Drop the leader connection (broken, or the session is ending). */
+static void close_cluster_cb(struct cluster_client *c, void *arg)
+{
+	struct server_session *s = arg;
+	TR_UNUSED(c);
+	s->pending--;
+	maybe_free(s);
+}
+
+static void drop_cluster(struct server_session *s)
+{
+	if (s->cc == NULL) {
+		return;
+	}
+	struct cluster_client *cc = s->cc;
+	s->cc = NULL;
+	s->cc_ready = false;
+	s->paused = false;
+	s->pending++;
+	cluster_client_close(cc, close_cluster_cb, s);
+}
+
+/* ------------------------------------------------------------------ */
+/* End of a Query                                                       */
+/* ------------------------------------------------------------------ */
+
+static void end_query(struct server_session *s)
+{
+	s->in_query = false;
+	s->cur = NULL;
+	s->wait = WAIT_NONE;
+	s->cancel_requested = false;
+	if (!s->closing) {
+		pgwire_session_query_done(s->pg, txn_status(s));
+	}
+	/* The batch and everything of this cycle live in the arena. */
+	tr_arena_reset(&s->arena);
+	memset(&s->batch, 0, sizeof s->batch);
+	maybe_free(s);
+}
+
+static void rollback_done(struct cluster_client *c, void *arg,
+			  const struct cluster_result *res)
+{
+	struct server_session *s = arg;
+	TR_UNUSED(c);
+	s->pending--;
+	if (res->rc != TR_OK && res->rc != TR_ESQL) {
+		drop_cluster(s);
+	}
+	txn_ended(s, false);
+	end_query(s);
+}
+
+/*
+ * The current statement failed with @e: report it and apply PostgreSQL's
+ * rule for the transaction, then skip the rest of the Query.
+ */
+static void fail(struct server_session *s, const struct sql_error *e)
+{
+	if (!s->closing) {
+		send_sql_error(s, e);
+	}
+	switch (s->txn) {
+	case TXN_EXPLICIT:
+		s->txn = TXN_FAILED;
+		break;
+	case TXN_IMPLICIT:
+		/* The implicit transaction dies with its statement. */
+		if (s->cc_ready) {
+			s->pending++;
+			if (cluster_client_exec_sql(s->cc, "ROLLBACK", NULL, 0,
+						    rollback_done,
+						    s) == TR_OK) {
+				s->wait = WAIT_CLUSTER;
+				return;
+			}
+			s->pending--;
+			drop_cluster(s);
+		}
+		txn_ended(s, false);
+		break;
+	case TXN_NONE:
+		release_lock(s);
+		break;
+	case TXN_FAILED:
+		break;
+	}
+	end_query(s);
+}
+
+static void failf(struct server_session *s, const char *sqlstate,
+		  const char *fmt, ...) TR_PRINTF(3, 4);
+static void failf(struct server_session *s, const char *sqlstate,
+		  const char *fmt, ...)
+{
+	struct sql_error e = { .position = 0 };
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	sql_error_set(&e, &s->arena, sqlstate, "%s", msg);
+	fail(s, &e);
+}
+
+/*
+ * A request on the leader connection failed without a SQL error: the
+ * connection is unusable.  Whatever transaction it carried is gone.
+ */
+static void cluster_lost(struct server_session *s,
+			 const struct cluster_result *res, bool was_commit)
+{
+	bool in_txn = s->txn != TXN_NONE;
+	bool writing = s->cur != NULL && s->cur->writes && !in_txn;
+	tr_warn("session", "session %u: leader connection lost: %s",
+		s->pg ? pgwire_session_id(s->pg) : 0, res->message);
+	drop_cluster(s);
+	if (s->txn != TXN_NONE) {
+		txn_ended(s, false);
+	}
+	release_lock(s);
+	if (was_commit || writing) {
+		failf(s, "08007",
+		      "connection to the cluster leader was lost while "
+		      "committing; the transaction's outcome is unknown");
+	} else if (in_txn) {
+		failf(s, "40001",
+		      "connection to the cluster leader was lost; the "
+		      "transaction was rolled back");
+	} else {
+		failf(s, "08006", "connection to the cluster leader was lost");
+	}
+}
+
+/* Map a failed cluster request to the client. */
+static void cluster_failed(struct server_session *s,
+			   const struct cluster_result *res, bool was_commit)
+{
+	if (res->rc == TR_ESQL) {
+		struct sql_error e = { .position = 0 };
+		sql_error_from_sqlite(&e, &s->arena, res->code, res->message);
+		/* A failed COMMIT has rolled the transaction back. */
+		if (was_commit) {
+			txn_ended(s, false);
+		}
+		fail(s, &e);
+		return;
+	}
+	if (res->rc == TR_ECANCELED && s->cancel_requested) {
+		failf(s, "57014", "canceling statement due to user request");
+		return;
+	}
+	cluster_lost(s, res, was_commit);
+}
+
+/* ------------------------------------------------------------------ */
+/* Statement completion                                                 */
+/* ------------------------------------------------------------------ */
+
+static void complete(struct server_session *s, const char *tag)
+{
+	if (!s->closing) {
+		pgwire_session_send_command_complete(s->pg, tag);
+	}
+	s->cur = NULL;
+	step(s);
+}
+
+static void complete_counted(struct server_session *s, uint64_t n)
+{
+	char tag[64];
+	const char *verb = s->cur->tag;
+	if (strcmp(verb, "INSERT") == 0) {
+		snprintf(tag, sizeof tag, "INSERT 0 %llu",
+			 (unsigned long long)n);
+	} else {
+		snprintf(tag, sizeof tag, "%s %llu", verb,
+			 (unsigned long long)n);
+	}
+	complete(s, tag);
+}
+
+/* ------------------------------------------------------------------ */
+/* Queries: describe, stream rows                                       */
+/* ------------------------------------------------------------------ */
+
+static void send_row_description(struct server_session *s, unsigned n_cols,
+				 const char *const *names)
+{
+	struct pgwire_column *pc =
+		tr_arena_alloc(&s->arena, sizeof *pc * (n_cols ? n_cols : 1));
+	if (pc == NULL) {
+		return;
+	}
+	/* Types from the mirror when it agrees with what the leader ran;
+	 * otherwise every column is text. */
+	bool typed = s->described && s->n_cols == n_cols;
+	for (unsigned i = 0; i < n_cols; i++) {
+		const struct sql_column *col = typed ? &s->cols[i] : NULL;
+		pc[i] = (struct pgwire_column){
+			.name = names[i],
+			.table_oid = col ? col->table_oid : 0,
+			.attnum = col ? col->attnum : 0,
+			.type_oid = col ? col->type_oid : SQL_OID_TEXT,
+			.typlen = col ? col->typlen : -1,
+			.typmod = col ? col->typmod : -1,
+			.format = 0,
+		};
+	}
+	pgwire_session_send_row_description(s->pg, n_cols, pc);
+	if (!typed) {
+		s->described = false;
+	}
+}
+
+static void query_columns(struct cluster_client *c, void *arg,
+			  unsigned n_cols, const char *const *names)
+{
+	struct server_session *s = arg;
+	TR_UNUSED(c);
+	if (s->rowdesc_sent || s->closing) {
+		return;
+	}
+	s->rowdesc_sent = true;
+	send_row_description(s, n_cols, names);
+	s->row = tr_arena_alloc(&s->arena, sizeof *s->row * (n_cols + 1));
+	s->offs = tr_arena_alloc(&s->arena, sizeof *s->offs * (n_cols + 1));
+	s->n_cols = n_cols;
+}
+
+static void to_sql_value(const struct cluster_value *cv, struct sql_value *v)
+{
+	memset(v, 0, sizeof *v);
+	switch (cv->type) {
+	case CLUSTER_INTEGER:
+	case CLUSTER_UNIXTIME:
+		v->type = SQL_VALUE_INTEGER;
+		v->integer = cv->integer;
+		break;
+	case CLUSTER_BOOLEAN:
+		v->type = SQL_VALUE_INTEGER;
+		v->integer = cv->boolean != 0;
+		break;
+	case CLUSTER_FLOAT:
+		v->type = SQL_VALUE_FLOAT;
+		v->real = cv->real;
+		break;
+	case CLUSTER_TEXT:
+	case CLUSTER_ISO8601:
+		v->type = SQL_VALUE_TEXT;
+		v->p = cv->text.p;
+		v->len = cv->text.len;
+		break;
+	case CLUSTER_BLOB:
+		v->type = SQL_VALUE_BLOB;
+		v->p = cv->blob.p;
+		v->len = cv->blob.len;
+		break;
+	default:
+		v->type = SQL_VALUE_NULL;
+		break;
+	}
+}
+
+static int query_row(struct cluster_client *c, void *arg, unsigned n_cols,
+		     const struct cluster_value *vals)
+{
+	struct server_session *s = arg;
+	TR_UNUSED(c);
+	if (s->closing) {
+		return TR_ECANCELED;
+	}
+	if (s->cancel_requested) {
+		return TR_ECANCELED;
+	}
+	if (s->row == NULL || s->offs == NULL || n_cols != s->n_cols) {
+		return TR_ENOMEM;
+	}
+	tr_buf_reset(&s->vals);
+	for (unsigned i = 0; i < n_cols; i++) {
+		struct sql_value v;
+		uint32_t oid = s->described ? s->cols[i].type_oid
+					    : SQL_OID_TEXT;
+		to_sql_value(&vals[i], &v);
+		s->offs[i] = s->vals.len;
+		if (sql_format_text(oid, &v, &s->vals)) {
+			s->row[i].len = (int32_t)(s->vals.len - s->offs[i]);
+		} else {
+			s->row[i].len = -1;
+		}
+	}
+	if (tr_buf_err(&s->vals) != TR_OK) {
+		return tr_buf_err(&s->vals);
+	}
+	/* Point into the buffer only now: it may have moved while growing. */
+	for (unsigned i = 0; i < n_cols; i++) {
+		s->row[i].p = s->vals.data + s->offs[i];
+	}
+	pgwire_session_send_data_row(s->pg, n_cols, s->row);
+	s->n_rows++;
+	if (!s->paused && pgwire_session_is_congested(s->pg)) {
+		s->paused = true;
+		cluster_client_pause(s->cc);
+	}
+	return TR_OK;
+}
+
+static void query_done(struct cluster_client *c, void *arg,
+		       const struct cluster_result *res)
+{
+	struct server_session *s = arg;
+	TR_UNUSED(c);
+	s->pending--;
+	s->wait = WAIT_NONE;
+	if (s->paused && s->cc != NULL) {
+		cluster_client_resume(s->cc);
+	}
+	s->paused = false;
+	if (res->rc != TR_OK) {
+		cluster_failed(s, res, false);
+		return;
+	}
+	complete_counted(s, s->n_rows);
+}
+
+static void run_query(struct server_session *s)
+{
+	s->n_rows = 0;
+	s->rowdesc_sent = false;
+	s->row = NULL;
+	s->offs = NULL;
+	s->pending++;
+	s->wait = WAIT_CLUSTER;
+	if (cluster_client_query_sql(s->cc, s->cur->sqlite, NULL, 0,
+				     query_columns, query_row, query_done,
+				     s) != TR_OK) {
+		s->pending--;
+		s->wait = WAIT_NONE;
+		failf(s, "53200", "out of memory");
+	}
+}
+
+/* Mirror reload: read the leader's schema, then describe again. */
+static int reload_row(struct cluster_client *c, void *arg, unsigned n_cols,
+		      const struct cluster_value *vals)
+{
+	struct server_session *s = arg;
+	TR_UNUSED(c);
+	if (n_cols != 1 || vals[0].type != CLUSTER_TEXT) {
+		return TR_OK;
+	}
+	if (s->n_ddl == s->cap_ddl) {
+		unsigned cap = s->cap_ddl ? s->cap_ddl * 2 : 32;
+		const char **d = tr_arena_alloc(&s->arena, sizeof *d * cap);
+		if (d == NULL) {
+			return TR_ENOMEM;
+		}
+		if (s->n_ddl > 0) {
+			memcpy(d, s->ddl, sizeof *d * s->n_ddl);
+		}
+		s->ddl = d;
+		s->cap_ddl = cap;
+	}
+	const char *sql = tr_arena_strndup(&s->arena, vals[0].text.p,
+					   vals[0].text.len);
+	if (sql == NULL) {
+		return TR_ENOMEM;
+	}
+	s->ddl[s->n_ddl++] = sql;
+	return TR_OK;
+}
+
+static void describe_and_run(struct server_session *s);
+
+static void reload_done(struct cluster_client *c, void *arg,
+			const struct cluster_result *res)
+{
+	struct server_session *s = arg;
+	TR_UNUSED(c);
+	s->pending--;
+	s->wait = WAIT_NONE;
+	if (res->rc != TR_OK) {
+		cluster_failed(s, res, false);
+		return;
+	}
+	if (sql_catalog_load(s->db->catalog, s->n_ddl, s->ddl) == TR_OK) {
+		s->db->catalog_loaded = true;
+	}
+	if (s->closing) {
+		end_query(s);
+		return;
+	}
+	describe_and_run(s);
+}
+
+static void reload_catalog(struct server_session *s)
+{
+	s->n_ddl = 0;
+	s->cap_ddl = 0;
+	s->ddl = NULL;
+	s->pending++;
+	s->wait = WAIT_CLUSTER;
+	if (cluster_client_query_sql(
+		    s->cc,
+		    "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND "
+		    "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY CASE type "
+		    "WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN "
+		    "2 ELSE 3 END, rowid",
+		    NULL, 0, NULL, reload_row, reload_done, s) != TR_OK) {
+		s->pending--;
+		s->wait = WAIT_NONE;
+		failf(s, "53200", "out of memory");
+	}
+}
+
+static void describe_and_run(struct server_session *s)
+{
+	struct sql_error err = { .position = 0 };
+	if (!s->db->catalog_loaded) {
+		reload_catalog(s);
+		return;
+	}
+	int rv = sql_catalog_describe(s->db->catalog, s->cur, &s->arena,
+				      &s->cols, &s->n_cols, &err);
+	if (rv == TR_ENOTFOUND && !s->catalog_retried) {
+		/* The mirror may be behind the leader: reload once. */
+		s->catalog_retried = true;
+		reload_catalog(s);
+		return;
+	}
+	/* Otherwise let the leader judge the statement; its error is the
+	 * authoritative one, and its columns are typed as text. */
+	s->described = rv == TR_OK;
+	run_query(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* Writes and transaction control                                       */
+/* ------------------------------------------------------------------ */
+
+static void exec_done(struct cluster_client *c, void *arg,
+		      const struct cluster_result *res)
+{
+	struct server_session *s = arg;
+	struct sql_stmt *st = s->cur;
+	TR_UNUSED(c);
+	s->pending--;
+	s->wait = WAIT_NONE;
+	bool was_commit = st->kind == SQL_COMMIT;
+	if (res->rc != TR_OK) {
+		/* COMMIT/ROLLBACK with nothing open on the leader (SQLite
+		 * already rolled back after an error) is no error for us. */
+		if (res->rc == TR_ESQL && st->kind == SQL_ROLLBACK &&
+		    res->message != NULL &&
+		    strstr(res->message, "no transaction is active")) {
+			txn_ended(s, false);
+			complete(s, "ROLLBACK");
+			return;
+		}
+		cluster_failed(s, res, was_commit);
+		return;
+	}
+	if (st->ddl) {
+		s->db->catalog_loaded = false;
+		if (s->txn != TXN_NONE) {
+			s->txn_ddl = true;
+		}
+	}
+	switch (st->kind) {
+	case SQL_BEGIN:
+		s->txn = TXN_EXPLICIT;
+		complete(s, "BEGIN");
+		return;
+	case SQL_COMMIT:
+		txn_ended(s, true);
+		complete(s, "COMMIT");
+		return;
+	case SQL_ROLLBACK:
+		txn_ended(s, false);
+		complete(s, "ROLLBACK");
+		return;
+	case SQL_ROLLBACK_TO:
+		if (s->txn == TXN_FAILED) {
+			s->txn = TXN_EXPLICIT;
+		}
+		complete(s, "ROLLBACK");
+		return;
+	default:
+		break;
+	}
+	if (s->txn == TXN_NONE) {
+		release_lock(s); /* autocommit: the write is committed */
+	}
+	if (st->counted) {
+		complete_counted(s, res->rows_affected);
+	} else {
+		complete(s, st->tag);
+	}
+}
+
+static void send_exec(struct server_session *s, const char *sql)
+{
+	s->pending++;
+	s->wait = WAIT_CLUSTER;
+	if (cluster_client_exec_sql(s->cc, sql, NULL, 0, exec_done, s) !=
+	    TR_OK) {
+		s->pending--;
+		s->wait = WAIT_NONE;
+		failf(s, "53200", "out of memory");
+	}
+}
+
+static void timer_close_cb(uv_handle_t *h)
+{
+	struct server_session *s = h->data;
+	s->timer_closed = true;
+	maybe_free(s);
+}
+
+static void lock_granted(struct server_writeq_waiter *w)
+{
+	struct server_session *s =
+		(struct server_session *)((char *)w -
+					  offsetof(struct server_session,
+						   waiter));
+	uv_timer_stop(&s->timer);
+	s->holds_lock = true;
+	s->wait = WAIT_NONE;
+	if (s->closing) {
+		release_lock(s);
+		end_query(s);
+		return;
+	}
+	send_exec(s, s->cur->sqlite);
+}
+
+static void lock_timeout(uv_timer_t *t)
+{
+	struct server_session *s = t->data;
+	if (s->wait != WAIT_LOCK) {
+		return;
+	}
+	server_writeq_cancel(&s->waiter);
+	s->wait = WAIT_NONE;
+	failf(s, "40001",
+	      "could not obtain the write lock of database \"%s\" within %d "
+	      "ms",
+	      s->db_name, WRITE_WAIT_MS);
+}
+
+static void run_write(struct server_session *s)
+{
+	if (s->holds_lock) {
+		send_exec(s, s->cur->sqlite);
+		return;
+	}
+	if (server_writeq_acquire(&s->db->writeq, &s->waiter, lock_granted)) {
+		s->holds_lock = true;
+		send_exec(s, s->cur->sqlite);
+		return;
+	}
+	s->wait = WAIT_LOCK;
+	uv_timer_start(&s->timer, lock_timeout, WRITE_WAIT_MS, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Session commands                                                     */
+/* ------------------------------------------------------------------ */
+
+static void show_one(struct server_session *s, const char *label,
+		     const char *value)
+{
+	struct pgwire_column col = {
+		.name = label,
+		.type_oid = SQL_OID_TEXT,
+		.typlen = -1,
+		.typmod = -1,
+	};
+	struct pgwire_value v = { value, (int32_t)strlen(value) };
+	pgwire_session_send_row_description(s->pg, 1, &col);
+	pgwire_session_send_data_row(s->pg, 1, &v);
+}
+
+static void run_show(struct server_session *s)
+{
+	const char *name = s->cur->name;
+	if (strcasecmp(name, "all") == 0) {
+		struct pgwire_column cols[2] = {
+			{ .name = "name", .type_oid = SQL_OID_TEXT,
+			  .typlen = -1, .typmod = -1 },
+			{ .name = "setting", .type_oid = SQL_OID_TEXT,
+			  .typlen = -1, .typmod = -1 },
+		};
+		const char *n;
+		const char *v;
+		pgwire_session_send_row_description(s->pg, 2, cols);
+		for (unsigned i = 0; server_settings_at(s->settings, i, &n, &v);
+		     i++) {
+			struct pgwire_value vals[2] = {
+				{ n, (int32_t)strlen(n) },
+				{ v, (int32_t)strlen(v) },
+			};
+			pgwire_session_send_data_row(s->pg, 2, vals);
+		}
+		complete(s, "SHOW");
+		return;
+	}
+	if (strcasecmp(name, "transaction_isolation") == 0 ||
+	    strcasecmp(name, "transaction isolation level") == 0) {
+		/* SQLite transactions are serializable. */
+		show_one(s, "transaction_isolation", "serializable");
+		complete(s, "SHOW");
+		return;
+	}
+	if (strcasecmp(name, "is_superuser") == 0) {
+		show_one(s, "is_superuser", s->is_superuser ? "on" : "off");
+		complete(s, "SHOW");
+		return;
+	}
+	const char *value = server_settings_get(s->settings, name);
+	if (value == NULL) {
+		failf(s, "42704", "unrecognized configuration parameter \"%s\"",
+		      name);
+		return;
+	}
+	show_one(s, name, value);
+	complete(s, "SHOW");
+}
+
+static void run_set(struct server_session *s)
+{
+	struct sql_error err = { .position = 0 };
+	bool report = false;
+	int rv = server_settings_set(s->settings, &s->arena, s->cur->name,
+				     s->cur->value, &report, &err);
+	if (rv == TR_ESQL) {
+		fail(s, &err);
+		return;
+	}
+	if (rv != TR_OK) {
+		failf(s, "53200", "out of memory");
+		return;
+	}
+	if (report) {
+		const char *canon = server_settings_canonical(s->cur->name);
+		pgwire_session_send_parameter(
+			s->pg, canon,
+			server_settings_get(s->settings, s->cur->name));
+	}
+	complete(s, s->cur->kind == SQL_RESET ? "RESET" : "SET");
+}
+
+/* ------------------------------------------------------------------ */
+/* Connecting to the leader                                             */
+/* ------------------------------------------------------------------ */
+
+static void reconnect_open_done(struct cluster_client *c, void *arg,
+				const struct cluster_result *res)
+{
+	struct server_session *s = arg;
+	TR_UNUSED(c);
+	s->pending--;
+	s->wait = WAIT_NONE;
+	if (res->rc != TR_OK) {
+		drop_cluster(s);
+		failf(s, "08006", "could not reach the cluster leader: %s",
+		      res->message ? res->message : "error");
+		return;
+	}
+	s->cc_ready = true;
+	step(s);
+}
+
+static void reconnect_done(struct cluster_client *c, void *arg,
+			   const struct cluster_result *res)
+{
+	struct server_session *s = arg;
+	s->pending--;
+	if (res->rc == TR_OK && !s->closing) {
+		s->pending++;
+		if (cluster_client_open(c, s->db_name, reconnect_open_done,
+					s) == TR_OK) {
+			return;
+		}
+		s->pending--;
+	}
+	s->wait = WAIT_NONE;
+	drop_cluster(s);
+	if (s->closing) {
+		end_query(s);
+		return;
+	}
+	failf(s, "08006", "could not reach the cluster leader: %s",
+	      res->message ? res->message : "error");
+}
+
+/* Open a new leader connection; step() resumes when it is ready. */
+static int connect_leader(struct server_session *s, cluster_done_cb cb)
+{
+	int rv = cluster_client_new(s->srv->loop, NULL, &s->cc);
+	if (rv != TR_OK) {
+		return rv;
+	}
+	s->pending++;
+	rv = cluster_client_connect(s->cc, server_leader_address(s->srv), cb,
+				    s);
+	if (rv != TR_OK) {
+		s->pending--;
+		drop_cluster(s);
+	}
+	return rv;
+}
+
+/* ------------------------------------------------------------------ */
+/* The statement loop                                                   */
+/* ------------------------------------------------------------------ */
+
+static bool needs_cluster(const struct sql_stmt *st)
+{
+	switch (st->kind) {
+	case SQL_QUERY:
+	case SQL_EXEC:
+	case SQL_BEGIN:
+	case SQL_COMMIT:
+	case SQL_ROLLBACK:
+	case SQL_SAVEPOINT:
+	case SQL_RELEASE:
+	case SQL_ROLLBACK_TO:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void implicit_begin_done(struct cluster_client *c, void *arg,
+				const struct cluster_result *res)
+{
+	struct server_session *s = arg;
+	TR_UNUSED(c);
+	s->pending--;
+	s->wait = WAIT_NONE;
+	if (res->rc != TR_OK) {
+		cluster_failed(s, res, false);
+		return;
+	}
+	s->txn = TXN_IMPLICIT;
+	step(s);
+}
+
+static void implicit_commit_done(struct cluster_client *c, void *arg,
+				 const struct cluster_result *res)
+{
+	struct server_session *s = arg;
+	TR_UNUSED(c);
+	s->pending--;
+	s->wait = WAIT_NONE;
+	if (res->rc != TR_OK) {
+		txn_ended(s, false);
+		if (res->rc == TR_ESQL) {
+			struct sql_error e = { .position = 0 };
+			sql_error_from_sqlite(&e, &s->arena, res->code,
+					      res->message);
+			fail(s, &e);
+		} else {
+			cluster_lost(s, res, true);
+		}
+		return;
+	}
+	txn_ended(s, true);
+	end_query(s);
+}
+
+/* Run @st, which needs the leader connection (ready by now). */
+static void run_on_cluster(struct server_session *s, struct sql_stmt *st)
+{
+	switch (st->kind) {
+	case SQL_BEGIN:
+		if (s->txn == TXN_EXPLICIT) {
+			send_warning(s, "25001",
+				     "there is already a transaction in "
+				     "progress");
+			complete(s, "BEGIN");
+		} else if (s->txn == TXN_IMPLICIT) {
+			/* BEGIN turns the implicit block into a real one. */
+			s->txn = TXN_EXPLICIT;
+			complete(s, "BEGIN");
+		} else {
+			send_exec(s, "BEGIN");
+		}
+		return;
+	case SQL_COMMIT:
+	case SQL_ROLLBACK:
+		if (s->txn == TXN_NONE) {
+			send_warning(s, "25P01",
+				     "there is no transaction in progress");
+			complete(s, st->kind == SQL_COMMIT ? "COMMIT"
+							   : "ROLLBACK");
+			return;
+		}
+		if (s->txn == TXN_IMPLICIT) {
+			send_warning(s, "25P01",
+				     "there is no transaction in progress");
+		}
+		if (st->kind == SQL_COMMIT && s->txn == TXN_FAILED) {
+			/* PostgreSQL answers COMMIT of a failed block with a
+			 * rollback and the tag ROLLBACK. */
+			s->cur = st;
+			s->pending++;
+			s->wait = WAIT_CLUSTER;
+			if (cluster_client_exec_sql(s->cc, "ROLLBACK", NULL, 0,
+						    exec_done, s) != TR_OK) {
+				s->pending--;
+				failf(s, "53200", "out of memory");
+				return;
+			}
+			/* exec_done completes it as a rollback: */
+			st->kind = SQL_ROLLBACK;
+			return;
+		}
+		send_exec(s, st->kind == SQL_COMMIT ? "COMMIT" : "ROLLBACK");
+		return;
+	case SQL_SAVEPOINT:
+	case SQL_RELEASE:
+	case SQL_ROLLBACK_TO:
+		if (s->txn != TXN_EXPLICIT && s->txn != TXN_FAILED) {
+			failf(s, "25P01",
+			      "%s can only be used in transaction blocks",
+			      st->kind == SQL_SAVEPOINT ? "SAVEPOINT"
+			      : st->kind == SQL_RELEASE ? "RELEASE SAVEPOINT"
+							: "ROLLBACK TO SAVEPOINT");
+			return;
+		}
+		send_exec(s, st->sqlite);
+		return;
+	case SQL_QUERY:
+		s->described = false;
+		s->catalog_retried = false;
+		if (st->writes) {
+			failf(s, "0A000",
+			      "statements that both write and return rows are "
+			      "not supported yet");
+			return;
+		}
+		describe_and_run(s);
+		return;
+	case SQL_EXEC:
+		if (st->writes) {
+			run_write(s);
+		} else {
+			send_exec(s, st->sqlite);
+		}
+		return;
+	default:
+		TR_NEVER(true);
+		complete(s, st->tag);
+		return;
+	}
+}
+
+static void step(struct server_session *s)
+{
+	if (s->closing) {
+		end_query(s);
+		return;
+	}
+	if (s->cur == NULL) {
+		if (s->next >= s->batch.n_stmts) {
+			/* End of the Query: commit its implicit block. */
+			if (s->txn == TXN_IMPLICIT && s->cc_ready) {
+				s->pending++;
+				s->wait = WAIT_CLUSTER;
+				if (cluster_client_exec_sql(
+					    s->cc, "COMMIT", NULL, 0,
+					    implicit_commit_done,
+					    s) == TR_OK) {
+					return;
+				}
+				s->pending--;
+				s->wait = WAIT_NONE;
+				failf(s, "53200", "out of memory");
+				return;
+			}
+			end_query(s);
+			return;
+		}
+		s->cur = &s->batch.stmts[s->next++];
+	}
+	struct sql_stmt *st = s->cur;
+
+	if (s->txn == TXN_FAILED && st->kind != SQL_ROLLBACK &&
+	    st->kind != SQL_COMMIT && st->kind != SQL_ROLLBACK_TO) {
+		failf(s, "25P02",
+		      "current transaction is aborted, commands ignored until "
+		      "end of transaction block");
+		return;
+	}
+	if (st->failed) {
+		fail(s, &st->error);
+		return;
+	}
+	switch (st->kind) {
+	case SQL_EMPTY:
+		if (!s->closing) {
+			pgwire_session_send_empty_query(s->pg);
+		}
+		s->cur = NULL;
+		step(s);
+		return;
+	case SQL_SET:
+	case SQL_RESET:
+		if (st->kind == SQL_RESET && strcasecmp(st->name, "all") == 0) {
+			server_settings_reset_all(s->settings, report_setting,
+						  s);
+			complete(s, "RESET");
+			return;
+		}
+		run_set(s);
+		return;
+	case SQL_SHOW:
+		run_show(s);
+		return;
+	case SQL_DISCARD:
+		if (s->txn != TXN_NONE) {
+			failf(s, "25001",
+			      "DISCARD ALL cannot run inside a transaction "
+			      "block");
+			return;
+		}
+		server_settings_reset_all(s->settings, report_setting, s);
+		complete(s, st->tag ? st->tag : "DISCARD ALL");
+		return;
+	default:
+		break;
+	}
+	if (!needs_cluster(st)) {
+		TR_NEVER(true);
+		complete(s, st->tag);
+		return;
+	}
+	if (!s->cc_ready) {
+		if (s->cc != NULL) {
+			/* Half-open leftovers: start afresh. */
+			drop_cluster(s);
+		}
+		s->wait = WAIT_OPEN;
+		if (connect_leader(s, reconnect_done) != TR_OK) {
+			s->wait = WAIT_NONE;
+			failf(s, "08006", "could not reach the cluster leader");
+		}
+		return;
+	}
+	/* A Query of several statements is one implicit transaction. */
+	if (s->txn == TXN_NONE && s->batch.n_stmts > 1 &&
+	    st->kind != SQL_BEGIN && st->kind != SQL_COMMIT &&
+	    st->kind != SQL_ROLLBACK) {
+		s->pending++;
+		s->wait = WAIT_CLUSTER;
+		if (cluster_client_exec_sql(s->cc, "BEGIN", NULL, 0,
+					    implicit_begin_done, s) != TR_OK) {
+			s->pending--;
+			s->wait = WAIT_NONE;
+			failf(s, "53200", "out of memory");
+		}
+		return;
+	}
+	run_on_cluster(s, st);
+}
+
+/* ------------------------------------------------------------------ */
+/* Executor ops                                                         */
+/* ------------------------------------------------------------------ */
+
+static struct server_session *session_get(struct server *srv,
+					  struct pgwire_session *pg)
+{
+	struct server_session *s = pgwire_session_data(pg);
+	if (s != NULL) {
+		return s;
+	}
+	s = tr_calloc(1, sizeof *s);
+	if (s == NULL) {
+		return NULL;
+	}
+	if (server_settings_new(&s->settings) != TR_OK) {
+		tr_free(s);
+		return NULL;
+	}
+	s->srv = srv;
+	s->pg = pg;
+	tr_arena_init(&s->arena, 16384);
+	tr_buf_init(&s->vals, 0);
+	uv_timer_init(srv->loop, &s->timer);
+	s->timer.data = s;
+	tr_queue_push(&srv->sessions, &s->link);
+	pgwire_session_set_data(pg, s);
+	return s;
+}
+
+static void maybe_free(struct server_session *s)
+{
+	if (!s->closing || s->pending > 0 || s->in_query) {
+		return;
+	}
+	if (s->holds_lock) {
+		/* Roll back before handing the lock on, so the next writer
+		 * cannot meet our transaction on the leader. */
+		if (s->cc_ready && s->txn != TXN_NONE) {
+			s->in_query = true; /* keeps us alive meanwhile */
+			s->pending++;
+			if (cluster_client_exec_sql(s->cc, "ROLLBACK", NULL, 0,
+						    rollback_done,
+						    s) == TR_OK) {
+				s->txn = TXN_NONE;
+				return;
+			}
+			s->pending--;
+			s->in_query = false;
+		}
+		release_lock(s);
+	}
+	if (s->cc != NULL) {
+		drop_cluster(s);
+		return;
+	}
+	if (!uv_is_closing((uv_handle_t *)&s->timer)) {
+		uv_close((uv_handle_t *)&s->timer, timer_close_cb);
+		return;
+	}
+	if (!s->timer_closed) {
+		return;
+	}
+	tr_queue_remove(&s->link);
+	if (s->pg != NULL) {
+		pgwire_session_release(s->pg);
+		s->pg = NULL;
+	}
+	tr_arena_close(&s->arena);
+	tr_buf_close(&s->vals);
+	server_settings_free(s->settings);
+	tr_free(s->db_name);
+	tr_free(s->verifier);
+	tr_free(s);
+}
+
+/*
+ * Work that must not run inside the executor op that started it (STYLE.md:
+ * never call back before returning) is deferred to the next loop turn with
+ * the session's timer: a Query's first step, or an open that failed early.
+ */
+static void kick_cb(uv_timer_t *t)
+{
+	struct server_session *s = t->data;
+	s->pending--;
+	if (s->kick_fatal[0] != '\0') {
+		struct pgwire_error e = {
+			.severity = "FATAL",
+			.sqlstate = s->kick_fatal,
+			.message = s->kick_msg,
+		};
+		s->wait = WAIT_NONE;
+		if (!s->closing) {
+			pgwire_session_open_done(s->pg, &e, false);
+		}
+		maybe_free(s);
+		return;
+	}
+	step(s);
+}
+
+static void kick(struct server_session *s)
+{
+	s->pending++;
+	uv_timer_start(&s->timer, kick_cb, 0, 0);
+}
+
+/* auth_lookup: the role's SCRAM verifier from the internal database. */
+
+static int auth_row(struct cluster_client *c, void *arg, unsigned n,
+		    const struct cluster_value *vals)
+{
+	struct server_session *s = arg;
+	TR_UNUSED(c);
+	if (n >= 2 && vals[0].type == CLUSTER_TEXT && s->verifier == NULL) {
+		s->verifier = tr_strndup(vals[0].text.p, vals[0].text.len);
+		if (s->verifier == NULL) {
+			return TR_ENOMEM;
+		}
+		s->is_superuser = vals[1].type == CLUSTER_INTEGER &&
+				  vals[1].integer != 0;
+	}
+	return TR_OK;
+}
+
+static void auth_done(struct cluster_client *c, void *arg,
+		      const struct cluster_result *res)
+{
+	struct server_session *s = arg;
+	TR_UNUSED(c);
+	s->pending--;
+	s->wait = WAIT_NONE;
+	if (res->rc != TR_OK) {
+		tr_warn("session", "role lookup failed: %s",
+			res->message ? res->message : tr_strerror(res->rc));
+	}
+	if (!s->closing) {
+		pgwire_session_auth_lookup_done(
+			s->pg, res->rc, res->rc == TR_OK ? s->verifier : NULL);
+	}
+	/* The verifier is secret material: do not keep it around. */
+	if (s->verifier != NULL) {
+		memset(s->verifier, 0, strlen(s->verifier));
+		tr_free(s->verifier);
+		s->verifier = NULL;
+	}
+	maybe_free(s);
+}
+
+static int op_auth_lookup(void *data, struct pgwire_session *pg,
+			  const char *user)
+{
+	struct server *srv = data;
+	if (srv->sys == NULL || !srv->sys_ready) {
+		return TR_ECLOSED;
+	}
+	struct server_session *s = session_get(srv, pg);
+	if (s == NULL) {
+		return TR_ENOMEM;
+	}
+	struct cluster_value param = { .type = CLUSTER_TEXT };
+	param.text.p = user;
+	param.text.len = strlen(user);
+	s->pending++;
+	s->wait = WAIT_AUTH;
+	int rv = cluster_client_query_sql(
+		srv->sys, "SELECT verifier, superuser FROM roles WHERE name = ?",
+		&param, 1, NULL, auth_row, auth_done, s);
+	if (rv != TR_OK) {
+		s->pending--;
+		s->wait = WAIT_NONE;
+	}
+	return rv;
+}
+
+/* session_open: check the database, apply startup options, connect. */
+
+static void open_fatal(struct server_session *s, const char *sqlstate,
+		       const char *msg)
+{
+	struct pgwire_error e = {
+		.severity = "FATAL",
+		.sqlstate = sqlstate,
+		.message = msg,
+	};
+	s->wait = WAIT_NONE;
+	if (!s->closing) {
+		pgwire_session_open_done(s->pg, &e, false);
+	}
+	maybe_free(s);
+}
+
+static void open_cluster_done(struct cluster_client *c, void *arg,
+			      const struct cluster_result *res)
+{
+	struct server_session *s = arg;
+	TR_UNUSED(c);
+	s->pending--;
+	if (res->rc != TR_OK) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "could not open database \"%s\": %s",
+			 s->db_name, res->message ? res->message : "error");
+		drop_cluster(s);
+		open_fatal(s, "57P03", msg);
+		return;
+	}
+	s->cc_ready = true;
+	s->wait = WAIT_NONE;
+	if (!s->closing) {
+		pgwire_session_open_done(s->pg, NULL, s->is_superuser);
+	}
+	maybe_free(s);
+}
+
+static void open_connect_done(struct cluster_client *c, void *arg,
+			      const struct cluster_result *res)
+{
+	struct server_session *s = arg;
+	s->pending--;
+	if (res->rc == TR_OK && !s->closing) {
+		s->pending++;
+		if (cluster_client_open(c, s->db_name, open_cluster_done, s) ==
+		    TR_OK) {
+			return;
+		}
+		s->pending--;
+	}
+	drop_cluster(s);
+	open_fatal(s, "57P03", "the cluster leader cannot be reached");
+}
+
+static int open_row(struct cluster_client *c, void *arg, unsigned n,
+		    const struct cluster_value *vals)
+{
+	struct server_session *s = arg;
+	TR_UNUSED(c);
+	if (n >= 1 && vals[0].type == CLUSTER_INTEGER && vals[0].integer > 0) {
+		s->db = server_db_get(s->srv, s->db_name);
+		if (s->db == NULL) {
+			return TR_ENOMEM;
+		}
+	}
+	return TR_OK;
+}
+
+static void open_check_done(struct cluster_client *c, void *arg,
+			    const struct cluster_result *res)
+{
+	struct server_session *s = arg;
+	TR_UNUSED(c);
+	s->pending--;
+	if (s->closing) {
+		maybe_free(s);
+		return;
+	}
+	if (res->rc != TR_OK) {
+		open_fatal(s, "57P03", "the cluster is not available");
+		return;
+	}
+	if (s->db == NULL) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "database \"%s\" does not exist",
+			 s->db_name);
+		open_fatal(s, "3D000", msg);
+		return;
+	}
+	if (connect_leader(s, open_connect_done) != TR_OK) {
+		open_fatal(s, "57P03", "the cluster leader cannot be reached");
+	}
+}
+
+/* Apply "-c name=value" / "--name=value" words of the options parameter. */
+static int apply_options(struct server_session *s, const char *options,
+			 struct sql_error *err)
+{
+	char *copy = tr_arena_strdup(&s->arena, options);
+	if (copy == NULL) {
+		return TR_ENOMEM;
+	}
+	char *save = NULL;
+	bool after_c = false;
+	for (char *w = strtok_r(copy, " \t", &save); w != NULL;
+	     w = strtok_r(NULL, " \t", &save)) {
+		if (strcmp(w, "-c") == 0) {
+			after_c = true;
+			continue;
+		}
+		char *kv = w;
+		if (!after_c) {
+			if (strncmp(w, "--", 2) == 0 ||
+			    strncmp(w, "-c", 2) == 0) {
+				kv = w + 2;
+			} else {
+				sql_error_set(err, &s->arena, "0A000",
+					      "startup option \"%s\" is not "
+					      "supported",
+					      w);
+				return TR_ESQL;
+			}
+		}
+		after_c = false;
+		char *eq = strchr(kv, '=');
+		if (eq == NULL) {
+			sql_error_set(err, &s->arena, "42601",
+				      "-c %s requires a value", kv);
+			return TR_ESQL;
+		}
+		*eq = '\0';
+		for (char *p = kv; *p != '\0'; p++) {
+			if (*p == '-') {
+				*p = '_';
+			}
+		}
+		bool report;
+		int rv = server_settings_set(s->settings, &s->arena, kv, eq + 1,
+					     &report, err);
+		if (rv != TR_OK) {
+			return rv;
+		}
+	}
+	return TR_OK;
+}
+
+/* Startup parameters are settings, applied as SET would. */
+static int apply_startup(struct server_session *s,
+			 const struct pgwire_startup *st,
+			 struct sql_error *err)
+{
+	for (unsigned i = 0; i < st->n_options; i++) {
+		const char *k = st->keys[i];
+		const char *v = st->values[i];
+		bool report = false;
+		int rv;
+		if (strcmp(k, "options") == 0) {
+			rv = apply_options(s, v, err);
+		} else if (strcmp(k, "replication") == 0) {
+			sql_error_set(err, &s->arena, "0A000",
+				      "replication connections are not "
+				      "supported");
+			rv = TR_ESQL;
+		} else {
+			rv = server_settings_set(s->settings, &s->arena, k, v,
+						 &report, err);
+		}
+		if (rv != TR_OK) {
+			return rv;
+		}
+	}
+	/* Report the settings the client changed at startup. */
+	static const char *const reported[] = { "application_name",
+						"client_encoding", "DateStyle",
+						"IntervalStyle", "TimeZone" };
+	for (size_t i = 0; i < TR_ARRAY_LEN(reported); i++) {
+		pgwire_session_send_parameter(
+			s->pg, reported[i],
+			server_settings_get(s->settings, reported[i]));
+	}
+	return TR_OK;
+}
+
+static int op_session_open(void *data, struct pgwire_session *pg,
+			   const struct pgwire_startup *st)
+{
+	struct server *srv = data;
+	struct server_session *s = session_get(srv, pg);
+	struct sql_error err = { .position = 0 };
+	if (s == NULL) {
+		return TR_ENOMEM;
+	}
+	s->db_name = tr_strdup(st->database);
+	if (s->db_name == NULL) {
+		return TR_ENOMEM;
+	}
+	s->wait = WAIT_OPEN;
+	int rv = apply_startup(s, st, &err);
+	if (rv == TR_ENOMEM) {
+		return rv;
+	}
+	if (rv != TR_OK) {
+		snprintf(s->kick_fatal, sizeof s->kick_fatal, "%s",
+			 err.sqlstate);
+		snprintf(s->kick_msg, sizeof s->kick_msg, "%s", err.message);
+		kick(s);
+		return TR_OK;
+	}
+	if (strcmp(s->db_name, SERVER_INTERNAL_DB) == 0) {
+		/* The reserved database looks like a missing one. */
+		snprintf(s->kick_fatal, sizeof s->kick_fatal, "3D000");
+		snprintf(s->kick_msg, sizeof s->kick_msg,
+			 "database \"%s\" does not exist", s->db_name);
+		kick(s);
+		return TR_OK;
+	}
+	struct cluster_value param = { .type = CLUSTER_TEXT };
+	param.text.p = s->db_name;
+	param.text.len = strlen(s->db_name);
+	s->pending++;
+	rv = cluster_client_query_sql(
+		srv->sys, "SELECT count(*) FROM databases WHERE name = ?",
+		&param, 1, NULL, open_row, open_check_done, s);
+	if (rv != TR_OK) {
+		s->pending--;
+		s->wait = WAIT_NONE;
+	}
+	return rv;
+}
+
+static int one_stmt_batch(struct server_session *s, enum sql_kind kind,
+			  const struct sql_error *err)
+{
+	struct sql_stmt *st = tr_arena_alloc(&s->arena, sizeof *st);
+	if (st == NULL) {
+		return TR_ENOMEM;
+	}
+	memset(st, 0, sizeof *st);
+	st->kind = kind;
+	if (err != NULL) {
+		st->failed = true;
+		st->error = *err;
+	}
+	s->batch.n_stmts = 1;
+	s->batch.stmts = st;
+	return TR_OK;
+}
+
+static int op_query(void *data, struct pgwire_session *pg, const char *sql,
+		    size_t len)
+{
+	struct server_session *s = pgwire_session_data(pg);
+	struct sql_error err = { .position = 0 };
+	TR_UNUSED(data);
+	TR_UNUSED(len);
+	if (s == NULL || s->in_query) {
+		return TR_EINTERNAL;
+	}
+	s->next = 0;
+	s->cur = NULL;
+	int rv = sql_parse(&s->arena, sql, &s->batch, &err);
+	if (rv == TR_ESQL) {
+		/* A syntax error fails the whole Query before anything runs,
+		 * as in PostgreSQL. */
+		rv = one_stmt_batch(s, SQL_EMPTY, &err);
+	} else if (rv == TR_OK && s->batch.n_stmts == 0) {
+		rv = one_stmt_batch(s, SQL_EMPTY, NULL);
+	}
+	if (rv != TR_OK) {
+		tr_arena_reset(&s->arena);
+		return rv;
+	}
+	s->in_query = true;
+	s->kick_fatal[0] = '\0';
+	kick(s);
+	return TR_OK;
+}
+
+static void op_cancel(void *data, struct pgwire_session *pg)
+{
+	struct server_session *s = pgwire_session_data(pg);
+	TR_UNUSED(data);
+	if (s == NULL || !s->in_query) {
+		return;
+	}
+	s->cancel_requested = true;
+	if (s->wait == WAIT_LOCK) {
+		server_writeq_cancel(&s->waiter);
+		uv_timer_stop(&s->timer);
+		s->wait = WAIT_NONE;
+		failf(s, "57014", "canceling statement due to user request");
+	}
+}
+
+static void op_resume(void *data, struct pgwire_session *pg)
+{
+	struct server_session *s = pgwire_session_data(pg);
+	TR_UNUSED(data);
+	if (s != NULL && s->paused && s->cc != NULL) {
+		s->paused = false;
+		cluster_client_resume(s->cc);
+	}
+}
+
+static void op_session_close(void *data, struct pgwire_session *pg)
+{
+	struct server_session *s = pgwire_session_data(pg);
+	TR_UNUSED(data);
+	if (s == NULL) {
+		pgwire_session_release(pg);
+		return;
+	}
+	s->closing = true;
+	if (s->wait == WAIT_LOCK) {
+		server_writeq_cancel(&s->waiter);
+		uv_timer_stop(&s->timer);
+		s->wait = WAIT_NONE;
+		end_query(s);
+		return;
+	}
+	if (s->paused && s->cc != NULL) {
+		s->paused = false;
+		cluster_client_resume(s->cc);
+	}
+	maybe_free(s);
+}
+
+const struct pgwire_executor_ops server_executor_ops = {
+	.auth_lookup = op_auth_lookup,
+	.session_open = op_session_open,
+	.query = op_query,
+	.cancel = op_cancel,
+	.resume = op_resume,
+	.session_close = op_session_close,
+};

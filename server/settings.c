@@ -1,0 +1,295 @@
+/*
+ * server/settings.c: the run-time settings (GUCs) a session can SET, SHOW
+ * and RESET.  The gateway answers these itself; none reaches the cluster.
+ *
+ * Only settings that mean something here, or that drivers set and read
+ * back, are known.  Others are refused with 42704 as PostgreSQL does,
+ * except custom "prefix.name" settings, which PostgreSQL accepts freely.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "server/server_int.h"
+
+/* How a value is checked before it is taken. */
+enum setting_kind {
+	SET_ANY,      /* free text */
+	SET_BOOL,     /* on/off and PostgreSQL's spellings */
+	SET_INT,      /* an integer within [min, max] */
+	SET_ENCODING, /* client_encoding: UTF8 only (SQL_ASCII tolerated) */
+	SET_FIXED,    /* read-only: SET is refused */
+};
+
+struct setting_def {
+	const char *name; /* canonical spelling */
+	const char *dflt;
+	enum setting_kind kind;
+	long min, max;
+	bool report; /* sent to the client as ParameterStatus */
+};
+
+static const struct setting_def defs[] = {
+	{ "application_name", "", SET_ANY, 0, 0, true },
+	{ "client_encoding", "UTF8", SET_ENCODING, 0, 0, true },
+	{ "DateStyle", "ISO, MDY", SET_ANY, 0, 0, true },
+	{ "default_transaction_isolation", "serializable", SET_ANY, 0, 0,
+	  false },
+	{ "default_transaction_read_only", "off", SET_BOOL, 0, 0, true },
+	{ "extra_float_digits", "1", SET_INT, -15, 3, false },
+	{ "idle_in_transaction_session_timeout", "0", SET_INT, 0, 2147483647,
+	  false },
+	{ "integer_datetimes", "on", SET_FIXED, 0, 0, true },
+	{ "IntervalStyle", "postgres", SET_ANY, 0, 0, true },
+	{ "lock_timeout", "0", SET_INT, 0, 2147483647, false },
+	{ "search_path", "\"$user\", public", SET_ANY, 0, 0, false },
+	{ "server_encoding", "UTF8", SET_FIXED, 0, 0, true },
+	{ "server_version", "15.0", SET_FIXED, 0, 0, true },
+	{ "server_version_num", "150000", SET_FIXED, 0, 0, false },
+	{ "standard_conforming_strings", "on", SET_BOOL, 0, 0, true },
+	{ "statement_timeout", "0", SET_INT, 0, 2147483647, false },
+	{ "synchronous_commit", "on", SET_ANY, 0, 0, false },
+	{ "TimeZone", "UTC", SET_ANY, 0, 0, true },
+	{ "transaction_isolation", "serializable", SET_FIXED, 0, 0, false },
+	{ "transaction_read_only", "off", SET_FIXED, 0, 0, false },
+};
+
+#define N_DEFS TR_ARRAY_LEN(defs)
+#define MAX_CUSTOM 32
+
+struct server_settings {
+	char *values[N_DEFS];    /* owned; NULL means the default */
+	char *custom_names[MAX_CUSTOM]; /* owned: "prefix.name" settings */
+	char *custom_values[MAX_CUSTOM];
+	unsigned n_custom;
+};
+
+static int find_def(const char *name)
+{
+	for (unsigned i = 0; i < N_DEFS; i++) {
+		if (strcasecmp(defs[i].name, name) == 0) {
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+const char *server_settings_canonical(const char *name)
+{
+	int i = find_def(name);
+	return i < 0 ? NULL : defs[i].name;
+}
+
+int server_settings_new(struct server_settings **out)
+{
+	*out = tr_calloc(1, sizeof **out);
+	return *out == NULL ? TR_ENOMEM : TR_OK;
+}
+
+void server_settings_free(struct server_settings *s)
+{
+	if (s == NULL) {
+		return;
+	}
+	for (unsigned i = 0; i < N_DEFS; i++) {
+		tr_free(s->values[i]);
+	}
+	for (unsigned i = 0; i < s->n_custom; i++) {
+		tr_free(s->custom_names[i]);
+		tr_free(s->custom_values[i]);
+	}
+	tr_free(s);
+}
+
+/* PostgreSQL's boolean spellings, folded to on/off. */
+static const char *parse_bool(const char *v)
+{
+	static const char *const on[] = { "on", "true", "yes", "1", "t", "y" };
+	static const char *const off[] = { "off", "false", "no", "0", "f",
+					   "n" };
+	for (size_t i = 0; i < TR_ARRAY_LEN(on); i++) {
+		if (strcasecmp(v, on[i]) == 0) {
+			return "on";
+		}
+		if (strcasecmp(v, off[i]) == 0) {
+			return "off";
+		}
+	}
+	return NULL;
+}
+
+static int set_custom(struct server_settings *s, const char *name,
+		      const char *value)
+{
+	for (unsigned i = 0; i < s->n_custom; i++) {
+		if (strcasecmp(s->custom_names[i], name) == 0) {
+			char *v = tr_strdup(value != NULL ? value : "");
+			if (v == NULL) {
+				return TR_ENOMEM;
+			}
+			tr_free(s->custom_values[i]);
+			s->custom_values[i] = v;
+			return TR_OK;
+		}
+	}
+	if (s->n_custom == MAX_CUSTOM) {
+		return TR_ETOOBIG;
+	}
+	char *n = tr_strdup(name);
+	char *v = tr_strdup(value != NULL ? value : "");
+	if (n == NULL || v == NULL) {
+		tr_free(n);
+		tr_free(v);
+		return TR_ENOMEM;
+	}
+	for (char *p = n; *p != '\0'; p++) {
+		*p = (char)tolower((unsigned char)*p);
+	}
+	s->custom_names[s->n_custom] = n;
+	s->custom_values[s->n_custom] = v;
+	s->n_custom++;
+	return TR_OK;
+}
+
+int server_settings_set(struct server_settings *s, struct tr_arena *a,
+			const char *name, const char *value, bool *report,
+			struct sql_error *err)
+{
+	int i = find_def(name);
+	const char *v = value;
+	char num[32];
+
+	*report = false;
+	if (i < 0) {
+		if (strchr(name, '.') != NULL) {
+			int rv = set_custom(s, name, value);
+			if (rv == TR_ETOOBIG) {
+				sql_error_set(err, a, "54000",
+					      "too many custom settings");
+				return TR_ESQL;
+			}
+			return rv;
+		}
+		sql_error_set(err, a, "42704",
+			      "unrecognized configuration parameter \"%s\"",
+			      name);
+		return TR_ESQL;
+	}
+	const struct setting_def *d = &defs[i];
+	if (d->kind == SET_FIXED) {
+		sql_error_set(err, a, "55P02",
+			      "parameter \"%s\" cannot be changed", d->name);
+		return TR_ESQL;
+	}
+	if (v != NULL) {
+		switch (d->kind) {
+		case SET_BOOL:
+			v = parse_bool(value);
+			if (v == NULL) {
+				sql_error_set(err, a, "22023",
+					      "parameter \"%s\" requires a "
+					      "Boolean value",
+					      d->name);
+				return TR_ESQL;
+			}
+			break;
+		case SET_INT: {
+			char *end;
+			long n = strtol(value, &end, 10);
+			if (*value == '\0' || *end != '\0' || n < d->min ||
+			    n > d->max) {
+				sql_error_set(err, a, "22023",
+					      "invalid value for parameter "
+					      "\"%s\": \"%s\"",
+					      d->name, value);
+				return TR_ESQL;
+			}
+			snprintf(num, sizeof num, "%ld", n);
+			v = num;
+			break;
+		}
+		case SET_ENCODING:
+			if (strcasecmp(value, "UTF8") == 0 ||
+			    strcasecmp(value, "UTF-8") == 0 ||
+			    strcasecmp(value, "UNICODE") == 0) {
+				v = "UTF8";
+			} else if (strcasecmp(value, "SQL_ASCII") == 0) {
+				/* SQL_ASCII means "no conversion": the
+				 * client gets UTF-8 bytes as they are. */
+				v = "SQL_ASCII";
+			} else {
+				sql_error_set(err, a, "0A000",
+					      "client encoding \"%s\" is not "
+					      "supported: triode speaks UTF8 "
+					      "only",
+					      value);
+				return TR_ESQL;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	char *copy = NULL;
+	if (v != NULL) {
+		copy = tr_strdup(v);
+		if (copy == NULL) {
+			return TR_ENOMEM;
+		}
+	}
+	tr_free(s->values[i]);
+	s->values[i] = copy;
+	*report = d->report;
+	return TR_OK;
+}
+
+const char *server_settings_get(const struct server_settings *s,
+				const char *name)
+{
+	int i = find_def(name);
+	if (i < 0) {
+		for (unsigned j = 0; j < s->n_custom; j++) {
+			if (strcasecmp(s->custom_names[j], name) == 0) {
+				return s->custom_values[j];
+			}
+		}
+		return NULL;
+	}
+	return s->values[i] != NULL ? s->values[i] : defs[i].dflt;
+}
+
+void server_settings_reset_all(struct server_settings *s,
+			       void (*cb)(void *arg, const char *name,
+					  const char *value),
+			       void *arg)
+{
+	for (unsigned i = 0; i < N_DEFS; i++) {
+		if (s->values[i] == NULL) {
+			continue;
+		}
+		bool changed = strcmp(s->values[i], defs[i].dflt) != 0;
+		tr_free(s->values[i]);
+		s->values[i] = NULL;
+		if (changed && defs[i].report && cb != NULL) {
+			cb(arg, defs[i].name, defs[i].dflt);
+		}
+	}
+	for (unsigned j = 0; j < s->n_custom; j++) {
+		tr_free(s->custom_names[j]);
+		tr_free(s->custom_values[j]);
+	}
+	s->n_custom = 0;
+}
+
+bool server_settings_at(const struct server_settings *s, unsigned i,
+			const char **name, const char **value)
+{
+	if (i >= N_DEFS) {
+		return false;
+	}
+	*name = defs[i].name;
+	*value = s->values[i] != NULL ? s->values[i] : defs[i].dflt;
+	return true;
+}
