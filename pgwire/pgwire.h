@@ -30,7 +30,7 @@
 #include "base/base.h"
 
 /* Caps from PostgreSQL's libpq.h/pqcomm.h. */
-#define PGWIRE_MAX_STARTUP_LEN 10000 /* startup packet, pre-auth messages */
+#define PGWIRE_MAX_STARTUP_LEN     10000 /* startup packet, pre-auth messages */
 #define PGWIRE_DEFAULT_MAX_MSG_LEN (64u << 20) /* post-auth messages */
 
 struct pgwire_server;  /* opaque: listener plus its connections */
@@ -43,9 +43,9 @@ struct pgwire_column {
 	uint32_t table_oid; /* 0 if not a plain table column */
 	int16_t attnum;     /* 0 if not a plain table column */
 	uint32_t type_oid;
-	int16_t typlen;  /* -1 varlena, -2 cstring, or fixed size */
-	int32_t typmod;  /* -1 if none */
-	int16_t format;  /* 0 text, 1 binary */
+	int16_t typlen; /* -1 varlena, -2 cstring, or fixed size */
+	int32_t typmod; /* -1 if none */
+	int16_t format; /* 0 text, 1 binary */
 };
 
 /* One value of a DataRow: @len < 0 is SQL NULL. */
@@ -125,17 +125,17 @@ struct pgwire_executor_ops {
 };
 
 struct pgwire_config {
-	const char *host;                /* listen address, e.g. 127.0.0.1 */
-	int port;                        /* listen port; 0 picks a free one */
-	SSL_CTX *tls;                    /* borrowed; NULL: no TLS offered */
-	bool tls_required;               /* refuse plaintext sessions */
-	size_t max_msg_len;              /* post-auth cap; 0: the default */
-	unsigned max_connections;        /* 0: 100 */
-	unsigned auth_timeout_ms;        /* 0: 60000 */
-	const char *server_version;      /* ParameterStatus server_version */
-	const char *timezone;            /* ParameterStatus TimeZone */
+	const char *host;           /* listen address, e.g. 127.0.0.1 */
+	int port;                   /* listen port; 0 picks a free one */
+	SSL_CTX *tls;               /* borrowed; NULL: no TLS offered */
+	bool tls_required;          /* refuse plaintext sessions */
+	size_t max_msg_len;         /* post-auth cap; 0: the default */
+	unsigned max_connections;   /* 0: 100 */
+	unsigned auth_timeout_ms;   /* 0: 60000 */
+	const char *server_version; /* ParameterStatus server_version */
+	const char *timezone;       /* ParameterStatus TimeZone */
 	const struct pgwire_executor_ops *exec; /* borrowed */
-	void *exec_data;                 /* passed to every executor op */
+	void *exec_data; /* passed to every executor op */
 };
 
 typedef void (*pgwire_server_close_cb)(struct pgwire_server *server);
@@ -172,6 +172,12 @@ const char *pgwire_session_database(const struct pgwire_session *s);
 const char *pgwire_session_peer(const struct pgwire_session *s);
 /* True once the connection is closing: stop producing output. */
 bool pgwire_session_is_closing(const struct pgwire_session *s);
+/*
+ * The executor holds no more references to @s (answer to ops->session_close;
+ * call exactly once, possibly from inside session_close).  @s may be freed
+ * before this returns.
+ */
+void pgwire_session_release(struct pgwire_session *s);
 
 /*
  * Completions of executor operations.
@@ -208,8 +214,8 @@ void pgwire_session_send_error(struct pgwire_session *s,
 void pgwire_session_send_notice(struct pgwire_session *s,
 				const struct pgwire_error *notice);
 /* ParameterStatus (after SET of a reported setting, or at open). */
-void pgwire_session_send_parameter(struct pgwire_session *s,
-				   const char *name, const char *value);
+void pgwire_session_send_parameter(struct pgwire_session *s, const char *name,
+				   const char *value);
 /*
  * True when output waiting for the socket is above the high-water mark:
  * the executor should stop producing rows until ops->resume is called.

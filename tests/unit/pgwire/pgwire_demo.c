@@ -1,0 +1,41 @@
+/*
+ * tests/unit/pgwire/pgwire_demo.c: manual tool, not run by CTest.  Starts
+ * pgwire with the fake executor (user "u", password "pencil") and a
+ * throwaway self-signed certificate, for trying real clients:
+ *
+ *   pgwire_demo 54329 &
+ *   PGPASSWORD=pencil psql "host=127.0.0.1 port=54329 user=u dbname=d \
+ *       sslmode=require" -c 'select 1'
+ */
+#include <stdlib.h>
+
+#include "fixture.h"
+
+int main(int argc, char **argv)
+{
+	static struct fake_exec fx;
+	uv_loop_t *loop = uv_default_loop();
+	struct pgwire_server *server;
+	tr_log_init();
+	if (pgwire_scram_verifier_make("pencil", fx.verifier,
+				       sizeof fx.verifier) != TR_OK) {
+		return 1;
+	}
+	SSL_CTX *ctx = fixture_tls_ctx();
+	struct pgwire_config cfg = {
+		.host = "127.0.0.1",
+		.port = argc > 1 ? atoi(argv[1]) : 54329,
+		.tls = ctx,
+		.tls_required = argc > 2 && argv[2][0] == 'r',
+		.exec = &fake_ops,
+		.exec_data = &fx,
+	};
+	if (pgwire_server_new(loop, &cfg, &server) != TR_OK ||
+	    pgwire_server_start(server) != TR_OK) {
+		fprintf(stderr, "start failed\n");
+		return 1;
+	}
+	fprintf(stderr, "listening on %d\n", pgwire_server_port(server));
+	uv_run(loop, UV_RUN_DEFAULT);
+	return 0;
+}
