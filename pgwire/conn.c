@@ -526,7 +526,7 @@ static void handle_startup_message(struct pgwire_session *s,
 		conn_fatal(s, PGWIRE_SQLSTATE_INVALID_AUTH_SPEC,
 			   "no pg_hba.conf entry for host \"%s\", user "
 			   "\"%s\", database \"%s\", no encryption",
-			   s->peer, st.user, db);
+			   s->peer_host, st.user, db);
 		return;
 	}
 	if (!copy_startup(s, &st)) {
@@ -989,6 +989,7 @@ static void peer_name(struct pgwire_session *s)
 		port = ntohs(a->sin6_port);
 	}
 	snprintf(s->peer, sizeof s->peer, "%s:%d", host, port);
+	snprintf(s->peer_host, sizeof s->peer_host, "%s", host);
 }
 
 void pgwire__conn_accept(struct pgwire_server *server)

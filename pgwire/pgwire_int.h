@@ -307,6 +307,7 @@ struct pgwire_session {
 	unsigned n_params;
 	void *data;                  /* executor's */
 	char peer[64];               /* "addr:port" */
+	char peer_host[48];          /* "addr", for client messages */
 	char errmsg[TR_ERRMSG_SIZE]; /* reason of the last fault */
 };
 
