@@ -459,6 +459,8 @@ static void *loop_thread(void *arg)
 	return NULL;
 }
 
+static unsigned env_max_connections; /* 0: default */
+
 static int env_setup(void **state)
 {
 	struct env *e = calloc(1, sizeof *e);
@@ -474,6 +476,7 @@ static int env_setup(void **state)
 		.port = 0,
 		.tls = e->sctx,
 		.max_msg_len = 1 << 20,
+		.max_connections = env_max_connections,
 		.exec = &fake_ops,
 		.exec_data = &e->fx,
 	};
@@ -967,6 +970,30 @@ static void test_conn_server_stop_closes_sessions(void **state)
 	assert_int_equal(e->fx.n_close, 1);
 }
 
+static int env_setup_max1(void **state)
+{
+	env_max_connections = 1;
+	int rv = env_setup(state);
+	env_max_connections = 0;
+	return rv;
+}
+
+static void test_conn_over_max_connections_is_53300(void **state)
+{
+	struct env *e = *state;
+	struct client c, d;
+	uint32_t pid, key;
+	client_connect(&c, e->port);
+	client_login(&c, "u", "pencil", &pid, &key);
+	client_connect(&d, e->port);
+	send_startup(&d, PGWIRE_PROTO_V3, "u");
+	expect_error(&d, "FATAL", "53300");
+	expect_eof(&d);
+	client_close(&d);
+	query_select_1(&c);
+	client_close(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -989,6 +1016,9 @@ int main(void)
 		CONN_TEST(test_conn_tls_login_and_query),
 		CONN_TEST(test_conn_cancel_request),
 		CONN_TEST(test_conn_server_stop_closes_sessions),
+		cmocka_unit_test_setup_teardown(
+			test_conn_over_max_connections_is_53300, env_setup_max1,
+			env_teardown),
 	};
 	return cmocka_run_group_tests_name("pgwire", tests, NULL, NULL);
 }
