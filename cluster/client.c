@@ -1214,7 +1214,8 @@ int cluster_client_connect(struct cluster_client *c, const char *address,
 			   cluster_done_cb cb, void *arg)
 {
 	int rv;
-	if (c->state != ST_INIT || address == NULL || cb == NULL) {
+	if (c->state != ST_INIT || c->sock_init || address == NULL ||
+	    cb == NULL) {
 		return TR_EINVAL;
 	}
 	snprintf(c->address, sizeof c->address, "%s", address);
