@@ -138,7 +138,7 @@ static void conn_free(struct pgwire_session *s)
 /* Free once libuv is done with both handles and the executor let go. */
 static void maybe_free(struct pgwire_session *s)
 {
-	if (s->state == PGWIRE_ST_CLOSED && (!s->open_called || s->released)) {
+	if (s->state == PGWIRE_ST_CLOSED && (!s->engaged || s->released)) {
 		conn_free(s);
 	}
 }
@@ -157,7 +157,7 @@ static void on_handle_close(uv_handle_t *h)
 /* Tell the executor once; it answers with pgwire_session_release(). */
 static void notify_close(struct pgwire_session *s)
 {
-	if (s->open_called && !s->close_notified) {
+	if (s->engaged && !s->close_notified) {
 		const struct pgwire_config *cfg = &s->server->cfg;
 		s->close_notified = true;
 		cfg->exec->session_close(cfg->exec_data, s);
@@ -544,6 +544,10 @@ static void handle_startup_message(struct pgwire_session *s,
 		return;
 	}
 	conn_move(s, PGWIRE_ST_AUTH_LOOKUP);
+	/* From here on the executor may hold a reference to the session (its
+	 * lookup is in flight), so it must hear about the close and release
+	 * the session before it is freed. */
+	s->engaged = true;
 	if (cfg->exec->auth_lookup(cfg->exec_data, s, s->user) != 0) {
 		conn_fatal(s, PGWIRE_SQLSTATE_INVALID_PASSWORD,
 			   "password authentication failed for user \"%s\"",
@@ -673,7 +677,6 @@ static void handle_sasl_response(struct pgwire_session *s,
 		.keys = (const char *const *)s->keys,
 		.values = (const char *const *)s->values,
 	};
-	s->open_called = true;
 	if (cfg->exec->session_open(cfg->exec_data, s, &st) != 0) {
 		conn_fatal(s, "XX000", "could not open session");
 	}

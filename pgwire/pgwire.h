@@ -117,7 +117,8 @@ struct pgwire_executor_ops {
 	 * stop).  The executor abandons the session's work (rolling back an
 	 * open transaction) and calls pgwire_session_release() once it holds
 	 * no more references to @s; only then is @s freed.  Called at most
-	 * once, and only after session_open succeeded or was attempted.
+	 * once, for every session whose auth_lookup was called (the lookup
+	 * may still be in flight).
 	 * A *_done call for work in flight may still be made before
 	 * pgwire_session_release(); pgwire ignores it.
 	 */

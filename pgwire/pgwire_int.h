@@ -286,7 +286,9 @@ struct pgwire_session {
 	bool retick;                  /* a completion arrived while ticking */
 	bool ssl_requested;           /* an SSLRequest was answered */
 	bool too_many;                /* over max_connections at accept */
-	bool open_called;             /* ops->session_open was called */
+	bool engaged;                 /* ops->auth_lookup was called: the
+					 executor gets session_close and
+					 must release */
 	bool close_notified;          /* ops->session_close was called */
 	bool released;                /* pgwire_session_release happened */
 	bool congested;               /* is_congested said yes: resume due */
