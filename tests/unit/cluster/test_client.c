@@ -902,6 +902,178 @@ static void test_tcp_address(void **state)
 	assert_int_equal(q.sum, 7);
 }
 
+/*
+ * A scripted TCP server: once the handshake and some request bytes have
+ * arrived, it writes @reply in pieces of @piece bytes, then optionally
+ * shuts its side down.
+ */
+struct script {
+	uv_tcp_t server;
+	uv_tcp_t peer;
+	bool accepted;
+	int port;
+	const uint8_t *reply;
+	size_t reply_len;
+	size_t piece;
+	bool shutdown;
+	bool replied;
+	size_t got;
+	char rbuf[4096];
+	uv_write_t writes[256];
+	uv_shutdown_t sreq;
+};
+
+static void script_alloc(uv_handle_t *h, size_t n, uv_buf_t *buf)
+{
+	struct script *sc = h->data;
+	TR_UNUSED(n);
+	*buf = uv_buf_init(sc->rbuf, sizeof sc->rbuf);
+}
+
+static void script_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct script *sc = s->data;
+	TR_UNUSED(buf);
+	if (n <= 0) {
+		return;
+	}
+	sc->got += (size_t)n;
+	if (sc->replied || sc->got <= 8) {
+		return;
+	}
+	sc->replied = true;
+	size_t k = 0;
+	for (size_t off = 0; off < sc->reply_len; off += sc->piece, k++) {
+		size_t len = sc->reply_len - off < sc->piece
+				     ? sc->reply_len - off
+				     : sc->piece;
+		uv_buf_t b = uv_buf_init((char *)sc->reply + off,
+					 (unsigned)len);
+		assert_true(k < TR_ARRAY_LEN(sc->writes));
+		assert_int_equal(uv_write(&sc->writes[k], s, &b, 1, NULL), 0);
+	}
+	if (sc->shutdown) {
+		uv_shutdown(&sc->sreq, s, NULL);
+	}
+}
+
+static void script_connection(uv_stream_t *s, int status)
+{
+	struct script *sc = s->data;
+	assert_int_equal(status, 0);
+	uv_tcp_init(s->loop, &sc->peer);
+	sc->peer.data = sc;
+	assert_int_equal(uv_accept(s, (uv_stream_t *)&sc->peer), 0);
+	sc->accepted = true;
+	uv_read_start((uv_stream_t *)&sc->peer, script_alloc, script_read);
+}
+
+/* Static storage: the handles finish closing after the test returns. */
+static struct script script;
+
+static void script_start(struct fx *f, const uint8_t *reply, size_t len,
+			 size_t piece, bool shutdown,
+			 const struct cluster_client_config *cfg)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_storage name;
+	int nlen = sizeof name;
+	char address[32];
+	memset(&script, 0, sizeof script);
+	script.reply = reply;
+	script.reply_len = len;
+	script.piece = piece;
+	script.shutdown = shutdown;
+	uv_ip4_addr("127.0.0.1", 0, &sin);
+	uv_tcp_init(&f->loop, &script.server);
+	script.server.data = &script;
+	assert_int_equal(
+		uv_tcp_bind(&script.server, (struct sockaddr *)&sin, 0), 0);
+	assert_int_equal(
+		uv_listen((uv_stream_t *)&script.server, 8, script_connection),
+		0);
+	uv_tcp_getsockname(&script.server, (struct sockaddr *)&name, &nlen);
+	script.port = ntohs(((struct sockaddr_in *)&name)->sin_port);
+	snprintf(address, sizeof address, "127.0.0.1:%d", script.port);
+	fx_connect(f, address, cfg);
+}
+
+static void script_stop(void)
+{
+	uv_close((uv_handle_t *)&script.server, NULL);
+	if (script.accepted) {
+		uv_close((uv_handle_t *)&script.peer, NULL);
+	}
+}
+
+/* The ROWS example of §2.7, as the server sent it. */
+static const uint8_t rows_reply[] = {
+	0x0a, 0,    0,    0,    0x07, 0, 0,   0,   2, 0, 0,    0,    0,    0,
+	0,    0,    'i',  'd',  0,    0, 0,   0,   0, 0, 'n',  'a',  'm',  'e',
+	0,    0,    0,    0,    0x31, 0, 0,   0,   0, 0, 0,    0,    1,    0,
+	0,    0,    0,    0,    0,    0, 'a', 'b', 0, 0, 0,    0,    0,    0,
+	0x51, 0,    0,    0,    0,    0, 0,   0,   2, 0, 0,    0,    0,    0,
+	0,    0,    0,    0,    0,    0, 0,   0,   0, 0, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff,
+};
+
+static void test_fake_server_rows_one_byte_at_a_time(void **state)
+{
+	struct fx *f = *state;
+	script_start(f, rows_reply, sizeof rows_reply, 1, false, NULL);
+	struct qrec q = { 0 };
+	query_sql(f, "SELECT 1 AS id, 'ab' AS name UNION ALL SELECT 2, NULL",
+		  NULL, 0, &q);
+	RUN_UNTIL(&f->loop, q.done.calls > 0);
+	assert_int_equal(q.done.rc, TR_OK);
+	assert_string_equal(q.names, "id,name");
+	assert_int_equal(q.rows, 2);
+	assert_int_equal(q.sum, 3);
+	assert_string_equal(q.first[1].text.p, "ab");
+	script_stop();
+}
+
+static void test_fake_server_wrong_response_is_eproto(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t result[24] = { 2, 0, 0, 0, 6 };
+	script_start(f, result, sizeof result, sizeof result, false, NULL);
+	struct rec r = { 0 };
+	assert_int_equal(cluster_client_leader(f->c, servers_cb, &r), TR_OK);
+	r.returned = true;
+	RUN_UNTIL(&f->loop, r.calls > 0);
+	assert_int_equal(r.rc, TR_EPROTO);
+	assert_int_equal(r.n, 0);
+	assert_non_null(strstr(cluster_client_errmsg(f->c),
+			       "RESULT response to a LEADER"));
+	script_stop();
+}
+
+static void test_fake_server_eof_mid_message_is_eio(void **state)
+{
+	struct fx *f = *state;
+	script_start(f, rows_reply, 40, 7, true, NULL);
+	struct qrec q = { 0 };
+	query_sql(f, "SELECT 1", NULL, 0, &q);
+	RUN_UNTIL(&f->loop, q.done.calls > 0);
+	assert_int_equal(q.done.rc, TR_EIO);
+	assert_int_equal(q.rows, 0);
+	script_stop();
+}
+
+static void test_fake_server_response_over_limit(void **state)
+{
+	struct fx *f = *state;
+	struct cluster_client_config cfg = { .max_response_len = 64 };
+	script_start(f, rows_reply, sizeof rows_reply, sizeof rows_reply, false,
+		     &cfg);
+	struct qrec q = { 0 };
+	query_sql(f, "SELECT 1", NULL, 0, &q);
+	RUN_UNTIL(&f->loop, q.done.calls > 0);
+	assert_int_equal(q.done.rc, TR_EPROTO);
+	script_stop();
+}
+
 /* Leader discovery. */
 static const char *map_to_abstract(void *arg, const char *address)
 {
@@ -975,6 +1147,10 @@ int test_client_run(void)
 		T(test_request_timeout_breaks_the_client),
 		T(test_connect_failures),
 		T(test_tcp_address),
+		T(test_fake_server_rows_one_byte_at_a_time),
+		T(test_fake_server_wrong_response_is_eproto),
+		T(test_fake_server_eof_mid_message_is_eio),
+		T(test_fake_server_response_over_limit),
 		T(test_leader_find),
 	};
 #undef T

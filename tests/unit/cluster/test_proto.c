@@ -52,7 +52,9 @@ static const uint8_t exec_sql_fixture[] = {
 static uint8_t *dup_exact(const uint8_t *p, size_t n)
 {
 	uint8_t *q = test_malloc(n == 0 ? 1 : n);
-	memcpy(q, p, n);
+	if (n > 0) {
+		memcpy(q, p, n);
+	}
 	return q;
 }
 
