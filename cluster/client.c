@@ -339,8 +339,9 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 		*buf = uv_buf_init(NULL, 0); /* read_cb gets UV_ENOBUFS */
 		return;
 	}
+	size_t room = c->in.cap - c->in.len;
 	*buf = uv_buf_init((char *)c->in.data + c->in.len,
-			   (unsigned)(c->in.cap - c->in.len));
+			   room > UINT32_MAX ? UINT32_MAX : (unsigned)room);
 }
 
 static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
@@ -629,6 +630,9 @@ static bool step(struct cluster_client *c)
 
 	if (c->in_batch) {
 		return batch_rows(c);
+	}
+	if (c->in.len - c->in_pos < CLUSTER__HEADER_LEN) {
+		return false; /* not even a header yet */
 	}
 	int rv = cluster__frame_next(c->in.data + c->in_pos,
 				     c->in.len - c->in_pos,
@@ -1084,8 +1088,9 @@ int cluster_client_new(uv_loop_t *loop, const struct cluster_client_config *cfg,
 	c->id = ++next_client_id;
 	c->state = ST_INIT;
 	tr_queue_init(&c->reqs);
-	tr_buf_init(&c->out[0], 0);
-	tr_buf_init(&c->out[1], 0);
+	/* uv_buf_t lengths are unsigned int: refuse bigger requests. */
+	tr_buf_init(&c->out[0], UINT32_MAX);
+	tr_buf_init(&c->out[1], UINT32_MAX);
 	tr_buf_init(&c->in, 0);
 	uv_timer_init(loop, &c->timer);
 	uv_idle_init(loop, &c->kick);
