@@ -109,9 +109,8 @@ static void on_leader(struct cluster_client *c, void *arg,
 		      const struct cluster_server_info *servers)
 {
 	struct leader_find *f = arg;
-	TR_UNUSED(c);
-	if (f->done) {
-		return;
+	if (f->done || c != f->client) {
+		return; /* a dropped client's late cancellation */
 	}
 	if (res->rc != TR_OK || n == 0) {
 		drop_client(f);
@@ -144,7 +143,7 @@ static void on_connect(struct cluster_client *c, void *arg,
 		       const struct cluster_result *res)
 {
 	struct leader_find *f = arg;
-	if (f->done) {
+	if (f->done || c != f->client) {
 		return;
 	}
 	if (res->rc != TR_OK ||
