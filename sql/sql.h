@@ -56,14 +56,14 @@ void sql_error_from_sqlite(struct sql_error *e, struct tr_arena *a,
  * ------------------------------------------------------------------- */
 
 enum sql_kind {
-	SQL_EMPTY,       /* nothing but comments/semicolons: EmptyQueryResponse */
-	SQL_QUERY,       /* returns rows: send with QUERY_SQL */
-	SQL_EXEC,        /* no rows: send with EXEC_SQL */
-	SQL_BEGIN,       /* BEGIN / START TRANSACTION */
-	SQL_COMMIT,      /* COMMIT / END */
-	SQL_ROLLBACK,    /* ROLLBACK / ABORT */
-	SQL_SAVEPOINT,   /* SAVEPOINT name */
-	SQL_RELEASE,     /* RELEASE [SAVEPOINT] name */
+	SQL_EMPTY,     /* nothing but comments/semicolons: EmptyQueryResponse */
+	SQL_QUERY,     /* returns rows: send with QUERY_SQL */
+	SQL_EXEC,      /* no rows: send with EXEC_SQL */
+	SQL_BEGIN,     /* BEGIN / START TRANSACTION */
+	SQL_COMMIT,    /* COMMIT / END */
+	SQL_ROLLBACK,  /* ROLLBACK / ABORT */
+	SQL_SAVEPOINT, /* SAVEPOINT name */
+	SQL_RELEASE,   /* RELEASE [SAVEPOINT] name */
 	SQL_ROLLBACK_TO, /* ROLLBACK TO [SAVEPOINT] name */
 	SQL_SET,         /* SET [SESSION|LOCAL] name TO value */
 	SQL_SHOW,        /* SHOW name | SHOW ALL */
@@ -75,7 +75,7 @@ enum sql_kind {
 struct sql_column {
 	const char *name;
 	uint32_t type_oid;
-	int32_t typmod;     /* -1 if none */
+	int32_t typmod; /* -1 if none */
 	int16_t typlen;
 	uint32_t table_oid; /* 0 unless a plain column (later issue) */
 	int16_t attnum;
@@ -84,8 +84,8 @@ struct sql_column {
 /* One translated statement. */
 struct sql_stmt {
 	enum sql_kind kind;
-	const char *text;   /* the original statement text (arena) */
-	int location;       /* byte offset of the statement in the query */
+	const char *text; /* the original statement text (arena) */
+	int location;     /* byte offset of the statement in the query */
 	/*
 	 * Translation failure, reported when the statement is reached (as
 	 * PostgreSQL reports analysis errors): @failed set and @error filled.
@@ -98,9 +98,9 @@ struct sql_stmt {
 	 * "CREATE TABLE", "BEGIN", "SET", ...  For INSERT the executor sends
 	 * "INSERT 0 <n>"; for SELECT/UPDATE/DELETE "<tag> <n>". */
 	const char *tag;
-	bool writes;   /* may write: must hold the database's write lock */
-	bool ddl;      /* changes the schema: reload the catalog after it */
-	bool counted;  /* tag carries a row count */
+	bool writes;  /* may write: must hold the database's write lock */
+	bool ddl;     /* changes the schema: reload the catalog after it */
+	bool counted; /* tag carries a row count */
 	/* SET/SHOW/RESET: the setting name (lower case; "all" for ALL) and
 	 * for SET the value as text (NULL for DEFAULT). */
 	const char *name;
@@ -163,28 +163,29 @@ TR_MUSTCHECK int sql_catalog_describe(struct sql_catalog *c,
  * ------------------------------------------------------------------- */
 
 /* PostgreSQL type OIDs triode knows. */
-#define SQL_OID_BOOL 16
-#define SQL_OID_BYTEA 17
-#define SQL_OID_NAME 19
-#define SQL_OID_INT8 20
-#define SQL_OID_INT2 21
-#define SQL_OID_INT4 23
-#define SQL_OID_TEXT 25
-#define SQL_OID_OID 26
-#define SQL_OID_JSON 114
-#define SQL_OID_FLOAT4 700
-#define SQL_OID_FLOAT8 701
-#define SQL_OID_UNKNOWN 705
-#define SQL_OID_BPCHAR 1042
-#define SQL_OID_VARCHAR 1043
-#define SQL_OID_DATE 1082
-#define SQL_OID_TIME 1083
-#define SQL_OID_TIMESTAMP 1114
+#define SQL_OID_BOOL        16
+#define SQL_OID_BYTEA       17
+#define SQL_OID_NAME        19
+#define SQL_OID_INT8        20
+#define SQL_OID_INT2        21
+#define SQL_OID_INT4        23
+#define SQL_OID_TEXT        25
+#define SQL_OID_OID         26
+#define SQL_OID_JSON        114
+#define SQL_OID_FLOAT4      700
+#define SQL_OID_FLOAT8      701
+#define SQL_OID_UNKNOWN     705
+#define SQL_OID_BPCHAR      1042
+#define SQL_OID_VARCHAR     1043
+#define SQL_OID_DATE        1082
+#define SQL_OID_TIME        1083
+#define SQL_OID_TIMESTAMP   1114
 #define SQL_OID_TIMESTAMPTZ 1184
-#define SQL_OID_INTERVAL 1186
-#define SQL_OID_NUMERIC 1700
-#define SQL_OID_UUID 2950
-#define SQL_OID_JSONB 3802
+#define SQL_OID_TIMETZ      1266
+#define SQL_OID_INTERVAL    1186
+#define SQL_OID_NUMERIC     1700
+#define SQL_OID_UUID        2950
+#define SQL_OID_JSONB       3802
 
 /* typlen of a type (-1 for varlena). */
 int16_t sql_type_len(uint32_t oid);

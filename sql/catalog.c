@@ -1,0 +1,210 @@
+/*
+ * sql/catalog.c: the catalog mirror, an in-memory SQLite holding the user
+ * schema without rows.
+ *
+ *   sql_catalog_new/free   one private connection
+ *   sql_catalog_load       replace the schema (a fresh connection each time)
+ *   sql_catalog_describe   prepare a translated statement: result columns
+ *
+ * Safety: the mirror connection has an authorizer that denies ATTACH,
+ * DETACH, PRAGMA and the file/extension functions, so every statement
+ * described before it travels is also checked by SQLite's own parser for
+ * those constructs (the translator never emits them; this is the second
+ * line).  Double-quoted string fallback (DQS) is switched off here, so a
+ * quoted identifier that names no column fails at describe time instead of
+ * silently becoming a string.
+ */
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "sql/sql_int.h"
+
+struct sql_catalog {
+	sqlite3 *db; /* owned: the mirror */
+};
+
+static int authorize(void *data, int action, const char *a, const char *b,
+		     const char *c, const char *d)
+{
+	TR_UNUSED(data);
+	TR_UNUSED(b);
+	TR_UNUSED(c);
+	TR_UNUSED(d);
+	switch (action) {
+	case SQLITE_ATTACH:
+	case SQLITE_DETACH:
+	case SQLITE_PRAGMA:
+		return SQLITE_DENY;
+	case SQLITE_FUNCTION:
+		/* For SQLITE_FUNCTION the function name is the 2nd string. */
+		if (b != NULL && sql__func_is_denied(b)) {
+			return SQLITE_DENY;
+		}
+		return SQLITE_OK;
+	default:
+		TR_UNUSED(a);
+		return SQLITE_OK;
+	}
+}
+
+static int open_db(sqlite3 **out)
+{
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(":memory:", &db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+					 SQLITE_OPEN_NOMUTEX,
+				 NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_close(db);
+		return rc == SQLITE_NOMEM ? TR_ENOMEM : TR_EINTERNAL;
+	}
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0,
+			  (int *)NULL);
+	sqlite3_set_authorizer(db, authorize, NULL);
+	*out = db;
+	return TR_OK;
+}
+
+int sql_catalog_new(struct sql_catalog **out)
+{
+	struct sql_catalog *c = tr_calloc(1, sizeof *c);
+	if (c == NULL) {
+		return TR_ENOMEM;
+	}
+	int rv = open_db(&c->db);
+	if (rv != TR_OK) {
+		tr_free(c);
+		return rv;
+	}
+	*out = c;
+	return TR_OK;
+}
+
+void sql_catalog_free(struct sql_catalog *c)
+{
+	if (c == NULL) {
+		return;
+	}
+	sqlite3_close(c->db);
+	tr_free(c);
+}
+
+/* Views last: they must find their tables (tables before indexes is the
+ * caller's order, as sqlite_schema gives it). */
+static bool is_view(const char *ddl)
+{
+	while (*ddl == ' ' || *ddl == '\n' || *ddl == '\t') {
+		ddl++;
+	}
+	return sqlite3_strnicmp(ddl, "CREATE VIEW", 11) == 0 ||
+	       sqlite3_strnicmp(ddl, "CREATE TEMP VIEW", 16) == 0;
+}
+
+int sql_catalog_load(struct sql_catalog *c, unsigned n_ddl,
+		     const char *const *ddl)
+{
+	sqlite3 *db;
+	int rv = open_db(&db);
+	if (rv != TR_OK) {
+		return rv;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < n_ddl; i++) {
+			if (ddl[i] == NULL || is_view(ddl[i]) != (pass == 1)) {
+				continue;
+			}
+			char *msg = NULL;
+			int rc = sqlite3_exec(db, ddl[i], NULL, NULL, &msg);
+			if (rc == SQLITE_NOMEM) {
+				sqlite3_free(msg);
+				sqlite3_close(db);
+				return TR_ENOMEM;
+			}
+			if (rc != SQLITE_OK) {
+				char esc[128];
+				tr_escape(esc, sizeof esc, ddl[i],
+					  strlen(ddl[i]));
+				tr_warn("sql", "catalog: skipping \"%s\": %s",
+					esc,
+					msg != NULL ? msg : sqlite3_errstr(rc));
+			}
+			sqlite3_free(msg);
+		}
+	}
+	sqlite3_close(c->db);
+	c->db = db;
+	return TR_OK;
+}
+
+int sql_catalog_describe(struct sql_catalog *c, const struct sql_stmt *stmt,
+			 struct tr_arena *a, struct sql_column **cols,
+			 unsigned *n_cols, struct sql_error *err)
+{
+	*cols = NULL;
+	*n_cols = 0;
+	if (stmt->failed || stmt->sqlite == NULL ||
+	    (stmt->kind != SQL_QUERY && stmt->kind != SQL_EXEC)) {
+		return TR_OK;
+	}
+	sqlite3_stmt *ps = NULL;
+	int rc = sqlite3_prepare_v2(c->db, stmt->sqlite, -1, &ps, NULL);
+	if (rc != SQLITE_OK) {
+		const char *msg = sqlite3_errmsg(c->db);
+		int ext = sqlite3_extended_errcode(c->db);
+		sql_error_from_sqlite(err, a, (uint64_t)ext, msg);
+		if (rc == SQLITE_NOMEM) {
+			return TR_ENOMEM;
+		}
+		if (rc == SQLITE_AUTH) {
+			sql_error_set(err, a, "42501",
+				      "statement uses a construct that is not "
+				      "allowed");
+			return TR_ESQL;
+		}
+		if (strncmp(msg, "no such table", 13) == 0 ||
+		    strncmp(msg, "no such column", 14) == 0) {
+			return TR_ENOTFOUND;
+		}
+		return TR_ESQL;
+	}
+	int n = sqlite3_column_count(ps);
+	struct sql_column *out = NULL;
+	if (n > 0) {
+		out = tr_arena_alloc(a, (size_t)n * sizeof *out);
+		if (out == NULL) {
+			sqlite3_finalize(ps);
+			return TR_ENOMEM;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		struct sql_column *col = &out[i];
+		memset(col, 0, sizeof *col);
+		const char *name = sqlite3_column_name(ps, i);
+		col->name = tr_arena_strdup(a,
+					    name != NULL ? name : "?column?");
+		if (col->name == NULL) {
+			sqlite3_finalize(ps);
+			return TR_ENOMEM;
+		}
+		const char *decl = sqlite3_column_decltype(ps, i);
+		col->typmod = -1;
+		if (decl != NULL) {
+			col->type_oid = sql_type_from_decltype(decl,
+							       &col->typmod);
+		} else if ((unsigned)i < stmt->n_cols &&
+			   stmt->cols[i].type_oid != 0) {
+			col->type_oid = stmt->cols[i].type_oid;
+			col->typmod = stmt->cols[i].typmod;
+		} else {
+			col->type_oid = SQL_OID_TEXT;
+		}
+		col->typlen = sql_type_len(col->type_oid);
+	}
+	sqlite3_finalize(ps);
+	*cols = out;
+	*n_cols = (unsigned)n;
+	return TR_OK;
+}

@@ -1,0 +1,326 @@
+/*
+ * sql/errors.c: errors for the client, and SQLite/dqlite failures mapped
+ * to PostgreSQL's SQLSTATEs and message style (DESIGN.md §8).
+ *
+ *   sql_error_set          fill an error from a format
+ *   sql_error_from_sqlite  extended result code + message -> SQLSTATE
+ *
+ * SQLite names constraint failures by table and columns ("UNIQUE
+ * constraint failed: t.a, t.b"); PostgreSQL names the constraint.  Unnamed
+ * PostgreSQL constraints get predictable names (t_pkey, t_a_b_key,
+ * t_a_check), which is what we rebuild here; the primary-key case is told
+ * apart by the extended code (SQLITE_CONSTRAINT_PRIMARYKEY).  The row
+ * values PostgreSQL puts in the detail are not known, so no detail.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sql/sql_int.h"
+
+/* SQLite result codes used here (sqlite3.h is not needed for these). */
+#define SQLITE_ERROR                 1
+#define SQLITE_INTERNAL              2
+#define SQLITE_PERM                  3
+#define SQLITE_ABORT                 4
+#define SQLITE_BUSY                  5
+#define SQLITE_LOCKED                6
+#define SQLITE_NOMEM                 7
+#define SQLITE_READONLY              8
+#define SQLITE_INTERRUPT             9
+#define SQLITE_IOERR                 10
+#define SQLITE_CORRUPT               11
+#define SQLITE_FULL                  13
+#define SQLITE_TOOBIG                18
+#define SQLITE_CONSTRAINT            19
+#define SQLITE_MISMATCH              20
+#define SQLITE_AUTH                  23
+#define SQLITE_RANGE                 25
+#define SQLITE_CONSTRAINT_CHECK      275
+#define SQLITE_CONSTRAINT_FOREIGNKEY 787
+#define SQLITE_CONSTRAINT_NOTNULL    1299
+#define SQLITE_CONSTRAINT_PRIMARYKEY 1555
+#define SQLITE_CONSTRAINT_UNIQUE     2067
+
+void sql_error_set(struct sql_error *e, struct tr_arena *a,
+		   const char *sqlstate, const char *fmt, ...)
+{
+	memset(e, 0, sizeof *e);
+	snprintf(e->sqlstate, sizeof e->sqlstate, "%s", sqlstate);
+	char tmp[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	e->message = a != NULL ? tr_arena_strdup(a, tmp) : NULL;
+	if (e->message == NULL) {
+		e->message = "out of memory while reporting an error";
+	}
+}
+
+/* Text after @prefix in @msg, or NULL. */
+static const char *after(const char *msg, const char *prefix)
+{
+	const char *p = strstr(msg, prefix);
+	return p != NULL ? p + strlen(prefix) : NULL;
+}
+
+/* Drop a "main." schema qualifier. */
+static const char *unqualify(const char *s)
+{
+	return strncmp(s, "main.", 5) == 0 ? s + 5 : s;
+}
+
+/*
+ * "t.a, t.b" (SQLite's column list) -> table "t" and "a_b" in @cols.
+ * Returns false if the list has another shape.
+ */
+static bool split_columns(const char *list, char *table, size_t tcap,
+			  char *cols, size_t ccap)
+{
+	table[0] = cols[0] = '\0';
+	const char *p = list;
+	size_t cn = 0;
+	while (*p != '\0') {
+		const char *dot = strchr(p, '.');
+		const char *end = strstr(p, ", ");
+		if (end == NULL) {
+			end = p + strlen(p);
+		}
+		if (dot == NULL || dot > end) {
+			return false;
+		}
+		if (table[0] == '\0') {
+			snprintf(table, tcap, "%.*s", (int)(dot - p), p);
+		}
+		int w = snprintf(cols + cn, ccap - cn, "%s%.*s",
+				 cn > 0 ? "_" : "", (int)(end - dot - 1),
+				 dot + 1);
+		if (w < 0 || (size_t)w >= ccap - cn) {
+			return false;
+		}
+		cn += (size_t)w;
+		p = *end != '\0' ? end + 2 : end;
+	}
+	return table[0] != '\0';
+}
+
+static void constraint_error(struct sql_error *e, struct tr_arena *a, int code,
+			     const char *msg)
+{
+	char table[128], cols[256];
+	const char *rest;
+	switch (code) {
+	case SQLITE_CONSTRAINT_UNIQUE:
+	case SQLITE_CONSTRAINT_PRIMARYKEY:
+		rest = after(msg, "UNIQUE constraint failed: ");
+		if (rest != NULL && strncmp(rest, "index '", 7) == 0) {
+			/* Expression index: SQLite names the index. */
+			int n = (int)strcspn(rest + 7, "'");
+			sql_error_set(e, a, "23505",
+				      "duplicate key value violates unique "
+				      "constraint \"%.*s\"",
+				      n, rest + 7);
+		} else if (rest != NULL &&
+			   split_columns(rest, table, sizeof table, cols,
+					 sizeof cols)) {
+			if (code == SQLITE_CONSTRAINT_PRIMARYKEY) {
+				sql_error_set(e, a, "23505",
+					      "duplicate key value violates "
+					      "unique constraint \"%s_pkey\"",
+					      table);
+			} else {
+				sql_error_set(e, a, "23505",
+					      "duplicate key value violates "
+					      "unique constraint \"%s_%s_key\"",
+					      table, cols);
+			}
+		} else {
+			sql_error_set(e, a, "23505",
+				      "duplicate key value violates unique "
+				      "constraint");
+		}
+		return;
+	case SQLITE_CONSTRAINT_NOTNULL:
+		rest = after(msg, "NOT NULL constraint failed: ");
+		if (rest != NULL && split_columns(rest, table, sizeof table,
+						  cols, sizeof cols)) {
+			sql_error_set(e, a, "23502",
+				      "null value in column \"%s\" of "
+				      "relation \"%s\" violates not-null "
+				      "constraint",
+				      cols, table);
+		} else {
+			sql_error_set(e, a, "23502",
+				      "null value violates not-null "
+				      "constraint");
+		}
+		return;
+	case SQLITE_CONSTRAINT_CHECK: {
+		rest = after(msg, "CHECK constraint failed: ");
+		if (rest == NULL) {
+			sql_error_set(e, a, "23514",
+				      "new row violates check constraint");
+			return;
+		}
+		size_t n = strlen(rest);
+		/* triode's hidden varchar(n)/char(n) length checks. */
+		if (n > 4 && strcmp(rest + n - 4, "_len") == 0) {
+			sql_error_set(e, a, "22001",
+				      "value too long for type character "
+				      "varying");
+			return;
+		}
+		sql_error_set(e, a, "23514",
+			      "new row violates check constraint \"%s\"", rest);
+		return;
+	}
+	case SQLITE_CONSTRAINT_FOREIGNKEY:
+		sql_error_set(e, a, "23503",
+			      "insert or update violates foreign key "
+			      "constraint");
+		return;
+	default:
+		sql_error_set(e, a, "23000", "%s", msg);
+		return;
+	}
+}
+
+void sql_error_from_sqlite(struct sql_error *e, struct tr_arena *a,
+			   uint64_t code, const char *message)
+{
+	const char *msg = message != NULL ? message : "";
+	int ext = (int)(code & 0xffff);
+	int primary = ext & 0xff;
+	const char *rest;
+
+	/* Messages first: SQLITE_ERROR covers most of these. */
+	if (strstr(msg, "division by zero") != NULL) {
+		sql_error_set(e, a, "22012", "division by zero");
+		return;
+	}
+	if ((rest = after(msg, "no such table: ")) != NULL ||
+	    (rest = after(msg, "no such view: ")) != NULL) {
+		sql_error_set(e, a, "42P01", "relation \"%s\" does not exist",
+			      unqualify(rest));
+		return;
+	}
+	if ((rest = after(msg, "no such column: ")) != NULL) {
+		if (strchr(rest, '.') != NULL) {
+			sql_error_set(e, a, "42703", "column %s does not exist",
+				      rest);
+		} else {
+			sql_error_set(e, a, "42703",
+				      "column \"%s\" does not exist", rest);
+		}
+		return;
+	}
+	if ((rest = after(msg, "no such index: ")) != NULL) {
+		sql_error_set(e, a, "42704", "index \"%s\" does not exist",
+			      unqualify(rest));
+		return;
+	}
+	if ((rest = after(msg, "no such function: ")) != NULL) {
+		sql_error_set(e, a, "42883", "function %s does not exist",
+			      rest);
+		return;
+	}
+	if (strstr(msg, " already exists") != NULL) {
+		const char *name = strchr(msg, ' ');
+		const char *end = strstr(msg, " already exists");
+		if ((strncmp(msg, "table ", 6) == 0 ||
+		     strncmp(msg, "index ", 6) == 0 ||
+		     strncmp(msg, "view ", 5) == 0) &&
+		    name != NULL && name < end) {
+			const char *q = name + 1;
+			int n = (int)(end - q);
+			if (n >= 2 && (q[0] == '"' || q[0] == '\'')) {
+				q++;
+				n -= 2;
+			}
+			sql_error_set(e, a, "42P07",
+				      "relation \"%.*s\" already exists", n, q);
+		} else {
+			sql_error_set(e, a, "42P07", "%s", msg);
+		}
+		return;
+	}
+	if ((rest = after(msg, "near \"")) != NULL &&
+	    strstr(msg, "syntax error") != NULL) {
+		int n = (int)strcspn(rest, "\"");
+		sql_error_set(e, a, "42601", "syntax error at or near \"%.*s\"",
+			      n, rest);
+		return;
+	}
+	if (strstr(msg, "syntax error") != NULL ||
+	    strstr(msg, "incomplete input") != NULL) {
+		sql_error_set(e, a, "42601", "syntax error");
+		return;
+	}
+	if (strstr(msg, "integer overflow") != NULL) {
+		sql_error_set(e, a, "22003", "integer out of range");
+		return;
+	}
+	if (strstr(msg, "cannot start a transaction within a transaction") !=
+	    NULL) {
+		sql_error_set(e, a, "25001",
+			      "there is already a transaction in progress");
+		return;
+	}
+	if (strstr(msg, "no transaction is active") != NULL) {
+		sql_error_set(e, a, "25P01",
+			      "there is no transaction in progress");
+		return;
+	}
+	if ((rest = after(msg, "no such savepoint: ")) != NULL) {
+		sql_error_set(e, a, "3B001", "savepoint \"%s\" does not exist",
+			      rest);
+		return;
+	}
+
+	switch (primary) {
+	case SQLITE_CONSTRAINT:
+		constraint_error(e, a, ext, msg);
+		return;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		sql_error_set(e, a, "40001",
+			      "could not serialize access due to concurrent "
+			      "update");
+		return;
+	case SQLITE_MISMATCH:
+		sql_error_set(e, a, "42804", "datatype mismatch");
+		return;
+	case SQLITE_TOOBIG:
+		sql_error_set(e, a, "54000", "value too large");
+		return;
+	case SQLITE_NOMEM:
+		sql_error_set(e, a, "53200", "out of memory");
+		return;
+	case SQLITE_FULL:
+		sql_error_set(e, a, "53100", "could not extend file: %s", msg);
+		return;
+	case SQLITE_INTERRUPT:
+		sql_error_set(e, a, "57014",
+			      "canceling statement due to user request");
+		return;
+	case SQLITE_READONLY:
+		sql_error_set(e, a, "25006",
+			      "cannot execute in a read-only "
+			      "transaction");
+		return;
+	case SQLITE_AUTH:
+	case SQLITE_PERM:
+		sql_error_set(e, a, "42501", "permission denied: %s", msg);
+		return;
+	case SQLITE_RANGE:
+		sql_error_set(e, a, "08P01", "%s", msg);
+		return;
+	default:
+		sql_error_set(e, a, "XX000", "%s",
+			      msg[0] ? msg
+				     : "internal "
+				       "error");
+		return;
+	}
+}

@@ -1,0 +1,1836 @@
+/*
+ * sql/expr.c: PostgreSQL expressions -> SQLite expressions, plus the two
+ * static analyses the protocol needs before execution: PostgreSQL's
+ * result column names (FigureColname) and expression types.
+ *
+ * Translation choices (each one a PostgreSQL meaning SQLite lacks):
+ *
+ * - LIKE is case-sensitive in PostgreSQL and ASCII-case-insensitive in
+ *   SQLite.  We emit GLOB, which is case-sensitive: a literal pattern is
+ *   converted here ('%' -> '*', '_' -> '?', GLOB's own '*?[' bracketed,
+ *   backslash escapes resolved); any other pattern is converted at run
+ *   time by a fixed chain of replace() calls doing the same.  No pragma
+ *   (case_sensitive_like) is involved: connection state is lost on a
+ *   leader change.  ILIKE is SQLite's LIKE with ESCAPE '\' (ASCII case
+ *   folding only, as lower() and upper()).
+ * - Division and modulo by zero raise 22012 in PostgreSQL and give NULL in
+ *   SQLite.  A divisor that is not a non-zero literal is wrapped in
+ *   CASE WHEN d = 0 THEN json_extract('{}', 'division by zero') ELSE d END:
+ *   the JSON path error is a real SQLite error whose message contains
+ *   "division by zero", which sql_error_from_sqlite maps to 22012.  The
+ *   divisor is evaluated twice (only a cost, except for volatile
+ *   functions such as random()).
+ * - now(), CURRENT_TIMESTAMP: UTC text with six fraction digits and the
+ *   +00 offset, '2024-01-02 03:04:05.123000+00' (SQLite has milliseconds;
+ *   'now' is stable within one statement).  Casts to timestamp and
+ *   timestamptz produce the same fixed-width shape, so such values compare
+ *   correctly as text.
+ * - GREATEST/LEAST ignore NULLs: max(coalesce(a, b, c), coalesce(b, a, c),
+ *   ...) gives PostgreSQL's answer without a subquery.
+ * - Casts to integer round like PostgreSQL (SQLite truncates).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/sql_int.h"
+
+static void expr(struct sql__emit *e, const Node *n);
+
+void sql__expr(struct sql__emit *e, const Node *n)
+{
+	if (n == NULL) {
+		sql__put(e, "NULL");
+		return;
+	}
+	if (++e->depth > SQL__MAX_DEPTH) {
+		sql__fail(e, -1, "54001", "stack depth limit exceeded");
+	} else {
+		expr(e, n);
+	}
+	e->depth--;
+}
+
+void sql__expr_list(struct sql__emit *e, Node *const *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0) {
+			sql__put(e, ", ");
+		}
+		sql__expr(e, items[i]);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Helpers
+ * ------------------------------------------------------------------- */
+
+/* The operator of an A_Expr (last name component; schema checked). */
+static const char *op_name(const PgQuery__AExpr *x)
+{
+	if (x->n_name == 0) {
+		return "";
+	}
+	const char *s = sql__str(x->name[x->n_name - 1]);
+	return s != NULL ? s : "";
+}
+
+static bool is_const(const Node *n, PgQuery__AConst__ValCase vc)
+{
+	return n != NULL && n->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	       !n->a_const->isnull && n->a_const->val_case == vc;
+}
+
+static const char *const_string(const Node *n)
+{
+	return is_const(n, PG_QUERY__A__CONST__VAL_SVAL)
+		       ? n->a_const->sval->sval
+		       : NULL;
+}
+
+/* A numeric literal that is not zero: safe as a divisor. */
+static bool is_nonzero_number(const Node *n)
+{
+	if (is_const(n, PG_QUERY__A__CONST__VAL_IVAL)) {
+		return n->a_const->ival->ival != 0;
+	}
+	if (is_const(n, PG_QUERY__A__CONST__VAL_FVAL)) {
+		return strtod(n->a_const->fval->fval, NULL) != 0;
+	}
+	return false;
+}
+
+/* LIKE pattern -> GLOB pattern, escape character @esc (0: none).
+ * Returns false if the pattern ends with the escape character. */
+static bool like_to_glob(struct tr_buf *b, const char *p, char esc)
+{
+	for (; *p != '\0'; p++) {
+		char c = *p;
+		if (esc != 0 && c == esc) {
+			c = *++p;
+			if (c == '\0') {
+				return false;
+			}
+		} else if (c == '%') {
+			tr_buf_put_u8(b, '*');
+			continue;
+		} else if (c == '_') {
+			tr_buf_put_u8(b, '?');
+			continue;
+		}
+		if (c == '*' || c == '?' || c == '[') {
+			tr_buf_put_u8(b, '[');
+			tr_buf_put_u8(b, (uint8_t)c);
+			tr_buf_put_u8(b, ']');
+		} else {
+			tr_buf_put_u8(b, (uint8_t)c);
+		}
+	}
+	return true;
+}
+
+/* The same conversion at run time for a non-literal pattern (backslash
+ * escapes).  \\, \% and \_ are parked on control characters first. */
+static void glob_of(struct sql__emit *e, const Node *pattern)
+{
+	static const char *const steps[][2] = {
+		{ "'\\\\'", "char(3)" }, { "'\\%'", "char(1)" },
+		{ "'\\_'", "char(2)" },  { "'\\'", "''" },
+		{ "'['", "'[[]'" },      { "'*'", "'[*]'" },
+		{ "'?'", "'[?]'" },      { "'%'", "'*'" },
+		{ "'_'", "'?'" },        { "char(1)", "'%'" },
+		{ "char(2)", "'_'" },    { "char(3)", "'\\'" },
+	};
+	size_t n = TR_ARRAY_LEN(steps);
+	for (size_t i = 0; i < n; i++) {
+		sql__put(e, "replace(");
+	}
+	sql__expr(e, pattern);
+	for (size_t i = 0; i < n; i++) {
+		sql__putf(e, ", %s, %s)", steps[i][0], steps[i][1]);
+	}
+}
+
+static void emit_like(struct sql__emit *e, const PgQuery__AExpr *x, bool negate,
+		      bool ilike)
+{
+	const Node *pat = x->rexpr;
+	char esc = '\\';
+	/* LIKE p ESCAPE c arrives as like_escape(p, c). */
+	if (pat != NULL && pat->node_case == PG_QUERY__NODE__NODE_FUNC_CALL) {
+		const PgQuery__FuncCall *f = pat->func_call;
+		const char *fn = sql__str(f->funcname[f->n_funcname - 1]);
+		if (fn != NULL && strcmp(fn, "like_escape") == 0 &&
+		    f->n_args == 2) {
+			const char *es = const_string(f->args[1]);
+			if (es == NULL || strlen(es) > 1) {
+				sql__fail(e, x->location, "0A000",
+					  "LIKE with this ESCAPE is not "
+					  "supported");
+				return;
+			}
+			esc = es[0];
+			pat = f->args[0];
+		}
+	}
+	sql__put(e, "(");
+	sql__expr(e, x->lexpr);
+	if (ilike) {
+		sql__put(e, negate ? " NOT LIKE " : " LIKE ");
+		sql__expr(e, pat);
+		if (esc != 0) {
+			char es[2] = { esc, 0 };
+			sql__put(e, " ESCAPE ");
+			sql__string(e, es);
+		}
+		sql__put(e, ")");
+		return;
+	}
+	sql__put(e, negate ? " NOT GLOB " : " GLOB ");
+	const char *lit = const_string(pat);
+	if (lit != NULL) {
+		struct tr_buf b;
+		tr_buf_init(&b, 0);
+		if (!like_to_glob(&b, lit, esc)) {
+			sql__fail(e, x->location, "22025",
+				  "LIKE pattern must not end with escape "
+				  "character");
+		}
+		sql__string(e, tr_buf_cstr(&b));
+		tr_buf_close(&b);
+	} else if (esc == '\\') {
+		glob_of(e, pat);
+	} else {
+		sql__fail(e, x->location, "0A000",
+			  "LIKE with a non-constant pattern and a custom "
+			  "ESCAPE is not supported");
+	}
+	sql__put(e, ")");
+}
+
+/* Divisor with PostgreSQL's division-by-zero error. */
+static void divisor(struct sql__emit *e, const Node *d)
+{
+	if (is_nonzero_number(d)) {
+		sql__expr(e, d);
+		return;
+	}
+	sql__put(e, "CASE WHEN ");
+	sql__expr(e, d);
+	sql__put(e, " = 0 THEN json_extract('{}', 'division by zero') ELSE ");
+	sql__expr(e, d);
+	sql__put(e, " END");
+}
+
+static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
+{
+	static const char *const binary[] = { "=", "<",  ">",  "<=", ">=",
+					      "+", "-",  "*",  "||", "&",
+					      "|", "<<", ">>", "->", "->>" };
+	const char *op = op_name(x);
+	if (x->n_name == 2) {
+		const char *schema = sql__str(x->name[0]);
+		if (schema == NULL || strcmp(schema, "pg_catalog") != 0) {
+			sql__fail(e, x->location, "0A000",
+				  "operator %s is not supported", op);
+			return;
+		}
+	}
+	if (x->lexpr == NULL) {
+		if (strcmp(op, "-") == 0 || strcmp(op, "+") == 0 ||
+		    strcmp(op, "~") == 0) {
+			sql__putf(e, "(%s ", op);
+			sql__expr(e, x->rexpr);
+			sql__put(e, ")");
+			return;
+		}
+		sql__fail(e, x->location, "0A000",
+			  "prefix operator %s is not supported", op);
+		return;
+	}
+	if (strcmp(op, "~~") == 0 || strcmp(op, "!~~") == 0) {
+		emit_like(e, x, op[0] == '!', false);
+		return;
+	}
+	if (strcmp(op, "~~*") == 0 || strcmp(op, "!~~*") == 0) {
+		emit_like(e, x, op[0] == '!', true);
+		return;
+	}
+	if (strcmp(op, "<>") == 0 || strcmp(op, "!=") == 0) {
+		op = "<>";
+	} else if (strcmp(op, "/") == 0 || strcmp(op, "%") == 0) {
+		sql__put(e, "(");
+		sql__expr(e, x->lexpr);
+		sql__putf(e, " %s ", op);
+		divisor(e, x->rexpr);
+		sql__put(e, ")");
+		return;
+	} else if (strcmp(op, "^") == 0) {
+		sql__put(e, "pow(");
+		sql__expr(e, x->lexpr);
+		sql__put(e, ", ");
+		sql__expr(e, x->rexpr);
+		sql__put(e, ")");
+		return;
+	} else {
+		bool known = false;
+		for (size_t i = 0; i < TR_ARRAY_LEN(binary) && !known; i++) {
+			known = strcmp(op, binary[i]) == 0;
+		}
+		if (!known) {
+			sql__fail(e, x->location, "0A000",
+				  "operator %s is not supported", op);
+			return;
+		}
+	}
+	sql__put(e, "(");
+	sql__expr(e, x->lexpr);
+	sql__putf(e, " %s ", op);
+	sql__expr(e, x->rexpr);
+	sql__put(e, ")");
+}
+
+static void emit_a_expr(struct sql__emit *e, const PgQuery__AExpr *x)
+{
+	const char *op = op_name(x);
+	switch (x->kind) {
+	case PG_QUERY__A__EXPR__KIND__AEXPR_OP:
+		emit_op(e, x);
+		return;
+	case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY:
+	case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL: {
+		bool any = x->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY;
+		bool in = any && strcmp(op, "=") == 0;
+		bool not_in = !any &&
+			      (strcmp(op, "<>") == 0 || strcmp(op, "!=") == 0);
+		if ((!in && !not_in) || x->rexpr == NULL ||
+		    x->rexpr->node_case != PG_QUERY__NODE__NODE_A_ARRAY_EXPR) {
+			sql__fail(e, x->location, "0A000",
+				  "%s %s with an array value is not supported",
+				  op, any ? "ANY" : "ALL");
+			return;
+		}
+		const PgQuery__AArrayExpr *arr = x->rexpr->a_array_expr;
+		if (arr->n_elements == 0) {
+			sql__put(e, in ? "0" : "1");
+			return;
+		}
+		sql__put(e, "(");
+		sql__expr(e, x->lexpr);
+		sql__put(e, in ? " IN (" : " NOT IN (");
+		sql__expr_list(e, arr->elements, arr->n_elements);
+		sql__put(e, "))");
+		return;
+	}
+	case PG_QUERY__A__EXPR__KIND__AEXPR_DISTINCT:
+	case PG_QUERY__A__EXPR__KIND__AEXPR_NOT_DISTINCT:
+		/* IS / IS NOT are SQLite's null-safe comparisons (and work
+		 * before 3.39, unlike IS DISTINCT FROM). */
+		sql__put(e, "(");
+		sql__expr(e, x->lexpr);
+		sql__put(e, x->kind == PG_QUERY__A__EXPR__KIND__AEXPR_DISTINCT
+				    ? " IS NOT "
+				    : " IS ");
+		sql__expr(e, x->rexpr);
+		sql__put(e, ")");
+		return;
+	case PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF:
+		sql__put(e, "nullif(");
+		sql__expr(e, x->lexpr);
+		sql__put(e, ", ");
+		sql__expr(e, x->rexpr);
+		sql__put(e, ")");
+		return;
+	case PG_QUERY__A__EXPR__KIND__AEXPR_IN: {
+		if (x->rexpr == NULL ||
+		    x->rexpr->node_case != PG_QUERY__NODE__NODE_LIST) {
+			sql__fail(e, x->location, "0A000",
+				  "this IN form is not supported");
+			return;
+		}
+		sql__put(e, "(");
+		sql__expr(e, x->lexpr);
+		sql__put(e, strcmp(op, "<>") == 0 ? " NOT IN (" : " IN (");
+		sql__expr_list(e, x->rexpr->list->items,
+			       x->rexpr->list->n_items);
+		sql__put(e, "))");
+		return;
+	}
+	case PG_QUERY__A__EXPR__KIND__AEXPR_LIKE:
+		emit_like(e, x, strcmp(op, "!~~") == 0, false);
+		return;
+	case PG_QUERY__A__EXPR__KIND__AEXPR_ILIKE:
+		emit_like(e, x, strcmp(op, "!~~*") == 0, true);
+		return;
+	case PG_QUERY__A__EXPR__KIND__AEXPR_SIMILAR:
+		sql__fail(e, x->location, "0A000",
+			  "SIMILAR TO is not supported");
+		return;
+	case PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN:
+	case PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN:
+	case PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN_SYM:
+	case PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN_SYM: {
+		if (x->rexpr == NULL ||
+		    x->rexpr->node_case != PG_QUERY__NODE__NODE_LIST ||
+		    x->rexpr->list->n_items != 2) {
+			sql__fail(e, x->location, "42601", "invalid BETWEEN");
+			return;
+		}
+		Node *lo = x->rexpr->list->items[0];
+		Node *hi = x->rexpr->list->items[1];
+		bool neg =
+			x->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN ||
+			x->kind ==
+				PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN_SYM;
+		bool sym =
+			x->kind == PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN_SYM ||
+			x->kind ==
+				PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN_SYM;
+		sql__put(e, neg ? "(NOT (" : "((");
+		sql__expr(e, x->lexpr);
+		sql__put(e, " BETWEEN ");
+		sql__expr(e, lo);
+		sql__put(e, " AND ");
+		sql__expr(e, hi);
+		if (sym) {
+			sql__put(e, " OR ");
+			sql__expr(e, x->lexpr);
+			sql__put(e, " BETWEEN ");
+			sql__expr(e, hi);
+			sql__put(e, " AND ");
+			sql__expr(e, lo);
+		}
+		sql__put(e, "))");
+		return;
+	}
+	default:
+		sql__fail(e, x->location, "0A000",
+			  "this operator form is not supported");
+		return;
+	}
+}
+
+static void emit_const(struct sql__emit *e, const PgQuery__AConst *c)
+{
+	if (c->isnull) {
+		sql__put(e, "NULL");
+		return;
+	}
+	switch (c->val_case) {
+	case PG_QUERY__A__CONST__VAL_IVAL:
+		sql__putf(e, "%d", c->ival->ival);
+		return;
+	case PG_QUERY__A__CONST__VAL_FVAL:
+		sql__put(e, c->fval->fval);
+		return;
+	case PG_QUERY__A__CONST__VAL_BOOLVAL:
+		sql__put(e, c->boolval->boolval ? "1" : "0");
+		return;
+	case PG_QUERY__A__CONST__VAL_SVAL:
+		sql__string(e, c->sval->sval);
+		return;
+	default:
+		sql__fail(e, c->location, "0A000",
+			  "bit string literals are not supported");
+		return;
+	}
+}
+
+static void emit_column_ref(struct sql__emit *e, const PgQuery__ColumnRef *c)
+{
+	size_t first = 0;
+	if (c->n_fields >= 3) {
+		/* schema.table.column: only public / pg_catalog. */
+		const char *schema = sql__str(c->fields[c->n_fields - 3]);
+		if (c->n_fields > 3 || schema == NULL ||
+		    (strcmp(schema, "public") != 0 &&
+		     strcmp(schema, "pg_catalog") != 0)) {
+			sql__fail(e, c->location, "0A000",
+				  "cross-schema references are not supported");
+			return;
+		}
+		first = c->n_fields - 2;
+	}
+	for (size_t i = first; i < c->n_fields; i++) {
+		if (i > first) {
+			sql__put(e, ".");
+		}
+		const Node *f = c->fields[i];
+		if (f->node_case == PG_QUERY__NODE__NODE_A_STAR) {
+			sql__put(e, "*");
+		} else if (sql__str(f) != NULL) {
+			sql__ident(e, sql__str(f));
+		} else {
+			sql__fail(e, c->location, "0A000",
+				  "this column reference is not supported");
+		}
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Casts
+ * ------------------------------------------------------------------- */
+
+/* PostgreSQL's boolean input words; -1 when not one of them. */
+static int bool_word(const char *s)
+{
+	static const char *const t[] = { "t",  "tr",  "tru", "true", "y",
+					 "ye", "yes", "on",  "1" };
+	static const char *const f[] = { "f", "fa", "fal", "fals", "false",
+					 "n", "no", "of",  "off",  "0" };
+	char w[8];
+	while (isspace((unsigned char)*s)) {
+		s++;
+	}
+	size_t n = 0;
+	while (*s != '\0' && !isspace((unsigned char)*s) && n < sizeof w - 1) {
+		w[n++] = (char)tolower((unsigned char)*s++);
+	}
+	w[n] = '\0';
+	while (isspace((unsigned char)*s)) {
+		s++;
+	}
+	if (*s != '\0') {
+		return -1;
+	}
+	for (size_t i = 0; i < TR_ARRAY_LEN(t); i++) {
+		if (strcmp(w, t[i]) == 0) {
+			return 1;
+		}
+	}
+	for (size_t i = 0; i < TR_ARRAY_LEN(f); i++) {
+		if (strcmp(w, f[i]) == 0) {
+			return 0;
+		}
+	}
+	return -1;
+}
+
+#define TS_FMT "strftime('%Y-%m-%d %H:%M:%f', "
+
+static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
+{
+	int32_t typmod;
+	int mods[2];
+	const struct sql__type *t = sql__type_resolve(e, tc->type_name, &typmod,
+						      mods);
+	if (t == NULL) {
+		return;
+	}
+	const Node *arg = tc->arg;
+	int32_t atm;
+	uint32_t from = sql__infer(arg, &atm);
+	if (t->serial) {
+		sql__fail(e, tc->location, "42704",
+			  "type \"%s\" does not exist", t->name);
+		return;
+	}
+	switch (t->oid) {
+	case SQL_OID_INT2:
+	case SQL_OID_INT4:
+	case SQL_OID_INT8:
+	case SQL_OID_OID:
+		if (is_const(arg, PG_QUERY__A__CONST__VAL_IVAL)) {
+			sql__expr(e, arg);
+		} else if (is_const(arg, PG_QUERY__A__CONST__VAL_FVAL)) {
+			const char *s = arg->a_const->fval->fval;
+			if (strpbrk(s, ".eE") == NULL) {
+				sql__put(e, s);
+			} else {
+				double d = round(strtod(s, NULL));
+				if (!(fabs(d) < 9.2e18)) {
+					sql__fail(e, tc->location, "22003",
+						  "integer out of range");
+					return;
+				}
+				sql__putf(e, "%lld", (long long)d);
+			}
+		} else if (from == SQL_OID_INT2 || from == SQL_OID_INT4 ||
+			   from == SQL_OID_INT8 || from == SQL_OID_BOOL ||
+			   from == SQL_OID_TEXT || from == SQL_OID_OID) {
+			sql__put(e, "CAST(");
+			sql__expr(e, arg);
+			sql__put(e, " AS INTEGER)");
+		} else if (from == SQL_OID_NUMERIC || from == SQL_OID_FLOAT4 ||
+			   from == SQL_OID_FLOAT8) {
+			sql__put(e, "CAST(round(");
+			sql__expr(e, arg);
+			sql__put(e, ") AS INTEGER)");
+		} else {
+			/* Unknown storage: round reals only (an int8 beyond
+			 * 2^53 must not go through a double). */
+			sql__put(e, "CASE WHEN typeof(");
+			sql__expr(e, arg);
+			sql__put(e, ") = 'real' THEN CAST(round(");
+			sql__expr(e, arg);
+			sql__put(e, ") AS INTEGER) ELSE CAST(");
+			sql__expr(e, arg);
+			sql__put(e, " AS INTEGER) END");
+		}
+		return;
+	case SQL_OID_FLOAT4:
+	case SQL_OID_FLOAT8:
+		sql__put(e, "CAST(");
+		sql__expr(e, arg);
+		sql__put(e, " AS REAL)");
+		return;
+	case SQL_OID_NUMERIC:
+		if (mods[0] > 0) {
+			int scale = mods[1] > 0 ? mods[1] : 0;
+			if (scale == 0) {
+				sql__put(e, "CAST(round(CAST(");
+				sql__expr(e, arg);
+				sql__put(e, " AS NUMERIC)) AS INTEGER)");
+			} else {
+				sql__put(e, "round(CAST(");
+				sql__expr(e, arg);
+				sql__putf(e, " AS NUMERIC), %d)", scale);
+			}
+			return;
+		}
+		sql__put(e, "CAST(");
+		sql__expr(e, arg);
+		sql__put(e, " AS NUMERIC)");
+		return;
+	case SQL_OID_BOOL: {
+		const char *s = const_string(arg);
+		if (s != NULL) {
+			int b = bool_word(s);
+			if (b < 0) {
+				sql__fail(e, tc->location, "22P02",
+					  "invalid input syntax for type "
+					  "boolean: \"%s\"",
+					  s);
+				return;
+			}
+			sql__put(e, b ? "1" : "0");
+			return;
+		}
+		if (is_const(arg, PG_QUERY__A__CONST__VAL_IVAL)) {
+			sql__put(e, arg->a_const->ival->ival != 0 ? "1" : "0");
+			return;
+		}
+		if (from == SQL_OID_BOOL) {
+			sql__expr(e, arg);
+			return;
+		}
+		if (from == SQL_OID_INT2 || from == SQL_OID_INT4 ||
+		    from == SQL_OID_INT8) {
+			sql__put(e, "(");
+			sql__expr(e, arg);
+			sql__put(e, " <> 0)");
+			return;
+		}
+		/* Text of unknown origin: PostgreSQL's words; anything
+		 * else gives NULL where PostgreSQL raises 22P02. */
+		sql__put(e, "CASE WHEN typeof(");
+		sql__expr(e, arg);
+		sql__put(e, ") IN ('integer', 'real') THEN (");
+		sql__expr(e, arg);
+		sql__put(e, " <> 0) WHEN lower(trim(");
+		sql__expr(e, arg);
+		sql__put(e, ")) IN ('t', 'true', 'y', 'yes', 'on', '1') THEN 1 "
+			    "WHEN lower(trim(");
+		sql__expr(e, arg);
+		sql__put(e, ")) IN ('f', 'false', 'n', 'no', 'off', '0') "
+			    "THEN 0 END");
+		return;
+	}
+	case SQL_OID_TEXT:
+	case SQL_OID_NAME:
+	case SQL_OID_VARCHAR:
+	case SQL_OID_BPCHAR: {
+		bool cut = (t->oid == SQL_OID_VARCHAR ||
+			    t->oid == SQL_OID_BPCHAR) &&
+			   mods[0] > 0;
+		if (cut) {
+			sql__put(e, "substr(");
+		}
+		if (from == SQL_OID_BOOL) {
+			sql__put(e, "CASE ");
+			sql__expr(e, arg);
+			sql__put(e, " WHEN 0 THEN 'false' WHEN NULL THEN NULL "
+				    "ELSE 'true' END");
+		} else if (const_string(arg) != NULL) {
+			sql__expr(e, arg);
+		} else {
+			sql__put(e, "CAST(");
+			sql__expr(e, arg);
+			sql__put(e, " AS TEXT)");
+		}
+		if (cut) {
+			sql__putf(e, ", 1, %d)", mods[0]);
+		}
+		return;
+	}
+	case SQL_OID_DATE:
+		sql__put(e, "date(");
+		sql__expr(e, arg);
+		sql__put(e, ")");
+		return;
+	case SQL_OID_TIMESTAMP:
+	case SQL_OID_TIMESTAMPTZ:
+		sql__put(e, "(" TS_FMT);
+		sql__expr(e, arg);
+		sql__put(e, t->oid == SQL_OID_TIMESTAMP ? ") || '000')"
+							: ") || '000+00')");
+		return;
+	case SQL_OID_TIME:
+		sql__put(e, "time(");
+		sql__expr(e, arg);
+		sql__put(e, ")");
+		return;
+	case SQL_OID_UUID:
+		sql__put(e, "lower(");
+		sql__expr(e, arg);
+		sql__put(e, ")");
+		return;
+	case SQL_OID_BYTEA:
+		sql__put(e, "CAST(");
+		sql__expr(e, arg);
+		sql__put(e, " AS BLOB)");
+		return;
+	default:
+		/* timetz, interval, json, jsonb: text as given. */
+		sql__put(e, "CAST(");
+		sql__expr(e, arg);
+		sql__put(e, " AS TEXT)");
+		return;
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Functions
+ * ------------------------------------------------------------------- */
+
+enum fkind { F_SCALAR, F_AGG, F_WINDOW };
+
+/* How a PostgreSQL function is written in SQLite. */
+enum fmap {
+	M_SAME,   /* same name, same arguments */
+	M_RENAME, /* other name, same arguments */
+	M_NOW,    /* the now() text */
+	M_RANDOM, /* random() scaled to [0, 1) */
+	M_CONCAT, /* concat(): NULLs as '' */
+	M_LEFT,   /* substr(s, 1, n) */
+	M_RIGHT,  /* substr(s, -n) */
+	M_OCTETS, /* length(CAST(s AS BLOB)) */
+	M_MOD,    /* (a % b) */
+	M_UUID,   /* gen_random_uuid() */
+};
+
+static const struct func {
+	const char *name;
+	enum fkind kind;
+	int min, max; /* argument counts */
+	enum fmap map;
+	const char *to; /* SQLite name for M_RENAME */
+} funcs[] = {
+	{ "count", F_AGG, 0, 1, M_SAME, NULL },
+	{ "sum", F_AGG, 1, 1, M_SAME, NULL },
+	{ "avg", F_AGG, 1, 1, M_SAME, NULL },
+	{ "min", F_AGG, 1, 1, M_SAME, NULL },
+	{ "max", F_AGG, 1, 1, M_SAME, NULL },
+	{ "string_agg", F_AGG, 2, 2, M_RENAME, "group_concat" },
+	{ "bool_and", F_AGG, 1, 1, M_RENAME, "min" },
+	{ "every", F_AGG, 1, 1, M_RENAME, "min" },
+	{ "bool_or", F_AGG, 1, 1, M_RENAME, "max" },
+	{ "row_number", F_WINDOW, 0, 0, M_SAME, NULL },
+	{ "rank", F_WINDOW, 0, 0, M_SAME, NULL },
+	{ "dense_rank", F_WINDOW, 0, 0, M_SAME, NULL },
+	{ "percent_rank", F_WINDOW, 0, 0, M_SAME, NULL },
+	{ "cume_dist", F_WINDOW, 0, 0, M_SAME, NULL },
+	{ "ntile", F_WINDOW, 1, 1, M_SAME, NULL },
+	{ "lag", F_WINDOW, 1, 3, M_SAME, NULL },
+	{ "lead", F_WINDOW, 1, 3, M_SAME, NULL },
+	{ "first_value", F_WINDOW, 1, 1, M_SAME, NULL },
+	{ "last_value", F_WINDOW, 1, 1, M_SAME, NULL },
+	{ "nth_value", F_WINDOW, 2, 2, M_SAME, NULL },
+	{ "abs", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "lower", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "upper", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "length", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "char_length", F_SCALAR, 1, 1, M_RENAME, "length" },
+	{ "character_length", F_SCALAR, 1, 1, M_RENAME, "length" },
+	{ "octet_length", F_SCALAR, 1, 1, M_OCTETS, NULL },
+	{ "substr", F_SCALAR, 2, 3, M_SAME, NULL },
+	{ "substring", F_SCALAR, 2, 3, M_RENAME, "substr" },
+	{ "replace", F_SCALAR, 3, 3, M_SAME, NULL },
+	{ "btrim", F_SCALAR, 1, 2, M_RENAME, "trim" },
+	{ "trim", F_SCALAR, 1, 2, M_SAME, NULL },
+	{ "ltrim", F_SCALAR, 1, 2, M_SAME, NULL },
+	{ "rtrim", F_SCALAR, 1, 2, M_SAME, NULL },
+	{ "strpos", F_SCALAR, 2, 2, M_RENAME, "instr" },
+	{ "position", F_SCALAR, 2, 2, M_RENAME, "instr" },
+	{ "left", F_SCALAR, 2, 2, M_LEFT, NULL },
+	{ "right", F_SCALAR, 2, 2, M_RIGHT, NULL },
+	{ "chr", F_SCALAR, 1, 1, M_RENAME, "char" },
+	{ "ascii", F_SCALAR, 1, 1, M_RENAME, "unicode" },
+	{ "concat", F_SCALAR, 1, 100, M_CONCAT, NULL },
+	{ "round", F_SCALAR, 1, 2, M_SAME, NULL },
+	{ "trunc", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "ceil", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "ceiling", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "floor", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "sqrt", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "power", F_SCALAR, 2, 2, M_RENAME, "pow" },
+	{ "pow", F_SCALAR, 2, 2, M_SAME, NULL },
+	{ "exp", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "ln", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "log", F_SCALAR, 1, 2, M_SAME, NULL },
+	{ "log10", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "sign", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "pi", F_SCALAR, 0, 0, M_SAME, NULL },
+	{ "degrees", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "radians", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "sin", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "cos", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "tan", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "asin", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "acos", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "atan", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "atan2", F_SCALAR, 2, 2, M_SAME, NULL },
+	{ "mod", F_SCALAR, 2, 2, M_MOD, NULL },
+	{ "nullif", F_SCALAR, 2, 2, M_SAME, NULL },
+	{ "coalesce", F_SCALAR, 1, 100, M_SAME, NULL },
+	{ "random", F_SCALAR, 0, 0, M_RANDOM, NULL },
+	{ "now", F_SCALAR, 0, 0, M_NOW, NULL },
+	{ "transaction_timestamp", F_SCALAR, 0, 0, M_NOW, NULL },
+	{ "statement_timestamp", F_SCALAR, 0, 0, M_NOW, NULL },
+	{ "clock_timestamp", F_SCALAR, 0, 0, M_NOW, NULL },
+	{ "gen_random_uuid", F_SCALAR, 0, 0, M_UUID, NULL },
+	{ "json_build_object", F_SCALAR, 0, 100, M_RENAME, "json_object" },
+	{ "jsonb_build_object", F_SCALAR, 0, 100, M_RENAME, "json_object" },
+	{ "json_build_array", F_SCALAR, 0, 100, M_RENAME, "json_array" },
+	{ "jsonb_build_array", F_SCALAR, 0, 100, M_RENAME, "json_array" },
+};
+
+static const struct func *find_func(const char *name)
+{
+	for (size_t i = 0; i < TR_ARRAY_LEN(funcs); i++) {
+		if (strcmp(funcs[i].name, name) == 0) {
+			return &funcs[i];
+		}
+	}
+	return NULL;
+}
+
+bool sql__func_is_denied(const char *name)
+{
+	static const char *const denied[] = {
+		"load_extension", "readfile",         "writefile",
+		"edit",           "fts3_tokenizer",   "zipfile",
+		"sqlar_compress", "sqlar_uncompress", "fsdir",
+		"lsmode",         "shell_add_schema",
+	};
+	if (strncmp(name, "sqlite_", 7) == 0) {
+		return true;
+	}
+	for (size_t i = 0; i < TR_ARRAY_LEN(denied); i++) {
+		if (strcmp(name, denied[i]) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void emit_sort_list(struct sql__emit *e, Node *const *items, size_t n);
+
+#define NOW_EXPR "(strftime('%Y-%m-%d %H:%M:%f', 'now') || '000+00')"
+
+static void emit_over(struct sql__emit *e, const PgQuery__WindowDef *w, int loc)
+{
+	/* FRAMEOPTION_DEFAULTS: RANGE UNBOUNDED PRECEDING .. CURRENT ROW. */
+	const int frame_defaults = 0x00002 | 0x00020 | 0x00400;
+	if ((w->name != NULL && w->name[0]) ||
+	    (w->refname != NULL && w->refname[0])) {
+		sql__fail(e, loc, "0A000", "named windows are not supported");
+		return;
+	}
+	if (w->frame_options != frame_defaults) {
+		sql__fail(e, loc, "0A000",
+			  "window frame clauses are not supported");
+		return;
+	}
+	sql__put(e, " OVER (");
+	if (w->n_partition_clause > 0) {
+		sql__put(e, "PARTITION BY ");
+		sql__expr_list(e, w->partition_clause, w->n_partition_clause);
+	}
+	if (w->n_order_clause > 0) {
+		sql__put(e, w->n_partition_clause > 0 ? " ORDER BY "
+						      : "ORDER BY ");
+		emit_sort_list(e, w->order_clause, w->n_order_clause);
+	}
+	sql__put(e, ")");
+}
+
+static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
+{
+	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
+	if (name == NULL) {
+		sql__fail(e, fc->location, "0A000",
+			  "function is not supported");
+		return;
+	}
+	if (sql__func_is_denied(name)) {
+		sql__fail(e, fc->location, "42501",
+			  "function %s is not allowed", name);
+		return;
+	}
+	if (fc->n_funcname > 2 ||
+	    (fc->n_funcname == 2 &&
+	     strcmp(sql__str(fc->funcname[0]) ? sql__str(fc->funcname[0]) : "",
+		    "pg_catalog") != 0 &&
+	     strcmp(sql__str(fc->funcname[0]) ? sql__str(fc->funcname[0]) : "",
+		    "public") != 0)) {
+		sql__fail(e, fc->location, "0A000",
+			  "function %s is not supported", name);
+		return;
+	}
+	const struct func *f = find_func(name);
+	if (f == NULL) {
+		sql__fail(e, fc->location, "0A000",
+			  "function %s is not supported", name);
+		return;
+	}
+	int nargs = (int)fc->n_args;
+	if (nargs < f->min || nargs > f->max ||
+	    (fc->agg_star && strcmp(name, "count") != 0) ||
+	    (!fc->agg_star && strcmp(name, "count") == 0 && nargs != 1)) {
+		sql__fail(e, fc->location, "42883",
+			  "function %s with %d arguments does not exist", name,
+			  nargs);
+		return;
+	}
+	for (size_t i = 0; i < fc->n_args; i++) {
+		if (fc->args[i]->node_case ==
+		    PG_QUERY__NODE__NODE_NAMED_ARG_EXPR) {
+			sql__fail(e, fc->location, "0A000",
+				  "named arguments are not supported");
+			return;
+		}
+	}
+	if (fc->n_agg_order > 0 || fc->agg_within_group) {
+		sql__fail(e, fc->location, "0A000",
+			  "ORDER BY in aggregate %s is not supported", name);
+		return;
+	}
+	if (fc->func_variadic) {
+		sql__fail(e, fc->location, "0A000",
+			  "VARIADIC is not supported");
+		return;
+	}
+	if (f->kind == F_SCALAR &&
+	    (fc->agg_distinct || fc->agg_filter != NULL || fc->over != NULL)) {
+		sql__fail(e, fc->location, "42809",
+			  "%s is not an aggregate function", name);
+		return;
+	}
+	if (f->kind == F_WINDOW && fc->over == NULL) {
+		sql__fail(e, fc->location, "42P20",
+			  "window function %s requires an OVER clause", name);
+		return;
+	}
+	switch (f->map) {
+	case M_NOW:
+		sql__put(e, NOW_EXPR);
+		return;
+	case M_RANDOM:
+		sql__put(e, "(random() / 18446744073709551616.0 + 0.5)");
+		return;
+	case M_UUID:
+		sql__put(e, "(lower(hex(randomblob(4))) || '-' || "
+			    "lower(hex(randomblob(2))) || '-4' || "
+			    "substr(lower(hex(randomblob(2))), 2) || '-' || "
+			    "substr('89ab', 1 + (abs(random()) % 4), 1) || "
+			    "substr(lower(hex(randomblob(2))), 2) || '-' || "
+			    "lower(hex(randomblob(6))))");
+		return;
+	case M_CONCAT:
+		sql__put(e, "(");
+		for (size_t i = 0; i < fc->n_args; i++) {
+			sql__put(e, i > 0 ? " || coalesce(CAST("
+					  : "coalesce(CAST(");
+			sql__expr(e, fc->args[i]);
+			sql__put(e, " AS TEXT), '')");
+		}
+		sql__put(e, ")");
+		return;
+	case M_LEFT:
+		sql__put(e, "substr(");
+		sql__expr(e, fc->args[0]);
+		sql__put(e, ", 1, ");
+		sql__expr(e, fc->args[1]);
+		sql__put(e, ")");
+		return;
+	case M_RIGHT:
+		sql__put(e, "substr(");
+		sql__expr(e, fc->args[0]);
+		sql__put(e, ", -(");
+		sql__expr(e, fc->args[1]);
+		sql__put(e, "))");
+		return;
+	case M_OCTETS:
+		sql__put(e, "length(CAST(");
+		sql__expr(e, fc->args[0]);
+		sql__put(e, " AS BLOB))");
+		return;
+	case M_MOD:
+		sql__put(e, "(");
+		sql__expr(e, fc->args[0]);
+		sql__put(e, " % ");
+		divisor(e, fc->args[1]);
+		sql__put(e, ")");
+		return;
+	case M_SAME:
+	case M_RENAME:
+		break;
+	}
+	sql__put(e, f->map == M_RENAME ? f->to : f->name);
+	sql__put(e, "(");
+	if (fc->agg_distinct) {
+		sql__put(e, "DISTINCT ");
+	}
+	if (fc->agg_star) {
+		sql__put(e, "*");
+	} else if (strcmp(name, "coalesce") == 0 && fc->n_args == 1) {
+		sql__expr(e, fc->args[0]);
+		sql__put(e, ", NULL");
+	} else {
+		sql__expr_list(e, fc->args, fc->n_args);
+	}
+	sql__put(e, ")");
+	if (fc->agg_filter != NULL) {
+		sql__put(e, " FILTER (WHERE ");
+		sql__expr(e, fc->agg_filter);
+		sql__put(e, ")");
+	}
+	if (fc->over != NULL) {
+		emit_over(e, fc->over, fc->location);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Other nodes
+ * ------------------------------------------------------------------- */
+
+static void emit_sublink(struct sql__emit *e, const PgQuery__SubLink *s)
+{
+	const Node *sub = s->subselect;
+	if (sub == NULL || sub->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
+		sql__fail(e, s->location, "0A000", "subquery is not supported");
+		return;
+	}
+	const char *op = s->n_oper_name > 0
+				 ? sql__str(s->oper_name[s->n_oper_name - 1])
+				 : NULL;
+	switch (s->sub_link_type) {
+	case PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK:
+		sql__put(e, "EXISTS (");
+		break;
+	case PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK:
+		if (op != NULL && strcmp(op, "=") != 0) {
+			sql__fail(e, s->location, "0A000",
+				  "%s ANY (subquery) is not supported", op);
+			return;
+		}
+		sql__put(e, "(");
+		sql__expr(e, s->testexpr);
+		sql__put(e, " IN (");
+		break;
+	case PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK:
+		if (op == NULL ||
+		    (strcmp(op, "<>") != 0 && strcmp(op, "!=") != 0)) {
+			sql__fail(e, s->location, "0A000",
+				  "%s ALL (subquery) is not supported",
+				  op != NULL ? op : "");
+			return;
+		}
+		sql__put(e, "(");
+		sql__expr(e, s->testexpr);
+		sql__put(e, " NOT IN (");
+		break;
+	case PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK:
+	case PG_QUERY__SUB_LINK_TYPE__MULTIEXPR_SUBLINK:
+		sql__put(e, "(");
+		break;
+	case PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK:
+		sql__fail(e, s->location, "0A000",
+			  "ARRAY(subquery) is not supported");
+		return;
+	default:
+		sql__fail(e, s->location, "0A000",
+			  "this subquery form is not supported");
+		return;
+	}
+	if (++e->depth > SQL__MAX_DEPTH) {
+		sql__fail(e, s->location, "54001",
+			  "stack depth limit exceeded");
+	} else {
+		sql__select(e, sub->select_stmt);
+	}
+	e->depth--;
+	bool two = s->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK ||
+		   s->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK;
+	sql__put(e, two ? "))" : ")");
+}
+
+static void emit_minmax(struct sql__emit *e, const PgQuery__MinMaxExpr *m)
+{
+	size_t n = m->n_args;
+	const char *fn = m->op == PG_QUERY__MIN_MAX_OP__IS_GREATEST ? "max"
+								    : "min";
+	if (n == 1) {
+		sql__expr(e, m->args[0]);
+		return;
+	}
+	/* Each argument, or any non-NULL other one: NULLs never win and
+	 * the result is NULL only when every argument is. */
+	sql__putf(e, "%s(", fn);
+	for (size_t i = 0; i < n; i++) {
+		sql__put(e, i > 0 ? ", coalesce(" : "coalesce(");
+		sql__expr(e, m->args[i]);
+		for (size_t j = 0; j < n; j++) {
+			if (j != i) {
+				sql__put(e, ", ");
+				sql__expr(e, m->args[j]);
+			}
+		}
+		sql__put(e, ")");
+	}
+	sql__put(e, ")");
+}
+
+static void emit_sqlvalue(struct sql__emit *e,
+			  const PgQuery__SQLValueFunction *v)
+{
+	switch (v->op) {
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP:
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP_N:
+		sql__put(e, NOW_EXPR);
+		return;
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP:
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP_N:
+		sql__put(e, "(strftime('%Y-%m-%d %H:%M:%f', 'now') || '000')");
+		return;
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE:
+		sql__put(e, "date('now')");
+		return;
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIME:
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIME_N:
+		sql__put(e, "(strftime('%H:%M:%f', 'now') || '000+00')");
+		return;
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIME:
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIME_N:
+		sql__put(e, "(strftime('%H:%M:%f', 'now') || '000')");
+		return;
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA:
+		sql__put(e, "'public'");
+		return;
+	default:
+		sql__fail(
+			e, v->location, "0A000", "%s is not supported yet",
+			sql__colname(&(Node){
+				.node_case =
+					PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION,
+				.sqlvalue_function =
+					(PgQuery__SQLValueFunction *)v }));
+		return;
+	}
+}
+
+static void emit_collate(struct sql__emit *e, const PgQuery__CollateClause *c)
+{
+	const char *coll = c->n_collname > 0
+				   ? sql__str(c->collname[c->n_collname - 1])
+				   : NULL;
+	if (coll == NULL) {
+		sql__fail(e, c->location, "0A000",
+			  "collation is not supported");
+		return;
+	}
+	if (strcmp(coll, "default") == 0) {
+		sql__expr(e, c->arg);
+		return;
+	}
+	if (strcmp(coll, "C") == 0 || strcmp(coll, "POSIX") == 0 ||
+	    strcmp(coll, "ucs_basic") == 0 || strcmp(coll, "C.UTF-8") == 0) {
+		sql__put(e, "(");
+		sql__expr(e, c->arg);
+		sql__put(e, " COLLATE BINARY)");
+		return;
+	}
+	sql__fail(e, c->location, "0A000", "collation \"%s\" is not supported",
+		  coll);
+}
+
+static void emit_case(struct sql__emit *e, const PgQuery__CaseExpr *c)
+{
+	sql__put(e, "CASE");
+	if (c->arg != NULL) {
+		sql__put(e, " ");
+		sql__expr(e, c->arg);
+	}
+	for (size_t i = 0; i < c->n_args; i++) {
+		const PgQuery__CaseWhen *w = c->args[i]->case_when;
+		sql__put(e, " WHEN ");
+		sql__expr(e, w->expr);
+		sql__put(e, " THEN ");
+		sql__expr(e, w->result);
+	}
+	if (c->defresult != NULL) {
+		sql__put(e, " ELSE ");
+		sql__expr(e, c->defresult);
+	}
+	sql__put(e, " END");
+}
+
+static void emit_null_test(struct sql__emit *e, const PgQuery__NullTest *t)
+{
+	bool is_null = t->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NULL;
+	const Node *arg = t->arg;
+	if (arg != NULL && arg->node_case == PG_QUERY__NODE__NODE_ROW_EXPR) {
+		/* ROW(...) IS [NOT] NULL: every field is [not] NULL. */
+		const PgQuery__RowExpr *r = arg->row_expr;
+		sql__put(e, "(");
+		for (size_t i = 0; i < r->n_args; i++) {
+			if (i > 0) {
+				sql__put(e, " AND ");
+			}
+			sql__expr(e, r->args[i]);
+			sql__put(e, is_null ? " IS NULL" : " IS NOT NULL");
+		}
+		sql__put(e, r->n_args == 0 ? "1)" : ")");
+		return;
+	}
+	sql__put(e, "(");
+	sql__expr(e, arg);
+	sql__put(e, is_null ? " IS NULL)" : " IS NOT NULL)");
+}
+
+static void emit_bool_test(struct sql__emit *e, const PgQuery__BooleanTest *t)
+{
+	static const char *const tests[] = {
+		[PG_QUERY__BOOL_TEST_TYPE__IS_TRUE] = " IS TRUE)",
+		[PG_QUERY__BOOL_TEST_TYPE__IS_NOT_TRUE] = " IS NOT TRUE)",
+		[PG_QUERY__BOOL_TEST_TYPE__IS_FALSE] = " IS FALSE)",
+		[PG_QUERY__BOOL_TEST_TYPE__IS_NOT_FALSE] = " IS NOT FALSE)",
+		[PG_QUERY__BOOL_TEST_TYPE__IS_UNKNOWN] = " IS NULL)",
+		[PG_QUERY__BOOL_TEST_TYPE__IS_NOT_UNKNOWN] = " IS NOT NULL)",
+	};
+	unsigned k = (unsigned)t->booltesttype;
+	if (k >= TR_ARRAY_LEN(tests) || tests[k] == NULL) {
+		sql__fail(e, t->location, "0A000",
+			  "boolean test not supported");
+		return;
+	}
+	sql__put(e, "(");
+	sql__expr(e, t->arg);
+	sql__put(e, tests[k]);
+}
+
+static void emit_bool_expr(struct sql__emit *e, const PgQuery__BoolExpr *b)
+{
+	if (b->boolop == PG_QUERY__BOOL_EXPR_TYPE__NOT_EXPR) {
+		sql__put(e, "(NOT ");
+		sql__expr(e, b->args[0]);
+		sql__put(e, ")");
+		return;
+	}
+	const char *sep = b->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR
+				  ? " AND "
+				  : " OR ";
+	sql__put(e, "(");
+	for (size_t i = 0; i < b->n_args; i++) {
+		if (i > 0) {
+			sql__put(e, sep);
+		}
+		sql__expr(e, b->args[i]);
+	}
+	sql__put(e, ")");
+}
+
+static void expr(struct sql__emit *e, const Node *n)
+{
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_A_CONST:
+		emit_const(e, n->a_const);
+		return;
+	case PG_QUERY__NODE__NODE_COLUMN_REF:
+		emit_column_ref(e, n->column_ref);
+		return;
+	case PG_QUERY__NODE__NODE_PARAM_REF:
+		if (n->param_ref->number < 1) {
+			sql__fail(e, n->param_ref->location, "42P02",
+				  "there is no parameter $%d",
+				  n->param_ref->number);
+			return;
+		}
+		sql__putf(e, "?%d", n->param_ref->number);
+		return;
+	case PG_QUERY__NODE__NODE_A_EXPR:
+		emit_a_expr(e, n->a_expr);
+		return;
+	case PG_QUERY__NODE__NODE_BOOL_EXPR:
+		emit_bool_expr(e, n->bool_expr);
+		return;
+	case PG_QUERY__NODE__NODE_NULL_TEST:
+		emit_null_test(e, n->null_test);
+		return;
+	case PG_QUERY__NODE__NODE_BOOLEAN_TEST:
+		emit_bool_test(e, n->boolean_test);
+		return;
+	case PG_QUERY__NODE__NODE_SUB_LINK:
+		emit_sublink(e, n->sub_link);
+		return;
+	case PG_QUERY__NODE__NODE_CASE_EXPR:
+		emit_case(e, n->case_expr);
+		return;
+	case PG_QUERY__NODE__NODE_COALESCE_EXPR:
+		sql__put(e, "coalesce(");
+		sql__expr_list(e, n->coalesce_expr->args,
+			       n->coalesce_expr->n_args);
+		sql__put(e, n->coalesce_expr->n_args == 1 ? ", NULL)" : ")");
+		return;
+	case PG_QUERY__NODE__NODE_MIN_MAX_EXPR:
+		emit_minmax(e, n->min_max_expr);
+		return;
+	case PG_QUERY__NODE__NODE_TYPE_CAST:
+		emit_cast(e, n->type_cast);
+		return;
+	case PG_QUERY__NODE__NODE_FUNC_CALL:
+		emit_func(e, n->func_call);
+		return;
+	case PG_QUERY__NODE__NODE_COLLATE_CLAUSE:
+		emit_collate(e, n->collate_clause);
+		return;
+	case PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION:
+		emit_sqlvalue(e, n->sqlvalue_function);
+		return;
+	case PG_QUERY__NODE__NODE_ROW_EXPR:
+		sql__put(e, "(");
+		sql__expr_list(e, n->row_expr->args, n->row_expr->n_args);
+		sql__put(e, ")");
+		return;
+	case PG_QUERY__NODE__NODE_SET_TO_DEFAULT:
+		sql__fail(e, n->set_to_default->location, "0A000",
+			  "DEFAULT is not supported in this position");
+		return;
+	case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
+		sql__fail(e, n->a_array_expr->location, "0A000",
+			  "ARRAY constructors are not supported");
+		return;
+	case PG_QUERY__NODE__NODE_A_INDIRECTION:
+		sql__fail(e, -1, "0A000",
+			  "subscripts and field selections are not supported");
+		return;
+	case PG_QUERY__NODE__NODE_GROUPING_FUNC:
+		sql__fail(e, -1, "0A000", "GROUPING is not supported");
+		return;
+	default:
+		sql__fail(e, -1, "0A000", "this expression is not supported");
+		return;
+	}
+}
+
+static void emit_sort_list(struct sql__emit *e, Node *const *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0) {
+			sql__put(e, ", ");
+		}
+		const PgQuery__SortBy *s = items[i]->sort_by;
+		if (s->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_USING) {
+			sql__fail(e, s->location, "0A000",
+				  "ORDER BY ... USING is not supported");
+			return;
+		}
+		bool desc = s->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+		sql__expr(e, s->node);
+		sql__put(e, desc ? " DESC" : "");
+		/* PostgreSQL sorts NULL as the largest value: last when
+		 * ascending, first when descending.  SQLite does the
+		 * opposite, so the placement is always written out. */
+		bool first = desc;
+		if (s->sortby_nulls ==
+		    PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST) {
+			first = true;
+		} else if (s->sortby_nulls ==
+			   PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST) {
+			first = false;
+		}
+		sql__put(e, first ? " NULLS FIRST" : " NULLS LAST");
+	}
+}
+
+void sql__sort(struct sql__emit *e, Node *const *items, size_t n)
+{
+	emit_sort_list(e, items, n);
+}
+
+/* ---------------------------------------------------------------------
+ * Column names (PostgreSQL's FigureColnameInternal)
+ * ------------------------------------------------------------------- */
+
+static int figure(const Node *n, const char **name);
+
+static const PgQuery__SelectStmt *leftmost(const PgQuery__SelectStmt *s)
+{
+	while (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE && s->larg) {
+		s = s->larg;
+	}
+	return s;
+}
+
+static int figure(const Node *n, const char **name)
+{
+	if (n == NULL) {
+		return 0;
+	}
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_COLUMN_REF: {
+		const PgQuery__ColumnRef *c = n->column_ref;
+		const char *s = sql__str(c->fields[c->n_fields - 1]);
+		if (s != NULL) {
+			*name = s;
+			return 2;
+		}
+		return 0;
+	}
+	case PG_QUERY__NODE__NODE_A_INDIRECTION: {
+		const PgQuery__AIndirection *ind = n->a_indirection;
+		for (size_t i = ind->n_indirection; i > 0; i--) {
+			const char *s = sql__str(ind->indirection[i - 1]);
+			if (s != NULL) {
+				*name = s;
+				return 2;
+			}
+		}
+		return figure(ind->arg, name);
+	}
+	case PG_QUERY__NODE__NODE_FUNC_CALL: {
+		const PgQuery__FuncCall *f = n->func_call;
+		const char *s = sql__str(f->funcname[f->n_funcname - 1]);
+		if (s != NULL) {
+			*name = s;
+			return 2;
+		}
+		return 0;
+	}
+	case PG_QUERY__NODE__NODE_A_EXPR:
+		if (n->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF) {
+			*name = "nullif";
+			return 2;
+		}
+		return 0;
+	case PG_QUERY__NODE__NODE_TYPE_CAST: {
+		int strength = figure(n->type_cast->arg, name);
+		if (strength <= 1) {
+			const PgQuery__TypeName *tn = n->type_cast->type_name;
+			const char *s =
+				tn->n_names > 0
+					? sql__str(tn->names[tn->n_names - 1])
+					: NULL;
+			if (s != NULL) {
+				*name = s;
+				return 1;
+			}
+		}
+		return strength;
+	}
+	case PG_QUERY__NODE__NODE_COLLATE_CLAUSE:
+		return figure(n->collate_clause->arg, name);
+	case PG_QUERY__NODE__NODE_SUB_LINK:
+		switch (n->sub_link->sub_link_type) {
+		case PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK:
+			*name = "exists";
+			return 2;
+		case PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK:
+			*name = "array";
+			return 2;
+		case PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK: {
+			const Node *sub = n->sub_link->subselect;
+			if (sub == NULL ||
+			    sub->node_case !=
+				    PG_QUERY__NODE__NODE_SELECT_STMT) {
+				return 0;
+			}
+			const PgQuery__SelectStmt *s = leftmost(
+				sub->select_stmt);
+			if (s->n_target_list == 0) {
+				return 0;
+			}
+			const PgQuery__ResTarget *rt =
+				s->target_list[0]->res_target;
+			*name = rt->name[0] ? rt->name : sql__colname(rt->val);
+			return 2;
+		}
+		default:
+			return 0;
+		}
+	case PG_QUERY__NODE__NODE_CASE_EXPR:
+		*name = "case";
+		return 1;
+	case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
+		*name = "array";
+		return 1;
+	case PG_QUERY__NODE__NODE_ROW_EXPR:
+		*name = "row";
+		return 1;
+	case PG_QUERY__NODE__NODE_COALESCE_EXPR:
+		*name = "coalesce";
+		return 1;
+	case PG_QUERY__NODE__NODE_MIN_MAX_EXPR:
+		*name = n->min_max_expr->op == PG_QUERY__MIN_MAX_OP__IS_GREATEST
+				? "greatest"
+				: "least";
+		return 1;
+	case PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION: {
+		static const char *const names[] = {
+			[PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE] =
+				"current_date",
+			[PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIME] =
+				"current_time",
+			[PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIME_N] =
+				"current_time",
+			[PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP] =
+				"current_timestamp",
+			[PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP_N] =
+				"current_timestamp",
+			[PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIME] =
+				"localtime",
+			[PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIME_N] =
+				"localtime",
+			[PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP] =
+				"localtimestamp",
+			[PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP_N] =
+				"localtimestamp",
+			[PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_ROLE] =
+				"current_role",
+			[PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_USER] =
+				"current_user",
+			[PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_USER] = "user",
+			[PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_SESSION_USER] =
+				"session_user",
+			[PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG] =
+				"current_catalog",
+			[PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA] =
+				"current_schema",
+		};
+		unsigned k = (unsigned)n->sqlvalue_function->op;
+		if (k < TR_ARRAY_LEN(names) && names[k] != NULL) {
+			*name = names[k];
+			return 1;
+		}
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+const char *sql__colname(const Node *n)
+{
+	const char *name = "?column?";
+	figure(n, &name);
+	return name;
+}
+
+/* ---------------------------------------------------------------------
+ * Static types
+ * ------------------------------------------------------------------- */
+
+static bool is_int(uint32_t t)
+{
+	return t == SQL_OID_INT2 || t == SQL_OID_INT4 || t == SQL_OID_INT8;
+}
+
+/* Result type of arithmetic on @l and @r (PostgreSQL's promotion). */
+static uint32_t arith(uint32_t l, uint32_t r)
+{
+	if (l == 0 || r == 0) {
+		return 0;
+	}
+	if (l == SQL_OID_FLOAT8 || r == SQL_OID_FLOAT8 || l == SQL_OID_FLOAT4 ||
+	    r == SQL_OID_FLOAT4) {
+		return SQL_OID_FLOAT8;
+	}
+	if (l == SQL_OID_NUMERIC || r == SQL_OID_NUMERIC) {
+		return SQL_OID_NUMERIC;
+	}
+	if (is_int(l) && is_int(r)) {
+		if (l == SQL_OID_INT8 || r == SQL_OID_INT8) {
+			return SQL_OID_INT8;
+		}
+		if (l == SQL_OID_INT4 || r == SQL_OID_INT4) {
+			return SQL_OID_INT4;
+		}
+		return SQL_OID_INT2;
+	}
+	return 0;
+}
+
+static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
+{
+	const char *name = sql__str(f->funcname[f->n_funcname - 1]);
+	int32_t tm;
+	uint32_t a0 = f->n_args > 0 ? sql__infer(f->args[0], &tm) : 0;
+	if (name == NULL) {
+		return 0;
+	}
+	if (strcmp(name, "count") == 0 || strcmp(name, "row_number") == 0 ||
+	    strcmp(name, "rank") == 0 || strcmp(name, "dense_rank") == 0) {
+		return SQL_OID_INT8;
+	}
+	if (strcmp(name, "ntile") == 0 || strcmp(name, "length") == 0 ||
+	    strcmp(name, "char_length") == 0 ||
+	    strcmp(name, "character_length") == 0 ||
+	    strcmp(name, "octet_length") == 0 || strcmp(name, "strpos") == 0 ||
+	    strcmp(name, "position") == 0 || strcmp(name, "ascii") == 0) {
+		return SQL_OID_INT4;
+	}
+	if (strcmp(name, "sum") == 0) {
+		if (a0 == SQL_OID_INT2 || a0 == SQL_OID_INT4) {
+			return SQL_OID_INT8;
+		}
+		if (a0 == SQL_OID_INT8 || a0 == SQL_OID_NUMERIC) {
+			return SQL_OID_NUMERIC;
+		}
+		if (a0 == SQL_OID_FLOAT4 || a0 == SQL_OID_FLOAT8) {
+			return a0;
+		}
+		return 0;
+	}
+	if (strcmp(name, "avg") == 0) {
+		return a0 == SQL_OID_FLOAT4 || a0 == SQL_OID_FLOAT8
+			       ? SQL_OID_FLOAT8
+			       : SQL_OID_NUMERIC;
+	}
+	if (strcmp(name, "min") == 0 || strcmp(name, "max") == 0 ||
+	    strcmp(name, "abs") == 0 || strcmp(name, "lag") == 0 ||
+	    strcmp(name, "lead") == 0 || strcmp(name, "first_value") == 0 ||
+	    strcmp(name, "last_value") == 0 || strcmp(name, "coalesce") == 0 ||
+	    strcmp(name, "nullif") == 0) {
+		*typmod = tm;
+		return a0;
+	}
+	if (strcmp(name, "round") == 0 || strcmp(name, "trunc") == 0 ||
+	    strcmp(name, "ceil") == 0 || strcmp(name, "ceiling") == 0 ||
+	    strcmp(name, "floor") == 0 || strcmp(name, "sign") == 0) {
+		return a0 == SQL_OID_FLOAT8 || a0 == SQL_OID_FLOAT4
+			       ? SQL_OID_FLOAT8
+			       : SQL_OID_NUMERIC;
+	}
+	if (strcmp(name, "mod") == 0) {
+		return is_int(a0) ? a0 : SQL_OID_NUMERIC;
+	}
+	if (strcmp(name, "bool_and") == 0 || strcmp(name, "bool_or") == 0 ||
+	    strcmp(name, "every") == 0) {
+		return SQL_OID_BOOL;
+	}
+	if (strcmp(name, "random") == 0 || strcmp(name, "percent_rank") == 0 ||
+	    strcmp(name, "cume_dist") == 0 || strcmp(name, "pi") == 0 ||
+	    strcmp(name, "sqrt") == 0 || strcmp(name, "power") == 0 ||
+	    strcmp(name, "pow") == 0 || strcmp(name, "exp") == 0 ||
+	    strcmp(name, "ln") == 0 || strcmp(name, "log") == 0 ||
+	    strcmp(name, "log10") == 0 || strcmp(name, "degrees") == 0 ||
+	    strcmp(name, "radians") == 0 || strcmp(name, "sin") == 0 ||
+	    strcmp(name, "cos") == 0 || strcmp(name, "tan") == 0 ||
+	    strcmp(name, "asin") == 0 || strcmp(name, "acos") == 0 ||
+	    strcmp(name, "atan") == 0 || strcmp(name, "atan2") == 0) {
+		return SQL_OID_FLOAT8;
+	}
+	if (strcmp(name, "now") == 0 ||
+	    strcmp(name, "transaction_timestamp") == 0 ||
+	    strcmp(name, "statement_timestamp") == 0 ||
+	    strcmp(name, "clock_timestamp") == 0) {
+		return SQL_OID_TIMESTAMPTZ;
+	}
+	if (strcmp(name, "gen_random_uuid") == 0) {
+		return SQL_OID_UUID;
+	}
+	if (strncmp(name, "json_build", 10) == 0) {
+		return SQL_OID_JSON;
+	}
+	if (strncmp(name, "jsonb_build", 11) == 0) {
+		return SQL_OID_JSONB;
+	}
+	static const char *const text_funcs[] = {
+		"lower", "upper", "substr", "substring",  "replace",
+		"btrim", "trim",  "ltrim",  "rtrim",      "left",
+		"right", "chr",   "concat", "string_agg",
+	};
+	for (size_t i = 0; i < TR_ARRAY_LEN(text_funcs); i++) {
+		if (strcmp(name, text_funcs[i]) == 0) {
+			return SQL_OID_TEXT;
+		}
+	}
+	return 0;
+}
+
+uint32_t sql__infer(const Node *n, int32_t *typmod)
+{
+	*typmod = -1;
+	if (n == NULL) {
+		return 0;
+	}
+	int32_t tm;
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_A_CONST: {
+		const PgQuery__AConst *c = n->a_const;
+		if (c->isnull) {
+			return SQL_OID_TEXT;
+		}
+		switch (c->val_case) {
+		case PG_QUERY__A__CONST__VAL_IVAL:
+			return SQL_OID_INT4;
+		case PG_QUERY__A__CONST__VAL_FVAL: {
+			const char *s = c->fval->fval;
+			if (strpbrk(s, ".eE") != NULL) {
+				return SQL_OID_NUMERIC;
+			}
+			errno = 0;
+			(void)strtoll(s, NULL, 10);
+			return errno == ERANGE ? SQL_OID_NUMERIC : SQL_OID_INT8;
+		}
+		case PG_QUERY__A__CONST__VAL_BOOLVAL:
+			return SQL_OID_BOOL;
+		case PG_QUERY__A__CONST__VAL_SVAL:
+			return SQL_OID_TEXT;
+		default:
+			return 0;
+		}
+	}
+	case PG_QUERY__NODE__NODE_TYPE_CAST: {
+		int mods[2];
+		struct sql__emit scratch = { 0 };
+		struct sql_stmt st = { 0 };
+		scratch.stmt = &st;
+		/* Resolution failures are reported by the emitter. */
+		st.failed = true;
+		const struct sql__type *t = sql__type_resolve(
+			&scratch, n->type_cast->type_name, typmod, mods);
+		if (t == NULL || t->serial) {
+			*typmod = -1;
+			return 0;
+		}
+		return t->oid;
+	}
+	case PG_QUERY__NODE__NODE_A_EXPR: {
+		const PgQuery__AExpr *x = n->a_expr;
+		const char *op = op_name(x);
+		switch (x->kind) {
+		case PG_QUERY__A__EXPR__KIND__AEXPR_OP:
+			if (strcmp(op, "=") == 0 || strcmp(op, "<>") == 0 ||
+			    strcmp(op, "!=") == 0 || strcmp(op, "<") == 0 ||
+			    strcmp(op, ">") == 0 || strcmp(op, "<=") == 0 ||
+			    strcmp(op, ">=") == 0 ||
+			    strncmp(op, "~~", 2) == 0 ||
+			    strncmp(op, "!~~", 3) == 0) {
+				return SQL_OID_BOOL;
+			}
+			if (strcmp(op, "||") == 0) {
+				return SQL_OID_TEXT;
+			}
+			if (x->lexpr == NULL) {
+				return sql__infer(x->rexpr, &tm);
+			}
+			if (strcmp(op, "^") == 0) {
+				return SQL_OID_FLOAT8;
+			}
+			if (strcmp(op, "->>") == 0) {
+				return SQL_OID_TEXT;
+			}
+			if (strchr("+-*/%", op[0]) != NULL && op[1] == '\0') {
+				return arith(sql__infer(x->lexpr, &tm),
+					     sql__infer(x->rexpr, &tm));
+			}
+			return 0;
+		case PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF:
+			return sql__infer(x->lexpr, typmod);
+		default:
+			return SQL_OID_BOOL;
+		}
+	}
+	case PG_QUERY__NODE__NODE_BOOL_EXPR:
+	case PG_QUERY__NODE__NODE_NULL_TEST:
+	case PG_QUERY__NODE__NODE_BOOLEAN_TEST:
+		return SQL_OID_BOOL;
+	case PG_QUERY__NODE__NODE_SUB_LINK: {
+		const PgQuery__SubLink *s = n->sub_link;
+		if (s->sub_link_type != PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK) {
+			return s->sub_link_type ==
+					       PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK
+				       ? 0
+				       : SQL_OID_BOOL;
+		}
+		if (s->subselect == NULL ||
+		    s->subselect->node_case !=
+			    PG_QUERY__NODE__NODE_SELECT_STMT) {
+			return 0;
+		}
+		const PgQuery__SelectStmt *sel = leftmost(
+			s->subselect->select_stmt);
+		if (sel->n_target_list == 0) {
+			return 0;
+		}
+		return sql__infer(sel->target_list[0]->res_target->val, typmod);
+	}
+	case PG_QUERY__NODE__NODE_CASE_EXPR: {
+		const PgQuery__CaseExpr *c = n->case_expr;
+		for (size_t i = 0; i < c->n_args; i++) {
+			uint32_t t = sql__infer(c->args[i]->case_when->result,
+						typmod);
+			if (t != 0 &&
+			    !(c->args[i]->case_when->result->node_case ==
+				      PG_QUERY__NODE__NODE_A_CONST &&
+			      c->args[i]->case_when->result->a_const->isnull)) {
+				return t;
+			}
+		}
+		return sql__infer(c->defresult, typmod);
+	}
+	case PG_QUERY__NODE__NODE_COALESCE_EXPR: {
+		const PgQuery__CoalesceExpr *c = n->coalesce_expr;
+		for (size_t i = 0; i < c->n_args; i++) {
+			uint32_t t = sql__infer(c->args[i], typmod);
+			if (t != 0) {
+				return t;
+			}
+		}
+		return 0;
+	}
+	case PG_QUERY__NODE__NODE_MIN_MAX_EXPR:
+		return n->min_max_expr->n_args > 0
+			       ? sql__infer(n->min_max_expr->args[0], typmod)
+			       : 0;
+	case PG_QUERY__NODE__NODE_FUNC_CALL:
+		return infer_func(n->func_call, typmod);
+	case PG_QUERY__NODE__NODE_COLLATE_CLAUSE:
+		return sql__infer(n->collate_clause->arg, typmod);
+	case PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION:
+		switch (n->sqlvalue_function->op) {
+		case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE:
+			return SQL_OID_DATE;
+		case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIME:
+		case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIME_N:
+			return SQL_OID_TIMETZ;
+		case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP:
+		case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP_N:
+			return SQL_OID_TIMESTAMPTZ;
+		case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIME:
+		case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIME_N:
+			return SQL_OID_TIME;
+		case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP:
+		case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP_N:
+			return SQL_OID_TIMESTAMP;
+		default:
+			return SQL_OID_NAME;
+		}
+	default:
+		return 0;
+	}
+}

@@ -1,0 +1,731 @@
+/*
+ * sql/parse.c: sql_parse, the entry point of the translator.
+ *
+ * The whole query string is parsed at once with libpg_query (protobuf
+ * output, unpacked into a private arena), then each RawStmt is classified
+ * (kind, tag, flags) and translated by the emitter (expr.c, query.c,
+ * ddl.c).  Session statements (SET, SHOW, RESET, DISCARD) and transaction
+ * control carry their arguments in the statement instead of SQL.
+ *
+ * Anything the translator does not know is refused with 0A000 naming the
+ * construct, so that nothing unexamined ever reaches the cluster.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "sql/sql_int.h"
+
+/* ---------------------------------------------------------------------
+ * Output helpers shared by the emitter
+ * ------------------------------------------------------------------- */
+
+/* 1-based character position of byte offset @loc (PostgreSQL counts
+ * characters, not bytes). */
+static int char_position(const char *q, int loc)
+{
+	if (loc < 0) {
+		return 0;
+	}
+	int pos = 1;
+	for (int i = 0; i < loc && q[i] != '\0'; i++) {
+		if (((unsigned char)q[i] & 0xc0) != 0x80) {
+			pos++;
+		}
+	}
+	return pos;
+}
+
+void sql__fail(struct sql__emit *e, int location, const char *sqlstate,
+	       const char *fmt, ...)
+{
+	if (e->stmt->failed) {
+		return;
+	}
+	char tmp[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	e->stmt->failed = true;
+	sql_error_set(&e->stmt->error, e->a, sqlstate, "%s", tmp);
+	e->stmt->error.position = char_position(e->query, location);
+}
+
+void sql__put(struct sql__emit *e, const char *s)
+{
+	tr_buf_put_str(&e->out, s);
+}
+
+void sql__putf(struct sql__emit *e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	tr_buf_vprintf(&e->out, fmt, ap);
+	va_end(ap);
+}
+
+void sql__ident_buf(struct tr_buf *b, const char *name)
+{
+	bool plain = name[0] != '\0' && !isdigit((unsigned char)name[0]);
+	for (const char *p = name; *p != '\0' && plain; p++) {
+		plain = (*p >= 'a' && *p <= 'z') || *p == '_' ||
+			(*p >= '0' && *p <= '9');
+	}
+	if (plain && sqlite3_keyword_check(name, (int)strlen(name)) == 0) {
+		tr_buf_put_str(b, name);
+		return;
+	}
+	tr_buf_put_u8(b, '"');
+	for (const char *p = name; *p != '\0'; p++) {
+		if (*p == '"') {
+			tr_buf_put_u8(b, '"');
+		}
+		tr_buf_put_u8(b, (uint8_t)*p);
+	}
+	tr_buf_put_u8(b, '"');
+}
+
+void sql__ident(struct sql__emit *e, const char *name)
+{
+	sql__ident_buf(&e->out, name);
+}
+
+void sql__string(struct sql__emit *e, const char *s)
+{
+	tr_buf_put_u8(&e->out, '\'');
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p == '\'') {
+			tr_buf_put_u8(&e->out, '\'');
+		}
+		tr_buf_put_u8(&e->out, (uint8_t)*p);
+	}
+	tr_buf_put_u8(&e->out, '\'');
+}
+
+const char *sql__str(const Node *n)
+{
+	if (n != NULL && n->node_case == PG_QUERY__NODE__NODE_STRING) {
+		return n->string->sval;
+	}
+	return NULL;
+}
+
+/* ---------------------------------------------------------------------
+ * protobuf-c allocator on a private arena
+ * ------------------------------------------------------------------- */
+
+static void *arena_pb_alloc(void *data, size_t size)
+{
+	return tr_arena_alloc(data, size);
+}
+
+static void arena_pb_free(void *data, void *p)
+{
+	TR_UNUSED(data);
+	TR_UNUSED(p); /* released with the arena */
+}
+
+/* ---------------------------------------------------------------------
+ * Session statements
+ * ------------------------------------------------------------------- */
+
+/* A SET argument as text: strings unquoted, numbers as written. */
+static bool set_arg_text(struct tr_buf *b, const Node *n)
+{
+	if (n->node_case == PG_QUERY__NODE__NODE_A_CONST) {
+		const PgQuery__AConst *c = n->a_const;
+		switch (c->val_case) {
+		case PG_QUERY__A__CONST__VAL_SVAL:
+			tr_buf_put_str(b, c->sval->sval);
+			return true;
+		case PG_QUERY__A__CONST__VAL_IVAL:
+			tr_buf_printf(b, "%d", c->ival->ival);
+			return true;
+		case PG_QUERY__A__CONST__VAL_FVAL:
+			tr_buf_put_str(b, c->fval->fval);
+			return true;
+		case PG_QUERY__A__CONST__VAL_BOOLVAL:
+			tr_buf_put_str(b, c->boolval->boolval ? "on" : "off");
+			return true;
+		default:
+			return false;
+		}
+	}
+	if (n->node_case == PG_QUERY__NODE__NODE_STRING) {
+		tr_buf_put_str(b, n->string->sval);
+		return true;
+	}
+	if (n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST &&
+	    n->type_cast->arg != NULL) {
+		/* SET TIME ZONE INTERVAL '...': keep the literal. */
+		return set_arg_text(b, n->type_cast->arg);
+	}
+	return false;
+}
+
+static char *lower_dup(struct tr_arena *a, const char *s)
+{
+	char *d = tr_arena_strdup(a, s);
+	for (char *p = d; p != NULL && *p != '\0'; p++) {
+		*p = (char)tolower((unsigned char)*p);
+	}
+	return d;
+}
+
+/* Name as PostgreSQL's GUC machinery sees it. */
+static const char *guc_name(struct tr_arena *a, const char *name)
+{
+	if (strcmp(name, "timezone") == 0 || strcmp(name, "time zone") == 0) {
+		return "timezone";
+	}
+	if (strcmp(name, "transaction isolation level") == 0) {
+		return "transaction_isolation";
+	}
+	if (strcmp(name, "session authorization") == 0) {
+		return "session_authorization";
+	}
+	return lower_dup(a, name);
+}
+
+static void translate_set(struct sql__emit *e,
+			  const PgQuery__VariableSetStmt *s, int loc)
+{
+	struct sql_stmt *st = e->stmt;
+	st->is_local = s->is_local;
+	switch (s->kind) {
+	case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE: {
+		st->kind = SQL_SET;
+		st->tag = "SET";
+		st->name = guc_name(e->a, s->name);
+		struct tr_buf b;
+		tr_buf_init(&b, 0);
+		for (size_t i = 0; i < s->n_args; i++) {
+			if (i > 0) {
+				tr_buf_put_str(&b, ", ");
+			}
+			if (!set_arg_text(&b, s->args[i])) {
+				sql__fail(e, loc, "0A000",
+					  "SET %s with this value is not "
+					  "supported",
+					  s->name);
+			}
+		}
+		st->value = tr_arena_strdup(e->a, tr_buf_cstr(&b));
+		tr_buf_close(&b);
+		return;
+	}
+	case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_DEFAULT:
+		st->kind = SQL_SET;
+		st->tag = "SET";
+		st->name = guc_name(e->a, s->name);
+		st->value = NULL;
+		return;
+	case PG_QUERY__VARIABLE_SET_KIND__VAR_RESET:
+		st->kind = SQL_RESET;
+		st->tag = "RESET";
+		st->name = guc_name(e->a, s->name);
+		return;
+	case PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL:
+		st->kind = SQL_RESET;
+		st->tag = "RESET";
+		st->name = "all";
+		return;
+	case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_MULTI: {
+		/* SET TRANSACTION ... / SET SESSION CHARACTERISTICS AS
+		 * TRANSACTION ...: one option per statement for now. */
+		st->kind = SQL_SET;
+		st->tag = "SET";
+		bool session = strcmp(s->name, "SESSION CHARACTERISTICS") == 0;
+		if (s->n_args != 1 ||
+		    s->args[0]->node_case != PG_QUERY__NODE__NODE_DEF_ELEM) {
+			sql__fail(e, loc, "0A000",
+				  "SET %s with several options is not "
+				  "supported",
+				  session ? "SESSION CHARACTERISTICS"
+					  : "TRANSACTION");
+			return;
+		}
+		const PgQuery__DefElem *d = s->args[0]->def_elem;
+		st->name = session ? tr_arena_printf(e->a, "default_%s",
+						     d->defname)
+				   : tr_arena_strdup(e->a, d->defname);
+		struct tr_buf b;
+		tr_buf_init(&b, 0);
+		if (d->arg != NULL &&
+		    d->arg->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+		    d->arg->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
+			tr_buf_put_str(&b, d->arg->a_const->ival->ival ? "on"
+								       : "off");
+		} else if (d->arg == NULL || !set_arg_text(&b, d->arg)) {
+			sql__fail(e, loc, "0A000", "SET %s is not supported",
+				  s->name);
+		}
+		st->value = tr_arena_strdup(e->a, tr_buf_cstr(&b));
+		tr_buf_close(&b);
+		return;
+	}
+	default:
+		sql__fail(e, loc, "0A000",
+			  "SET ... FROM CURRENT is not "
+			  "supported");
+		return;
+	}
+}
+
+static void translate_transaction(struct sql__emit *e,
+				  const PgQuery__TransactionStmt *s, int loc)
+{
+	struct sql_stmt *st = e->stmt;
+	const char *sp = s->savepoint_name;
+	switch (s->kind) {
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START:
+		/* SQLite transactions are serializable: every isolation level
+		 * is honoured or exceeded; READ ONLY is the session's job. */
+		st->kind = SQL_BEGIN;
+		st->tag =
+			s->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN
+				? "BEGIN"
+				: "START TRANSACTION";
+		sql__put(e, "BEGIN");
+		return;
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT:
+		st->kind = SQL_COMMIT;
+		st->tag = "COMMIT";
+		if (s->chain) {
+			sql__fail(e, loc, "0A000",
+				  "COMMIT AND CHAIN is not supported");
+		}
+		sql__put(e, "COMMIT");
+		return;
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK:
+		st->kind = SQL_ROLLBACK;
+		st->tag = "ROLLBACK";
+		if (s->chain) {
+			sql__fail(e, loc, "0A000",
+				  "ROLLBACK AND CHAIN is not supported");
+		}
+		sql__put(e, "ROLLBACK");
+		return;
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_SAVEPOINT:
+		st->kind = SQL_SAVEPOINT;
+		st->tag = "SAVEPOINT";
+		sql__put(e, "SAVEPOINT ");
+		break;
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_RELEASE:
+		st->kind = SQL_RELEASE;
+		st->tag = "RELEASE";
+		sql__put(e, "RELEASE SAVEPOINT ");
+		break;
+	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO:
+		st->kind = SQL_ROLLBACK_TO;
+		st->tag = "ROLLBACK";
+		sql__put(e, "ROLLBACK TO SAVEPOINT ");
+		break;
+	default:
+		st->kind = SQL_EXEC;
+		sql__fail(e, loc, "0A000",
+			  "prepared transactions are not supported");
+		return;
+	}
+	st->savepoint = tr_arena_strdup(e->a, sp);
+	sql__ident(e, sp);
+}
+
+/* ---------------------------------------------------------------------
+ * Classification
+ * ------------------------------------------------------------------- */
+
+/* Names for statements triode refuses, by node kind; the rest derive
+ * from the protobuf field name ("create_function_stmt" -> "CREATE
+ * FUNCTION"). */
+static const struct {
+	PgQuery__Node__NodeCase which;
+	const char *name;
+} refused_names[] = {
+	{ PG_QUERY__NODE__NODE_CREATEDB_STMT, "CREATE DATABASE" },
+	{ PG_QUERY__NODE__NODE_DROPDB_STMT, "DROP DATABASE" },
+	{ PG_QUERY__NODE__NODE_CREATE_SEQ_STMT, "CREATE SEQUENCE" },
+	{ PG_QUERY__NODE__NODE_ALTER_SEQ_STMT, "ALTER SEQUENCE" },
+	{ PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT, "CREATE TABLE AS" },
+	{ PG_QUERY__NODE__NODE_CREATE_TRIG_STMT, "CREATE TRIGGER" },
+	{ PG_QUERY__NODE__NODE_CREATE_ENUM_STMT, "CREATE TYPE" },
+	{ PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT, "CREATE TYPE" },
+	{ PG_QUERY__NODE__NODE_CREATE_RANGE_STMT, "CREATE TYPE" },
+	{ PG_QUERY__NODE__NODE_DEFINE_STMT, "CREATE" },
+	{ PG_QUERY__NODE__NODE_CREATE_PLANG_STMT, "CREATE LANGUAGE" },
+	{ PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT, "CLOSE" },
+	{ PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT, "DECLARE CURSOR" },
+	{ PG_QUERY__NODE__NODE_DO_STMT, "DO" },
+	{ PG_QUERY__NODE__NODE_CALL_STMT, "CALL" },
+	{ PG_QUERY__NODE__NODE_LOAD_STMT, "LOAD" },
+	{ PG_QUERY__NODE__NODE_CHECK_POINT_STMT, "CHECKPOINT" },
+	{ PG_QUERY__NODE__NODE_DEALLOCATE_STMT, "DEALLOCATE" },
+	{ PG_QUERY__NODE__NODE_COMMENT_STMT, "COMMENT" },
+	{ PG_QUERY__NODE__NODE_CREATE_FOREIGN_TABLE_STMT,
+	  "CREATE FOREIGN TABLE" },
+	{ PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT,
+	  "REFRESH MATERIALIZED VIEW" },
+	{ PG_QUERY__NODE__NODE_ALTER_OBJECT_SCHEMA_STMT,
+	  "ALTER ... SET SCHEMA" },
+	{ PG_QUERY__NODE__NODE_ALTER_OWNER_STMT, "ALTER ... OWNER TO" },
+};
+
+static const char *refused_name(struct tr_arena *a, const Node *n)
+{
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
+		return n->create_function_stmt->is_procedure
+			       ? "CREATE PROCEDURE"
+			       : "CREATE FUNCTION";
+	case PG_QUERY__NODE__NODE_GRANT_STMT:
+		return n->grant_stmt->is_grant ? "GRANT" : "REVOKE";
+	case PG_QUERY__NODE__NODE_VACUUM_STMT:
+		return n->vacuum_stmt->is_vacuumcmd ? "VACUUM" : "ANALYZE";
+	case PG_QUERY__NODE__NODE_COPY_STMT:
+		return "COPY";
+	default:
+		break;
+	}
+	for (size_t i = 0; i < TR_ARRAY_LEN(refused_names); i++) {
+		if (refused_names[i].which == n->node_case) {
+			return refused_names[i].name;
+		}
+	}
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field(
+			&pg_query__node__descriptor, (unsigned)n->node_case);
+	if (f == NULL) {
+		return "this statement";
+	}
+	char *s = tr_arena_strdup(a, f->name);
+	if (s == NULL) {
+		return "this statement";
+	}
+	size_t len = strlen(s);
+	if (len > 5 && strcmp(s + len - 5, "_stmt") == 0) {
+		s[len - 5] = '\0';
+	}
+	for (char *p = s; *p != '\0'; p++) {
+		*p = *p == '_' ? ' ' : (char)toupper((unsigned char)*p);
+	}
+	return s;
+}
+
+static const char *drop_tag(PgQuery__ObjectType t)
+{
+	switch (t) {
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
+		return "DROP TABLE";
+	case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
+		return "DROP INDEX";
+	case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
+		return "DROP VIEW";
+	default:
+		return NULL;
+	}
+}
+
+static bool has_returning(const Node *n)
+{
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_INSERT_STMT:
+		return n->insert_stmt->n_returning_list > 0;
+	case PG_QUERY__NODE__NODE_UPDATE_STMT:
+		return n->update_stmt->n_returning_list > 0;
+	case PG_QUERY__NODE__NODE_DELETE_STMT:
+		return n->delete_stmt->n_returning_list > 0;
+	default:
+		return false;
+	}
+}
+
+/* Fill cols from the top-level target list of a query. */
+static void infer_columns(struct sql__emit *e, const PgQuery__SelectStmt *s)
+{
+	while (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE && s->larg) {
+		s = s->larg;
+	}
+	if (s->n_values_lists > 0) {
+		const Node *row = s->values_lists[0];
+		if (row->node_case != PG_QUERY__NODE__NODE_LIST) {
+			return;
+		}
+		size_t n = row->list->n_items;
+		e->stmt->cols = tr_arena_alloc(
+			e->a, (n + 1) * sizeof(struct sql_column));
+		if (e->stmt->cols == NULL) {
+			return;
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct sql_column *c = &e->stmt->cols[i];
+			memset(c, 0, sizeof *c);
+			c->name = tr_arena_printf(e->a, "column%zu", i + 1);
+			c->type_oid = sql__infer(row->list->items[i],
+						 &c->typmod);
+			c->typlen = sql_type_len(c->type_oid);
+		}
+		e->stmt->n_cols = (unsigned)n;
+		return;
+	}
+	size_t n = s->n_target_list;
+	for (size_t i = 0; i < n; i++) {
+		const PgQuery__ResTarget *rt = s->target_list[i]->res_target;
+		const Node *v = rt->val;
+		/* With * the column count needs the catalog: no inference. */
+		if (v != NULL &&
+		    v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+		    v->column_ref->n_fields > 0 &&
+		    v->column_ref->fields[v->column_ref->n_fields - 1]
+				    ->node_case ==
+			    PG_QUERY__NODE__NODE_A_STAR) {
+			return;
+		}
+	}
+	e->stmt->cols = tr_arena_alloc(e->a,
+				       (n + 1) * sizeof(struct sql_column));
+	if (e->stmt->cols == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const PgQuery__ResTarget *rt = s->target_list[i]->res_target;
+		struct sql_column *c = &e->stmt->cols[i];
+		memset(c, 0, sizeof *c);
+		c->name = rt->name[0] ? tr_arena_strdup(e->a, rt->name)
+				      : tr_arena_strdup(e->a,
+							sql__colname(rt->val));
+		c->type_oid = sql__infer(rt->val, &c->typmod);
+		c->typlen = sql_type_len(c->type_oid);
+	}
+	e->stmt->n_cols = (unsigned)n;
+}
+
+static void translate(struct sql__emit *e, const Node *n, int loc)
+{
+	struct sql_stmt *st = e->stmt;
+	st->kind = SQL_EXEC;
+	if (has_returning(n)) {
+		st->writes = true;
+		st->counted = true;
+		sql__fail(e, loc, "0A000", "RETURNING is not supported yet");
+		return;
+	}
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_SELECT_STMT:
+		st->kind = SQL_QUERY;
+		st->tag = "SELECT";
+		st->counted = true;
+		if (n->select_stmt->into_clause != NULL) {
+			sql__fail(e, loc, "0A000",
+				  "SELECT INTO is not supported");
+			return;
+		}
+		sql__select(e, n->select_stmt);
+		infer_columns(e, n->select_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_INSERT_STMT:
+		st->tag = "INSERT";
+		st->writes = st->counted = true;
+		sql__insert(e, n->insert_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_UPDATE_STMT:
+		st->tag = "UPDATE";
+		st->writes = st->counted = true;
+		sql__update(e, n->update_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_DELETE_STMT:
+		st->tag = "DELETE";
+		st->writes = st->counted = true;
+		sql__delete(e, n->delete_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_CREATE_STMT:
+		st->tag = "CREATE TABLE";
+		st->writes = st->ddl = true;
+		sql__create_table(e, n->create_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+		st->tag = "CREATE INDEX";
+		st->writes = st->ddl = true;
+		sql__create_index(e, n->index_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_VIEW_STMT:
+		st->tag = "CREATE VIEW";
+		st->writes = st->ddl = true;
+		sql__create_view(e, n->view_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+		st->tag = drop_tag(n->drop_stmt->remove_type);
+		st->writes = st->ddl = true;
+		if (st->tag == NULL) {
+			st->tag = "DROP";
+			st->writes = st->ddl = false;
+			sql__fail(e, loc, "0A000", "%s is not supported",
+				  refused_name(e->a, n));
+			return;
+		}
+		sql__drop(e, n->drop_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+		st->tag = "ALTER TABLE";
+		st->writes = st->ddl = true;
+		sql__alter_table(e, n->alter_table_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_RENAME_STMT:
+		st->tag = "ALTER TABLE";
+		st->writes = st->ddl = true;
+		sql__rename(e, n->rename_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
+		st->tag = "TRUNCATE TABLE";
+		st->writes = true;
+		sql__truncate(e, n->truncate_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
+		translate_transaction(e, n->transaction_stmt, loc);
+		return;
+	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
+		translate_set(e, n->variable_set_stmt, loc);
+		return;
+	case PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT:
+		st->kind = SQL_SHOW;
+		st->tag = "SHOW";
+		st->name = guc_name(e->a, n->variable_show_stmt->name);
+		return;
+	case PG_QUERY__NODE__NODE_DISCARD_STMT:
+		st->kind = SQL_DISCARD;
+		switch (n->discard_stmt->target) {
+		case PG_QUERY__DISCARD_MODE__DISCARD_PLANS:
+			st->name = "plans";
+			st->tag = "DISCARD PLANS";
+			break;
+		case PG_QUERY__DISCARD_MODE__DISCARD_SEQUENCES:
+			st->name = "sequences";
+			st->tag = "DISCARD SEQUENCES";
+			break;
+		case PG_QUERY__DISCARD_MODE__DISCARD_TEMP:
+			st->name = "temp";
+			st->tag = "DISCARD TEMP";
+			break;
+		default:
+			st->name = "all";
+			st->tag = "DISCARD ALL";
+			break;
+		}
+		return;
+	case PG_QUERY__NODE__NODE_EXPLAIN_STMT:
+		st->tag = "EXPLAIN";
+		sql__fail(e, loc, "0A000", "EXPLAIN is not supported");
+		return;
+	default:
+		st->tag = "";
+		sql__fail(e, loc, "0A000", "%s is not supported",
+			  refused_name(e->a, n));
+		return;
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Entry point
+ * ------------------------------------------------------------------- */
+
+static int translate_one(struct tr_arena *a, const char *text,
+			 const PgQuery__RawStmt *raw, struct sql_stmt *st)
+{
+	int loc = raw->stmt_location;
+	size_t total = strlen(text);
+	size_t len = raw->stmt_len > 0 ? (size_t)raw->stmt_len
+				       : total - (size_t)loc;
+	/* RawStmt starts right after the previous ';': skip blanks so the
+	 * text and position point at the statement itself. */
+	while (len > 0 && isspace((unsigned char)text[loc])) {
+		loc++;
+		len--;
+	}
+	memset(st, 0, sizeof *st);
+	st->location = loc;
+	st->text = tr_arena_strndup(a, text + loc, len);
+	if (st->text == NULL) {
+		return TR_ENOMEM;
+	}
+	struct sql__emit e = { .a = a, .query = text, .stmt = st };
+	tr_buf_init(&e.out, 0);
+	translate(&e, raw->stmt, loc);
+	int rv = tr_buf_err(&e.out);
+	if (rv == TR_OK && !st->failed && e.out.len > 0) {
+		st->sqlite = tr_arena_strndup(a, (const char *)e.out.data,
+					      e.out.len);
+		if (st->sqlite == NULL) {
+			rv = TR_ENOMEM;
+		}
+	}
+	if (st->failed) {
+		st->sqlite = NULL;
+		st->n_cols = 0;
+		st->cols = NULL;
+	}
+	if (st->tag == NULL) {
+		st->tag = "";
+	}
+	tr_buf_close(&e.out);
+	return rv;
+}
+
+int sql_parse(struct tr_arena *a, const char *text, struct sql_batch *out,
+	      struct sql_error *err)
+{
+	out->n_stmts = 0;
+	out->stmts = NULL;
+	memset(err, 0, sizeof *err);
+	PgQueryProtobufParseResult r = pg_query_parse_protobuf(text);
+	if (r.error != NULL) {
+		const char *m = r.error->message != NULL ? r.error->message
+							 : "syntax error";
+		sql_error_set(err, a, "42601", "%s", m);
+		err->position = r.error->cursorpos;
+		pg_query_free_protobuf_parse_result(r);
+		return TR_ESQL;
+	}
+	struct tr_arena pa;
+	tr_arena_init(&pa, 16384);
+	ProtobufCAllocator alloc = {
+		.alloc = arena_pb_alloc,
+		.free = arena_pb_free,
+		.allocator_data = &pa,
+	};
+	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(
+		&alloc, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+	pg_query_free_protobuf_parse_result(r);
+	int rv = TR_OK;
+	if (tree == NULL) {
+		rv = TR_ENOMEM;
+		goto done;
+	}
+	out->stmts = tr_arena_alloc(a,
+				    (tree->n_stmts + 1) * sizeof *out->stmts);
+	if (out->stmts == NULL) {
+		rv = TR_ENOMEM;
+		goto done;
+	}
+	for (size_t i = 0; i < tree->n_stmts; i++) {
+		const PgQuery__RawStmt *raw = tree->stmts[i];
+		if (raw->stmt == NULL) {
+			continue;
+		}
+		rv = translate_one(a, text, raw, &out->stmts[out->n_stmts]);
+		if (rv != TR_OK) {
+			break;
+		}
+		out->n_stmts++;
+	}
+done:
+	tr_arena_close(&pa);
+	if (rv != TR_OK) {
+		out->n_stmts = 0;
+		sql_error_set(err, a, "53200", "out of memory");
+	}
+	return rv;
+}

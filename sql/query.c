@@ -1,0 +1,712 @@
+/*
+ * sql/query.c: SELECT, INSERT, UPDATE and DELETE in SQLite's grammar.
+ *
+ * Differences handled here:
+ * - every unaliased select-list expression gets AS "<PostgreSQL's name>";
+ * - LIMIT ALL and OFFSET without LIMIT become LIMIT -1; FETCH FIRST n
+ *   ROWS ONLY becomes LIMIT n;
+ * - a set-operation arm that PostgreSQL nests on the right (or that has
+ *   its own ORDER BY/LIMIT/WITH) is wrapped as SELECT * FROM (...),
+ *   because SQLite evaluates compound selects left to right;
+ * - column aliases on FROM items (AS x(a, b)) go through a CTE, which
+ *   SQLite supports with a column list;
+ * - DELETE ... USING becomes DELETE ... WHERE rowid IN (SELECT ...);
+ * - INSERT ... SELECT ... ON CONFLICT wraps the SELECT so that SQLite
+ *   does not read ON as a join constraint;
+ * - DEFAULT in a single-row VALUES drops the column from the insert;
+ * - FOR UPDATE/SHARE is dropped: SQLite write transactions already
+ *   exclude other writers.
+ */
+#include <string.h>
+
+#include "sql/sql_int.h"
+
+static void select_stmt(struct sql__emit *e, const PgQuery__SelectStmt *s);
+
+void sql__relation(struct sql__emit *e, const PgQuery__RangeVar *rv)
+{
+	if (rv->catalogname[0] != '\0') {
+		sql__fail(e, rv->location, "0A000",
+			  "cross-database references are not implemented");
+		return;
+	}
+	if (rv->schemaname[0] != '\0' &&
+	    strcmp(rv->schemaname, "public") != 0 &&
+	    strcmp(rv->schemaname, "pg_catalog") != 0) {
+		sql__fail(e, rv->location, "3F000",
+			  "schema \"%s\" does not exist", rv->schemaname);
+		return;
+	}
+	sql__ident(e, rv->relname);
+}
+
+static void emit_name_list(struct sql__emit *e, Node *const *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *s = sql__str(items[i]);
+		if (i > 0) {
+			sql__put(e, ", ");
+		}
+		if (s == NULL) {
+			sql__fail(e, -1, "42601", "expected a name");
+			return;
+		}
+		sql__ident(e, s);
+	}
+}
+
+static void emit_with(struct sql__emit *e, const PgQuery__WithClause *w)
+{
+	sql__put(e, w->recursive ? "WITH RECURSIVE " : "WITH ");
+	for (size_t i = 0; i < w->n_ctes; i++) {
+		const PgQuery__CommonTableExpr *c =
+			w->ctes[i]->common_table_expr;
+		if (i > 0) {
+			sql__put(e, ", ");
+		}
+		if (c->search_clause != NULL || c->cycle_clause != NULL) {
+			sql__fail(e, c->location, "0A000",
+				  "SEARCH and CYCLE clauses are not supported");
+			return;
+		}
+		if (c->ctequery == NULL ||
+		    c->ctequery->node_case !=
+			    PG_QUERY__NODE__NODE_SELECT_STMT) {
+			sql__fail(e, c->location, "0A000",
+				  "data-modifying statements in WITH are not "
+				  "supported");
+			return;
+		}
+		sql__ident(e, c->ctename);
+		if (c->n_aliascolnames > 0) {
+			sql__put(e, "(");
+			emit_name_list(e, c->aliascolnames, c->n_aliascolnames);
+			sql__put(e, ")");
+		}
+		sql__put(e, " AS ");
+		if (c->ctematerialized ==
+		    PG_QUERY__CTEMATERIALIZE__CTEMaterializeAlways) {
+			sql__put(e, "MATERIALIZED ");
+		} else if (c->ctematerialized ==
+			   PG_QUERY__CTEMATERIALIZE__CTEMaterializeNever) {
+			sql__put(e, "NOT MATERIALIZED ");
+		}
+		sql__put(e, "(");
+		select_stmt(e, c->ctequery->select_stmt);
+		sql__put(e, ")");
+	}
+	sql__put(e, " ");
+}
+
+static void emit_from_item(struct sql__emit *e, const Node *n);
+
+/* "(WITH _tN(a, b) AS (<inner>) SELECT * FROM _tN)" for AS x(a, b). */
+static void begin_renamed(struct sql__emit *e, const PgQuery__Alias *al,
+			  unsigned *tmp)
+{
+	*tmp = ++e->n_tmp;
+	sql__putf(e, "(WITH _t%u(", *tmp);
+	emit_name_list(e, al->colnames, al->n_colnames);
+	sql__put(e, ") AS (");
+}
+
+static void end_renamed(struct sql__emit *e, unsigned tmp)
+{
+	sql__putf(e, ") SELECT * FROM _t%u)", tmp);
+}
+
+static void emit_alias(struct sql__emit *e, const PgQuery__Alias *al)
+{
+	if (al != NULL && al->aliasname[0] != '\0') {
+		sql__put(e, " AS ");
+		sql__ident(e, al->aliasname);
+	}
+}
+
+static void emit_join(struct sql__emit *e, const PgQuery__JoinExpr *j)
+{
+	if (j->alias != NULL || j->join_using_alias != NULL) {
+		sql__fail(e, -1, "0A000", "aliases on joins are not supported");
+		return;
+	}
+	emit_from_item(e, j->larg);
+	const char *kw;
+	switch (j->jointype) {
+	case PG_QUERY__JOIN_TYPE__JOIN_INNER:
+		kw = " JOIN ";
+		break;
+	case PG_QUERY__JOIN_TYPE__JOIN_LEFT:
+		kw = " LEFT JOIN ";
+		break;
+	case PG_QUERY__JOIN_TYPE__JOIN_RIGHT:
+		kw = " RIGHT JOIN ";
+		break;
+	case PG_QUERY__JOIN_TYPE__JOIN_FULL:
+		kw = " FULL JOIN ";
+		break;
+	default:
+		sql__fail(e, -1, "0A000", "this join type is not supported");
+		return;
+	}
+	if (j->is_natural) {
+		sql__put(e, " NATURAL");
+	}
+	sql__put(e, kw);
+	bool nested = j->rarg->node_case == PG_QUERY__NODE__NODE_JOIN_EXPR;
+	if (nested) {
+		sql__put(e, "(");
+	}
+	emit_from_item(e, j->rarg);
+	if (nested) {
+		sql__put(e, ")");
+	}
+	if (j->n_using_clause > 0) {
+		sql__put(e, " USING (");
+		emit_name_list(e, j->using_clause, j->n_using_clause);
+		sql__put(e, ")");
+	} else if (j->quals != NULL) {
+		sql__put(e, " ON ");
+		sql__expr(e, j->quals);
+	}
+}
+
+static void emit_from_item(struct sql__emit *e, const Node *n)
+{
+	if (++e->depth > SQL__MAX_DEPTH) {
+		sql__fail(e, -1, "54001", "stack depth limit exceeded");
+		e->depth--;
+		return;
+	}
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_RANGE_VAR: {
+		const PgQuery__RangeVar *rv = n->range_var;
+		unsigned tmp = 0;
+		if (rv->alias != NULL && rv->alias->n_colnames > 0) {
+			begin_renamed(e, rv->alias, &tmp);
+			sql__put(e, "SELECT * FROM ");
+			sql__relation(e, rv);
+			end_renamed(e, tmp);
+			emit_alias(e, rv->alias);
+			break;
+		}
+		sql__relation(e, rv);
+		emit_alias(e, rv->alias);
+		break;
+	}
+	case PG_QUERY__NODE__NODE_RANGE_SUBSELECT: {
+		const PgQuery__RangeSubselect *rs = n->range_subselect;
+		if (rs->lateral) {
+			sql__fail(e, -1, "0A000",
+				  "LATERAL subqueries are not supported");
+			break;
+		}
+		if (rs->subquery == NULL ||
+		    rs->subquery->node_case !=
+			    PG_QUERY__NODE__NODE_SELECT_STMT) {
+			sql__fail(e, -1, "0A000", "subquery is not supported");
+			break;
+		}
+		unsigned tmp = 0;
+		if (rs->alias != NULL && rs->alias->n_colnames > 0) {
+			begin_renamed(e, rs->alias, &tmp);
+			select_stmt(e, rs->subquery->select_stmt);
+			end_renamed(e, tmp);
+		} else {
+			sql__put(e, "(");
+			select_stmt(e, rs->subquery->select_stmt);
+			sql__put(e, ")");
+		}
+		emit_alias(e, rs->alias);
+		break;
+	}
+	case PG_QUERY__NODE__NODE_JOIN_EXPR:
+		emit_join(e, n->join_expr);
+		break;
+	case PG_QUERY__NODE__NODE_RANGE_FUNCTION:
+		sql__fail(e, -1, "0A000",
+			  "functions in FROM are not supported");
+		break;
+	default:
+		sql__fail(e, -1, "0A000", "this FROM item is not supported");
+		break;
+	}
+	e->depth--;
+}
+
+static bool is_star(const Node *v)
+{
+	return v != NULL && v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+	       v->column_ref->fields[v->column_ref->n_fields - 1]->node_case ==
+		       PG_QUERY__NODE__NODE_A_STAR;
+}
+
+static void emit_targets(struct sql__emit *e, const PgQuery__SelectStmt *s)
+{
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		const PgQuery__ResTarget *rt = s->target_list[i]->res_target;
+		if (i > 0) {
+			sql__put(e, ", ");
+		}
+		sql__expr(e, rt->val);
+		if (rt->name[0] != '\0') {
+			sql__put(e, " AS ");
+			sql__ident(e, rt->name);
+		} else if (!is_star(rt->val) &&
+			   rt->val->node_case !=
+				   PG_QUERY__NODE__NODE_COLUMN_REF) {
+			/* SQLite would name it after its text. */
+			sql__put(e, " AS ");
+			sql__ident(e, sql__colname(rt->val));
+		}
+	}
+}
+
+static void emit_limit(struct sql__emit *e, const PgQuery__SelectStmt *s)
+{
+	if (s->limit_option == PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_WITH_TIES) {
+		sql__fail(e, -1, "0A000",
+			  "FETCH ... WITH TIES is not supported");
+		return;
+	}
+	const Node *count = s->limit_count;
+	if (count != NULL && count->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	    count->a_const->isnull) {
+		count = NULL; /* LIMIT ALL / LIMIT NULL */
+	}
+	if (count == NULL && s->limit_offset == NULL) {
+		return;
+	}
+	sql__put(e, " LIMIT ");
+	if (count != NULL) {
+		sql__expr(e, count);
+	} else {
+		sql__put(e, "-1");
+	}
+	if (s->limit_offset != NULL) {
+		sql__put(e, " OFFSET ");
+		sql__expr(e, s->limit_offset);
+	}
+}
+
+static void emit_tail(struct sql__emit *e, const PgQuery__SelectStmt *s)
+{
+	if (s->n_sort_clause > 0) {
+		sql__put(e, " ORDER BY ");
+		sql__sort(e, s->sort_clause, s->n_sort_clause);
+	}
+	emit_limit(e, s);
+}
+
+static void emit_values(struct sql__emit *e, const PgQuery__SelectStmt *s)
+{
+	sql__put(e, "VALUES ");
+	for (size_t i = 0; i < s->n_values_lists; i++) {
+		const Node *row = s->values_lists[i];
+		if (i > 0) {
+			sql__put(e, ", ");
+		}
+		sql__put(e, "(");
+		sql__expr_list(e, row->list->items, row->list->n_items);
+		sql__put(e, ")");
+	}
+}
+
+static void simple_select(struct sql__emit *e, const PgQuery__SelectStmt *s)
+{
+	if (s->n_values_lists > 0) {
+		emit_values(e, s);
+		return;
+	}
+	sql__put(e, "SELECT ");
+	if (s->n_distinct_clause > 0) {
+		if (s->distinct_clause[0]->node_case !=
+		    PG_QUERY__NODE__NODE__NOT_SET) {
+			sql__fail(e, -1, "0A000",
+				  "SELECT DISTINCT ON is not supported");
+			return;
+		}
+		sql__put(e, "DISTINCT ");
+	}
+	if (s->n_target_list == 0) {
+		sql__fail(e, -1, "0A000",
+			  "SELECT with an empty target list is not supported");
+		return;
+	}
+	emit_targets(e, s);
+	if (s->n_from_clause > 0) {
+		sql__put(e, " FROM ");
+		for (size_t i = 0; i < s->n_from_clause; i++) {
+			if (i > 0) {
+				sql__put(e, ", ");
+			}
+			emit_from_item(e, s->from_clause[i]);
+		}
+	}
+	if (s->where_clause != NULL) {
+		sql__put(e, " WHERE ");
+		sql__expr(e, s->where_clause);
+	}
+	if (s->n_group_clause > 0) {
+		if (s->group_distinct) {
+			sql__fail(e, -1, "0A000",
+				  "GROUP BY DISTINCT is not supported");
+			return;
+		}
+		for (size_t i = 0; i < s->n_group_clause; i++) {
+			if (s->group_clause[i]->node_case ==
+			    PG_QUERY__NODE__NODE_GROUPING_SET) {
+				sql__fail(e, -1, "0A000",
+					  "grouping sets are not supported");
+				return;
+			}
+		}
+		sql__put(e, " GROUP BY ");
+		sql__expr_list(e, s->group_clause, s->n_group_clause);
+	}
+	if (s->having_clause != NULL) {
+		sql__put(e, " HAVING ");
+		sql__expr(e, s->having_clause);
+	}
+	if (s->n_window_clause > 0) {
+		sql__fail(e, -1, "0A000", "WINDOW clauses are not supported");
+	}
+}
+
+static bool has_own_tail(const PgQuery__SelectStmt *s)
+{
+	return s->n_sort_clause > 0 || s->limit_count != NULL ||
+	       s->limit_offset != NULL || s->with_clause != NULL;
+}
+
+static void set_arm(struct sql__emit *e, const PgQuery__SelectStmt *arm,
+		    bool right)
+{
+	bool wrap = has_own_tail(arm) ||
+		    (right && arm->op != PG_QUERY__SET_OPERATION__SETOP_NONE);
+	if (wrap) {
+		sql__put(e, "SELECT * FROM (");
+		select_stmt(e, arm);
+		sql__put(e, ")");
+		return;
+	}
+	if (arm->op != PG_QUERY__SET_OPERATION__SETOP_NONE) {
+		set_arm(e, arm->larg, false);
+		sql__put(e,
+			 arm->op == PG_QUERY__SET_OPERATION__SETOP_UNION
+				 ? (arm->all ? " UNION ALL " : " UNION ")
+			 : arm->op == PG_QUERY__SET_OPERATION__SETOP_INTERSECT
+				 ? " INTERSECT "
+				 : " EXCEPT ");
+		if (arm->all &&
+		    arm->op != PG_QUERY__SET_OPERATION__SETOP_UNION) {
+			sql__fail(
+				e, -1, "0A000", "%s ALL is not supported",
+				arm->op == PG_QUERY__SET_OPERATION__SETOP_INTERSECT
+					? "INTERSECT"
+					: "EXCEPT");
+		}
+		set_arm(e, arm->rarg, true);
+		return;
+	}
+	simple_select(e, arm);
+}
+
+static void select_stmt(struct sql__emit *e, const PgQuery__SelectStmt *s)
+{
+	if (++e->depth > SQL__MAX_DEPTH) {
+		sql__fail(e, -1, "54001", "stack depth limit exceeded");
+		e->depth--;
+		return;
+	}
+	if (s->into_clause != NULL) {
+		sql__fail(e, -1, "0A000", "SELECT INTO is not supported");
+	}
+	if (s->with_clause != NULL) {
+		emit_with(e, s->with_clause);
+	}
+	if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE) {
+		/* The top level's own tail belongs to the whole compound. */
+		PgQuery__SelectStmt body = *s;
+		body.n_sort_clause = 0;
+		body.limit_count = body.limit_offset = NULL;
+		body.with_clause = NULL;
+		set_arm(e, &body, false);
+	} else {
+		simple_select(e, s);
+	}
+	emit_tail(e, s);
+	e->depth--;
+}
+
+void sql__select(struct sql__emit *e, const PgQuery__SelectStmt *s)
+{
+	select_stmt(e, s);
+}
+
+/* SET a = x, (b, c) = (y, z) */
+static void emit_set_list(struct sql__emit *e, Node *const *targets, size_t n)
+{
+	bool first = true;
+	for (size_t i = 0; i < n; i++) {
+		const PgQuery__ResTarget *rt = targets[i]->res_target;
+		if (rt->n_indirection > 0) {
+			sql__fail(e, rt->location, "0A000",
+				  "assignment to a subfield or element is not "
+				  "supported");
+			return;
+		}
+		const Node *v = rt->val;
+		if (v != NULL &&
+		    v->node_case == PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF) {
+			const PgQuery__MultiAssignRef *m = v->multi_assign_ref;
+			if (m->colno != 1) {
+				continue;
+			}
+			if (i + (size_t)m->ncolumns > n) {
+				sql__fail(e, rt->location, "42601",
+					  "bad multiple assignment");
+				return;
+			}
+			sql__put(e, first ? "(" : ", (");
+			for (int k = 0; k < m->ncolumns; k++) {
+				if (k > 0) {
+					sql__put(e, ", ");
+				}
+				sql__ident(e, targets[i + (size_t)k]
+						      ->res_target->name);
+			}
+			sql__put(e, ") = ");
+			sql__expr(e, m->source);
+			first = false;
+			continue;
+		}
+		if (!first) {
+			sql__put(e, ", ");
+		}
+		sql__ident(e, rt->name);
+		sql__put(e, " = ");
+		if (v != NULL &&
+		    v->node_case == PG_QUERY__NODE__NODE_SET_TO_DEFAULT) {
+			sql__fail(e, rt->location, "0A000",
+				  "SET column = DEFAULT is not supported");
+			return;
+		}
+		sql__expr(e, v);
+		first = false;
+	}
+}
+
+static bool is_default(const Node *n)
+{
+	return n != NULL && n->node_case == PG_QUERY__NODE__NODE_SET_TO_DEFAULT;
+}
+
+void sql__insert(struct sql__emit *e, const PgQuery__InsertStmt *s)
+{
+	if (s->with_clause != NULL) {
+		emit_with(e, s->with_clause);
+	}
+	sql__put(e, "INSERT INTO ");
+	sql__relation(e, s->relation);
+	emit_alias(e, s->relation->alias);
+
+	const PgQuery__SelectStmt *src =
+		s->select_stmt != NULL &&
+				s->select_stmt->node_case ==
+					PG_QUERY__NODE__NODE_SELECT_STMT
+			? s->select_stmt->select_stmt
+			: NULL;
+	bool values = src != NULL && src->n_values_lists > 0 &&
+		      !has_own_tail(src) &&
+		      src->op == PG_QUERY__SET_OPERATION__SETOP_NONE;
+	/* DEFAULT items: allowed in a single row, by dropping the column. */
+	const Node *row = values ? src->values_lists[0] : NULL;
+	bool any_default = false;
+	if (values) {
+		for (size_t r = 0; r < src->n_values_lists; r++) {
+			const PgQuery__List *l = src->values_lists[r]->list;
+			for (size_t i = 0; i < l->n_items; i++) {
+				any_default |= is_default(l->items[i]);
+			}
+		}
+		if (any_default &&
+		    (src->n_values_lists > 1 || s->n_cols == 0)) {
+			sql__fail(e, -1, "0A000",
+				  "DEFAULT in VALUES is only supported in a "
+				  "single row with a column list");
+			return;
+		}
+		if (any_default && row->list->n_items != s->n_cols) {
+			sql__fail(e, -1, "42601",
+				  "INSERT has more target columns than "
+				  "expressions");
+			return;
+		}
+	}
+	size_t kept = 0;
+	if (s->n_cols > 0) {
+		for (size_t i = 0; i < s->n_cols; i++) {
+			const PgQuery__ResTarget *rt = s->cols[i]->res_target;
+			if (rt->n_indirection > 0) {
+				sql__fail(e, rt->location, "0A000",
+					  "INSERT into a subfield or element "
+					  "is not supported");
+				return;
+			}
+			if (any_default && is_default(row->list->items[i])) {
+				continue;
+			}
+			sql__put(e, kept == 0 ? " (" : ", ");
+			sql__ident(e, rt->name);
+			kept++;
+		}
+		if (kept > 0) {
+			sql__put(e, ")");
+		}
+	}
+	if (src == NULL || (any_default && kept == 0)) {
+		sql__put(e, " DEFAULT VALUES");
+	} else if (any_default) {
+		sql__put(e, " VALUES (");
+		bool first = true;
+		for (size_t i = 0; i < row->list->n_items; i++) {
+			if (is_default(row->list->items[i])) {
+				continue;
+			}
+			if (!first) {
+				sql__put(e, ", ");
+			}
+			sql__expr(e, row->list->items[i]);
+			first = false;
+		}
+		sql__put(e, ")");
+	} else if (values) {
+		sql__put(e, " ");
+		emit_values(e, src);
+	} else if (s->on_conflict_clause != NULL) {
+		sql__put(e, " SELECT * FROM (");
+		select_stmt(e, src);
+		sql__put(e, ") WHERE 1");
+	} else {
+		sql__put(e, " ");
+		select_stmt(e, src);
+	}
+
+	const PgQuery__OnConflictClause *oc = s->on_conflict_clause;
+	if (oc == NULL) {
+		return;
+	}
+	sql__put(e, " ON CONFLICT");
+	if (oc->infer != NULL) {
+		const PgQuery__InferClause *in = oc->infer;
+		if (in->conname[0] != '\0') {
+			sql__fail(e, oc->location, "0A000",
+				  "ON CONFLICT ON CONSTRAINT is not supported");
+			return;
+		}
+		sql__put(e, " (");
+		for (size_t i = 0; i < in->n_index_elems; i++) {
+			const PgQuery__IndexElem *ie =
+				in->index_elems[i]->index_elem;
+			if (i > 0) {
+				sql__put(e, ", ");
+			}
+			if (ie->name[0] != '\0') {
+				sql__ident(e, ie->name);
+			} else {
+				sql__put(e, "(");
+				sql__expr(e, ie->expr);
+				sql__put(e, ")");
+			}
+		}
+		sql__put(e, ")");
+		if (in->where_clause != NULL) {
+			sql__put(e, " WHERE ");
+			sql__expr(e, in->where_clause);
+		}
+	}
+	if (oc->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_NOTHING) {
+		sql__put(e, " DO NOTHING");
+		return;
+	}
+	if (oc->infer == NULL) {
+		sql__fail(e, oc->location, "42601",
+			  "ON CONFLICT DO UPDATE requires inference "
+			  "specification or constraint name");
+		return;
+	}
+	sql__put(e, " DO UPDATE SET ");
+	emit_set_list(e, oc->target_list, oc->n_target_list);
+	if (oc->where_clause != NULL) {
+		sql__put(e, " WHERE ");
+		sql__expr(e, oc->where_clause);
+	}
+}
+
+void sql__update(struct sql__emit *e, const PgQuery__UpdateStmt *s)
+{
+	if (s->with_clause != NULL) {
+		emit_with(e, s->with_clause);
+	}
+	sql__put(e, "UPDATE ");
+	sql__relation(e, s->relation);
+	emit_alias(e, s->relation->alias);
+	sql__put(e, " SET ");
+	emit_set_list(e, s->target_list, s->n_target_list);
+	if (s->n_from_clause > 0) {
+		sql__put(e, " FROM ");
+		for (size_t i = 0; i < s->n_from_clause; i++) {
+			if (i > 0) {
+				sql__put(e, ", ");
+			}
+			emit_from_item(e, s->from_clause[i]);
+		}
+	}
+	if (s->where_clause != NULL) {
+		if (s->where_clause->node_case ==
+		    PG_QUERY__NODE__NODE_CURRENT_OF_EXPR) {
+			sql__fail(e, -1, "0A000",
+				  "WHERE CURRENT OF is not supported");
+			return;
+		}
+		sql__put(e, " WHERE ");
+		sql__expr(e, s->where_clause);
+	}
+}
+
+void sql__delete(struct sql__emit *e, const PgQuery__DeleteStmt *s)
+{
+	if (s->with_clause != NULL) {
+		emit_with(e, s->with_clause);
+	}
+	sql__put(e, "DELETE FROM ");
+	sql__relation(e, s->relation);
+	if (s->n_using_clause == 0) {
+		emit_alias(e, s->relation->alias);
+		if (s->where_clause != NULL) {
+			sql__put(e, " WHERE ");
+			sql__expr(e, s->where_clause);
+		}
+		return;
+	}
+	/* DELETE ... USING: the rows of the target that join. */
+	const PgQuery__Alias *al = s->relation->alias;
+	sql__put(e, " WHERE rowid IN (SELECT ");
+	if (al != NULL && al->aliasname[0] != '\0') {
+		sql__ident(e, al->aliasname);
+	} else {
+		sql__ident(e, s->relation->relname);
+	}
+	sql__put(e, ".rowid FROM ");
+	sql__relation(e, s->relation);
+	emit_alias(e, al);
+	for (size_t i = 0; i < s->n_using_clause; i++) {
+		sql__put(e, ", ");
+		emit_from_item(e, s->using_clause[i]);
+	}
+	if (s->where_clause != NULL) {
+		sql__put(e, " WHERE ");
+		sql__expr(e, s->where_clause);
+	}
+	sql__put(e, ")");
+}
