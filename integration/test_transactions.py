@@ -1,0 +1,171 @@
+"""Transactions: explicit BEGIN/COMMIT/ROLLBACK, the aborted-transaction
+state (25P02 until ROLLBACK), and the implicit-transaction rules of
+multi-statement simple Query strings, all as PostgreSQL behaves."""
+
+import psycopg
+import pytest
+from psycopg.pq import TransactionStatus
+
+
+def count(node, table):
+    return node.query_one("SELECT count(*) FROM %s" % table)[0]
+
+
+@pytest.fixture
+def kv(node, table):
+    node.psql("CREATE TABLE %s (k int4 PRIMARY KEY, v text)" % table)
+    return table
+
+
+def test_commit_persists(node, kv):
+    with node.connect() as c:
+        c.execute("BEGIN")
+        c.execute("INSERT INTO %s VALUES (1, 'a')" % kv)
+        c.execute("INSERT INTO %s VALUES (2, 'b')" % kv)
+        assert c.info.transaction_status == TransactionStatus.INTRANS
+        # The transaction sees its own writes; others do not yet.
+        assert c.execute("SELECT count(*) FROM %s" % kv).fetchone() == (2,)
+        assert count(node, kv) == 0
+        cur = c.execute("COMMIT")
+        assert cur.statusmessage == "COMMIT"
+        assert c.info.transaction_status == TransactionStatus.IDLE
+    assert count(node, kv) == 2
+
+
+def test_rollback_discards(node, kv):
+    with node.connect() as c:
+        c.execute("INSERT INTO %s VALUES (1, 'a')" % kv)
+        c.execute("BEGIN")
+        c.execute("INSERT INTO %s VALUES (2, 'b')" % kv)
+        c.execute("UPDATE %s SET v = 'changed' WHERE k = 1" % kv)
+        c.execute("DELETE FROM %s WHERE k = 1" % kv)
+        assert c.execute("ROLLBACK").statusmessage == "ROLLBACK"
+        assert c.execute("SELECT k, v FROM %s" % kv).fetchall() == [(1, "a")]
+
+
+def test_error_in_transaction_gives_25p02_until_rollback(node, kv):
+    with node.connect() as c:
+        c.execute("BEGIN")
+        c.execute("INSERT INTO %s VALUES (1, 'a')" % kv)
+        with pytest.raises(psycopg.Error) as ei:
+            c.execute("SELECT 1/0")
+        assert ei.value.sqlstate == "22012"
+        assert c.info.transaction_status == TransactionStatus.INERROR
+        for sql in ["SELECT 1", "INSERT INTO %s VALUES (2, 'b')" % kv]:
+            with pytest.raises(psycopg.Error) as ei:
+                c.execute(sql)
+            assert ei.value.sqlstate == "25P02"
+        c.execute("ROLLBACK")
+        assert c.info.transaction_status == TransactionStatus.IDLE
+        assert c.execute("SELECT 1").fetchone() == (1,)
+    assert count(node, kv) == 0
+
+
+def test_commit_of_failed_transaction_rolls_back(node, kv):
+    """COMMIT in an aborted transaction is accepted and reports ROLLBACK."""
+    with node.connect() as c:
+        c.execute("BEGIN")
+        c.execute("INSERT INTO %s VALUES (1, 'a')" % kv)
+        with pytest.raises(psycopg.Error):
+            c.execute("INSERT INTO %s VALUES (1, 'dup')" % kv)
+        cur = c.execute("COMMIT")
+        assert cur.statusmessage == "ROLLBACK"
+        assert c.info.transaction_status == TransactionStatus.IDLE
+    assert count(node, kv) == 0
+
+
+def test_multi_statement_is_one_implicit_transaction(node, kv):
+    """`INSERT ...; SELECT 1/0;` as one Query inserts nothing."""
+    cp = node.psql("INSERT INTO %s VALUES (1, 'a'); SELECT 1/0;" % kv,
+                   check=False)
+    assert cp.returncode != 0
+    assert "division by zero" in cp.stderr
+    assert count(node, kv) == 0
+
+
+def test_multi_statement_success_commits_all(node, kv):
+    node.psql("INSERT INTO %s VALUES (1, 'a'); INSERT INTO %s VALUES (2, 'b');"
+              "UPDATE %s SET v = 'x' WHERE k = 1" % (kv, kv, kv))
+    rows = node.psql("SELECT k, v FROM %s ORDER BY k" % kv).stdout
+    assert rows.splitlines() == ["1|x", "2|b"]
+
+
+def test_multi_statement_explicit_commit_then_error(node, kv):
+    """`BEGIN; INSERT; COMMIT; INSERT bad` keeps the committed row."""
+    cp = node.psql("BEGIN; INSERT INTO %s VALUES (1, 'a'); COMMIT;"
+                   "INSERT INTO %s VALUES (1, 'dup');" % (kv, kv), check=False)
+    assert cp.returncode != 0
+    assert "duplicate key" in cp.stderr
+    assert count(node, kv) == 1
+
+
+def test_multi_statement_commit_ends_implicit_block(node, kv):
+    """A COMMIT inside an implicit block commits what came before it; the
+    statements after it form a new implicit block, which the error rolls
+    back."""
+    cp = node.psql("INSERT INTO %s VALUES (1, 'a'); COMMIT;"
+                   "INSERT INTO %s VALUES (2, 'b'); SELECT 1/0;" % (kv, kv),
+                   check=False)
+    assert cp.returncode != 0
+    rows = node.psql("SELECT k FROM %s ORDER BY k" % kv).stdout
+    assert rows.splitlines() == ["1"]
+
+
+def test_multi_statement_error_after_begin_leaves_failed_transaction(
+        node, kv):
+    """An error after an explicit BEGIN in a multi-statement string leaves
+    the session in a failed transaction block."""
+    with node.connect() as c:
+        with pytest.raises(psycopg.Error) as ei:
+            c.execute("BEGIN; INSERT INTO %s VALUES (1, 'a'); SELECT 1/0;"
+                      % kv)
+        assert ei.value.sqlstate == "22012"
+        assert c.info.transaction_status == TransactionStatus.INERROR
+        with pytest.raises(psycopg.Error) as ei:
+            c.execute("SELECT 1")
+        assert ei.value.sqlstate == "25P02"
+        c.execute("ROLLBACK")
+    assert count(node, kv) == 0
+
+
+def test_multi_statement_begin_without_commit_stays_open(node, kv):
+    with node.connect() as c:
+        c.execute("BEGIN; INSERT INTO %s VALUES (1, 'a')" % kv)
+        assert c.info.transaction_status == TransactionStatus.INTRANS
+        assert count(node, kv) == 0
+        c.execute("COMMIT")
+    assert count(node, kv) == 1
+
+
+def test_multi_statement_results_all_returned(node, kv):
+    """Every statement's result comes back (psql 15 prints them all)."""
+    out = node.psql("SELECT 1; SELECT 2, 3; INSERT INTO %s VALUES (9, 'z');"
+                    "SELECT v FROM %s" % (kv, kv)).stdout
+    assert out.splitlines() == ["1", "2|3", "z"]
+
+
+def test_error_outside_transaction_keeps_session(node, kv):
+    with node.connect() as c:
+        with pytest.raises(psycopg.Error):
+            c.execute("SELECT 1/0")
+        assert c.info.transaction_status == TransactionStatus.IDLE
+        c.execute("INSERT INTO %s VALUES (1, 'a')" % kv)
+    assert count(node, kv) == 1
+
+
+def test_rollback_without_transaction_is_harmless(node):
+    """ROLLBACK/COMMIT outside a transaction: a warning, not an error."""
+    with node.connect() as c:
+        assert c.execute("ROLLBACK").statusmessage == "ROLLBACK"
+        assert c.execute("COMMIT").statusmessage == "COMMIT"
+        assert c.info.transaction_status == TransactionStatus.IDLE
+
+
+def test_begin_inside_transaction_is_harmless(node, kv):
+    with node.connect() as c:
+        c.execute("BEGIN")
+        c.execute("INSERT INTO %s VALUES (1, 'a')" % kv)
+        c.execute("BEGIN")  # WARNING: already a transaction in progress
+        assert c.info.transaction_status == TransactionStatus.INTRANS
+        c.execute("COMMIT")
+    assert count(node, kv) == 1
