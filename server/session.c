@@ -792,7 +792,9 @@ static void run_show(struct server_session *s)
 		      name);
 		return;
 	}
-	show_one(s, name, value);
+	/* PostgreSQL labels the column with the setting's own spelling. */
+	const char *canon = server_settings_canonical(name);
+	show_one(s, canon != NULL ? canon : name, value);
 	complete(s, "SHOW");
 }
 
