@@ -564,8 +564,10 @@ static int handle_startup(struct pgwire_session *s)
 		return rv;
 	}
 	if (rv != TR_OK) {
-		/* PostgreSQL answers nothing here (COMMERROR). */
-		conn_abort(s, "invalid length of startup packet");
+		/* PostgreSQL closes silently here (COMMERROR); the channel
+		 * still works, so we say why before closing. */
+		conn_fatal(s, PGWIRE_SQLSTATE_PROTOCOL_VIOLATION,
+			   "invalid length of startup packet");
 		return TR_OK;
 	}
 	switch (f.code) {
