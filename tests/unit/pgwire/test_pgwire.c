@@ -861,16 +861,18 @@ static void test_conn_startup_errors(void **state)
 {
 	struct env *e = *state;
 	struct client c;
-	/* Length below 8: closed without an answer. */
+	/* Length below 8: FATAL 08P01, then closed. */
 	client_connect(&c, e->port);
-	const uint8_t tiny[] = { 0, 0, 0, 7, 0, 3, 0 };
+	const uint8_t tiny[] = { 0, 0, 0, 7, 0, 3, 0, 0 };
 	client_send(&c, tiny, sizeof tiny);
+	expect_error(&c, "FATAL", "08P01");
 	expect_eof(&c);
 	client_close(&c);
-	/* Over 10000 bytes. */
+	/* Over 10000 bytes: refused from the header alone. */
 	client_connect(&c, e->port);
 	const uint8_t big[] = { 0, 0, 0x27, 0x11, 0, 3, 0, 0 };
 	client_send(&c, big, sizeof big);
+	expect_error(&c, "FATAL", "08P01");
 	expect_eof(&c);
 	client_close(&c);
 	/* Protocol 2.0. */
