@@ -158,7 +158,8 @@ int sql_catalog_describe(struct sql_catalog *c, const struct sql_stmt *stmt,
 		if (rc == SQLITE_NOMEM) {
 			return TR_ENOMEM;
 		}
-		if (rc == SQLITE_AUTH) {
+		if (rc == SQLITE_AUTH || ext == SQLITE_AUTH ||
+		    strstr(msg, "not authorized") != NULL) {
 			sql_error_set(err, a, "42501",
 				      "statement uses a construct that is not "
 				      "allowed");

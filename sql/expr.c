@@ -547,7 +547,8 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 				}
 				sql__putf(e, "%lld", (long long)d);
 			}
-		} else if (from == SQL_OID_INT2 || from == SQL_OID_INT4 ||
+		} else if (arg->node_case == PG_QUERY__NODE__NODE_PARAM_REF ||
+			   from == SQL_OID_INT2 || from == SQL_OID_INT4 ||
 			   from == SQL_OID_INT8 || from == SQL_OID_BOOL ||
 			   from == SQL_OID_TEXT || from == SQL_OID_OID) {
 			sql__put(e, "CAST(");

@@ -368,6 +368,15 @@ uint32_t sql_type_from_decltype(const char *decltype, int32_t *typmod)
 	if (oid == 0) {
 		return affinity_type(decltype);
 	}
+	if (oid == SQL_OID_BPCHAR) {
+		const char *q = p;
+		while (*q == ' ') {
+			q++;
+		}
+		if (strncasecmp(q, "varying", 7) == 0) {
+			oid = SQL_OID_VARCHAR;
+		}
+	}
 	/* Optional "(p[,s])" (after an optional second word such as
 	 * "varying" or "precision", which we skip). */
 	while (*p == ' ' || isalpha((unsigned char)*p)) {
