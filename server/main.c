@@ -26,8 +26,7 @@ static void usage(FILE *f)
 }
 
 /* "--flag VALUE" or "--flag=VALUE" at argv[*i]; advances *i. */
-static const char *flag_value(int argc, char **argv, int *i,
-			      const char *flag)
+static const char *flag_value(int argc, char **argv, int *i, const char *flag)
 {
 	size_t n = strlen(flag);
 	const char *a = argv[*i];
@@ -69,7 +68,8 @@ static int cmd_serve(int argc, char **argv)
 		} else if ((v = flag_value(argc, argv, &i, "--join")) != NULL) {
 			opts.join = v;
 		} else {
-			fprintf(stderr, "triode serve: unknown argument \"%s\"\n",
+			fprintf(stderr,
+				"triode serve: unknown argument \"%s\"\n",
 				argv[i]);
 			usage(stderr);
 			return 2;

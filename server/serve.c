@@ -26,8 +26,7 @@
 struct server_db *server_db_get(struct server *srv, const char *name)
 {
 	struct tr_queue *q;
-	TR_QUEUE_FOREACH(q, &srv->dbs)
-	{
+	TR_QUEUE_FOREACH (q, &srv->dbs) {
 		struct server_db *db = TR_QUEUE_DATA(q, struct server_db, link);
 		if (strcmp(db->name, name) == 0) {
 			return db;
@@ -91,7 +90,8 @@ static bool is_valid_name(const char *s)
 		return false;
 	}
 	for (const char *p = s; *p != '\0'; p++) {
-		bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		bool ok = (*p >= 'a' && *p <= 'z') ||
+			  (*p >= 'A' && *p <= 'Z') ||
 			  (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
 			  *p == '.';
 		if (!ok) {
@@ -218,7 +218,8 @@ static void internal_ready(struct server *srv, int rc)
 	}
 	if (srv->bootstrapping &&
 	    cluster_local_set(srv->local, "bootstrapped", "1") != TR_OK) {
-		fprintf(stderr, "triode: cannot record bootstrap in local.db\n");
+		fprintf(stderr,
+			"triode: cannot record bootstrap in local.db\n");
 		stop(srv, 1);
 		return;
 	}
@@ -314,7 +315,8 @@ static int prepare(struct server *srv, const struct server_options *opts)
 					 opts->name);
 			return TR_EINVAL;
 		}
-		if (cluster_local_set(srv->local, "name", opts->name) != TR_OK ||
+		if (cluster_local_set(srv->local, "name", opts->name) !=
+			    TR_OK ||
 		    cluster_local_set(srv->local, "node_id", "1") != TR_OK ||
 		    cluster_local_set(srv->local, "cluster_address",
 				      opts->cluster_address) != TR_OK) {
@@ -326,7 +328,8 @@ static int prepare(struct server *srv, const struct server_options *opts)
 	if (rv != TR_OK ||
 	    cluster_local_get(srv->local, "cluster_address", address,
 			      sizeof address) != TR_OK) {
-		tr_errmsg_printf(srv->errmsg, "local.db: node identity missing");
+		tr_errmsg_printf(srv->errmsg,
+				 "local.db: node identity missing");
 		return TR_EIO;
 	}
 	if (strcmp(address, opts->cluster_address) != 0) {
@@ -338,8 +341,8 @@ static int prepare(struct server *srv, const struct server_options *opts)
 	srv->opts.name = name;
 	srv->opts.cluster_address = address;
 	srv->bootstrapping = cluster_local_get(srv->local, "bootstrapped",
-					       value, sizeof value) ==
-			     TR_ENOTFOUND;
+					       value,
+					       sizeof value) == TR_ENOTFOUND;
 	bool generated = false;
 	if (srv->bootstrapping) {
 		rv = bootstrap_password(srv, &generated);

@@ -32,7 +32,7 @@ struct server_writeq_waiter;
 typedef void (*server_writeq_cb)(struct server_writeq_waiter *w);
 
 struct server_writeq {
-	bool held;              /* some session holds the lock */
+	bool held;               /* some session holds the lock */
 	struct tr_queue waiters; /* struct server_writeq_waiter, FIFO */
 };
 
@@ -46,8 +46,7 @@ void server_writeq_init(struct server_writeq *q);
 /* Take the lock: true if taken at once; otherwise @w waits and @cb is
  * called (never from inside this call) when the lock is handed to it. */
 bool server_writeq_acquire(struct server_writeq *q,
-			   struct server_writeq_waiter *w,
-			   server_writeq_cb cb);
+			   struct server_writeq_waiter *w, server_writeq_cb cb);
 /* Stop waiting (timeout, session gone).  No-op if not waiting. */
 void server_writeq_cancel(struct server_writeq_waiter *w);
 /* Release the lock held by the caller, handing it to the next waiter. */
@@ -58,10 +57,10 @@ void server_writeq_release(struct server_writeq *q);
  * ------------------------------------------------------------------- */
 
 struct server_db {
-	struct tr_queue link;       /* in server.dbs */
-	char *name;                 /* owned */
+	struct tr_queue link;        /* in server.dbs */
+	char *name;                  /* owned */
 	struct sql_catalog *catalog; /* owned: schema mirror */
-	bool catalog_loaded;        /* mirror reflects the cluster's schema */
+	bool catalog_loaded;         /* mirror reflects the cluster's schema */
 	struct server_writeq writeq;
 };
 
@@ -113,7 +112,7 @@ struct server_options {
 struct server {
 	uv_loop_t *loop;
 	struct server_options opts;
-	char *data_dir;              /* owned, absolute */
+	char *data_dir; /* owned, absolute */
 	char pg_host[256];
 	int pg_port;
 	struct cluster_local *local; /* owned */
@@ -122,13 +121,13 @@ struct server {
 	SSL_CTX *tls;                /* owned */
 	struct cluster_client *sys;  /* owned: connection to _triode */
 	bool sys_ready;
-	bool bootstrapping;          /* first start on an empty data dir */
-	char *bootstrap_password;    /* owned: generated or from env */
-	struct tr_queue dbs;         /* struct server_db */
-	struct tr_queue sessions;    /* struct server_session */
+	bool bootstrapping;       /* first start on an empty data dir */
+	char *bootstrap_password; /* owned: generated or from env */
+	struct tr_queue dbs;      /* struct server_db */
+	struct tr_queue sessions; /* struct server_session */
 	uv_signal_t sigterm;
 	uv_signal_t sigint;
-	uv_timer_t retry;            /* start-up retries */
+	uv_timer_t retry; /* start-up retries */
 	unsigned start_attempts;
 	bool stopping;
 	int exit_code;
@@ -148,8 +147,7 @@ const char *server_leader_address(struct server *srv);
 /* internal.c: start-up steps on the internal database, in order.  Each
  * calls @done(srv, rc) later; on failure srv->errmsg says why. */
 typedef void (*server_step_cb)(struct server *srv, int rc);
-TR_MUSTCHECK int server_internal_start(struct server *srv,
-				       server_step_cb done);
+TR_MUSTCHECK int server_internal_start(struct server *srv, server_step_cb done);
 
 /* serve.c */
 int server_serve(const struct server_options *opts);

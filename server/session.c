@@ -47,58 +47,62 @@ enum txn_state {
 /* What the session is waiting for, if anything. */
 enum wait_state {
 	WAIT_NONE,
-	WAIT_AUTH,     /* role lookup on the internal database */
-	WAIT_OPEN,     /* database check, connect, OPEN */
-	WAIT_CLUSTER,  /* a request on the leader connection */
-	WAIT_LOCK,     /* the database's write lock */
+	WAIT_AUTH,    /* role lookup on the internal database */
+	WAIT_OPEN,    /* database check, connect, OPEN */
+	WAIT_CLUSTER, /* a request on the leader connection */
+	WAIT_LOCK,    /* the database's write lock */
 };
 
 struct server_session {
-	struct tr_queue link;         /* in server.sessions */
+	struct tr_queue link; /* in server.sessions */
 	struct server *srv;
-	struct pgwire_session *pg;    /* NULL once released */
-	struct server_db *db;         /* NULL until open */
-	char *db_name;                /* owned */
-	struct cluster_client *cc;    /* owned: leader connection, or NULL */
-	bool cc_ready;                /* connected and OPENed */
-	unsigned pending;             /* callbacks that still hold us */
+	struct pgwire_session *pg; /* NULL once released */
+	struct server_db *db;      /* NULL until open */
+	char *db_name;             /* owned */
+	struct cluster_client *cc; /* owned: leader connection, or NULL */
+	bool cc_ready;             /* connected and OPENed */
+	unsigned pending;          /* callbacks that still hold us */
 	struct server_settings *settings; /* owned */
-	struct tr_arena arena;        /* cycle lifetime: one Query */
-	struct tr_buf vals;           /* one row's rendered values */
+	struct tr_arena arena;            /* cycle lifetime: one Query */
+	struct tr_buf vals;               /* one row's rendered values */
 	enum txn_state txn;
-	bool txn_ddl;                 /* the open transaction changed schema */
+	bool txn_ddl; /* the open transaction changed schema */
+	bool wrapped; /* autocommit DDL sent inside BEGIN ...
+			 COMMIT (it may be several SQLite
+			 statements) */
 	bool holds_lock;
 	struct server_writeq_waiter waiter;
-	uv_timer_t timer;             /* write-lock wait bound */
+	uv_timer_t timer; /* write-lock wait bound */
 	bool timer_closed;
 	enum wait_state wait;
-	bool closing;                 /* pgwire is done with us */
+	bool closing; /* pgwire is done with us */
 	bool is_superuser;
 
 	/* The Query in flight. */
 	bool in_query;
 	struct sql_batch batch;
-	unsigned next;                /* next statement to run */
-	struct sql_stmt *cur;         /* statement running now */
-	bool described;               /* cols below are valid */
+	unsigned next;        /* next statement to run */
+	struct sql_stmt *cur; /* statement running now */
+	bool described;       /* cols below are valid */
 	bool catalog_retried;
 	struct sql_column *cols;
 	unsigned n_cols;
-	struct pgwire_value *row;     /* n_cols entries */
-	size_t *offs;                 /* n_cols offsets into vals */
+	struct pgwire_value *row; /* n_cols entries */
+	size_t *offs;             /* n_cols offsets into vals */
 	bool rowdesc_sent;
 	uint64_t n_rows;
 	bool cancel_requested;
-	bool paused;                  /* reading from the leader paused */
-	const char **ddl;             /* mirror reload: collected schema */
+	bool paused;      /* reading from the leader paused */
+	const char **ddl; /* mirror reload: collected schema */
 	unsigned n_ddl, cap_ddl;
-	char *verifier;               /* owned: during auth lookup only */
-	char kick_fatal[6];           /* deferred open failure: SQLSTATE */
-	char kick_msg[256];           /* ... and its message */
+	char *verifier;     /* owned: during auth lookup only */
+	char kick_fatal[6]; /* deferred open failure: SQLSTATE */
+	char kick_msg[256]; /* ... and its message */
 };
 
 static void step(struct server_session *s);
 static void maybe_free(struct server_session *s);
+static void send_write(struct server_session *s);
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                        */
@@ -116,8 +120,7 @@ static char txn_status(const struct server_session *s)
 	}
 }
 
-static void send_sql_error(struct server_session *s,
-			   const struct sql_error *e)
+static void send_sql_error(struct server_session *s, const struct sql_error *e)
 {
 	struct pgwire_error pe = {
 		.severity = "ERROR",
@@ -356,8 +359,8 @@ static void complete_counted(struct server_session *s, uint64_t n)
 static void send_row_description(struct server_session *s, unsigned n_cols,
 				 const char *const *names)
 {
-	struct pgwire_column *pc =
-		tr_arena_alloc(&s->arena, sizeof *pc * (n_cols ? n_cols : 1));
+	struct pgwire_column *pc = tr_arena_alloc(
+		&s->arena, sizeof *pc * (n_cols ? n_cols : 1));
 	if (pc == NULL) {
 		return;
 	}
@@ -382,8 +385,8 @@ static void send_row_description(struct server_session *s, unsigned n_cols,
 	}
 }
 
-static void query_columns(struct cluster_client *c, void *arg,
-			  unsigned n_cols, const char *const *names)
+static void query_columns(struct cluster_client *c, void *arg, unsigned n_cols,
+			  const char *const *names)
 {
 	struct server_session *s = arg;
 	TR_UNUSED(c);
@@ -616,6 +619,12 @@ static void exec_done(struct cluster_client *c, void *arg,
 	s->pending--;
 	s->wait = WAIT_NONE;
 	bool was_commit = st->kind == SQL_COMMIT;
+	if (res->rc == TR_ESQL && s->wrapped) {
+		/* Part of the wrapped DDL may have run: the error path rolls
+		 * back the transaction the wrapper opened. */
+		s->txn = TXN_IMPLICIT;
+	}
+	s->wrapped = false;
 	if (res->rc != TR_OK) {
 		/* COMMIT/ROLLBACK with nothing open on the leader (SQLite
 		 * already rolled back after an error) is no error for us. */
@@ -700,7 +709,7 @@ static void lock_granted(struct server_writeq_waiter *w)
 		end_query(s);
 		return;
 	}
-	send_exec(s, s->cur->sqlite);
+	send_write(s);
 }
 
 static void lock_timeout(uv_timer_t *t)
@@ -717,15 +726,37 @@ static void lock_timeout(uv_timer_t *t)
 	      s->db_name, WRITE_WAIT_MS);
 }
 
+/*
+ * Send the current write.  DDL in autocommit mode goes inside BEGIN ...
+ * COMMIT: its translation may be several SQLite statements (DROP TABLE a,
+ * b), and PostgreSQL runs it all or nothing.
+ */
+static void send_write(struct server_session *s)
+{
+	const struct sql_stmt *st = s->cur;
+	if (st->ddl && s->txn == TXN_NONE) {
+		const char *sql = tr_arena_printf(
+			&s->arena, "BEGIN; %s; COMMIT", st->sqlite);
+		if (sql == NULL) {
+			failf(s, "53200", "out of memory");
+			return;
+		}
+		s->wrapped = true;
+		send_exec(s, sql);
+		return;
+	}
+	send_exec(s, st->sqlite);
+}
+
 static void run_write(struct server_session *s)
 {
 	if (s->holds_lock) {
-		send_exec(s, s->cur->sqlite);
+		send_write(s);
 		return;
 	}
 	if (server_writeq_acquire(&s->db->writeq, &s->waiter, lock_granted)) {
 		s->holds_lock = true;
-		send_exec(s, s->cur->sqlite);
+		send_write(s);
 		return;
 	}
 	s->wait = WAIT_LOCK;
@@ -755,10 +786,14 @@ static void run_show(struct server_session *s)
 	const char *name = s->cur->name;
 	if (strcasecmp(name, "all") == 0) {
 		struct pgwire_column cols[2] = {
-			{ .name = "name", .type_oid = SQL_OID_TEXT,
-			  .typlen = -1, .typmod = -1 },
-			{ .name = "setting", .type_oid = SQL_OID_TEXT,
-			  .typlen = -1, .typmod = -1 },
+			{ .name = "name",
+			  .type_oid = SQL_OID_TEXT,
+			  .typlen = -1,
+			  .typmod = -1 },
+			{ .name = "setting",
+			  .type_oid = SQL_OID_TEXT,
+			  .typlen = -1,
+			  .typmod = -1 },
 		};
 		const char *n;
 		const char *v;
@@ -997,8 +1032,9 @@ static void run_on_cluster(struct server_session *s, struct sql_stmt *st)
 			failf(s, "25P01",
 			      "%s can only be used in transaction blocks",
 			      st->kind == SQL_SAVEPOINT ? "SAVEPOINT"
-			      : st->kind == SQL_RELEASE ? "RELEASE SAVEPOINT"
-							: "ROLLBACK TO SAVEPOINT");
+			      : st->kind == SQL_RELEASE
+				      ? "RELEASE SAVEPOINT"
+				      : "ROLLBACK TO SAVEPOINT");
 			return;
 		}
 		send_exec(s, st->sqlite);
@@ -1042,8 +1078,7 @@ static void step(struct server_session *s)
 				s->wait = WAIT_CLUSTER;
 				if (cluster_client_exec_sql(
 					    s->cc, "COMMIT", NULL, 0,
-					    implicit_commit_done,
-					    s) == TR_OK) {
+					    implicit_commit_done, s) == TR_OK) {
 					return;
 				}
 				s->pending--;
@@ -1303,8 +1338,9 @@ static int op_auth_lookup(void *data, struct pgwire_session *pg,
 	s->pending++;
 	s->wait = WAIT_AUTH;
 	int rv = cluster_client_query_sql(
-		srv->sys, "SELECT verifier, superuser FROM roles WHERE name = ?",
-		&param, 1, NULL, auth_row, auth_done, s);
+		srv->sys,
+		"SELECT verifier, superuser FROM roles WHERE name = ?", &param,
+		1, NULL, auth_row, auth_done, s);
 	if (rv != TR_OK) {
 		s->pending--;
 		s->wait = WAIT_NONE;
@@ -1462,8 +1498,7 @@ static int apply_options(struct server_session *s, const char *options,
 
 /* Startup parameters are settings, applied as SET would. */
 static int apply_startup(struct server_session *s,
-			 const struct pgwire_startup *st,
-			 struct sql_error *err)
+			 const struct pgwire_startup *st, struct sql_error *err)
 {
 	for (unsigned i = 0; i < st->n_options; i++) {
 		const char *k = st->keys[i];

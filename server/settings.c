@@ -56,11 +56,11 @@ static const struct setting_def defs[] = {
 	{ "transaction_read_only", "off", SET_FIXED, 0, 0, false },
 };
 
-#define N_DEFS TR_ARRAY_LEN(defs)
+#define N_DEFS     TR_ARRAY_LEN(defs)
 #define MAX_CUSTOM 32
 
 struct server_settings {
-	char *values[N_DEFS];    /* owned; NULL means the default */
+	char *values[N_DEFS];           /* owned; NULL means the default */
 	char *custom_names[MAX_CUSTOM]; /* owned: "prefix.name" settings */
 	char *custom_values[MAX_CUSTOM];
 	unsigned n_custom;
@@ -107,8 +107,9 @@ void server_settings_free(struct server_settings *s)
 static const char *parse_bool(const char *v)
 {
 	static const char *const on[] = { "on", "true", "yes", "1", "t", "y" };
-	static const char *const off[] = { "off", "false", "no", "0", "f",
-					   "n" };
+	static const char *const off[] = {
+		"off", "false", "no", "0", "f", "n"
+	};
 	for (size_t i = 0; i < TR_ARRAY_LEN(on); i++) {
 		if (strcasecmp(v, on[i]) == 0) {
 			return "on";

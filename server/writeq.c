@@ -17,8 +17,7 @@ void server_writeq_init(struct server_writeq *q)
 }
 
 bool server_writeq_acquire(struct server_writeq *q,
-			   struct server_writeq_waiter *w,
-			   server_writeq_cb cb)
+			   struct server_writeq_waiter *w, server_writeq_cb cb)
 {
 	TR_PRE(!w->waiting);
 	if (!q->held) {
@@ -49,8 +48,8 @@ void server_writeq_release(struct server_writeq *q)
 		return;
 	}
 	/* Hand over without unlocking, so nobody can jump the queue. */
-	struct server_writeq_waiter *w =
-		TR_QUEUE_DATA(head, struct server_writeq_waiter, link);
+	struct server_writeq_waiter *w = TR_QUEUE_DATA(
+		head, struct server_writeq_waiter, link);
 	tr_queue_remove(&w->link);
 	w->waiting = false;
 	w->cb(w);
