@@ -42,6 +42,8 @@ PG_BINDIR = os.environ.get("TRIODE_PG_BINDIR", "/usr/lib/postgresql/15/bin")
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 30.0
+# Per-test watchdog: a server that hangs a query must not hang the suite.
+TEST_TIMEOUT = float(os.environ.get("TRIODE_TEST_TIMEOUT", "150"))
 STOP_TIMEOUT = 10.0
 PSQL_TIMEOUT = 60.0
 
@@ -120,8 +122,12 @@ class Node:
                                      .replace("'", "\\'"))
                         for k, v in params.items())
 
-    def connect(self, autocommit=True, **kw):
-        return psycopg.connect(self.dsn(**kw), autocommit=autocommit)
+    def connect(self, autocommit=True, prepare_threshold=None, **kw):
+        """A psycopg connection.  Auto-prepare is off by default: psycopg
+        prepares a query after 5 runs (extended protocol), and the
+        extended protocol is tested on its own (needs_extended)."""
+        return psycopg.connect(self.dsn(**kw), autocommit=autocommit,
+                               prepare_threshold=prepare_threshold)
 
     def psql(self, sql, check=True, args=(), plain=False, **kw):
         """Run @sql with `psql -X -A -t -q -c` (one simple Query message
@@ -368,6 +374,33 @@ def table(node):
             c.execute("DROP TABLE IF EXISTS %s" % name)
     except psycopg.Error:
         pass
+
+
+class TestTimeout(Exception):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def watchdog():
+    """SIGALRM after TEST_TIMEOUT seconds raises in the main thread, which
+    interrupts a blocking socket or psycopg wait; teardown still runs."""
+    def on_alarm(signum, frame):
+        raise TestTimeout("test exceeded %.0f s (TRIODE_TEST_TIMEOUT)"
+                          % TEST_TIMEOUT)
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, TEST_TIMEOUT)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+# Tests that need the extended query protocol (a later triode issue):
+# expected to fail on triode until then, must pass on PostgreSQL.
+needs_extended = pytest.mark.xfail(
+    TARGET == "triode" and not os.environ.get("TRIODE_EXTENDED"),
+    reason="extended query protocol not implemented yet", strict=False)
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@ psycopg 3, as the issue's `make run` + psql scenario does."""
 
 import psycopg
 
+from conftest import needs_extended
+
 
 def test_psql_crud_over_tls(node, table):
     p = node.psql
@@ -72,8 +74,10 @@ def test_psycopg_types_roundtrip(node, table):
         assert isinstance(row[0], int)
 
 
+@needs_extended
 def test_psycopg_non_autocommit(node, table):
-    """psycopg's default mode wraps statements in BEGIN ... COMMIT."""
+    """psycopg's default mode wraps statements in BEGIN ... COMMIT (it
+    sends the BEGIN with PQsendQueryParams: extended protocol)."""
     with node.connect() as c:
         c.execute("CREATE TABLE %s (id int4 PRIMARY KEY)" % table)
     with psycopg.connect(node.dsn()) as c:  # autocommit off
@@ -82,3 +86,21 @@ def test_psycopg_non_autocommit(node, table):
         c.execute("INSERT INTO %s VALUES (2)" % table)
         c.rollback()
     assert node.query_one("SELECT count(*) FROM %s" % table) == (1,)
+
+
+@needs_extended
+def test_psycopg_parameters(node, table):
+    with node.connect() as c:
+        c.execute("CREATE TABLE %s (id int4 PRIMARY KEY, v text)" % table)
+        c.execute("INSERT INTO %s VALUES (%%s, %%s)" % table, (1, "a"))
+        assert c.execute("SELECT v FROM %s WHERE id = %%s" % table,
+                         (1,)).fetchone() == ("a",)
+
+
+@needs_extended
+def test_psycopg_auto_prepare(node, table):
+    """psycopg's default prepare_threshold=5 prepares repeated queries."""
+    with node.connect(prepare_threshold=5) as c:
+        c.execute("CREATE TABLE %s (id int4 PRIMARY KEY)" % table)
+        for _ in range(8):
+            c.execute("SELECT count(*) FROM %s" % table).fetchone()

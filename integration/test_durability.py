@@ -17,7 +17,7 @@ def test_kill9_restart_keeps_committed_rows(fresh_node):
         c.execute("DELETE FROM dur WHERE id = 99")
 
     # An open, uncommitted transaction at the moment of the kill.
-    open_tx = psycopg.connect(n.dsn(), autocommit=True)
+    open_tx = n.connect()
     open_tx.execute("BEGIN")
     open_tx.execute("INSERT INTO dur VALUES (5000, 'uncommitted')")
 
