@@ -72,6 +72,11 @@ def wait_until(pred, timeout, interval=0.1, what="condition"):
         time.sleep(interval)
 
 
+# Lines a healthy node never logs: sanitizer reports, failed assertions.
+BAD_LOG_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:",
+                   "Assertion", "assertion failed")
+
+
 def _stop_pid(proc, first_signal, group=False, timeout=STOP_TIMEOUT):
     """Signal @proc (or its process group), wait a bounded time, then
     SIGKILL.  Never raises for an already-gone process."""
@@ -215,8 +220,13 @@ class TriodeNode(Node):
 
     def start(self):
         if not os.access(TRIODE_BIN, os.X_OK):
+            # Under CTest (TRIODE_BIN given) a missing binary is a failure,
+            # never a quiet skip.
+            if "TRIODE_BIN" in os.environ:
+                pytest.fail("triode binary not found at %s" % TRIODE_BIN)
             pytest.skip("triode binary not found at %s (set TRIODE_BIN)"
                         % TRIODE_BIN)
+        self.killed = False
         env = dict(os.environ, TRIODE_PASSWORD=self.password)
         cmd = [TRIODE_BIN, "serve", "--data-dir", self.data_dir,
                "--listen", "%s:%d" % (HOST, self.port),
@@ -229,9 +239,29 @@ class TriodeNode(Node):
         self.wait_ready()
 
     def stop(self):
+        """Stop by SIGTERM and check the node ended well: exit status 0
+        and no crash or sanitizer report in its log, so a fault after a
+        test's last assertion still fails the run."""
+        if self.proc is None or getattr(self, "killed", False):
+            return  # never started, or killed on purpose by kill9()
         _stop_pid(self.proc, signal.SIGTERM)
+        code = self.proc.returncode
+        bad = [m for m in BAD_LOG_MARKERS if m in self.log_text()]
+        if code != 0 or bad:
+            raise AssertionError(
+                "triode did not stop cleanly (exit status %s%s)\n%s"
+                % (code, ", log mentions " + ", ".join(bad) if bad else "",
+                   self.log_tail()))
+
+    def log_text(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
 
     def kill9(self):
+        self.killed = True
         if self.is_running():
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(timeout=STOP_TIMEOUT)
@@ -309,6 +339,7 @@ class PostgresNode(Node):
         _stop_pid(self.proc, signal.SIGINT, group=True)
 
     def kill9(self):
+        self.killed = True
         if self.is_running():
             # The whole group, so no orphaned backend holds shared memory.
             os.killpg(self.proc.pid, signal.SIGKILL)
