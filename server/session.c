@@ -191,6 +191,33 @@ static void drop_cluster(struct server_session *s)
 	cluster_client_close(cc, close_cluster_cb, s);
 }
 
+/* A request of ours completed: it no longer holds the session. */
+static struct server_session *landed(void *arg)
+{
+	struct server_session *s = arg;
+	s->pending--;
+	s->wait = WAIT_NONE;
+	return s;
+}
+
+/*
+ * Send @sql on the leader connection, completed by @cb.  Returns false,
+ * with nothing pending, when the request could not even be queued (OOM or
+ * a closing client).
+ */
+static bool request_exec(struct server_session *s, const char *sql,
+			 cluster_done_cb cb)
+{
+	s->pending++;
+	s->wait = WAIT_CLUSTER;
+	if (cluster_client_exec_sql(s->cc, sql, NULL, 0, cb, s) == TR_OK) {
+		return true;
+	}
+	s->pending--;
+	s->wait = WAIT_NONE;
+	return false;
+}
+
 /* ------------------------------------------------------------------ */
 /* End of a Query                                                       */
 /* ------------------------------------------------------------------ */
@@ -239,14 +266,9 @@ static void fail(struct server_session *s, const struct sql_error *e)
 	case TXN_IMPLICIT:
 		/* The implicit transaction dies with its statement. */
 		if (s->cc_ready) {
-			s->pending++;
-			if (cluster_client_exec_sql(s->cc, "ROLLBACK", NULL, 0,
-						    rollback_done,
-						    s) == TR_OK) {
-				s->wait = WAIT_CLUSTER;
+			if (request_exec(s, "ROLLBACK", rollback_done)) {
 				return;
 			}
-			s->pending--;
 			drop_cluster(s);
 		}
 		txn_ended(s, false);
@@ -480,10 +502,8 @@ static int query_row(struct cluster_client *c, void *arg, unsigned n_cols,
 static void query_done(struct cluster_client *c, void *arg,
 		       const struct cluster_result *res)
 {
-	struct server_session *s = arg;
+	struct server_session *s = landed(arg);
 	TR_UNUSED(c);
-	s->pending--;
-	s->wait = WAIT_NONE;
 	if (s->paused && s->cc != NULL) {
 		cluster_client_resume(s->cc);
 	}
@@ -547,10 +567,8 @@ static void describe_and_run(struct server_session *s);
 static void reload_done(struct cluster_client *c, void *arg,
 			const struct cluster_result *res)
 {
-	struct server_session *s = arg;
+	struct server_session *s = landed(arg);
 	TR_UNUSED(c);
-	s->pending--;
-	s->wait = WAIT_NONE;
 	if (res->rc != TR_OK) {
 		cluster_failed(s, res, false);
 		return;
@@ -678,12 +696,7 @@ static void exec_done(struct cluster_client *c, void *arg,
 
 static void send_exec(struct server_session *s, const char *sql)
 {
-	s->pending++;
-	s->wait = WAIT_CLUSTER;
-	if (cluster_client_exec_sql(s->cc, sql, NULL, 0, exec_done, s) !=
-	    TR_OK) {
-		s->pending--;
-		s->wait = WAIT_NONE;
+	if (!request_exec(s, sql, exec_done)) {
 		failf(s, "53200", "out of memory");
 	}
 }
@@ -863,10 +876,8 @@ static void run_set(struct server_session *s)
 static void reconnect_open_done(struct cluster_client *c, void *arg,
 				const struct cluster_result *res)
 {
-	struct server_session *s = arg;
+	struct server_session *s = landed(arg);
 	TR_UNUSED(c);
-	s->pending--;
-	s->wait = WAIT_NONE;
 	if (res->rc != TR_OK) {
 		drop_cluster(s);
 		failf(s, "08006", "could not reach the cluster leader: %s",
@@ -941,10 +952,8 @@ static bool needs_cluster(const struct sql_stmt *st)
 static void implicit_begin_done(struct cluster_client *c, void *arg,
 				const struct cluster_result *res)
 {
-	struct server_session *s = arg;
+	struct server_session *s = landed(arg);
 	TR_UNUSED(c);
-	s->pending--;
-	s->wait = WAIT_NONE;
 	if (res->rc != TR_OK) {
 		cluster_failed(s, res, false);
 		return;
@@ -956,10 +965,8 @@ static void implicit_begin_done(struct cluster_client *c, void *arg,
 static void implicit_commit_done(struct cluster_client *c, void *arg,
 				 const struct cluster_result *res)
 {
-	struct server_session *s = arg;
+	struct server_session *s = landed(arg);
 	TR_UNUSED(c);
-	s->pending--;
-	s->wait = WAIT_NONE;
 	if (res->rc != TR_OK) {
 		txn_ended(s, false);
 		if (res->rc == TR_ESQL) {
@@ -1009,18 +1016,10 @@ static void run_on_cluster(struct server_session *s, struct sql_stmt *st)
 		}
 		if (st->kind == SQL_COMMIT && s->txn == TXN_FAILED) {
 			/* PostgreSQL answers COMMIT of a failed block with a
-			 * rollback and the tag ROLLBACK. */
-			s->cur = st;
-			s->pending++;
-			s->wait = WAIT_CLUSTER;
-			if (cluster_client_exec_sql(s->cc, "ROLLBACK", NULL, 0,
-						    exec_done, s) != TR_OK) {
-				s->pending--;
-				failf(s, "53200", "out of memory");
-				return;
-			}
-			/* exec_done completes it as a rollback: */
+			 * rollback and the tag ROLLBACK: from here on the
+			 * statement is a ROLLBACK, also for exec_done. */
 			st->kind = SQL_ROLLBACK;
+			send_exec(s, "ROLLBACK");
 			return;
 		}
 		send_exec(s, st->kind == SQL_COMMIT ? "COMMIT" : "ROLLBACK");
@@ -1074,16 +1073,10 @@ static void step(struct server_session *s)
 		if (s->next >= s->batch.n_stmts) {
 			/* End of the Query: commit its implicit block. */
 			if (s->txn == TXN_IMPLICIT && s->cc_ready) {
-				s->pending++;
-				s->wait = WAIT_CLUSTER;
-				if (cluster_client_exec_sql(
-					    s->cc, "COMMIT", NULL, 0,
-					    implicit_commit_done, s) == TR_OK) {
-					return;
+				if (!request_exec(s, "COMMIT",
+						  implicit_commit_done)) {
+					failf(s, "53200", "out of memory");
 				}
-				s->pending--;
-				s->wait = WAIT_NONE;
-				failf(s, "53200", "out of memory");
 				return;
 			}
 			end_query(s);
@@ -1159,12 +1152,7 @@ static void step(struct server_session *s)
 	if (s->txn == TXN_NONE && s->batch.n_stmts > 1 &&
 	    st->kind != SQL_BEGIN && st->kind != SQL_COMMIT &&
 	    st->kind != SQL_ROLLBACK) {
-		s->pending++;
-		s->wait = WAIT_CLUSTER;
-		if (cluster_client_exec_sql(s->cc, "BEGIN", NULL, 0,
-					    implicit_begin_done, s) != TR_OK) {
-			s->pending--;
-			s->wait = WAIT_NONE;
+		if (!request_exec(s, "BEGIN", implicit_begin_done)) {
 			failf(s, "53200", "out of memory");
 		}
 		return;
@@ -1212,14 +1200,10 @@ static void maybe_free(struct server_session *s)
 		 * cannot meet our transaction on the leader. */
 		if (s->cc_ready && s->txn != TXN_NONE) {
 			s->in_query = true; /* keeps us alive meanwhile */
-			s->pending++;
-			if (cluster_client_exec_sql(s->cc, "ROLLBACK", NULL, 0,
-						    rollback_done,
-						    s) == TR_OK) {
+			if (request_exec(s, "ROLLBACK", rollback_done)) {
 				s->txn = TXN_NONE;
 				return;
 			}
-			s->pending--;
 			s->in_query = false;
 		}
 		release_lock(s);
@@ -1300,10 +1284,8 @@ static int auth_row(struct cluster_client *c, void *arg, unsigned n,
 static void auth_done(struct cluster_client *c, void *arg,
 		      const struct cluster_result *res)
 {
-	struct server_session *s = arg;
+	struct server_session *s = landed(arg);
 	TR_UNUSED(c);
-	s->pending--;
-	s->wait = WAIT_NONE;
 	if (res->rc != TR_OK) {
 		tr_warn("session", "role lookup failed: %s",
 			res->message ? res->message : tr_strerror(res->rc));
