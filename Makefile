@@ -48,7 +48,7 @@ integration: build
 	cd $(BUILD) && ctest -L integration --output-on-failure
 
 bench: build
-	bash bench/run.sh
+	/usr/bin/python3 bench/run.py
 
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i
