@@ -3,12 +3,18 @@
  *
  *   triode serve [--data-dir DIR] [--listen HOST:PORT]
  *                [--cluster-address HOST:PORT] [--name NAME] [--join TOKEN]
+ *   triode cluster list [--data-dir DIR] [--format table|json]
  *   triode version
  *
- * Exit status 0 on success; errors go to stderr in one line.
+ * Exit status 0 on success; errors go to stderr in one line.  `cluster`
+ * commands talk to the running node through DATA/control.sock.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <dqlite.h>
@@ -22,6 +28,8 @@ static void usage(FILE *f)
 		"usage: triode serve [--data-dir DIR] [--listen HOST:PORT]\n"
 		"                    [--cluster-address HOST:PORT] [--name NAME]"
 		" [--join TOKEN]\n"
+		"       triode cluster list [--data-dir DIR] [--format "
+		"table|json]\n"
 		"       triode version\n");
 }
 
@@ -86,6 +94,112 @@ static int cmd_serve(int argc, char **argv)
 	return server_serve(&opts);
 }
 
+/*
+ * Send one request line to the node's control socket and relay the answer:
+ * output lines to stdout, the final "ERROR text" to stderr.  Returns the
+ * exit status.
+ */
+static int control_request(const char *data_dir, const char *request)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int n = snprintf(addr.sun_path, sizeof addr.sun_path, "%s/control.sock",
+			 data_dir);
+	if (n < 0 || (size_t)n >= sizeof addr.sun_path) {
+		fprintf(stderr, "triode: data directory path too long\n");
+		return 1;
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+		fprintf(stderr,
+			"triode: cannot reach the node at %s: %s (is `triode "
+			"serve --data-dir %s` running?)\n",
+			addr.sun_path, strerror(errno), data_dir);
+		if (fd >= 0) {
+			close(fd);
+		}
+		return 1;
+	}
+	size_t len = strlen(request);
+	if (write(fd, request, len) != (ssize_t)len) {
+		fprintf(stderr, "triode: control socket: %s\n",
+			strerror(errno));
+		close(fd);
+		return 1;
+	}
+	/* The answer is small (a member list); read it all, bounded. */
+	size_t cap = 1 << 20;
+	char *answer = malloc(cap + 1);
+	size_t got = 0;
+	ssize_t r;
+	if (answer == NULL) {
+		close(fd);
+		return 1;
+	}
+	while (got < cap && (r = read(fd, answer + got, cap - got)) > 0) {
+		got += (size_t)r;
+	}
+	close(fd);
+	answer[got] = '\0';
+	/* The last line is the status. */
+	if (got > 0 && answer[got - 1] == '\n') {
+		answer[--got] = '\0';
+	}
+	char *status = strrchr(answer, '\n');
+	status = status != NULL ? status + 1 : answer;
+	int rc = 1;
+	if (strcmp(status, "OK") == 0) {
+		fwrite(answer, 1, (size_t)(status - answer), stdout);
+		rc = 0;
+	} else if (strncmp(status, "ERROR ", 6) == 0) {
+		fprintf(stderr, "triode: %s\n", status + 6);
+	} else {
+		fprintf(stderr, "triode: the node gave no answer\n");
+	}
+	free(answer);
+	return rc;
+}
+
+static int cmd_cluster(int argc, char **argv)
+{
+	const char *data_dir = "./triode-data";
+	const char *format = "table";
+	if (argc < 3) {
+		usage(stderr);
+		return 2;
+	}
+	const char *sub = argv[2];
+	for (int i = 3; i < argc; i++) {
+		const char *v;
+		if ((v = flag_value(argc, argv, &i, "--data-dir")) != NULL) {
+			data_dir = v;
+		} else if ((v = flag_value(argc, argv, &i, "--format")) !=
+			   NULL) {
+			format = v;
+		} else {
+			fprintf(stderr,
+				"triode cluster: unknown argument \"%s\"\n",
+				argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (strcmp(sub, "list") == 0) {
+		if (strcmp(format, "table") != 0 &&
+		    strcmp(format, "json") != 0) {
+			fprintf(stderr,
+				"triode cluster list: --format is table or "
+				"json\n");
+			return 2;
+		}
+		return control_request(data_dir, strcmp(format, "json") == 0
+							 ? "list\tjson\n"
+							 : "list\n");
+	}
+	fprintf(stderr, "triode cluster: unknown command \"%s\"\n", sub);
+	usage(stderr);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	tr_log_init();
@@ -102,6 +216,9 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "serve") == 0) {
 		return cmd_serve(argc, argv);
+	}
+	if (strcmp(argv[1], "cluster") == 0) {
+		return cmd_cluster(argc, argv);
 	}
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(stdout);

@@ -197,6 +197,12 @@ static void stop(struct server *srv, int code)
 	uv_close((uv_handle_t *)&srv->sigterm, NULL);
 	uv_close((uv_handle_t *)&srv->sigint, NULL);
 	uv_close((uv_handle_t *)&srv->retry, NULL);
+	if (srv->control_started) {
+		uv_close((uv_handle_t *)&srv->control, NULL);
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s/control.sock", srv->data_dir);
+		unlink(path);
+	}
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -243,6 +249,11 @@ static void internal_ready(struct server *srv, int rc)
 	if (pgwire_server_start(srv->pg) != TR_OK) {
 		fprintf(stderr, "triode: listen on %s: %s\n", srv->opts.listen,
 			pgwire_server_errmsg(srv->pg));
+		stop(srv, 1);
+		return;
+	}
+	if (server_control_start(srv) != TR_OK) {
+		fprintf(stderr, "triode: %s\n", srv->errmsg);
 		stop(srv, 1);
 		return;
 	}
@@ -331,6 +342,12 @@ static int prepare(struct server *srv, const struct server_options *opts)
 		tr_errmsg_printf(srv->errmsg,
 				 "local.db: node identity missing");
 		return TR_EIO;
+	}
+	if (opts->name != NULL && strcmp(name, opts->name) != 0) {
+		tr_warn("server",
+			"--name %s ignored: this node's name is %s (set at "
+			"bootstrap)",
+			opts->name, name);
 	}
 	if (strcmp(address, opts->cluster_address) != 0) {
 		tr_warn("server",

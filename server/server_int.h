@@ -127,7 +127,9 @@ struct server {
 	struct tr_queue sessions; /* struct server_session */
 	uv_signal_t sigterm;
 	uv_signal_t sigint;
-	uv_timer_t retry; /* start-up retries */
+	uv_timer_t retry;  /* start-up retries */
+	uv_pipe_t control; /* DATA/control.sock for the CLI */
+	bool control_started;
 	unsigned start_attempts;
 	bool stopping;
 	int exit_code;
@@ -148,6 +150,9 @@ const char *server_leader_address(struct server *srv);
  * calls @done(srv, rc) later; on failure srv->errmsg says why. */
 typedef void (*server_step_cb)(struct server *srv, int rc);
 TR_MUSTCHECK int server_internal_start(struct server *srv, server_step_cb done);
+
+/* control.c: listen on DATA/control.sock (after start-up succeeded). */
+TR_MUSTCHECK int server_control_start(struct server *srv);
 
 /* serve.c */
 int server_serve(const struct server_options *opts);

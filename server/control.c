@@ -1,0 +1,318 @@
+/*
+ * server/control.c: the local control socket the CLI talks to.
+ *
+ * `triode cluster ...` connects to DATA/control.sock (a Unix socket, mode
+ * 0600 inside the 0700 data directory, and the peer's uid must be ours),
+ * writes one request line and reads the answer until EOF:
+ *
+ *   request:  COMMAND [\t ARG]* \n          (at most 4 KiB)
+ *   answer:   zero or more lines of output, then "OK" or "ERROR <text>"
+ *
+ * Commands: "list" (a table) and "list\tjson".  Each connection serves one
+ * request, on the main loop; the work itself runs on the internal
+ * database through the server's system client.
+ */
+#define _GNU_SOURCE /* SO_PEERCRED, struct ucred */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "server/server_int.h"
+
+#define CONTROL_MAX_REQUEST 4096
+
+struct control_conn {
+	struct server *srv;
+	uv_pipe_t pipe;
+	uv_write_t write;
+	struct tr_buf in;  /* request bytes until the newline */
+	struct tr_buf out; /* the answer */
+	bool json;
+	bool answered;
+	unsigned n_members;
+};
+
+static void conn_closed(uv_handle_t *h)
+{
+	struct control_conn *c = h->data;
+	tr_buf_close(&c->in);
+	tr_buf_close(&c->out);
+	tr_free(c);
+}
+
+static void written(uv_write_t *w, int status)
+{
+	struct control_conn *c = w->data;
+	TR_UNUSED(status);
+	uv_close((uv_handle_t *)&c->pipe, conn_closed);
+}
+
+/* Send what is in c->out plus the final status line, then close. */
+static void answer(struct control_conn *c, const char *error)
+{
+	if (c->answered) {
+		return;
+	}
+	c->answered = true;
+	if (error != NULL) {
+		tr_buf_reset(&c->out);
+		tr_buf_printf(&c->out, "ERROR %s\n", error);
+	} else {
+		tr_buf_put_str(&c->out, "OK\n");
+	}
+	if (tr_buf_err(&c->out) != TR_OK) {
+		uv_close((uv_handle_t *)&c->pipe, conn_closed);
+		return;
+	}
+	uv_buf_t buf = uv_buf_init((char *)c->out.data, (unsigned)c->out.len);
+	c->write.data = c;
+	if (uv_write(&c->write, (uv_stream_t *)&c->pipe, &buf, 1, written) !=
+	    0) {
+		uv_close((uv_handle_t *)&c->pipe, conn_closed);
+	}
+}
+
+static const char *role_name(int64_t role)
+{
+	switch (role) {
+	case CLUSTER_VOTER:
+		return "voter";
+	case CLUSTER_STANDBY:
+		return "standby";
+	case CLUSTER_SPARE:
+		return "spare";
+	default:
+		return "unknown";
+	}
+}
+
+/* JSON string: quotes and backslashes escaped, control bytes as \u00XX. */
+static void put_json_string(struct tr_buf *b, const char *s, size_t len)
+{
+	tr_buf_put_u8(b, '"');
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '"' || ch == '\\') {
+			tr_buf_put_u8(b, '\\');
+			tr_buf_put_u8(b, ch);
+		} else if (ch < 0x20) {
+			tr_buf_printf(b, "\\u%04x", ch);
+		} else {
+			tr_buf_put_u8(b, ch);
+		}
+	}
+	tr_buf_put_u8(b, '"');
+}
+
+static int list_row(struct cluster_client *cc, void *arg, unsigned n,
+		    const struct cluster_value *v)
+{
+	struct control_conn *c = arg;
+	TR_UNUSED(cc);
+	if (n != 6 || v[0].type != CLUSTER_INTEGER ||
+	    v[1].type != CLUSTER_TEXT || v[2].type != CLUSTER_TEXT ||
+	    v[3].type != CLUSTER_TEXT || v[4].type != CLUSTER_INTEGER ||
+	    v[5].type != CLUSTER_INTEGER) {
+		return TR_EPROTO;
+	}
+	struct server *srv = c->srv;
+	bool self = (uint64_t)v[0].integer == cluster_node_id(srv->node);
+	/* This version runs one node, which is the leader when it serves. */
+	const char *state = self ? "online" : "offline";
+	const char *leader = self ? "yes" : "no";
+	if (c->json) {
+		tr_buf_put_str(&c->out, c->n_members > 0 ? ",\n  {" : "\n  {");
+		tr_buf_printf(&c->out, "\"id\": %lld, \"name\": ",
+			      (long long)v[0].integer);
+		put_json_string(&c->out, v[1].text.p, v[1].text.len);
+		tr_buf_put_str(&c->out, ", \"address\": ");
+		put_json_string(&c->out, v[2].text.p, v[2].text.len);
+		tr_buf_put_str(&c->out, ", \"pg_address\": ");
+		put_json_string(&c->out, v[3].text.p, v[3].text.len);
+		tr_buf_printf(&c->out,
+			      ", \"role\": \"%s\", \"leader\": %s, "
+			      "\"state\": \"%s\", \"schema_version\": %lld}",
+			      role_name(v[4].integer), self ? "true" : "false",
+			      state, (long long)v[5].integer);
+	} else {
+		tr_buf_printf(&c->out,
+			      "%-16.*s %-21.*s %-21.*s %-8s %-6s %-8s %lld\n",
+			      (int)v[1].text.len, v[1].text.p,
+			      (int)v[2].text.len, v[2].text.p,
+			      (int)v[3].text.len, v[3].text.p,
+			      role_name(v[4].integer), leader, state,
+			      (long long)v[5].integer);
+	}
+	c->n_members++;
+	return TR_OK;
+}
+
+static void list_done(struct cluster_client *cc, void *arg,
+		      const struct cluster_result *res)
+{
+	struct control_conn *c = arg;
+	TR_UNUSED(cc);
+	if (res->rc != TR_OK) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "cannot read the member list: %s",
+			 res->message ? res->message : tr_strerror(res->rc));
+		answer(c, msg);
+		return;
+	}
+	if (c->json) {
+		tr_buf_put_str(&c->out, c->n_members > 0 ? "\n]\n" : "]\n");
+	}
+	answer(c, NULL);
+}
+
+static void run_list(struct control_conn *c)
+{
+	struct server *srv = c->srv;
+	if (srv->sys == NULL || !srv->sys_ready) {
+		answer(c, "the node is not ready");
+		return;
+	}
+	if (c->json) {
+		tr_buf_put_str(&c->out, "[");
+	} else {
+		tr_buf_printf(&c->out, "%-16s %-21s %-21s %-8s %-6s %-8s %s\n",
+			      "NAME", "ADDRESS", "PG ADDRESS", "ROLE", "LEADER",
+			      "STATE", "SCHEMA");
+	}
+	if (cluster_client_query_sql(srv->sys,
+				     "SELECT id, name, address, pg_address, "
+				     "role, schema_version FROM members "
+				     "ORDER BY name",
+				     NULL, 0, NULL, list_row, list_done,
+				     c) != TR_OK) {
+		answer(c, "out of memory");
+	}
+}
+
+static void dispatch(struct control_conn *c, char *line)
+{
+	char *args[4];
+	unsigned n = 0;
+	char *save = NULL;
+	for (char *w = strtok_r(line, "\t", &save); w != NULL && n < 4;
+	     w = strtok_r(NULL, "\t", &save)) {
+		args[n++] = w;
+	}
+	if (n == 0) {
+		answer(c, "empty request");
+		return;
+	}
+	if (strcmp(args[0], "list") == 0) {
+		c->json = n > 1 && strcmp(args[1], "json") == 0;
+		run_list(c);
+		return;
+	}
+	char msg[128];
+	snprintf(msg, sizeof msg, "unknown command \"%.40s\"", args[0]);
+	answer(c, msg);
+}
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct control_conn *c = h->data;
+	TR_UNUSED(suggested);
+	/* The request cap makes a reserve fail, and the read end, once the
+	 * client sends more than CONTROL_MAX_REQUEST bytes. */
+	if (!tr_buf_reserve(&c->in, 512)) {
+		*buf = uv_buf_init(NULL, 0);
+		return;
+	}
+	*buf = uv_buf_init((char *)c->in.data + c->in.len, 512);
+}
+
+static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct control_conn *c = s->data;
+	if (nread < 0 || buf->base == NULL) {
+		uv_read_stop(s);
+		if (!c->answered) {
+			c->answered = true;
+			uv_close((uv_handle_t *)&c->pipe, conn_closed);
+		}
+		return;
+	}
+	c->in.len += (size_t)nread;
+	uint8_t *nl = memchr(c->in.data, '\n', c->in.len);
+	if (nl == NULL) {
+		return;
+	}
+	uv_read_stop(s);
+	*nl = '\0';
+	dispatch(c, (char *)c->in.data);
+}
+
+/* Only our own user may drive the node. */
+static bool peer_is_us(uv_pipe_t *p)
+{
+	uv_os_fd_t fd;
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	if (uv_fileno((uv_handle_t *)p, &fd) != 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+		return false;
+	}
+	return cred.uid == geteuid();
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+	struct server *srv = server->data;
+	if (status != 0) {
+		return;
+	}
+	struct control_conn *c = tr_calloc(1, sizeof *c);
+	if (c == NULL) {
+		return;
+	}
+	c->srv = srv;
+	tr_buf_init(&c->in, CONTROL_MAX_REQUEST);
+	tr_buf_init(&c->out, 0);
+	uv_pipe_init(srv->loop, &c->pipe, 0);
+	c->pipe.data = c;
+	if (uv_accept(server, (uv_stream_t *)&c->pipe) != 0 ||
+	    !peer_is_us(&c->pipe) ||
+	    uv_read_start((uv_stream_t *)&c->pipe, alloc_cb, read_cb) != 0) {
+		c->answered = true;
+		uv_close((uv_handle_t *)&c->pipe, conn_closed);
+	}
+}
+
+int server_control_start(struct server *srv)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/control.sock", srv->data_dir);
+	if (strlen(path) >= 100) {
+		tr_errmsg_printf(srv->errmsg,
+				 "control socket path too long for Unix "
+				 "sockets: %s",
+				 path);
+		return TR_EINVAL;
+	}
+	/* A socket file left by a killed process is stale: the data
+	 * directory belongs to this process now (dqlite holds its lock). */
+	unlink(path);
+	uv_pipe_init(srv->loop, &srv->control, 0);
+	srv->control.data = srv;
+	int rv = uv_pipe_bind(&srv->control, path);
+	if (rv == 0) {
+		rv = chmod(path, 0600) == 0 ? 0 : -errno;
+	}
+	if (rv == 0) {
+		rv = uv_listen((uv_stream_t *)&srv->control, 16, on_connection);
+	}
+	if (rv != 0) {
+		tr_errmsg_printf(srv->errmsg, "control socket %s: %s", path,
+				 uv_strerror(rv));
+		return TR_EIO;
+	}
+	srv->control_started = true;
+	return TR_OK;
+}
