@@ -227,7 +227,8 @@ class TriodeNode(Node):
             pytest.skip("triode binary not found at %s (set TRIODE_BIN)"
                         % TRIODE_BIN)
         self.killed = False
-        env = dict(os.environ, TRIODE_PASSWORD=self.password)
+        env = dict(os.environ, TRIODE_PASSWORD=self.password,
+                   **getattr(self, "extra_env", {}))
         cmd = [TRIODE_BIN, "serve", "--data-dir", self.data_dir,
                "--listen", "%s:%d" % (HOST, self.port),
                "--cluster-address", "%s:%d" % (HOST, self.cluster_port)]

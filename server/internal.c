@@ -46,9 +46,38 @@ static const char *const internal_updates[] = {
 	"  pg_address TEXT NOT NULL,"
 	"  role INTEGER NOT NULL,"
 	"  schema_version INTEGER NOT NULL);",
+	/* 2: membership state ('member', 'excluded' from the upgrade gate)
+	 * and join tokens (only a hash of each secret is kept). */
+	"ALTER TABLE members ADD COLUMN state TEXT NOT NULL DEFAULT 'member';"
+	"CREATE TABLE join_tokens ("
+	"  name TEXT PRIMARY KEY,"
+	"  secret_hash TEXT NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  created_at TEXT NOT NULL"
+	"    DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')));",
 };
 
-#define N_UPDATES ((int)TR_ARRAY_LEN(internal_updates))
+/* A dummy update appended when TRIODE_TEST_SCHEMA_UPDATE=1, so tests can
+ * play an upgrade (and a downgrade) without two builds. */
+static const char test_update[] =
+	"CREATE TABLE upgrade_test_dummy (x INTEGER);";
+
+/* How often a node that is ahead looks again at the other members. */
+#define GATE_POLL_MS 2000
+
+/* The internal schema version this binary brings. */
+static int binary_version(void)
+{
+	const char *t = getenv("TRIODE_TEST_SCHEMA_UPDATE");
+	int n = (int)TR_ARRAY_LEN(internal_updates);
+	return t != NULL && strcmp(t, "1") == 0 ? n + 1 : n;
+}
+
+static const char *update_text(int i)
+{
+	return i < (int)TR_ARRAY_LEN(internal_updates) ? internal_updates[i]
+						       : test_update;
+}
 
 /* Start-up state: one at a time, so it lives in statics. */
 static server_step_cb start_done;
@@ -67,6 +96,7 @@ static void fail_start(struct server *srv, int rc, const char *what,
 
 static void apply_next(struct server *srv);
 static void bootstrap(struct server *srv);
+static void gate_check(struct server *srv);
 
 static void update_done(struct cluster_client *c, void *arg,
 			const struct cluster_result *res)
@@ -87,16 +117,8 @@ static void update_done(struct cluster_client *c, void *arg,
 
 static void apply_next(struct server *srv)
 {
-	if (schema_version > N_UPDATES) {
-		tr_errmsg_printf(srv->errmsg,
-				 "the cluster's internal schema is at version "
-				 "%d, newer than this binary's %d: upgrade "
-				 "triode on this node",
-				 schema_version, N_UPDATES);
-		start_done(srv, TR_EINVAL);
-		return;
-	}
-	if (schema_version == N_UPDATES) {
+	int n = binary_version();
+	if (schema_version >= n) {
 		bootstrap(srv);
 		return;
 	}
@@ -104,11 +126,132 @@ static void apply_next(struct server *srv)
 	tr_buf_printf(&scratch,
 		      "BEGIN; %s DELETE FROM schema_version; "
 		      "INSERT INTO schema_version VALUES (%d); COMMIT",
-		      internal_updates[schema_version], schema_version + 1);
+		      update_text(schema_version), schema_version + 1);
 	if (tr_buf_err(&scratch) != TR_OK ||
 	    cluster_client_exec_sql(srv->sys, tr_buf_cstr(&scratch), NULL, 0,
 				    update_done, srv) != TR_OK) {
 		fail_start(srv, TR_ENOMEM, "internal schema update", NULL);
+	}
+}
+
+/*
+ * The upgrade gate (LXD's rule): every member records the schema version
+ * its binary brings; updates apply only once all members bring them.
+ *   cluster ahead of us  -> refuse to serve, naming both versions;
+ *   us ahead of someone  -> wait, naming whom, and look again;
+ *   everyone at our version -> apply the updates.
+ * Members excluded with `triode cluster exclude` (state 'excluded') do not
+ * hold the cluster back.
+ */
+static struct tr_buf behind; /* names of members that hold us back */
+
+static int behind_row(struct cluster_client *c, void *arg, unsigned n,
+		      const struct cluster_value *v)
+{
+	TR_UNUSED(c);
+	TR_UNUSED(arg);
+	if (n == 2 && v[0].type == CLUSTER_TEXT &&
+	    v[1].type == CLUSTER_INTEGER) {
+		tr_buf_printf(&behind, "%s%.*s (version %lld)",
+			      behind.len > 0 ? ", " : "", (int)v[0].text.len,
+			      v[0].text.p, (long long)v[1].integer);
+	}
+	return TR_OK;
+}
+
+static void gate_retry_cb(uv_timer_t *t)
+{
+	gate_check(t->data);
+}
+
+static void behind_done(struct cluster_client *c, void *arg,
+			const struct cluster_result *res)
+{
+	struct server *srv = arg;
+	TR_UNUSED(c);
+	if (res->rc != TR_OK) {
+		fail_start(srv, res->rc, "upgrade gate", res);
+		return;
+	}
+	if (behind.len == 0) {
+		tr_buf_close(&behind);
+		apply_next(srv);
+		return;
+	}
+	tr_warn("server",
+		"waiting to update the internal schema from version %d to %d: "
+		"members still on an older version: %s",
+		schema_version, binary_version(), tr_buf_cstr(&behind));
+	uv_timer_start(&srv->retry, gate_retry_cb, GATE_POLL_MS, 0);
+}
+
+static void gate_check(struct server *srv)
+{
+	tr_buf_close(&behind);
+	tr_buf_init(&behind, 4096);
+	struct cluster_value params[2] = {
+		{ .type = CLUSTER_INTEGER, .integer = binary_version() },
+		{ .type = CLUSTER_INTEGER,
+		  .integer = (int64_t)cluster_node_id(srv->node) },
+	};
+	/* Exclusion arrived with schema version 2 (members.state). */
+	const char *sql = schema_version >= 2
+				  ? "SELECT name, schema_version FROM members "
+				    "WHERE schema_version < ? AND id != ? AND "
+				    "state != 'excluded' ORDER BY name"
+				  : "SELECT name, schema_version FROM members "
+				    "WHERE schema_version < ? AND id != ? "
+				    "ORDER BY name";
+	if (cluster_client_query_sql(srv->sys, sql, params, 2, NULL, behind_row,
+				     behind_done, srv) != TR_OK) {
+		fail_start(srv, TR_ENOMEM, "upgrade gate", NULL);
+	}
+}
+
+static void recorded_done(struct cluster_client *c, void *arg,
+			  const struct cluster_result *res)
+{
+	struct server *srv = arg;
+	TR_UNUSED(c);
+	if (res->rc != TR_OK) {
+		fail_start(srv, res->rc, "record this node's schema version",
+			   res);
+		return;
+	}
+	if (schema_version == binary_version()) {
+		bootstrap(srv);
+		return;
+	}
+	gate_check(srv);
+}
+
+/* The cluster's schema exists (version >= 1): run the gate. */
+static void gate(struct server *srv)
+{
+	int n = binary_version();
+	if (schema_version > n) {
+		tr_errmsg_printf(srv->errmsg,
+				 "this node is behind: the cluster's internal "
+				 "schema is at version %d but this triode "
+				 "brings version %d; upgrade triode on this "
+				 "node",
+				 schema_version, n);
+		start_done(srv, TR_EINVAL);
+		return;
+	}
+	/* Say which version we bring, so that nodes ahead of us can tell
+	 * when the whole cluster is ready. */
+	struct cluster_value params[2] = {
+		{ .type = CLUSTER_INTEGER, .integer = n },
+		{ .type = CLUSTER_INTEGER,
+		  .integer = (int64_t)cluster_node_id(srv->node) },
+	};
+	if (cluster_client_exec_sql(srv->sys,
+				    "UPDATE members SET schema_version = ? "
+				    "WHERE id = ?",
+				    params, 2, recorded_done, srv) != TR_OK) {
+		fail_start(srv, TR_ENOMEM, "record this node's schema version",
+			   NULL);
 	}
 }
 
@@ -130,12 +273,17 @@ static void version_done(struct cluster_client *c, void *arg,
 	TR_UNUSED(c);
 	if (res->rc == TR_ESQL && res->message != NULL &&
 	    strstr(res->message, "no such table") != NULL) {
-		schema_version = 0; /* a brand-new internal database */
-	} else if (res->rc != TR_OK) {
+		/* A brand-new internal database: nobody else can be a
+		 * member yet, so there is nothing to wait for. */
+		schema_version = 0;
+		apply_next(srv);
+		return;
+	}
+	if (res->rc != TR_OK) {
 		fail_start(srv, res->rc, "read internal schema version", res);
 		return;
 	}
-	apply_next(srv);
+	gate(srv);
 }
 
 static void open_done(struct cluster_client *c, void *arg,
@@ -291,7 +439,7 @@ static void bootstrap(struct server *srv)
 		      "VALUES (%llu, '%s', '%s', '%s', 0, %d)",
 		      (unsigned long long)cluster_node_id(srv->node),
 		      srv->opts.name, cluster_node_address(srv->node),
-		      pg_address, N_UPDATES);
+		      pg_address, binary_version());
 	/* dqlite binds parameters to the first statement only. */
 	if (tr_buf_err(&scratch) != TR_OK ||
 	    cluster_client_exec_sql(srv->sys, tr_buf_cstr(&scratch), params, 1,
