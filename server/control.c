@@ -8,9 +8,11 @@
  *   request:  COMMAND [\t ARG]* \n          (at most 4 KiB)
  *   answer:   zero or more lines of output, then "OK" or "ERROR <text>"
  *
- * Commands: "list" (a table) and "list\tjson".  Each connection serves one
+ * Commands: "list" (a table), "list\tjson", and "exclude\tNAME" (the
+ * upgrade gate stops waiting for that member).  Each connection serves one
  * request, on the main loop; the work itself runs on the internal
- * database through the server's system client.
+ * database through the server's system client.  The socket is up while
+ * start-up waits at the upgrade gate, so that exclude can unblock it.
  */
 #define _GNU_SOURCE /* SO_PEERCRED, struct ucred */
 #include <errno.h>
@@ -171,7 +173,7 @@ static void list_done(struct cluster_client *cc, void *arg,
 static void run_list(struct control_conn *c)
 {
 	struct server *srv = c->srv;
-	if (srv->sys == NULL || !srv->sys_ready) {
+	if (srv->sys == NULL || !srv->sys_open) {
 		answer(c, "the node is not ready");
 		return;
 	}
@@ -192,6 +194,50 @@ static void run_list(struct control_conn *c)
 	}
 }
 
+static void exclude_done(struct cluster_client *cc, void *arg,
+			 const struct cluster_result *res)
+{
+	struct control_conn *c = arg;
+	TR_UNUSED(cc);
+	if (res->rc != TR_OK) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "cannot exclude: %s",
+			 res->message ? res->message : tr_strerror(res->rc));
+		answer(c, msg);
+		return;
+	}
+	if (res->rows_affected == 0) {
+		answer(c, "no such member (or it is this node)");
+		return;
+	}
+	tr_buf_put_str(&c->out, "excluded from the upgrade gate\n");
+	answer(c, NULL);
+}
+
+/* Mark a member excluded: the upgrade gate no longer waits for it. */
+static void run_exclude(struct control_conn *c, const char *name)
+{
+	struct server *srv = c->srv;
+	if (srv->sys == NULL || !srv->sys_open) {
+		answer(c, "the node is not ready");
+		return;
+	}
+	struct cluster_value params[2] = {
+		{ .type = CLUSTER_TEXT },
+		{ .type = CLUSTER_INTEGER,
+		  .integer = (int64_t)cluster_node_id(srv->node) },
+	};
+	params[0].text.p = name;
+	params[0].text.len = strlen(name);
+	tr_warn("control", "member %s excluded from the upgrade gate", name);
+	if (cluster_client_exec_sql(srv->sys,
+				    "UPDATE members SET state = 'excluded' "
+				    "WHERE name = ? AND id != ?",
+				    params, 2, exclude_done, c) != TR_OK) {
+		answer(c, "out of memory");
+	}
+}
+
 static void dispatch(struct control_conn *c, char *line)
 {
 	char *args[4];
@@ -208,6 +254,10 @@ static void dispatch(struct control_conn *c, char *line)
 	if (strcmp(args[0], "list") == 0) {
 		c->json = n > 1 && strcmp(args[1], "json") == 0;
 		run_list(c);
+		return;
+	}
+	if (strcmp(args[0], "exclude") == 0 && n == 2) {
+		run_exclude(c, args[1]);
 		return;
 	}
 	char msg[128];

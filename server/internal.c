@@ -295,6 +295,7 @@ static void open_done(struct cluster_client *c, void *arg,
 		return;
 	}
 	schema_version = 0;
+	srv->sys_open = true;
 	if (cluster_client_query_sql(c, "SELECT version FROM schema_version",
 				     NULL, 0, NULL, version_row, version_done,
 				     srv) != TR_OK) {

@@ -4,6 +4,7 @@
  *   triode serve [--data-dir DIR] [--listen HOST:PORT]
  *                [--cluster-address HOST:PORT] [--name NAME] [--join TOKEN]
  *   triode cluster list [--data-dir DIR] [--format table|json]
+ *   triode cluster exclude NAME [--data-dir DIR]
  *   triode version
  *
  * Exit status 0 on success; errors go to stderr in one line.  `cluster`
@@ -30,6 +31,7 @@ static void usage(FILE *f)
 		" [--join TOKEN]\n"
 		"       triode cluster list [--data-dir DIR] [--format "
 		"table|json]\n"
+		"       triode cluster exclude NAME [--data-dir DIR]\n"
 		"       triode version\n");
 }
 
@@ -168,9 +170,13 @@ static int cmd_cluster(int argc, char **argv)
 		return 2;
 	}
 	const char *sub = argv[2];
+	const char *name = NULL; /* the one positional argument, if any */
 	for (int i = 3; i < argc; i++) {
 		const char *v;
-		if ((v = flag_value(argc, argv, &i, "--data-dir")) != NULL) {
+		if (argv[i][0] != '-' && name == NULL) {
+			name = argv[i];
+		} else if ((v = flag_value(argc, argv, &i, "--data-dir")) !=
+			   NULL) {
 			data_dir = v;
 		} else if ((v = flag_value(argc, argv, &i, "--format")) !=
 			   NULL) {
@@ -184,6 +190,13 @@ static int cmd_cluster(int argc, char **argv)
 		}
 	}
 	if (strcmp(sub, "list") == 0) {
+		if (name != NULL) {
+			fprintf(stderr,
+				"triode cluster list: unexpected "
+				"argument \"%s\"\n",
+				name);
+			return 2;
+		}
 		if (strcmp(format, "table") != 0 &&
 		    strcmp(format, "json") != 0) {
 			fprintf(stderr,
@@ -194,6 +207,22 @@ static int cmd_cluster(int argc, char **argv)
 		return control_request(data_dir, strcmp(format, "json") == 0
 							 ? "list\tjson\n"
 							 : "list\n");
+	}
+	if (strcmp(sub, "exclude") == 0) {
+		if (name == NULL) {
+			fprintf(stderr, "triode cluster exclude: name a "
+					"member\n");
+			return 2;
+		}
+		char request[256];
+		int n = snprintf(request, sizeof request, "exclude\t%s\n",
+				 name);
+		if (n < 0 || (size_t)n >= sizeof request ||
+		    strpbrk(name, "\t\n") != NULL) {
+			fprintf(stderr, "triode cluster exclude: bad name\n");
+			return 2;
+		}
+		return control_request(data_dir, request);
 	}
 	fprintf(stderr, "triode cluster: unknown command \"%s\"\n", sub);
 	usage(stderr);

@@ -252,11 +252,6 @@ static void internal_ready(struct server *srv, int rc)
 		stop(srv, 1);
 		return;
 	}
-	if (server_control_start(srv) != TR_OK) {
-		fprintf(stderr, "triode: %s\n", srv->errmsg);
-		stop(srv, 1);
-		return;
-	}
 	tr_info("server",
 		"ready: PostgreSQL clients on %s:%d, cluster address %s, "
 		"data in %s",
@@ -434,10 +429,19 @@ int server_serve(const struct server_options *opts)
 	uv_signal_start(&srv.sigterm, on_signal, SIGTERM);
 	uv_signal_start(&srv.sigint, on_signal, SIGINT);
 
-	rv = server_internal_start(&srv, internal_ready);
+	/* The control socket comes first: `triode cluster exclude` must work
+	 * while start-up waits at the upgrade gate. */
+	rv = server_control_start(&srv);
 	if (rv != TR_OK) {
-		fprintf(stderr, "triode: cannot start: %s\n", tr_strerror(rv));
+		fprintf(stderr, "triode: %s\n", srv.errmsg);
 		stop(&srv, 1);
+	} else {
+		rv = server_internal_start(&srv, internal_ready);
+		if (rv != TR_OK) {
+			fprintf(stderr, "triode: cannot start: %s\n",
+				tr_strerror(rv));
+			stop(&srv, 1);
+		}
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 

@@ -120,8 +120,10 @@ struct server {
 	struct pgwire_server *pg;    /* owned until stopped */
 	SSL_CTX *tls;                /* owned */
 	struct cluster_client *sys;  /* owned: connection to _triode */
-	bool sys_ready;
-	bool bootstrapping;       /* first start on an empty data dir */
+	bool sys_ready;     /* internal database up to date: serve clients */
+	bool sys_open;      /* internal database opened (the gate may still
+			       hold start-up): control commands can run */
+	bool bootstrapping; /* first start on an empty data dir */
 	char *bootstrap_password; /* owned: generated or from env */
 	struct tr_queue dbs;      /* struct server_db */
 	struct tr_queue sessions; /* struct server_session */
