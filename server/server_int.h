@@ -153,6 +153,53 @@ const char *server_leader_address(struct server *srv);
 typedef void (*server_step_cb)(struct server *srv, int rc);
 TR_MUSTCHECK int server_internal_start(struct server *srv, server_step_cb done);
 
+/* ---------------------------------------------------------------------
+ * Admin RPC messages (admin_msg.c): named byte fields, see the file.
+ * A decoded message borrows its values from the input bytes.
+ * ------------------------------------------------------------------- */
+
+#define ADMIN_MAX_FIELDS 32
+#define ADMIN_MAX_KEY    32
+#define ADMIN_MAX_VALUE  (256u << 10)
+
+struct server_admin_field {
+	const char *key;   /* borrowed (encode) or into keybuf (decode) */
+	const void *value; /* borrowed */
+	size_t len;
+};
+
+struct server_admin_msg {
+	unsigned n_fields;
+	struct server_admin_field fields[ADMIN_MAX_FIELDS];
+	char keybuf[ADMIN_MAX_FIELDS][ADMIN_MAX_KEY + 1]; /* decoded keys */
+};
+
+void server_admin_msg_init(struct server_admin_msg *m);
+/* Add a field (@key and @value borrowed until encoded): TR_ETOOBIG past
+ * the caps. */
+TR_MUSTCHECK int server_admin_msg_add(struct server_admin_msg *m,
+				      const char *key, const void *value,
+				      size_t len);
+TR_MUSTCHECK int server_admin_msg_add_str(struct server_admin_msg *m,
+					  const char *key, const char *value);
+/* Append the encoding to @out (errors are sticky in @out). */
+void server_admin_msg_encode(const struct server_admin_msg *m,
+			     struct tr_buf *out);
+/* TR_OK, or TR_EPROTO for anything malformed or over a cap. */
+TR_MUSTCHECK int server_admin_msg_decode(struct server_admin_msg *m,
+					 const uint8_t *p, size_t len);
+/* The first field named @key, or NULL. */
+const struct server_admin_field *server_admin_msg_get(
+	const struct server_admin_msg *m, const char *key);
+/* A field as a NUL-free string copied into @out: TR_ENOTFOUND, or
+ * TR_EPROTO if it does not fit or holds a NUL. */
+TR_MUSTCHECK int server_admin_msg_get_str(const struct server_admin_msg *m,
+					  const char *key, char *out,
+					  size_t cap);
+/* A field holding a decimal u64. */
+TR_MUSTCHECK int server_admin_msg_get_u64(const struct server_admin_msg *m,
+					  const char *key, uint64_t *out);
+
 /* control.c: listen on DATA/control.sock (after start-up succeeded). */
 TR_MUSTCHECK int server_control_start(struct server *srv);
 

@@ -177,11 +177,92 @@ static void test_settings_reset_all_reports_changes(void **state)
 			    "1");
 }
 
+static void test_admin_msg_round_trip(void **state)
+{
+	struct server_admin_msg m;
+	struct server_admin_msg d;
+	struct tr_buf b;
+	const uint8_t blob[] = { 0, 1, 2, '\n', 0xff };
+	char text[64];
+	uint64_t id;
+	server_admin_msg_init(&m);
+	assert_int_equal(server_admin_msg_add_str(&m, "type", "join"), TR_OK);
+	assert_int_equal(server_admin_msg_add_str(&m, "id", "42"), TR_OK);
+	assert_int_equal(server_admin_msg_add(&m, "blob", blob, sizeof blob),
+			 TR_OK);
+	assert_int_equal(server_admin_msg_add_str(&m, "empty", ""), TR_OK);
+	tr_buf_init(&b, 0);
+	server_admin_msg_encode(&m, &b);
+	assert_int_equal(tr_buf_err(&b), TR_OK);
+	assert_int_equal(server_admin_msg_decode(&d, b.data, b.len), TR_OK);
+	assert_int_equal(d.n_fields, 4);
+	assert_int_equal(
+		server_admin_msg_get_str(&d, "type", text, sizeof text), TR_OK);
+	assert_string_equal(text, "join");
+	assert_int_equal(server_admin_msg_get_u64(&d, "id", &id), TR_OK);
+	assert_int_equal(id, 42);
+	const struct server_admin_field *f = server_admin_msg_get(&d, "blob");
+	assert_non_null(f);
+	assert_int_equal(f->len, sizeof blob);
+	assert_memory_equal(f->value, blob, sizeof blob);
+	/* A value with a NUL is not a string; a missing key is not found. */
+	assert_int_equal(
+		server_admin_msg_get_str(&d, "blob", text, sizeof text),
+		TR_EPROTO);
+	assert_int_equal(
+		server_admin_msg_get_str(&d, "nope", text, sizeof text),
+		TR_ENOTFOUND);
+	assert_int_equal(server_admin_msg_get_u64(&d, "type", &id), TR_EPROTO);
+	/* Too small an output buffer is refused, not truncated. */
+	assert_int_equal(server_admin_msg_get_str(&d, "type", text, 4),
+			 TR_EPROTO);
+
+	/* Every truncation fails cleanly; trailing bytes are refused. */
+	for (size_t n = 0; n < b.len; n++) {
+		uint8_t *copy = test_malloc(n ? n : 1);
+		memcpy(copy, b.data, n);
+		assert_int_equal(server_admin_msg_decode(&d, copy, n),
+				 TR_EPROTO);
+		test_free(copy);
+	}
+	tr_buf_put_u8(&b, 0);
+	assert_int_equal(server_admin_msg_decode(&d, b.data, b.len), TR_EPROTO);
+	tr_buf_close(&b);
+}
+
+static void test_admin_msg_caps(void **state)
+{
+	struct server_admin_msg m;
+	struct server_admin_msg d;
+	server_admin_msg_init(&m);
+	for (unsigned i = 0; i < ADMIN_MAX_FIELDS; i++) {
+		assert_int_equal(server_admin_msg_add_str(&m, "k", "v"), TR_OK);
+	}
+	assert_int_equal(server_admin_msg_add_str(&m, "k", "v"), TR_ETOOBIG);
+	/* Declared counts and lengths beyond the caps are refused before
+	 * anything is read. */
+	const uint8_t many[] = { 0xff, 0xff };
+	assert_int_equal(server_admin_msg_decode(&d, many, sizeof many),
+			 TR_EPROTO);
+	const uint8_t huge[] = { 0, 1, 0, 1, 'k', 0x7f, 0xff, 0xff, 0xff };
+	assert_int_equal(server_admin_msg_decode(&d, huge, sizeof huge),
+			 TR_EPROTO);
+	const uint8_t nul_key[] = { 0, 1, 0, 2, 'k', 0, 0, 0, 0, 0 };
+	assert_int_equal(server_admin_msg_decode(&d, nul_key, sizeof nul_key),
+			 TR_EPROTO);
+	const uint8_t empty_key[] = { 0, 1, 0, 0, 0, 0, 0, 0 };
+	assert_int_equal(
+		server_admin_msg_decode(&d, empty_key, sizeof empty_key),
+		TR_EPROTO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_writeq_first_come_first_served),
 		cmocka_unit_test(test_writeq_cancel_when_not_waiting_is_noop),
+		cmocka_unit_test(test_admin_msg_round_trip),
+		cmocka_unit_test(test_admin_msg_caps),
 		cmocka_unit_test_setup_teardown(test_settings_defaults_and_case,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
