@@ -11,21 +11,25 @@
  *
  * certs_fingerprint_file() hashes the DER form of a PEM certificate, the
  * value a join token pins (DESIGN.md section 6).
+ *
+ * The file and certificate helpers (certs__*) are shared with csr.c, which
+ * issues certificates for joiners with the same profile as bootstrap.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -37,8 +41,6 @@
 #define BACKDATE_SECONDS 3600L
 #define MAX_HOST_LEN     253 /* longest DNS name */
 #define MAX_NAME_LEN     64  /* ub_common_name */
-
-enum leaf_kind { LEAF_NODE, LEAF_SERVER };
 
 int certs_ssl_error(char *errmsg, const char *what)
 {
@@ -82,7 +84,7 @@ static bool file_exists(const char *path)
  * letters, digits, '.', '-' and ':' (IPv6) only, so it cannot inject more
  * entries with ','.
  */
-static bool is_valid_host(const char *host)
+bool certs__is_valid_host(const char *host)
 {
 	size_t len = strlen(host);
 	if (len == 0 || len > MAX_HOST_LEN) {
@@ -108,7 +110,7 @@ static bool is_ip_address(const char *host)
 }
 
 /* Write @len bytes to @path atomically with @mode (see the file header). */
-static int write_file_atomic(const char *path, const void *data, size_t len,
+int certs__write_file_atomic(const char *path, const void *data, size_t len,
 			     mode_t mode, char *errmsg)
 {
 	char tmp[CERTS_PATH_MAX];
@@ -167,7 +169,7 @@ err_after_open:
 }
 
 /* PEM-encode through a memory BIO, then write atomically. */
-static int write_pem(const char *path, EVP_PKEY *key, X509 *cert, char *errmsg)
+int certs__write_pem(const char *path, EVP_PKEY *key, X509 *cert, char *errmsg)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
 	char *data;
@@ -188,13 +190,13 @@ static int write_pem(const char *path, EVP_PKEY *key, X509 *cert, char *errmsg)
 		return certs_ssl_error(errmsg, "PEM encode");
 	}
 	len = BIO_get_mem_data(bio, &data);
-	rv = write_file_atomic(path, data, (size_t)len,
-			       key != NULL ? 0600 : 0644, errmsg);
+	rv = certs__write_file_atomic(path, data, (size_t)len,
+				      key != NULL ? 0600 : 0644, errmsg);
 	BIO_free(bio);
 	return rv;
 }
 
-static int read_cert(const char *path, X509 **out, char *errmsg)
+int certs__read_cert(const char *path, X509 **out, char *errmsg)
 {
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
@@ -211,7 +213,7 @@ static int read_cert(const char *path, X509 **out, char *errmsg)
 	return TR_OK;
 }
 
-static int read_key(const char *path, EVP_PKEY **out, char *errmsg)
+int certs__read_key(const char *path, EVP_PKEY **out, char *errmsg)
 {
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
@@ -228,7 +230,7 @@ static int read_key(const char *path, EVP_PKEY **out, char *errmsg)
 	return TR_OK;
 }
 
-static int new_key(EVP_PKEY **out, char *errmsg)
+int certs__new_key(EVP_PKEY **out, char *errmsg)
 {
 	*out = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	if (*out == NULL) {
@@ -253,19 +255,28 @@ static bool add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 	return ok;
 }
 
+/*
+ * A random serial of 63 bits, never zero: positive as DER requires, and
+ * small enough to be stored as a SQLite INTEGER (the members table keys
+ * revocation on it, see certs_peer_identity()).  63 bits make a collision
+ * among a cluster's few certificates vanishingly unlikely.
+ */
 static bool set_random_serial(X509 *cert)
 {
-	BIGNUM *bn = BN_new();
-	bool ok = false;
+	unsigned char b[8];
+	uint64_t v;
 
-	/* 127 random bits: positive, unique with overwhelming probability. */
-	if (bn != NULL &&
-	    BN_rand(bn, 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) == 1) {
-		ok = BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert)) !=
-		     NULL;
-	}
-	BN_free(bn);
-	return ok;
+	do {
+		if (RAND_bytes(b, sizeof b) != 1) {
+			return false;
+		}
+		v = 0;
+		for (size_t i = 0; i < sizeof b; i++) {
+			v = (v << 8) | b[i];
+		}
+		v &= INT64_MAX;
+	} while (v == 0);
+	return ASN1_INTEGER_set_uint64(X509_get_serialNumber(cert), v) == 1;
 }
 
 /*
@@ -328,14 +339,14 @@ static int new_ca(EVP_PKEY *key, X509 **out, char *errmsg)
 	return TR_OK;
 }
 
-static int new_leaf(enum leaf_kind kind, EVP_PKEY *key, const char *cn,
+int certs__new_leaf(enum certs__leaf_kind kind, EVP_PKEY *key, const char *cn,
 		    const char *host, X509 *ca, EVP_PKEY *ca_key, X509 **out,
 		    char *errmsg)
 {
 	char san[2 * MAX_HOST_LEN + 64];
-	const char *ou = kind == LEAF_NODE ? "node" : "postgres";
-	const char *eku = kind == LEAF_NODE ? "serverAuth,clientAuth"
-					    : "serverAuth";
+	const char *ou = kind == CERTS__LEAF_NODE ? "node" : "postgres";
+	const char *eku = kind == CERTS__LEAF_NODE ? "serverAuth,clientAuth"
+						   : "serverAuth";
 	X509 *cert;
 
 	/* The always-present loopback names, then @host unless a duplicate. */
@@ -348,6 +359,14 @@ static int new_leaf(enum leaf_kind kind, EVP_PKEY *key, const char *cn,
 	}
 
 	cert = new_cert_skeleton(key, ou, cn, LEAF_DAYS, ca);
+	/* A leaf issued late in the CA's life must not outlive it. */
+	if (cert != NULL &&
+	    ASN1_TIME_compare(X509_get0_notAfter(cert),
+			      X509_get0_notAfter(ca)) > 0 &&
+	    X509_set1_notAfter(cert, X509_get0_notAfter(ca)) != 1) {
+		X509_free(cert);
+		cert = NULL;
+	}
 	if (cert == NULL ||
 	    !add_ext(cert, ca, NID_basic_constraints, "critical,CA:FALSE") ||
 	    !add_ext(cert, ca, NID_key_usage, "critical,digitalSignature") ||
@@ -358,7 +377,7 @@ static int new_leaf(enum leaf_kind kind, EVP_PKEY *key, const char *cn,
 	    X509_sign(cert, ca_key, EVP_sha256()) == 0) {
 		X509_free(cert);
 		return certs_ssl_error(errmsg,
-				       kind == LEAF_NODE
+				       kind == CERTS__LEAF_NODE
 					       ? "create node certificate"
 					       : "create server certificate");
 	}
@@ -373,9 +392,10 @@ static int new_leaf(enum leaf_kind kind, EVP_PKEY *key, const char *cn,
  * identity); a key without its certificate is the remains of an interrupted
  * bootstrap and is replaced.
  */
-static int ensure_leaf(const char *dir, const char *base, enum leaf_kind kind,
-		       const char *cn, const char *host, X509 *ca,
-		       EVP_PKEY *ca_key, char *errmsg)
+static int ensure_leaf(const char *dir, const char *base,
+		       enum certs__leaf_kind kind, const char *cn,
+		       const char *host, X509 *ca, EVP_PKEY *ca_key,
+		       char *errmsg)
 {
 	char crt_path[CERTS_PATH_MAX];
 	char key_path[CERTS_PATH_MAX];
@@ -412,19 +432,19 @@ static int ensure_leaf(const char *dir, const char *base, enum leaf_kind kind,
 				 crt_path);
 		return TR_EINVAL;
 	}
-	rv = new_key(&key, errmsg);
+	rv = certs__new_key(&key, errmsg);
 	if (rv != TR_OK) {
 		return rv;
 	}
-	rv = new_leaf(kind, key, cn, host, ca, ca_key, &cert, errmsg);
+	rv = certs__new_leaf(kind, key, cn, host, ca, ca_key, &cert, errmsg);
 	if (rv != TR_OK) {
 		goto out;
 	}
-	rv = write_pem(key_path, key, NULL, errmsg);
+	rv = certs__write_pem(key_path, key, NULL, errmsg);
 	if (rv != TR_OK) {
 		goto out;
 	}
-	rv = write_pem(crt_path, NULL, cert, errmsg);
+	rv = certs__write_pem(crt_path, NULL, cert, errmsg);
 out:
 	X509_free(cert);
 	EVP_PKEY_free(key);
@@ -457,25 +477,25 @@ static int ensure_ca(const char *dir, X509 **ca, EVP_PKEY **ca_key,
 
 	if (!have_crt) {
 		/* Also covers a ca.key left by an interrupted bootstrap. */
-		rv = new_key(ca_key, errmsg);
+		rv = certs__new_key(ca_key, errmsg);
 		if (rv != TR_OK) {
 			return rv;
 		}
 		rv = new_ca(*ca_key, ca, errmsg);
 		if (rv == TR_OK) {
-			rv = write_pem(key_path, *ca_key, NULL, errmsg);
+			rv = certs__write_pem(key_path, *ca_key, NULL, errmsg);
 		}
 		if (rv == TR_OK) {
-			rv = write_pem(crt_path, NULL, *ca, errmsg);
+			rv = certs__write_pem(crt_path, NULL, *ca, errmsg);
 		}
 		goto out;
 	}
 
-	rv = read_cert(crt_path, ca, errmsg);
+	rv = certs__read_cert(crt_path, ca, errmsg);
 	if (rv != TR_OK || !file_exists(key_path)) {
 		goto out;
 	}
-	rv = read_key(key_path, ca_key, errmsg);
+	rv = certs__read_key(key_path, ca_key, errmsg);
 	if (rv == TR_OK && X509_check_private_key(*ca, *ca_key) != 1) {
 		rv = certs_ssl_error(errmsg, "ca.key does not match ca.crt");
 	}
@@ -489,7 +509,7 @@ out:
 	return rv;
 }
 
-static int fsync_dir(const char *dir, char *errmsg)
+int certs__fsync_dir(const char *dir, char *errmsg)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fsync(fd) != 0) {
@@ -503,10 +523,29 @@ static int fsync_dir(const char *dir, char *errmsg)
 	return TR_OK;
 }
 
+int certs__ensure_dir(const char *dir, char *errmsg)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		tr_errmsg_printf(errmsg, "mkdir %s: %s", dir, strerror(errno));
+		return TR_EIO;
+	}
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		tr_errmsg_printf(errmsg, "%s: not a directory", dir);
+		return TR_EINVAL;
+	}
+	/* Key material lives here: nobody else may list or enter it. */
+	if ((st.st_mode & 077) != 0 && chmod(dir, 0700) != 0) {
+		tr_errmsg_printf(errmsg, "chmod %s: %s", dir, strerror(errno));
+		return TR_EIO;
+	}
+	return TR_OK;
+}
+
 int certs_bootstrap(const char *dir, const char *node_name, const char *host,
 		    char *errmsg)
 {
-	struct stat st;
 	X509 *ca = NULL;
 	EVP_PKEY *ca_key = NULL;
 	int rv;
@@ -523,7 +562,7 @@ int certs_bootstrap(const char *dir, const char *node_name, const char *host,
 				 MAX_NAME_LEN);
 		return TR_EINVAL;
 	}
-	if (host != NULL && !is_valid_host(host)) {
+	if (host != NULL && !certs__is_valid_host(host)) {
 		tr_errmsg_printf(errmsg,
 				 "certs: invalid host \"%.64s\" (letters, "
 				 "digits, '.', '-', ':' only)",
@@ -531,63 +570,78 @@ int certs_bootstrap(const char *dir, const char *node_name, const char *host,
 		return TR_EINVAL;
 	}
 
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		tr_errmsg_printf(errmsg, "mkdir %s: %s", dir, strerror(errno));
-		return TR_EIO;
+	rv = certs__ensure_dir(dir, errmsg);
+	if (rv != TR_OK) {
+		return rv;
 	}
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		tr_errmsg_printf(errmsg, "%s: not a directory", dir);
-		return TR_EINVAL;
-	}
-	/* Key material lives here: nobody else may list or enter it. */
-	if ((st.st_mode & 077) != 0 && chmod(dir, 0700) != 0) {
-		tr_errmsg_printf(errmsg, "chmod %s: %s", dir, strerror(errno));
-		return TR_EIO;
-	}
-
 	rv = ensure_ca(dir, &ca, &ca_key, errmsg);
 	if (rv != TR_OK) {
 		return rv;
 	}
-	rv = ensure_leaf(dir, "node", LEAF_NODE, node_name, host, ca, ca_key,
-			 errmsg);
+	rv = ensure_leaf(dir, "node", CERTS__LEAF_NODE, node_name, host, ca,
+			 ca_key, errmsg);
 	if (rv == TR_OK) {
-		rv = ensure_leaf(dir, "server", LEAF_SERVER,
+		rv = ensure_leaf(dir, "server", CERTS__LEAF_SERVER,
 				 host != NULL ? host : "localhost", host, ca,
 				 ca_key, errmsg);
 	}
 	if (rv == TR_OK) {
-		rv = fsync_dir(dir, errmsg);
+		rv = certs__fsync_dir(dir, errmsg);
 	}
 	X509_free(ca);
 	EVP_PKEY_free(ca_key);
 	return rv;
 }
 
-int certs_fingerprint_file(const char *path, char out[CERTS_FINGERPRINT_LEN],
-			   char *errmsg)
+int certs__fingerprint(X509 *cert, char out[CERTS_FINGERPRINT_LEN],
+		       char *errmsg)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
-	X509 *cert;
-	int rv;
 
-	rv = read_cert(path, &cert, errmsg);
-	if (rv != TR_OK) {
-		return rv;
-	}
 	/* X509_digest hashes the DER encoding, as `openssl x509 -fingerprint`
 	 * does. */
 	if (X509_digest(cert, EVP_sha256(), md, &n) != 1 || n != 32) {
-		X509_free(cert);
 		return certs_ssl_error(errmsg, "SHA-256 fingerprint");
 	}
-	X509_free(cert);
 	for (unsigned int i = 0; i < n; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 0xf];
 	}
 	out[2 * n] = '\0';
 	return TR_OK;
+}
+
+bool certs__has_ou(X509 *cert, const char *ou)
+{
+	X509_NAME *name = X509_get_subject_name(cert);
+	int count = 0;
+	bool found = false;
+
+	/* Exactly one OU, equal to @ou: a name with two OUs is not ours. */
+	for (int i = -1; (i = X509_NAME_get_index_by_NID(
+				  name, NID_organizationalUnitName, i)) >= 0;) {
+		ASN1_STRING *v = X509_NAME_ENTRY_get_data(
+			X509_NAME_get_entry(name, i));
+		count++;
+		found = (size_t)ASN1_STRING_length(v) == strlen(ou) &&
+			memcmp(ASN1_STRING_get0_data(v), ou, strlen(ou)) == 0;
+	}
+	return count == 1 && found;
+}
+
+int certs_fingerprint_file(const char *path, char out[CERTS_FINGERPRINT_LEN],
+			   char *errmsg)
+{
+	X509 *cert;
+	int rv;
+
+	rv = certs__read_cert(path, &cert, errmsg);
+	if (rv != TR_OK) {
+		return rv;
+	}
+	rv = certs__fingerprint(cert, out, errmsg);
+	X509_free(cert);
+	return rv;
 }
