@@ -4,16 +4,22 @@
  *
  * States:
  *
- *   INIT --connect(tcp)--> CONNECTING --connected--> HANDSHAKE
- *     |  \--connect(@abstract)------------------------^    |
+ *   INIT --connect(tcp|tls)--> CONNECTING --connected--> HANDSHAKE
+ *     |  \--connect(@abstract)----------------------------^    |
  *     |                                          written   |
  *     |                                                    v
  *     |          BROKEN <--timeout, I/O or protocol error-- READY
  *     |            |      (also from CONNECTING/HANDSHAKE)
  *     +------------+------------close()-------------------> CLOSING
  *
- * Suspension points: the TCP connect, the write of the handshake and of
- * each batch of requests, every read, the timer, and the "kick" idle
+ * With a TLS context (cfg.tls) a "host:port" connect is a blocking
+ * cluster_dial_tls() on libuv's thread pool; its socketpair end is then
+ * opened as a pipe and the client goes on as over any other stream.  A
+ * close while the dial runs waits for it (the work counts as one of the
+ * handles to close) and closes the socket it brings back.
+ *
+ * Suspension points: the TCP connect or TLS dial, the write of the handshake
+ * and of each batch of requests, every read, the timer, and the "kick" idle
  * handle that runs deferred work (failures, rows held back by a pause).
  *
  * Happy path: requests are encoded into the filling half of a double
@@ -36,6 +42,7 @@
 #define _GNU_SOURCE /* SOCK_NONBLOCK, SOCK_CLOEXEC */
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +115,11 @@ struct cluster_client {
 	} sock; /* valid when sock_init */
 	bool sock_init;
 	uv_connect_t connect_req;   /* TCP connect */
+	uv_work_t dial_work;        /* TLS dial on the thread pool */
+	bool dialing;               /* dial_work queued, after_work not run */
+	int dial_rc;                /* written by the worker thread ... */
+	int dial_fd;                /* ... and read in dial_after_cb only */
+	char dial_errmsg[TR_ERRMSG_SIZE];
 	uv_timer_t timer;           /* connect timeout, then head's */
 	uv_idle_t kick;             /* deferred work */
 	unsigned n_closing;         /* handles not yet closed */
@@ -1134,36 +1146,15 @@ static void connect_cb(uv_connect_t *req, int status)
 
 static int connect_abstract(struct cluster_client *c, const char *name)
 {
-	struct sockaddr_un sun;
-	size_t len = strlen(name);
-	if (len == 0 || len > sizeof sun.sun_path - 1) {
-		tr_errmsg_printf(c->errmsg, "bad abstract socket name");
-		return TR_EINVAL;
-	}
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	sun.sun_path[0] = '\0'; /* abstract namespace */
-	memcpy(sun.sun_path + 1, name, len);
-	socklen_t sun_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-					1 + len);
-
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		tr_errmsg_printf(c->errmsg, "socket: %s", strerror(errno));
-		return TR_EIO;
-	}
-	/* libuv 1.44 has no uv_pipe_connect2 for abstract names; a local
-	 * connect completes (or fails) at once, so do it here. */
-	if (connect(fd, (struct sockaddr *)&sun, sun_len) != 0) {
-		tr_errmsg_printf(c->errmsg, "connect to %s: %s", c->address,
-				 strerror(errno));
-		close(fd);
-		return TR_EIO;
+	int fd;
+	int rv = cluster__connect_abstract(name, &fd, c->errmsg);
+	if (rv != TR_OK) {
+		return rv;
 	}
 	uv_pipe_init(c->loop, &c->sock.pipe, 0);
 	c->sock.handle.data = c;
 	c->sock_init = true;
-	int rv = uv_pipe_open(&c->sock.pipe, fd);
+	rv = uv_pipe_open(&c->sock.pipe, fd);
 	if (rv != 0) {
 		tr_errmsg_printf(c->errmsg, "uv_pipe_open: %s",
 				 uv_strerror(rv));
@@ -1173,40 +1164,84 @@ static int connect_abstract(struct cluster_client *c, const char *name)
 	return TR_OK;
 }
 
+/* Thread pool: the blocking TLS dial.  Touches only dial_* fields and
+ * what the main thread no longer changes (address, cfg). */
+static void dial_work_cb(uv_work_t *work)
+{
+	struct cluster_client *c = work->data;
+	c->dial_fd = -1;
+	c->dial_rc = cluster_dial_tls(c->address, c->cfg.tls, NULL,
+				      c->cfg.connect_timeout_ms, &c->dial_fd,
+				      c->dial_errmsg);
+}
+
+static void closed_one(struct cluster_client *c);
+
+static void dial_after_cb(uv_work_t *work, int status)
+{
+	struct cluster_client *c = work->data;
+	c->dialing = false;
+	bool ok = status == 0 && c->dial_rc == TR_OK;
+	if (c->state != ST_CONNECTING) {
+		/* Timed out or closing: nobody wants the connection. */
+		if (ok) {
+			close(c->dial_fd);
+		}
+		if (c->state == ST_CLOSING) {
+			closed_one(c);
+		}
+		return;
+	}
+	if (!ok) {
+		int rc = status != 0 ? TR_ECANCELED : c->dial_rc;
+		fail(c, rc, "connect to %s: %s", c->address,
+		     status != 0 ? uv_strerror(status) : c->dial_errmsg);
+		return;
+	}
+	uv_pipe_init(c->loop, &c->sock.pipe, 0);
+	c->sock.handle.data = c;
+	c->sock_init = true;
+	int rv = uv_pipe_open(&c->sock.pipe, c->dial_fd);
+	if (rv != 0) {
+		close(c->dial_fd);
+		fail(c, TR_EIO, "uv_pipe_open: %s", uv_strerror(rv));
+		return;
+	}
+	handshake(c);
+}
+
+static int connect_tls(struct cluster_client *c, const char *address)
+{
+	struct sockaddr_in sin;
+	int rv = cluster__parse_ipv4(address, 0, &sin, c->errmsg);
+	if (rv != TR_OK) {
+		return rv;
+	}
+	c->dial_work.data = c;
+	rv = uv_queue_work(c->loop, &c->dial_work, dial_work_cb, dial_after_cb);
+	if (rv != 0) {
+		tr_errmsg_printf(c->errmsg, "uv_queue_work: %s",
+				 uv_strerror(rv));
+		return TR_EIO;
+	}
+	c->dialing = true;
+	return TR_OK;
+}
+
 static int connect_tcp(struct cluster_client *c, const char *address)
 {
 	struct sockaddr_in sin;
-	char host[64];
-	int port = 8080; /* what the server assumes without a port */
-
-	const char *colon = strrchr(address, ':');
-	size_t host_len = colon != NULL ? (size_t)(colon - address)
-					: strlen(address);
-	if (host_len == 0 || host_len >= sizeof host) {
-		tr_errmsg_printf(c->errmsg, "bad address %s", address);
-		return TR_EINVAL;
-	}
-	memcpy(host, address, host_len);
-	host[host_len] = '\0';
-	if (colon != NULL) {
-		char *end;
-		long p = strtol(colon + 1, &end, 10);
-		if (*end != '\0' || end == colon + 1 || p <= 0 || p > 65535) {
-			tr_errmsg_printf(c->errmsg, "bad port in %s", address);
-			return TR_EINVAL;
-		}
-		port = (int)p;
-	}
-	if (uv_ip4_addr(host, port, &sin) != 0) {
-		tr_errmsg_printf(c->errmsg, "bad IPv4 address %s", address);
-		return TR_EINVAL;
+	/* Without a port, what the server assumes: 8080. */
+	int rv = cluster__parse_ipv4(address, 8080, &sin, c->errmsg);
+	if (rv != TR_OK) {
+		return rv;
 	}
 	uv_tcp_init(c->loop, &c->sock.tcp);
 	c->sock.handle.data = c;
 	c->sock_init = true;
 	uv_tcp_nodelay(&c->sock.tcp, 1);
-	int rv = uv_tcp_connect(&c->connect_req, &c->sock.tcp,
-				(const struct sockaddr *)&sin, connect_cb);
+	rv = uv_tcp_connect(&c->connect_req, &c->sock.tcp,
+			    (const struct sockaddr *)&sin, connect_cb);
 	if (rv != 0) {
 		tr_errmsg_printf(c->errmsg, "connect to %s: %s", address,
 				 uv_strerror(rv));
@@ -1226,6 +1261,8 @@ int cluster_client_connect(struct cluster_client *c, const char *address,
 	snprintf(c->address, sizeof c->address, "%s", address);
 	if (address[0] == '@') {
 		rv = connect_abstract(c, address + 1);
+	} else if (c->cfg.tls != NULL) {
+		rv = connect_tls(c, address);
 	} else {
 		rv = connect_tcp(c, address);
 	}
@@ -1243,9 +1280,8 @@ int cluster_client_connect(struct cluster_client *c, const char *address,
 	return TR_OK;
 }
 
-static void handle_close_cb(uv_handle_t *h)
+static void closed_one(struct cluster_client *c)
 {
-	struct cluster_client *c = h->data;
 	TR_PRE(c->n_closing > 0);
 	if (--c->n_closing > 0) {
 		return;
@@ -1264,6 +1300,11 @@ static void handle_close_cb(uv_handle_t *h)
 	tr_free(c);
 }
 
+static void handle_close_cb(uv_handle_t *h)
+{
+	closed_one(h->data);
+}
+
 void cluster_client_close(struct cluster_client *c, cluster_close_cb cb,
 			  void *arg)
 {
@@ -1279,6 +1320,12 @@ void cluster_client_close(struct cluster_client *c, cluster_close_cb cb,
 	if (c->sock_init) {
 		c->n_closing++;
 		uv_close(&c->sock.handle, handle_close_cb);
+	}
+	if (c->dialing) {
+		/* dial_after_cb counts it down; the dial is bounded by the
+		 * connect timeout, so this does not hold the close long. */
+		c->n_closing++;
+		(void)uv_cancel((uv_req_t *)&c->dial_work);
 	}
 }
 

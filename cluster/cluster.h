@@ -1,13 +1,16 @@
 /*
  * cluster/cluster.h: dqlite from triode's side.
  *
- * Three parts:
+ * Four parts:
  *   1. cluster_client: an asynchronous client for dqlite 1.11.1's wire
  *      protocol on a libuv loop (see ../shared/dqlite-protocol.md §2).
  *   2. cluster_node: the embedded dqlite node (its own thread and loop),
  *      bound to an abstract Unix socket only this process can reach.
  *   3. cluster_local: the node-local SQLite database (local.db) with this
  *      node's identity and known members, and numbered schema updates.
+ *   4. The cluster port: cluster_proxy (mutual TLS listener that carries
+ *      dqlite traffic to the local node, and triode's admin channel) and
+ *      the outgoing side (cluster_dial_tls, cluster_admin_call).
  *
  * cluster/ knows nothing of PostgreSQL: SQL text goes in, dqlite values and
  * failure codes come out.
@@ -19,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/ssl.h>
 #include <uv.h>
 
 #include "base/base.h"
@@ -108,6 +112,13 @@ struct cluster_client_config {
 	unsigned connect_timeout_ms;
 	/* Largest response body accepted, bytes (0: 256 MiB). */
 	size_t max_response_len;
+	/* Mutual TLS for "host:port" addresses (NULL: plain TCP).  A client
+	 * context (certificate, key, cluster CA), borrowed: it must outlive
+	 * the client.  The TLS dial blocks, so it runs on libuv's thread
+	 * pool (cluster_dial_tls, bounded by @connect_timeout_ms); dqlite
+	 * bytes then travel over a socketpair to a pump thread.  "@name"
+	 * addresses never use TLS. */
+	SSL_CTX *tls;
 };
 
 typedef void (*cluster_done_cb)(struct cluster_client *c, void *arg,
@@ -138,9 +149,11 @@ TR_MUSTCHECK int cluster_client_new(uv_loop_t *loop,
 				    const struct cluster_client_config *cfg,
 				    struct cluster_client **out);
 /*
- * Connect to @address ("host:port" over TCP with TCP_NODELAY, or "@name"
- * for an abstract Unix socket) and send the protocol handshake (version 1).
- * @cb gets rc TR_OK once the client can take requests.
+ * Connect to @address ("host:port" over TCP with TCP_NODELAY, through
+ * mutual TLS when the config has @tls, or "@name" for an abstract Unix
+ * socket) and send the protocol handshake (version 1).  @cb gets rc TR_OK
+ * once the client can take requests; TR_ETLS when the TLS handshake failed,
+ * TR_EIO/TR_ETIMEDOUT when the connection could not be made.
  */
 TR_MUSTCHECK int cluster_client_connect(struct cluster_client *c,
 					const char *address,
@@ -254,6 +267,18 @@ struct cluster_node_config {
 	const char *address;  /* public cluster address, "host:port" */
 	const char *dir;      /* raft data directory (created if missing) */
 	unsigned network_latency_ms; /* 0: dqlite's default */
+	/* Outgoing Raft connections.  NULL: dqlite's built-in TCP connect
+	 * (single-node and tests only; no TLS, no TCP_NODELAY).  Otherwise a
+	 * client TLS context (this node's certificate, the cluster CA): the
+	 * node installs a connect function that dials the peer's cluster
+	 * port with cluster_dial_tls (TCP_NODELAY, keepalive, user timeout,
+	 * mutual TLS), so Raft traffic goes through the peer's proxy.  The
+	 * node takes a reference (SSL_CTX_up_ref) and drops it on stop. */
+	SSL_CTX *tls;
+	/* Connect timeout of that function, ms (0: 1000).  It runs on the
+	 * process-wide libuv thread pool, shared with raft's disk work, so
+	 * keep it short (dqlite-protocol.md §7). */
+	unsigned connect_timeout_ms;
 };
 
 /*
@@ -291,5 +316,158 @@ TR_MUSTCHECK int cluster_local_set(struct cluster_local *l, const char *key,
 				   const char *value);
 /* Applied local schema version. */
 int cluster_local_schema_version(struct cluster_local *l);
+
+/* ---------------------------------------------------------------------
+ * 4. The cluster port
+ *
+ * Every node listens on its public cluster address with mutual TLS
+ * (security.md N7, N8).  After the TLS handshake the client writes an
+ * 8-byte channel word:
+ *
+ *   dqlite's protocol version (u64 LE 1, or the legacy
+ *   0x86104dd760433fe5)      dqlite channel: the proxy connects to the
+ *                            local node's abstract socket and copies bytes
+ *                            both ways (the word included).  Members only.
+ *   "TRIODEA1" (8 ASCII bytes) admin channel: requests and replies, each
+ *                            a u32 big-endian length (<= 1 MiB) and that
+ *                            many bytes; one request at a time, answered in
+ *                            order.  Members and joiners.
+ *
+ * Anything else closes the connection.
+ * ------------------------------------------------------------------- */
+
+/* The admin channel's word. */
+#define CLUSTER_ADMIN_MAGIC   "TRIODEA1"
+/* Largest admin request or reply body, bytes. */
+#define CLUSTER_ADMIN_MAX_LEN (1024u * 1024u)
+/* Longest peer name an authorize callback may set, with its NUL. */
+#define CLUSTER_PEER_NAME_MAX 128
+
+/* What a peer may do, as decided by the authorize callback. */
+enum cluster_peer_kind {
+	CLUSTER_PEER_DENY = 0,   /* close at once */
+	CLUSTER_PEER_JOINER = 1, /* admin channel only */
+	CLUSTER_PEER_MEMBER = 2, /* dqlite and admin channels */
+};
+
+struct cluster_proxy;         /* opaque; lives on one loop */
+struct cluster_admin_request; /* opaque; one admin request */
+
+/*
+ * Decide what the peer of a freshly handshaken connection may do.  @ssl is
+ * borrowed for the call: SSL_get0_peer_certificate() is NULL when the peer
+ * sent no certificate; a certificate that is there has already been
+ * verified against the context's trust store (the chain, expiry).  Identity
+ * (the name in the certificate is a current member, not revoked: security
+ * N3, N5) is the callback's business.  It writes the peer's name (e.g. the
+ * certificate CN) into @name (CLUSTER_PEER_NAME_MAX bytes, "" before the
+ * call); cluster_proxy_drop_peer() finds connections by that name.  Runs
+ * on the proxy's loop, once per connection.
+ */
+typedef enum cluster_peer_kind (*cluster_authorize_fn)(void *arg, SSL *ssl,
+						       char *name);
+/*
+ * One admin request: @msg (@len bytes, borrowed for the call) from a peer
+ * of @kind named @name (borrowed for the call).  The callback owns @req
+ * from here and must answer it exactly once with cluster_admin_reply(),
+ * now or later, even if the connection goes away meanwhile (the reply is
+ * then dropped).  No further request of that connection is read until it
+ * is answered.
+ */
+typedef void (*cluster_admin_fn)(void *arg, struct cluster_admin_request *req,
+				 const uint8_t *msg, size_t len,
+				 enum cluster_peer_kind kind, const char *name);
+typedef void (*cluster_proxy_stop_cb)(void *arg);
+
+struct cluster_proxy_config {
+	const char *address;     /* "a.b.c.d:port" to listen on (copied) */
+	const char *node_socket; /* "@name" of the local node (copied) */
+	/* Server context: certificate, key, cluster CA.  Borrowed; it must
+	 * outlive the proxy.  The proxy asks every client for a certificate
+	 * and verifies the one it gets, but lets a client without one finish
+	 * the handshake (SSL_VERIFY_PEER, set per connection) so that a
+	 * joiner can reach the admin channel. */
+	SSL_CTX *ctx;
+	cluster_authorize_fn authorize; /* required */
+	cluster_admin_fn admin;         /* NULL: the admin channel closes */
+	void *arg;                      /* for both callbacks */
+	/* Time allowed from accept to the channel word, ms (0: 10000). */
+	unsigned handshake_timeout_ms;
+	/* An admin connection waiting for a request this long is closed, ms
+	 * (0: 60000). */
+	unsigned admin_idle_timeout_ms;
+};
+
+/*
+ * Listen on cfg->address (fail-fast: TR_EINVAL for a bad address, TR_EIO
+ * when it cannot be bound, with the reason in @errmsg).  Accepted sockets
+ * get TCP_NODELAY, keepalive (3 s idle, 3 s interval, 3 probes) and
+ * TCP_USER_TIMEOUT 30 s.  Strings in @cfg are copied.
+ */
+TR_MUSTCHECK int cluster_proxy_start(uv_loop_t *loop,
+				     const struct cluster_proxy_config *cfg,
+				     struct cluster_proxy **out, char *errmsg);
+/*
+ * Close the listener and every connection (an admin request still held by
+ * the caller stays valid until it is answered).  @cb (may be NULL) is
+ * called exactly once, never before returning, when libuv has closed every
+ * handle; the proxy is freed right after.  Idempotent: later calls are
+ * ignored.
+ */
+void cluster_proxy_stop(struct cluster_proxy *p, cluster_proxy_stop_cb cb,
+			void *arg);
+/* Close every connection authorised as @name (both channels); returns how
+ * many were closed.  For revocation (security N5). */
+unsigned cluster_proxy_drop_peer(struct cluster_proxy *p, const char *name);
+/* Open connections (accepted, not yet closed), for tests and metrics. */
+unsigned cluster_proxy_n_conns(const struct cluster_proxy *p);
+
+/*
+ * Answer an admin request with @len bytes (<= CLUSTER_ADMIN_MAX_LEN,
+ * copied), or with @bytes NULL to close the connection without an answer.
+ * Frees @req; call it exactly once per request.  Main loop only.
+ */
+void cluster_admin_reply(struct cluster_admin_request *req,
+			 const uint8_t *bytes, size_t len);
+
+/*
+ * Dial @address ("a.b.c.d:port") with mutual TLS, blocking, for threads
+ * (libuv's thread pool, dqlite's connect function): a non-blocking TCP
+ * connect and the TLS handshake, both within @timeout_ms in all; the socket
+ * gets TCP_NODELAY, keepalive and TCP_USER_TIMEOUT as above.  Writes
+ * @magic (8 bytes, NULL for none) after the handshake.  Then starts a
+ * detached thread that copies bytes between the TLS connection and one
+ * end of a socketpair(AF_UNIX, SOCK_STREAM), and returns the other end,
+ * blocking, in *@fd_out: the caller owns it.  When either side ends, the
+ * thread shuts the other down and frees everything.  @ctx is a client
+ * context (certificate, key, cluster CA), thread-safe to share.  Returns
+ * TR_EINVAL (bad address), TR_EIO (connect), TR_ETIMEDOUT, TR_ETLS (the
+ * handshake: wrong CA, refused certificate), TR_ENOMEM; the reason goes to
+ * @errmsg (TR_ERRMSG_SIZE bytes).
+ */
+TR_MUSTCHECK int cluster_dial_tls(const char *address, SSL_CTX *ctx,
+				  const uint8_t *magic, unsigned timeout_ms,
+				  int *fd_out, char *errmsg);
+
+/*
+ * Result of an admin call: @rc TR_OK and the reply (@resp, @len bytes,
+ * borrowed for the callback), or an error (TR_ETLS, TR_EIO, TR_ETIMEDOUT,
+ * TR_ECLOSED when the server closed without answering, TR_ETOOBIG, ...)
+ * with @errmsg saying why.
+ */
+typedef void (*cluster_admin_cb)(void *arg, int rc, const uint8_t *resp,
+				 size_t len, const char *errmsg);
+/*
+ * One admin request to @address: dial (admin magic), send @req (@len <=
+ * CLUSTER_ADMIN_MAX_LEN bytes, copied), read one reply, close; all of it on
+ * libuv's thread pool within @timeout_ms (0: 10000).  @ctx is borrowed
+ * until @cb.  Returns TR_OK and calls @cb exactly once, never before
+ * returning, on @loop (which must keep running until then); or returns
+ * TR_EINVAL/TR_ETOOBIG/TR_ENOMEM and never calls it.
+ */
+TR_MUSTCHECK int cluster_admin_call(uv_loop_t *loop, const char *address,
+				    SSL_CTX *ctx, const uint8_t *req,
+				    size_t len, unsigned timeout_ms,
+				    cluster_admin_cb cb, void *arg);
 
 #endif /* CLUSTER_CLUSTER_H */

@@ -281,4 +281,60 @@ TR_MUSTCHECK int cluster__files_next(struct tr_cursor *c, const char **name,
 /* Map a FAILURE code to TR_ENOTLEADER or TR_ESQL. */
 int cluster__failure_rc(uint64_t code);
 
+/* ---------------------------------------------------------------------
+ * Sockets and TLS helpers (sock.c, dial.c), shared by client.c, node.c,
+ * proxy.c and dial.c.
+ * ------------------------------------------------------------------- */
+
+struct sockaddr_in;
+
+/*
+ * Parse "a.b.c.d[:port]" (IPv4 only, like dqlite 1.11) into @out; a
+ * missing port means @default_port (0: the port is required).  TR_EINVAL
+ * with a message in @errmsg otherwise.
+ */
+TR_MUSTCHECK int cluster__parse_ipv4(const char *address, int default_port,
+				     struct sockaddr_in *out, char *errmsg);
+
+/*
+ * Connect a non-blocking, close-on-exec Unix stream socket to the abstract
+ * name @name (without the leading '@').  A local connect completes or fails
+ * at once (libuv 1.44 has no uv_pipe_connect2 for abstract names).  TR_OK
+ * and the socket in *@fd_out, or TR_EINVAL/TR_EIO with a message.
+ */
+TR_MUSTCHECK int cluster__connect_abstract(const char *name, int *fd_out,
+					   char *errmsg);
+
+/* Cluster-port TCP options: TCP_NODELAY, keepalive (3 s idle, 3 s
+ * interval, 3 probes) and TCP_USER_TIMEOUT 30 s.  Failures are ignored:
+ * they only make a dead peer slower to notice. */
+void cluster__tcp_tune(int fd);
+
+/* Drain OpenSSL's (thread-local) error queue into @errmsg after "@what: ".
+ * Returns TR_ETLS. */
+int cluster__ssl_error(char *errmsg, const char *what);
+
+/* Keepalive and user-timeout values (dqlite-protocol.md §7). */
+#define CLUSTER__KEEPALIVE_S      3
+#define CLUSTER__KEEPALIVE_PROBES 3
+#define CLUSTER__USER_TIMEOUT_MS  30000
+
+/*
+ * Blocking TLS client connection (dial.c): TCP connect to @address, TLS
+ * handshake with @ctx, then @magic (8 bytes) unless NULL, all before
+ * @deadline_ns (tr_now_ns clock).  On success the caller owns *@ssl and
+ * the non-blocking socket *@fd (SSL_free, close).
+ */
+TR_MUSTCHECK int cluster__dial_ssl(const char *address, SSL_CTX *ctx,
+				   const uint8_t *magic, uint64_t deadline_ns,
+				   SSL **ssl, int *fd, char *errmsg);
+/* Write all of @p / read exactly @n bytes on a non-blocking TLS socket,
+ * waiting with poll() until @deadline_ns.  TR_ECLOSED when the peer closed
+ * before @n bytes were read. */
+TR_MUSTCHECK int cluster__ssl_write_all(SSL *ssl, int fd, const void *p,
+					size_t n, uint64_t deadline_ns,
+					char *errmsg);
+TR_MUSTCHECK int cluster__ssl_read_full(SSL *ssl, int fd, void *p, size_t n,
+					uint64_t deadline_ns, char *errmsg);
+
 #endif /* CLUSTER_CLUSTER_INT_H */

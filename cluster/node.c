@@ -8,6 +8,13 @@
  * node's *address* is the public cluster address, the string Raft peers and
  * LEADER answers use.
  *
+ * With a TLS context in the config, outgoing Raft connections go through
+ * connect_tls(): dqlite calls it on libuv's thread pool with a peer's
+ * public address, and it hands back one end of a socketpair whose other
+ * end a pump thread copies to a mutual-TLS connection to the peer's
+ * cluster port (cluster_dial_tls, dqlite-protocol.md §7; it also sets the
+ * TCP_NODELAY that dqlite's own connect lacks, §8.2).
+ *
  * Failure modes: everything here is start-up, so failures are fail-fast
  * with a message; dqlite's own asserts abort the process (see
  * dqlite-protocol.md §9: the gateway must never send what trips them).
@@ -22,12 +29,36 @@
 
 #include "cluster/cluster.h"
 
+#define DEFAULT_CONNECT_TIMEOUT_MS 1000
+
 struct cluster_node {
 	dqlite_node *dqlite;  /* owned */
 	uint64_t id;
 	char *address;        /* owned: public cluster address */
 	char *bind_address;   /* owned: "@..." abstract socket */
+	SSL_CTX *tls;         /* one reference owned, or NULL */
+	unsigned connect_timeout_ms;
 };
+
+/*
+ * dqlite's connect function (thread pool): dial @address with mutual TLS.
+ * dqlite then writes its protocol word and CONNECT itself.  Any non-zero
+ * return is "no connection" to raft, which retries on its own schedule, so
+ * failures are only logged at debug level (a peer that is down would
+ * otherwise flood the log).
+ */
+static int connect_tls(void *arg, const char *address, int *fd)
+{
+	struct cluster_node *n = arg;
+	char errmsg[TR_ERRMSG_SIZE];
+	int rv = cluster_dial_tls(address, n->tls, NULL, n->connect_timeout_ms,
+				  fd, errmsg);
+	if (rv != TR_OK) {
+		tr_debug("node", "raft connect to %s: %s", address, errmsg);
+		return DQLITE_ERROR;
+	}
+	return 0;
+}
 
 int cluster_node_start(const struct cluster_node_config *cfg,
 		       struct cluster_node **out, char *errmsg)
@@ -45,6 +76,13 @@ int cluster_node_start(const struct cluster_node_config *cfg,
 		return TR_ENOMEM;
 	}
 	n->id = cfg->id;
+	n->connect_timeout_ms = cfg->connect_timeout_ms != 0
+					? cfg->connect_timeout_ms
+					: DEFAULT_CONNECT_TIMEOUT_MS;
+	if (cfg->tls != NULL) {
+		SSL_CTX_up_ref(cfg->tls);
+		n->tls = cfg->tls;
+	}
 	n->address = tr_strdup(cfg->address);
 	if (n->address == NULL) {
 		rv = TR_ENOMEM;
@@ -76,6 +114,15 @@ int cluster_node_start(const struct cluster_node_config *cfg,
 			goto err_after_create;
 		}
 	}
+	if (n->tls != NULL) {
+		rv = dqlite_node_set_connect_func(n->dqlite, connect_tls, n);
+		if (rv != 0) {
+			tr_errmsg_printf(errmsg, "dqlite connect func: %s",
+					 dqlite_node_errmsg(n->dqlite));
+			rv = TR_EINVAL;
+			goto err_after_create;
+		}
+	}
 	/* Smaller snapshots and trailing log than dqlite's defaults keep the
 	 * resident memory of a busy node down (dqlite-protocol.md §8.4). */
 	rv = dqlite_node_set_snapshot_params(n->dqlite, 1024, 2048);
@@ -97,8 +144,9 @@ int cluster_node_start(const struct cluster_node_config *cfg,
 		rv = TR_EIO;
 		goto err_after_create;
 	}
-	tr_info("node", "dqlite node %llu started: address %s, bind %s",
-		(unsigned long long)n->id, n->address, n->bind_address);
+	tr_info("node", "dqlite node %llu started: address %s, bind %s%s",
+		(unsigned long long)n->id, n->address, n->bind_address,
+		n->tls != NULL ? ", raft over mutual TLS" : "");
 	*out = n;
 	return TR_OK;
 
@@ -107,6 +155,7 @@ err_after_create:
 		dqlite_node_destroy(n->dqlite);
 	}
 err_after_alloc:
+	SSL_CTX_free(n->tls);
 	tr_free(n->bind_address);
 	tr_free(n->address);
 	tr_free(n);
@@ -139,6 +188,9 @@ void cluster_node_stop(struct cluster_node *n)
 			dqlite_node_errmsg(n->dqlite));
 	}
 	dqlite_node_destroy(n->dqlite);
+	/* Pump threads of raft connections hold no reference to the context
+	 * (an SSL keeps its own), so it can go now. */
+	SSL_CTX_free(n->tls);
 	tr_free(n->bind_address);
 	tr_free(n->address);
 	tr_free(n);

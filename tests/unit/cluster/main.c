@@ -1,6 +1,7 @@
 /*
  * tests/unit/cluster/main.c: runs the codec tests, then the client tests
- * against in-process dqlite nodes.
+ * against in-process dqlite nodes, then the cluster port (proxy, dialer,
+ * Raft over mutual TLS).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,5 +18,6 @@ int main(void)
 	tr_log_init();
 	int failed = test_proto_run();
 	failed += test_client_run();
+	failed += test_proxy_run();
 	return failed;
 }
