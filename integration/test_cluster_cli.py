@@ -58,3 +58,46 @@ def test_cluster_bad_arguments(node):
 def test_control_socket_is_private(node):
     mode = os.stat(os.path.join(node.data_dir, "control.sock")).st_mode
     assert mode & 0o077 == 0
+
+
+def decode_token(text):
+    import base64
+    raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+    lines = raw.splitlines()
+    assert lines[0] == "triode-join-1"
+    return dict(line.split("=", 1) for line in lines[1:])
+
+
+def test_cluster_add_issues_a_single_line_token(node, tmp_path):
+    r = cli("cluster", "add", "joiner1", "--data-dir", node.data_dir)
+    assert r.returncode == 0, r.stderr
+    token = r.stdout.strip().splitlines()[-1]
+    fields = decode_token(token)
+    assert fields["name"] == "joiner1"
+    assert fields["address"] == "127.0.0.1:%d" % node.cluster_port
+    assert len(fields["secret"]) == 64  # 256 bits, hex
+    import time
+    assert time.time() + 2.5 * 3600 < int(fields["expires"]) < \
+        time.time() + 3.5 * 3600
+    # The token pins the cluster CA by its SHA-256 fingerprint.
+    fp = subprocess.run(
+        ["openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in",
+         os.path.join(node.data_dir, "certs", "ca.crt")],
+        capture_output=True, text=True, check=True).stdout
+    assert fields["fingerprint"] == \
+        fp.split("=", 1)[1].strip().replace(":", "").lower()
+
+
+def test_cluster_add_refuses_taken_and_bad_names(node):
+    r = cli("cluster", "add", "joiner2", "--data-dir", node.data_dir)
+    assert r.returncode == 0, r.stderr
+    again = cli("cluster", "add", "joiner2", "--data-dir", node.data_dir)
+    assert again.returncode == 1
+    assert "pending join token" in again.stderr
+    member = json.loads(cli("cluster", "list", "--data-dir", node.data_dir,
+                            "--format", "json").stdout)[0]["name"]
+    taken = cli("cluster", "add", member, "--data-dir", node.data_dir)
+    assert taken.returncode == 1 and "already a member" in taken.stderr
+    bad = cli("cluster", "add", "no good", "--data-dir", node.data_dir)
+    assert bad.returncode == 1 and "member name" in bad.stderr
+    assert cli("cluster", "add", "--data-dir", node.data_dir).returncode == 2

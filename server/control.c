@@ -8,7 +8,8 @@
  *   request:  COMMAND [\t ARG]* \n          (at most 4 KiB)
  *   answer:   zero or more lines of output, then "OK" or "ERROR <text>"
  *
- * Commands: "list" (a table), "list\tjson", and "exclude\tNAME" (the
+ * Commands: "list" (a table), "list\tjson", "add\tNAME" (issue a join
+ * token, printed as the last output line), and "exclude\tNAME" (the
  * upgrade gate stops waiting for that member).  Each connection serves one
  * request, on the main loop; the work itself runs on the internal
  * database through the server's system client.  The socket is up while
@@ -20,11 +21,16 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "certs/certs.h"
 #include "server/server_int.h"
 
 #define CONTROL_MAX_REQUEST 4096
+
+/* How long a join token stays valid (LXD's default). */
+#define TOKEN_TTL_SECONDS (3 * 3600)
 
 struct control_conn {
 	struct server *srv;
@@ -35,6 +41,11 @@ struct control_conn {
 	bool json;
 	bool answered;
 	unsigned n_members;
+	/* add: the member addresses collected for the token, then the token */
+	char addresses[CERTS_TOKEN_MAX_ADDRESSES][CERTS_ADDRESS_SIZE];
+	unsigned n_addresses;
+	char name[CERTS_NAME_SIZE]; /* add: the new member's name */
+	struct certs_token token;
 };
 
 static void conn_closed(uv_handle_t *h)
@@ -238,6 +249,126 @@ static void run_exclude(struct control_conn *c, const char *name)
 	}
 }
 
+static void token_stored(struct cluster_client *cc, void *arg,
+			 const struct cluster_result *res)
+{
+	struct control_conn *c = arg;
+	char text[CERTS_TOKEN_ENCODED_SIZE];
+	char errmsg[TR_ERRMSG_SIZE];
+	TR_UNUSED(cc);
+	if (res->rc != TR_OK) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "cannot store the join token: %s",
+			 res->message ? res->message : tr_strerror(res->rc));
+		answer(c, msg);
+		return;
+	}
+	if (res->rows_affected == 0) {
+		char msg[200];
+		snprintf(msg, sizeof msg,
+			 "\"%s\" is already a member or has a pending join "
+			 "token",
+			 c->token.name);
+		answer(c, msg);
+		return;
+	}
+	if (certs_token_encode(&c->token, text, sizeof text, errmsg) != TR_OK) {
+		answer(c, errmsg);
+		return;
+	}
+	tr_info("control", "join token issued for %s", c->token.name);
+	tr_buf_printf(&c->out, "%s\n", text);
+	answer(c, NULL);
+}
+
+static int address_row(struct cluster_client *cc, void *arg, unsigned n,
+		       const struct cluster_value *v)
+{
+	struct control_conn *c = arg;
+	TR_UNUSED(cc);
+	if (n == 1 && v[0].type == CLUSTER_TEXT &&
+	    c->n_addresses < CERTS_TOKEN_MAX_ADDRESSES &&
+	    v[0].text.len < CERTS_ADDRESS_SIZE) {
+		memcpy(c->addresses[c->n_addresses], v[0].text.p,
+		       v[0].text.len + 1);
+		c->n_addresses++;
+	}
+	return TR_OK;
+}
+
+static void addresses_done(struct cluster_client *cc, void *arg,
+			   const struct cluster_result *res)
+{
+	struct control_conn *c = arg;
+	struct server *srv = c->srv;
+	char path[4096];
+	char fingerprint[CERTS_FINGERPRINT_LEN];
+	char hash[CERTS_FINGERPRINT_LEN];
+	char errmsg[TR_ERRMSG_SIZE];
+	TR_UNUSED(cc);
+	if (res->rc != TR_OK || c->n_addresses == 0) {
+		answer(c, "cannot read the member addresses");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/certs/ca.crt", srv->data_dir);
+	const char *addrs[CERTS_TOKEN_MAX_ADDRESSES];
+	for (unsigned i = 0; i < c->n_addresses; i++) {
+		addrs[i] = c->addresses[i];
+	}
+	if (certs_fingerprint_file(path, fingerprint, errmsg) != TR_OK ||
+	    certs_token_new(c->name, addrs, c->n_addresses, fingerprint,
+			    TOKEN_TTL_SECONDS, &c->token, errmsg) != TR_OK ||
+	    certs_token_secret_hash(c->token.secret, hash, errmsg) != TR_OK) {
+		answer(c, errmsg);
+		return;
+	}
+	/* One statement, so the checks and the insert cannot race another
+	 * add: the name must be no member and have no live token; an expired
+	 * token of the same name is replaced. */
+	struct cluster_value params[4] = {
+		{ .type = CLUSTER_INTEGER, .integer = (int64_t)time(NULL) },
+		{ .type = CLUSTER_TEXT },
+		{ .type = CLUSTER_TEXT },
+		{ .type = CLUSTER_INTEGER, .integer = c->token.expires_at },
+	};
+	params[1].text.p = c->token.name;
+	params[1].text.len = strlen(c->token.name);
+	params[2].text.p = hash;
+	params[2].text.len = strlen(hash);
+	if (cluster_client_exec_sql(
+		    srv->sys,
+		    "INSERT OR REPLACE INTO join_tokens (name, secret_hash, "
+		    "expires_at) SELECT ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 "
+		    "FROM members WHERE name = ?2) AND NOT EXISTS (SELECT 1 "
+		    "FROM join_tokens WHERE name = ?2 AND expires_at >= ?1)",
+		    params, 4, token_stored, c) != TR_OK) {
+		answer(c, "out of memory");
+	}
+}
+
+/* Issue a single-use join token for a new member called @name. */
+static void run_add(struct control_conn *c, const char *name)
+{
+	struct server *srv = c->srv;
+	if (srv->sys == NULL || !srv->sys_ready) {
+		answer(c, "the node is not ready");
+		return;
+	}
+	if (!certs_name_is_valid(name)) {
+		answer(c, "a member name is 1 to 64 letters, digits, '.', '_' "
+			  "or '-', starting with a letter or digit");
+		return;
+	}
+	snprintf(c->name, sizeof c->name, "%s", name);
+	if (cluster_client_query_sql(srv->sys,
+				     "SELECT address FROM members WHERE state "
+				     "= 'member' ORDER BY id",
+				     NULL, 0, NULL, address_row, addresses_done,
+				     c) != TR_OK) {
+		answer(c, "out of memory");
+	}
+}
+
 static void dispatch(struct control_conn *c, char *line)
 {
 	char *args[4];
@@ -254,6 +385,10 @@ static void dispatch(struct control_conn *c, char *line)
 	if (strcmp(args[0], "list") == 0) {
 		c->json = n > 1 && strcmp(args[1], "json") == 0;
 		run_list(c);
+		return;
+	}
+	if (strcmp(args[0], "add") == 0 && n == 2) {
+		run_add(c, args[1]);
 		return;
 	}
 	if (strcmp(args[0], "exclude") == 0 && n == 2) {

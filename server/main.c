@@ -4,6 +4,7 @@
  *   triode serve [--data-dir DIR] [--listen HOST:PORT]
  *                [--cluster-address HOST:PORT] [--name NAME] [--join TOKEN]
  *   triode cluster list [--data-dir DIR] [--format table|json]
+ *   triode cluster add NAME [--data-dir DIR]      (join token: last line)
  *   triode cluster exclude NAME [--data-dir DIR]
  *   triode version
  *
@@ -31,6 +32,7 @@ static void usage(FILE *f)
 		" [--join TOKEN]\n"
 		"       triode cluster list [--data-dir DIR] [--format "
 		"table|json]\n"
+		"       triode cluster add NAME [--data-dir DIR]\n"
 		"       triode cluster exclude NAME [--data-dir DIR]\n"
 		"       triode version\n");
 }
@@ -208,18 +210,18 @@ static int cmd_cluster(int argc, char **argv)
 							 ? "list\tjson\n"
 							 : "list\n");
 	}
-	if (strcmp(sub, "exclude") == 0) {
+	if (strcmp(sub, "add") == 0 || strcmp(sub, "exclude") == 0) {
 		if (name == NULL) {
-			fprintf(stderr, "triode cluster exclude: name a "
-					"member\n");
+			fprintf(stderr, "triode cluster %s: name a member\n",
+				sub);
 			return 2;
 		}
 		char request[256];
-		int n = snprintf(request, sizeof request, "exclude\t%s\n",
+		int n = snprintf(request, sizeof request, "%s\t%s\n", sub,
 				 name);
 		if (n < 0 || (size_t)n >= sizeof request ||
 		    strpbrk(name, "\t\n") != NULL) {
-			fprintf(stderr, "triode cluster exclude: bad name\n");
+			fprintf(stderr, "triode cluster %s: bad name\n", sub);
 			return 2;
 		}
 		return control_request(data_dir, request);
