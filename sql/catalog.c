@@ -63,6 +63,11 @@ static int open_db(sqlite3 **out)
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0,
 			  (int *)NULL);
+	rc = sql_functions_register(db);
+	if (rc != SQLITE_OK) {
+		sqlite3_close(db);
+		return rc == SQLITE_NOMEM ? TR_ENOMEM : TR_EINTERNAL;
+	}
 	sqlite3_set_authorizer(db, authorize, NULL);
 	*out = db;
 	return TR_OK;

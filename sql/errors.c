@@ -186,6 +186,22 @@ static void constraint_error(struct sql_error *e, struct tr_arena *a, int code,
 	}
 }
 
+/* "XXXXX: " with five upper-case letters or digits, at least one digit
+ * (every SQLSTATE has one; no SQLite message starts like that). */
+static bool has_sqlstate_tag(const char *msg)
+{
+	bool digit = false;
+	for (int i = 0; i < 5; i++) {
+		char c = msg[i];
+		if (c >= '0' && c <= '9') {
+			digit = true;
+		} else if (!(c >= 'A' && c <= 'Z')) {
+			return false;
+		}
+	}
+	return digit && msg[5] == ':' && msg[6] == ' ';
+}
+
 void sql_error_from_sqlite(struct sql_error *e, struct tr_arena *a,
 			   uint64_t code, const char *message)
 {
@@ -194,6 +210,14 @@ void sql_error_from_sqlite(struct sql_error *e, struct tr_arena *a,
 	int primary = ext & 0xff;
 	const char *rest;
 
+	/* triode's own functions (functions.c) tag their messages with
+	 * the SQLSTATE: "22023: field position must not be zero". */
+	if (has_sqlstate_tag(msg)) {
+		sql_error_set(e, a, "", "%s", msg + 7);
+		memcpy(e->sqlstate, msg, 5);
+		e->sqlstate[5] = '\0';
+		return;
+	}
 	/* Messages first: SQLITE_ERROR covers most of these. */
 	if (strstr(msg, "division by zero") != NULL) {
 		sql_error_set(e, a, "22012", "division by zero");

@@ -34,6 +34,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sql/sql_int.h"
 
@@ -224,6 +225,74 @@ static void divisor(struct sql__emit *e, const Node *d)
 	sql__put(e, " END");
 }
 
+/* POSIX regex match (functions.c), negated and/or case-insensitive. */
+static void emit_regex(struct sql__emit *e, const Node *l, const Node *r,
+		       bool negate, bool icase)
+{
+	sql__put(e, negate ? "(NOT pg_regexp_match(" : "pg_regexp_match(");
+	sql__expr(e, l);
+	sql__put(e, ", ");
+	sql__expr(e, r);
+	sql__put(e, icase ? ", 'i')" : ")");
+	if (negate) {
+		sql__put(e, ")");
+	}
+}
+
+/* SIMILAR TO: the pattern (similar_to_escape(p[, esc]) from the parser)
+ * becomes an anchored POSIX regex, here for literals, else at run time
+ * by pg_similar_escape. */
+static void emit_similar(struct sql__emit *e, const PgQuery__AExpr *x)
+{
+	const Node *pat = x->rexpr;
+	const Node *esc = NULL;
+	bool negate = strcmp(op_name(x), "!~") == 0;
+	if (pat != NULL && pat->node_case == PG_QUERY__NODE__NODE_FUNC_CALL) {
+		const PgQuery__FuncCall *f = pat->func_call;
+		const char *fn = sql__str(f->funcname[f->n_funcname - 1]);
+		if (fn != NULL && strcmp(fn, "similar_to_escape") == 0 &&
+		    f->n_args >= 1 && f->n_args <= 2) {
+			pat = f->args[0];
+			esc = f->n_args == 2 ? f->args[1] : NULL;
+		}
+	}
+	const char *lit = const_string(pat);
+	const char *esc_lit = esc != NULL ? const_string(esc) : NULL;
+	if (lit != NULL && (esc == NULL || esc_lit != NULL)) {
+		struct tr_buf b;
+		tr_buf_init(&b, 0);
+		if (!sql__similar_to_regex(&b, lit, esc_lit)) {
+			tr_buf_close(&b);
+			sql__fail(e, x->location, "22025",
+				  "invalid escape string");
+			return;
+		}
+		sql__put(e,
+			 negate ? "(NOT pg_regexp_match(" : "pg_regexp_match(");
+		sql__expr(e, x->lexpr);
+		sql__put(e, ", ");
+		sql__string(e, tr_buf_cstr(&b));
+		sql__put(e, negate ? "))" : ")");
+		tr_buf_close(&b);
+		return;
+	}
+	sql__put(e, negate ? "(NOT pg_regexp_match(" : "pg_regexp_match(");
+	sql__expr(e, x->lexpr);
+	sql__put(e, ", pg_similar_escape(");
+	sql__expr(e, pat);
+	if (esc != NULL) {
+		sql__put(e, ", ");
+		sql__expr(e, esc);
+	}
+	sql__put(e, negate ? ")))" : "))");
+}
+
+static bool is_datetime(uint32_t t)
+{
+	return t == SQL_OID_DATE || t == SQL_OID_TIMESTAMP ||
+	       t == SQL_OID_TIMESTAMPTZ || t == SQL_OID_INTERVAL;
+}
+
 static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 {
 	static const char *const binary[] = { "=", "<",  ">",  "<=", ">=",
@@ -249,6 +318,26 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 		sql__fail(e, x->location, "0A000",
 			  "prefix operator %s is not supported", op);
 		return;
+	}
+	if (strcmp(op, "~") == 0 || strcmp(op, "~*") == 0 ||
+	    strcmp(op, "!~") == 0 || strcmp(op, "!~*") == 0) {
+		emit_regex(e, x->lexpr, x->rexpr, op[0] == '!',
+			   op[strlen(op) - 1] == '*');
+		return;
+	}
+	if (strcmp(op, "+") == 0 || strcmp(op, "-") == 0) {
+		/* Date/time arithmetic: pg_dt_add/pg_dt_sub decide by the
+		 * values' shapes (timestamp, interval, date, number). */
+		int32_t tm;
+		if (is_datetime(sql__infer(x->lexpr, &tm)) ||
+		    is_datetime(sql__infer(x->rexpr, &tm))) {
+			sql__put(e, op[0] == '+' ? "pg_dt_add(" : "pg_dt_sub(");
+			sql__expr(e, x->lexpr);
+			sql__put(e, ", ");
+			sql__expr(e, x->rexpr);
+			sql__put(e, ")");
+			return;
+		}
 	}
 	if (strcmp(op, "~~") == 0 || strcmp(op, "!~~") == 0) {
 		emit_like(e, x, op[0] == '!', false);
@@ -365,8 +454,7 @@ static void emit_a_expr(struct sql__emit *e, const PgQuery__AExpr *x)
 		emit_like(e, x, strcmp(op, "!~~*") == 0, true);
 		return;
 	case PG_QUERY__A__EXPR__KIND__AEXPR_SIMILAR:
-		sql__fail(e, x->location, "0A000",
-			  "SIMILAR TO is not supported");
+		emit_similar(e, x);
 		return;
 	case PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN:
 	case PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN:
@@ -507,8 +595,6 @@ static int bool_word(const char *s)
 	}
 	return -1;
 }
-
-#define TS_FMT "strftime('%Y-%m-%d %H:%M:%f', "
 
 static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 {
@@ -667,16 +753,45 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 		return;
 	}
 	case SQL_OID_DATE:
-		sql__put(e, "date(");
+		sql__put(e, "pg_cast_date(");
 		sql__expr(e, arg);
 		sql__put(e, ")");
 		return;
 	case SQL_OID_TIMESTAMP:
 	case SQL_OID_TIMESTAMPTZ:
-		sql__put(e, "(" TS_FMT);
+		/* Canonical text with microseconds (functions.c); the
+		 * special words are read here, since pg_cast_* must stay
+		 * deterministic. */
+		if (const_string(arg) != NULL) {
+			const char *w = const_string(arg);
+			const char *tz = t->oid == SQL_OID_TIMESTAMP ? ""
+								     : "+00";
+			if (strcasecmp(w, "now") == 0) {
+				sql__putf(
+					e,
+					"(strftime('%%Y-%%m-%%d %%H:%%M:%%f', "
+					"'now') || '000%s')",
+					tz);
+				return;
+			}
+			if (strcasecmp(w, "today") == 0) {
+				sql__putf(
+					e,
+					"(date('now') || ' 00:00:00.000000%s')",
+					tz);
+				return;
+			}
+			if (strcasecmp(w, "epoch") == 0) {
+				sql__putf(e, "'1970-01-01 00:00:00.000000%s'",
+					  tz);
+				return;
+			}
+		}
+		sql__put(e, t->oid == SQL_OID_TIMESTAMP
+				    ? "pg_cast_timestamp("
+				    : "pg_cast_timestamptz(");
 		sql__expr(e, arg);
-		sql__put(e, t->oid == SQL_OID_TIMESTAMP ? ") || '000')"
-							: ") || '000+00')");
+		sql__put(e, ")");
 		return;
 	case SQL_OID_TIME:
 		sql__put(e, "time(");
@@ -692,6 +807,12 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 		sql__put(e, "CAST(");
 		sql__expr(e, arg);
 		sql__put(e, " AS BLOB)");
+		return;
+	case SQL_OID_INTERVAL:
+		/* PostgreSQL's output form ('2 hours' -> '02:00:00'). */
+		sql__put(e, "pg_interval(");
+		sql__expr(e, arg);
+		sql__put(e, ")");
 		return;
 	default:
 		/* timetz, interval, json, jsonb: text as given. */
@@ -714,11 +835,7 @@ enum fmap {
 	M_RENAME, /* other name, same arguments */
 	M_NOW,    /* the now() text */
 	M_RANDOM, /* random() scaled to [0, 1) */
-	M_CONCAT, /* concat(): NULLs as '' */
-	M_LEFT,   /* substr(s, 1, n) */
-	M_RIGHT,  /* substr(s, -n) */
 	M_OCTETS, /* length(CAST(s AS BLOB)) */
-	M_MOD,    /* (a % b) */
 	M_UUID,   /* gen_random_uuid() */
 };
 
@@ -750,8 +867,9 @@ static const struct func {
 	{ "last_value", F_WINDOW, 1, 1, M_SAME, NULL },
 	{ "nth_value", F_WINDOW, 2, 2, M_SAME, NULL },
 	{ "abs", F_SCALAR, 1, 1, M_SAME, NULL },
-	{ "lower", F_SCALAR, 1, 1, M_SAME, NULL },
-	{ "upper", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "lower", F_SCALAR, 1, 1, M_RENAME, "pg_lower" },
+	{ "upper", F_SCALAR, 1, 1, M_RENAME, "pg_upper" },
+	{ "initcap", F_SCALAR, 1, 1, M_RENAME, "pg_initcap" },
 	{ "length", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "char_length", F_SCALAR, 1, 1, M_RENAME, "length" },
 	{ "character_length", F_SCALAR, 1, 1, M_RENAME, "length" },
@@ -765,13 +883,33 @@ static const struct func {
 	{ "rtrim", F_SCALAR, 1, 2, M_SAME, NULL },
 	{ "strpos", F_SCALAR, 2, 2, M_RENAME, "instr" },
 	{ "position", F_SCALAR, 2, 2, M_RENAME, "instr" },
-	{ "left", F_SCALAR, 2, 2, M_LEFT, NULL },
-	{ "right", F_SCALAR, 2, 2, M_RIGHT, NULL },
-	{ "chr", F_SCALAR, 1, 1, M_RENAME, "char" },
-	{ "ascii", F_SCALAR, 1, 1, M_RENAME, "unicode" },
-	{ "concat", F_SCALAR, 1, 100, M_CONCAT, NULL },
-	{ "round", F_SCALAR, 1, 2, M_SAME, NULL },
-	{ "trunc", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "left", F_SCALAR, 2, 2, M_RENAME, "pg_left" },
+	{ "right", F_SCALAR, 2, 2, M_RENAME, "pg_right" },
+	{ "chr", F_SCALAR, 1, 1, M_RENAME, "pg_chr" },
+	{ "ascii", F_SCALAR, 1, 1, M_RENAME, "pg_ascii" },
+	{ "concat", F_SCALAR, 1, 100, M_RENAME, "pg_concat" },
+	{ "concat_ws", F_SCALAR, 1, 100, M_RENAME, "pg_concat_ws" },
+	{ "lpad", F_SCALAR, 2, 3, M_RENAME, "pg_lpad" },
+	{ "rpad", F_SCALAR, 2, 3, M_RENAME, "pg_rpad" },
+	{ "repeat", F_SCALAR, 2, 2, M_RENAME, "pg_repeat" },
+	{ "split_part", F_SCALAR, 3, 3, M_RENAME, "pg_split_part" },
+	{ "md5", F_SCALAR, 1, 1, M_RENAME, "pg_md5" },
+	{ "translate", F_SCALAR, 3, 3, M_RENAME, "pg_translate" },
+	{ "reverse", F_SCALAR, 1, 1, M_RENAME, "pg_reverse" },
+	{ "format", F_SCALAR, 1, 100, M_RENAME, "pg_format" },
+	{ "round", F_SCALAR, 1, 2, M_RENAME, "pg_round" },
+	{ "trunc", F_SCALAR, 1, 2, M_RENAME, "pg_trunc" },
+	{ "div", F_SCALAR, 2, 2, M_RENAME, "pg_div" },
+	{ "width_bucket", F_SCALAR, 4, 4, M_RENAME, "pg_width_bucket" },
+	{ "gcd", F_SCALAR, 2, 2, M_RENAME, "pg_gcd" },
+	{ "lcm", F_SCALAR, 2, 2, M_RENAME, "pg_lcm" },
+	{ "factorial", F_SCALAR, 1, 1, M_RENAME, "pg_factorial" },
+	{ "cbrt", F_SCALAR, 1, 1, M_RENAME, "pg_cbrt" },
+	{ "date_trunc", F_SCALAR, 2, 2, M_RENAME, "pg_date_trunc" },
+	{ "extract", F_SCALAR, 2, 2, M_RENAME, "pg_extract" },
+	{ "date_part", F_SCALAR, 2, 2, M_RENAME, "pg_date_part" },
+	{ "age", F_SCALAR, 1, 2, M_RENAME, "pg_age" },
+	{ "to_char", F_SCALAR, 2, 2, M_RENAME, "pg_to_char" },
 	{ "ceil", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "ceiling", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "floor", F_SCALAR, 1, 1, M_SAME, NULL },
@@ -779,8 +917,8 @@ static const struct func {
 	{ "power", F_SCALAR, 2, 2, M_RENAME, "pow" },
 	{ "pow", F_SCALAR, 2, 2, M_SAME, NULL },
 	{ "exp", F_SCALAR, 1, 1, M_SAME, NULL },
-	{ "ln", F_SCALAR, 1, 1, M_SAME, NULL },
-	{ "log", F_SCALAR, 1, 2, M_SAME, NULL },
+	{ "ln", F_SCALAR, 1, 1, M_RENAME, "pg_ln" },
+	{ "log", F_SCALAR, 1, 2, M_RENAME, "pg_log" },
 	{ "log10", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "sign", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "pi", F_SCALAR, 0, 0, M_SAME, NULL },
@@ -793,7 +931,7 @@ static const struct func {
 	{ "acos", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "atan", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "atan2", F_SCALAR, 2, 2, M_SAME, NULL },
-	{ "mod", F_SCALAR, 2, 2, M_MOD, NULL },
+	{ "mod", F_SCALAR, 2, 2, M_RENAME, "pg_mod" },
 	{ "nullif", F_SCALAR, 2, 2, M_SAME, NULL },
 	{ "coalesce", F_SCALAR, 1, 100, M_SAME, NULL },
 	{ "random", F_SCALAR, 0, 0, M_RANDOM, NULL },
@@ -892,6 +1030,11 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 		return;
 	}
 	const struct func *f = find_func(name);
+	if (f == NULL && strcmp(name, "generate_series") == 0) {
+		sql__fail(e, fc->location, "0A000",
+			  "generate_series is supported in FROM only");
+		return;
+	}
 	if (f == NULL) {
 		sql__fail(e, fc->location, "0A000",
 			  "function %s is not supported", name);
@@ -950,41 +1093,10 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 			    "substr(lower(hex(randomblob(2))), 2) || '-' || "
 			    "lower(hex(randomblob(6))))");
 		return;
-	case M_CONCAT:
-		sql__put(e, "(");
-		for (size_t i = 0; i < fc->n_args; i++) {
-			sql__put(e, i > 0 ? " || coalesce(CAST("
-					  : "coalesce(CAST(");
-			sql__expr(e, fc->args[i]);
-			sql__put(e, " AS TEXT), '')");
-		}
-		sql__put(e, ")");
-		return;
-	case M_LEFT:
-		sql__put(e, "substr(");
-		sql__expr(e, fc->args[0]);
-		sql__put(e, ", 1, ");
-		sql__expr(e, fc->args[1]);
-		sql__put(e, ")");
-		return;
-	case M_RIGHT:
-		sql__put(e, "substr(");
-		sql__expr(e, fc->args[0]);
-		sql__put(e, ", -(");
-		sql__expr(e, fc->args[1]);
-		sql__put(e, "))");
-		return;
 	case M_OCTETS:
 		sql__put(e, "length(CAST(");
 		sql__expr(e, fc->args[0]);
 		sql__put(e, " AS BLOB))");
-		return;
-	case M_MOD:
-		sql__put(e, "(");
-		sql__expr(e, fc->args[0]);
-		sql__put(e, " % ");
-		divisor(e, fc->args[1]);
-		sql__put(e, ")");
 		return;
 	case M_SAME:
 	case M_RENAME:
@@ -1574,6 +1686,41 @@ static uint32_t arith(uint32_t l, uint32_t r)
 	return 0;
 }
 
+/* Result of date/time + and - (0 if not date/time or unknown). */
+static uint32_t infer_datetime(uint32_t l, uint32_t r, char op)
+{
+	bool li = l == SQL_OID_INTERVAL, ri = r == SQL_OID_INTERVAL;
+	bool lts = l == SQL_OID_TIMESTAMP || l == SQL_OID_TIMESTAMPTZ;
+	bool rts = r == SQL_OID_TIMESTAMP || r == SQL_OID_TIMESTAMPTZ;
+	if (li && ri) {
+		return SQL_OID_INTERVAL;
+	}
+	if (lts && ri) {
+		return l;
+	}
+	if (li && rts && op == '+') {
+		return r;
+	}
+	if ((l == SQL_OID_DATE && ri) ||
+	    (li && r == SQL_OID_DATE && op == '+')) {
+		return SQL_OID_TIMESTAMP;
+	}
+	if (l == SQL_OID_DATE && is_int(r)) {
+		return SQL_OID_DATE;
+	}
+	if (is_int(l) && r == SQL_OID_DATE && op == '+') {
+		return SQL_OID_DATE;
+	}
+	if (op == '-' && l == SQL_OID_DATE && r == SQL_OID_DATE) {
+		return SQL_OID_INT4;
+	}
+	if (op == '-' && (lts || l == SQL_OID_DATE) &&
+	    (rts || r == SQL_OID_DATE)) {
+		return SQL_OID_INTERVAL;
+	}
+	return 0;
+}
+
 static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 {
 	const char *name = sql__str(f->funcname[f->n_funcname - 1]);
@@ -1625,8 +1772,32 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 			       ? SQL_OID_FLOAT8
 			       : SQL_OID_NUMERIC;
 	}
-	if (strcmp(name, "mod") == 0) {
+	if (strcmp(name, "mod") == 0 || strcmp(name, "gcd") == 0 ||
+	    strcmp(name, "lcm") == 0) {
 		return is_int(a0) ? a0 : SQL_OID_NUMERIC;
+	}
+	if (strcmp(name, "extract") == 0 || strcmp(name, "div") == 0 ||
+	    strcmp(name, "factorial") == 0) {
+		return SQL_OID_NUMERIC;
+	}
+	if (strcmp(name, "date_part") == 0 || strcmp(name, "cbrt") == 0) {
+		return SQL_OID_FLOAT8;
+	}
+	if (strcmp(name, "width_bucket") == 0) {
+		return SQL_OID_INT4;
+	}
+	if (strcmp(name, "age") == 0) {
+		return SQL_OID_INTERVAL;
+	}
+	if (strcmp(name, "date_trunc") == 0) {
+		uint32_t a1 = f->n_args > 1 ? sql__infer(f->args[1], &tm) : 0;
+		if (a1 == SQL_OID_DATE) {
+			return SQL_OID_TIMESTAMPTZ;
+		}
+		return a1 == SQL_OID_TIMESTAMP || a1 == SQL_OID_TIMESTAMPTZ ||
+				       a1 == SQL_OID_INTERVAL
+			       ? a1
+			       : 0;
 	}
 	if (strcmp(name, "bool_and") == 0 || strcmp(name, "bool_or") == 0 ||
 	    strcmp(name, "every") == 0) {
@@ -1660,9 +1831,11 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 		return SQL_OID_JSONB;
 	}
 	static const char *const text_funcs[] = {
-		"lower", "upper", "substr", "substring",  "replace",
-		"btrim", "trim",  "ltrim",  "rtrim",      "left",
-		"right", "chr",   "concat", "string_agg",
+		"lower", "upper",     "substr",  "substring",  "replace",
+		"btrim", "trim",      "ltrim",   "rtrim",      "left",
+		"right", "chr",       "concat",  "string_agg", "concat_ws",
+		"lpad",  "rpad",      "repeat",  "initcap",    "split_part",
+		"md5",   "translate", "reverse", "format",     "to_char",
 	};
 	for (size_t i = 0; i < TR_ARRAY_LEN(text_funcs); i++) {
 		if (strcmp(name, text_funcs[i]) == 0) {
@@ -1728,10 +1901,11 @@ uint32_t sql__infer(const Node *n, int32_t *typmod)
 			if (strcmp(op, "=") == 0 || strcmp(op, "<>") == 0 ||
 			    strcmp(op, "!=") == 0 || strcmp(op, "<") == 0 ||
 			    strcmp(op, ">") == 0 || strcmp(op, "<=") == 0 ||
-			    strcmp(op, ">=") == 0 ||
-			    strncmp(op, "~~", 2) == 0 ||
-			    strncmp(op, "!~~", 3) == 0) {
-				return SQL_OID_BOOL;
+			    strcmp(op, ">=") == 0 || strncmp(op, "~", 1) == 0 ||
+			    strncmp(op, "!~", 2) == 0) {
+				return x->lexpr != NULL
+					       ? SQL_OID_BOOL
+					       : sql__infer(x->rexpr, &tm);
 			}
 			if (strcmp(op, "||") == 0) {
 				return SQL_OID_TEXT;
@@ -1744,6 +1918,15 @@ uint32_t sql__infer(const Node *n, int32_t *typmod)
 			}
 			if (strcmp(op, "->>") == 0) {
 				return SQL_OID_TEXT;
+			}
+			if ((op[0] == '+' || op[0] == '-') && op[1] == '\0') {
+				uint32_t l = sql__infer(x->lexpr, &tm);
+				uint32_t r = sql__infer(x->rexpr, &tm);
+				uint32_t dt = infer_datetime(l, r, op[0]);
+				if (dt != 0 || is_datetime(l) ||
+				    is_datetime(r)) {
+					return dt;
+				}
 			}
 			if (strchr("+-*/%", op[0]) != NULL && op[1] == '\0') {
 				return arith(sql__infer(x->lexpr, &tm),

@@ -175,6 +175,33 @@ static void put_plain(struct tr_buf *out, const struct sql_value *v)
 	}
 }
 
+/*
+ * Timestamps and times are stored with six fraction digits
+ * ('2024-01-02 03:04:05.500000+00'); PostgreSQL prints only the digits
+ * that matter ('2024-01-02 03:04:05.5+00', no point when zero).
+ */
+static void put_time_text(struct tr_buf *out, const char *p, size_t len)
+{
+	const char *dot = memchr(p, '.', len);
+	if (dot == NULL) {
+		tr_buf_put(out, p, len);
+		return;
+	}
+	const char *end = dot + 1;
+	while (end < p + len && *end >= '0' && *end <= '9') {
+		end++;
+	}
+	const char *last = end;
+	while (last > dot + 1 && last[-1] == '0') {
+		last--;
+	}
+	tr_buf_put(out, p, (size_t)(dot - p));
+	if (last > dot + 1) {
+		tr_buf_put(out, dot, (size_t)(last - dot));
+	}
+	tr_buf_put(out, end, (size_t)(p + len - end));
+}
+
 bool sql_format_text(uint32_t type_oid, const struct sql_value *v,
 		     struct tr_buf *out)
 {
@@ -228,6 +255,16 @@ bool sql_format_text(uint32_t type_oid, const struct sql_value *v,
 					w[2 * i + 1] = (uint8_t)hex[p[i] & 15];
 				}
 			}
+		} else {
+			put_plain(out, v);
+		}
+		return true;
+	case SQL_OID_TIMESTAMP:
+	case SQL_OID_TIMESTAMPTZ:
+	case SQL_OID_TIME:
+	case SQL_OID_TIMETZ:
+		if (v->type == SQL_VALUE_TEXT) {
+			put_time_text(out, v->p, v->len);
 		} else {
 			put_plain(out, v);
 		}

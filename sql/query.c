@@ -170,6 +170,99 @@ static void emit_join(struct sql__emit *e, const PgQuery__JoinExpr *j)
 	}
 }
 
+/*
+ * generate_series(a, b[, step]) in FROM: the pg_generate_series* table
+ * functions (functions.c) in a derived table that names the column as
+ * PostgreSQL does: the alias's column name, else the alias, else
+ * "generate_series".  The module is chosen by the arguments' static
+ * types so that the column's declared type (what Describe reports) is
+ * PostgreSQL's result type.  Arguments cannot refer to other FROM items
+ * (PostgreSQL's implicit LATERAL for functions): the derived table hides
+ * them.
+ */
+static void emit_range_function(struct sql__emit *e,
+				const PgQuery__RangeFunction *rf)
+{
+	const PgQuery__FuncCall *fc = NULL;
+	if (rf->n_functions == 1 &&
+	    rf->functions[0]->node_case == PG_QUERY__NODE__NODE_LIST &&
+	    rf->functions[0]->list->n_items >= 1 &&
+	    rf->functions[0]->list->items[0]->node_case ==
+		    PG_QUERY__NODE__NODE_FUNC_CALL) {
+		fc = rf->functions[0]->list->items[0]->func_call;
+	}
+	const char *name = fc != NULL
+				   ? sql__str(fc->funcname[fc->n_funcname - 1])
+				   : NULL;
+	if (name == NULL || strcmp(name, "generate_series") != 0 ||
+	    (fc->n_funcname == 2 && sql__str(fc->funcname[0]) != NULL &&
+	     strcmp(sql__str(fc->funcname[0]), "pg_catalog") != 0)) {
+		sql__fail(e, fc != NULL ? fc->location : -1, "0A000",
+			  "function %s in FROM is not supported",
+			  name != NULL ? name : "call");
+		return;
+	}
+	if (rf->lateral || rf->ordinality || rf->is_rowsfrom ||
+	    rf->n_coldeflist > 0) {
+		sql__fail(e, fc->location, "0A000",
+			  "LATERAL, WITH ORDINALITY, ROWS FROM and column "
+			  "definitions are not supported for functions in "
+			  "FROM");
+		return;
+	}
+	if (fc->n_args < 2 || fc->n_args > 3) {
+		sql__fail(e, fc->location, "42883",
+			  "function generate_series with %zu arguments does "
+			  "not exist",
+			  fc->n_args);
+		return;
+	}
+	bool tstz = false, num = false, i8 = false;
+	int32_t tm;
+	uint32_t t0 = sql__infer(fc->args[0], &tm);
+	for (size_t i = 0; i < fc->n_args; i++) {
+		uint32_t t = sql__infer(fc->args[i], &tm);
+		tstz |= t == SQL_OID_TIMESTAMPTZ || t == SQL_OID_DATE ||
+			t == SQL_OID_INTERVAL;
+		num |= t == SQL_OID_NUMERIC || t == SQL_OID_FLOAT4 ||
+		       t == SQL_OID_FLOAT8;
+		i8 |= t == SQL_OID_INT8;
+	}
+	const char *module = "pg_generate_series";
+	if (t0 == SQL_OID_TIMESTAMP) {
+		module = "pg_generate_series_ts";
+	} else if (tstz) {
+		module = "pg_generate_series_tstz";
+	} else if (num) {
+		module = "pg_generate_series_numeric";
+	} else if (i8) {
+		module = "pg_generate_series_int8";
+	}
+	const PgQuery__Alias *al = rf->alias;
+	const char *table = al != NULL && al->aliasname[0] != '\0'
+				    ? al->aliasname
+				    : name;
+	const char *col = table;
+	if (al != NULL && al->n_colnames > 0) {
+		if (al->n_colnames > 1) {
+			sql__fail(e, fc->location, "42601",
+				  "too many column aliases specified for "
+				  "function generate_series");
+			return;
+		}
+		col = sql__str(al->colnames[0]);
+		if (col == NULL) {
+			col = table;
+		}
+	}
+	sql__put(e, "(SELECT value AS ");
+	sql__ident(e, col);
+	sql__putf(e, " FROM %s(", module);
+	sql__expr_list(e, fc->args, fc->n_args);
+	sql__put(e, ")) AS ");
+	sql__ident(e, table);
+}
+
 static void emit_from_item(struct sql__emit *e, const Node *n)
 {
 	if (++e->depth > SQL__MAX_DEPTH) {
@@ -223,8 +316,7 @@ static void emit_from_item(struct sql__emit *e, const Node *n)
 		emit_join(e, n->join_expr);
 		break;
 	case PG_QUERY__NODE__NODE_RANGE_FUNCTION:
-		sql__fail(e, -1, "0A000",
-			  "functions in FROM are not supported");
+		emit_range_function(e, n->range_function);
 		break;
 	default:
 		sql__fail(e, -1, "0A000", "this FROM item is not supported");

@@ -223,4 +223,27 @@ struct sql_value {
 bool sql_format_text(uint32_t type_oid, const struct sql_value *v,
 		     struct tr_buf *out);
 
+/* ---------------------------------------------------------------------
+ * PostgreSQL functions on SQLite connections (functions.c)
+ * ------------------------------------------------------------------- */
+
+struct sqlite3;
+
+/*
+ * Register triode's pg_* functions (regex, strings, math, date/time) and
+ * the pg_generate_series* table-valued functions on @db.  The translator
+ * emits them, so every connection that runs translated SQL needs them.
+ * Returns a SQLite result code (SQLITE_OK is 0).
+ */
+int sql_functions_register(struct sqlite3 *db);
+
+/*
+ * Register them on every SQLite connection the process opens from now on
+ * (sqlite3_auto_extension), including those dqlite's leader opens when
+ * the node runs in this process.  Call it once, before any SQLite
+ * connection is opened, i.e. before the dqlite node starts; further calls
+ * do nothing.  A failure (out of memory) is logged.
+ */
+void sql_functions_register_auto(void);
+
 #endif /* SQL_SQL_H */

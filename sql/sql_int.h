@@ -105,4 +105,11 @@ bool sql__decl_is_forbidden(const char *decl);
 /* Function names that must never reach SQLite (files, extensions). */
 bool sql__func_is_denied(const char *name);
 
+/*
+ * SIMILAR TO pattern @p with escape @esc (NULL: backslash; "": none) ->
+ * the anchored POSIX ERE pg_regexp_match runs (functions.c).  false if
+ * the escape is longer than one character or ends the pattern.
+ */
+bool sql__similar_to_regex(struct tr_buf *b, const char *p, const char *esc);
+
 #endif /* SQL_SQL_INT_H */

@@ -1,0 +1,3257 @@
+/*
+ * sql/functions.c: PostgreSQL functions SQLite lacks, as SQLite C
+ * functions registered on every connection of the process.
+ *
+ *   sql_functions_register       on one connection (tests, the mirror)
+ *   sql_functions_register_auto  on every connection opened afterwards
+ *                                (sqlite3_auto_extension: dqlite's leader
+ *                                connections included)
+ *
+ * Every name starts with pg_ so that nothing shadows a SQLite built-in;
+ * the translator (expr.c, query.c) emits these names.  Conventions:
+ *
+ * - NULL in gives NULL out, as PostgreSQL's strict functions do (concat,
+ *   concat_ws and format say otherwise, as in PostgreSQL).
+ * - Text is UTF-8 and counted in characters.  Case mapping (upper, lower,
+ *   initcap, regex ~*) uses glibc's "C.UTF-8" locale through the *_l
+ *   functions and uselocale(), never the process locale: simple (one to
+ *   one) Unicode case mapping, which is what PostgreSQL does with a libc
+ *   provider ("ß" stays "ß").  Without that locale, ASCII only.
+ * - Errors are reported with sqlite3_result_error and a message that
+ *   starts with the SQLSTATE ("22023: ..."); sql_error_from_sqlite turns
+ *   the tag into the error's code.
+ * - Timestamps are text in triode's canonical form, 'YYYY-MM-DD
+ *   HH:MM:SS.ffffff' for timestamp and the same with '+00' for
+ *   timestamptz (UTC).  Input is read more leniently (no fraction, 'T',
+ *   other offsets, a bare date); output always uses the canonical form of
+ *   the input's kind, so results compare correctly as text.  Intervals
+ *   are PostgreSQL's text output ('1 year 2 mons 3 days 04:05:06.5').
+ *
+ * Limits (documented, not hidden): regular expressions are POSIX ERE
+ * (glibc) with \d \s \w and their negations rewritten; PostgreSQL's ARE
+ * extras (non-greedy quantifiers, lookahead, \m \M, embedded options)
+ * fail with 2201B or match differently.  numeric is a double: extract()
+ * returns an integer for whole-valued fields and a real otherwise, so
+ * 'second' prints 5 where PostgreSQL prints 5.000000.  No time zones other
+ * than UTC, no BC dates, no infinity.
+ */
+#define _GNU_SOURCE /* newlocale, uselocale, towupper_l */
+
+#include <ctype.h>
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wctype.h>
+
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include "sql/sql_int.h"
+
+/* Longest text or blob a function builds (SQLite's default limit). */
+#define MAX_RESULT 1000000000u
+
+/* ---------------------------------------------------------------------
+ * Helpers: errors, UTF-8, locale
+ * ------------------------------------------------------------------- */
+
+static void fail(sqlite3_context *ctx, const char *fmt, ...) TR_PRINTF(2, 3);
+static void fail(sqlite3_context *ctx, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	sqlite3_result_error(ctx, msg, -1);
+}
+
+static bool any_null(int argc, sqlite3_value **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		if (sqlite3_value_type(argv[i]) == SQLITE_NULL) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static const char *text_of(sqlite3_value *v, int *len)
+{
+	const char *s = (const char *)sqlite3_value_text(v);
+	*len = sqlite3_value_bytes(v);
+	return s != NULL ? s : "";
+}
+
+/* Hand a built buffer to SQLite (or the buffer's failure). */
+static void result_buf(sqlite3_context *ctx, struct tr_buf *b)
+{
+	if (tr_buf_err(b) == TR_ETOOBIG) {
+		sqlite3_result_error_toobig(ctx);
+	} else if (tr_buf_err(b) != TR_OK) {
+		sqlite3_result_error_nomem(ctx);
+	} else {
+		sqlite3_result_text(ctx,
+				    b->len > 0 ? (const char *)b->data : "",
+				    (int)b->len, SQLITE_TRANSIENT);
+	}
+	tr_buf_close(b);
+}
+
+/* Decode one UTF-8 character at @p (< @end); invalid bytes decode as
+ * themselves, one at a time. */
+static uint32_t utf8_next(const unsigned char **p, const unsigned char *end)
+{
+	const unsigned char *s = *p;
+	uint32_t c = *s++;
+	int more = 0;
+	if (c >= 0xf0 && c < 0xf8) {
+		c &= 0x07;
+		more = 3;
+	} else if (c >= 0xe0) {
+		c &= 0x0f;
+		more = c >= 0xf0 ? 0 : 2;
+	} else if (c >= 0xc0) {
+		c &= 0x1f;
+		more = 1;
+	}
+	if (more > 0 && end - s >= more) {
+		uint32_t v = c;
+		int i;
+		for (i = 0; i < more && (s[i] & 0xc0) == 0x80; i++) {
+			v = (v << 6) | (s[i] & 0x3f);
+		}
+		if (i == more) {
+			*p = s + more;
+			return v;
+		}
+	}
+	*p = *p + 1;
+	return (*p)[-1];
+}
+
+static void utf8_put(struct tr_buf *b, uint32_t c)
+{
+	uint8_t u[4];
+	size_t n;
+	if (c < 0x80) {
+		u[0] = (uint8_t)c;
+		n = 1;
+	} else if (c < 0x800) {
+		u[0] = (uint8_t)(0xc0 | (c >> 6));
+		u[1] = (uint8_t)(0x80 | (c & 0x3f));
+		n = 2;
+	} else if (c < 0x10000) {
+		u[0] = (uint8_t)(0xe0 | (c >> 12));
+		u[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3f));
+		u[2] = (uint8_t)(0x80 | (c & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (uint8_t)(0xf0 | (c >> 18));
+		u[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3f));
+		u[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3f));
+		u[3] = (uint8_t)(0x80 | (c & 0x3f));
+		n = 4;
+	}
+	tr_buf_put(b, u, n);
+}
+
+/* Byte offsets of each character of @s (n_chars + 1 entries, the last
+ * one @len).  Caller frees. */
+static int *char_offsets(const char *s, int len, int *n_chars)
+{
+	int *off = sqlite3_malloc64(((size_t)len + 1) * sizeof *off);
+	if (off == NULL) {
+		return NULL;
+	}
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + len;
+	int n = 0;
+	while (p < end) {
+		off[n++] = (int)(p - (const unsigned char *)s);
+		utf8_next(&p, end);
+	}
+	off[n] = len;
+	*n_chars = n;
+	return off;
+}
+
+static pthread_once_t locale_once = PTHREAD_ONCE_INIT;
+static locale_t utf8_locale; /* (locale_t)0 when C.UTF-8 is missing */
+
+static void locale_init(void)
+{
+	utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+static locale_t utf8(void)
+{
+	pthread_once(&locale_once, locale_init);
+	return utf8_locale;
+}
+
+static uint32_t to_upper(uint32_t c)
+{
+	locale_t l = utf8();
+	if (l == (locale_t)0) {
+		return c < 0x80 ? (uint32_t)toupper((int)c) : c;
+	}
+	return (uint32_t)towupper_l((wint_t)c, l);
+}
+
+static uint32_t to_lower(uint32_t c)
+{
+	locale_t l = utf8();
+	if (l == (locale_t)0) {
+		return c < 0x80 ? (uint32_t)tolower((int)c) : c;
+	}
+	return (uint32_t)towlower_l((wint_t)c, l);
+}
+
+static bool is_alnum(uint32_t c)
+{
+	locale_t l = utf8();
+	if (l == (locale_t)0) {
+		return c < 0x80 && isalnum((int)c);
+	}
+	return iswalnum_l((wint_t)c, l) != 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Regular expressions: ~ ~* !~ !~* and SIMILAR TO
+ * ------------------------------------------------------------------- */
+
+struct re_cache {
+	regex_t re;
+	bool icase;
+};
+
+static void re_free(void *p)
+{
+	struct re_cache *c = p;
+	regfree(&c->re);
+	sqlite3_free(c);
+}
+
+/* PostgreSQL's class escapes, which POSIX ERE lacks, as bracket
+ * expressions. */
+static void re_rewrite(struct tr_buf *b, const char *p)
+{
+	bool in_bracket = false;
+	for (; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			const char *cls = NULL;
+			bool neg = false;
+			switch (p[1]) {
+			case 'd':
+				cls = "[:digit:]";
+				break;
+			case 'D':
+				cls = "[:digit:]";
+				neg = true;
+				break;
+			case 's':
+				cls = "[:space:]";
+				break;
+			case 'S':
+				cls = "[:space:]";
+				neg = true;
+				break;
+			case 'w':
+				cls = "[:alnum:]_";
+				break;
+			case 'W':
+				cls = "[:alnum:]_";
+				neg = true;
+				break;
+			default:
+				break;
+			}
+			if (cls != NULL && (in_bracket ? !neg : true)) {
+				if (in_bracket) {
+					tr_buf_put_str(b, cls);
+				} else {
+					tr_buf_put_str(b, neg ? "[^" : "[");
+					tr_buf_put_str(b, cls);
+					tr_buf_put_u8(b, ']');
+				}
+				p++;
+				continue;
+			}
+			tr_buf_put(b, p, 2);
+			p++;
+			continue;
+		}
+		if (!in_bracket && *p == '[') {
+			in_bracket = true;
+			tr_buf_put_u8(b, '[');
+			if (p[1] == '^') {
+				tr_buf_put_u8(b, '^');
+				p++;
+			}
+			if (p[1] == ']') {
+				tr_buf_put_u8(b, ']');
+				p++;
+			}
+			continue;
+		}
+		if (in_bracket && *p == '[' &&
+		    (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+			const char *end = strstr(p + 2,
+						 (char[]){ p[1], ']', 0 });
+			if (end != NULL) {
+				tr_buf_put(b, p, (size_t)(end + 2 - p));
+				p = end + 1;
+				continue;
+			}
+		}
+		if (in_bracket && *p == ']') {
+			in_bracket = false;
+		}
+		tr_buf_put_u8(b, (uint8_t)*p);
+	}
+}
+
+static void fn_regexp_match(sqlite3_context *ctx, int argc,
+			    sqlite3_value **argv)
+{
+	if (any_null(argc < 2 ? argc : 2, argv)) {
+		return;
+	}
+	bool icase = false;
+	if (argc > 2 && sqlite3_value_type(argv[2]) != SQLITE_NULL) {
+		const char *fl = (const char *)sqlite3_value_text(argv[2]);
+		icase = fl != NULL && strchr(fl, 'i') != NULL;
+	}
+	locale_t l = utf8();
+	locale_t old = l != (locale_t)0 ? uselocale(l) : (locale_t)0;
+	struct re_cache *c = sqlite3_get_auxdata(ctx, 1);
+	if (c == NULL || c->icase != icase) {
+		int n;
+		const char *pat = text_of(argv[1], &n);
+		struct tr_buf b;
+		tr_buf_init(&b, 0);
+		re_rewrite(&b, pat);
+		const char *rx = tr_buf_cstr(&b);
+		c = sqlite3_malloc(sizeof *c);
+		if (c == NULL || rx == NULL) {
+			sqlite3_free(c);
+			tr_buf_close(&b);
+			if (old != (locale_t)0) {
+				uselocale(old);
+			}
+			sqlite3_result_error_nomem(ctx);
+			return;
+		}
+		c->icase = icase;
+		int rc = regcomp(&c->re, rx,
+				 REG_EXTENDED | REG_NOSUB |
+					 (icase ? REG_ICASE : 0));
+		tr_buf_close(&b);
+		if (rc != 0) {
+			char err[128];
+			regerror(rc, &c->re, err, sizeof err);
+			sqlite3_free(c);
+			if (old != (locale_t)0) {
+				uselocale(old);
+			}
+			fail(ctx, "2201B: invalid regular expression: %s", err);
+			return;
+		}
+		sqlite3_set_auxdata(ctx, 1, c, re_free);
+		c = sqlite3_get_auxdata(ctx, 1);
+		if (c == NULL) {
+			/* set_auxdata freed it (OOM): nothing cached. */
+			if (old != (locale_t)0) {
+				uselocale(old);
+			}
+			sqlite3_result_error_nomem(ctx);
+			return;
+		}
+	}
+	int n;
+	const char *s = text_of(argv[0], &n);
+	int rc = regexec(&c->re, s, 0, NULL, 0);
+	if (old != (locale_t)0) {
+		uselocale(old);
+	}
+	sqlite3_result_int(ctx, rc == 0);
+}
+
+bool sql__similar_to_regex(struct tr_buf *b, const char *p, const char *esc)
+{
+	/* PostgreSQL's similar_escape(): anchored, '%' and '_' are the
+	 * wildcards, '.' is literal, the escape character quotes the next
+	 * one, everything else is POSIX regex syntax. */
+	char e = '\\';
+	if (esc != NULL) {
+		if (strlen(esc) > 1) {
+			return false;
+		}
+		e = esc[0];
+	}
+	tr_buf_put_str(b, "^(");
+	bool in_bracket = false;
+	for (; *p != '\0'; p++) {
+		char c = *p;
+		if (e != '\0' && c == e) {
+			if (p[1] == '\0') {
+				return false;
+			}
+			c = *++p;
+			if (strchr(".[]()|*+?{}^$\\", c) != NULL) {
+				tr_buf_put_u8(b, '\\');
+			}
+			tr_buf_put_u8(b, (uint8_t)c);
+			continue;
+		}
+		if (in_bracket) {
+			if (c == ']') {
+				in_bracket = false;
+			}
+			tr_buf_put_u8(b, (uint8_t)c);
+		} else if (c == '[') {
+			in_bracket = true;
+			tr_buf_put_u8(b, '[');
+		} else if (c == '%') {
+			tr_buf_put_str(b, ".*");
+		} else if (c == '_') {
+			tr_buf_put_u8(b, '.');
+		} else if (c == '.' || c == '^' || c == '$' || c == '\\') {
+			tr_buf_put_u8(b, '\\');
+			tr_buf_put_u8(b, (uint8_t)c);
+		} else {
+			tr_buf_put_u8(b, (uint8_t)c);
+		}
+	}
+	tr_buf_put_str(b, ")$");
+	return true;
+}
+
+/* pg_similar_escape(pattern[, escape]): the regex for a pattern only
+ * known at run time. */
+static void fn_similar_escape(sqlite3_context *ctx, int argc,
+			      sqlite3_value **argv)
+{
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		return;
+	}
+	const char *esc = NULL;
+	if (argc > 1) {
+		if (sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+			return;
+		}
+		esc = (const char *)sqlite3_value_text(argv[1]);
+	}
+	int n;
+	const char *p = text_of(argv[0], &n);
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	if (!sql__similar_to_regex(&b, p, esc)) {
+		tr_buf_close(&b);
+		fail(ctx, "22025: invalid escape string");
+		return;
+	}
+	result_buf(ctx, &b);
+}
+
+/* ---------------------------------------------------------------------
+ * Strings
+ * ------------------------------------------------------------------- */
+
+static void fn_concat(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	for (int i = 0; i < argc; i++) {
+		if (sqlite3_value_type(argv[i]) != SQLITE_NULL) {
+			int n;
+			const char *s = text_of(argv[i], &n);
+			tr_buf_put(&b, s, (size_t)n);
+		}
+	}
+	result_buf(ctx, &b);
+}
+
+static void fn_concat_ws(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (argc < 1 || sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		return;
+	}
+	int sn;
+	const char *sep = text_of(argv[0], &sn);
+	char *sepc = sqlite3_mprintf("%.*s", sn, sep);
+	if (sepc == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	bool first = true;
+	for (int i = 1; i < argc; i++) {
+		if (sqlite3_value_type(argv[i]) == SQLITE_NULL) {
+			continue;
+		}
+		if (!first) {
+			tr_buf_put(&b, sepc, (size_t)sn);
+		}
+		first = false;
+		int n;
+		const char *s = text_of(argv[i], &n);
+		tr_buf_put(&b, s, (size_t)n);
+	}
+	sqlite3_free(sepc);
+	result_buf(ctx, &b);
+}
+
+/* lpad/rpad (pApp: 0 left, 1 right). */
+static void fn_pad(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	bool right = sqlite3_user_data(ctx) != NULL;
+	int sn, fn = 1;
+	const char *s = text_of(argv[0], &sn);
+	char *sc = sqlite3_mprintf("%.*s", sn, s);
+	sqlite3_int64 want = sqlite3_value_int64(argv[1]);
+	char *fill = sqlite3_mprintf(
+		"%s",
+		argc > 2 ? (const char *)sqlite3_value_text(argv[2]) : " ");
+	if (sc == NULL || fill == NULL) {
+		sqlite3_free(sc);
+		sqlite3_free(fill);
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	fn = (int)strlen(fill);
+	int n_chars = 0;
+	int *off = char_offsets(sc, sn, &n_chars);
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	if (off == NULL) {
+		sqlite3_free(sc);
+		sqlite3_free(fill);
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	if (want <= 0) {
+		/* empty */
+	} else if (want <= n_chars || fn == 0) {
+		int keep = want < n_chars ? (int)want : n_chars;
+		tr_buf_put(&b, sc, (size_t)off[keep]);
+	} else {
+		if (want > MAX_RESULT) {
+			sqlite3_free(off);
+			sqlite3_free(sc);
+			sqlite3_free(fill);
+			tr_buf_close(&b);
+			fail(ctx, "54000: requested length too large");
+			return;
+		}
+		sqlite3_int64 pad = want - n_chars;
+		if (!right) {
+			tr_buf_put(&b, sc, 0);
+		} else {
+			tr_buf_put(&b, sc, (size_t)sn);
+		}
+		const unsigned char *fp = (const unsigned char *)fill;
+		const unsigned char *fe = fp + fn;
+		const unsigned char *q = fp;
+		for (sqlite3_int64 i = 0; i < pad && tr_buf_err(&b) == 0; i++) {
+			const unsigned char *st = q;
+			utf8_next(&q, fe);
+			tr_buf_put(&b, st, (size_t)(q - st));
+			if (q >= fe) {
+				q = fp;
+			}
+		}
+		if (!right) {
+			tr_buf_put(&b, sc, (size_t)sn);
+		}
+	}
+	sqlite3_free(off);
+	sqlite3_free(sc);
+	sqlite3_free(fill);
+	result_buf(ctx, &b);
+}
+
+static void fn_repeat(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int n;
+	const char *s = text_of(argv[0], &n);
+	sqlite3_int64 k = sqlite3_value_int64(argv[1]);
+	if (k <= 0 || n == 0) {
+		sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+		return;
+	}
+	if ((double)k * n > MAX_RESULT) {
+		fail(ctx, "54000: requested length too large");
+		return;
+	}
+	char *cp = sqlite3_mprintf("%.*s", n, s);
+	if (cp == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	for (sqlite3_int64 i = 0; i < k && tr_buf_err(&b) == 0; i++) {
+		tr_buf_put(&b, cp, (size_t)n);
+	}
+	sqlite3_free(cp);
+	result_buf(ctx, &b);
+}
+
+/* upper/lower/initcap (pApp: 0 lower, 1 upper, 2 initcap). */
+static void fn_case(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int mode = (int)(intptr_t)sqlite3_user_data(ctx);
+	int n;
+	const unsigned char *p = (const unsigned char *)text_of(argv[0], &n);
+	const unsigned char *end = p + n;
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	bool word = false;
+	while (p < end) {
+		uint32_t c = utf8_next(&p, end);
+		if (mode == 0) {
+			c = to_lower(c);
+		} else if (mode == 1) {
+			c = to_upper(c);
+		} else {
+			c = word ? to_lower(c) : to_upper(c);
+			word = is_alnum(c);
+		}
+		utf8_put(&b, c);
+	}
+	result_buf(ctx, &b);
+}
+
+static void fn_split_part(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int sn, dn;
+	const char *s = text_of(argv[0], &sn);
+	char *sc = sqlite3_mprintf("%.*s", sn, s);
+	const char *d = text_of(argv[1], &dn);
+	char *dc = sqlite3_mprintf("%.*s", dn, d);
+	sqlite3_int64 k = sqlite3_value_int64(argv[2]);
+	if (sc == NULL || dc == NULL) {
+		sqlite3_free(sc);
+		sqlite3_free(dc);
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	if (k == 0) {
+		sqlite3_free(sc);
+		sqlite3_free(dc);
+		fail(ctx, "22023: field position must not be zero");
+		return;
+	}
+	/* Field boundaries. */
+	const char *start = sc;
+	const char *res = NULL;
+	int res_len = 0;
+	if (dn == 0) {
+		if (k == 1 || k == -1) {
+			res = sc;
+			res_len = sn;
+		}
+	} else {
+		int n_fields = 1;
+		for (const char *q = strstr(sc, dc); q != NULL;
+		     q = strstr(q + dn, dc)) {
+			n_fields++;
+		}
+		sqlite3_int64 want = k > 0 ? k : n_fields + k + 1;
+		if (want >= 1 && want <= n_fields) {
+			for (sqlite3_int64 i = 1; i < want; i++) {
+				start = strstr(start, dc) + dn;
+			}
+			const char *q = strstr(start, dc);
+			res = start;
+			res_len = q != NULL ? (int)(q - start)
+					    : (int)(sc + sn - start);
+		}
+	}
+	if (res == NULL) {
+		sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+	} else {
+		sqlite3_result_text(ctx, res, res_len, SQLITE_TRANSIENT);
+	}
+	sqlite3_free(sc);
+	sqlite3_free(dc);
+}
+
+/* left/right (pApp: 0 left, 1 right) with negative counts. */
+static void fn_left_right(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	bool right = sqlite3_user_data(ctx) != NULL;
+	int n;
+	const char *s = text_of(argv[0], &n);
+	sqlite3_int64 k = sqlite3_value_int64(argv[1]);
+	int n_chars;
+	int *off = char_offsets(s, n, &n_chars);
+	if (off == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	sqlite3_int64 keep = k >= 0 ? (k > n_chars ? n_chars : k)
+				    : (n_chars + k < 0 ? 0 : n_chars + k);
+	if (right) {
+		int from = off[n_chars - keep];
+		sqlite3_result_text(ctx, s + from, n - from, SQLITE_TRANSIENT);
+	} else {
+		sqlite3_result_text(ctx, s, off[keep], SQLITE_TRANSIENT);
+	}
+	sqlite3_free(off);
+}
+
+static void fn_md5(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	const void *p;
+	int n;
+	if (sqlite3_value_type(argv[0]) == SQLITE_BLOB) {
+		p = sqlite3_value_blob(argv[0]);
+		n = sqlite3_value_bytes(argv[0]);
+	} else {
+		p = text_of(argv[0], &n);
+	}
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	if (EVP_Digest(p != NULL ? p : "", (size_t)n, md, &len, EVP_md5(),
+		       NULL) != 1 ||
+	    len != 16) {
+		fail(ctx, "XX000: could not compute MD5 hash");
+		return;
+	}
+	char hex[33];
+	for (unsigned i = 0; i < 16; i++) {
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	}
+	sqlite3_result_text(ctx, hex, 32, SQLITE_TRANSIENT);
+}
+
+static void fn_translate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int sn, fn, tn;
+	const unsigned char *s = (const unsigned char *)text_of(argv[0], &sn);
+	const unsigned char *se = s + sn;
+	char *from = sqlite3_mprintf("%s", sqlite3_value_text(argv[1]));
+	char *to = sqlite3_mprintf("%s", sqlite3_value_text(argv[2]));
+	if (from == NULL || to == NULL) {
+		sqlite3_free(from);
+		sqlite3_free(to);
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	fn = (int)strlen(from);
+	tn = (int)strlen(to);
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	while (s < se) {
+		uint32_t c = utf8_next(&s, se);
+		const unsigned char *f = (const unsigned char *)from;
+		const unsigned char *fe = f + fn;
+		const unsigned char *t = (const unsigned char *)to;
+		const unsigned char *te = t + tn;
+		bool found = false;
+		uint32_t rep = 0;
+		bool has_rep = false;
+		while (f < fe) {
+			uint32_t fc = utf8_next(&f, fe);
+			uint32_t tc = 0;
+			bool tv = t < te;
+			if (tv) {
+				tc = utf8_next(&t, te);
+			}
+			if (fc == c) {
+				found = true;
+				rep = tc;
+				has_rep = tv;
+				break;
+			}
+		}
+		if (!found) {
+			utf8_put(&b, c);
+		} else if (has_rep) {
+			utf8_put(&b, rep);
+		}
+	}
+	sqlite3_free(from);
+	sqlite3_free(to);
+	result_buf(ctx, &b);
+}
+
+static void fn_reverse(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int n;
+	const char *s = text_of(argv[0], &n);
+	int n_chars;
+	int *off = char_offsets(s, n, &n_chars);
+	if (off == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	for (int i = n_chars; i > 0; i--) {
+		tr_buf_put(&b, s + off[i - 1], (size_t)(off[i] - off[i - 1]));
+	}
+	sqlite3_free(off);
+	result_buf(ctx, &b);
+}
+
+static void fn_chr(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	sqlite3_int64 c = sqlite3_value_int64(argv[0]);
+	if (c == 0) {
+		fail(ctx, "54000: null character not permitted");
+		return;
+	}
+	if (c < 0 || c > 0x10ffff) {
+		fail(ctx,
+		     "54000: requested character too large for "
+		     "encoding: %lld",
+		     (long long)c);
+		return;
+	}
+	if (c >= 0xd800 && c <= 0xdfff) {
+		fail(ctx,
+		     "54000: requested character not valid for "
+		     "encoding: %lld",
+		     (long long)c);
+		return;
+	}
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	utf8_put(&b, (uint32_t)c);
+	result_buf(ctx, &b);
+}
+
+static void fn_ascii(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int n;
+	const unsigned char *s = (const unsigned char *)text_of(argv[0], &n);
+	if (n == 0) {
+		sqlite3_result_int(ctx, 0);
+		return;
+	}
+	sqlite3_result_int64(ctx, utf8_next(&s, s + n));
+}
+
+/* PostgreSQL's quote_ident: quoted unless a plain lower-case name that
+ * is not a reserved word. */
+static void quote_ident(struct tr_buf *b, const char *s)
+{
+	static const char *const reserved[] = {
+		"all",          "analyse",
+		"analyze",      "and",
+		"any",          "array",
+		"as",           "asc",
+		"asymmetric",   "both",
+		"case",         "cast",
+		"check",        "collate",
+		"column",       "constraint",
+		"create",       "current_catalog",
+		"current_date", "current_role",
+		"current_time", "current_timestamp",
+		"current_user", "default",
+		"deferrable",   "desc",
+		"distinct",     "do",
+		"else",         "end",
+		"except",       "false",
+		"fetch",        "for",
+		"foreign",      "from",
+		"grant",        "group",
+		"having",       "in",
+		"initially",    "intersect",
+		"into",         "lateral",
+		"leading",      "limit",
+		"localtime",    "localtimestamp",
+		"not",          "null",
+		"offset",       "on",
+		"only",         "or",
+		"order",        "placing",
+		"primary",      "references",
+		"returning",    "select",
+		"session_user", "some",
+		"symmetric",    "table",
+		"then",         "to",
+		"trailing",     "true",
+		"union",        "unique",
+		"user",         "using",
+		"variadic",     "when",
+		"where",        "window",
+		"with",
+	};
+	bool plain = s[0] != '\0' &&
+		     ((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_');
+	for (const char *p = s; *p != '\0' && plain; p++) {
+		plain = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+			*p == '_';
+	}
+	for (size_t i = 0; plain && i < TR_ARRAY_LEN(reserved); i++) {
+		plain = strcmp(s, reserved[i]) != 0;
+	}
+	if (plain) {
+		tr_buf_put_str(b, s);
+		return;
+	}
+	tr_buf_put_u8(b, '"');
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p == '"') {
+			tr_buf_put_u8(b, '"');
+		}
+		tr_buf_put_u8(b, (uint8_t)*p);
+	}
+	tr_buf_put_u8(b, '"');
+}
+
+static void quote_literal(struct tr_buf *b, const char *s)
+{
+	if (strchr(s, '\\') != NULL) {
+		tr_buf_put_u8(b, 'E');
+	}
+	tr_buf_put_u8(b, '\'');
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p == '\'' || *p == '\\') {
+			tr_buf_put_u8(b, (uint8_t)*p);
+		}
+		tr_buf_put_u8(b, (uint8_t)*p);
+	}
+	tr_buf_put_u8(b, '\'');
+}
+
+static int utf8_count(const char *s)
+{
+	int n = 0;
+	for (; *s != '\0'; s++) {
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	}
+	return n;
+}
+
+/* format(fmt, ...): %s %I %L %%, with n$ positions, '-' and a width. */
+static void fn_format(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		return;
+	}
+	char *fmt = sqlite3_mprintf("%s", sqlite3_value_text(argv[0]));
+	if (fmt == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	struct tr_buf b, item;
+	tr_buf_init(&b, MAX_RESULT);
+	tr_buf_init(&item, MAX_RESULT);
+	int next = 1;
+	const char *err = NULL;
+	char errbuf[128];
+	for (const char *p = fmt; *p != '\0' && err == NULL; p++) {
+		if (*p != '%') {
+			tr_buf_put_u8(&b, (uint8_t)*p);
+			continue;
+		}
+		p++;
+		if (*p == '%') {
+			tr_buf_put_u8(&b, '%');
+			continue;
+		}
+		int arg = next;
+		const char *q = p;
+		long num = 0;
+		while (*q >= '0' && *q <= '9') {
+			num = num * 10 + (*q - '0');
+			q++;
+			if (num > 1000000) {
+				break;
+			}
+		}
+		if (*q == '$' && q > p) {
+			if (num == 0) {
+				err = "22023: format specifies argument 0, "
+				      "but arguments are numbered from 1";
+				break;
+			}
+			arg = (int)num;
+			p = q + 1;
+		}
+		bool minus = false;
+		long width = 0;
+		if (*p == '-') {
+			minus = true;
+			p++;
+		}
+		while (*p >= '0' && *p <= '9') {
+			width = width * 10 + (*p - '0');
+			p++;
+			if (width > 100000000) {
+				err = "22023: number is out of range";
+				break;
+			}
+		}
+		if (err != NULL) {
+			break;
+		}
+		char type = *p;
+		if (type == '\0') {
+			err = "22023: unterminated format() type specifier";
+			break;
+		}
+		if (type != 's' && type != 'I' && type != 'L') {
+			snprintf(errbuf, sizeof errbuf,
+				 "22023: unrecognized format() type specifier "
+				 "\"%c\"",
+				 type);
+			err = errbuf;
+			break;
+		}
+		if (arg >= argc) {
+			err = "22023: too few arguments for format()";
+			break;
+		}
+		next = arg + 1;
+		tr_buf_reset(&item);
+		sqlite3_value *v = argv[arg];
+		bool is_null = sqlite3_value_type(v) == SQLITE_NULL;
+		const char *s = is_null ? ""
+					: (const char *)sqlite3_value_text(v);
+		if (s == NULL) {
+			s = "";
+		}
+		if (type == 's') {
+			tr_buf_put_str(&item, s);
+		} else if (type == 'I') {
+			if (is_null) {
+				err = "22004: null values cannot be formatted "
+				      "as an SQL identifier";
+				break;
+			}
+			quote_ident(&item, s);
+		} else if (is_null) {
+			tr_buf_put_str(&item, "NULL");
+		} else {
+			quote_literal(&item, s);
+		}
+		const char *it = tr_buf_cstr(&item);
+		if (it == NULL) {
+			break;
+		}
+		int pad = (int)width - utf8_count(it);
+		if (!minus) {
+			for (int i = 0; i < pad; i++) {
+				tr_buf_put_u8(&b, ' ');
+			}
+		}
+		tr_buf_put_str(&b, it);
+		if (minus) {
+			for (int i = 0; i < pad; i++) {
+				tr_buf_put_u8(&b, ' ');
+			}
+		}
+	}
+	int item_err = tr_buf_err(&item);
+	tr_buf_close(&item);
+	sqlite3_free(fmt);
+	if (err != NULL) {
+		tr_buf_close(&b);
+		fail(ctx, "%s", err);
+		return;
+	}
+	if (item_err != TR_OK) {
+		tr_buf_close(&b);
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	result_buf(ctx, &b);
+}
+
+/* ---------------------------------------------------------------------
+ * Math
+ * ------------------------------------------------------------------- */
+
+static bool is_intval(sqlite3_value *v)
+{
+	return sqlite3_value_numeric_type(v) == SQLITE_INTEGER;
+}
+
+static void fn_div(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	if (is_intval(argv[0]) && is_intval(argv[1])) {
+		sqlite3_int64 a = sqlite3_value_int64(argv[0]);
+		sqlite3_int64 d = sqlite3_value_int64(argv[1]);
+		if (d == 0) {
+			fail(ctx, "22012: division by zero");
+		} else if (d == -1) {
+			if (a == INT64_MIN) {
+				fail(ctx, "22003: bigint out of range");
+			} else {
+				sqlite3_result_int64(ctx, -a);
+			}
+		} else {
+			sqlite3_result_int64(ctx, a / d);
+		}
+		return;
+	}
+	double a = sqlite3_value_double(argv[0]);
+	double d = sqlite3_value_double(argv[1]);
+	if (d == 0) {
+		fail(ctx, "22012: division by zero");
+		return;
+	}
+	double q = trunc(a / d);
+	if (fabs(q) < 9.0e15) {
+		sqlite3_result_int64(ctx, (sqlite3_int64)q);
+	} else {
+		sqlite3_result_double(ctx, q);
+	}
+}
+
+static void fn_mod(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	if (is_intval(argv[0]) && is_intval(argv[1])) {
+		sqlite3_int64 a = sqlite3_value_int64(argv[0]);
+		sqlite3_int64 d = sqlite3_value_int64(argv[1]);
+		if (d == 0) {
+			fail(ctx, "22012: division by zero");
+		} else {
+			sqlite3_result_int64(ctx, d == -1 ? 0 : a % d);
+		}
+		return;
+	}
+	double d = sqlite3_value_double(argv[1]);
+	if (d == 0) {
+		fail(ctx, "22012: division by zero");
+		return;
+	}
+	sqlite3_result_double(ctx, fmod(sqlite3_value_double(argv[0]), d));
+}
+
+/*
+ * Round or truncate @v at @n decimal places the way numeric does: on the
+ * shortest decimal form of the double (so 2.675 is 2.675, not
+ * 2.67499999...), half away from zero.
+ */
+static double decimal_round(double v, int n, bool truncate)
+{
+	if (!isfinite(v) || n > 300) {
+		return v;
+	}
+	if (n < -308) {
+		return 0 * v;
+	}
+	char buf[64];
+	/* Shortest repr. */
+	for (int p = 1; p <= 17; p++) {
+		snprintf(buf, sizeof buf, "%.*e", p - 1, v);
+		if (strtod(buf, NULL) == v) {
+			break;
+		}
+	}
+	bool neg = buf[0] == '-';
+	char digits[32];
+	int nd = 0;
+	const char *s = buf + (neg ? 1 : 0);
+	for (; *s != 'e'; s++) {
+		if (*s >= '0' && *s <= '9') {
+			digits[nd++] = *s;
+		}
+	}
+	int exp10 = atoi(s + 1);
+	/* Digit index (from the first digit) of the last one kept. */
+	int keep = exp10 + n + 1;
+	if (keep >= nd) {
+		return v;
+	}
+	bool up = false;
+	if (keep < 0) {
+		return neg ? -0.0 : 0.0;
+	}
+	if (!truncate) {
+		up = digits[keep] >= '5';
+	}
+	/* Integer of the kept digits, scaled. */
+	char out[64];
+	int k = 0;
+	if (neg) {
+		out[k++] = '-';
+	}
+	out[k++] = '0';
+	out[k++] = '.';
+	memcpy(out + k, digits, (size_t)keep);
+	k += keep;
+	out[k] = '\0';
+	double r = strtod(out, NULL) * pow(10, exp10 + 1);
+	/* Re-read through text at the target precision to avoid
+	 * representation error from the multiplication. */
+	if (up) {
+		double ulp = pow(10, -(double)n);
+		r += neg ? -ulp : ulp;
+	}
+	snprintf(buf, sizeof buf, "%.*f", n > 0 ? n : 0, r);
+	return strtod(buf, NULL);
+}
+
+/* round/trunc (pApp: 0 round, 1 trunc). */
+static void fn_round(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	bool truncate = sqlite3_user_data(ctx) != NULL;
+	sqlite3_int64 n = argc > 1 ? sqlite3_value_int64(argv[1]) : 0;
+	if (n > 1000) {
+		n = 1000;
+	} else if (n < -1000) {
+		n = -1000;
+	}
+	if (is_intval(argv[0])) {
+		sqlite3_int64 v = sqlite3_value_int64(argv[0]);
+		if (n >= 0) {
+			sqlite3_result_int64(ctx, v);
+			return;
+		}
+		if (n < -18) {
+			sqlite3_result_int64(ctx, 0);
+			return;
+		}
+		sqlite3_int64 p = 1;
+		for (sqlite3_int64 i = 0; i < -n; i++) {
+			p *= 10;
+		}
+		sqlite3_int64 q = v / p, r = v % p;
+		if (!truncate &&
+		    (r >= p / 2 + p % 2 || r <= -(p / 2 + p % 2) ||
+		     (p % 2 == 0 && (r == p / 2 || r == -p / 2)))) {
+			q += v < 0 ? -1 : 1;
+		}
+		sqlite3_result_int64(ctx, q * p);
+		return;
+	}
+	double v = sqlite3_value_double(argv[0]);
+	sqlite3_result_double(ctx, decimal_round(v, (int)n, truncate));
+}
+
+static void fn_width_bucket(sqlite3_context *ctx, int argc,
+			    sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	double op = sqlite3_value_double(argv[0]);
+	double lo = sqlite3_value_double(argv[1]);
+	double hi = sqlite3_value_double(argv[2]);
+	sqlite3_int64 count = sqlite3_value_int64(argv[3]);
+	if (count <= 0) {
+		fail(ctx, "2201G: count must be greater than zero");
+		return;
+	}
+	if (lo == hi) {
+		fail(ctx, "2201G: lower bound cannot equal upper bound");
+		return;
+	}
+	if (isnan(op) || isnan(lo) || isnan(hi)) {
+		fail(ctx, "2201G: operand, lower bound, and upper bound cannot "
+			  "be NaN");
+		return;
+	}
+	sqlite3_int64 r;
+	if (lo < hi) {
+		if (op < lo) {
+			r = 0;
+		} else if (op >= hi) {
+			r = count + 1;
+		} else {
+			r = (sqlite3_int64)((op - lo) / (hi - lo) *
+					    (double)count) +
+			    1;
+		}
+	} else {
+		if (op > lo) {
+			r = 0;
+		} else if (op <= hi) {
+			r = count + 1;
+		} else {
+			r = (sqlite3_int64)((lo - op) / (lo - hi) *
+					    (double)count) +
+			    1;
+		}
+	}
+	sqlite3_result_int64(ctx, r);
+}
+
+/* gcd/lcm (pApp: 0 gcd, 1 lcm) on integers. */
+static void fn_gcd(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	bool lcm = sqlite3_user_data(ctx) != NULL;
+	if (!is_intval(argv[0]) || !is_intval(argv[1])) {
+		fail(ctx, "0A000: %s of non-integer values is not supported",
+		     lcm ? "lcm" : "gcd");
+		return;
+	}
+	sqlite3_int64 a = sqlite3_value_int64(argv[0]);
+	sqlite3_int64 b = sqlite3_value_int64(argv[1]);
+	if (!lcm) {
+		if ((a == INT64_MIN && (b == 0 || b == INT64_MIN)) ||
+		    (b == INT64_MIN && a == 0)) {
+			fail(ctx, "22003: bigint out of range");
+			return;
+		}
+		sqlite3_int64 x = a, y = b;
+		while (y != 0) {
+			sqlite3_int64 t = x % y;
+			x = y;
+			y = t;
+		}
+		sqlite3_result_int64(ctx, x < 0 ? -x : x);
+		return;
+	}
+	if (a == 0 || b == 0) {
+		sqlite3_result_int64(ctx, 0);
+		return;
+	}
+	sqlite3_int64 x = a, y = b;
+	while (y != 0) {
+		sqlite3_int64 t = x % y;
+		x = y;
+		y = t;
+	}
+	sqlite3_int64 r;
+	if (__builtin_mul_overflow(a / x, b, &r) || r == INT64_MIN) {
+		fail(ctx, "22003: bigint out of range");
+		return;
+	}
+	sqlite3_result_int64(ctx, r < 0 ? -r : r);
+}
+
+static void fn_factorial(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	sqlite3_int64 n = sqlite3_value_int64(argv[0]);
+	if (n < 0) {
+		fail(ctx, "2201F: factorial of a negative number is undefined");
+		return;
+	}
+	if (n <= 20) {
+		sqlite3_int64 r = 1;
+		for (sqlite3_int64 i = 2; i <= n; i++) {
+			r *= i;
+		}
+		sqlite3_result_int64(ctx, r);
+		return;
+	}
+	if (n > 170) {
+		fail(ctx, "22003: value overflows numeric format");
+		return;
+	}
+	/* Beyond int64: a double (numeric is exact in PostgreSQL). */
+	sqlite3_result_double(ctx, tgamma((double)n + 1));
+}
+
+static void fn_cbrt(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	sqlite3_result_double(ctx, cbrt(sqlite3_value_double(argv[0])));
+}
+
+/* log(x) base 10, log(b, x), ln(x) (pApp: 0 log, 1 ln). */
+static void fn_log(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	bool ln = sqlite3_user_data(ctx) != NULL;
+	double x = sqlite3_value_double(argv[argc - 1]);
+	if (x == 0) {
+		fail(ctx, "2201E: cannot take logarithm of zero");
+		return;
+	}
+	if (x < 0) {
+		fail(ctx, "2201E: cannot take logarithm of a negative number");
+		return;
+	}
+	if (argc == 1) {
+		sqlite3_result_double(ctx, ln ? log(x) : log10(x));
+		return;
+	}
+	double base = sqlite3_value_double(argv[0]);
+	if (base == 0 || x == 0) {
+		fail(ctx, "2201E: cannot take logarithm of zero");
+		return;
+	}
+	if (base < 0) {
+		fail(ctx, "2201E: cannot take logarithm of a negative number");
+		return;
+	}
+	if (base == 1) {
+		fail(ctx, "22012: division by zero");
+		return;
+	}
+	sqlite3_result_double(ctx, log(x) / log(base));
+}
+
+/* ---------------------------------------------------------------------
+ * Date and time
+ * ------------------------------------------------------------------- */
+
+#define USEC_PER_SEC  INT64_C(1000000)
+#define USEC_PER_DAY  INT64_C(86400000000)
+#define USEC_PER_HOUR INT64_C(3600000000)
+
+enum ts_kind { TS_DATE, TS_PLAIN, TS_TZ };
+
+struct ts {
+	int64_t usec; /* since 1970-01-01 00:00 UTC */
+	enum ts_kind kind;
+};
+
+struct iv {
+	int32_t months;
+	int32_t days;
+	int64_t usec;
+};
+
+/* Broken-down time (proleptic Gregorian, month 1-12). */
+struct tmx {
+	int64_t year;
+	int mon, mday, hour, min, sec, usec;
+};
+
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static bool is_leap(int64_t y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int64_t y, int m)
+{
+	static const int dim[] = { 31, 28, 31, 30, 31, 30,
+				   31, 31, 30, 31, 30, 31 };
+	return m == 2 && is_leap(y) ? 29 : dim[m - 1];
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+static void to_tm(int64_t usec, struct tmx *t)
+{
+	int64_t days = floor_div(usec, USEC_PER_DAY);
+	int64_t rest = usec - days * USEC_PER_DAY;
+	civil_from_days(days, &t->year, &t->mon, &t->mday);
+	t->hour = (int)(rest / USEC_PER_HOUR);
+	rest %= USEC_PER_HOUR;
+	t->min = (int)(rest / (60 * USEC_PER_SEC));
+	rest %= 60 * USEC_PER_SEC;
+	t->sec = (int)(rest / USEC_PER_SEC);
+	t->usec = (int)(rest % USEC_PER_SEC);
+}
+
+static int64_t from_tm(const struct tmx *t)
+{
+	return days_from_civil(t->year, t->mon, t->mday) * USEC_PER_DAY +
+	       (int64_t)t->hour * USEC_PER_HOUR +
+	       (int64_t)t->min * 60 * USEC_PER_SEC +
+	       (int64_t)t->sec * USEC_PER_SEC + t->usec;
+}
+
+static int digits(const char **p, int max, int64_t *v)
+{
+	int n = 0;
+	*v = 0;
+	while (n < max && **p >= '0' && **p <= '9') {
+		*v = *v * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	return n;
+}
+
+/* 'YYYY-MM-DD[( |T)HH:MM[:SS[.f]]][ ][Z|UTC|+HH[[:]MM]]'.  false if the
+ * text has another shape; *range set when fields are out of range. */
+static bool parse_ts(const char *s, struct ts *out, bool *range)
+{
+	struct tmx t = { 0 };
+	int64_t v;
+	*range = false;
+	while (*s == ' ') {
+		s++;
+	}
+	if (digits(&s, 7, &v) < 4 || *s != '-') {
+		return false;
+	}
+	t.year = v;
+	s++;
+	if (digits(&s, 2, &v) < 1 || *s != '-') {
+		return false;
+	}
+	t.mon = (int)v;
+	s++;
+	if (digits(&s, 2, &v) < 1) {
+		return false;
+	}
+	t.mday = (int)v;
+	out->kind = TS_DATE;
+	if ((*s == ' ' || *s == 'T') && s[1] >= '0' && s[1] <= '9') {
+		s++;
+		out->kind = TS_PLAIN;
+		if (digits(&s, 2, &v) < 1 || *s != ':') {
+			return false;
+		}
+		t.hour = (int)v;
+		s++;
+		if (digits(&s, 2, &v) < 1) {
+			return false;
+		}
+		t.min = (int)v;
+		if (*s == ':') {
+			s++;
+			if (digits(&s, 2, &v) < 1) {
+				return false;
+			}
+			t.sec = (int)v;
+			if (*s == '.') {
+				s++;
+				int64_t f = 0;
+				int n = 0;
+				while (*s >= '0' && *s <= '9') {
+					if (n < 7) {
+						f = f * 10 + (*s - '0');
+					}
+					n++;
+					s++;
+				}
+				for (int i = n; i < 7; i++) {
+					f *= 10;
+				}
+				t.usec = (int)((f + 5) / 10);
+			}
+		}
+	}
+	while (*s == ' ') {
+		s++;
+	}
+	int64_t offset = 0;
+	if (*s == 'Z' || *s == 'z') {
+		out->kind = out->kind == TS_DATE ? TS_DATE : TS_TZ;
+		s++;
+	} else if (strncasecmp(s, "UTC", 3) == 0 ||
+		   strncasecmp(s, "GMT", 3) == 0) {
+		out->kind = TS_TZ;
+		s += 3;
+	} else if ((*s == '+' || *s == '-') && out->kind != TS_DATE) {
+		int sign = *s == '-' ? -1 : 1;
+		s++;
+		int64_t hh = 0, mm = 0, ss = 0;
+		int n = digits(&s, 2, &hh);
+		if (n == 0) {
+			return false;
+		}
+		if (*s == ':') {
+			s++;
+		}
+		digits(&s, 2, &mm);
+		if (*s == ':') {
+			s++;
+			digits(&s, 2, &ss);
+		}
+		offset = sign * (hh * 3600 + mm * 60 + ss) * USEC_PER_SEC;
+		out->kind = TS_TZ;
+	}
+	while (*s == ' ') {
+		s++;
+	}
+	if (*s != '\0') {
+		return false;
+	}
+	if (t.mon < 1 || t.mon > 12 || t.mday < 1 ||
+	    t.mday > days_in_month(t.year, t.mon) || t.hour > 24 ||
+	    t.min > 59 || t.sec > 60 ||
+	    (t.hour == 24 && (t.min > 0 || t.sec > 0 || t.usec > 0))) {
+		*range = true;
+		return false;
+	}
+	out->usec = from_tm(&t) - offset;
+	return true;
+}
+
+/* A timestamp argument, or an error for the client (false). */
+static bool ts_arg(sqlite3_context *ctx, sqlite3_value *v, struct ts *out)
+{
+	const char *s = (const char *)sqlite3_value_text(v);
+	bool range;
+	if (s == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return false;
+	}
+	if (!parse_ts(s, out, &range)) {
+		if (range) {
+			fail(ctx,
+			     "22008: date/time field value out of range: "
+			     "\"%s\"",
+			     s);
+		} else {
+			fail(ctx,
+			     "22007: invalid input syntax for type "
+			     "timestamp: \"%s\"",
+			     s);
+		}
+		return false;
+	}
+	return true;
+}
+
+static void put_ts(struct tr_buf *b, int64_t usec, enum ts_kind kind)
+{
+	struct tmx t;
+	to_tm(usec, &t);
+	tr_buf_printf(b, "%04lld-%02d-%02d", (long long)t.year, t.mon, t.mday);
+	if (kind == TS_DATE) {
+		return;
+	}
+	tr_buf_printf(b, " %02d:%02d:%02d.%06d", t.hour, t.min, t.sec, t.usec);
+	if (kind == TS_TZ) {
+		tr_buf_put_str(b, "+00");
+	}
+}
+
+static void result_ts(sqlite3_context *ctx, int64_t usec, enum ts_kind kind)
+{
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	put_ts(&b, usec, kind);
+	result_buf(ctx, &b);
+}
+
+/* Units, as PostgreSQL spells them (singular, plural, abbreviations). */
+enum unit {
+	U_NONE,
+	U_USEC,
+	U_MSEC,
+	U_SECOND,
+	U_MINUTE,
+	U_HOUR,
+	U_DAY,
+	U_WEEK,
+	U_MONTH,
+	U_QUARTER,
+	U_YEAR,
+	U_DECADE,
+	U_CENTURY,
+	U_MILLENNIUM,
+	U_EPOCH,
+	U_DOW,
+	U_DOY,
+	U_ISODOW,
+	U_ISOYEAR,
+	U_JULIAN,
+	U_TZ,
+	U_TZ_HOUR,
+	U_TZ_MINUTE,
+};
+
+static enum unit unit_of(const char *s)
+{
+	static const struct {
+		const char *name;
+		enum unit u;
+	} units[] = {
+		{ "microsecond", U_USEC },
+		{ "microseconds", U_USEC },
+		{ "usec", U_USEC },
+		{ "usecs", U_USEC },
+		{ "us", U_USEC },
+		{ "millisecond", U_MSEC },
+		{ "milliseconds", U_MSEC },
+		{ "msec", U_MSEC },
+		{ "msecs", U_MSEC },
+		{ "ms", U_MSEC },
+		{ "second", U_SECOND },
+		{ "seconds", U_SECOND },
+		{ "sec", U_SECOND },
+		{ "secs", U_SECOND },
+		{ "s", U_SECOND },
+		{ "minute", U_MINUTE },
+		{ "minutes", U_MINUTE },
+		{ "min", U_MINUTE },
+		{ "mins", U_MINUTE },
+		{ "m", U_MINUTE },
+		{ "hour", U_HOUR },
+		{ "hours", U_HOUR },
+		{ "hr", U_HOUR },
+		{ "hrs", U_HOUR },
+		{ "h", U_HOUR },
+		{ "day", U_DAY },
+		{ "days", U_DAY },
+		{ "d", U_DAY },
+		{ "week", U_WEEK },
+		{ "weeks", U_WEEK },
+		{ "w", U_WEEK },
+		{ "month", U_MONTH },
+		{ "months", U_MONTH },
+		{ "mon", U_MONTH },
+		{ "mons", U_MONTH },
+		{ "quarter", U_QUARTER },
+		{ "qtr", U_QUARTER },
+		{ "year", U_YEAR },
+		{ "years", U_YEAR },
+		{ "yr", U_YEAR },
+		{ "yrs", U_YEAR },
+		{ "y", U_YEAR },
+		{ "decade", U_DECADE },
+		{ "decades", U_DECADE },
+		{ "dec", U_DECADE },
+		{ "century", U_CENTURY },
+		{ "centuries", U_CENTURY },
+		{ "c", U_CENTURY },
+		{ "millennium", U_MILLENNIUM },
+		{ "millennia", U_MILLENNIUM },
+		{ "mil", U_MILLENNIUM },
+		{ "epoch", U_EPOCH },
+		{ "dow", U_DOW },
+		{ "doy", U_DOY },
+		{ "isodow", U_ISODOW },
+		{ "isoyear", U_ISOYEAR },
+		{ "julian", U_JULIAN },
+		{ "j", U_JULIAN },
+		{ "timezone", U_TZ },
+		{ "timezone_h", U_TZ_HOUR },
+		{ "timezone_hour", U_TZ_HOUR },
+		{ "timezone_m", U_TZ_MINUTE },
+		{ "timezone_minute", U_TZ_MINUTE },
+	};
+	char low[32];
+	size_t n = 0;
+	while (*s == ' ') {
+		s++;
+	}
+	for (; *s != '\0' && *s != ' ' && n < sizeof low - 1; s++) {
+		low[n++] = (char)tolower((unsigned char)*s);
+	}
+	low[n] = '\0';
+	for (size_t i = 0; i < TR_ARRAY_LEN(units); i++) {
+		if (strcmp(units[i].name, low) == 0) {
+			return units[i].u;
+		}
+	}
+	return U_NONE;
+}
+
+static const char *kind_name(enum ts_kind k)
+{
+	return k == TS_TZ ? "timestamp with time zone"
+			  : "timestamp without time zone";
+}
+
+/* ISO 8601 week and week-year of a day number. */
+static void iso_week(int64_t days, int64_t *week, int64_t *year)
+{
+	int64_t y;
+	int m, d;
+	civil_from_days(days, &y, &m, &d);
+	int64_t wd = floor_div(days + 3, 7) * 7 - 3; /* Monday on or before */
+	int64_t thursday = wd + 3;
+	int64_t ty;
+	int tm_, td;
+	civil_from_days(thursday, &ty, &tm_, &td);
+	int64_t jan1 = days_from_civil(ty, 1, 1);
+	*year = ty;
+	*week = (thursday - jan1) / 7 + 1;
+}
+
+/* Day of week, 0 = Sunday. */
+static int dow_of(int64_t days)
+{
+	return (int)(((days % 7) + 11) % 7);
+}
+
+static void fn_date_trunc(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	const char *field = (const char *)sqlite3_value_text(argv[0]);
+	struct ts t;
+	if (field == NULL || !ts_arg(ctx, argv[1], &t)) {
+		return;
+	}
+	enum ts_kind out = t.kind == TS_DATE ? TS_TZ : t.kind;
+	struct tmx m;
+	to_tm(t.usec, &m);
+	switch (unit_of(field)) {
+	case U_MILLENNIUM:
+		m.year = m.year > 0 ? ((m.year + 999) / 1000 - 1) * 1000 + 1
+				    : m.year;
+		m.mon = 1;
+		m.mday = 1;
+		m.hour = m.min = m.sec = m.usec = 0;
+		break;
+	case U_CENTURY:
+		m.year = m.year > 0 ? ((m.year + 99) / 100 - 1) * 100 + 1
+				    : m.year;
+		m.mon = 1;
+		m.mday = 1;
+		m.hour = m.min = m.sec = m.usec = 0;
+		break;
+	case U_DECADE:
+		m.year = m.year - m.year % 10;
+		m.mon = 1;
+		m.mday = 1;
+		m.hour = m.min = m.sec = m.usec = 0;
+		break;
+	case U_YEAR:
+		m.mon = 1;
+		m.mday = 1;
+		m.hour = m.min = m.sec = m.usec = 0;
+		break;
+	case U_QUARTER:
+		m.mon = ((m.mon - 1) / 3) * 3 + 1;
+		m.mday = 1;
+		m.hour = m.min = m.sec = m.usec = 0;
+		break;
+	case U_MONTH:
+		m.mday = 1;
+		m.hour = m.min = m.sec = m.usec = 0;
+		break;
+	case U_WEEK: {
+		int64_t days = floor_div(t.usec, USEC_PER_DAY);
+		days -= (dow_of(days) + 6) % 7;
+		result_ts(ctx, days * USEC_PER_DAY, out);
+		return;
+	}
+	case U_DAY:
+		m.hour = m.min = m.sec = m.usec = 0;
+		break;
+	case U_HOUR:
+		m.min = m.sec = m.usec = 0;
+		break;
+	case U_MINUTE:
+		m.sec = m.usec = 0;
+		break;
+	case U_SECOND:
+		m.usec = 0;
+		break;
+	case U_MSEC:
+		m.usec -= m.usec % 1000;
+		break;
+	case U_USEC:
+		break;
+	default:
+		fail(ctx, "22023: unit \"%s\" not recognized for type %s",
+		     field, kind_name(out));
+		return;
+	}
+	result_ts(ctx, from_tm(&m), out);
+}
+
+/* ---- intervals ---- */
+
+static bool parse_iso_interval(const char *s, struct iv *iv)
+{
+	bool time = false;
+	s++; /* P */
+	while (*s != '\0') {
+		if (*s == 'T') {
+			time = true;
+			s++;
+			continue;
+		}
+		char *end;
+		double v = strtod(s, &end);
+		if (end == s) {
+			return false;
+		}
+		s = end;
+		switch (*s) {
+		case 'Y':
+			iv->months += (int32_t)(v * 12);
+			break;
+		case 'M':
+			if (time) {
+				iv->usec += (int64_t)llround(v * 60e6);
+			} else {
+				iv->months += (int32_t)v;
+				iv->days += (int32_t)((v - trunc(v)) * 30);
+			}
+			break;
+		case 'W':
+			iv->days += (int32_t)(v * 7);
+			break;
+		case 'D':
+			iv->days += (int32_t)v;
+			iv->usec += (int64_t)llround((v - trunc(v)) * 86400e6);
+			break;
+		case 'H':
+			iv->usec += (int64_t)llround(v * 3600e6);
+			break;
+		case 'S':
+			iv->usec += (int64_t)llround(v * 1e6);
+			break;
+		default:
+			return false;
+		}
+		s++;
+	}
+	return true;
+}
+
+/* PostgreSQL interval text ('1 year 2 mons -3 days 04:05:06.5 ago',
+ * '@ 1 hour', 'P1DT2H').  false if not an interval. */
+static bool parse_interval(const char *s, struct iv *out)
+{
+	struct iv iv = { 0, 0, 0 };
+	while (*s == ' ') {
+		s++;
+	}
+	if (*s == 'P') {
+		if (!parse_iso_interval(s, &iv)) {
+			return false;
+		}
+		*out = iv;
+		return true;
+	}
+	if (*s == '@') {
+		s++;
+	}
+	bool ago = false;
+	bool any = false;
+	while (true) {
+		while (*s == ' ' || *s == ',') {
+			s++;
+		}
+		if (*s == '\0') {
+			break;
+		}
+		if (strncasecmp(s, "ago", 3) == 0 &&
+		    (s[3] == '\0' || s[3] == ' ')) {
+			ago = true;
+			s += 3;
+			continue;
+		}
+		const char *num = s;
+		int sign = 1;
+		if (*s == '+' || *s == '-') {
+			sign = *s == '-' ? -1 : 1;
+			s++;
+		}
+		if (!((*s >= '0' && *s <= '9') || *s == '.')) {
+			return false;
+		}
+		/* h:m[:s] */
+		const char *q = s;
+		while (*q >= '0' && *q <= '9') {
+			q++;
+		}
+		if (*q == ':') {
+			int64_t h, m, sec = 0;
+			digits(&s, 18, &h);
+			s++;
+			if (digits(&s, 2, &m) < 1) {
+				return false;
+			}
+			double frac = 0;
+			if (*s == ':') {
+				s++;
+				digits(&s, 2, &sec);
+				if (*s == '.') {
+					char *end;
+					frac = strtod(s, &end);
+					s = end;
+				}
+			}
+			iv.usec += sign *
+				   ((h * 3600 + m * 60 + sec) * USEC_PER_SEC +
+				    (int64_t)llround(frac * 1e6));
+			any = true;
+			continue;
+		}
+		char *end;
+		double v = strtod(num, &end);
+		s = end;
+		while (*s == ' ') {
+			s++;
+		}
+		char unit[24];
+		size_t n = 0;
+		while (((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) &&
+		       n < sizeof unit - 1) {
+			unit[n++] = *s++;
+		}
+		unit[n] = '\0';
+		enum unit u = n == 0 ? U_SECOND : unit_of(unit);
+		if (n > 0 && strcmp(unit, "ago") == 0) {
+			u = U_SECOND;
+			ago = true;
+		}
+		double whole = trunc(v);
+		double frac = v - whole;
+		switch (u) {
+		case U_USEC:
+			iv.usec += (int64_t)llround(v);
+			break;
+		case U_MSEC:
+			iv.usec += (int64_t)llround(v * 1000);
+			break;
+		case U_SECOND:
+			iv.usec += (int64_t)llround(v * 1e6);
+			break;
+		case U_MINUTE:
+			iv.usec += (int64_t)llround(v * 60e6);
+			break;
+		case U_HOUR:
+			iv.usec += (int64_t)llround(v * 3600e6);
+			break;
+		case U_DAY:
+			iv.days += (int32_t)whole;
+			iv.usec += (int64_t)llround(frac * 86400e6);
+			break;
+		case U_WEEK: {
+			double d = v * 7;
+			iv.days += (int32_t)trunc(d);
+			iv.usec += (int64_t)llround((d - trunc(d)) * 86400e6);
+			break;
+		}
+		case U_MONTH: {
+			iv.months += (int32_t)whole;
+			double d = frac * 30;
+			iv.days += (int32_t)trunc(d);
+			iv.usec += (int64_t)llround((d - trunc(d)) * 86400e6);
+			break;
+		}
+		case U_YEAR:
+			iv.months += (int32_t)whole * 12 +
+				     (int32_t)trunc(frac * 12);
+			break;
+		case U_DECADE:
+			iv.months += (int32_t)trunc(v * 120);
+			break;
+		case U_CENTURY:
+			iv.months += (int32_t)trunc(v * 1200);
+			break;
+		case U_MILLENNIUM:
+			iv.months += (int32_t)trunc(v * 12000);
+			break;
+		default:
+			return false;
+		}
+		any = true;
+	}
+	if (!any) {
+		return false;
+	}
+	if (ago) {
+		iv.months = -iv.months;
+		iv.days = -iv.days;
+		iv.usec = -iv.usec;
+	}
+	*out = iv;
+	return true;
+}
+
+static bool iv_arg(sqlite3_context *ctx, sqlite3_value *v, struct iv *out)
+{
+	const char *s = (const char *)sqlite3_value_text(v);
+	if (s == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return false;
+	}
+	if (!parse_interval(s, out)) {
+		fail(ctx,
+		     "22007: invalid input syntax for type interval: \"%s\"",
+		     s);
+		return false;
+	}
+	return true;
+}
+
+static void put_iv_part(struct tr_buf *b, int64_t v, const char *unit,
+			bool *is_zero, bool *is_before)
+{
+	if (v == 0) {
+		return;
+	}
+	tr_buf_printf(b, "%s%s%lld %s%s", *is_zero ? "" : " ",
+		      (*is_before && v > 0) ? "+" : "", (long long)v, unit,
+		      v != 1 ? "s" : "");
+	*is_before = v < 0;
+	*is_zero = false;
+}
+
+/* PostgreSQL's EncodeInterval, IntervalStyle postgres. */
+static void put_iv(struct tr_buf *b, const struct iv *iv)
+{
+	bool is_zero = true, is_before = false;
+	put_iv_part(b, iv->months / 12, "year", &is_zero, &is_before);
+	put_iv_part(b, iv->months % 12, "mon", &is_zero, &is_before);
+	put_iv_part(b, iv->days, "day", &is_zero, &is_before);
+	int64_t t = iv->usec;
+	if (is_zero || t != 0) {
+		bool minus = t < 0;
+		uint64_t a = minus ? (uint64_t)0 - (uint64_t)t : (uint64_t)t;
+		uint64_t h = a / (uint64_t)USEC_PER_HOUR;
+		a %= (uint64_t)USEC_PER_HOUR;
+		uint64_t m = a / 60000000u;
+		a %= 60000000u;
+		uint64_t sec = a / 1000000u, f = a % 1000000u;
+		tr_buf_printf(b, "%s%s%02llu:%02llu:%02llu", is_zero ? "" : " ",
+			      minus ? "-" : (is_before ? "+" : ""),
+			      (unsigned long long)h, (unsigned long long)m,
+			      (unsigned long long)sec);
+		if (f != 0) {
+			char fr[8];
+			snprintf(fr, sizeof fr, "%06llu",
+				 (unsigned long long)f);
+			size_t n = 6;
+			while (fr[n - 1] == '0') {
+				n--;
+			}
+			fr[n] = '\0';
+			tr_buf_printf(b, ".%s", fr);
+		}
+	}
+}
+
+static void result_iv(sqlite3_context *ctx, const struct iv *iv)
+{
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	put_iv(&b, iv);
+	result_buf(ctx, &b);
+}
+
+/* PostgreSQL's timestamp_pl_interval: months (clamped to the month's
+ * end), then days, then time. */
+static int64_t ts_add(int64_t usec, const struct iv *iv)
+{
+	if (iv->months != 0) {
+		struct tmx m;
+		to_tm(usec, &m);
+		int64_t mon = m.year * 12 + (m.mon - 1) + iv->months;
+		m.year = floor_div(mon, 12);
+		m.mon = (int)(mon - m.year * 12) + 1;
+		int dim = days_in_month(m.year, m.mon);
+		if (m.mday > dim) {
+			m.mday = dim;
+		}
+		usec = from_tm(&m);
+	}
+	usec += (int64_t)iv->days * USEC_PER_DAY;
+	return usec + iv->usec;
+}
+
+static struct iv iv_neg(struct iv v)
+{
+	v.months = -v.months;
+	v.days = -v.days;
+	v.usec = -v.usec;
+	return v;
+}
+
+/* interval_justify_hours: whole days out of the time part. */
+static struct iv justify_hours(int64_t usec)
+{
+	struct iv r = { 0, 0, 0 };
+	r.days = (int32_t)(usec / USEC_PER_DAY);
+	r.usec = usec % USEC_PER_DAY;
+	return r;
+}
+
+enum dt_shape { DT_NULL, DT_TS, DT_IV, DT_NUM, DT_OTHER };
+
+static enum dt_shape shape_of(sqlite3_value *v, struct ts *ts, struct iv *iv)
+{
+	switch (sqlite3_value_type(v)) {
+	case SQLITE_NULL:
+		return DT_NULL;
+	case SQLITE_INTEGER:
+	case SQLITE_FLOAT:
+		return DT_NUM;
+	default:
+		break;
+	}
+	const char *s = (const char *)sqlite3_value_text(v);
+	bool range;
+	if (s == NULL) {
+		return DT_OTHER;
+	}
+	if (parse_ts(s, ts, &range)) {
+		return DT_TS;
+	}
+	if (parse_interval(s, iv)) {
+		return DT_IV;
+	}
+	return DT_OTHER;
+}
+
+/*
+ * pg_dt_add(a, b) and pg_dt_sub(a, b) (pApp: 0 add, 1 sub): the + and -
+ * of dates, timestamps and intervals, dispatched on the values' shapes
+ * (the translator emits them when an operand is statically a date/time
+ * type):
+ *   timestamp ± interval -> timestamp (same kind; date ± interval ->
+ *   timestamp), interval ± interval -> interval, timestamp - timestamp
+ *   -> interval, date ± integer -> date, date - date -> integer.
+ */
+static void fn_dt_arith(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	TR_UNUSED(argc);
+	bool sub = sqlite3_user_data(ctx) != NULL;
+	struct ts ta, tb;
+	struct iv ia, ib;
+	enum dt_shape a = shape_of(argv[0], &ta, &ia);
+	enum dt_shape b = shape_of(argv[1], &tb, &ib);
+	if (a == DT_NULL || b == DT_NULL) {
+		return;
+	}
+	if (a == DT_TS && b == DT_IV) {
+		struct iv d = sub ? iv_neg(ib) : ib;
+		result_ts(ctx, ts_add(ta.usec, &d),
+			  ta.kind == TS_DATE ? TS_PLAIN : ta.kind);
+		return;
+	}
+	if (a == DT_IV && b == DT_TS && !sub) {
+		result_ts(ctx, ts_add(tb.usec, &ia),
+			  tb.kind == TS_DATE ? TS_PLAIN : tb.kind);
+		return;
+	}
+	if (a == DT_IV && b == DT_IV) {
+		struct iv r = ia;
+		struct iv d = sub ? iv_neg(ib) : ib;
+		r.months += d.months;
+		r.days += d.days;
+		r.usec += d.usec;
+		result_iv(ctx, &r);
+		return;
+	}
+	if (a == DT_TS && b == DT_TS && sub) {
+		if (ta.kind == TS_DATE && tb.kind == TS_DATE) {
+			sqlite3_result_int64(ctx, (ta.usec - tb.usec) /
+							  USEC_PER_DAY);
+			return;
+		}
+		struct iv r = justify_hours(ta.usec - tb.usec);
+		result_iv(ctx, &r);
+		return;
+	}
+	if (a == DT_TS && ta.kind == TS_DATE && b == DT_NUM) {
+		int64_t k = sqlite3_value_int64(argv[1]);
+		result_ts(ctx, ta.usec + (sub ? -k : k) * USEC_PER_DAY,
+			  TS_DATE);
+		return;
+	}
+	if (a == DT_NUM && b == DT_TS && tb.kind == TS_DATE && !sub) {
+		result_ts(ctx,
+			  tb.usec + sqlite3_value_int64(argv[0]) * USEC_PER_DAY,
+			  TS_DATE);
+		return;
+	}
+	fail(ctx, "42883: operator does not exist: %s %s %s",
+	     a == DT_IV ? "interval" : (a == DT_TS ? "timestamp" : "unknown"),
+	     sub ? "-" : "+",
+	     b == DT_IV ? "interval" : (b == DT_TS ? "timestamp" : "unknown"));
+}
+
+/* pg_cast_date/pg_cast_timestamp/pg_cast_timestamptz(x) (pApp: the
+ * kind): x::date, x::timestamp, x::timestamptz in canonical form.  Text
+ * without an offset is UTC for timestamptz; an offset is dropped after
+ * conversion to UTC for timestamp (the session time zone is UTC). */
+static void fn_cast_ts(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	struct ts t;
+	if (!ts_arg(ctx, argv[0], &t)) {
+		return;
+	}
+	enum ts_kind k = (enum ts_kind)(intptr_t)sqlite3_user_data(ctx);
+	if (k == TS_DATE) {
+		t.usec = floor_div(t.usec, USEC_PER_DAY) * USEC_PER_DAY;
+	}
+	result_ts(ctx, t.usec, k);
+}
+
+/* pg_interval(text): the canonical text of an interval literal. */
+static void fn_interval(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	struct iv iv;
+	if (iv_arg(ctx, argv[0], &iv)) {
+		result_iv(ctx, &iv);
+	}
+}
+
+/* PostgreSQL's timestamp_age: field-wise difference with borrows. */
+static void fn_age(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	struct ts a, b;
+	if (argc == 1) {
+		if (!ts_arg(ctx, argv[0], &b)) {
+			return;
+		}
+		sqlite3_int64 now_ms = 0;
+		/* age(t) = age(current_date, t), midnight UTC. */
+		sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
+		if (vfs != NULL && vfs->iVersion >= 2 &&
+		    vfs->xCurrentTimeInt64 != NULL) {
+			vfs->xCurrentTimeInt64(vfs, &now_ms);
+		}
+		/* Julian day in ms -> Unix days. */
+		int64_t days = now_ms / 86400000 - 2440588;
+		a.usec = days * USEC_PER_DAY;
+		a.kind = b.kind;
+	} else if (!ts_arg(ctx, argv[0], &a) || !ts_arg(ctx, argv[1], &b)) {
+		return;
+	}
+	struct tmx t1, t2;
+	to_tm(a.usec, &t1);
+	to_tm(b.usec, &t2);
+	int64_t fsec = t1.usec - t2.usec;
+	int64_t sec = t1.sec - t2.sec, min = t1.min - t2.min;
+	int64_t hour = t1.hour - t2.hour, mday = t1.mday - t2.mday;
+	int64_t mon = t1.mon - t2.mon, year = t1.year - t2.year;
+	bool neg = a.usec < b.usec;
+	if (neg) {
+		fsec = -fsec;
+		sec = -sec;
+		min = -min;
+		hour = -hour;
+		mday = -mday;
+		mon = -mon;
+		year = -year;
+	}
+	while (fsec < 0) {
+		fsec += USEC_PER_SEC;
+		sec--;
+	}
+	while (sec < 0) {
+		sec += 60;
+		min--;
+	}
+	while (min < 0) {
+		min += 60;
+		hour--;
+	}
+	while (hour < 0) {
+		hour += 24;
+		mday--;
+	}
+	while (mday < 0) {
+		if (neg) {
+			mday += days_in_month(t1.year, t1.mon);
+		} else {
+			mday += days_in_month(t2.year, t2.mon);
+		}
+		mon--;
+	}
+	while (mon < 0) {
+		mon += 12;
+		year--;
+	}
+	if (neg) {
+		fsec = -fsec;
+		sec = -sec;
+		min = -min;
+		hour = -hour;
+		mday = -mday;
+		mon = -mon;
+		year = -year;
+	}
+	struct iv r;
+	r.months = (int32_t)(year * 12 + mon);
+	r.days = (int32_t)mday;
+	r.usec = ((hour * 60 + min) * 60 + sec) * USEC_PER_SEC + fsec;
+	result_iv(ctx, &r);
+}
+
+/* extract / date_part (pApp: 0 extract (numeric: integers where whole),
+ * 1 date_part (float8)). */
+static void result_num(sqlite3_context *ctx, double v, bool whole_int)
+{
+	if (whole_int && v == trunc(v) && fabs(v) < 9e15) {
+		sqlite3_result_int64(ctx, (sqlite3_int64)v);
+	} else {
+		sqlite3_result_double(ctx, v);
+	}
+}
+
+static void extract_interval(sqlite3_context *ctx, const char *field,
+			     const struct iv *iv, bool numeric)
+{
+	int64_t secs_in_min = (iv->usec % (60 * USEC_PER_SEC));
+	double v;
+	switch (unit_of(field)) {
+	case U_USEC:
+		v = (double)secs_in_min;
+		break;
+	case U_MSEC:
+		v = (double)secs_in_min / 1000.0;
+		break;
+	case U_SECOND:
+		v = (double)secs_in_min / 1e6;
+		break;
+	case U_MINUTE:
+		v = (double)((iv->usec / (60 * USEC_PER_SEC)) % 60);
+		break;
+	case U_HOUR:
+		v = (double)(iv->usec / USEC_PER_HOUR);
+		break;
+	case U_DAY:
+		v = iv->days;
+		break;
+	case U_MONTH:
+		v = iv->months % 12;
+		break;
+	case U_QUARTER:
+		v = (iv->months % 12) / 3 + 1;
+		break;
+	case U_YEAR:
+		v = iv->months / 12;
+		break;
+	case U_DECADE:
+		v = iv->months / 120;
+		break;
+	case U_CENTURY:
+		v = iv->months / 1200;
+		break;
+	case U_MILLENNIUM:
+		v = iv->months / 12000;
+		break;
+	case U_EPOCH:
+		v = (double)iv->usec / 1e6 +
+		    365.25 * 86400.0 * (double)(iv->months / 12) +
+		    30.0 * 86400.0 * (double)(iv->months % 12) +
+		    86400.0 * iv->days;
+		break;
+	default:
+		fail(ctx, "22023: unit \"%s\" not recognized for type interval",
+		     field);
+		return;
+	}
+	result_num(ctx, v, numeric);
+}
+
+static void fn_extract(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	bool numeric = sqlite3_user_data(ctx) == NULL;
+	const char *field = (const char *)sqlite3_value_text(argv[0]);
+	struct ts t;
+	struct iv iv;
+	if (field == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	enum dt_shape sh = shape_of(argv[1], &t, &iv);
+	if (sh == DT_IV) {
+		extract_interval(ctx, field, &iv, numeric);
+		return;
+	}
+	if (!ts_arg(ctx, argv[1], &t)) {
+		return;
+	}
+	struct tmx m;
+	to_tm(t.usec, &m);
+	int64_t days = floor_div(t.usec, USEC_PER_DAY);
+	double v;
+	int64_t w, iy;
+	enum unit u = unit_of(field);
+	if (t.kind == TS_DATE &&
+	    (u == U_USEC || u == U_MSEC || u == U_SECOND || u == U_MINUTE ||
+	     u == U_HOUR || u == U_TZ || u == U_TZ_HOUR || u == U_TZ_MINUTE)) {
+		fail(ctx, "0A000: unit \"%s\" not supported for type date",
+		     field);
+		return;
+	}
+	switch (u) {
+	case U_USEC:
+		v = m.sec * 1e6 + m.usec;
+		break;
+	case U_MSEC:
+		v = m.sec * 1e3 + m.usec / 1e3;
+		break;
+	case U_SECOND:
+		v = m.sec + m.usec / 1e6;
+		break;
+	case U_MINUTE:
+		v = m.min;
+		break;
+	case U_HOUR:
+		v = m.hour;
+		break;
+	case U_DAY:
+		v = m.mday;
+		break;
+	case U_MONTH:
+		v = m.mon;
+		break;
+	case U_QUARTER:
+		v = (m.mon - 1) / 3 + 1;
+		break;
+	case U_YEAR:
+		v = (double)m.year;
+		break;
+	case U_DECADE:
+		v = (double)(m.year / 10);
+		break;
+	case U_CENTURY:
+		v = (double)((m.year + 99) / 100);
+		break;
+	case U_MILLENNIUM:
+		v = (double)((m.year + 999) / 1000);
+		break;
+	case U_WEEK:
+		iso_week(days, &w, &iy);
+		v = (double)w;
+		break;
+	case U_ISOYEAR:
+		iso_week(days, &w, &iy);
+		v = (double)iy;
+		break;
+	case U_DOW:
+		v = dow_of(days);
+		break;
+	case U_ISODOW:
+		v = dow_of(days) == 0 ? 7 : dow_of(days);
+		break;
+	case U_DOY:
+		v = (double)(days - days_from_civil(m.year, 1, 1) + 1);
+		break;
+	case U_EPOCH:
+		v = (double)t.usec / 1e6;
+		if (t.kind == TS_DATE) {
+			numeric = true;
+		}
+		break;
+	case U_JULIAN:
+		v = (double)(days + 2440588) +
+		    (double)(t.usec - days * USEC_PER_DAY) / 86400e6;
+		break;
+	case U_TZ:
+	case U_TZ_HOUR:
+	case U_TZ_MINUTE:
+		if (t.kind != TS_TZ) {
+			fail(ctx,
+			     "0A000: unit \"%s\" not supported for type %s",
+			     field, kind_name(t.kind));
+			return;
+		}
+		v = 0;
+		break;
+	default:
+		fail(ctx, "22023: unit \"%s\" not recognized for type %s",
+		     field, t.kind == TS_DATE ? "date" : kind_name(t.kind));
+		return;
+	}
+	result_num(ctx, v, numeric);
+}
+
+/* to_char(timestamp, format): the common template patterns. */
+static void fn_to_char(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	static const char *const months[] = {
+		"January",   "February", "March",    "April",
+		"May",       "June",     "July",     "August",
+		"September", "October",  "November", "December",
+	};
+	static const char *const wdays[] = { "Sunday",    "Monday",   "Tuesday",
+					     "Wednesday", "Thursday", "Friday",
+					     "Saturday" };
+	if (any_null(argc, argv)) {
+		return;
+	}
+	if (sqlite3_value_type(argv[0]) == SQLITE_INTEGER ||
+	    sqlite3_value_type(argv[0]) == SQLITE_FLOAT) {
+		fail(ctx, "0A000: to_char for numbers is not supported");
+		return;
+	}
+	struct ts t;
+	struct iv iv;
+	enum dt_shape sh = shape_of(argv[0], &t, &iv);
+	if (sh == DT_IV) {
+		fail(ctx, "0A000: to_char for intervals is not supported");
+		return;
+	}
+	if (!ts_arg(ctx, argv[0], &t)) {
+		return;
+	}
+	const char *f = (const char *)sqlite3_value_text(argv[1]);
+	struct tmx m;
+	to_tm(t.usec, &m);
+	int64_t days = floor_div(t.usec, USEC_PER_DAY);
+	int dow = dow_of(days);
+	int64_t w, iy;
+	iso_week(days, &w, &iy);
+	int doy = (int)(days - days_from_civil(m.year, 1, 1) + 1);
+	int h12 = m.hour % 12 == 0 ? 12 : m.hour % 12;
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	while (f != NULL && *f != '\0') {
+		bool fm = false;
+		if (strncmp(f, "FM", 2) == 0 || strncmp(f, "fm", 2) == 0) {
+			fm = true;
+			f += 2;
+		}
+#define IS(p)      (strncasecmp(f, (p), strlen(p)) == 0 && (f += strlen(p), 1))
+#define IS_CASE(p) (strncmp(f, (p), strlen(p)) == 0 && (f += strlen(p), 1))
+#define NUM(w, v)  tr_buf_printf(&b, "%0*lld", fm ? 0 : (w), (long long)(v))
+		if (*f == '"') {
+			for (f++; *f != '\0' && *f != '"'; f++) {
+				if (*f == '\\' && f[1] != '\0') {
+					f++;
+				}
+				tr_buf_put_u8(&b, (uint8_t)*f);
+			}
+			if (*f == '"') {
+				f++;
+			}
+			continue;
+		}
+		if (fm) {
+			/* fm before a non-numeric pattern applies too. */
+		}
+		if (IS("HH24")) {
+			NUM(2, m.hour);
+		} else if (IS("HH12")) {
+			NUM(2, h12);
+		} else if (IS("HH")) {
+			NUM(2, h12);
+		} else if (IS("MI")) {
+			NUM(2, m.min);
+		} else if (IS("SSSSS") || IS("SSSS")) {
+			tr_buf_printf(&b, "%d",
+				      m.hour * 3600 + m.min * 60 + m.sec);
+		} else if (IS("SS")) {
+			NUM(2, m.sec);
+		} else if (IS("MS")) {
+			NUM(3, m.usec / 1000);
+		} else if (IS("US")) {
+			NUM(6, m.usec);
+		} else if (IS_CASE("AM") || IS_CASE("PM")) {
+			tr_buf_put_str(&b, m.hour < 12 ? "AM" : "PM");
+		} else if (IS_CASE("am") || IS_CASE("pm")) {
+			tr_buf_put_str(&b, m.hour < 12 ? "am" : "pm");
+		} else if (IS_CASE("A.M.") || IS_CASE("P.M.")) {
+			tr_buf_put_str(&b, m.hour < 12 ? "A.M." : "P.M.");
+		} else if (IS_CASE("a.m.") || IS_CASE("p.m.")) {
+			tr_buf_put_str(&b, m.hour < 12 ? "a.m." : "p.m.");
+		} else if (IS("IYYY")) {
+			NUM(4, iy);
+		} else if (IS("YYYY")) {
+			NUM(4, m.year);
+		} else if (IS("YYY")) {
+			NUM(3, m.year % 1000);
+		} else if (IS("YY")) {
+			NUM(2, m.year % 100);
+		} else if (IS("Y")) {
+			NUM(1, m.year % 10);
+		} else if (IS_CASE("MONTH") || IS_CASE("Month") ||
+			   IS_CASE("month")) {
+			const char *p = f - 5;
+			char name[16];
+			snprintf(name, sizeof name, "%s", months[m.mon - 1]);
+			for (char *c = name; *c != '\0'; c++) {
+				if (p[1] == 'O') {
+					*c = (char)toupper((unsigned char)*c);
+				} else if (p[0] == 'm') {
+					*c = (char)tolower((unsigned char)*c);
+				}
+			}
+			tr_buf_printf(&b, fm ? "%s" : "%-9s", name);
+		} else if (IS_CASE("MON") || IS_CASE("Mon") || IS_CASE("mon")) {
+			const char *p = f - 3;
+			char name[4];
+			snprintf(name, sizeof name, "%s", months[m.mon - 1]);
+			for (char *c = name; *c != '\0'; c++) {
+				if (p[1] == 'O') {
+					*c = (char)toupper((unsigned char)*c);
+				} else if (p[0] == 'm') {
+					*c = (char)tolower((unsigned char)*c);
+				}
+			}
+			tr_buf_put_str(&b, name);
+		} else if (IS("MM")) {
+			NUM(2, m.mon);
+		} else if (IS_CASE("DAY") || IS_CASE("Day") || IS_CASE("day")) {
+			const char *p = f - 3;
+			char name[16];
+			snprintf(name, sizeof name, "%s", wdays[dow]);
+			for (char *c = name; *c != '\0'; c++) {
+				if (p[1] == 'A') {
+					*c = (char)toupper((unsigned char)*c);
+				} else if (p[0] == 'd') {
+					*c = (char)tolower((unsigned char)*c);
+				}
+			}
+			tr_buf_printf(&b, fm ? "%s" : "%-9s", name);
+		} else if (IS_CASE("DY") || IS_CASE("Dy") || IS_CASE("dy")) {
+			const char *p = f - 2;
+			char name[4];
+			snprintf(name, sizeof name, "%s", wdays[dow]);
+			for (char *c = name; *c != '\0'; c++) {
+				if (p[1] == 'Y') {
+					*c = (char)toupper((unsigned char)*c);
+				} else if (p[0] == 'd') {
+					*c = (char)tolower((unsigned char)*c);
+				}
+			}
+			tr_buf_put_str(&b, name);
+		} else if (IS("DDD")) {
+			NUM(3, doy);
+		} else if (IS("DD")) {
+			NUM(2, m.mday);
+		} else if (IS("D")) {
+			tr_buf_printf(&b, "%d", dow + 1);
+		} else if (IS("ID")) {
+			tr_buf_printf(&b, "%d", dow == 0 ? 7 : dow);
+		} else if (IS("IW")) {
+			NUM(2, w);
+		} else if (IS("WW")) {
+			NUM(2, (doy - 1) / 7 + 1);
+		} else if (IS("Q")) {
+			tr_buf_printf(&b, "%d", (m.mon - 1) / 3 + 1);
+		} else if (IS("J")) {
+			tr_buf_printf(&b, "%lld", (long long)(days + 2440588));
+		} else if (IS("CC")) {
+			NUM(2, (m.year + 99) / 100);
+		} else if (IS_CASE("TZ")) {
+			tr_buf_put_str(&b, t.kind == TS_TZ ? "UTC" : "");
+		} else if (IS_CASE("tz")) {
+			tr_buf_put_str(&b, t.kind == TS_TZ ? "utc" : "");
+		} else if (IS_CASE("OF")) {
+			tr_buf_put_str(&b, t.kind == TS_TZ ? "+00" : "");
+		} else {
+			if (*f == '\\' && f[1] != '\0') {
+				f++;
+			}
+			tr_buf_put_u8(&b, (uint8_t)*f);
+			f++;
+		}
+#undef IS
+#undef IS_CASE
+#undef NUM
+	}
+	result_buf(ctx, &b);
+}
+
+/* ---------------------------------------------------------------------
+ * generate_series: eponymous table-valued functions
+ *
+ * pg_generate_series(start, stop[, step]) with a column "value".  Five
+ * modules differ only in the declared type of "value" (int4, int8,
+ * numeric, pg_timestamp, timestamptz) so that the catalog mirror can
+ * describe the column before any row exists; the translator picks one
+ * from the arguments' static types.  Integers, reals, and timestamps
+ * with an interval step (added repeatedly, as PostgreSQL does, so month
+ * ends drift the same way).  A NULL argument gives no rows.
+ * ------------------------------------------------------------------- */
+
+enum gs_mode { GS_INT, GS_REAL, GS_TS };
+
+struct gs_cursor {
+	sqlite3_vtab_cursor base;
+	enum gs_mode mode;
+	bool eof;
+	sqlite3_int64 rowid;
+	sqlite3_int64 i, istop, istep;
+	double r0, rstop, rstep, r;
+	int64_t ts, tsstop;
+	enum ts_kind kind;
+	struct iv step;
+	int dir; /* +1 ascending, -1 descending */
+};
+
+#define GS_VALUE 0
+#define GS_START 1
+#define GS_STOP  2
+#define GS_STEP  3
+
+static int gs_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+		      sqlite3_vtab **out, char **err)
+{
+	TR_UNUSED(argc);
+	TR_UNUSED(argv);
+	TR_UNUSED(err);
+	char *ddl = sqlite3_mprintf("CREATE TABLE x(value %s, start HIDDEN, "
+				    "stop HIDDEN, step HIDDEN)",
+				    (const char *)aux);
+	if (ddl == NULL) {
+		return SQLITE_NOMEM;
+	}
+	int rc = sqlite3_declare_vtab(db, ddl);
+	sqlite3_free(ddl);
+	if (rc != SQLITE_OK) {
+		return rc;
+	}
+	sqlite3_vtab *v = sqlite3_malloc(sizeof *v);
+	if (v == NULL) {
+		return SQLITE_NOMEM;
+	}
+	memset(v, 0, sizeof *v);
+	sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+	*out = v;
+	return SQLITE_OK;
+}
+
+static int gs_disconnect(sqlite3_vtab *v)
+{
+	sqlite3_free(v);
+	return SQLITE_OK;
+}
+
+static int gs_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
+{
+	TR_UNUSED(v);
+	struct gs_cursor *c = sqlite3_malloc(sizeof *c);
+	if (c == NULL) {
+		return SQLITE_NOMEM;
+	}
+	memset(c, 0, sizeof *c);
+	*out = &c->base;
+	return SQLITE_OK;
+}
+
+static int gs_close(sqlite3_vtab_cursor *cur)
+{
+	sqlite3_free(cur);
+	return SQLITE_OK;
+}
+
+static int gs_eof(sqlite3_vtab_cursor *cur)
+{
+	return ((struct gs_cursor *)cur)->eof;
+}
+
+static int gs_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
+{
+	*rowid = ((struct gs_cursor *)cur)->rowid;
+	return SQLITE_OK;
+}
+
+static void gs_check(struct gs_cursor *c)
+{
+	switch (c->mode) {
+	case GS_INT:
+		break;
+	case GS_REAL:
+		c->eof = c->dir > 0 ? c->r > c->rstop : c->r < c->rstop;
+		break;
+	case GS_TS:
+		c->eof = c->dir > 0 ? c->ts > c->tsstop : c->ts < c->tsstop;
+		break;
+	}
+}
+
+static int gs_next(sqlite3_vtab_cursor *cur)
+{
+	struct gs_cursor *c = (struct gs_cursor *)cur;
+	c->rowid++;
+	switch (c->mode) {
+	case GS_INT: {
+		sqlite3_int64 n;
+		if (__builtin_add_overflow(c->i, c->istep, &n) ||
+		    (c->istep > 0 ? n > c->istop : n < c->istop)) {
+			c->eof = true;
+		} else {
+			c->i = n;
+		}
+		break;
+	}
+	case GS_REAL:
+		c->r = c->r0 + (double)(c->rowid - 1) * c->rstep;
+		gs_check(c);
+		break;
+	case GS_TS:
+		c->ts = ts_add(c->ts, &c->step);
+		gs_check(c);
+		break;
+	}
+	return SQLITE_OK;
+}
+
+static int gs_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+{
+	struct gs_cursor *c = (struct gs_cursor *)cur;
+	if (col != GS_VALUE) {
+		return SQLITE_OK;
+	}
+	switch (c->mode) {
+	case GS_INT:
+		sqlite3_result_int64(ctx, c->i);
+		break;
+	case GS_REAL:
+		sqlite3_result_double(ctx, c->r);
+		break;
+	case GS_TS:
+		result_ts(ctx, c->ts, c->kind);
+		break;
+	}
+	return SQLITE_OK;
+}
+
+static int gs_error(sqlite3_vtab_cursor *cur, const char *msg)
+{
+	sqlite3_vtab *v = cur->pVtab;
+	sqlite3_free(v->zErrMsg);
+	v->zErrMsg = sqlite3_mprintf("%s", msg);
+	return SQLITE_ERROR;
+}
+
+static int gs_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
+		     int argc, sqlite3_value **argv)
+{
+	TR_UNUSED(idx_str);
+	struct gs_cursor *c = (struct gs_cursor *)cur;
+	sqlite3_value *start = NULL, *stop = NULL, *step = NULL;
+	int k = 0;
+	if (idx_num & 1) {
+		start = argv[k++];
+	}
+	if (idx_num & 2) {
+		stop = argv[k++];
+	}
+	if (idx_num & 4) {
+		step = argv[k++];
+	}
+	TR_UNUSED(argc);
+	c->rowid = 1;
+	c->eof = false;
+	if (start == NULL || stop == NULL) {
+		return gs_error(cur, "42883: function generate_series needs a "
+				     "start and a stop");
+	}
+	if (sqlite3_value_type(start) == SQLITE_NULL ||
+	    sqlite3_value_type(stop) == SQLITE_NULL ||
+	    (step != NULL && sqlite3_value_type(step) == SQLITE_NULL)) {
+		c->eof = true;
+		return SQLITE_OK;
+	}
+	int ts_ = sqlite3_value_type(start);
+	if (ts_ == SQLITE_TEXT || ts_ == SQLITE_BLOB) {
+		/* Numbers written as text are numbers. */
+		if (sqlite3_value_numeric_type(start) != SQLITE_TEXT) {
+			ts_ = sqlite3_value_numeric_type(start);
+		}
+	}
+	if (ts_ == SQLITE_TEXT) {
+		struct ts a, z;
+		bool range;
+		const char *sa = (const char *)sqlite3_value_text(start);
+		const char *sz = (const char *)sqlite3_value_text(stop);
+		if (sa == NULL || sz == NULL || !parse_ts(sa, &a, &range) ||
+		    !parse_ts(sz, &z, &range)) {
+			return gs_error(cur, "22007: invalid input syntax for "
+					     "type timestamp");
+		}
+		const char *ss = step != NULL
+					 ? (const char *)sqlite3_value_text(
+						   step)
+					 : NULL;
+		if (ss == NULL || !parse_interval(ss, &c->step)) {
+			return gs_error(cur, "42883: function generate_series "
+					     "needs an interval step for "
+					     "timestamps");
+		}
+		double total = (double)c->step.months * 30 * 86400e6 +
+			       (double)c->step.days * 86400e6 +
+			       (double)c->step.usec;
+		if (total == 0) {
+			return gs_error(cur, "22023: step size cannot equal "
+					     "zero");
+		}
+		c->mode = GS_TS;
+		c->dir = total > 0 ? 1 : -1;
+		c->ts = a.usec;
+		c->tsstop = z.usec;
+		c->kind = a.kind == TS_DATE ? TS_TZ : a.kind;
+		gs_check(c);
+		return SQLITE_OK;
+	}
+	bool real = sqlite3_value_numeric_type(start) == SQLITE_FLOAT ||
+		    sqlite3_value_numeric_type(stop) == SQLITE_FLOAT ||
+		    (step != NULL &&
+		     sqlite3_value_numeric_type(step) == SQLITE_FLOAT);
+	if (real) {
+		c->mode = GS_REAL;
+		c->r0 = c->r = sqlite3_value_double(start);
+		c->rstop = sqlite3_value_double(stop);
+		c->rstep = step != NULL ? sqlite3_value_double(step) : 1;
+		if (c->rstep == 0) {
+			return gs_error(cur, "22023: step size cannot equal "
+					     "zero");
+		}
+		if (isnan(c->r0) || isnan(c->rstop) || isnan(c->rstep)) {
+			return gs_error(cur, "22023: start value cannot be "
+					     "NaN");
+		}
+		c->dir = c->rstep > 0 ? 1 : -1;
+		gs_check(c);
+		return SQLITE_OK;
+	}
+	c->mode = GS_INT;
+	c->i = sqlite3_value_int64(start);
+	c->istop = sqlite3_value_int64(stop);
+	c->istep = step != NULL ? sqlite3_value_int64(step) : 1;
+	if (c->istep == 0) {
+		return gs_error(cur, "22023: step size cannot equal zero");
+	}
+	c->eof = c->istep > 0 ? c->i > c->istop : c->i < c->istop;
+	return SQLITE_OK;
+}
+
+static int gs_best_index(sqlite3_vtab *v, sqlite3_index_info *info)
+{
+	TR_UNUSED(v);
+	int at[4] = { -1, -1, -1, -1 };
+	for (int i = 0; i < info->nConstraint; i++) {
+		const struct sqlite3_index_constraint *k =
+			&info->aConstraint[i];
+		if (k->iColumn < GS_START) {
+			continue;
+		}
+		if (!k->usable) {
+			return SQLITE_CONSTRAINT;
+		}
+		if (k->op == SQLITE_INDEX_CONSTRAINT_EQ) {
+			at[k->iColumn] = i;
+		}
+	}
+	int idx = 0, n = 0;
+	for (int col = GS_START; col <= GS_STEP; col++) {
+		if (at[col] >= 0) {
+			info->aConstraintUsage[at[col]].argvIndex = ++n;
+			info->aConstraintUsage[at[col]].omit = 1;
+			idx |= 1 << (col - 1);
+		}
+	}
+	info->idxNum = idx;
+	info->estimatedCost = (idx & 3) == 3 ? 1000.0 : 1e12;
+	info->estimatedRows = 1000;
+	return SQLITE_OK;
+}
+
+static const sqlite3_module gs_module = {
+	.iVersion = 0,
+	.xCreate = NULL, /* eponymous only */
+	.xConnect = gs_connect,
+	.xBestIndex = gs_best_index,
+	.xDisconnect = gs_disconnect,
+	.xDestroy = NULL,
+	.xOpen = gs_open,
+	.xClose = gs_close,
+	.xFilter = gs_filter,
+	.xNext = gs_next,
+	.xEof = gs_eof,
+	.xColumn = gs_column,
+	.xRowid = gs_rowid,
+};
+
+/* ---------------------------------------------------------------------
+ * Registration
+ * ------------------------------------------------------------------- */
+
+typedef void (*sql_fn)(sqlite3_context *, int, sqlite3_value **);
+
+static const struct fdef {
+	const char *name;
+	int n_args; /* -1: any */
+	bool deterministic;
+	sql_fn fn;
+	intptr_t app;
+} fdefs[] = {
+	{ "pg_regexp_match", 2, true, fn_regexp_match, 0 },
+	{ "pg_regexp_match", 3, true, fn_regexp_match, 0 },
+	{ "pg_similar_escape", 1, true, fn_similar_escape, 0 },
+	{ "pg_similar_escape", 2, true, fn_similar_escape, 0 },
+	{ "pg_concat", -1, true, fn_concat, 0 },
+	{ "pg_concat_ws", -1, true, fn_concat_ws, 0 },
+	{ "pg_lpad", 2, true, fn_pad, 0 },
+	{ "pg_lpad", 3, true, fn_pad, 0 },
+	{ "pg_rpad", 2, true, fn_pad, 1 },
+	{ "pg_rpad", 3, true, fn_pad, 1 },
+	{ "pg_repeat", 2, true, fn_repeat, 0 },
+	{ "pg_lower", 1, true, fn_case, 0 },
+	{ "pg_upper", 1, true, fn_case, 1 },
+	{ "pg_initcap", 1, true, fn_case, 2 },
+	{ "pg_split_part", 3, true, fn_split_part, 0 },
+	{ "pg_left", 2, true, fn_left_right, 0 },
+	{ "pg_right", 2, true, fn_left_right, 1 },
+	{ "pg_md5", 1, true, fn_md5, 0 },
+	{ "pg_translate", 3, true, fn_translate, 0 },
+	{ "pg_reverse", 1, true, fn_reverse, 0 },
+	{ "pg_chr", 1, true, fn_chr, 0 },
+	{ "pg_ascii", 1, true, fn_ascii, 0 },
+	{ "pg_format", -1, true, fn_format, 0 },
+	{ "pg_div", 2, true, fn_div, 0 },
+	{ "pg_mod", 2, true, fn_mod, 0 },
+	{ "pg_round", 1, true, fn_round, 0 },
+	{ "pg_round", 2, true, fn_round, 0 },
+	{ "pg_trunc", 1, true, fn_round, 1 },
+	{ "pg_trunc", 2, true, fn_round, 1 },
+	{ "pg_width_bucket", 4, true, fn_width_bucket, 0 },
+	{ "pg_gcd", 2, true, fn_gcd, 0 },
+	{ "pg_lcm", 2, true, fn_gcd, 1 },
+	{ "pg_factorial", 1, true, fn_factorial, 0 },
+	{ "pg_cbrt", 1, true, fn_cbrt, 0 },
+	{ "pg_log", 1, true, fn_log, 0 },
+	{ "pg_log", 2, true, fn_log, 0 },
+	{ "pg_ln", 1, true, fn_log, 1 },
+	{ "pg_date_trunc", 2, true, fn_date_trunc, 0 },
+	{ "pg_extract", 2, true, fn_extract, 0 },
+	{ "pg_date_part", 2, true, fn_extract, 1 },
+	{ "pg_dt_add", 2, true, fn_dt_arith, 0 },
+	{ "pg_dt_sub", 2, true, fn_dt_arith, 1 },
+	{ "pg_interval", 1, true, fn_interval, 0 },
+	{ "pg_cast_date", 1, true, fn_cast_ts, TS_DATE },
+	{ "pg_cast_timestamp", 1, true, fn_cast_ts, TS_PLAIN },
+	{ "pg_cast_timestamptz", 1, true, fn_cast_ts, TS_TZ },
+	{ "pg_age", 2, true, fn_age, 0 },
+	/* age(t) reads the clock. */
+	{ "pg_age", 1, false, fn_age, 0 },
+	{ "pg_to_char", 2, true, fn_to_char, 0 },
+};
+
+static const char *const gs_types[][2] = {
+	{ "pg_generate_series", "int4" },
+	{ "pg_generate_series_int8", "int8" },
+	{ "pg_generate_series_numeric", "numeric" },
+	{ "pg_generate_series_ts", "pg_timestamp" },
+	{ "pg_generate_series_tstz", "timestamptz" },
+};
+
+int sql_functions_register(sqlite3 *db)
+{
+	for (size_t i = 0; i < TR_ARRAY_LEN(fdefs); i++) {
+		const struct fdef *d = &fdefs[i];
+		int flags = SQLITE_UTF8 | SQLITE_INNOCUOUS;
+		if (d->deterministic) {
+			flags |= SQLITE_DETERMINISTIC;
+		}
+		int rc = sqlite3_create_function_v2(db, d->name, d->n_args,
+						    flags, (void *)d->app,
+						    d->fn, NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			return rc;
+		}
+	}
+	for (size_t i = 0; i < TR_ARRAY_LEN(gs_types); i++) {
+		int rc = sqlite3_create_module_v2(db, gs_types[i][0],
+						  &gs_module,
+						  (void *)gs_types[i][1], NULL);
+		if (rc != SQLITE_OK) {
+			return rc;
+		}
+	}
+	return SQLITE_OK;
+}
+
+static int auto_entry(sqlite3 *db, char **err, const void *api)
+{
+	TR_UNUSED(api);
+	int rc = sql_functions_register(db);
+	if (rc != SQLITE_OK && err != NULL) {
+		*err = sqlite3_mprintf("triode: cannot register functions: %s",
+				       sqlite3_errstr(rc));
+	}
+	return rc;
+}
+
+static pthread_once_t auto_once = PTHREAD_ONCE_INIT;
+static int auto_rc = SQLITE_OK;
+
+static void auto_register(void)
+{
+	/* sqlite3_auto_extension takes void (*)(void); SQLite calls it
+	 * with the (db, err, api) signature. */
+	union {
+		int (*entry)(sqlite3 *, char **, const void *);
+		void (*plain)(void);
+	} u = { .entry = auto_entry };
+	auto_rc = sqlite3_auto_extension(u.plain);
+}
+
+void sql_functions_register_auto(void)
+{
+	pthread_once(&auto_once, auto_register);
+	if (auto_rc != SQLITE_OK) {
+		tr_warn("sql", "sqlite3_auto_extension: %s",
+			sqlite3_errstr(auto_rc));
+	}
+}
