@@ -679,6 +679,38 @@ static void test_unknown_magic_closes(void **state)
 	RUN_UNTIL(&f->loop, cluster_proxy_n_conns(f->proxy) == 0);
 }
 
+/* dqlite's legacy protocol word opens the dqlite channel too. */
+static void test_legacy_dqlite_word_is_piped(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t legacy[8] = { 0xe5, 0x3f, 0x43, 0x60,
+					   0xd7, 0x4d, 0x10, 0x86 };
+	/* LEADER: one body word, type 0, schema 0. */
+	static const uint8_t leader[16] = { 1 };
+	int fd;
+	assert_int_equal(
+		dial(&f->loop, gnode.address, cli1, (const char *)legacy, &fd),
+		TR_OK);
+	assert_int_equal(write(fd, leader, sizeof leader), sizeof leader);
+	uint8_t hdr[8];
+	size_t have = 0;
+	uint64_t end = tr_now_ns() + (uint64_t)WAIT_MS * 1000000;
+	while (have < sizeof hdr && tr_now_ns() < end) {
+		ssize_t n = recv(fd, hdr + have, sizeof hdr - have,
+				 MSG_DONTWAIT);
+		if (n > 0) {
+			have += (size_t)n;
+		}
+		assert_int_not_equal(n, 0); /* no EOF */
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+		sleep_us(100);
+	}
+	assert_int_equal(have, sizeof hdr);
+	assert_int_equal(hdr[4], CLUSTER__RESP_SERVER); /* a LEADER answer */
+	close(fd);
+	RUN_UNTIL(&f->loop, cluster_proxy_n_conns(f->proxy) == 0);
+}
+
 static void test_admin_oversized_request_closes(void **state)
 {
 	struct fx *f = *state;
@@ -946,6 +978,7 @@ int test_proxy_run(void)
 		T(test_joiner_gets_admin_only),
 		T(test_foreign_ca_fails_handshake),
 		T(test_unknown_magic_closes),
+		T(test_legacy_dqlite_word_is_piped),
 		T(test_admin_oversized_request_closes),
 		T(test_drop_peer_closes_live_connections),
 		T(test_stop_closes_connections_and_held_requests),
