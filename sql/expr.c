@@ -287,6 +287,15 @@ static void emit_similar(struct sql__emit *e, const PgQuery__AExpr *x)
 	sql__put(e, negate ? ")))" : "))");
 }
 
+static bool is_int(uint32_t t);
+
+/* Both operands statically integers (SQLite's % is then PostgreSQL's). */
+static bool both_int(const Node *l, const Node *r)
+{
+	int32_t tm;
+	return is_int(sql__infer(l, &tm)) && is_int(sql__infer(r, &tm));
+}
+
 static bool is_datetime(uint32_t t)
 {
 	return t == SQL_OID_DATE || t == SQL_OID_TIMESTAMP ||
@@ -349,6 +358,15 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 	}
 	if (strcmp(op, "<>") == 0 || strcmp(op, "!=") == 0) {
 		op = "<>";
+	} else if (strcmp(op, "%") == 0 && !both_int(x->lexpr, x->rexpr)) {
+		/* SQLite's % truncates reals to integers (5.5 % 2 = 1);
+		 * pg_mod keeps the fraction and raises 22012 itself. */
+		sql__put(e, "pg_mod(");
+		sql__expr(e, x->lexpr);
+		sql__put(e, ", ");
+		sql__expr(e, x->rexpr);
+		sql__put(e, ")");
+		return;
 	} else if (strcmp(op, "/") == 0 || strcmp(op, "%") == 0) {
 		sql__put(e, "(");
 		sql__expr(e, x->lexpr);

@@ -210,6 +210,22 @@ static const struct ecase pg_outputs[] = {
 	  "2024-01-01 00:00:00+00;2024-01-01 01:00:00+00;2024-01-01 02:00:00+00" },
 	{ "select * from generate_series(1, 0)", "" },
 	{ "select generate_series from generate_series(3, 4)", "3;4" },
+	{ "select 'aa' ~ '^a{2}$', 'Ab' ~* '^[a-z]+$', 'x1' ~ '[\\d]', 'abc' ~ 'a|z', 'a.b' ~ 'a\\.b'",
+	  "t|t|t|t|t" },
+	{ "select to_char(timestamp '2024-01-01 00:05:00', 'HH12:MI am'), to_char(timestamp '2024-12-31 23:59:59.999999', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), to_char(date '2024-07-04', 'Dy, DD Mon YYYY')",
+	  "12:05 am|2024-12-31T23:59:59.999999|Thu, 04 Jul 2024" },
+	{ "select interval '1 day ago', interval '-1 year -2 months', interval '25 hours', interval '1 mon -1 day', interval 'P1Y2M3DT4H5M6S', interval '@ 3 days 2 hours'",
+	  "-1 days|-1 years -2 mons|25:00:00|1 mon -1 days|1 year 2 mons 3 days 04:05:06|3 days 02:00:00" },
+	{ "select date_trunc('month', date '2024-03-15'), extract(year from date '2024-03-15'), date_part('epoch', interval '1 day 2 hours'), extract(hour from interval '26 hours'), date_part('month', interval '14 months')",
+	  "2024-03-01 00:00:00+00|2024|93600|26|2" },
+	{ "select timestamp '2024-02-29' + interval '1 year', timestamp '2024-01-31' + interval '-1 day', interval '1 hour' + timestamp '2024-01-01', date '2024-03-01' - 1, timestamp '2024-01-01 10:00:00.25' - timestamp '2024-01-01'",
+	  "2025-02-28 00:00:00|2024-01-30 00:00:00|2024-01-01 01:00:00|2024-02-29|10:00:00.25" },
+	{ "select lower('ǅ'), upper('ﬀ'), initcap('ÉCOLE normale'), length('日本語'), reverse('日本語'), left('日本語', -1), lpad('日本', 4, '語')",
+	  "ǆ|ﬀ|École Normale|3|語本日|日本|語語日本" },
+	{ "select * from generate_series(10, 1, -3) as t(n) order by n",
+	  "1;4;7;10" },
+	{ "select s, s * 2 from generate_series(1, 3) s where s > 1",
+	  "2|4;3|6" },
 };
 
 /*
@@ -250,6 +266,7 @@ static const struct {
 	{ "select factorial(-1)", "2201F" },
 	{ "select div(1, 0)", "22012" },
 	{ "select mod(1.5, 0)", "22012" },
+	{ "select 1.5 % 0", "22012" },
 	{ "select gcd((-9223372036854775808)::int8, 0::int8)", "22003" },
 	{ "select extract(foo from timestamp '2024-01-02')", "22023" },
 	{ "select date_trunc('foo', timestamp '2024-01-02')", "22023" },
@@ -294,6 +311,7 @@ static const struct ecase nulls[] = {
 	  "right('a', null), md5(null), translate('a', null, 'b'), "
 	  "reverse(null), chr(null), ascii(null)",
 	  "N|N|N|N|N|N|N|N|N|N|N|N|N" },
+	{ "select 5.5 % 2, -7 % 3, 7.5 % -2", "1.5|-1|1.5" },
 	{ "select div(null, 1), mod(1, null), round(null::numeric, 1), "
 	  "trunc(1.5, null), width_bucket(null, 1, 2, 3), gcd(null, 1), "
 	  "factorial(null), cbrt(null), log(null), ln(null)",

@@ -150,7 +150,7 @@ static const struct tcase translations[] = {
 	  "min(coalesce(1, a), coalesce(a, 1)) AS least" },
 	{ "select a / b, a % 2, -a",
 	  "SELECT (a / CASE WHEN b = 0 THEN json_extract('{}', 'division by "
-	  "zero') ELSE b END) AS \"?column?\", (a % 2) AS \"?column?\", (- a) "
+	  "zero') ELSE b END) AS \"?column?\", pg_mod(a, 2) AS \"?column?\", (- a) "
 	  "AS \"?column?\"" },
 	{ "select 2.5::int, 'yes'::boolean, 'abc'::varchar(2)",
 	  "SELECT 3 AS int4, 1 AS bool, substr('abc', 1, 2) AS varchar" },
