@@ -473,7 +473,7 @@ static void test_token_bad_base64(void **state)
 {
 	struct certs_token t, u;
 	char enc[CERTS_TOKEN_ENCODED_SIZE + 8];
-	char copy[sizeof enc];
+	char copy[sizeof enc + 2]; /* room for one more character */
 	char errmsg[TR_ERRMSG_SIZE];
 	const char bad_chars[] = { '+', '/', '=', ' ', '\n', '.', '\x80' };
 	size_t len;
