@@ -234,6 +234,10 @@ static int cmd_cluster(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	tr_log_init();
+	/* PostgreSQL functions SQLite lacks, on every SQLite connection this
+	 * process opens, the dqlite node's included (so the leader runs
+	 * them).  Before anything opens a database. */
+	sql_functions_register_auto();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
