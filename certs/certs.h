@@ -147,6 +147,16 @@ TR_MUSTCHECK int certs_peer_identity(SSL *ssl, char name[CERTS_NAME_SIZE],
 				     uint64_t *serial, char *errmsg);
 
 /*
+ * The identity (CN and serial) of this node's own certificate, @dir/node.crt:
+ * what peers see in certs_peer_identity() and what the members table
+ * records.  TR_EIO if it cannot be read, TR_ETLS if it is no node
+ * certificate.
+ */
+TR_MUSTCHECK int certs_node_identity(const char *dir,
+				     char name[CERTS_NAME_SIZE],
+				     uint64_t *serial, char *errmsg);
+
+/*
  * A TLS 1.3 client context for a joiner's first contact with a member: no
  * client certificate, no trust store.  The handshake succeeds only if the
  * chain the server sends contains a certificate whose SHA-256 fingerprint

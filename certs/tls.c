@@ -189,16 +189,54 @@ int certs_node_ctx_optional_client(const char *dir, SSL_CTX **out, char *errmsg)
 	return node_ctx(dir, true, SSL_VERIFY_PEER, out, errmsg);
 }
 
-int certs_peer_identity(SSL *ssl, char name[CERTS_NAME_SIZE], uint64_t *serial,
-			char *errmsg)
+/* The identity of a node certificate: its one CN and its 64-bit serial. */
+static int cert_identity(X509 *cert, char name[CERTS_NAME_SIZE],
+			 uint64_t *serial, char *errmsg)
 {
-	X509 *cert = SSL_get0_peer_certificate(ssl);
 	X509_NAME *subject;
 	ASN1_STRING *cn;
 	uint64_t value;
 	int i;
 	int len;
 
+	if (!certs__has_ou(cert, "node")) {
+		tr_errmsg_printf(errmsg, "certificate is not a node "
+					 "certificate");
+		return TR_ETLS;
+	}
+	subject = X509_get_subject_name(cert);
+	i = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+	if (i < 0 ||
+	    X509_NAME_get_index_by_NID(subject, NID_commonName, i) >= 0) {
+		tr_errmsg_printf(errmsg, "certificate must have exactly one "
+					 "common name");
+		return TR_ETLS;
+	}
+	cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i));
+	len = ASN1_STRING_length(cn);
+	if (len <= 0 || len >= CERTS_NAME_SIZE ||
+	    memchr(ASN1_STRING_get0_data(cn), '\0', (size_t)len) != NULL) {
+		tr_errmsg_printf(errmsg, "certificate has an invalid common "
+					 "name");
+		return TR_ETLS;
+	}
+	if (ASN1_INTEGER_get_uint64(&value, X509_get0_serialNumber(cert)) !=
+	    1) {
+		ERR_clear_error();
+		tr_errmsg_printf(errmsg, "certificate serial does not fit in "
+					 "64 bits");
+		return TR_ETLS;
+	}
+	memcpy(name, ASN1_STRING_get0_data(cn), (size_t)len);
+	name[len] = '\0';
+	*serial = value;
+	return TR_OK;
+}
+
+int certs_peer_identity(SSL *ssl, char name[CERTS_NAME_SIZE], uint64_t *serial,
+			char *errmsg)
+{
+	X509 *cert = SSL_get0_peer_certificate(ssl);
 	if (cert == NULL) {
 		tr_errmsg_printf(errmsg, "peer sent no certificate");
 		return TR_ENOTFOUND;
@@ -210,38 +248,26 @@ int certs_peer_identity(SSL *ssl, char name[CERTS_NAME_SIZE], uint64_t *serial,
 		tr_errmsg_printf(errmsg, "peer certificate not verified");
 		return TR_ETLS;
 	}
-	if (!certs__has_ou(cert, "node")) {
-		tr_errmsg_printf(errmsg, "peer certificate is not a node "
-					 "certificate");
-		return TR_ETLS;
+	int rv = cert_identity(cert, name, serial, errmsg);
+	if (rv != TR_OK) {
+		tr_errmsg_wrapf(errmsg, "peer");
 	}
-	subject = X509_get_subject_name(cert);
-	i = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
-	if (i < 0 ||
-	    X509_NAME_get_index_by_NID(subject, NID_commonName, i) >= 0) {
-		tr_errmsg_printf(errmsg, "peer certificate must have exactly "
-					 "one common name");
-		return TR_ETLS;
+	return rv;
+}
+
+int certs_node_identity(const char *dir, char name[CERTS_NAME_SIZE],
+			uint64_t *serial, char *errmsg)
+{
+	char path[CERTS_PATH_MAX];
+	X509 *cert = NULL;
+	snprintf(path, sizeof path, "%s/node.crt", dir);
+	int rv = certs__read_cert(path, &cert, errmsg);
+	if (rv != TR_OK) {
+		return rv;
 	}
-	cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i));
-	len = ASN1_STRING_length(cn);
-	if (len <= 0 || len >= CERTS_NAME_SIZE ||
-	    memchr(ASN1_STRING_get0_data(cn), '\0', (size_t)len) != NULL) {
-		tr_errmsg_printf(errmsg, "peer certificate has an invalid "
-					 "common name");
-		return TR_ETLS;
-	}
-	if (ASN1_INTEGER_get_uint64(&value, X509_get0_serialNumber(cert)) !=
-	    1) {
-		ERR_clear_error();
-		tr_errmsg_printf(errmsg, "peer certificate serial does not "
-					 "fit in 64 bits");
-		return TR_ETLS;
-	}
-	memcpy(name, ASN1_STRING_get0_data(cn), (size_t)len);
-	name[len] = '\0';
-	*serial = value;
-	return TR_OK;
+	rv = cert_identity(cert, name, serial, errmsg);
+	X509_free(cert);
+	return rv;
 }
 
 /*

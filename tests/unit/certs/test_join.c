@@ -1498,12 +1498,33 @@ static void test_peer_identity_before_handshake(void **state)
 	SSL_CTX_free(sctx);
 }
 
+static void test_node_identity_of_own_certificate(void **state)
+{
+	struct fixture *f = *state;
+	char name[CERTS_NAME_SIZE];
+	char errmsg[TR_ERRMSG_SIZE];
+	uint64_t serial = 0;
+	uint64_t again = 0;
+	bootstrap(f->a, "node1");
+	assert_int_equal(certs_node_identity(f->a, name, &serial, errmsg),
+			 TR_OK);
+	assert_string_equal(name, "node1");
+	assert_true(serial != 0 && serial < (UINT64_C(1) << 63));
+	assert_int_equal(certs_node_identity(f->a, name, &again, errmsg),
+			 TR_OK);
+	assert_true(again == serial);
+	/* No certificate there: an I/O error, not a crash. */
+	assert_int_not_equal(certs_node_identity(f->b, name, &serial, errmsg),
+			     TR_OK);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_token_round_trip),
+		T(test_node_identity_of_own_certificate),
 		T(test_token_largest_fits),
 		T(test_token_secrets_differ),
 		T(test_token_new_rejects_bad_input),
