@@ -70,9 +70,9 @@ enum cluster_role {
 };
 
 /* Failure codes worth naming (see dqlite-protocol.md §2.8). */
-#define CLUSTER_CODE_BUSY 5
-#define CLUSTER_CODE_NOTFOUND 12 /* "no database opened" */
-#define CLUSTER_CODE_NOT_LEADER 10250
+#define CLUSTER_CODE_BUSY            5
+#define CLUSTER_CODE_NOTFOUND        12 /* "no database opened" */
+#define CLUSTER_CODE_NOT_LEADER      10250
 #define CLUSTER_CODE_LEADERSHIP_LOST 10506
 
 /*
@@ -133,8 +133,7 @@ typedef int (*cluster_row_cb)(struct cluster_client *c, void *arg,
 			      unsigned n_cols,
 			      const struct cluster_value *vals);
 typedef void (*cluster_servers_cb)(struct cluster_client *c, void *arg,
-				   const struct cluster_result *res,
-				   unsigned n,
+				   const struct cluster_result *res, unsigned n,
 				   const struct cluster_server_info *servers);
 typedef void (*cluster_stmt_cb)(struct cluster_client *c, void *arg,
 				const struct cluster_result *res,
@@ -156,8 +155,8 @@ TR_MUSTCHECK int cluster_client_new(uv_loop_t *loop,
  * TR_EIO/TR_ETIMEDOUT when the connection could not be made.
  */
 TR_MUSTCHECK int cluster_client_connect(struct cluster_client *c,
-					const char *address,
-					cluster_done_cb cb, void *arg);
+					const char *address, cluster_done_cb cb,
+					void *arg);
 /*
  * Close: every queued or running request completes with TR_ECANCELED,
  * then @cb (may be NULL) is called and the client is freed.  Idempotent.
@@ -183,21 +182,20 @@ TR_MUSTCHECK int cluster_client_open(struct cluster_client *c,
 TR_MUSTCHECK int cluster_client_exec_sql(struct cluster_client *c,
 					 const char *sql,
 					 const struct cluster_value *params,
-					 unsigned n_params,
-					 cluster_done_cb cb, void *arg);
+					 unsigned n_params, cluster_done_cb cb,
+					 void *arg);
 /* Columns come before the first row of each batch; @done comes last. */
 TR_MUSTCHECK int cluster_client_query_sql(struct cluster_client *c,
 					  const char *sql,
 					  const struct cluster_value *params,
 					  unsigned n_params,
 					  cluster_columns_cb columns,
-					  cluster_row_cb row, cluster_done_cb done,
-					  void *arg);
+					  cluster_row_cb row,
+					  cluster_done_cb done, void *arg);
 TR_MUSTCHECK int cluster_client_prepare(struct cluster_client *c,
 					const char *sql, cluster_stmt_cb cb,
 					void *arg);
-TR_MUSTCHECK int cluster_client_exec(struct cluster_client *c,
-				     uint32_t stmt_id,
+TR_MUSTCHECK int cluster_client_exec(struct cluster_client *c, uint32_t stmt_id,
 				     const struct cluster_value *params,
 				     unsigned n_params, cluster_done_cb cb,
 				     void *arg);
@@ -220,15 +218,13 @@ TR_MUSTCHECK int cluster_client_cluster(struct cluster_client *c,
 TR_MUSTCHECK int cluster_client_add(struct cluster_client *c, uint64_t id,
 				    const char *address, cluster_done_cb cb,
 				    void *arg);
-TR_MUSTCHECK int cluster_client_assign(struct cluster_client *c,
-				       uint64_t id, enum cluster_role role,
+TR_MUSTCHECK int cluster_client_assign(struct cluster_client *c, uint64_t id,
+				       enum cluster_role role,
 				       cluster_done_cb cb, void *arg);
-TR_MUSTCHECK int cluster_client_remove(struct cluster_client *c,
-				       uint64_t id, cluster_done_cb cb,
-				       void *arg);
-TR_MUSTCHECK int cluster_client_transfer(struct cluster_client *c,
-					 uint64_t id, cluster_done_cb cb,
-					 void *arg);
+TR_MUSTCHECK int cluster_client_remove(struct cluster_client *c, uint64_t id,
+				       cluster_done_cb cb, void *arg);
+TR_MUSTCHECK int cluster_client_transfer(struct cluster_client *c, uint64_t id,
+					 cluster_done_cb cb, void *arg);
 /* DESCRIBE, format 0 only (other formats abort a 1.11 node).  The failure
  * domain and weight come back in last_insert_id and rows_affected. */
 TR_MUSTCHECK int cluster_client_describe(struct cluster_client *c,
@@ -250,9 +246,8 @@ void cluster_client_resume(struct cluster_client *c);
  * @cb is called exactly once, never before return, with a NULL client.
  */
 typedef const char *(*cluster_address_map_fn)(void *arg, const char *address);
-TR_MUSTCHECK int cluster_leader_find(uv_loop_t *loop,
-				     const char *const *seeds, unsigned n_seeds,
-				     unsigned timeout_ms,
+TR_MUSTCHECK int cluster_leader_find(uv_loop_t *loop, const char *const *seeds,
+				     unsigned n_seeds, unsigned timeout_ms,
 				     cluster_address_map_fn map, void *map_arg,
 				     cluster_servers_cb cb, void *arg);
 
@@ -263,9 +258,9 @@ TR_MUSTCHECK int cluster_leader_find(uv_loop_t *loop,
 struct cluster_node; /* opaque; owns the dqlite node and its thread */
 
 struct cluster_node_config {
-	uint64_t id;          /* 1 bootstraps a new cluster on an empty dir */
-	const char *address;  /* public cluster address, "host:port" */
-	const char *dir;      /* raft data directory (created if missing) */
+	uint64_t id;         /* 1 bootstraps a new cluster on an empty dir */
+	const char *address; /* public cluster address, "host:port" */
+	const char *dir;     /* raft data directory (created if missing) */
 	unsigned network_latency_ms; /* 0: dqlite's default */
 	/* Outgoing Raft connections.  NULL: dqlite's built-in TCP connect
 	 * (single-node and tests only; no TLS, no TCP_NODELAY).  Otherwise a
@@ -316,6 +311,28 @@ TR_MUSTCHECK int cluster_local_set(struct cluster_local *l, const char *key,
 				   const char *value);
 /* Applied local schema version. */
 int cluster_local_schema_version(struct cluster_local *l);
+
+/* A member of the cluster as this node knows it (from the join answer and
+ * heartbeats): what it needs to find the cluster after a restart and to
+ * authorize peers on the cluster port. */
+struct cluster_member {
+	uint64_t id; /* dqlite node id */
+	char name[65];
+	char address[64];    /* cluster address, "host:port" */
+	char pg_address[64]; /* PostgreSQL listener, "host:port" */
+	uint64_t serial;     /* serial of its node certificate */
+	enum cluster_role role;
+};
+
+/* Replace the known members with @members (@n of them), atomically. */
+TR_MUSTCHECK int cluster_local_members_set(struct cluster_local *l,
+					   const struct cluster_member *members,
+					   unsigned n);
+/* Read the known members, ordered by id, into @out (room for @cap);
+ * *@n gets how many were read.  TR_ETOOBIG if there are more than @cap. */
+TR_MUSTCHECK int cluster_local_members_get(struct cluster_local *l,
+					   struct cluster_member *out,
+					   unsigned cap, unsigned *n);
 
 /* ---------------------------------------------------------------------
  * 4. The cluster port

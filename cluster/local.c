@@ -29,6 +29,10 @@ static const char *const local_updates[] = {
 	"CREATE TABLE members ("
 	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
 	"  address TEXT NOT NULL UNIQUE, role INTEGER NOT NULL);",
+	/* 2: what the cluster port needs to authorize a member, and where
+	 * PostgreSQL clients reach it. */
+	"ALTER TABLE members ADD COLUMN serial INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE members ADD COLUMN pg_address TEXT NOT NULL DEFAULT '';",
 };
 
 static int exec(struct cluster_local *l, const char *sql, char *errmsg)
@@ -192,4 +196,92 @@ int cluster_local_set(struct cluster_local *l, const char *key,
 	}
 	sqlite3_finalize(st);
 	return rv;
+}
+
+/* Copy a text column into a fixed buffer; false if it does not fit. */
+static bool column_text(sqlite3_stmt *st, int i, char *out, size_t cap)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+	size_t len = (size_t)sqlite3_column_bytes(st, i);
+	if (v == NULL || len + 1 > cap) {
+		return false;
+	}
+	memcpy(out, v, len + 1);
+	return true;
+}
+
+int cluster_local_members_get(struct cluster_local *l,
+			      struct cluster_member *out, unsigned cap,
+			      unsigned *n)
+{
+	sqlite3_stmt *st;
+	int rv = TR_OK;
+	*n = 0;
+	if (sqlite3_prepare_v2(l->db,
+			       "SELECT id, name, address, pg_address, serial, "
+			       "role FROM members ORDER BY id",
+			       -1, &st, NULL) != SQLITE_OK) {
+		return TR_EIO;
+	}
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			rv = TR_ETOOBIG;
+			break;
+		}
+		struct cluster_member *m = &out[*n];
+		memset(m, 0, sizeof *m);
+		m->id = (uint64_t)sqlite3_column_int64(st, 0);
+		m->serial = (uint64_t)sqlite3_column_int64(st, 4);
+		m->role = (enum cluster_role)sqlite3_column_int(st, 5);
+		if (!column_text(st, 1, m->name, sizeof m->name) ||
+		    !column_text(st, 2, m->address, sizeof m->address) ||
+		    !column_text(st, 3, m->pg_address, sizeof m->pg_address)) {
+			rv = TR_EIO;
+			break;
+		}
+		(*n)++;
+	}
+	if (rv == TR_OK && step != SQLITE_DONE) {
+		rv = TR_EIO;
+	}
+	sqlite3_finalize(st);
+	return rv;
+}
+
+int cluster_local_members_set(struct cluster_local *l,
+			      const struct cluster_member *members, unsigned n)
+{
+	char errmsg[TR_ERRMSG_SIZE];
+	sqlite3_stmt *st = NULL;
+	int rv = exec(l, "BEGIN IMMEDIATE; DELETE FROM members", errmsg);
+	if (rv != TR_OK) {
+		return rv;
+	}
+	if (sqlite3_prepare_v2(l->db,
+			       "INSERT INTO members (id, name, address, "
+			       "pg_address, serial, role) VALUES (?, ?, ?, ?, "
+			       "?, ?)",
+			       -1, &st, NULL) != SQLITE_OK) {
+		rv = TR_EIO;
+	}
+	for (unsigned i = 0; rv == TR_OK && i < n; i++) {
+		const struct cluster_member *m = &members[i];
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)m->id);
+		sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, m->address, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, m->pg_address, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)m->serial);
+		sqlite3_bind_int(st, 6, (int)m->role);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			rv = TR_EIO;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rv != TR_OK) {
+		(void)exec(l, "ROLLBACK", errmsg);
+		return rv;
+	}
+	return exec(l, "COMMIT", errmsg);
 }

@@ -19,5 +19,6 @@ int main(void)
 	int failed = test_proto_run();
 	failed += test_client_run();
 	failed += test_proxy_run();
+	failed += test_local_run();
 	return failed;
 }

@@ -7,5 +7,6 @@
 int test_proto_run(void);
 int test_client_run(void);
 int test_proxy_run(void);
+int test_local_run(void);
 
 #endif /* TESTS_UNIT_CLUSTER_SUITES_H */
