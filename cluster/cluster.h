@@ -243,13 +243,16 @@ void cluster_client_resume(struct cluster_client *c);
  * (res->rc TR_OK, one server), or TR_ENOTLEADER when nobody knows a leader
  * within @timeout_ms.  @map, if not NULL, rewrites an address before it is
  * dialled (used to reach this process's own node on its abstract socket).
+ * @tls (borrowed until @cb; NULL for plain TCP) is the client context for
+ * "host:port" addresses, i.e. other nodes' cluster ports.
  * @cb is called exactly once, never before return, with a NULL client.
  */
 typedef const char *(*cluster_address_map_fn)(void *arg, const char *address);
 TR_MUSTCHECK int cluster_leader_find(uv_loop_t *loop, const char *const *seeds,
 				     unsigned n_seeds, unsigned timeout_ms,
 				     cluster_address_map_fn map, void *map_arg,
-				     cluster_servers_cb cb, void *arg);
+				     SSL_CTX *tls, cluster_servers_cb cb,
+				     void *arg);
 
 /* ---------------------------------------------------------------------
  * 2. Node

@@ -37,6 +37,7 @@ struct leader_find {
 	unsigned next;              /* next seed of the round */
 	cluster_address_map_fn map; /* may be NULL */
 	void *map_arg;
+	SSL_CTX *tls; /* borrowed: TLS for "host:port", or NULL */
 	cluster_servers_cb cb;
 	void *arg;
 	uv_timer_t deadline;           /* overall timeout */
@@ -159,6 +160,7 @@ static void dial(struct leader_find *f)
 	struct cluster_client_config cfg = {
 		.connect_timeout_ms = f->attempt_ms,
 		.request_timeout_ms = f->attempt_ms,
+		.tls = f->tls,
 	};
 	const char *address = f->dialled;
 	if (f->map != NULL) {
@@ -226,7 +228,7 @@ static void deadline_cb(uv_timer_t *t)
 
 int cluster_leader_find(uv_loop_t *loop, const char *const *seeds,
 			unsigned n_seeds, unsigned timeout_ms,
-			cluster_address_map_fn map, void *map_arg,
+			cluster_address_map_fn map, void *map_arg, SSL_CTX *tls,
 			cluster_servers_cb cb, void *arg)
 {
 	if (n_seeds == 0 || seeds == NULL || cb == NULL || timeout_ms == 0) {
@@ -252,6 +254,7 @@ int cluster_leader_find(uv_loop_t *loop, const char *const *seeds,
 	f->loop = loop;
 	f->map = map;
 	f->map_arg = map_arg;
+	f->tls = tls;
 	f->cb = cb;
 	f->arg = arg;
 	f->delay_ms = BACKOFF_FIRST_MS;

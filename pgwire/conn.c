@@ -549,9 +549,8 @@ static void handle_startup_message(struct pgwire_session *s,
 	 * the session before it is freed. */
 	s->engaged = true;
 	if (cfg->exec->auth_lookup(cfg->exec_data, s, s->user) != 0) {
-		conn_fatal(s, PGWIRE_SQLSTATE_INVALID_PASSWORD,
-			   "password authentication failed for user \"%s\"",
-			   s->user);
+		conn_fatal(s, PGWIRE_SQLSTATE_CANNOT_CONNECT_NOW,
+			   "the cluster is not available right now");
 	}
 }
 
@@ -1109,8 +1108,16 @@ void pgwire_session_auth_lookup_done(struct pgwire_session *s, int rc,
 	if (s->state != PGWIRE_ST_AUTH_LOOKUP) {
 		return;
 	}
+	if (rc != TR_OK) {
+		/* The lookup itself failed (the cluster is unreachable): that
+		 * says nothing about the user, and the client should retry. */
+		conn_fatal(s, PGWIRE_SQLSTATE_CANNOT_CONNECT_NOW,
+			   "the cluster is not available right now");
+		conn_tick(s);
+		return;
+	}
 	int rv = TR_EINVAL;
-	if (rc == 0 && verifier != NULL) {
+	if (verifier != NULL) {
 		rv = pgwire__scram_set_verifier(&s->scram, verifier);
 		if (rv == TR_EINVAL) {
 			conn_log(TR_LOG_WARN, s,
@@ -1118,8 +1125,8 @@ void pgwire_session_auth_lookup_done(struct pgwire_session *s, int rc,
 		}
 	}
 	if (rv != TR_OK) {
-		/* Unknown user, lookup failure or unusable verifier: all
-		 * run the mock exchange and fail the same way. */
+		/* Unknown user or unusable verifier: both run the mock
+		 * exchange and fail the same way as a wrong password. */
 		rv = pgwire__scram_set_mock(&s->scram, s->user,
 					    server->mock_secret,
 					    sizeof server->mock_secret);

@@ -184,8 +184,10 @@ void pgwire_session_release(struct pgwire_session *s);
  * Completions of executor operations.
  * auth_lookup_done: @verifier is a PostgreSQL SCRAM verifier
  *   ("SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey>", borrowed for
- *   the call), or NULL for an unknown user or @rc != 0 (failure ends the
- *   connection with 28P01, the same message as a wrong password).
+ *   the call), or NULL for an unknown user (a mock exchange then fails
+ *   with 28P01, the same message as a wrong password).  @rc != 0 means the
+ *   lookup itself failed (cluster unreachable): FATAL 57P03, as does an
+ *   auth_lookup op that returns non-zero.
  * open_done: @err NULL on success; otherwise sent as FATAL (e.g. 3D000)
  *   and the connection ends.  @is_superuser goes into ParameterStatus.
  * query_done: sends ReadyForQuery with @txn_status 'I', 'T' or 'E'.

@@ -43,6 +43,7 @@
 #define PGWIRE_SQLSTATE_INVALID_PASSWORD   "28P01"
 #define PGWIRE_SQLSTATE_TOO_MANY_CONNS     "53300"
 #define PGWIRE_SQLSTATE_ADMIN_SHUTDOWN     "57P01"
+#define PGWIRE_SQLSTATE_CANNOT_CONNECT_NOW "57P03"
 #define PGWIRE_SQLSTATE_OUT_OF_MEMORY      "53200"
 
 /* ------------------------------------------------------------------ */

@@ -20,7 +20,6 @@
 
 /* How long start-up waits for a leader before giving up. */
 #define LEADER_WAIT_MS 60000
-#define LEADER_POLL_MS 100
 
 /* Update i (1-based) brings the internal schema to version i.  Declared
  * types are plain TEXT/INTEGER: never a dqlite "magic" type (DESIGN §4).
@@ -55,6 +54,9 @@ static const char *const internal_updates[] = {
 	"  expires_at INTEGER NOT NULL,"
 	"  created_at TEXT NOT NULL"
 	"    DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')));",
+	/* 3: the serial of each member's node certificate: the cluster port
+	 * lets a member in only with that exact certificate (revocation). */
+	"ALTER TABLE members ADD COLUMN serial INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* A dummy update appended when TRIODE_TEST_SCHEMA_UPDATE=1, so tests can
@@ -66,6 +68,13 @@ static const char test_update[] =
 #define GATE_POLL_MS 2000
 
 /* The internal schema version this binary brings. */
+static int binary_version(void);
+
+int server_internal_version(void)
+{
+	return binary_version();
+}
+
 static int binary_version(void)
 {
 	const char *t = getenv("TRIODE_TEST_SCHEMA_UPDATE");
@@ -304,43 +313,18 @@ static void open_done(struct cluster_client *c, void *arg,
 	}
 }
 
-static void ask_leader(struct server *srv);
-
-static void retry_cb(uv_timer_t *t)
-{
-	ask_leader(t->data);
-}
-
-static void leader_done(struct cluster_client *c, void *arg,
-			const struct cluster_result *res, unsigned n,
-			const struct cluster_server_info *servers)
+static void connect_done(struct cluster_client *c, void *arg,
+			 const struct cluster_result *res)
 {
 	struct server *srv = arg;
 	if (res->rc != TR_OK) {
-		fail_start(srv, res->rc, "ask for the leader", res);
+		fail_start(srv, res->rc, "connect to the cluster leader", res);
 		return;
 	}
-	if (n == 0 || servers[0].id == 0) {
-		/* No leader yet (an election is running): ask again. */
-		srv->start_attempts++;
-		if (srv->start_attempts * LEADER_POLL_MS > LEADER_WAIT_MS) {
-			fail_start(srv, TR_ETIMEDOUT,
-				   "no cluster leader was elected", NULL);
-			return;
-		}
-		uv_timer_start(&srv->retry, retry_cb, LEADER_POLL_MS, 0);
-		return;
-	}
-	if (strcmp(servers[0].address, cluster_node_address(srv->node)) != 0) {
-		tr_errmsg_printf(srv->errmsg,
-				 "the leader is %s, another node: multi-node "
-				 "clusters are not supported by this version",
-				 servers[0].address);
-		start_done(srv, TR_ENOTLEADER);
-		return;
-	}
-	tr_info("server", "this node (%llu) is the leader",
-		(unsigned long long)servers[0].id);
+	tr_info("server", "cluster leader: node %llu (%s)",
+		(unsigned long long)srv->leader_id,
+		srv->leader_address[0] == '@' ? "this node"
+					      : srv->leader_address);
 	srv->sys_ready = false;
 	if (cluster_client_open(c, SERVER_INTERNAL_DB, open_done, srv) !=
 	    TR_OK) {
@@ -348,43 +332,74 @@ static void leader_done(struct cluster_client *c, void *arg,
 	}
 }
 
-static void ask_leader(struct server *srv)
+/* The leader is known: open the system connection to it. */
+static void leader_ready(struct server *srv, int rc)
 {
-	if (cluster_client_leader(srv->sys, leader_done, srv) != TR_OK) {
-		fail_start(srv, TR_ENOMEM, "ask for the leader", NULL);
-	}
-}
-
-static void connect_done(struct cluster_client *c, void *arg,
-			 const struct cluster_result *res)
-{
-	struct server *srv = arg;
-	TR_UNUSED(c);
-	if (res->rc != TR_OK) {
-		fail_start(srv, res->rc, "connect to the local dqlite node",
-			   res);
+	if (srv->stopping) {
 		return;
 	}
-	ask_leader(srv);
+	if (rc != TR_OK) {
+		fail_start(srv, rc, "no cluster leader could be found", NULL);
+		return;
+	}
+	struct cluster_client_config cfg = { .tls = srv->node_client_ctx };
+	if (cluster_client_new(srv->loop, &cfg, &srv->sys) != TR_OK ||
+	    cluster_client_connect(srv->sys, srv->leader_address, connect_done,
+				   srv) != TR_OK) {
+		fail_start(srv, TR_ENOMEM, "connect to the cluster leader",
+			   NULL);
+	}
 }
 
 int server_internal_start(struct server *srv, server_step_cb done)
 {
-	int rv;
 	start_done = done;
 	tr_buf_init(&scratch, 0);
-	rv = cluster_client_new(srv->loop, NULL, &srv->sys);
-	if (rv != TR_OK) {
-		return rv;
-	}
-	return cluster_client_connect(srv->sys,
-				      cluster_node_bind_address(srv->node),
-				      connect_done, srv);
+	/* A new cluster elects its first leader about a second after
+	 * start; a restarted member waits for a quorum of its peers. */
+	return server_leader_refresh(srv, LEADER_WAIT_MS, leader_ready);
 }
 
 /* ------------------------------------------------------------------ */
 /* Bootstrap rows                                                       */
 /* ------------------------------------------------------------------ */
+
+/* The last start-up step: this node's own row says where it is now. */
+static void recorded_self(struct cluster_client *c, void *arg,
+			  const struct cluster_result *res)
+{
+	struct server *srv = arg;
+	TR_UNUSED(c);
+	if (res->rc != TR_OK) {
+		fail_start(srv, res->rc, "record this node", res);
+		return;
+	}
+	tr_buf_close(&scratch);
+	srv->sys_ready = true;
+	start_done(srv, TR_OK);
+}
+
+static void record_self(struct server *srv)
+{
+	char pg_address[300];
+	snprintf(pg_address, sizeof pg_address, "%s:%d", srv->pg_host,
+		 srv->pg_port);
+	struct cluster_value params[3] = {
+		{ .type = CLUSTER_INTEGER,
+		  .integer = (int64_t)srv->self_serial },
+		{ .type = CLUSTER_TEXT },
+		{ .type = CLUSTER_INTEGER,
+		  .integer = (int64_t)cluster_node_id(srv->node) },
+	};
+	params[1].text.p = pg_address;
+	params[1].text.len = strlen(pg_address);
+	if (cluster_client_exec_sql(srv->sys,
+				    "UPDATE members SET serial = ?, pg_address "
+				    "= ? WHERE id = ?",
+				    params, 3, recorded_self, srv) != TR_OK) {
+		fail_start(srv, TR_ENOMEM, "record this node", NULL);
+	}
+}
 
 static void bootstrap_done(struct cluster_client *c, void *arg,
 			   const struct cluster_result *res)
@@ -395,18 +410,14 @@ static void bootstrap_done(struct cluster_client *c, void *arg,
 		fail_start(srv, res->rc, "bootstrap", res);
 		return;
 	}
-	tr_buf_close(&scratch);
-	srv->sys_ready = true;
-	start_done(srv, TR_OK);
+	record_self(srv);
 }
 
 static void bootstrap(struct server *srv)
 {
 	char verifier[256];
 	if (!srv->bootstrapping) {
-		tr_buf_close(&scratch);
-		srv->sys_ready = true;
-		start_done(srv, TR_OK);
+		record_self(srv);
 		return;
 	}
 	if (pgwire_scram_verifier_make(srv->bootstrap_password, verifier,
@@ -414,21 +425,11 @@ static void bootstrap(struct server *srv)
 		fail_start(srv, TR_EINTERNAL, "make password verifier", NULL);
 		return;
 	}
-	struct cluster_value params[4] = {
-		{ .type = CLUSTER_TEXT },
-		{ .type = CLUSTER_TEXT },
-		{ .type = CLUSTER_TEXT },
-		{ .type = CLUSTER_TEXT },
-	};
-	char pg_address[300];
-	snprintf(pg_address, sizeof pg_address, "%s:%d", srv->pg_host,
-		 srv->pg_port);
-	const char *texts[4] = { verifier, srv->opts.name,
-				 cluster_node_address(srv->node), pg_address };
-	for (int i = 0; i < 4; i++) {
-		params[i].text.p = texts[i];
-		params[i].text.len = strlen(texts[i]);
-	}
+	struct cluster_value params[1] = { { .type = CLUSTER_TEXT } };
+	params[0].text.p = verifier;
+	params[0].text.len = strlen(verifier);
+	/* Name and address were checked at start (plain characters only),
+	 * and dqlite binds parameters to the first statement only. */
 	tr_buf_reset(&scratch);
 	tr_buf_printf(&scratch,
 		      "INSERT OR IGNORE INTO roles (name, verifier, superuser) "
@@ -437,11 +438,10 @@ static void bootstrap(struct server *srv)
 		      "VALUES ('postgres', 'postgres'); "
 		      "INSERT OR IGNORE INTO members "
 		      "(id, name, address, pg_address, role, schema_version) "
-		      "VALUES (%llu, '%s', '%s', '%s', 0, %d)",
+		      "VALUES (%llu, '%s', '%s', '', 0, %d)",
 		      (unsigned long long)cluster_node_id(srv->node),
 		      srv->opts.name, cluster_node_address(srv->node),
-		      pg_address, binary_version());
-	/* dqlite binds parameters to the first statement only. */
+		      binary_version());
 	if (tr_buf_err(&scratch) != TR_OK ||
 	    cluster_client_exec_sql(srv->sys, tr_buf_cstr(&scratch), params, 1,
 				    bootstrap_done, srv) != TR_OK) {

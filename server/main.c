@@ -57,7 +57,6 @@ static const char *flag_value(int argc, char **argv, int *i, const char *flag)
 
 static int cmd_serve(int argc, char **argv)
 {
-	static char hostname[64];
 	struct server_options opts = {
 		.data_dir = "./triode-data",
 		.listen = "127.0.0.1:5432",
@@ -86,14 +85,6 @@ static int cmd_serve(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
-	}
-	if (opts.name == NULL) {
-		if (gethostname(hostname, sizeof hostname) != 0 ||
-		    hostname[0] == '\0') {
-			snprintf(hostname, sizeof hostname, "node1");
-		}
-		hostname[sizeof hostname - 1] = '\0';
-		opts.name = hostname;
 	}
 	return server_serve(&opts);
 }

@@ -61,12 +61,15 @@ void server_db_free_all(struct server *srv)
 
 const char *server_leader_address(struct server *srv)
 {
-	/* One node: the leader is this process's own dqlite node. */
-	return cluster_node_bind_address(srv->node);
+	/* Our own node is dialled on its abstract socket, others on their
+	 * cluster port (mTLS); see server_leader_refresh(). */
+	return srv->leader_address[0] != '\0'
+		       ? srv->leader_address
+		       : cluster_node_bind_address(srv->node);
 }
 
 /* Split "host:port" into its parts. */
-static int parse_host_port(const char *s, char *host, size_t cap, int *port)
+int server_split_address(const char *s, char *host, size_t cap, int *port)
 {
 	const char *colon = strrchr(s, ':');
 	if (colon == NULL || colon == s || (size_t)(colon - s) >= cap) {
@@ -81,6 +84,56 @@ static int parse_host_port(const char *s, char *host, size_t cap, int *port)
 	host[colon - s] = '\0';
 	*port = (int)p;
 	return TR_OK;
+}
+
+int server_read_file(const char *path, char **out, char *errmsg)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		tr_errmsg_printf(errmsg, "open %s: %s", path, strerror(errno));
+		return TR_EIO;
+	}
+	struct tr_buf b;
+	tr_buf_init(&b, 1 << 20);
+	uint8_t chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		tr_buf_put(&b, chunk, n);
+	}
+	bool failed = ferror(f) != 0 || tr_buf_err(&b) != TR_OK;
+	fclose(f);
+	if (failed) {
+		tr_buf_close(&b);
+		tr_errmsg_printf(errmsg, "read %s", path);
+		return TR_EIO;
+	}
+	*out = tr_strdup(tr_buf_cstr(&b));
+	tr_buf_close(&b);
+	return *out != NULL ? TR_OK : TR_ENOMEM;
+}
+
+/* A failed join leaves nothing behind: the keys and local.db it made. */
+static void forget_failed_join(struct server *srv)
+{
+	static const char *const files[] = { "ca.crt",     "ca.key",
+					     "node.crt",   "node.key",
+					     "server.crt", "server.key" };
+	char path[PATH_MAX];
+	cluster_local_close(srv->local);
+	srv->local = NULL;
+	for (size_t i = 0; i < TR_ARRAY_LEN(files); i++) {
+		snprintf(path, sizeof path, "%s/certs/%s", srv->data_dir,
+			 files[i]);
+		unlink(path);
+	}
+	snprintf(path, sizeof path, "%s/certs", srv->data_dir);
+	rmdir(path);
+	static const char *const db[] = { "local.db", "local.db-wal",
+					  "local.db-shm" };
+	for (size_t i = 0; i < TR_ARRAY_LEN(db); i++) {
+		snprintf(path, sizeof path, "%s/%s", srv->data_dir, db[i]);
+		unlink(path);
+	}
 }
 
 /* Node names go into SQL text and certificates: keep them plain. */
@@ -192,11 +245,14 @@ static void stop(struct server *srv, int code)
 		cluster_client_close(srv->sys, sys_closed, NULL);
 		srv->sys = NULL;
 	}
+	server_cluster_port_stop(srv);
+	uv_timer_stop(&srv->roles_timer);
 	uv_signal_stop(&srv->sigterm);
 	uv_signal_stop(&srv->sigint);
 	uv_close((uv_handle_t *)&srv->sigterm, NULL);
 	uv_close((uv_handle_t *)&srv->sigint, NULL);
 	uv_close((uv_handle_t *)&srv->retry, NULL);
+	uv_close((uv_handle_t *)&srv->roles_timer, NULL);
 	if (srv->control_started) {
 		uv_close((uv_handle_t *)&srv->control, NULL);
 		char path[PATH_MAX];
@@ -252,6 +308,7 @@ static void internal_ready(struct server *srv, int rc)
 		stop(srv, 1);
 		return;
 	}
+	server_roles_start(srv);
 	tr_info("server",
 		"ready: PostgreSQL clients on %s:%d, cluster address %s, "
 		"data in %s",
@@ -267,20 +324,25 @@ static int prepare(struct server *srv, const struct server_options *opts)
 	int port;
 	int rv;
 
-	if (parse_host_port(opts->listen, srv->pg_host, sizeof srv->pg_host,
-			    &srv->pg_port) != TR_OK) {
+	if (server_split_address(opts->listen, srv->pg_host,
+				 sizeof srv->pg_host, &srv->pg_port) != TR_OK) {
 		tr_errmsg_printf(srv->errmsg,
 				 "--listen: expected HOST:PORT, got \"%s\"",
 				 opts->listen);
 		return TR_EINVAL;
 	}
-	if (parse_host_port(opts->cluster_address, host, sizeof host, &port) !=
-		    TR_OK ||
+	if (server_split_address(opts->cluster_address, host, sizeof host,
+				 &port) != TR_OK ||
 	    port == 0) {
 		tr_errmsg_printf(srv->errmsg,
 				 "--cluster-address: expected HOST:PORT, got "
 				 "\"%s\"",
 				 opts->cluster_address);
+		return TR_EINVAL;
+	}
+	/* Both end up in the member list (64-byte fields). */
+	if (strlen(opts->cluster_address) >= 64 || strlen(opts->listen) >= 64) {
+		tr_errmsg_printf(srv->errmsg, "address too long");
 		return TR_EINVAL;
 	}
 	if (mkdir(opts->data_dir, 0700) != 0 && errno != EEXIST) {
@@ -307,21 +369,35 @@ static int prepare(struct server *srv, const struct server_options *opts)
 	static char name[64];
 	static char address[300];
 	rv = cluster_local_get(srv->local, "name", name, sizeof name);
-	if (rv == TR_ENOTFOUND) {
-		if (opts->join != NULL) {
-			tr_errmsg_printf(srv->errmsg,
-					 "--join: joining a cluster is not "
-					 "supported by this version");
-			return TR_EINVAL;
+	if (rv == TR_ENOTFOUND && opts->join != NULL) {
+		/* A new node of an existing cluster: the token says which. */
+		rv = server_join_cluster(srv, opts->join, srv->errmsg);
+		if (rv != TR_OK) {
+			forget_failed_join(srv);
+			return rv;
 		}
-		if (!is_valid_name(opts->name)) {
+		srv->joined_now = true;
+		rv = cluster_local_get(srv->local, "name", name, sizeof name);
+	} else if (rv == TR_ENOTFOUND) {
+		/* A new cluster: its first node is named after the host
+		 * unless --name says otherwise. */
+		static char hostname[64];
+		if (opts->name == NULL) {
+			if (gethostname(hostname, sizeof hostname) != 0 ||
+			    hostname[0] == '\0') {
+				snprintf(hostname, sizeof hostname, "node1");
+			}
+			hostname[sizeof hostname - 1] = '\0';
+			srv->opts.name = hostname;
+		}
+		if (!is_valid_name(srv->opts.name)) {
 			tr_errmsg_printf(srv->errmsg,
 					 "--name: \"%s\" is not a valid node "
 					 "name (letters, digits, - _ .)",
-					 opts->name);
+					 srv->opts.name);
 			return TR_EINVAL;
 		}
-		if (cluster_local_set(srv->local, "name", opts->name) !=
+		if (cluster_local_set(srv->local, "name", srv->opts.name) !=
 			    TR_OK ||
 		    cluster_local_set(srv->local, "node_id", "1") != TR_OK ||
 		    cluster_local_set(srv->local, "cluster_address",
@@ -331,12 +407,19 @@ static int prepare(struct server *srv, const struct server_options *opts)
 		}
 		rv = cluster_local_get(srv->local, "name", name, sizeof name);
 	}
+	char node_id[24];
 	if (rv != TR_OK ||
 	    cluster_local_get(srv->local, "cluster_address", address,
-			      sizeof address) != TR_OK) {
+			      sizeof address) != TR_OK ||
+	    cluster_local_get(srv->local, "node_id", node_id, sizeof node_id) !=
+		    TR_OK) {
 		tr_errmsg_printf(srv->errmsg,
 				 "local.db: node identity missing");
 		return TR_EIO;
+	}
+	if (opts->join != NULL && !srv->joined_now) {
+		tr_warn("server", "--join ignored: this node is a member "
+				  "already");
 	}
 	if (opts->name != NULL && strcmp(name, opts->name) != 0) {
 		tr_warn("server",
@@ -364,21 +447,57 @@ static int prepare(struct server *srv, const struct server_options *opts)
 	}
 	/* Certificates: cluster CA, node and PostgreSQL server. */
 	snprintf(path, sizeof path, "%s/certs", srv->data_dir);
-	parse_host_port(address, host, sizeof host, &port);
+	if (server_split_address(address, host, sizeof host, &port) != TR_OK) {
+		tr_errmsg_printf(srv->errmsg, "local.db: bad cluster address");
+		return TR_EIO;
+	}
 	rv = certs_bootstrap(path, name, host, srv->errmsg);
 	if (rv != TR_OK) {
 		return rv;
 	}
 	rv = certs_pg_server_ctx(path, &srv->tls, srv->errmsg);
+	if (rv == TR_OK) {
+		rv = certs_node_ctx_optional_client(path, &srv->node_server_ctx,
+						    srv->errmsg);
+	}
+	if (rv == TR_OK) {
+		rv = certs_node_ctx(path, false, &srv->node_client_ctx,
+				    srv->errmsg);
+	}
+	char cn[CERTS_NAME_SIZE];
+	if (rv == TR_OK) {
+		rv = certs_node_identity(path, cn, &srv->self_serial,
+					 srv->errmsg);
+	}
 	if (rv != TR_OK) {
 		return rv;
 	}
-	/* The dqlite node. */
+	/* Who may talk to us on the cluster port: the members we know.  A
+	 * brand-new cluster knows only itself. */
+	uint64_t id = strtoull(node_id, NULL, 10);
+	rv = server_members_load(srv);
+	if (rv == TR_OK && srv->n_members == 0) {
+		struct cluster_member self = {
+			.id = id,
+			.serial = srv->self_serial,
+			.role = CLUSTER_VOTER,
+		};
+		snprintf(self.name, sizeof self.name, "%s", name);
+		snprintf(self.address, sizeof self.address, "%.63s", address);
+		snprintf(self.pg_address, sizeof self.pg_address, "%.50s:%d",
+			 srv->pg_host, srv->pg_port);
+		rv = server_members_set(srv, &self, 1);
+	}
+	if (rv != TR_OK) {
+		return rv;
+	}
+	/* The dqlite node: Raft to other nodes goes over mTLS. */
 	snprintf(path, sizeof path, "%s/raft", srv->data_dir);
 	struct cluster_node_config ncfg = {
-		.id = 1,
+		.id = id,
 		.address = address,
 		.dir = path,
+		.tls = srv->node_client_ctx,
 	};
 	rv = cluster_node_start(&ncfg, &srv->node, srv->errmsg);
 	if (rv != TR_OK) {
@@ -411,9 +530,9 @@ int server_serve(const struct server_options *opts)
 		fprintf(stderr, "triode: %s\n", srv.errmsg);
 		cluster_node_stop(srv.node);
 		cluster_local_close(srv.local);
-		if (srv.tls != NULL) {
-			SSL_CTX_free(srv.tls);
-		}
+		SSL_CTX_free(srv.tls);
+		SSL_CTX_free(srv.node_server_ctx);
+		SSL_CTX_free(srv.node_client_ctx);
 		tr_free(srv.data_dir);
 		tr_free(srv.bootstrap_password);
 		return 1;
@@ -429,9 +548,15 @@ int server_serve(const struct server_options *opts)
 	uv_signal_start(&srv.sigterm, on_signal, SIGTERM);
 	uv_signal_start(&srv.sigint, on_signal, SIGINT);
 
+	uv_timer_init(&loop, &srv.roles_timer);
+	srv.roles_timer.data = &srv;
 	/* The control socket comes first: `triode cluster exclude` must work
-	 * while start-up waits at the upgrade gate. */
+	 * while start-up waits at the upgrade gate.  The cluster port too:
+	 * other nodes need it for Raft before we serve anything. */
 	rv = server_control_start(&srv);
+	if (rv == TR_OK) {
+		rv = server_cluster_port_start(&srv);
+	}
 	if (rv != TR_OK) {
 		fprintf(stderr, "triode: %s\n", srv.errmsg);
 		stop(&srv, 1);
@@ -453,6 +578,8 @@ int server_serve(const struct server_options *opts)
 	cluster_local_close(srv.local);
 	server_db_free_all(&srv);
 	SSL_CTX_free(srv.tls);
+	SSL_CTX_free(srv.node_server_ctx);
+	SSL_CTX_free(srv.node_client_ctx);
 	tr_free(srv.data_dir);
 	if (srv.bootstrap_password != NULL) {
 		memset(srv.bootstrap_password, 0,

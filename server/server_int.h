@@ -109,6 +109,9 @@ struct server_options {
 	const char *join;            /* join token (later issue) */
 };
 
+/* Most members a cluster may have (the member list is kept in memory). */
+#define SERVER_MAX_MEMBERS 64
+
 struct server {
 	uv_loop_t *loop;
 	struct server_options opts;
@@ -118,12 +121,25 @@ struct server {
 	struct cluster_local *local; /* owned */
 	struct cluster_node *node;   /* owned */
 	struct pgwire_server *pg;    /* owned until stopped */
-	SSL_CTX *tls;                /* owned */
-	struct cluster_client *sys;  /* owned: connection to _triode */
+	SSL_CTX *tls;                /* owned: PostgreSQL listener */
+	SSL_CTX *node_server_ctx;    /* owned: cluster port (mTLS, joiners
+					without a certificate let in) */
+	SSL_CTX *node_client_ctx;    /* owned: outgoing Raft, admin, client */
+	uint64_t self_serial;        /* serial of our node certificate */
+	struct cluster_proxy *proxy; /* owned until stopped: cluster port */
+	struct cluster_member members[SERVER_MAX_MEMBERS]; /* known members */
+	unsigned n_members;
+	char leader_address[128]; /* where the leader is dialled: "@..."
+				     when it is us, else "host:port" */
+	uint64_t leader_id;
+	uv_timer_t roles_timer;     /* role balancing, on the leader */
+	bool roles_busy;            /* a membership change is under way */
+	struct cluster_client *sys; /* owned: connection to _triode */
 	bool sys_ready;     /* internal database up to date: serve clients */
 	bool sys_open;      /* internal database opened (the gate may still
 			       hold start-up): control commands can run */
 	bool bootstrapping; /* first start on an empty data dir */
+	bool joined_now;    /* this start joined a cluster */
 	char *bootstrap_password; /* owned: generated or from env */
 	struct tr_queue dbs;      /* struct server_db */
 	struct tr_queue sessions; /* struct server_session */
@@ -199,6 +215,60 @@ TR_MUSTCHECK int server_admin_msg_get_str(const struct server_admin_msg *m,
 /* A field holding a decimal u64. */
 TR_MUSTCHECK int server_admin_msg_get_u64(const struct server_admin_msg *m,
 					  const char *key, uint64_t *out);
+
+/* membership.c: the member list (local.db and memory) and the cluster
+ * port that authorizes peers against it. */
+TR_MUSTCHECK int server_members_load(struct server *srv);
+TR_MUSTCHECK int server_members_set(struct server *srv,
+				    const struct cluster_member *members,
+				    unsigned n);
+const struct cluster_member *server_member_by_name(const struct server *srv,
+						   const char *name);
+TR_MUSTCHECK int server_cluster_port_start(struct server *srv);
+void server_cluster_port_stop(struct server *srv);
+/* A member as one line "id\tname\taddress\tpg_address\tserial\trole"
+ * (join answers, heartbeats), and back (TR_EPROTO if malformed). */
+void server_member_format(const struct cluster_member *m, char *out,
+			  size_t cap);
+TR_MUSTCHECK int server_member_parse(const char *line,
+				     struct cluster_member *m);
+/* Find the current leader among the known members (over mTLS) and cache
+ * its address in srv->leader_address (this node's own is mapped to its
+ * abstract socket); @cb(srv, rc) once, never before returning. */
+TR_MUSTCHECK int server_leader_refresh(struct server *srv, unsigned timeout_ms,
+				       server_step_cb cb);
+
+/* admin.c: one admin request from the cluster port (cluster_admin_fn). */
+void server_admin_request(void *arg, struct cluster_admin_request *req,
+			  const uint8_t *msg, size_t len,
+			  enum cluster_peer_kind kind, const char *name);
+/* Answer with @m plus status "ok" / with status "error" and @message. */
+void server_admin_answer(struct cluster_admin_request *req,
+			 struct server_admin_msg *m);
+void server_admin_answer_error(struct cluster_admin_request *req,
+			       const char *message);
+
+/* join.c: the member side of a join (the request's fields in @m, valid
+ * for the call), and the joiner side (`serve --join`, before start-up). */
+void server_join_handle(struct server *srv, struct cluster_admin_request *req,
+			const struct server_admin_msg *m);
+/* Join with @token (blocking, before the loop runs); on success the
+ * certificates are installed and local.db holds the new identity. */
+TR_MUSTCHECK int server_join_cluster(struct server *srv, const char *token,
+				     char *errmsg);
+/* serve.c helpers */
+TR_MUSTCHECK int server_split_address(const char *s, char *host, size_t cap,
+				      int *port);
+/* Read a whole (small) file into a NUL-terminated tr_malloc'd string. */
+TR_MUSTCHECK int server_read_file(const char *path, char **out, char *errmsg);
+/* roles.c: the leader looks at roles again soon (after a join, a removal,
+ * a member going offline). */
+void server_roles_changed(struct server *srv);
+/* Start the periodic member refresh (and, on the leader, balancing). */
+void server_roles_start(struct server *srv);
+
+/* internal.c: the internal schema version this binary brings. */
+int server_internal_version(void);
 
 /* control.c: listen on DATA/control.sock (after start-up succeeded). */
 TR_MUSTCHECK int server_control_start(struct server *srv);

@@ -914,7 +914,9 @@ static void reconnect_done(struct cluster_client *c, void *arg,
 /* Open a new leader connection; step() resumes when it is ready. */
 static int connect_leader(struct server_session *s, cluster_done_cb cb)
 {
-	int rv = cluster_client_new(s->srv->loop, NULL, &s->cc);
+	/* TLS for a leader on another node (its cluster port). */
+	struct cluster_client_config cfg = { .tls = s->srv->node_client_ctx };
+	int rv = cluster_client_new(s->srv->loop, &cfg, &s->cc);
 	if (rv != TR_OK) {
 		return rv;
 	}

@@ -1149,8 +1149,8 @@ static void test_leader_find(void **state)
 	const char *seeds[2] = { dead, node1.address };
 	struct rec r = { 0 };
 	assert_int_equal(cluster_leader_find(&f->loop, seeds, 2, 5000,
-					     map_to_abstract, NULL, servers_cb,
-					     &r),
+					     map_to_abstract, NULL, NULL,
+					     servers_cb, &r),
 			 TR_OK);
 	r.returned = true;
 	RUN_UNTIL(&f->loop, r.calls > 0);
@@ -1163,7 +1163,7 @@ static void test_leader_find(void **state)
 	const char *seeds2[1] = { node2.address };
 	struct rec r2 = { 0 };
 	assert_int_equal(cluster_leader_find(&f->loop, seeds2, 1, 5000, NULL,
-					     NULL, servers_cb, &r2),
+					     NULL, NULL, servers_cb, &r2),
 			 TR_OK);
 	r2.returned = true;
 	RUN_UNTIL(&f->loop, r2.calls > 0);
@@ -1175,7 +1175,7 @@ static void test_leader_find(void **state)
 	struct rec r3 = { 0 };
 	uint64_t start = tr_now_ns();
 	assert_int_equal(cluster_leader_find(&f->loop, seeds3, 1, 400, NULL,
-					     NULL, servers_cb, &r3),
+					     NULL, NULL, servers_cb, &r3),
 			 TR_OK);
 	r3.returned = true;
 	RUN_UNTIL(&f->loop, r3.calls > 0);
@@ -1183,7 +1183,7 @@ static void test_leader_find(void **state)
 	assert_int_equal(r3.rc, TR_ENOTLEADER);
 	assert_int_equal(r3.n, 0);
 	assert_int_equal(cluster_leader_find(&f->loop, seeds3, 0, 400, NULL,
-					     NULL, servers_cb, &r3),
+					     NULL, NULL, servers_cb, &r3),
 			 TR_EINVAL);
 	/* Let the finders free themselves before the loop closes. */
 	uv_run(&f->loop, UV_RUN_DEFAULT);

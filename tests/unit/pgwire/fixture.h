@@ -59,7 +59,8 @@ struct fake_exec {
 	int n_query;
 	int n_cancel;
 	int n_close;
-	bool async; /* answer from a timer instead of inline (defer) */
+	bool async;    /* answer from a timer instead of inline (defer) */
+	int lookup_rc; /* non-zero: the role lookup itself fails */
 	struct pgwire_session *hung; /* query left running ("hang") */
 	char last_query[256];
 	const struct pgwire_error *open_err;
@@ -73,7 +74,7 @@ static inline int fake_auth_lookup(void *data, struct pgwire_session *s,
 	/* Completing inside the call breaks the async contract only in
 	 * form; pgwire guards against re-entry, and the tests check it. */
 	pgwire_session_auth_lookup_done(
-		s, 0, strcmp(user, "u") == 0 ? f->verifier : NULL);
+		s, f->lookup_rc, strcmp(user, "u") == 0 ? f->verifier : NULL);
 	return 0;
 }
 

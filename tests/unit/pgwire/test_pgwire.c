@@ -857,6 +857,21 @@ static void test_conn_extended_protocol_skips_to_sync(void **state)
 	client_close(&c);
 }
 
+static void test_conn_lookup_failure_is_57p03(void **state)
+{
+	struct env *e = *state;
+	struct client c;
+	/* The cluster cannot be asked: not an authentication failure, and
+	 * nothing about the user is revealed. */
+	e->fx.lookup_rc = TR_EIO;
+	client_connect(&c, e->port);
+	send_startup(&c, 0x00030000, "u");
+	expect_error(&c, "FATAL", "57P03");
+	expect_eof(&c);
+	client_close(&c);
+	e->fx.lookup_rc = 0;
+}
+
 static void test_conn_startup_errors(void **state)
 {
 	struct env *e = *state;
@@ -1016,6 +1031,7 @@ int main(void)
 		CONN_TEST(test_conn_malformed_after_login_is_fatal),
 		CONN_TEST(test_conn_extended_protocol_skips_to_sync),
 		CONN_TEST(test_conn_startup_errors),
+		CONN_TEST(test_conn_lookup_failure_is_57p03),
 		CONN_TEST(test_conn_tls_login_and_query),
 		CONN_TEST(test_conn_cancel_request),
 		CONN_TEST(test_conn_server_stop_closes_sessions),

@@ -1,0 +1,234 @@
+/*
+ * server/membership.c: who may talk to this node on the cluster port.
+ *
+ * Every node runs the mTLS cluster port (cluster_proxy).  A peer is a
+ * member when its certificate chains to the cluster CA (checked by TLS),
+ * is a node certificate, and its (name, serial) is in this node's member
+ * list; anyone else without a certificate is a joiner, allowed on the admin
+ * channel only; everyone else is refused (security.md N2, N3, N5).
+ *
+ * The member list lives in local.db, not only in the replicated internal
+ * database: a node must authorize the leader's Raft traffic before it has
+ * a copy of the internal database (while joining), and after a restart
+ * before the cluster has a leader.  It is seeded at bootstrap and by the
+ * join answer, and kept current from the internal database.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "certs/certs.h"
+#include "server/server_int.h"
+
+int server_members_load(struct server *srv)
+{
+	unsigned n = 0;
+	int rv = cluster_local_members_get(srv->local, srv->members,
+					   SERVER_MAX_MEMBERS, &n);
+	if (rv != TR_OK) {
+		tr_errmsg_printf(srv->errmsg, "local.db: cannot read members");
+		return rv;
+	}
+	srv->n_members = n;
+	return TR_OK;
+}
+
+int server_members_set(struct server *srv, const struct cluster_member *members,
+		       unsigned n)
+{
+	if (n > SERVER_MAX_MEMBERS) {
+		return TR_ETOOBIG;
+	}
+	int rv = cluster_local_members_set(srv->local, members, n);
+	if (rv != TR_OK) {
+		return rv;
+	}
+	memmove(srv->members, members, sizeof *members * n);
+	srv->n_members = n;
+	return TR_OK;
+}
+
+const struct cluster_member *server_member_by_name(const struct server *srv,
+						   const char *name)
+{
+	for (unsigned i = 0; i < srv->n_members; i++) {
+		if (strcmp(srv->members[i].name, name) == 0) {
+			return &srv->members[i];
+		}
+	}
+	return NULL;
+}
+
+/* cluster_authorize_fn: classify a freshly handshaken peer. */
+static enum cluster_peer_kind authorize(void *arg, SSL *ssl, char *name)
+{
+	struct server *srv = arg;
+	char cn[CERTS_NAME_SIZE];
+	char errmsg[TR_ERRMSG_SIZE];
+	uint64_t serial;
+	int rv = certs_peer_identity(ssl, cn, &serial, errmsg);
+	if (rv == TR_ENOTFOUND) {
+		return CLUSTER_PEER_JOINER;
+	}
+	if (rv != TR_OK) {
+		tr_warn("membership", "cluster port: refused: %s", errmsg);
+		return CLUSTER_PEER_DENY;
+	}
+	const struct cluster_member *m = server_member_by_name(srv, cn);
+	if (m == NULL || m->serial != serial) {
+		char esc[80];
+		tr_warn("membership",
+			"cluster port: refused %s: not a current member (or "
+			"its certificate was replaced)",
+			tr_escape(esc, sizeof esc, cn, strlen(cn)));
+		return CLUSTER_PEER_DENY;
+	}
+	snprintf(name, CLUSTER_PEER_NAME_MAX, "%s", cn);
+	return CLUSTER_PEER_MEMBER;
+}
+
+static void proxy_stopped(void *arg)
+{
+	TR_UNUSED(arg);
+}
+
+int server_cluster_port_start(struct server *srv)
+{
+	struct cluster_proxy_config cfg = {
+		.address = srv->opts.cluster_address,
+		.node_socket = cluster_node_bind_address(srv->node),
+		.ctx = srv->node_server_ctx,
+		.authorize = authorize,
+		.admin = server_admin_request,
+		.arg = srv,
+	};
+	return cluster_proxy_start(srv->loop, &cfg, &srv->proxy, srv->errmsg);
+}
+
+void server_cluster_port_stop(struct server *srv)
+{
+	if (srv->proxy != NULL) {
+		cluster_proxy_stop(srv->proxy, proxy_stopped, NULL);
+		srv->proxy = NULL;
+	}
+}
+
+void server_member_format(const struct cluster_member *m, char *out, size_t cap)
+{
+	snprintf(out, cap, "%llu\t%s\t%s\t%s\t%llu\t%d",
+		 (unsigned long long)m->id, m->name, m->address, m->pg_address,
+		 (unsigned long long)m->serial, (int)m->role);
+}
+
+/* Copy the next tab-separated word of *@p into @out; false if too long
+ * or missing. */
+static bool next_word(const char **p, char *out, size_t cap)
+{
+	const char *end = strchr(*p, '\t');
+	size_t len = end != NULL ? (size_t)(end - *p) : strlen(*p);
+	if (len == 0 || len + 1 > cap) {
+		return false;
+	}
+	memcpy(out, *p, len);
+	out[len] = '\0';
+	*p += len + (end != NULL ? 1 : 0);
+	return true;
+}
+
+int server_member_parse(const char *line, struct cluster_member *m)
+{
+	char id[24];
+	char serial[24];
+	char role[8];
+	char *end;
+	const char *p = line;
+	memset(m, 0, sizeof *m);
+	if (!next_word(&p, id, sizeof id) ||
+	    !next_word(&p, m->name, sizeof m->name) ||
+	    !next_word(&p, m->address, sizeof m->address) ||
+	    !next_word(&p, m->pg_address, sizeof m->pg_address) ||
+	    !next_word(&p, serial, sizeof serial) ||
+	    !next_word(&p, role, sizeof role) || *p != '\0') {
+		return TR_EPROTO;
+	}
+	m->id = strtoull(id, &end, 10);
+	if (*end != '\0' || m->id == 0) {
+		return TR_EPROTO;
+	}
+	m->serial = strtoull(serial, &end, 10);
+	if (*end != '\0') {
+		return TR_EPROTO;
+	}
+	long r = strtol(role, &end, 10);
+	if (*end != '\0' || r < CLUSTER_VOTER || r > CLUSTER_SPARE) {
+		return TR_EPROTO;
+	}
+	m->role = (enum cluster_role)r;
+	return TR_OK;
+}
+
+/* Map our own cluster address to the abstract socket of our node. */
+static const char *map_self(void *arg, const char *address)
+{
+	struct server *srv = arg;
+	if (strcmp(address, cluster_node_address(srv->node)) == 0) {
+		return cluster_node_bind_address(srv->node);
+	}
+	return address;
+}
+
+struct leader_refresh {
+	struct server *srv;
+	server_step_cb cb;
+};
+
+static void leader_found(struct cluster_client *c, void *arg,
+			 const struct cluster_result *res, unsigned n,
+			 const struct cluster_server_info *servers)
+{
+	struct leader_refresh *r = arg;
+	struct server *srv = r->srv;
+	server_step_cb cb = r->cb;
+	TR_UNUSED(c);
+	tr_free(r);
+	int rc = res->rc;
+	if (rc == TR_OK && n == 1) {
+		const char *mapped = map_self(srv, servers[0].address);
+		snprintf(srv->leader_address, sizeof srv->leader_address, "%s",
+			 mapped);
+		srv->leader_id = servers[0].id;
+		tr_debug("membership", "leader is %llu at %s",
+			 (unsigned long long)servers[0].id, servers[0].address);
+	} else {
+		tr_errmsg_printf(srv->errmsg, "no cluster leader reachable");
+		if (rc == TR_OK) {
+			rc = TR_ENOTLEADER;
+		}
+	}
+	cb(srv, rc);
+}
+
+int server_leader_refresh(struct server *srv, unsigned timeout_ms,
+			  server_step_cb cb)
+{
+	const char *seeds[SERVER_MAX_MEMBERS];
+	unsigned n = 0;
+	for (unsigned i = 0; i < srv->n_members; i++) {
+		seeds[n++] = srv->members[i].address;
+	}
+	if (n == 0) {
+		seeds[n++] = cluster_node_address(srv->node);
+	}
+	struct leader_refresh *r = tr_malloc(sizeof *r);
+	if (r == NULL) {
+		return TR_ENOMEM;
+	}
+	r->srv = srv;
+	r->cb = cb;
+	int rv = cluster_leader_find(srv->loop, seeds, n, timeout_ms, map_self,
+				     srv, srv->node_client_ctx, leader_found,
+				     r);
+	if (rv != TR_OK) {
+		tr_free(r);
+	}
+	return rv;
+}

@@ -1,0 +1,304 @@
+/*
+ * server/roles.c: keeping the member list current, and the leader's role
+ * balancing.
+ *
+ * Every ROLES_POLL_MS, every node reads the members from the internal
+ * database and, when they changed, stores them in local.db (so that after
+ * a restart it can find the cluster and authorize its peers).  The leader
+ * then compares Raft's configuration with its targets:
+ *
+ *   voters    3, or 5 once there are 5 or more members; 1 with 1 or 2
+ *             members (two voters are less available than one)
+ *   standbys  up to 2
+ *   spares    the rest
+ *
+ * and makes at most one change per round (Raft allows one at a time),
+ * promoting standbys before spares, and only a member that answers a ping
+ * on the cluster port: ASSIGN to an unreachable node would block every
+ * membership change for 50 s (dqlite-protocol.md §4).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "server/server_int.h"
+
+#define ROLES_POLL_MS   2000
+#define PING_TIMEOUT_MS 2000
+#define MAX_STANDBYS    2
+
+struct balance {
+	struct server *srv;
+	struct cluster_client *cc; /* owned: to the leader (ourselves) */
+	struct cluster_server_info servers[SERVER_MAX_MEMBERS];
+	char addresses[SERVER_MAX_MEMBERS][64];
+	unsigned n_servers;
+	uint64_t target;      /* node being changed */
+	enum cluster_role to; /* its new role */
+	struct tr_buf ping;   /* the ping request */
+};
+
+static struct cluster_member fresh[SERVER_MAX_MEMBERS];
+static unsigned n_fresh;
+
+static void round_over(struct server *srv)
+{
+	srv->roles_busy = false;
+}
+
+static void balance_closed(struct cluster_client *c, void *arg)
+{
+	struct balance *b = arg;
+	TR_UNUSED(c);
+	tr_buf_close(&b->ping);
+	round_over(b->srv);
+	tr_free(b);
+}
+
+static void balance_end(struct balance *b)
+{
+	cluster_client_close(b->cc, balance_closed, b);
+}
+
+static void role_recorded(struct cluster_client *c, void *arg,
+			  const struct cluster_result *res)
+{
+	TR_UNUSED(c);
+	TR_UNUSED(arg);
+	if (res->rc != TR_OK) {
+		tr_warn("roles", "cannot record a role: %s",
+			res->message ? res->message : tr_strerror(res->rc));
+	}
+}
+
+static void assigned(struct cluster_client *c, void *arg,
+		     const struct cluster_result *res)
+{
+	struct balance *b = arg;
+	TR_UNUSED(c);
+	static const char *const names[] = { "voter", "standby", "spare" };
+	if (res->rc != TR_OK) {
+		tr_warn("roles", "node %llu could not become %s: %s",
+			(unsigned long long)b->target, names[b->to],
+			res->message ? res->message : tr_strerror(res->rc));
+	} else {
+		tr_info("roles", "node %llu is now a %s",
+			(unsigned long long)b->target, names[b->to]);
+		/* Record it for `triode cluster list`. */
+		struct cluster_value p[2] = {
+			{ .type = CLUSTER_INTEGER, .integer = b->to },
+			{ .type = CLUSTER_INTEGER,
+			  .integer = (int64_t)b->target },
+		};
+		if (b->srv->sys != NULL && b->srv->sys_ready &&
+		    cluster_client_exec_sql(
+			    b->srv->sys,
+			    "UPDATE members SET role = ? WHERE id = ?", p, 2,
+			    role_recorded, NULL) != TR_OK) {
+			tr_warn("roles", "cannot record a role");
+		}
+	}
+	balance_end(b);
+}
+
+static void pinged(void *arg, int rc, const uint8_t *resp, size_t len,
+		   const char *errmsg)
+{
+	struct balance *b = arg;
+	TR_UNUSED(resp);
+	TR_UNUSED(len);
+	if (rc != TR_OK) {
+		tr_debug("roles",
+			 "node %llu does not answer (%s): not "
+			 "promoted",
+			 (unsigned long long)b->target, errmsg);
+		balance_end(b);
+		return;
+	}
+	if (cluster_client_assign(b->cc, b->target, b->to, assigned, b) !=
+	    TR_OK) {
+		balance_end(b);
+	}
+}
+
+/* Ping @i, then ASSIGN it role @to. */
+static void change(struct balance *b, unsigned i, enum cluster_role to)
+{
+	struct server_admin_msg m;
+	b->target = b->servers[i].id;
+	b->to = to;
+	server_admin_msg_init(&m);
+	tr_buf_init(&b->ping, CLUSTER_ADMIN_MAX_LEN);
+	if (server_admin_msg_add_str(&m, "type", "ping") != TR_OK) {
+		balance_end(b);
+		return;
+	}
+	server_admin_msg_encode(&m, &b->ping);
+	if (tr_buf_err(&b->ping) != TR_OK ||
+	    cluster_admin_call(b->srv->loop, b->addresses[i],
+			       b->srv->node_client_ctx, b->ping.data,
+			       b->ping.len, PING_TIMEOUT_MS, pinged,
+			       b) != TR_OK) {
+		balance_end(b);
+	}
+}
+
+static void servers_done(struct cluster_client *c, void *arg,
+			 const struct cluster_result *res, unsigned n,
+			 const struct cluster_server_info *servers)
+{
+	struct balance *b = arg;
+	TR_UNUSED(c);
+	if (res->rc != TR_OK || n > SERVER_MAX_MEMBERS) {
+		balance_end(b);
+		return;
+	}
+	unsigned voters = 0;
+	unsigned standbys = 0;
+	for (unsigned i = 0; i < n; i++) {
+		b->servers[i] = servers[i];
+		snprintf(b->addresses[i], sizeof b->addresses[i], "%s",
+			 servers[i].address);
+		b->servers[i].address = b->addresses[i];
+		voters += servers[i].role == CLUSTER_VOTER;
+		standbys += servers[i].role == CLUSTER_STANDBY;
+	}
+	b->n_servers = n;
+	unsigned target = n >= 5 ? 5 : n >= 3 ? 3 : 1;
+	if (voters < target) {
+		/* Standbys have the log already: promote them first. */
+		for (int pass = 0; pass < 2; pass++) {
+			enum cluster_role from = pass == 0 ? CLUSTER_STANDBY
+							   : CLUSTER_SPARE;
+			for (unsigned i = 0; i < n; i++) {
+				if (b->servers[i].role == from) {
+					change(b, i, CLUSTER_VOTER);
+					return;
+				}
+			}
+		}
+	} else if (standbys < MAX_STANDBYS) {
+		for (unsigned i = 0; i < n; i++) {
+			if (b->servers[i].role == CLUSTER_SPARE) {
+				change(b, i, CLUSTER_STANDBY);
+				return;
+			}
+		}
+	}
+	balance_end(b);
+}
+
+static void balance_connected(struct cluster_client *c, void *arg,
+			      const struct cluster_result *res)
+{
+	struct balance *b = arg;
+	if (res->rc != TR_OK ||
+	    cluster_client_cluster(c, servers_done, b) != TR_OK) {
+		balance_end(b);
+	}
+}
+
+/* On the leader: one round of role balancing on a connection of its own
+ * (ASSIGN can take a second and must not hold up the system connection). */
+static void balance(struct server *srv)
+{
+	struct balance *b = tr_calloc(1, sizeof *b);
+	if (b == NULL) {
+		round_over(srv);
+		return;
+	}
+	b->srv = srv;
+	tr_buf_init(&b->ping, 0);
+	if (cluster_client_new(srv->loop, NULL, &b->cc) != TR_OK) {
+		tr_free(b);
+		round_over(srv);
+		return;
+	}
+	if (cluster_client_connect(b->cc, cluster_node_bind_address(srv->node),
+				   balance_connected, b) != TR_OK) {
+		balance_end(b);
+	}
+}
+
+static int member_row(struct cluster_client *c, void *arg, unsigned n,
+		      const struct cluster_value *v)
+{
+	TR_UNUSED(c);
+	TR_UNUSED(arg);
+	if (n != 6 || n_fresh == SERVER_MAX_MEMBERS ||
+	    v[0].type != CLUSTER_INTEGER || v[1].type != CLUSTER_TEXT ||
+	    v[2].type != CLUSTER_TEXT || v[3].type != CLUSTER_TEXT ||
+	    v[4].type != CLUSTER_INTEGER || v[5].type != CLUSTER_INTEGER) {
+		return TR_EPROTO;
+	}
+	struct cluster_member *m = &fresh[n_fresh];
+	memset(m, 0, sizeof *m);
+	if (v[1].text.len >= sizeof m->name ||
+	    v[2].text.len >= sizeof m->address ||
+	    v[3].text.len >= sizeof m->pg_address) {
+		return TR_EPROTO;
+	}
+	m->id = (uint64_t)v[0].integer;
+	memcpy(m->name, v[1].text.p, v[1].text.len);
+	memcpy(m->address, v[2].text.p, v[2].text.len);
+	memcpy(m->pg_address, v[3].text.p, v[3].text.len);
+	m->serial = (uint64_t)v[4].integer;
+	m->role = (enum cluster_role)v[5].integer;
+	n_fresh++;
+	return TR_OK;
+}
+
+static void members_done(struct cluster_client *c, void *arg,
+			 const struct cluster_result *res)
+{
+	struct server *srv = arg;
+	TR_UNUSED(c);
+	if (res->rc != TR_OK) {
+		tr_debug("roles", "cannot read the members: %s",
+			 res->message ? res->message : tr_strerror(res->rc));
+		round_over(srv);
+		return;
+	}
+	if (n_fresh != srv->n_members ||
+	    memcmp(fresh, srv->members, sizeof *fresh * n_fresh) != 0) {
+		if (server_members_set(srv, fresh, n_fresh) != TR_OK) {
+			tr_warn("roles", "cannot store the members in "
+					 "local.db");
+		}
+	}
+	if (srv->leader_address[0] == '@') {
+		balance(srv);
+		return;
+	}
+	round_over(srv);
+}
+
+static void tick(uv_timer_t *t)
+{
+	struct server *srv = t->data;
+	if (srv->stopping || !srv->sys_ready || srv->sys == NULL ||
+	    srv->roles_busy) {
+		return;
+	}
+	srv->roles_busy = true;
+	n_fresh = 0;
+	if (cluster_client_query_sql(srv->sys,
+				     "SELECT id, name, address, pg_address, "
+				     "serial, role FROM members WHERE state != "
+				     "'removed' ORDER BY id",
+				     NULL, 0, NULL, member_row, members_done,
+				     srv) != TR_OK) {
+		round_over(srv);
+	}
+}
+
+void server_roles_start(struct server *srv)
+{
+	uv_timer_start(&srv->roles_timer, tick, ROLES_POLL_MS, ROLES_POLL_MS);
+}
+
+void server_roles_changed(struct server *srv)
+{
+	if (!srv->stopping) {
+		uv_timer_start(&srv->roles_timer, tick, 200, ROLES_POLL_MS);
+	}
+}
