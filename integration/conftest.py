@@ -232,6 +232,7 @@ class TriodeNode(Node):
         cmd = [TRIODE_BIN, "serve", "--data-dir", self.data_dir,
                "--listen", "%s:%d" % (HOST, self.port),
                "--cluster-address", "%s:%d" % (HOST, self.cluster_port)]
+        cmd += getattr(self, "extra_args", [])
         with self._open_log() as log:
             self.proc = subprocess.Popen(cmd, env=env, stdout=log,
                                          stderr=subprocess.STDOUT,

@@ -1,0 +1,192 @@
+"""Multi-node clusters made with the CLI (DESIGN.md §6, §7): formation by
+join tokens, reads and writes through every node, token rules."""
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+import psycopg
+import pytest
+
+from conftest import TRIODE_BIN, TriodeNode, _destroy_node
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("TRIODE_TEST_TARGET", "triode") != "triode",
+    reason="triode's own clustering")
+
+
+def cli(*args, timeout=60):
+    return subprocess.run([TRIODE_BIN, *args], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def members(node):
+    r = cli("cluster", "list", "--data-dir", node.data_dir, "--format",
+            "json")
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def wait_until(what, check, timeout=60):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+            if last:
+                return last
+        except (AssertionError, psycopg.Error) as e:
+            last = e
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+
+
+class Cluster:
+    """Nodes started with `triode serve`, the first bootstrapping, the
+    others joining with tokens from `triode cluster add`."""
+
+    def __init__(self):
+        self.nodes = []
+
+    def new_node(self):
+        root = tempfile.mkdtemp(prefix="triode-cl-")
+        n = TriodeNode(root)
+        if self.nodes:
+            n.password = self.nodes[0].password  # roles are cluster-wide
+        return n
+
+    def bootstrap(self):
+        n = self.new_node()
+        n.extra_args = ["--name", "node1"]
+        self.nodes.append(n)
+        n.start()
+        return n
+
+    def token(self, name, via=None):
+        r = cli("cluster", "add", name, "--data-dir",
+                (via or self.nodes[0]).data_dir)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.strip().splitlines()[-1]
+
+    def join(self, name, token=None):
+        n = self.new_node()
+        n.extra_args = ["--join", token or self.token(name)]
+        self.nodes.append(n)
+        n.start()
+        return n
+
+    def close(self):
+        for n in self.nodes:
+            try:
+                _destroy_node(n)
+            except AssertionError as e:  # report, but clean up all
+                print(e)
+                raise
+
+
+@pytest.fixture
+def cluster():
+    c = Cluster()
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+def voters(node):
+    return sorted(m["name"] for m in members(node) if m["role"] == "voter")
+
+
+def test_three_nodes_form_and_serve_through_every_node(cluster):
+    n1 = cluster.bootstrap()
+    n2 = cluster.join("node2")
+    n3 = cluster.join("node3")
+    wait_until("three voters",
+               lambda: voters(n1) == ["node1", "node2", "node3"])
+    listed = members(n2)
+    assert sorted(m["name"] for m in listed) == ["node1", "node2", "node3"]
+    assert {m["pg_address"] for m in listed} == {
+        "127.0.0.1:%d" % n.port for n in (n1, n2, n3)}
+
+    with psycopg.connect(n1.dsn(), autocommit=True) as c:
+        c.execute("CREATE TABLE seen (id int4 PRIMARY KEY, via text)")
+    for i, n in enumerate((n1, n2, n3)):
+        with psycopg.connect(n.dsn(), autocommit=True) as c:
+            c.execute("INSERT INTO seen VALUES (%d, 'n%d')" % (i, i + 1))
+    for n in (n1, n2, n3):
+        with psycopg.connect(n.dsn(), autocommit=True) as c:
+            rows = c.execute("SELECT id, via FROM seen ORDER BY id")
+            assert rows.fetchall() == [(0, "n1"), (1, "n2"), (2, "n3")]
+    # A transaction through a follower is one leader connection.
+    with psycopg.connect(n3.dsn(), autocommit=True) as c:
+        c.execute("BEGIN")
+        c.execute("INSERT INTO seen VALUES (10, 'tx')")
+        c.execute("ROLLBACK")
+        assert c.execute("SELECT count(*) FROM seen").fetchone() == (3,)
+
+
+def test_a_token_is_single_use_and_pinned(cluster):
+    n1 = cluster.bootstrap()
+    token = cluster.token("node2")
+    cluster.join("node2", token)
+
+    # The same token again: refused, and the would-be joiner leaves
+    # nothing behind in its data directory.
+    again = cluster.new_node()
+    r = cli("serve", "--data-dir", again.data_dir, "--listen",
+            "127.0.0.1:%d" % again.port, "--cluster-address",
+            "127.0.0.1:%d" % again.cluster_port, "--join", token)
+    assert r.returncode == 1
+    assert "invalid, used or expired join token" in r.stderr
+    assert os.listdir(again.data_dir) == []
+    shutil.rmtree(again.root, ignore_errors=True)
+
+    # A token whose CA fingerprint is not the cluster's: refused by the
+    # joiner itself, before it sends its secret.
+    token = cluster.token("node3")
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    fp = [l for l in raw.splitlines() if l.startswith("fingerprint=")][0]
+    raw = raw.replace(fp, "fingerprint=" + "0" * 64)
+    forged = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    other = cluster.new_node()
+    r = cli("serve", "--data-dir", other.data_dir, "--listen",
+            "127.0.0.1:%d" % other.port, "--cluster-address",
+            "127.0.0.1:%d" % other.cluster_port, "--join", forged)
+    assert r.returncode == 1
+    assert "no member answered" in r.stderr
+    assert os.listdir(other.data_dir) == []
+    shutil.rmtree(other.root, ignore_errors=True)
+    # The untouched token still works afterwards: nothing was consumed.
+    cluster.join("node3", token)
+    wait_until("node3 listed",
+               lambda: "node3" in [m["name"] for m in members(n1)])
+
+
+def test_a_foreign_certificate_is_refused_on_the_cluster_port(cluster):
+    """A node of another cluster (another CA) cannot reach our node."""
+    import ssl
+    import socket
+    n1 = cluster.bootstrap()
+    stranger = Cluster()
+    try:
+        s1 = stranger.bootstrap()
+        certs = os.path.join(s1.data_dir, "certs")
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.load_cert_chain(os.path.join(certs, "node.crt"),
+                            os.path.join(certs, "node.key"))
+        with socket.create_connection(("127.0.0.1", n1.cluster_port),
+                                      timeout=5) as raw:
+            with pytest.raises((ssl.SSLError, ConnectionError, OSError)):
+                with ctx.wrap_socket(raw) as tls:
+                    # TLS 1.3: the refusal can come with the first read.
+                    tls.sendall(b"\x01" + b"\x00" * 7)
+                    if tls.recv(1) == b"":
+                        raise ConnectionError("closed")
+    finally:
+        stranger.close()
