@@ -114,11 +114,11 @@ struct cluster_client {
 		uv_pipe_t pipe;
 	} sock; /* valid when sock_init */
 	bool sock_init;
-	uv_connect_t connect_req;   /* TCP connect */
-	uv_work_t dial_work;        /* TLS dial on the thread pool */
-	bool dialing;               /* dial_work queued, after_work not run */
-	int dial_rc;                /* written by the worker thread ... */
-	int dial_fd;                /* ... and read in dial_after_cb only */
+	uv_connect_t connect_req; /* TCP connect */
+	uv_work_t dial_work;      /* TLS dial on the thread pool */
+	bool dialing;             /* dial_work queued, after_work not run */
+	int dial_rc;              /* written by the worker thread ... */
+	int dial_fd;              /* ... and read in dial_after_cb only */
 	char dial_errmsg[TR_ERRMSG_SIZE];
 	uv_timer_t timer;           /* connect timeout, then head's */
 	uv_idle_t kick;             /* deferred work */
@@ -1332,6 +1332,11 @@ void cluster_client_close(struct cluster_client *c, cluster_close_cb cb,
 const char *cluster_client_errmsg(const struct cluster_client *c)
 {
 	return c->errmsg;
+}
+
+bool cluster_client_is_broken(const struct cluster_client *c)
+{
+	return c->state == ST_BROKEN || c->state == ST_CLOSING;
 }
 
 bool cluster_client_is_idle(const struct cluster_client *c)

@@ -167,6 +167,10 @@ void cluster_client_close(struct cluster_client *c, cluster_close_cb cb,
 const char *cluster_client_errmsg(const struct cluster_client *c);
 /* True when no request is queued or running. */
 bool cluster_client_is_idle(const struct cluster_client *c);
+/* True once a connection-level failure happened (the server closed the
+ * socket, even while the client was idle): requests are refused; close it
+ * and connect anew. */
+bool cluster_client_is_broken(const struct cluster_client *c);
 
 /*
  * Requests.  Each returns TR_OK and calls its callback exactly once, never

@@ -29,6 +29,11 @@
 
 #define CONTROL_MAX_REQUEST 4096
 
+/* Why a command cannot run now: no connection to the leader (start-up,
+ * or a leader change under way). */
+#define NOT_READY \
+	"the node cannot reach the cluster leader right now; try again"
+
 /* How long a join token stays valid (LXD's default). */
 #define TOKEN_TTL_SECONDS (3 * 3600)
 
@@ -167,6 +172,7 @@ static void list_done(struct cluster_client *cc, void *arg,
 		      const struct cluster_result *res)
 {
 	struct control_conn *c = arg;
+	server_sys_check(c->srv, res);
 	TR_UNUSED(cc);
 	if (res->rc != TR_OK) {
 		char msg[300];
@@ -184,10 +190,6 @@ static void list_done(struct cluster_client *cc, void *arg,
 static void run_list(struct control_conn *c)
 {
 	struct server *srv = c->srv;
-	if (srv->sys == NULL || !srv->sys_open) {
-		answer(c, "the node is not ready");
-		return;
-	}
 	if (c->json) {
 		tr_buf_put_str(&c->out, "[");
 	} else {
@@ -195,13 +197,11 @@ static void run_list(struct control_conn *c)
 			      "NAME", "ADDRESS", "PG ADDRESS", "ROLE", "LEADER",
 			      "STATE", "SCHEMA");
 	}
-	if (cluster_client_query_sql(srv->sys,
-				     "SELECT id, name, address, pg_address, "
-				     "role, schema_version FROM members "
-				     "ORDER BY name",
-				     NULL, 0, NULL, list_row, list_done,
-				     c) != TR_OK) {
-		answer(c, "out of memory");
+	if (server_sys_query(srv, false,
+			     "SELECT id, name, address, pg_address, role, "
+			     "schema_version FROM members ORDER BY name",
+			     NULL, 0, list_row, list_done, c) != TR_OK) {
+		answer(c, NOT_READY);
 	}
 }
 
@@ -209,6 +209,7 @@ static void exclude_done(struct cluster_client *cc, void *arg,
 			 const struct cluster_result *res)
 {
 	struct control_conn *c = arg;
+	server_sys_check(c->srv, res);
 	TR_UNUSED(cc);
 	if (res->rc != TR_OK) {
 		char msg[300];
@@ -229,10 +230,6 @@ static void exclude_done(struct cluster_client *cc, void *arg,
 static void run_exclude(struct control_conn *c, const char *name)
 {
 	struct server *srv = c->srv;
-	if (srv->sys == NULL || !srv->sys_open) {
-		answer(c, "the node is not ready");
-		return;
-	}
 	struct cluster_value params[2] = {
 		{ .type = CLUSTER_TEXT },
 		{ .type = CLUSTER_INTEGER,
@@ -241,11 +238,11 @@ static void run_exclude(struct control_conn *c, const char *name)
 	params[0].text.p = name;
 	params[0].text.len = strlen(name);
 	tr_warn("control", "member %s excluded from the upgrade gate", name);
-	if (cluster_client_exec_sql(srv->sys,
-				    "UPDATE members SET state = 'excluded' "
-				    "WHERE name = ? AND id != ?",
-				    params, 2, exclude_done, c) != TR_OK) {
-		answer(c, "out of memory");
+	if (server_sys_exec(srv, false,
+			    "UPDATE members SET state = 'excluded' WHERE name "
+			    "= ? AND id != ?",
+			    params, 2, exclude_done, c) != TR_OK) {
+		answer(c, NOT_READY);
 	}
 }
 
@@ -253,6 +250,7 @@ static void token_stored(struct cluster_client *cc, void *arg,
 			 const struct cluster_result *res)
 {
 	struct control_conn *c = arg;
+	server_sys_check(c->srv, res);
 	char text[CERTS_TOKEN_ENCODED_SIZE];
 	char errmsg[TR_ERRMSG_SIZE];
 	TR_UNUSED(cc);
@@ -300,6 +298,7 @@ static void addresses_done(struct cluster_client *cc, void *arg,
 			   const struct cluster_result *res)
 {
 	struct control_conn *c = arg;
+	server_sys_check(c->srv, res);
 	struct server *srv = c->srv;
 	char path[4096];
 	char fingerprint[CERTS_FINGERPRINT_LEN];
@@ -335,14 +334,14 @@ static void addresses_done(struct cluster_client *cc, void *arg,
 	params[1].text.len = strlen(c->token.name);
 	params[2].text.p = hash;
 	params[2].text.len = strlen(hash);
-	if (cluster_client_exec_sql(
-		    srv->sys,
+	if (server_sys_exec(
+		    srv, true,
 		    "INSERT OR REPLACE INTO join_tokens (name, secret_hash, "
 		    "expires_at) SELECT ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 "
 		    "FROM members WHERE name = ?2) AND NOT EXISTS (SELECT 1 "
 		    "FROM join_tokens WHERE name = ?2 AND expires_at >= ?1)",
 		    params, 4, token_stored, c) != TR_OK) {
-		answer(c, "out of memory");
+		answer(c, NOT_READY);
 	}
 }
 
@@ -350,22 +349,18 @@ static void addresses_done(struct cluster_client *cc, void *arg,
 static void run_add(struct control_conn *c, const char *name)
 {
 	struct server *srv = c->srv;
-	if (srv->sys == NULL || !srv->sys_ready) {
-		answer(c, "the node is not ready");
-		return;
-	}
 	if (!certs_name_is_valid(name)) {
 		answer(c, "a member name is 1 to 64 letters, digits, '.', '_' "
 			  "or '-', starting with a letter or digit");
 		return;
 	}
 	snprintf(c->name, sizeof c->name, "%s", name);
-	if (cluster_client_query_sql(srv->sys,
-				     "SELECT address FROM members WHERE state "
-				     "= 'member' ORDER BY id",
-				     NULL, 0, NULL, address_row, addresses_done,
-				     c) != TR_OK) {
-		answer(c, "out of memory");
+	if (server_sys_query(srv, true,
+			     "SELECT address FROM members WHERE state = "
+			     "'member' ORDER BY id",
+			     NULL, 0, address_row, addresses_done,
+			     c) != TR_OK) {
+		answer(c, NOT_READY);
 	}
 }
 

@@ -449,3 +449,155 @@ static void bootstrap(struct server *srv)
 	}
 	memset(verifier, 0, sizeof verifier);
 }
+
+/* ------------------------------------------------------------------ */
+/* Keeping the system connection on the leader                          */
+/* ------------------------------------------------------------------ */
+
+#define SYS_RETRY_MS 500
+
+static void sys_find_leader(struct server *srv);
+
+static void sys_retry_cb(uv_timer_t *t)
+{
+	sys_find_leader(t->data);
+}
+
+static void sys_retry(struct server *srv)
+{
+	if (srv->sys != NULL) {
+		cluster_client_close(srv->sys, NULL, NULL);
+		srv->sys = NULL;
+	}
+	if (!srv->stopping) {
+		uv_timer_start(&srv->retry, sys_retry_cb, SYS_RETRY_MS, 0);
+	}
+}
+
+static void sys_opened(struct cluster_client *c, void *arg,
+		       const struct cluster_result *res)
+{
+	struct server *srv = arg;
+	TR_UNUSED(c);
+	if (srv->stopping) {
+		return;
+	}
+	if (res->rc != TR_OK) {
+		sys_retry(srv);
+		return;
+	}
+	srv->sys_recovering = false;
+	srv->sys_ready = true;
+	tr_info("server", "system connection restored: leader is node %llu",
+		(unsigned long long)srv->leader_id);
+}
+
+static void sys_connected(struct cluster_client *c, void *arg,
+			  const struct cluster_result *res)
+{
+	struct server *srv = arg;
+	if (srv->stopping) {
+		return;
+	}
+	if (res->rc != TR_OK || cluster_client_open(c, SERVER_INTERNAL_DB,
+						    sys_opened, srv) != TR_OK) {
+		sys_retry(srv);
+	}
+}
+
+static void sys_leader_found(struct server_leader_waiter *w, int rc)
+{
+	struct server *srv = (struct server *)((char *)w -
+					       offsetof(struct server,
+							sys_waiter));
+	if (srv->stopping) {
+		return;
+	}
+	if (rc != TR_OK) {
+		tr_warn("server", "no cluster leader: clients are refused "
+				  "(57P03) until there is one");
+		sys_retry(srv);
+		return;
+	}
+	struct cluster_client_config cfg = { .tls = srv->node_client_ctx };
+	if (cluster_client_new(srv->loop, &cfg, &srv->sys) != TR_OK) {
+		srv->sys = NULL;
+		sys_retry(srv);
+		return;
+	}
+	if (cluster_client_connect(srv->sys, srv->leader_address, sys_connected,
+				   srv) != TR_OK) {
+		sys_retry(srv);
+	}
+}
+
+static void sys_find_leader(struct server *srv)
+{
+	if (!srv->stopping) {
+		server_leader_wait(srv, &srv->sys_waiter, sys_leader_found);
+	}
+}
+
+void server_sys_lost(struct server *srv)
+{
+	if (srv->stopping || srv->sys_recovering || !srv->sys_ready) {
+		return;
+	}
+	tr_warn("server", "lost the system connection to the leader; "
+			  "looking for the leader");
+	srv->sys_recovering = true;
+	srv->sys_ready = false;
+	if (srv->sys != NULL) {
+		cluster_client_close(srv->sys, NULL, NULL);
+		srv->sys = NULL;
+	}
+	sys_find_leader(srv);
+}
+
+void server_sys_check(struct server *srv, const struct cluster_result *res)
+{
+	/* "no database opened" (12) comes after a leadership change too. */
+	bool lost = (res->rc != TR_OK && res->rc != TR_ESQL) ||
+		    (res->rc == TR_ESQL && res->code == CLUSTER_CODE_NOTFOUND);
+	if (lost && res->rc != TR_ECANCELED) {
+		server_sys_lost(srv);
+	}
+}
+
+/* The system connection, if it can take a request now; a broken one
+ * starts the search for the leader and gives NULL. */
+static struct cluster_client *sys_usable(struct server *srv, bool need_ready)
+{
+	if (srv->sys == NULL ||
+	    (need_ready ? !srv->sys_ready : !srv->sys_open)) {
+		return NULL;
+	}
+	if (cluster_client_is_broken(srv->sys)) {
+		server_sys_lost(srv);
+		return NULL;
+	}
+	return srv->sys;
+}
+
+int server_sys_query(struct server *srv, bool need_ready, const char *sql,
+		     const struct cluster_value *params, unsigned n_params,
+		     cluster_row_cb row, cluster_done_cb done, void *arg)
+{
+	struct cluster_client *c = sys_usable(srv, need_ready);
+	if (c == NULL) {
+		return TR_ECLOSED;
+	}
+	return cluster_client_query_sql(c, sql, params, n_params, NULL, row,
+					done, arg);
+}
+
+int server_sys_exec(struct server *srv, bool need_ready, const char *sql,
+		    const struct cluster_value *params, unsigned n_params,
+		    cluster_done_cb done, void *arg)
+{
+	struct cluster_client *c = sys_usable(srv, need_ready);
+	if (c == NULL) {
+		return TR_ECLOSED;
+	}
+	return cluster_client_exec_sql(c, sql, params, n_params, done, arg);
+}

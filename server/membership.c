@@ -232,3 +232,55 @@ int server_leader_refresh(struct server *srv, unsigned timeout_ms,
 	}
 	return rv;
 }
+
+static void leader_refreshed(struct server *srv, int rc)
+{
+	srv->leader_refreshing = false;
+	/* Waiters may wait again from their callback: take the list first. */
+	struct tr_queue ready;
+	tr_queue_init(&ready);
+	while (!tr_queue_empty(&srv->leader_waiters)) {
+		struct tr_queue *q = tr_queue_head(&srv->leader_waiters);
+		tr_queue_remove(q);
+		tr_queue_push(&ready, q);
+	}
+	while (!tr_queue_empty(&ready)) {
+		struct tr_queue *q = tr_queue_head(&ready);
+		struct server_leader_waiter *w = TR_QUEUE_DATA(
+			q, struct server_leader_waiter, link);
+		tr_queue_remove(q);
+		w->waiting = false;
+		w->cb(w, rc);
+	}
+}
+
+static void leader_failed_cb(uv_timer_t *t)
+{
+	leader_refreshed(t->data, TR_ENOMEM);
+}
+
+void server_leader_wait(struct server *srv, struct server_leader_waiter *w,
+			server_leader_cb cb)
+{
+	TR_PRE(!w->waiting);
+	w->cb = cb;
+	w->waiting = true;
+	tr_queue_push(&srv->leader_waiters, &w->link);
+	if (srv->leader_refreshing) {
+		return;
+	}
+	srv->leader_refreshing = true;
+	if (server_leader_refresh(srv, SERVER_LEADER_WAIT_MS,
+				  leader_refreshed) != TR_OK) {
+		/* Answer from the loop, never from inside this call. */
+		uv_timer_start(&srv->leader_timer, leader_failed_cb, 0, 0);
+	}
+}
+
+void server_leader_wait_cancel(struct server_leader_waiter *w)
+{
+	if (w->waiting) {
+		tr_queue_remove(&w->link);
+		w->waiting = false;
+	}
+}

@@ -89,12 +89,10 @@ static void assigned(struct cluster_client *c, void *arg,
 			{ .type = CLUSTER_INTEGER,
 			  .integer = (int64_t)b->target },
 		};
-		if (b->srv->sys != NULL && b->srv->sys_ready &&
-		    cluster_client_exec_sql(
-			    b->srv->sys,
-			    "UPDATE members SET role = ? WHERE id = ?", p, 2,
-			    role_recorded, NULL) != TR_OK) {
-			tr_warn("roles", "cannot record a role");
+		if (server_sys_exec(b->srv, true,
+				    "UPDATE members SET role = ? WHERE id = ?",
+				    p, 2, role_recorded, NULL) != TR_OK) {
+			tr_warn("roles", "cannot record a role now");
 		}
 	}
 	balance_end(b);
@@ -252,6 +250,7 @@ static void members_done(struct cluster_client *c, void *arg,
 {
 	struct server *srv = arg;
 	TR_UNUSED(c);
+	server_sys_check(srv, res);
 	if (res->rc != TR_OK) {
 		tr_debug("roles", "cannot read the members: %s",
 			 res->message ? res->message : tr_strerror(res->rc));
@@ -275,18 +274,16 @@ static void members_done(struct cluster_client *c, void *arg,
 static void tick(uv_timer_t *t)
 {
 	struct server *srv = t->data;
-	if (srv->stopping || !srv->sys_ready || srv->sys == NULL ||
-	    srv->roles_busy) {
+	if (srv->stopping || srv->roles_busy) {
 		return;
 	}
 	srv->roles_busy = true;
 	n_fresh = 0;
-	if (cluster_client_query_sql(srv->sys,
-				     "SELECT id, name, address, pg_address, "
-				     "serial, role FROM members WHERE state != "
-				     "'removed' ORDER BY id",
-				     NULL, 0, NULL, member_row, members_done,
-				     srv) != TR_OK) {
+	if (server_sys_query(srv, true,
+			     "SELECT id, name, address, pg_address, serial, "
+			     "role FROM members WHERE state != 'removed' ORDER "
+			     "BY id",
+			     NULL, 0, member_row, members_done, srv) != TR_OK) {
 		round_over(srv);
 	}
 }

@@ -253,6 +253,7 @@ static void stop(struct server *srv, int code)
 	uv_close((uv_handle_t *)&srv->sigint, NULL);
 	uv_close((uv_handle_t *)&srv->retry, NULL);
 	uv_close((uv_handle_t *)&srv->roles_timer, NULL);
+	uv_close((uv_handle_t *)&srv->leader_timer, NULL);
 	if (srv->control_started) {
 		uv_close((uv_handle_t *)&srv->control, NULL);
 		char path[PATH_MAX];
@@ -493,11 +494,22 @@ static int prepare(struct server *srv, const struct server_options *opts)
 	}
 	/* The dqlite node: Raft to other nodes goes over mTLS. */
 	snprintf(path, sizeof path, "%s/raft", srv->data_dir);
+	/* Raft timing: dqlite derives heartbeat (1.5x) and election timeout
+	 * (15x) from the expected network latency.  50 ms gives failover in
+	 * about a second; a statement that runs longer than the election
+	 * timeout on the leader can cost it leadership, so slow networks or
+	 * heavy statements want more (TRIODE_NETWORK_LATENCY_MS). */
+	unsigned latency = 50;
+	const char *env = getenv("TRIODE_NETWORK_LATENCY_MS");
+	if (env != NULL && atoi(env) > 0) {
+		latency = (unsigned)atoi(env);
+	}
 	struct cluster_node_config ncfg = {
 		.id = id,
 		.address = address,
 		.dir = path,
 		.tls = srv->node_client_ctx,
+		.network_latency_ms = latency,
 	};
 	rv = cluster_node_start(&ncfg, &srv->node, srv->errmsg);
 	if (rv != TR_OK) {
@@ -522,6 +534,7 @@ int server_serve(const struct server_options *opts)
 	srv.opts = *opts;
 	tr_queue_init(&srv.dbs);
 	tr_queue_init(&srv.sessions);
+	tr_queue_init(&srv.leader_waiters);
 	/* libuv and dqlite write to sockets whose peer may be gone. */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -550,6 +563,8 @@ int server_serve(const struct server_options *opts)
 
 	uv_timer_init(&loop, &srv.roles_timer);
 	srv.roles_timer.data = &srv;
+	uv_timer_init(&loop, &srv.leader_timer);
+	srv.leader_timer.data = &srv;
 	/* The control socket comes first: `triode cluster exclude` must work
 	 * while start-up waits at the upgrade gate.  The cluster port too:
 	 * other nodes need it for Raft before we serve anything. */

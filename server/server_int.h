@@ -109,6 +109,15 @@ struct server_options {
 	const char *join;            /* join token (later issue) */
 };
 
+/* Someone waiting for a fresh look at who leads (server_leader_wait). */
+struct server_leader_waiter;
+typedef void (*server_leader_cb)(struct server_leader_waiter *w, int rc);
+struct server_leader_waiter {
+	struct tr_queue link; /* in server.leader_waiters */
+	server_leader_cb cb;
+	bool waiting;
+};
+
 /* Most members a cluster may have (the member list is kept in memory). */
 #define SERVER_MAX_MEMBERS 64
 
@@ -132,6 +141,11 @@ struct server {
 	char leader_address[128]; /* where the leader is dialled: "@..."
 				     when it is us, else "host:port" */
 	uint64_t leader_id;
+	struct tr_queue leader_waiters; /* struct server_leader_waiter */
+	bool leader_refreshing;
+	uv_timer_t leader_timer; /* defers a failed lookup's answer */
+	struct server_leader_waiter sys_waiter; /* system connection */
+	bool sys_recovering;
 	uv_timer_t roles_timer;     /* role balancing, on the leader */
 	bool roles_busy;            /* a membership change is under way */
 	struct cluster_client *sys; /* owned: connection to _triode */
@@ -232,6 +246,40 @@ void server_member_format(const struct cluster_member *m, char *out,
 			  size_t cap);
 TR_MUSTCHECK int server_member_parse(const char *line,
 				     struct cluster_member *m);
+/*
+ * Wait for a fresh look at who the leader is (one lookup serves every
+ * waiter; it gives up after SERVER_LEADER_WAIT_MS, then @cb gets
+ * TR_ENOTLEADER: no quorum).  @cb is called once, never before returning;
+ * srv->leader_address is current when it gets TR_OK.
+ */
+#define SERVER_LEADER_WAIT_MS 10000
+void server_leader_wait(struct server *srv, struct server_leader_waiter *w,
+			server_leader_cb cb);
+/* Stop waiting (the waiter goes away); no-op if not waiting. */
+void server_leader_wait_cancel(struct server_leader_waiter *w);
+/* A request on the system connection failed at the connection level:
+ * reconnect it to the (new) leader in the background (internal.c). */
+void server_sys_lost(struct server *srv);
+/* Call after each system-connection request: notices a lost leader. */
+void server_sys_check(struct server *srv, const struct cluster_result *res);
+/*
+ * A request on the system connection (the internal database, on the
+ * leader).  @need_ready: the schema must be current (false: opened is
+ * enough, for the control commands that must work at the upgrade gate).
+ * TR_ECLOSED when the connection is down or being re-established (a
+ * broken one starts that); otherwise as cluster_client_query/exec_sql.
+ */
+TR_MUSTCHECK int server_sys_query(struct server *srv, bool need_ready,
+				  const char *sql,
+				  const struct cluster_value *params,
+				  unsigned n_params, cluster_row_cb row,
+				  cluster_done_cb done, void *arg);
+TR_MUSTCHECK int server_sys_exec(struct server *srv, bool need_ready,
+				 const char *sql,
+				 const struct cluster_value *params,
+				 unsigned n_params, cluster_done_cb done,
+				 void *arg);
+
 /* Find the current leader among the known members (over mTLS) and cache
  * its address in srv->leader_address (this node's own is mapped to its
  * abstract socket); @cb(srv, rc) once, never before returning. */

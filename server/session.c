@@ -95,9 +95,14 @@ struct server_session {
 	bool paused;      /* reading from the leader paused */
 	const char **ddl; /* mirror reload: collected schema */
 	unsigned n_ddl, cap_ddl;
-	char *verifier;     /* owned: during auth lookup only */
-	char kick_fatal[6]; /* deferred open failure: SQLSTATE */
-	char kick_msg[256]; /* ... and its message */
+	char *verifier; /* owned: during auth lookup only */
+	struct server_leader_waiter leader_waiter; /* reconnecting */
+	bool leader_lost;       /* our leader connection broke: ask who leads */
+	bool reconnect_retried; /* the second connect attempt is running */
+	bool stmt_retried;      /* the current statement was sent again once */
+	unsigned busy_retries;  /* BUSY from another gateway, this statement */
+	char kick_fatal[6];     /* deferred open failure: SQLSTATE */
+	char kick_msg[256];     /* ... and its message */
 };
 
 static void step(struct server_session *s);
@@ -309,6 +314,7 @@ static void cluster_lost(struct server_session *s,
 	tr_warn("session", "session %u: leader connection lost: %s",
 		s->pg ? pgwire_session_id(s->pg) : 0, res->message);
 	drop_cluster(s);
+	s->leader_lost = true;
 	if (s->txn != TXN_NONE) {
 		txn_ended(s, false);
 	}
@@ -326,10 +332,63 @@ static void cluster_lost(struct server_session *s,
 	}
 }
 
+static void busy_retry_cb(uv_timer_t *t)
+{
+	struct server_session *s = t->data;
+	s->pending--;
+	step(s);
+}
+
+/*
+ * Can the failed statement simply be sent again?  Only if it never ran:
+ * outside a transaction, refused by a node that is no longer the leader
+ * (10250, or 12 after a leadership change), or a read cut off before any
+ * row went to the client; or refused with BUSY (another node's gateway is
+ * writing), a bounded number of times.
+ */
+static bool retry_statement(struct server_session *s,
+			    const struct cluster_result *res)
+{
+	struct sql_stmt *st = s->cur;
+	if (s->closing || st == NULL || s->txn != TXN_NONE ||
+	    s->cancel_requested) {
+		return false;
+	}
+	if (res->rc == TR_ESQL && res->code == CLUSTER_CODE_BUSY &&
+	    s->busy_retries < 200) {
+		/* 200 tries, 1 to 50 ms apart: about the write-lock bound. */
+		s->busy_retries++;
+		release_lock(s);
+		unsigned delay = s->busy_retries < 50 ? 1 + s->busy_retries
+						      : 50;
+		s->pending++;
+		uv_timer_start(&s->timer, busy_retry_cb, delay, 0);
+		return true;
+	}
+	bool not_leader = res->rc == TR_ENOTLEADER ||
+			  (res->rc == TR_ESQL &&
+			   res->code == CLUSTER_CODE_NOTFOUND);
+	bool read_cut = (res->rc == TR_EIO || res->rc == TR_ETIMEDOUT ||
+			 res->rc == TR_EPROTO) &&
+			st->kind == SQL_QUERY && !s->rowdesc_sent;
+	if (s->stmt_retried || !(not_leader || read_cut)) {
+		return false;
+	}
+	s->stmt_retried = true;
+	drop_cluster(s);
+	release_lock(s);
+	s->leader_lost = true;
+	step(s);
+	return true;
+}
+
 /* Map a failed cluster request to the client. */
 static void cluster_failed(struct server_session *s,
 			   const struct cluster_result *res, bool was_commit)
 {
+	if (!was_commit && retry_statement(s, res)) {
+		return;
+	}
 	if (res->rc == TR_ESQL) {
 		struct sql_error e = { .position = 0 };
 		sql_error_from_sqlite(&e, &s->arena, res->code, res->message);
@@ -873,15 +932,62 @@ static void run_set(struct server_session *s)
 /* Connecting to the leader                                             */
 /* ------------------------------------------------------------------ */
 
+static int connect_leader(struct server_session *s, cluster_done_cb cb);
+static void reconnect(struct server_session *s);
+
+/* The leader is known again (or not: no quorum within the bound). */
+static void leader_known(struct server_leader_waiter *w, int rc)
+{
+	struct server_session *s =
+		(struct server_session *)((char *)w -
+					  offsetof(struct server_session,
+						   leader_waiter));
+	s->pending--;
+	if (s->closing) {
+		end_query(s);
+		return;
+	}
+	if (rc != TR_OK) {
+		s->wait = WAIT_NONE;
+		failf(s, "57P03",
+		      "no cluster leader is available (no quorum?); try again "
+		      "later");
+		return;
+	}
+	reconnect(s);
+}
+
+static void wait_for_leader(struct server_session *s)
+{
+	s->reconnect_retried = true;
+	s->pending++;
+	server_leader_wait(s->srv, &s->leader_waiter, leader_known);
+}
+
+/* A connect attempt failed: look for the leader once, then give up. */
+static void reconnect_failed(struct server_session *s, const char *why)
+{
+	drop_cluster(s);
+	if (s->closing) {
+		s->wait = WAIT_NONE;
+		end_query(s);
+		return;
+	}
+	if (!s->reconnect_retried) {
+		wait_for_leader(s);
+		return;
+	}
+	s->wait = WAIT_NONE;
+	failf(s, "57P03", "could not reach the cluster leader: %s", why);
+}
+
 static void reconnect_open_done(struct cluster_client *c, void *arg,
 				const struct cluster_result *res)
 {
 	struct server_session *s = landed(arg);
 	TR_UNUSED(c);
 	if (res->rc != TR_OK) {
-		drop_cluster(s);
-		failf(s, "08006", "could not reach the cluster leader: %s",
-		      res->message ? res->message : "error");
+		reconnect_failed(s, res->message ? res->message : "error");
 		return;
 	}
 	s->cc_ready = true;
@@ -901,14 +1007,15 @@ static void reconnect_done(struct cluster_client *c, void *arg,
 		}
 		s->pending--;
 	}
-	s->wait = WAIT_NONE;
-	drop_cluster(s);
-	if (s->closing) {
-		end_query(s);
-		return;
+	reconnect_failed(s, res->message ? res->message : "error");
+}
+
+static void reconnect(struct server_session *s)
+{
+	s->wait = WAIT_OPEN;
+	if (connect_leader(s, reconnect_done) != TR_OK) {
+		reconnect_failed(s, "out of memory");
 	}
-	failf(s, "08006", "could not reach the cluster leader: %s",
-	      res->message ? res->message : "error");
 }
 
 /* Open a new leader connection; step() resumes when it is ready. */
@@ -1085,6 +1192,8 @@ static void step(struct server_session *s)
 			return;
 		}
 		s->cur = &s->batch.stmts[s->next++];
+		s->stmt_retried = false;
+		s->busy_retries = 0;
 	}
 	struct sql_stmt *st = s->cur;
 
@@ -1138,16 +1247,46 @@ static void step(struct server_session *s)
 		complete(s, st->tag);
 		return;
 	}
+	if (s->cc != NULL && cluster_client_is_broken(s->cc)) {
+		/* The leader went away while we were idle (or between two
+		 * statements).  Outside a transaction nothing is lost: the
+		 * statement reconnects.  Inside one, the transaction is gone
+		 * (dqlite rolled it back), and PostgreSQL's client is told. */
+		drop_cluster(s);
+		s->leader_lost = true;
+		if (s->txn != TXN_NONE) {
+			bool rolling_back = st->kind == SQL_ROLLBACK ||
+					    (st->kind == SQL_COMMIT &&
+					     s->txn == TXN_FAILED);
+			txn_ended(s, false);
+			if (rolling_back) {
+				complete(s, "ROLLBACK");
+				return;
+			}
+			/* The client still believes in its block: it must
+			 * roll back, as after any error in a transaction. */
+			s->txn = st->kind == SQL_COMMIT ? TXN_NONE
+							: TXN_EXPLICIT;
+			failf(s, "40001",
+			      "the transaction was rolled back: the cluster "
+			      "leader changed");
+			return;
+		}
+	}
 	if (!s->cc_ready) {
 		if (s->cc != NULL) {
 			/* Half-open leftovers: start afresh. */
 			drop_cluster(s);
 		}
 		s->wait = WAIT_OPEN;
-		if (connect_leader(s, reconnect_done) != TR_OK) {
-			s->wait = WAIT_NONE;
-			failf(s, "08006", "could not reach the cluster leader");
+		s->reconnect_retried = false;
+		if (s->leader_lost) {
+			/* The leader we knew is gone: ask who leads now. */
+			s->leader_lost = false;
+			wait_for_leader(s);
+			return;
 		}
+		reconnect(s);
 		return;
 	}
 	/* A Query of several statements is one implicit transaction. */
@@ -1288,6 +1427,7 @@ static void auth_done(struct cluster_client *c, void *arg,
 {
 	struct server_session *s = landed(arg);
 	TR_UNUSED(c);
+	server_sys_check(s->srv, res);
 	if (res->rc != TR_OK) {
 		tr_warn("session", "role lookup failed: %s",
 			res->message ? res->message : tr_strerror(res->rc));
@@ -1309,9 +1449,6 @@ static int op_auth_lookup(void *data, struct pgwire_session *pg,
 			  const char *user)
 {
 	struct server *srv = data;
-	if (srv->sys == NULL || !srv->sys_ready) {
-		return TR_ECLOSED;
-	}
 	struct server_session *s = session_get(srv, pg);
 	if (s == NULL) {
 		return TR_ENOMEM;
@@ -1321,10 +1458,10 @@ static int op_auth_lookup(void *data, struct pgwire_session *pg,
 	param.text.len = strlen(user);
 	s->pending++;
 	s->wait = WAIT_AUTH;
-	int rv = cluster_client_query_sql(
-		srv->sys,
+	int rv = server_sys_query(
+		srv, true,
 		"SELECT verifier, superuser FROM roles WHERE name = ?", &param,
-		1, NULL, auth_row, auth_done, s);
+		1, auth_row, auth_done, s);
 	if (rv != TR_OK) {
 		s->pending--;
 		s->wait = WAIT_NONE;
@@ -1408,6 +1545,7 @@ static void open_check_done(struct cluster_client *c, void *arg,
 	struct server_session *s = arg;
 	TR_UNUSED(c);
 	s->pending--;
+	server_sys_check(s->srv, res);
 	if (s->closing) {
 		maybe_free(s);
 		return;
@@ -1553,9 +1691,9 @@ static int op_session_open(void *data, struct pgwire_session *pg,
 	param.text.p = s->db_name;
 	param.text.len = strlen(s->db_name);
 	s->pending++;
-	rv = cluster_client_query_sql(
-		srv->sys, "SELECT count(*) FROM databases WHERE name = ?",
-		&param, 1, NULL, open_row, open_check_done, s);
+	rv = server_sys_query(srv, true,
+			      "SELECT count(*) FROM databases WHERE name = ?",
+			      &param, 1, open_row, open_check_done, s);
 	if (rv != TR_OK) {
 		s->pending--;
 		s->wait = WAIT_NONE;
@@ -1646,6 +1784,13 @@ static void op_session_close(void *data, struct pgwire_session *pg)
 		return;
 	}
 	s->closing = true;
+	if (s->leader_waiter.waiting) {
+		server_leader_wait_cancel(&s->leader_waiter);
+		s->pending--;
+		s->wait = WAIT_NONE;
+		end_query(s);
+		return;
+	}
 	if (s->wait == WAIT_LOCK) {
 		server_writeq_cancel(&s->waiter);
 		uv_timer_stop(&s->timer);
