@@ -279,3 +279,42 @@ def test_killing_the_leader_loses_no_acknowledged_write(cluster):
     with psycopg.connect(leader.dsn(), autocommit=True) as c:
         n = c.execute("SELECT count(*) FROM acked").fetchone()[0]
         assert n >= len(acked)
+
+
+def test_a_stopped_voter_goes_offline_and_is_replaced(cluster, monkeypatch):
+    # A short offline threshold keeps the test quick (default 20 s).
+    monkeypatch.setenv("TRIODE_OFFLINE_THRESHOLD_MS", "3000")
+    n1 = cluster.bootstrap()
+    for i in (2, 3, 4):
+        cluster.join("node%d" % i)
+    wait_until("3 voters and a standby", lambda: sorted(
+        m["role"] for m in members(n1)) == ["standby", "voter", "voter",
+                                            "voter"])
+    by_name = {m["name"]: m for m in members(n1)}
+    victim_name = next(n for n, m in by_name.items()
+                       if m["role"] == "voter" and not m["leader"])
+    victim = next(n for n in cluster.nodes
+                  if by_name[victim_name]["pg_address"] ==
+                  "127.0.0.1:%d" % n.port)
+    victim.stop()
+    observer = next(n for n in cluster.nodes
+                    if n is not victim and n.is_running())
+
+    def replaced():
+        now = {m["name"]: m for m in members(observer)}
+        live_voters = [n for n, m in now.items()
+                       if m["role"] == "voter" and m["state"] == "online"]
+        return (now[victim_name]["state"] == "offline" and
+                now[victim_name]["role"] == "spare" and
+                len(live_voters) == 3)
+    wait_until("the stopped voter offline and replaced", replaced,
+               timeout=45)
+    # Still serving, through the observer.
+    with psycopg.connect(observer.dsn(), autocommit=True) as c:
+        c.execute("CREATE TABLE after_loss (x int4)")
+        c.execute("INSERT INTO after_loss VALUES (1)")
+    # Back again: online, and a standby once more.
+    victim.start()
+    wait_until("the node back as standby", lambda: {
+        m["name"]: m for m in members(observer)}[victim_name]["role"] ==
+        "standby", timeout=45)

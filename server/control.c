@@ -130,17 +130,22 @@ static int list_row(struct cluster_client *cc, void *arg, unsigned n,
 {
 	struct control_conn *c = arg;
 	TR_UNUSED(cc);
-	if (n != 6 || v[0].type != CLUSTER_INTEGER ||
+	if (n != 7 || v[0].type != CLUSTER_INTEGER ||
 	    v[1].type != CLUSTER_TEXT || v[2].type != CLUSTER_TEXT ||
 	    v[3].type != CLUSTER_TEXT || v[4].type != CLUSTER_INTEGER ||
-	    v[5].type != CLUSTER_INTEGER) {
+	    v[5].type != CLUSTER_INTEGER || v[6].type != CLUSTER_INTEGER) {
 		return TR_EPROTO;
 	}
 	struct server *srv = c->srv;
-	bool self = (uint64_t)v[0].integer == cluster_node_id(srv->node);
-	/* This version runs one node, which is the leader when it serves. */
-	const char *state = self ? "online" : "offline";
-	const char *leader = self ? "yes" : "no";
+	uint64_t id = (uint64_t)v[0].integer;
+	bool self = id == cluster_node_id(srv->node);
+	bool is_leader = id == srv->leader_id;
+	/* The leader records a heartbeat for every member that answers its
+	 * pings; this node and the leader are evidently up. */
+	bool online = self || is_leader ||
+		      server_now_ms() - v[6].integer < (int64_t)srv->offline_ms;
+	const char *state = online ? "online" : "offline";
+	const char *leader = is_leader ? "yes" : "no";
 	if (c->json) {
 		tr_buf_put_str(&c->out, c->n_members > 0 ? ",\n  {" : "\n  {");
 		tr_buf_printf(&c->out, "\"id\": %lld, \"name\": ",
@@ -153,8 +158,9 @@ static int list_row(struct cluster_client *cc, void *arg, unsigned n,
 		tr_buf_printf(&c->out,
 			      ", \"role\": \"%s\", \"leader\": %s, "
 			      "\"state\": \"%s\", \"schema_version\": %lld}",
-			      role_name(v[4].integer), self ? "true" : "false",
-			      state, (long long)v[5].integer);
+			      role_name(v[4].integer),
+			      is_leader ? "true" : "false", state,
+			      (long long)v[5].integer);
 	} else {
 		tr_buf_printf(&c->out,
 			      "%-16.*s %-21.*s %-21.*s %-8s %-6s %-8s %lld\n",
@@ -197,10 +203,17 @@ static void run_list(struct control_conn *c)
 			      "NAME", "ADDRESS", "PG ADDRESS", "ROLE", "LEADER",
 			      "STATE", "SCHEMA");
 	}
-	if (server_sys_query(srv, false,
-			     "SELECT id, name, address, pg_address, role, "
-			     "schema_version FROM members ORDER BY name",
-			     NULL, 0, list_row, list_done, c) != TR_OK) {
+	/* Heartbeats arrived with internal schema version 4; the list must
+	 * also work on an older schema, at the upgrade gate. */
+	const char *sql = srv->internal_version >= 4
+				  ? "SELECT id, name, address, pg_address, "
+				    "role, schema_version, heartbeat FROM "
+				    "members ORDER BY name"
+				  : "SELECT id, name, address, pg_address, "
+				    "role, schema_version, 0 FROM members "
+				    "ORDER BY name";
+	if (server_sys_query(srv, false, sql, NULL, 0, list_row, list_done,
+			     c) != TR_OK) {
 		answer(c, NOT_READY);
 	}
 }

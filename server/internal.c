@@ -57,6 +57,8 @@ static const char *const internal_updates[] = {
 	/* 3: the serial of each member's node certificate: the cluster port
 	 * lets a member in only with that exact certificate (revocation). */
 	"ALTER TABLE members ADD COLUMN serial INTEGER NOT NULL DEFAULT 0;",
+	/* 4: when the leader last heard from each member (unix ms). */
+	"ALTER TABLE members ADD COLUMN heartbeat INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* A dummy update appended when TRIODE_TEST_SCHEMA_UPDATE=1, so tests can
@@ -119,6 +121,7 @@ static void update_done(struct cluster_client *c, void *arg,
 		return;
 	}
 	schema_version++;
+	srv->internal_version = schema_version;
 	tr_info("server", "internal schema updated to version %d",
 		schema_version);
 	apply_next(srv);
@@ -292,6 +295,7 @@ static void version_done(struct cluster_client *c, void *arg,
 		fail_start(srv, res->rc, "read internal schema version", res);
 		return;
 	}
+	srv->internal_version = schema_version;
 	gate(srv);
 }
 

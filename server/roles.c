@@ -16,9 +16,18 @@
  * promoting standbys before spares, and only a member that answers a ping
  * on the cluster port: ASSIGN to an unreachable node would block every
  * membership change for 50 s (dqlite-protocol.md §4).
+ *
+ * Heartbeats: each round the leader pings every member on the cluster
+ * port and records the time of each answer in members.heartbeat; a member
+ * silent for longer than the offline threshold (20 s, or
+ * TRIODE_OFFLINE_THRESHOLD_MS) is offline.  An offline voter is replaced
+ * by an online standby or spare, then demoted to spare, so the cluster
+ * keeps its voter count with live nodes.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "server/server_int.h"
 
@@ -39,6 +48,49 @@ struct balance {
 
 static struct cluster_member fresh[SERVER_MAX_MEMBERS];
 static unsigned n_fresh;
+
+/* On the leader: when each member last answered a ping. */
+static struct {
+	uint64_t id;
+	int64_t at_ms;
+} seen[SERVER_MAX_MEMBERS];
+static unsigned n_seen;
+
+int64_t server_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void mark_seen(uint64_t id, int64_t at)
+{
+	for (unsigned i = 0; i < n_seen; i++) {
+		if (seen[i].id == id) {
+			seen[i].at_ms = at;
+			return;
+		}
+	}
+	if (n_seen < SERVER_MAX_MEMBERS) {
+		seen[n_seen].id = id;
+		seen[n_seen].at_ms = at;
+		n_seen++;
+	}
+}
+
+static bool is_online(const struct server *srv, uint64_t id)
+{
+	if (id == cluster_node_id(srv->node)) {
+		return true;
+	}
+	for (unsigned i = 0; i < n_seen; i++) {
+		if (seen[i].id == id) {
+			return server_now_ms() - seen[i].at_ms <
+			       (int64_t)srv->offline_ms;
+		}
+	}
+	return false;
+}
 
 static void round_over(struct server *srv)
 {
@@ -118,12 +170,20 @@ static void pinged(void *arg, int rc, const uint8_t *resp, size_t len,
 	}
 }
 
-/* Ping @i, then ASSIGN it role @to. */
+/* Ping @i, then ASSIGN it role @to (a demotion of an offline node needs
+ * no ping: it would not answer). */
 static void change(struct balance *b, unsigned i, enum cluster_role to)
 {
 	struct server_admin_msg m;
 	b->target = b->servers[i].id;
 	b->to = to;
+	if (to == CLUSTER_SPARE) {
+		if (cluster_client_assign(b->cc, b->target, b->to, assigned,
+					  b) != TR_OK) {
+			balance_end(b);
+		}
+		return;
+	}
 	server_admin_msg_init(&m);
 	tr_buf_init(&b->ping, CLUSTER_ADMIN_MAX_LEN);
 	if (server_admin_msg_add_str(&m, "type", "ping") != TR_OK) {
@@ -150,33 +210,50 @@ static void servers_done(struct cluster_client *c, void *arg,
 		balance_end(b);
 		return;
 	}
+	struct server *srv = b->srv;
 	unsigned voters = 0;
-	unsigned standbys = 0;
+	unsigned live_voters = 0;
+	unsigned live_standbys = 0;
 	for (unsigned i = 0; i < n; i++) {
 		b->servers[i] = servers[i];
 		snprintf(b->addresses[i], sizeof b->addresses[i], "%s",
 			 servers[i].address);
 		b->servers[i].address = b->addresses[i];
+		bool live = is_online(srv, servers[i].id);
 		voters += servers[i].role == CLUSTER_VOTER;
-		standbys += servers[i].role == CLUSTER_STANDBY;
+		live_voters += servers[i].role == CLUSTER_VOTER && live;
+		live_standbys += servers[i].role == CLUSTER_STANDBY && live;
 	}
 	b->n_servers = n;
 	unsigned target = n >= 5 ? 5 : n >= 3 ? 3 : 1;
-	if (voters < target) {
+	if (live_voters < target) {
 		/* Standbys have the log already: promote them first. */
 		for (int pass = 0; pass < 2; pass++) {
 			enum cluster_role from = pass == 0 ? CLUSTER_STANDBY
 							   : CLUSTER_SPARE;
 			for (unsigned i = 0; i < n; i++) {
-				if (b->servers[i].role == from) {
+				if (b->servers[i].role == from &&
+				    is_online(srv, b->servers[i].id)) {
 					change(b, i, CLUSTER_VOTER);
 					return;
 				}
 			}
 		}
-	} else if (standbys < MAX_STANDBYS) {
+	}
+	if (voters > target) {
+		/* A replacement took an offline voter's place: demote it. */
 		for (unsigned i = 0; i < n; i++) {
-			if (b->servers[i].role == CLUSTER_SPARE) {
+			if (b->servers[i].role == CLUSTER_VOTER &&
+			    !is_online(srv, b->servers[i].id)) {
+				change(b, i, CLUSTER_SPARE);
+				return;
+			}
+		}
+	}
+	if (live_standbys < MAX_STANDBYS) {
+		for (unsigned i = 0; i < n; i++) {
+			if (b->servers[i].role == CLUSTER_SPARE &&
+			    is_online(srv, b->servers[i].id)) {
 				change(b, i, CLUSTER_STANDBY);
 				return;
 			}
@@ -214,6 +291,113 @@ static void balance(struct server *srv)
 	if (cluster_client_connect(b->cc, cluster_node_bind_address(srv->node),
 				   balance_connected, b) != TR_OK) {
 		balance_end(b);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Heartbeats (leader)                                                  */
+/* ------------------------------------------------------------------ */
+
+static unsigned hb_pending;
+static uint64_t hb_ok[SERVER_MAX_MEMBERS];
+static unsigned n_hb_ok;
+
+static void heartbeat_recorded(struct cluster_client *c, void *arg,
+			       const struct cluster_result *res)
+{
+	struct server *srv = arg;
+	TR_UNUSED(c);
+	server_sys_check(srv, res);
+	if (srv->stopping) {
+		round_over(srv);
+		return;
+	}
+	balance(srv);
+}
+
+/* Every ping answered or failed: record, then balance roles. */
+static void heartbeat_done(struct server *srv)
+{
+	int64_t now = server_now_ms();
+	struct tr_buf sql;
+	tr_buf_init(&sql, 0);
+	tr_buf_printf(&sql,
+		      "UPDATE members SET heartbeat = %lld WHERE id IN "
+		      "(%llu",
+		      (long long)now,
+		      (unsigned long long)cluster_node_id(srv->node));
+	for (unsigned i = 0; i < n_hb_ok; i++) {
+		tr_buf_printf(&sql, ", %llu", (unsigned long long)hb_ok[i]);
+	}
+	tr_buf_put_str(&sql, ")");
+	if (srv->internal_version < 4 || tr_buf_err(&sql) != TR_OK ||
+	    server_sys_exec(srv, true, tr_buf_cstr(&sql), NULL, 0,
+			    heartbeat_recorded, srv) != TR_OK) {
+		balance(srv);
+	}
+	tr_buf_close(&sql);
+}
+
+struct ping {
+	struct server *srv;
+	uint64_t id;
+};
+
+static void ping_answered(void *arg, int rc, const uint8_t *resp, size_t len,
+			  const char *errmsg)
+{
+	struct ping *p = arg;
+	struct server *srv = p->srv;
+	TR_UNUSED(resp);
+	TR_UNUSED(len);
+	if (rc == TR_OK) {
+		mark_seen(p->id, server_now_ms());
+		hb_ok[n_hb_ok++] = p->id;
+	} else {
+		tr_debug("roles", "heartbeat to node %llu: %s",
+			 (unsigned long long)p->id, errmsg);
+	}
+	tr_free(p);
+	if (--hb_pending == 0) {
+		heartbeat_done(srv);
+	}
+}
+
+static void heartbeat(struct server *srv)
+{
+	struct server_admin_msg m;
+	struct tr_buf req;
+	n_hb_ok = 0;
+	hb_pending = 1; /* ourselves, released below */
+	server_admin_msg_init(&m);
+	tr_buf_init(&req, CLUSTER_ADMIN_MAX_LEN);
+	if (server_admin_msg_add_str(&m, "type", "ping") == TR_OK) {
+		server_admin_msg_encode(&m, &req);
+	}
+	for (unsigned i = 0; i < srv->n_members && tr_buf_err(&req) == TR_OK;
+	     i++) {
+		const struct cluster_member *mb = &srv->members[i];
+		if (mb->id == cluster_node_id(srv->node)) {
+			continue;
+		}
+		struct ping *p = tr_malloc(sizeof *p);
+		if (p == NULL) {
+			break;
+		}
+		p->srv = srv;
+		p->id = mb->id;
+		hb_pending++;
+		if (cluster_admin_call(srv->loop, mb->address,
+				       srv->node_client_ctx, req.data, req.len,
+				       PING_TIMEOUT_MS, ping_answered,
+				       p) != TR_OK) {
+			hb_pending--;
+			tr_free(p);
+		}
+	}
+	tr_buf_close(&req);
+	if (--hb_pending == 0) {
+		heartbeat_done(srv);
 	}
 }
 
@@ -265,7 +449,7 @@ static void members_done(struct cluster_client *c, void *arg,
 		}
 	}
 	if (srv->leader_address[0] == '@') {
-		balance(srv);
+		heartbeat(srv);
 		return;
 	}
 	round_over(srv);
@@ -290,6 +474,9 @@ static void tick(uv_timer_t *t)
 
 void server_roles_start(struct server *srv)
 {
+	const char *env = getenv("TRIODE_OFFLINE_THRESHOLD_MS");
+	srv->offline_ms = env != NULL && atoi(env) > 0 ? (unsigned)atoi(env)
+						       : 20000;
 	uv_timer_start(&srv->roles_timer, tick, ROLES_POLL_MS, ROLES_POLL_MS);
 }
 

@@ -146,6 +146,8 @@ struct server {
 	uv_timer_t leader_timer; /* defers a failed lookup's answer */
 	struct server_leader_waiter sys_waiter; /* system connection */
 	bool sys_recovering;
+	int internal_version;       /* applied internal schema version */
+	unsigned offline_ms;        /* a member is offline after this */
 	uv_timer_t roles_timer;     /* role balancing, on the leader */
 	bool roles_busy;            /* a membership change is under way */
 	struct cluster_client *sys; /* owned: connection to _triode */
@@ -312,8 +314,11 @@ TR_MUSTCHECK int server_read_file(const char *path, char **out, char *errmsg);
 /* roles.c: the leader looks at roles again soon (after a join, a removal,
  * a member going offline). */
 void server_roles_changed(struct server *srv);
-/* Start the periodic member refresh (and, on the leader, balancing). */
+/* Start the periodic member refresh (and, on the leader, heartbeats and
+ * balancing). */
 void server_roles_start(struct server *srv);
+/* Unix time in milliseconds (heartbeats are compared across nodes). */
+int64_t server_now_ms(void);
 
 /* internal.c: the internal schema version this binary brings. */
 int server_internal_version(void);
