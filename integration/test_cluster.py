@@ -318,3 +318,78 @@ def test_a_stopped_voter_goes_offline_and_is_replaced(cluster, monkeypatch):
     wait_until("the node back as standby", lambda: {
         m["name"]: m for m in members(observer)}[victim_name]["role"] ==
         "standby", timeout=45)
+
+
+def node_named(cluster, observer, name):
+    pg = {m["name"]: m["pg_address"] for m in members(observer)}[name]
+    return next(n for n in cluster.nodes
+                if pg == "127.0.0.1:%d" % n.port)
+
+
+def test_remove_and_rejoin_with_a_new_token(cluster, monkeypatch):
+    monkeypatch.setenv("TRIODE_OFFLINE_THRESHOLD_MS", "3000")
+    n1 = cluster.bootstrap()
+    for i in (2, 3):
+        cluster.join("node%d" % i)
+    wait_until("three voters",
+               lambda: voters(n1) == ["node1", "node2", "node3"])
+    leader = wait_until("a leader", lambda: leader_of(cluster))
+    others = [n for n in cluster.nodes if n is not leader]
+
+    # One voter down: removing another online voter would lose the
+    # majority, so it is refused unless --force.
+    others[0].stop()
+    down = [m["name"] for m in members(leader)
+            if m["pg_address"] == "127.0.0.1:%d" % others[0].port][0]
+    up = [m["name"] for m in members(leader)
+          if m["pg_address"] == "127.0.0.1:%d" % others[1].port][0]
+    wait_until("%s offline" % down, lambda: {
+        m["name"]: m["state"] for m in members(leader)}[down] == "offline")
+    r = cli("cluster", "remove", up, "--data-dir", leader.data_dir)
+    assert r.returncode == 1 and "--force" in r.stderr, r.stderr
+
+    # The offline one can go; the cluster keeps serving.
+    r = cli("cluster", "remove", down, "--data-dir", leader.data_dir)
+    assert r.returncode == 0, r.stderr
+    assert down not in [m["name"] for m in members(leader)]
+    with psycopg.connect(leader.dsn(), autocommit=True) as c:
+        c.execute("CREATE TABLE still_here (x int4)")
+
+    # Its old data directory no longer gets it in: the cluster refuses
+    # its certificate, so it never serves.
+    removed = others[0]
+    import subprocess as sp
+    proc = sp.Popen([TRIODE_BIN, "serve", "--data-dir", removed.data_dir,
+                     "--listen", "127.0.0.1:%d" % removed.port,
+                     "--cluster-address",
+                     "127.0.0.1:%d" % removed.cluster_port],
+                    stdout=sp.DEVNULL, stderr=sp.DEVNULL)
+    try:
+        def refused_in_log():
+            with open(leader.log_path, errors="replace") as f:
+                return ("refused %s: not a current member" % down) in \
+                    f.read()
+        wait_until("the removed node's certificate refused", refused_in_log,
+                   timeout=30)
+
+        def not_serving():
+            try:
+                psycopg.connect(removed.dsn(connect_timeout=3)).close()
+            except psycopg.OperationalError as e:
+                # 57P03 (no leader reachable) or nobody listening.
+                return "57P03" in str(getattr(e, "sqlstate", "")) or \
+                    "not available" in str(e) or "refused" in str(e) or \
+                    "leader" in str(e)
+            return False
+        wait_until("the removed node refusing clients", not_serving,
+                   timeout=30)
+    finally:
+        proc.kill()
+        proc.wait()
+
+    # The name is free again: a new token and an empty directory join.
+    again = cluster.join(down)
+    wait_until("%s back" % down, lambda: down in [
+        m["name"] for m in members(leader)])
+    with psycopg.connect(again.dsn(), autocommit=True) as c:
+        c.execute("INSERT INTO still_here VALUES (1)")

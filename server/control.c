@@ -9,10 +9,10 @@
  *   answer:   zero or more lines of output, then "OK" or "ERROR <text>"
  *
  * Commands: "list" (a table), "list\tjson", "add\tNAME" (issue a join
- * token, printed as the last output line), and "exclude\tNAME" (the
- * upgrade gate stops waiting for that member).  Each connection serves one
- * request, on the main loop; the work itself runs on the internal
- * database through the server's system client.  The socket is up while
+ * token, printed as the last output line), "remove\tNAME[\tforce]", and
+ * "exclude\tNAME" (the upgrade gate stops waiting for that member).  Each
+ * connection serves one request, on the main loop; the work itself runs on the
+ * internal database through the server's system client.  The socket is up while
  * start-up waits at the upgrade gate, so that exclude can unblock it.
  */
 #define _GNU_SOURCE /* SO_PEERCRED, struct ucred */
@@ -377,6 +377,17 @@ static void run_add(struct control_conn *c, const char *name)
 	}
 }
 
+static void removed(void *arg, const char *error)
+{
+	struct control_conn *c = arg;
+	if (error != NULL) {
+		answer(c, error);
+		return;
+	}
+	tr_buf_put_str(&c->out, "removed\n");
+	answer(c, NULL);
+}
+
 static void dispatch(struct control_conn *c, char *line)
 {
 	char *args[4];
@@ -397,6 +408,18 @@ static void dispatch(struct control_conn *c, char *line)
 	}
 	if (strcmp(args[0], "add") == 0 && n == 2) {
 		run_add(c, args[1]);
+		return;
+	}
+	if (strcmp(args[0], "remove") == 0 && (n == 2 || n == 3)) {
+		bool force = n == 3 && strcmp(args[2], "force") == 0;
+		if (n == 3 && !force) {
+			answer(c, "bad remove request");
+			return;
+		}
+		if (server_remove_member(c->srv, args[1], force, removed, c) !=
+		    TR_OK) {
+			answer(c, NOT_READY);
+		}
 		return;
 	}
 	if (strcmp(args[0], "exclude") == 0 && n == 2) {

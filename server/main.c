@@ -5,6 +5,7 @@
  *                [--cluster-address HOST:PORT] [--name NAME] [--join TOKEN]
  *   triode cluster list [--data-dir DIR] [--format table|json]
  *   triode cluster add NAME [--data-dir DIR]      (join token: last line)
+ *   triode cluster remove NAME [--force] [--data-dir DIR]
  *   triode cluster exclude NAME [--data-dir DIR]
  *   triode version
  *
@@ -33,6 +34,7 @@ static void usage(FILE *f)
 		"       triode cluster list [--data-dir DIR] [--format "
 		"table|json]\n"
 		"       triode cluster add NAME [--data-dir DIR]\n"
+		"       triode cluster remove NAME [--force] [--data-dir DIR]\n"
 		"       triode cluster exclude NAME [--data-dir DIR]\n"
 		"       triode version\n");
 }
@@ -158,6 +160,7 @@ static int cmd_cluster(int argc, char **argv)
 {
 	const char *data_dir = "./triode-data";
 	const char *format = "table";
+	bool force = false;
 	if (argc < 3) {
 		usage(stderr);
 		return 2;
@@ -174,6 +177,8 @@ static int cmd_cluster(int argc, char **argv)
 		} else if ((v = flag_value(argc, argv, &i, "--format")) !=
 			   NULL) {
 			format = v;
+		} else if (strcmp(argv[i], "--force") == 0) {
+			force = true;
 		} else {
 			fprintf(stderr,
 				"triode cluster: unknown argument \"%s\"\n",
@@ -201,15 +206,21 @@ static int cmd_cluster(int argc, char **argv)
 							 ? "list\tjson\n"
 							 : "list\n");
 	}
-	if (strcmp(sub, "add") == 0 || strcmp(sub, "exclude") == 0) {
+	if (force && strcmp(sub, "remove") != 0) {
+		fprintf(stderr, "triode cluster %s: --force is for remove\n",
+			sub);
+		return 2;
+	}
+	if (strcmp(sub, "add") == 0 || strcmp(sub, "exclude") == 0 ||
+	    strcmp(sub, "remove") == 0) {
 		if (name == NULL) {
 			fprintf(stderr, "triode cluster %s: name a member\n",
 				sub);
 			return 2;
 		}
 		char request[256];
-		int n = snprintf(request, sizeof request, "%s\t%s\n", sub,
-				 name);
+		int n = snprintf(request, sizeof request, "%s\t%s%s\n", sub,
+				 name, force ? "\tforce" : "");
 		if (n < 0 || (size_t)n >= sizeof request ||
 		    strpbrk(name, "\t\n") != NULL) {
 			fprintf(stderr, "triode cluster %s: bad name\n", sub);

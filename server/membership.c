@@ -42,6 +42,24 @@ int server_members_set(struct server *srv, const struct cluster_member *members,
 	if (rv != TR_OK) {
 		return rv;
 	}
+	/* A member that left (removed) loses its connections at once; its
+	 * certificate is refused from now on (security N5). */
+	for (unsigned i = 0; i < srv->n_members && srv->proxy != NULL; i++) {
+		bool still = false;
+		for (unsigned j = 0; j < n && !still; j++) {
+			still = strcmp(srv->members[i].name, members[j].name) ==
+					0 &&
+				srv->members[i].serial == members[j].serial;
+		}
+		if (!still) {
+			unsigned dropped = cluster_proxy_drop_peer(
+				srv->proxy, srv->members[i].name);
+			tr_info("membership",
+				"%s is no longer a member (%u connections "
+				"closed)",
+				srv->members[i].name, dropped);
+		}
+	}
 	memmove(srv->members, members, sizeof *members * n);
 	srv->n_members = n;
 	return TR_OK;

@@ -249,6 +249,15 @@ static void servers_done(struct cluster_client *c, void *arg,
 				return;
 			}
 		}
+		/* Too many voters after a removal (two are less available
+		 * than one): one that is not the leader becomes a standby. */
+		for (unsigned i = 0; i < n; i++) {
+			if (b->servers[i].role == CLUSTER_VOTER &&
+			    b->servers[i].id != cluster_node_id(srv->node)) {
+				change(b, i, CLUSTER_STANDBY);
+				return;
+			}
+		}
 	}
 	if (live_standbys < MAX_STANDBYS) {
 		for (unsigned i = 0; i < n; i++) {

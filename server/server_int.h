@@ -311,6 +311,14 @@ TR_MUSTCHECK int server_split_address(const char *s, char *host, size_t cap,
 				      int *port);
 /* Read a whole (small) file into a NUL-terminated tr_malloc'd string. */
 TR_MUSTCHECK int server_read_file(const char *path, char **out, char *errmsg);
+/* remove.c: remove member @name from the cluster (refused when the
+ * remaining voters would lose their majority, unless @force).  @cb gets
+ * NULL on success or the reason; called once, never before returning. */
+typedef void (*server_remove_cb)(void *arg, const char *error);
+TR_MUSTCHECK int server_remove_member(struct server *srv, const char *name,
+				      bool force, server_remove_cb cb,
+				      void *arg);
+
 /* roles.c: the leader looks at roles again soon (after a join, a removal,
  * a member going offline). */
 void server_roles_changed(struct server *srv);
