@@ -101,3 +101,19 @@ def test_cluster_add_refuses_taken_and_bad_names(node):
     bad = cli("cluster", "add", "no good", "--data-dir", node.data_dir)
     assert bad.returncode == 1 and "member name" in bad.stderr
     assert cli("cluster", "add", "--data-dir", node.data_dir).returncode == 2
+
+
+def test_cluster_members_view_for_superusers(node):
+    import psycopg
+    with psycopg.connect(node.dsn(), autocommit=True) as c:
+        rows = c.execute("SELECT name, address, pg_address, role, state "
+                         "FROM triode_cluster_members").fetchall()
+        assert len(rows) == 1
+        name, address, pg_address, role, state = rows[0]
+        assert address == "127.0.0.1:%d" % node.cluster_port
+        assert pg_address == "127.0.0.1:%d" % node.port
+        assert (role, state) == ("voter", "online")
+        with pytest.raises(psycopg.errors.WrongObjectType):
+            c.execute("DELETE FROM triode_cluster_members")
+        with pytest.raises(psycopg.errors.ReservedName):
+            c.execute("CREATE TABLE triode_cluster_mine (x int4)")

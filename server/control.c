@@ -212,8 +212,8 @@ static void run_list(struct control_conn *c)
 				  : "SELECT id, name, address, pg_address, "
 				    "role, schema_version, 0 FROM members "
 				    "ORDER BY name";
-	if (server_sys_query(srv, false, sql, NULL, 0, list_row, list_done,
-			     c) != TR_OK) {
+	if (server_sys_query(srv, false, sql, NULL, 0, NULL, list_row,
+			     list_done, c) != TR_OK) {
 		answer(c, NOT_READY);
 	}
 }
@@ -371,7 +371,7 @@ static void run_add(struct control_conn *c, const char *name)
 	if (server_sys_query(srv, true,
 			     "SELECT address FROM members WHERE state = "
 			     "'member' ORDER BY id",
-			     NULL, 0, address_row, addresses_done,
+			     NULL, 0, NULL, address_row, addresses_done,
 			     c) != TR_OK) {
 		answer(c, NOT_READY);
 	}

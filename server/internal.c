@@ -59,6 +59,14 @@ static const char *const internal_updates[] = {
 	"ALTER TABLE members ADD COLUMN serial INTEGER NOT NULL DEFAULT 0;",
 	/* 4: when the leader last heard from each member (unix ms). */
 	"ALTER TABLE members ADD COLUMN heartbeat INTEGER NOT NULL DEFAULT 0;",
+	/* 5: the cluster as superusers see it from SQL (read-only). */
+	"CREATE VIEW triode_cluster_members AS SELECT id, name, address,"
+	"  pg_address,"
+	"  CASE role WHEN 0 THEN 'voter' WHEN 1 THEN 'standby'"
+	"    ELSE 'spare' END AS role,"
+	"  CASE WHEN CAST(strftime('%s', 'now') AS INTEGER) * 1000"
+	"    - heartbeat < 20000 THEN 'online' ELSE 'offline' END AS state,"
+	"  schema_version, state AS membership FROM members;",
 };
 
 /* A dummy update appended when TRIODE_TEST_SCHEMA_UPDATE=1, so tests can
@@ -388,19 +396,21 @@ static void record_self(struct server *srv)
 	char pg_address[300];
 	snprintf(pg_address, sizeof pg_address, "%s:%d", srv->pg_host,
 		 srv->pg_port);
-	struct cluster_value params[3] = {
+	struct cluster_value params[4] = {
 		{ .type = CLUSTER_INTEGER,
 		  .integer = (int64_t)srv->self_serial },
 		{ .type = CLUSTER_TEXT },
+		{ .type = CLUSTER_INTEGER, .integer = server_now_ms() },
 		{ .type = CLUSTER_INTEGER,
 		  .integer = (int64_t)cluster_node_id(srv->node) },
 	};
 	params[1].text.p = pg_address;
 	params[1].text.len = strlen(pg_address);
+	/* A node that starts is alive: its first heartbeat. */
 	if (cluster_client_exec_sql(srv->sys,
 				    "UPDATE members SET serial = ?, pg_address "
-				    "= ? WHERE id = ?",
-				    params, 3, recorded_self, srv) != TR_OK) {
+				    "= ?, heartbeat = ? WHERE id = ?",
+				    params, 4, recorded_self, srv) != TR_OK) {
 		fail_start(srv, TR_ENOMEM, "record this node", NULL);
 	}
 }
@@ -585,13 +595,14 @@ static struct cluster_client *sys_usable(struct server *srv, bool need_ready)
 
 int server_sys_query(struct server *srv, bool need_ready, const char *sql,
 		     const struct cluster_value *params, unsigned n_params,
-		     cluster_row_cb row, cluster_done_cb done, void *arg)
+		     cluster_columns_cb columns, cluster_row_cb row,
+		     cluster_done_cb done, void *arg)
 {
 	struct cluster_client *c = sys_usable(srv, need_ready);
 	if (c == NULL) {
 		return TR_ECLOSED;
 	}
-	return cluster_client_query_sql(c, sql, params, n_params, NULL, row,
+	return cluster_client_query_sql(c, sql, params, n_params, columns, row,
 					done, arg);
 }
 

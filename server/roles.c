@@ -476,7 +476,8 @@ static void tick(uv_timer_t *t)
 			     "SELECT id, name, address, pg_address, serial, "
 			     "role FROM members WHERE state != 'removed' ORDER "
 			     "BY id",
-			     NULL, 0, member_row, members_done, srv) != TR_OK) {
+			     NULL, 0, NULL, member_row, members_done,
+			     srv) != TR_OK) {
 		round_over(srv);
 	}
 }

@@ -274,8 +274,9 @@ void server_sys_check(struct server *srv, const struct cluster_result *res);
 TR_MUSTCHECK int server_sys_query(struct server *srv, bool need_ready,
 				  const char *sql,
 				  const struct cluster_value *params,
-				  unsigned n_params, cluster_row_cb row,
-				  cluster_done_cb done, void *arg);
+				  unsigned n_params, cluster_columns_cb columns,
+				  cluster_row_cb row, cluster_done_cb done,
+				  void *arg);
 TR_MUSTCHECK int server_sys_exec(struct server *srv, bool need_ready,
 				 const char *sql,
 				 const struct cluster_value *params,

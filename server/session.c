@@ -519,7 +519,6 @@ static int query_row(struct cluster_client *c, void *arg, unsigned n_cols,
 		     const struct cluster_value *vals)
 {
 	struct server_session *s = arg;
-	TR_UNUSED(c);
 	if (s->closing) {
 		return TR_ECANCELED;
 	}
@@ -551,7 +550,9 @@ static int query_row(struct cluster_client *c, void *arg, unsigned n_cols,
 	}
 	pgwire_session_send_data_row(s->pg, n_cols, s->row);
 	s->n_rows++;
-	if (!s->paused && pgwire_session_is_congested(s->pg)) {
+	/* Back-pressure on our own connection only: the system connection
+	 * (cluster views) is shared, and those results are small. */
+	if (!s->paused && c == s->cc && pgwire_session_is_congested(s->pg)) {
 		s->paused = true;
 		cluster_client_pause(s->cc);
 	}
@@ -1092,6 +1093,33 @@ static void implicit_commit_done(struct cluster_client *c, void *arg,
 	end_query(s);
 }
 
+/*
+ * A query of triode's cluster views (triode_cluster_members): superusers
+ * only, read-only, answered from the internal database over the system
+ * connection; the result columns are text.
+ */
+static void run_cluster_view(struct server_session *s)
+{
+	if (!s->is_superuser) {
+		failf(s, "42501",
+		      "permission denied for view triode_cluster_members");
+		return;
+	}
+	s->n_rows = 0;
+	s->rowdesc_sent = false;
+	s->row = NULL;
+	s->offs = NULL;
+	s->pending++;
+	s->wait = WAIT_CLUSTER;
+	if (server_sys_query(s->srv, true, s->cur->sqlite, NULL, 0,
+			     query_columns, query_row, query_done,
+			     s) != TR_OK) {
+		s->pending--;
+		s->wait = WAIT_NONE;
+		failf(s, "57P03", "the cluster is not available right now");
+	}
+}
+
 /* Run @st, which needs the leader connection (ready by now). */
 static void run_on_cluster(struct server_session *s, struct sql_stmt *st)
 {
@@ -1150,6 +1178,10 @@ static void run_on_cluster(struct server_session *s, struct sql_stmt *st)
 	case SQL_QUERY:
 		s->described = false;
 		s->catalog_retried = false;
+		if (st->cluster_view) {
+			run_cluster_view(s);
+			return;
+		}
 		if (st->writes) {
 			failf(s, "0A000",
 			      "statements that both write and return rows are "
@@ -1206,6 +1238,10 @@ static void step(struct server_session *s)
 	}
 	if (st->failed) {
 		fail(s, &st->error);
+		return;
+	}
+	if (st->cluster_view && st->kind != SQL_QUERY) {
+		failf(s, "42809", "triode_cluster_members is a read-only view");
 		return;
 	}
 	switch (st->kind) {
@@ -1461,7 +1497,7 @@ static int op_auth_lookup(void *data, struct pgwire_session *pg,
 	int rv = server_sys_query(
 		srv, true,
 		"SELECT verifier, superuser FROM roles WHERE name = ?", &param,
-		1, auth_row, auth_done, s);
+		1, NULL, auth_row, auth_done, s);
 	if (rv != TR_OK) {
 		s->pending--;
 		s->wait = WAIT_NONE;
@@ -1693,7 +1729,7 @@ static int op_session_open(void *data, struct pgwire_session *pg,
 	s->pending++;
 	rv = server_sys_query(srv, true,
 			      "SELECT count(*) FROM databases WHERE name = ?",
-			      &param, 1, open_row, open_check_done, s);
+			      &param, 1, NULL, open_row, open_check_done, s);
 	if (rv != TR_OK) {
 		s->pending--;
 		s->wait = WAIT_NONE;

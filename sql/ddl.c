@@ -409,6 +409,12 @@ static void emit_table_constraint(struct sql__emit *e, const char *table,
 void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s)
 {
 	const PgQuery__RangeVar *rv = s->relation;
+	if (strncmp(rv->relname, "triode_cluster_", 15) == 0) {
+		sql__fail(e, rv->location, "42939",
+			  "relation names starting with \"triode_cluster_\" "
+			  "are reserved");
+		return;
+	}
 	if (rv->relpersistence[0] == 't') {
 		sql__fail(e, rv->location, "0A000",
 			  "temporary tables are not supported");

@@ -37,6 +37,9 @@ void sql__relation(struct sql__emit *e, const PgQuery__RangeVar *rv)
 			  "schema \"%s\" does not exist", rv->schemaname);
 		return;
 	}
+	if (strncmp(rv->relname, "triode_cluster_", 15) == 0) {
+		e->stmt->cluster_view = true;
+	}
 	sql__ident(e, rv->relname);
 }
 

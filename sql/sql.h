@@ -98,7 +98,10 @@ struct sql_stmt {
 	 * "CREATE TABLE", "BEGIN", "SET", ...  For INSERT the executor sends
 	 * "INSERT 0 <n>"; for SELECT/UPDATE/DELETE "<tag> <n>". */
 	const char *tag;
-	bool writes;  /* may write: must hold the database's write lock */
+	bool writes; /* may write: must hold the database's write lock */
+	/* Names a triode_cluster_* relation: triode's views of the cluster,
+	 * which live in the internal database, not the user's. */
+	bool cluster_view;
 	bool ddl;     /* changes the schema: reload the catalog after it */
 	bool counted; /* tag carries a row count */
 	/* SET/SHOW/RESET: the setting name (lower case; "all" for ALL) and
