@@ -393,3 +393,66 @@ def test_remove_and_rejoin_with_a_new_token(cluster, monkeypatch):
         m["name"] for m in members(leader)])
     with psycopg.connect(again.dsn(), autocommit=True) as c:
         c.execute("INSERT INTO still_here VALUES (1)")
+
+
+def serve_join(node, token):
+    """`triode serve --join` for a node that must fail: its result."""
+    return cli("serve", "--data-dir", node.data_dir, "--listen",
+               "127.0.0.1:%d" % node.port, "--cluster-address",
+               "127.0.0.1:%d" % node.cluster_port, "--join", token,
+               timeout=120)
+
+
+def test_two_joiners_racing_with_one_token(cluster):
+    import threading
+    cluster.bootstrap()
+    token = cluster.token("racer")
+    a, b = cluster.new_node(), cluster.new_node()
+    a.extra_args = b.extra_args = ["--join", token]
+    results = {}
+
+    def run(n):
+        try:
+            n.start()
+            results[n] = "joined"
+        except AssertionError as e:
+            results[n] = str(e)
+    cluster.nodes += [a, b]
+    threads = [threading.Thread(target=run, args=(n,)) for n in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    joined = [n for n, r in results.items() if r == "joined"]
+    assert len(joined) == 1, results
+    loser = a if joined[0] is b else b
+    assert "invalid, used or expired join token" in results[loser]
+    cluster.nodes.remove(loser)
+    assert os.listdir(loser.data_dir) == []
+    shutil.rmtree(loser.root, ignore_errors=True)
+
+
+def test_an_expired_token_is_refused(cluster):
+    n1 = cluster.new_node()
+    n1.extra_args = ["--name", "node1"]
+    n1.extra_env = {"TRIODE_TOKEN_TTL_SECONDS": "1"}
+    cluster.nodes.append(n1)
+    n1.start()
+    token = cluster.token("late")
+    time.sleep(2.5)
+    late = cluster.new_node()
+    r = serve_join(late, token)
+    assert r.returncode == 1
+    assert "expired" in r.stderr
+    assert os.listdir(late.data_dir) == []
+    shutil.rmtree(late.root, ignore_errors=True)
+
+
+def test_five_nodes_have_five_voters(cluster):
+    n1 = cluster.bootstrap()
+    for i in range(2, 6):
+        cluster.join("node%d" % i)
+    wait_until("five voters", lambda: len(voters(n1)) == 5, timeout=90)
+    for n in cluster.nodes:
+        with psycopg.connect(n.dsn(), autocommit=True) as c:
+            c.execute("SELECT 1")

@@ -18,6 +18,7 @@
 #define _GNU_SOURCE /* SO_PEERCRED, struct ucred */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -327,9 +328,13 @@ static void addresses_done(struct cluster_client *cc, void *arg,
 	for (unsigned i = 0; i < c->n_addresses; i++) {
 		addrs[i] = c->addresses[i];
 	}
+	/* TRIODE_TOKEN_TTL_SECONDS shortens it (tests of expiry). */
+	const char *env = getenv("TRIODE_TOKEN_TTL_SECONDS");
+	int64_t ttl = env != NULL && atoi(env) > 0 ? atoi(env)
+						   : TOKEN_TTL_SECONDS;
 	if (certs_fingerprint_file(path, fingerprint, errmsg) != TR_OK ||
-	    certs_token_new(c->name, addrs, c->n_addresses, fingerprint,
-			    TOKEN_TTL_SECONDS, &c->token, errmsg) != TR_OK ||
+	    certs_token_new(c->name, addrs, c->n_addresses, fingerprint, ttl,
+			    &c->token, errmsg) != TR_OK ||
 	    certs_token_secret_hash(c->token.secret, hash, errmsg) != TR_OK) {
 		answer(c, errmsg);
 		return;
