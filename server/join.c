@@ -245,27 +245,12 @@ static int member_row(struct cluster_client *c, void *arg, unsigned n,
 {
 	struct join_op *op = arg;
 	TR_UNUSED(c);
-	if (n != 6 || op->n_members == SERVER_MAX_MEMBERS) {
+	if (op->n_members == SERVER_MAX_MEMBERS) {
 		return TR_ETOOBIG;
 	}
-	struct cluster_member *m = &op->members[op->n_members];
-	memset(m, 0, sizeof *m);
-	if (v[0].type != CLUSTER_INTEGER || v[1].type != CLUSTER_TEXT ||
-	    v[2].type != CLUSTER_TEXT || v[3].type != CLUSTER_TEXT ||
-	    v[4].type != CLUSTER_INTEGER || v[5].type != CLUSTER_INTEGER ||
-	    v[1].text.len >= sizeof m->name ||
-	    v[2].text.len >= sizeof m->address ||
-	    v[3].text.len >= sizeof m->pg_address) {
-		return TR_EPROTO;
-	}
-	m->id = (uint64_t)v[0].integer;
-	memcpy(m->name, v[1].text.p, v[1].text.len);
-	memcpy(m->address, v[2].text.p, v[2].text.len);
-	memcpy(m->pg_address, v[3].text.p, v[3].text.len);
-	m->serial = (uint64_t)v[4].integer;
-	m->role = (enum cluster_role)v[5].integer;
-	op->n_members++;
-	return TR_OK;
+	int rv = server_member_from_row(n, v, &op->members[op->n_members]);
+	op->n_members += rv == TR_OK;
+	return rv;
 }
 
 static int exec(struct join_op *op, const char *sql,
@@ -440,11 +425,9 @@ static void join_next(struct join_op *op)
 		break;
 	case JOIN_MEMBERS:
 		op->n_members = 0;
-		rv = cluster_client_query_sql(
-			op->cc,
-			"SELECT id, name, address, pg_address, serial, role "
-			"FROM members WHERE state != 'removed' ORDER BY id",
-			NULL, 0, NULL, member_row, step_done, op);
+		rv = cluster_client_query_sql(op->cc, SERVER_MEMBERS_SQL, NULL,
+					      0, NULL, member_row, step_done,
+					      op);
 		break;
 	case JOIN_ANSWER:
 		answer(op);

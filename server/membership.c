@@ -130,6 +130,27 @@ void server_cluster_port_stop(struct server *srv)
 	}
 }
 
+int server_member_from_row(unsigned n, const struct cluster_value *v,
+			   struct cluster_member *m)
+{
+	memset(m, 0, sizeof *m);
+	if (n != 6 || v[0].type != CLUSTER_INTEGER ||
+	    v[1].type != CLUSTER_TEXT || v[2].type != CLUSTER_TEXT ||
+	    v[3].type != CLUSTER_TEXT || v[4].type != CLUSTER_INTEGER ||
+	    v[5].type != CLUSTER_INTEGER || v[1].text.len >= sizeof m->name ||
+	    v[2].text.len >= sizeof m->address ||
+	    v[3].text.len >= sizeof m->pg_address) {
+		return TR_EPROTO;
+	}
+	m->id = (uint64_t)v[0].integer;
+	memcpy(m->name, v[1].text.p, v[1].text.len);
+	memcpy(m->address, v[2].text.p, v[2].text.len);
+	memcpy(m->pg_address, v[3].text.p, v[3].text.len);
+	m->serial = (uint64_t)v[4].integer;
+	m->role = (enum cluster_role)v[5].integer;
+	return TR_OK;
+}
+
 void server_member_format(const struct cluster_member *m, char *out, size_t cap)
 {
 	snprintf(out, cap, "%llu\t%s\t%s\t%s\t%llu\t%d",

@@ -415,27 +415,12 @@ static int member_row(struct cluster_client *c, void *arg, unsigned n,
 {
 	TR_UNUSED(c);
 	TR_UNUSED(arg);
-	if (n != 6 || n_fresh == SERVER_MAX_MEMBERS ||
-	    v[0].type != CLUSTER_INTEGER || v[1].type != CLUSTER_TEXT ||
-	    v[2].type != CLUSTER_TEXT || v[3].type != CLUSTER_TEXT ||
-	    v[4].type != CLUSTER_INTEGER || v[5].type != CLUSTER_INTEGER) {
-		return TR_EPROTO;
+	if (n_fresh == SERVER_MAX_MEMBERS) {
+		return TR_ETOOBIG;
 	}
-	struct cluster_member *m = &fresh[n_fresh];
-	memset(m, 0, sizeof *m);
-	if (v[1].text.len >= sizeof m->name ||
-	    v[2].text.len >= sizeof m->address ||
-	    v[3].text.len >= sizeof m->pg_address) {
-		return TR_EPROTO;
-	}
-	m->id = (uint64_t)v[0].integer;
-	memcpy(m->name, v[1].text.p, v[1].text.len);
-	memcpy(m->address, v[2].text.p, v[2].text.len);
-	memcpy(m->pg_address, v[3].text.p, v[3].text.len);
-	m->serial = (uint64_t)v[4].integer;
-	m->role = (enum cluster_role)v[5].integer;
-	n_fresh++;
-	return TR_OK;
+	int rv = server_member_from_row(n, v, &fresh[n_fresh]);
+	n_fresh += rv == TR_OK;
+	return rv;
 }
 
 static void members_done(struct cluster_client *c, void *arg,
@@ -472,12 +457,8 @@ static void tick(uv_timer_t *t)
 	}
 	srv->roles_busy = true;
 	n_fresh = 0;
-	if (server_sys_query(srv, true,
-			     "SELECT id, name, address, pg_address, serial, "
-			     "role FROM members WHERE state != 'removed' ORDER "
-			     "BY id",
-			     NULL, 0, NULL, member_row, members_done,
-			     srv) != TR_OK) {
+	if (server_sys_query(srv, true, SERVER_MEMBERS_SQL, NULL, 0, NULL,
+			     member_row, members_done, srv) != TR_OK) {
 		round_over(srv);
 	}
 }

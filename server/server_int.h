@@ -242,6 +242,14 @@ const struct cluster_member *server_member_by_name(const struct server *srv,
 						   const char *name);
 TR_MUSTCHECK int server_cluster_port_start(struct server *srv);
 void server_cluster_port_stop(struct server *srv);
+/* The members as the internal database has them, one row each, decoded by
+ * server_member_from_row() (TR_EPROTO for a row of another shape). */
+#define SERVER_MEMBERS_SQL                                                 \
+	"SELECT id, name, address, pg_address, serial, role FROM members " \
+	"ORDER BY id"
+TR_MUSTCHECK int server_member_from_row(unsigned n,
+					const struct cluster_value *v,
+					struct cluster_member *m);
 /* A member as one line "id\tname\taddress\tpg_address\tserial\trole"
  * (join answers, heartbeats), and back (TR_EPROTO if malformed). */
 void server_member_format(const struct cluster_member *m, char *out,
