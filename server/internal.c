@@ -351,7 +351,13 @@ static void leader_ready(struct server *srv, int rc)
 		return;
 	}
 	if (rc != TR_OK) {
-		fail_start(srv, rc, "no cluster leader could be found", NULL);
+		tr_errmsg_printf(srv->errmsg,
+				 "no cluster leader could be found within %d "
+				 "s: is a majority of the members running, "
+				 "and is this node still a member?",
+				 LEADER_WAIT_MS / 1000);
+		tr_buf_close(&scratch);
+		start_done(srv, rc);
 		return;
 	}
 	struct cluster_client_config cfg = { .tls = srv->node_client_ctx };
