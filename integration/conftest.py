@@ -218,7 +218,7 @@ class TriodeNode(Node):
         self.data_dir = os.path.join(root, "data")
         os.mkdir(self.data_dir, 0o700)
 
-    def start(self):
+    def start(self, wait=True):
         if not os.access(TRIODE_BIN, os.X_OK):
             # Under CTest (TRIODE_BIN given) a missing binary is a failure,
             # never a quiet skip.
@@ -238,7 +238,8 @@ class TriodeNode(Node):
                                          stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL,
                                          start_new_session=True, cwd=self.root)
-        self.wait_ready()
+        if wait:
+            self.wait_ready()
 
     def stop(self):
         """Stop by SIGTERM and check the node ended well: exit status 0

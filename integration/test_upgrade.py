@@ -60,3 +60,50 @@ def test_upgrade_applies_and_an_older_binary_refuses(fresh_node):
     n.start()
     with psycopg.connect(n.dsn(), autocommit=True) as c:
         assert c.execute("SELECT x FROM kept").fetchall() == [(42,)]
+
+
+def test_nodes_ahead_wait_until_every_member_is_upgraded():
+    """Rolling upgrade of three nodes: an upgraded node waits (not
+    serving), naming the members still on the old version, until the last
+    one is upgraded; then the update applies once and all serve."""
+    from test_cluster import Cluster, members, wait_until, voters
+    cluster = Cluster()
+    try:
+        n1 = cluster.bootstrap()
+        cluster.join("node2")
+        cluster.join("node3")
+        wait_until("three voters",
+                   lambda: voters(n1) == ["node1", "node2", "node3"])
+        before = members(n1)[0]["schema_version"]
+        new = {"TRIODE_TEST_SCHEMA_UPDATE": "1"}
+        order = [cluster.nodes[2], cluster.nodes[0], cluster.nodes[1]]
+
+        def log_of(n):
+            with open(n.log_path, errors="replace") as f:
+                return f.read()
+        for k, n in enumerate(order):
+            n.stop()
+            n.extra_env = new
+            n.start(wait=False)
+            if k < len(order) - 1:
+                # Waiting, and saying for whom.
+                wait_until("%s waiting at the gate" % n.data_dir,
+                           lambda: "members still on an older version"
+                           in log_of(n), timeout=60)
+                waiting_for = log_of(n).rsplit(
+                    "members still on an older version:", 1)[1]
+                for other in order[k + 1:]:
+                    name = [m["name"] for m in members(n1 if n is not n1
+                                                       else other)
+                            if m["pg_address"] ==
+                            "127.0.0.1:%d" % other.port]
+                    assert name and name[0] in waiting_for.splitlines()[0]
+        for n in order:
+            n.wait_ready(timeout=60)
+        for n in order:
+            versions = {m["schema_version"] for m in members(n)}
+            assert versions == {before + 1}
+            with psycopg.connect(n.dsn(), autocommit=True) as c:
+                c.execute("SELECT 1")
+    finally:
+        cluster.close()

@@ -116,12 +116,45 @@ static void fail_start(struct server *srv, int rc, const char *what,
 static void apply_next(struct server *srv);
 static void bootstrap(struct server *srv);
 static void gate_check(struct server *srv);
+static void read_version(struct server *srv);
+
+/* An update failed once because another node may have applied it first:
+ * a second failure is real. */
+static bool update_retried;
+/* The gate said go: after the next look at the version, apply (or find
+ * there is nothing left to apply). */
+static bool gate_open;
+
+static void rolled_back(struct cluster_client *c, void *arg,
+			const struct cluster_result *res)
+{
+	struct server *srv = arg;
+	TR_UNUSED(c);
+	TR_UNUSED(res); /* nothing to roll back is fine too */
+	gate_open = true;
+	read_version(srv);
+}
 
 static void update_done(struct cluster_client *c, void *arg,
 			const struct cluster_result *res)
 {
 	struct server *srv = arg;
 	TR_UNUSED(c);
+	if (res->rc == TR_ESQL && !update_retried) {
+		/* Another member may have applied this update between our
+		 * look at the version and ours: roll back, look again. */
+		update_retried = true;
+		tr_info("server",
+			"internal schema update failed (%s); "
+			"looking at the version again",
+			res->message ? res->message : "error");
+		if (cluster_client_exec_sql(srv->sys, "ROLLBACK", NULL, 0,
+					    rolled_back, srv) != TR_OK) {
+			fail_start(srv, TR_ENOMEM, "internal schema update",
+				   NULL);
+		}
+		return;
+	}
 	if (res->rc != TR_OK) {
 		/* Start-up fails and the process exits, which closes the
 		 * connection: dqlite rolls the transaction back. */
@@ -179,6 +212,34 @@ static int behind_row(struct cluster_client *c, void *arg, unsigned n,
 	return TR_OK;
 }
 
+static void leader_ready(struct server *srv, int rc);
+
+/*
+ * During start-up the leader may change under us (a rolling upgrade
+ * restarts every member, the leader too): a connection-level failure
+ * sends start-up back to finding the leader, and the gate starts over.
+ */
+static bool restart_on_lost_leader(struct server *srv,
+				   const struct cluster_result *res)
+{
+	if (res != NULL &&
+	    (res->rc == TR_OK ||
+	     (res->rc == TR_ESQL && res->code != CLUSTER_CODE_NOTFOUND))) {
+		return false;
+	}
+	tr_warn("server", "lost the cluster leader during start-up; "
+			  "looking for it again");
+	if (srv->sys != NULL) {
+		cluster_client_close(srv->sys, NULL, NULL);
+		srv->sys = NULL;
+	}
+	srv->sys_open = false;
+	if (server_leader_refresh(srv, LEADER_WAIT_MS, leader_ready) != TR_OK) {
+		fail_start(srv, TR_ENOMEM, "find the leader", NULL);
+	}
+	return true;
+}
+
 static void gate_retry_cb(uv_timer_t *t)
 {
 	gate_check(t->data);
@@ -189,13 +250,19 @@ static void behind_done(struct cluster_client *c, void *arg,
 {
 	struct server *srv = arg;
 	TR_UNUSED(c);
+	if (restart_on_lost_leader(srv, res)) {
+		return;
+	}
 	if (res->rc != TR_OK) {
 		fail_start(srv, res->rc, "upgrade gate", res);
 		return;
 	}
 	if (behind.len == 0) {
+		/* Everyone is ready; the schema may have moved while we
+		 * waited (another member applied the updates): look again. */
 		tr_buf_close(&behind);
-		apply_next(srv);
+		gate_open = true;
+		read_version(srv);
 		return;
 	}
 	tr_warn("server",
@@ -222,9 +289,13 @@ static void gate_check(struct server *srv)
 				  : "SELECT name, schema_version FROM members "
 				    "WHERE schema_version < ? AND id != ? "
 				    "ORDER BY name";
-	if (cluster_client_query_sql(srv->sys, sql, params, 2, NULL, behind_row,
-				     behind_done, srv) != TR_OK) {
-		fail_start(srv, TR_ENOMEM, "upgrade gate", NULL);
+	int rv = srv->sys == NULL
+			 ? TR_ECLOSED
+			 : cluster_client_query_sql(srv->sys, sql, params, 2,
+						    NULL, behind_row,
+						    behind_done, srv);
+	if (rv != TR_OK) {
+		(void)restart_on_lost_leader(srv, NULL);
 	}
 }
 
@@ -233,6 +304,9 @@ static void recorded_done(struct cluster_client *c, void *arg,
 {
 	struct server *srv = arg;
 	TR_UNUSED(c);
+	if (restart_on_lost_leader(srv, res)) {
+		return;
+	}
 	if (res->rc != TR_OK) {
 		fail_start(srv, res->rc, "record this node's schema version",
 			   res);
@@ -299,11 +373,19 @@ static void version_done(struct cluster_client *c, void *arg,
 		apply_next(srv);
 		return;
 	}
+	if (restart_on_lost_leader(srv, res)) {
+		return;
+	}
 	if (res->rc != TR_OK) {
 		fail_start(srv, res->rc, "read internal schema version", res);
 		return;
 	}
 	srv->internal_version = schema_version;
+	if (gate_open && schema_version <= binary_version()) {
+		gate_open = false;
+		apply_next(srv);
+		return;
+	}
 	gate(srv);
 }
 
@@ -315,11 +397,17 @@ static void open_done(struct cluster_client *c, void *arg,
 		fail_start(srv, res->rc, "open internal database", res);
 		return;
 	}
-	schema_version = 0;
+	TR_UNUSED(c);
 	srv->sys_open = true;
-	if (cluster_client_query_sql(c, "SELECT version FROM schema_version",
-				     NULL, 0, NULL, version_row, version_done,
-				     srv) != TR_OK) {
+	read_version(srv);
+}
+
+static void read_version(struct server *srv)
+{
+	schema_version = 0;
+	if (cluster_client_query_sql(
+		    srv->sys, "SELECT version FROM schema_version", NULL, 0,
+		    NULL, version_row, version_done, srv) != TR_OK) {
 		fail_start(srv, TR_ENOMEM, "read internal schema version",
 			   NULL);
 	}
