@@ -252,6 +252,10 @@ void cluster_client_resume(struct cluster_client *c);
  * @cb is called exactly once, never before return, with a NULL client.
  */
 typedef const char *(*cluster_address_map_fn)(void *arg, const char *address);
+/* End every lookup in flight now: each callback gets TR_ECANCELED (from
+ * inside this call).  For shutdown, so that no lookup keeps the loop
+ * alive until its timeout. */
+void cluster_leader_find_cancel_all(void);
 TR_MUSTCHECK int cluster_leader_find(uv_loop_t *loop, const char *const *seeds,
 				     unsigned n_seeds, unsigned timeout_ms,
 				     cluster_address_map_fn map, void *map_arg,

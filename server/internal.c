@@ -340,10 +340,10 @@ static void gate(struct server *srv)
 		{ .type = CLUSTER_INTEGER,
 		  .integer = (int64_t)cluster_node_id(srv->node) },
 	};
-	if (cluster_client_exec_sql(srv->sys,
-				    "UPDATE members SET schema_version = ? "
-				    "WHERE id = ?",
-				    params, 2, recorded_done, srv) != TR_OK) {
+	if (server_sys_exec(srv, false,
+			    "UPDATE members SET schema_version = ? WHERE id = "
+			    "?",
+			    params, 2, recorded_done, srv) != TR_OK) {
 		fail_start(srv, TR_ENOMEM, "record this node's schema version",
 			   NULL);
 	}
@@ -501,10 +501,10 @@ static void record_self(struct server *srv)
 	params[1].text.p = pg_address;
 	params[1].text.len = strlen(pg_address);
 	/* A node that starts is alive: its first heartbeat. */
-	if (cluster_client_exec_sql(srv->sys,
-				    "UPDATE members SET serial = ?, pg_address "
-				    "= ?, heartbeat = ? WHERE id = ?",
-				    params, 4, recorded_self, srv) != TR_OK) {
+	if (server_sys_exec(srv, false,
+			    "UPDATE members SET serial = ?, pg_address = ?, "
+			    "heartbeat = ? WHERE id = ?",
+			    params, 4, recorded_self, srv) != TR_OK) {
 		fail_start(srv, TR_ENOMEM, "record this node", NULL);
 	}
 }
@@ -700,13 +700,120 @@ int server_sys_query(struct server *srv, bool need_ready, const char *sql,
 					done, arg);
 }
 
+/*
+ * A write to the internal database.  Several connections write there (the
+ * system connections of every node, joins, removals), and dqlite answers a
+ * second writer with BUSY at once: the statement did not run, so it is
+ * sent again after a short pause, a bounded number of times.
+ */
+#define SYS_BUSY_TRIES    100
+#define SYS_BUSY_PAUSE_MS 20
+
+struct sys_write {
+	struct server *srv;
+	bool need_ready;
+	char *sql;                    /* owned */
+	struct cluster_value *params; /* owned, with owned text copies */
+	unsigned n_params;
+	cluster_done_cb done;
+	void *arg;
+	unsigned tries;
+	uv_timer_t timer;
+};
+
+static void sys_write_free(uv_handle_t *h)
+{
+	struct sys_write *w = h->data;
+	for (unsigned i = 0; i < w->n_params; i++) {
+		if (w->params[i].type == CLUSTER_TEXT) {
+			tr_free((void *)w->params[i].text.p);
+		}
+	}
+	tr_free(w->params);
+	tr_free(w->sql);
+	tr_free(w);
+}
+
+static void sys_write_send(struct sys_write *w);
+
+static void sys_write_retry(uv_timer_t *t)
+{
+	sys_write_send(t->data);
+}
+
+static void sys_write_done(struct cluster_client *c, void *arg,
+			   const struct cluster_result *res)
+{
+	struct sys_write *w = arg;
+	if (res->rc == TR_ESQL && res->code == CLUSTER_CODE_BUSY &&
+	    w->tries < SYS_BUSY_TRIES && !w->srv->stopping) {
+		uv_timer_start(&w->timer, sys_write_retry, SYS_BUSY_PAUSE_MS,
+			       0);
+		return;
+	}
+	w->done(c, w->arg, res);
+	uv_close((uv_handle_t *)&w->timer, sys_write_free);
+}
+
+static void sys_write_send(struct sys_write *w)
+{
+	struct cluster_client *c = sys_usable(w->srv, w->need_ready);
+	w->tries++;
+	if (c == NULL ||
+	    cluster_client_exec_sql(c, w->sql, w->params, w->n_params,
+				    sys_write_done, w) != TR_OK) {
+		/* Lost the connection between two tries: say so. */
+		struct cluster_result res = {
+			.rc = TR_ECLOSED,
+			.message = "no connection to the cluster leader",
+		};
+		w->done(NULL, w->arg, &res);
+		uv_close((uv_handle_t *)&w->timer, sys_write_free);
+	}
+}
+
 int server_sys_exec(struct server *srv, bool need_ready, const char *sql,
 		    const struct cluster_value *params, unsigned n_params,
 		    cluster_done_cb done, void *arg)
 {
-	struct cluster_client *c = sys_usable(srv, need_ready);
-	if (c == NULL) {
+	if (sys_usable(srv, need_ready) == NULL) {
 		return TR_ECLOSED;
 	}
-	return cluster_client_exec_sql(c, sql, params, n_params, done, arg);
+	struct sys_write *w = tr_calloc(1, sizeof *w);
+	if (w == NULL) {
+		return TR_ENOMEM;
+	}
+	w->srv = srv;
+	w->need_ready = need_ready;
+	w->done = done;
+	w->arg = arg;
+	w->sql = tr_strdup(sql);
+	w->params = tr_calloc(n_params ? n_params : 1, sizeof *w->params);
+	bool ok = w->sql != NULL && w->params != NULL;
+	for (unsigned i = 0; ok && i < n_params; i++) {
+		w->params[i] = params[i];
+		if (params[i].type == CLUSTER_TEXT) {
+			char *copy = tr_strndup(params[i].text.p,
+						params[i].text.len);
+			w->params[i].text.p = copy;
+			ok = copy != NULL;
+		}
+		w->n_params = i + 1;
+	}
+	uv_timer_init(srv->loop, &w->timer);
+	w->timer.data = w;
+	if (!ok) {
+		uv_close((uv_handle_t *)&w->timer, sys_write_free);
+		return TR_ENOMEM;
+	}
+	/* The first try is sent now: a failure is returned, not called
+	 * back from inside this call. */
+	w->tries = 1;
+	int rv = cluster_client_exec_sql(sys_usable(srv, need_ready), w->sql,
+					 w->params, w->n_params, sys_write_done,
+					 w);
+	if (rv != TR_OK) {
+		uv_close((uv_handle_t *)&w->timer, sys_write_free);
+	}
+	return rv;
 }

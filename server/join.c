@@ -69,6 +69,8 @@ struct join_op {
 	uint64_t node_serial;
 	uint64_t id;
 	unsigned n_taken; /* rows that make the name or address taken */
+	unsigned busy_tries;
+	uv_timer_t timer; /* pause before sending again after BUSY */
 	struct cluster_member members[SERVER_MAX_MEMBERS];
 	unsigned n_members;
 	char error[256]; /* the answer when failing */
@@ -76,13 +78,25 @@ struct join_op {
 
 static void join_next(struct join_op *op);
 
-static void op_free(struct join_op *op)
+static void op_freed(uv_handle_t *h)
 {
+	struct join_op *op = h->data;
 	tr_free(op->node_csr);
 	tr_free(op->server_csr);
 	tr_free(op->node_cert);
 	tr_free(op->server_cert);
 	tr_free(op);
+}
+
+/* Freed once libuv is done with the timer. */
+static void op_free(struct join_op *op)
+{
+	uv_close((uv_handle_t *)&op->timer, op_freed);
+}
+
+static void busy_retry(uv_timer_t *t)
+{
+	join_next(t->data);
 }
 
 static void cc_closed(struct cluster_client *c, void *arg)
@@ -179,6 +193,24 @@ static void step_done(struct cluster_client *c, void *arg,
 {
 	struct join_op *op = arg;
 	TR_UNUSED(c);
+	/* The first write of the transaction can meet another writer of the
+	 * internal database (heartbeats, other joins): it did not run, so it
+	 * is sent again after a pause. */
+	if (op->step == JOIN_CONSUME && res->rc == TR_ESQL &&
+	    res->code == CLUSTER_CODE_BUSY && op->busy_tries < 100) {
+		op->busy_tries++;
+		uv_timer_start(&op->timer, busy_retry, 20, 0);
+		return;
+	}
+	/* Raft makes one configuration change at a time, and the leader's
+	 * role balancing may be making one (an ASSIGN takes about a second):
+	 * the ADD was refused, not made, so it is asked again. */
+	if (op->step == JOIN_ADD && res->rc == TR_ESQL &&
+	    res->code == CLUSTER_CODE_BUSY && op->busy_tries < 150) {
+		op->busy_tries++;
+		uv_timer_start(&op->timer, busy_retry, 100, 0);
+		return;
+	}
 	static const char *const what[] = {
 		[JOIN_CONNECT] = "connect to the leader",
 		[JOIN_OPEN] = "open the internal database",
@@ -489,6 +521,8 @@ void server_join_handle(struct server *srv, struct cluster_admin_request *req,
 	}
 	op->srv = srv;
 	op->req = req;
+	uv_timer_init(srv->loop, &op->timer);
+	op->timer.data = op;
 	if (!field(m, "name", op->name, sizeof op->name) ||
 	    !certs_name_is_valid(op->name) ||
 	    !field(m, "secret", secret, sizeof secret) ||
