@@ -24,11 +24,20 @@ def cli(*args, timeout=60):
                           text=True, timeout=timeout)
 
 
-def members(node):
-    r = cli("cluster", "list", "--data-dir", node.data_dir, "--format",
-            "json")
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
+def members(node, timeout=30):
+    """The authoritative member list.  While a node has no leader (a
+    leader change under way) it answers from what it knows, with leader
+    null: ask again until the answer comes from the leader."""
+    deadline = time.monotonic() + timeout
+    while True:
+        r = cli("cluster", "list", "--data-dir", node.data_dir, "--format",
+                "json")
+        assert r.returncode == 0, r.stderr
+        listed = json.loads(r.stdout)
+        if all(m["leader"] is not None for m in listed) or \
+                time.monotonic() > deadline:
+            return listed
+        time.sleep(0.2)
 
 
 def wait_until(what, check, timeout=60):

@@ -126,6 +126,9 @@ static void put_json_string(struct tr_buf *b, const char *s, size_t len)
 	tr_buf_put_u8(b, '"');
 }
 
+static void list_header(struct control_conn *c);
+static void list_local(struct control_conn *c);
+
 static int list_row(struct cluster_client *cc, void *arg, unsigned n,
 		    const struct cluster_value *v)
 {
@@ -182,10 +185,10 @@ static void list_done(struct cluster_client *cc, void *arg,
 	server_sys_check(c->srv, res);
 	TR_UNUSED(cc);
 	if (res->rc != TR_OK) {
-		char msg[300];
-		snprintf(msg, sizeof msg, "cannot read the member list: %s",
-			 res->message ? res->message : tr_strerror(res->rc));
-		answer(c, msg);
+		/* The leader went away mid-answer: what this node knows. */
+		tr_buf_reset(&c->out);
+		list_header(c);
+		list_local(c);
 		return;
 	}
 	if (c->json) {
@@ -194,9 +197,13 @@ static void list_done(struct cluster_client *cc, void *arg,
 	answer(c, NULL);
 }
 
-static void run_list(struct control_conn *c)
+/*
+ * No leader reachable (lost quorum, or a leader change under way): show
+ * the members this node knows from local.db, state "unknown", because
+ * that is when an operator most needs the list.
+ */
+static void list_header(struct control_conn *c)
 {
-	struct server *srv = c->srv;
 	if (c->json) {
 		tr_buf_put_str(&c->out, "[");
 	} else {
@@ -204,6 +211,48 @@ static void run_list(struct control_conn *c)
 			      "NAME", "ADDRESS", "PG ADDRESS", "ROLE", "LEADER",
 			      "STATE", "SCHEMA");
 	}
+}
+
+static void list_local(struct control_conn *c)
+{
+	struct server *srv = c->srv;
+	for (unsigned i = 0; i < srv->n_members; i++) {
+		const struct cluster_member *m = &srv->members[i];
+		bool self = m->id == cluster_node_id(srv->node);
+		const char *state = self ? "online" : "unknown";
+		if (c->json) {
+			tr_buf_put_str(&c->out, i > 0 ? ",\n  {" : "\n  {");
+			tr_buf_printf(&c->out, "\"id\": %llu, \"name\": ",
+				      (unsigned long long)m->id);
+			put_json_string(&c->out, m->name, strlen(m->name));
+			tr_buf_put_str(&c->out, ", \"address\": ");
+			put_json_string(&c->out, m->address,
+					strlen(m->address));
+			tr_buf_put_str(&c->out, ", \"pg_address\": ");
+			put_json_string(&c->out, m->pg_address,
+					strlen(m->pg_address));
+			tr_buf_printf(&c->out,
+				      ", \"role\": \"%s\", \"leader\": null, "
+				      "\"state\": \"%s\", \"schema_version\": "
+				      "null}",
+				      role_name(m->role), state);
+		} else {
+			tr_buf_printf(&c->out,
+				      "%-16s %-21s %-21s %-8s %-6s %-8s %s\n",
+				      m->name, m->address, m->pg_address,
+				      role_name(m->role), "?", state, "?");
+		}
+	}
+	if (c->json) {
+		tr_buf_put_str(&c->out, srv->n_members > 0 ? "\n]\n" : "]\n");
+	}
+	answer(c, NULL);
+}
+
+static void run_list(struct control_conn *c)
+{
+	struct server *srv = c->srv;
+	list_header(c);
 	/* Heartbeats arrived with internal schema version 4; the list must
 	 * also work on an older schema, at the upgrade gate. */
 	const char *sql = srv->internal_version >= 4
@@ -215,7 +264,7 @@ static void run_list(struct control_conn *c)
 				    "ORDER BY name";
 	if (server_sys_query(srv, false, sql, NULL, 0, NULL, list_row,
 			     list_done, c) != TR_OK) {
-		answer(c, NOT_READY);
+		list_local(c);
 	}
 }
 
