@@ -123,6 +123,58 @@ struct pgwire_executor_ops {
 	 * pgwire_session_release(); pgwire ignores it.
 	 */
 	void (*session_close)(void *data, struct pgwire_session *s);
+
+	/*
+	 * Extended query protocol ("Message Flow, Extended Query").  pgwire
+	 * owns the statement and portal registries, the message state
+	 * machine (skip to Sync after an error, PortalSuspended, Close);
+	 * the executor owns what the SQL means.  At most one of these is
+	 * in flight per session, like query.
+	 *
+	 * prepare: Parse.  @sql (NUL-terminated, borrowed until done) is
+	 *   one statement; @param_oids (n_param_oids, borrowed until done)
+	 *   are the types the client gave, 0 = infer.  Answer with
+	 *   pgwire_session_prepare_done().
+	 */
+	int (*prepare)(void *data, struct pgwire_session *s, const char *sql,
+		       unsigned n_param_oids, const uint32_t *param_oids);
+	/* The statement @stmt (from prepare_done) is gone: free it.  No
+	 * answer; never called while an execute of it is in flight. */
+	void (*unprepare)(void *data, struct pgwire_session *s, void *stmt);
+	/*
+	 * execute: Execute of a portal made by Bind from @stmt with
+	 * @params (n_params, each in its format, borrowed until done) and
+	 * @result_formats (0 text, 1 binary, one per column, already
+	 * expanded by pgwire).  Send up to @max_rows rows (0: all) with
+	 * pgwire_session_send_data_row() (values encoded in those formats),
+	 * then pgwire_session_execute_done().  When rows remain, the
+	 * executor keeps them in @portal_state and answers "suspended";
+	 * the next Execute of the same portal calls execute again with the
+	 * same *@portal_state (pgwire stores the pointer, initially NULL,
+	 * and calls close_portal when the portal goes).
+	 */
+	int (*execute)(void *data, struct pgwire_session *s, void *stmt,
+		       unsigned n_params, const struct pgwire_param *params,
+		       unsigned n_result_formats, const int16_t *result_formats,
+		       uint32_t max_rows, void **portal_state);
+	/* A portal with a non-NULL state is gone (Close, Sync ends the
+	 * unnamed one, transaction end): free the state.  No answer. */
+	void (*close_portal)(void *data, struct pgwire_session *s,
+			     void *portal_state);
+	/*
+	 * sync: Sync.  An implicit transaction (statements since the last
+	 * Sync outside BEGIN) commits now, or rolls back after an error
+	 * (@failed: pgwire skipped to this Sync).  Answer with
+	 * pgwire_session_query_done(), which sends ReadyForQuery.
+	 */
+	int (*sync)(void *data, struct pgwire_session *s, bool failed);
+};
+
+/* A parameter of Bind: @format 0 text, 1 binary; @len < 0 is NULL. */
+struct pgwire_param {
+	int16_t format;
+	int32_t len;
+	const uint8_t *p; /* borrowed */
 };
 
 struct pgwire_config {
@@ -198,6 +250,27 @@ void pgwire_session_open_done(struct pgwire_session *s,
 			      const struct pgwire_error *err,
 			      bool is_superuser);
 void pgwire_session_query_done(struct pgwire_session *s, char txn_status);
+/*
+ * prepare_done: @err NULL on success, else the error (pgwire sends it and
+ * skips to Sync).  @stmt is the executor's handle (passed back to execute
+ * and unprepare).  @param_oids (@n_params) are the parameter types for
+ * ParameterDescription; @cols (@n_cols; 0: the statement returns no rows,
+ * NoData) for RowDescription (format fields ignored: pgwire sets them per
+ * portal).  Arrays are copied.
+ */
+void pgwire_session_prepare_done(struct pgwire_session *s,
+				 const struct pgwire_error *err, void *stmt,
+				 unsigned n_params, const uint32_t *param_oids,
+				 unsigned n_cols,
+				 const struct pgwire_column *cols);
+/*
+ * execute_done: @err NULL on success: @tag is the CommandComplete tag, or
+ * NULL when @max_rows rows were sent and more remain (PortalSuspended).
+ * An error is sent and pgwire skips to Sync.
+ */
+void pgwire_session_execute_done(struct pgwire_session *s,
+				 const struct pgwire_error *err,
+				 const char *tag);
 
 /*
  * Output while a query is in flight.  These never fail from the caller's
