@@ -48,6 +48,13 @@ struct pgwire_column {
 	int16_t format; /* 0 text, 1 binary */
 };
 
+/* A parameter of Bind: @format 0 text, 1 binary; @len < 0 is NULL. */
+struct pgwire_param {
+	int16_t format;
+	int32_t len;
+	const uint8_t *p; /* borrowed */
+};
+
 /* One value of a DataRow: @len < 0 is SQL NULL. */
 struct pgwire_value {
 	const void *p; /* borrowed for the call */
@@ -170,12 +177,6 @@ struct pgwire_executor_ops {
 	int (*sync)(void *data, struct pgwire_session *s, bool failed);
 };
 
-/* A parameter of Bind: @format 0 text, 1 binary; @len < 0 is NULL. */
-struct pgwire_param {
-	int16_t format;
-	int32_t len;
-	const uint8_t *p; /* borrowed */
-};
 
 struct pgwire_config {
 	const char *host;           /* listen address, e.g. 127.0.0.1 */
