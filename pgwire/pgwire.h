@@ -159,11 +159,15 @@ struct pgwire_executor_ops {
 	 * the next Execute of the same portal calls execute again with the
 	 * same *@portal_state (pgwire stores the pointer, initially NULL,
 	 * and calls close_portal when the portal goes).
+	 * @sync_follows: the next message, already received, is Sync, so
+	 * this statement is alone in its implicit transaction (the executor
+	 * may run it in autocommit instead of BEGIN ... COMMIT at Sync).
 	 */
 	int (*execute)(void *data, struct pgwire_session *s, void *stmt,
 		       unsigned n_params, const struct pgwire_param *params,
 		       unsigned n_result_formats, const int16_t *result_formats,
-		       uint32_t max_rows, void **portal_state);
+		       uint32_t max_rows, bool sync_follows,
+		       void **portal_state);
 	/* A portal with a non-NULL state is gone (Close, Sync ends the
 	 * unnamed one, transaction end): free the state.  No answer. */
 	void (*close_portal)(void *data, struct pgwire_session *s,
@@ -176,7 +180,6 @@ struct pgwire_executor_ops {
 	 */
 	int (*sync)(void *data, struct pgwire_session *s, bool failed);
 };
-
 
 struct pgwire_config {
 	const char *host;           /* listen address, e.g. 127.0.0.1 */
