@@ -135,6 +135,13 @@ void pgwire__be_write_error(struct tr_buf *b, uint8_t type,
 void pgwire__be_write_row_description(struct tr_buf *b, unsigned n_cols,
 				      const struct pgwire_column *cols)
 {
+	pgwire__be_write_row_description_fmt(b, n_cols, cols, NULL);
+}
+
+void pgwire__be_write_row_description_fmt(struct tr_buf *b, unsigned n_cols,
+					  const struct pgwire_column *cols,
+					  const int16_t *formats)
+{
 	size_t m = pgwire__msg_begin(b, 'T');
 	if (n_cols > INT16_MAX) {
 		b->err = b->err != TR_OK ? b->err : TR_ETOOBIG;
@@ -143,14 +150,36 @@ void pgwire__be_write_row_description(struct tr_buf *b, unsigned n_cols,
 	tr_buf_put_be16(b, (uint16_t)n_cols);
 	for (unsigned i = 0; i < n_cols; i++) {
 		const struct pgwire_column *col = &cols[i];
+		int16_t format = formats != NULL ? formats[i] : col->format;
 		tr_buf_put_cstr(b, col->name != NULL ? col->name : "");
 		tr_buf_put_be32(b, col->table_oid);
 		tr_buf_put_be16(b, (uint16_t)col->attnum);
 		tr_buf_put_be32(b, col->type_oid);
 		tr_buf_put_be16(b, (uint16_t)col->typlen);
 		tr_buf_put_be32(b, (uint32_t)col->typmod);
-		tr_buf_put_be16(b, (uint16_t)col->format);
+		tr_buf_put_be16(b, (uint16_t)format);
 	}
+	pgwire__msg_end(b, m);
+}
+
+void pgwire__be_write_parameter_description(struct tr_buf *b, unsigned n,
+					    const uint32_t *oids)
+{
+	size_t m = pgwire__msg_begin(b, 't');
+	if (n > UINT16_MAX) {
+		b->err = b->err != TR_OK ? b->err : TR_ETOOBIG;
+		return;
+	}
+	tr_buf_put_be16(b, (uint16_t)n);
+	for (unsigned i = 0; i < n; i++) {
+		tr_buf_put_be32(b, oids[i]);
+	}
+	pgwire__msg_end(b, m);
+}
+
+void pgwire__be_write_bodiless(struct tr_buf *b, uint8_t type)
+{
+	size_t m = pgwire__msg_begin(b, type);
 	pgwire__msg_end(b, m);
 }
 

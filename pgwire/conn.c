@@ -7,7 +7,10 @@
  *   STARTUP --StartupMessage--> AUTH_LOOKUP --lookup_done--> SASL_INITIAL
  *   SASL_INITIAL --client-first--> SASL_RESPONSE --client-final ok-->
  *   OPENING --open_done--> READY <--query_done-- BUSY <--Query-- READY
- *   READY --P/B/D/E/C/H--> SKIP_TO_SYNC --Sync--> READY
+ *   READY --Parse/Execute/Sync--> BUSY --prepare/execute_done--> READY
+ *   READY --Bind/Describe/Close/Flush--> READY (answered at once)
+ *   READY/BUSY --ERROR in an extended message--> SKIP_TO_SYNC
+ *   SKIP_TO_SYNC --Sync--> BUSY (ops->sync) --query_done--> READY
  *   any --FATAL--> FLUSH_AND_CLOSE --flushed--> CLOSING --handles--> CLOSED
  *   any --EOF/Terminate/error--> CLOSING
  *
@@ -57,8 +60,8 @@ static const struct {
 	[PGWIRE_ST_SASL_RESPONSE]   = { "SASL_RESPONSE", B(OPENING) | ENDS },
 	[PGWIRE_ST_OPENING]         = { "OPENING", B(READY) | ENDS },
 	[PGWIRE_ST_READY]           = { "READY", B(BUSY) | B(SKIP_TO_SYNC) | ENDS },
-	[PGWIRE_ST_BUSY]            = { "BUSY", B(READY) | ENDS },
-	[PGWIRE_ST_SKIP_TO_SYNC]    = { "SKIP_TO_SYNC", B(READY) | ENDS },
+	[PGWIRE_ST_BUSY]            = { "BUSY", B(READY) | B(SKIP_TO_SYNC) | ENDS },
+	[PGWIRE_ST_SKIP_TO_SYNC]    = { "SKIP_TO_SYNC", B(READY) | B(BUSY) | ENDS },
 	[PGWIRE_ST_FLUSH_AND_CLOSE] = { "FLUSH_AND_CLOSE", B(CLOSING) },
 	[PGWIRE_ST_CLOSING]         = { "CLOSING", B(CLOSED) },
 	[PGWIRE_ST_CLOSED]          = { "CLOSED", 0 },
@@ -126,11 +129,15 @@ static void conn_free(struct pgwire_session *s)
 	}
 	tr_free(s->keys);
 	tr_free(s->values);
-	for (unsigned i = 0; i < s->n_params; i++) {
-		tr_free(s->params[i].name);
-		tr_free(s->params[i].value);
+	for (unsigned i = 0; i < s->n_statuses; i++) {
+		tr_free(s->statuses[i].name);
+		tr_free(s->statuses[i].value);
 	}
-	tr_free(s->params);
+	tr_free(s->statuses);
+	pgwire__registry_free(s);
+	tr_free(s->req_name);
+	tr_free(s->req_sql);
+	tr_free(s->req_oids);
 	pgwire__server_session_gone(server, s);
 	tr_free(s);
 }
@@ -160,6 +167,14 @@ static void notify_close(struct pgwire_session *s)
 	if (s->engaged && !s->close_notified) {
 		const struct pgwire_config *cfg = &s->server->cfg;
 		s->close_notified = true;
+		/* Statements and portal states go back to the executor first,
+		 * except those of an execute in flight: the executor abandons
+		 * that request, and what it holds, in session_close. */
+		struct pgwire_portal *busy = s->req == PGWIRE_REQ_EXECUTE
+						     ? s->req_portal
+						     : NULL;
+		pgwire__registry_release(s, busy != NULL ? busy->stmt : NULL,
+					 busy);
 		cfg->exec->session_close(cfg->exec_data, s);
 	}
 }
@@ -738,6 +753,14 @@ static void handle_query(struct pgwire_session *s, const struct pgwire_frame *f)
 		conn_log(TR_LOG_DEBUG, s, "query: %s",
 			 tr_escape(esc, sizeof esc, copy, len));
 	}
+	/* A simple Query destroys the unnamed statement and portal, as
+	 * PostgreSQL does. */
+	pgwire__portal_drop_unnamed(s);
+	struct pgwire_stmt *unnamed = pgwire__stmt_find(s, "");
+	if (unnamed != NULL) {
+		pgwire__stmt_drop(s, unnamed);
+	}
+	s->req = PGWIRE_REQ_QUERY;
 	conn_move(s, PGWIRE_ST_BUSY);
 	if (cfg->exec->query(cfg->exec_data, s, copy, len) != 0) {
 		conn_fatal(s, "XX000", "could not run query");
@@ -751,6 +774,388 @@ static void send_unsupported(struct pgwire_session *s, const char *what)
 		.message = what
 	};
 	pgwire__be_write_error(&s->out, 'E', &err, "ERROR");
+}
+
+/* ------------------------------------------------------------------ */
+/* Extended query protocol                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * An ERROR in an extended-protocol message: send it and discard messages
+ * until Sync (PostgreSQL's ignore_till_sync).  Sync then tells the
+ * executor the implicit transaction failed.
+ */
+static void ext_error(struct pgwire_session *s, const char *sqlstate,
+		      const char *fmt, ...) TR_PRINTF(3, 4);
+static void ext_error(struct pgwire_session *s, const char *sqlstate,
+		      const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	struct pgwire_error err = { .sqlstate = sqlstate, .message = msg };
+	pgwire__be_write_error(&s->out, 'E', &err, "ERROR");
+	s->ext_failed = true;
+	conn_move(s, PGWIRE_ST_SKIP_TO_SYNC);
+}
+
+static void ext_error_err(struct pgwire_session *s,
+			  const struct pgwire_error *err)
+{
+	pgwire__be_write_error(&s->out, 'E', err, "ERROR");
+	s->ext_failed = true;
+	conn_move(s, PGWIRE_ST_SKIP_TO_SYNC);
+}
+
+static void ext_oom(struct pgwire_session *s)
+{
+	conn_fatal(s, PGWIRE_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+}
+
+/* The next complete message in the input, after @off, is a Sync. */
+static bool next_is_sync(const struct pgwire_session *s, size_t off)
+{
+	struct pgwire_frame g;
+	if (off >= s->in.len) {
+		return false;
+	}
+	return pgwire__frame_next(s->in.data + off, s->in.len - off,
+				  PGWIRE_SMALL_MSG_LEN, &g) == TR_OK &&
+	       g.type == 'S' && g.len == 0;
+}
+
+static void handle_parse(struct pgwire_session *s, const struct pgwire_frame *f)
+{
+	const struct pgwire_config *cfg = &s->server->cfg;
+	struct pgwire_fe_parse m;
+	if (pgwire__fe_read_parse(f, &m) != TR_OK) {
+		conn_fatal(s, PGWIRE_SQLSTATE_PROTOCOL_VIOLATION,
+			   "invalid Parse message");
+		return;
+	}
+	struct pgwire_stmt *old = pgwire__stmt_find(s, m.name);
+	if (old != NULL && m.name[0] != '\0') {
+		ext_error(s, "42P05",
+			  "prepared statement \"%s\" already exists", m.name);
+		return;
+	}
+	/* The unnamed statement goes even if the new one fails to parse
+	 * (PostgreSQL drops it first). */
+	if (old != NULL) {
+		pgwire__stmt_drop(s, old);
+	}
+	if (s->n_stmts >= PGWIRE_MAX_STATEMENTS) {
+		ext_error(s, "54000",
+			  "too many prepared statements (at most %u per "
+			  "session)",
+			  PGWIRE_MAX_STATEMENTS);
+		return;
+	}
+	TR_PRE(s->req_name == NULL && s->req_sql == NULL);
+	s->req_name = tr_strdup(m.name);
+	s->req_sql = tr_strndup(m.sql, m.sql_len);
+	s->req_oids = tr_calloc(m.n_param_oids + 1, sizeof *s->req_oids);
+	if (s->req_name == NULL || s->req_sql == NULL || s->req_oids == NULL) {
+		ext_oom(s);
+		return;
+	}
+	for (unsigned i = 0; i < m.n_param_oids; i++) {
+		s->req_oids[i] = tr_load_be32(m.param_oids + 4 * i);
+	}
+	if (tr_log_level >= TR_LOG_DEBUG) {
+		char esc[MAX_QUERY_LOG_LEN];
+		conn_log(TR_LOG_DEBUG, s, "parse: %s",
+			 tr_escape(esc, sizeof esc, s->req_sql, m.sql_len));
+	}
+	s->req = PGWIRE_REQ_PREPARE;
+	conn_move(s, PGWIRE_ST_BUSY);
+	if (cfg->exec->prepare(cfg->exec_data, s, s->req_sql, m.n_param_oids,
+			       s->req_oids) != 0) {
+		conn_fatal(s, "XX000", "could not prepare statement");
+	}
+}
+
+static bool is_valid_format(int16_t format)
+{
+	return format == 0 || format == 1;
+}
+
+static void handle_bind(struct pgwire_session *s, const struct pgwire_frame *f)
+{
+	struct pgwire_fe_bind m;
+	if (pgwire__fe_read_bind(f, &m) != TR_OK) {
+		conn_fatal(s, PGWIRE_SQLSTATE_PROTOCOL_VIOLATION,
+			   "invalid Bind message");
+		return;
+	}
+	/* Checks in PostgreSQL's order (exec_bind_message); all of these are
+	 * errors in the message, not protocol faults. */
+	struct pgwire_stmt *st = pgwire__stmt_find(s, m.stmt);
+	if (st == NULL) {
+		ext_error(s, "26000",
+			  "prepared statement \"%s\" does not exist", m.stmt);
+		return;
+	}
+	if (m.n_param_formats > 1 && m.n_param_formats != m.n_params) {
+		ext_error(s, PGWIRE_SQLSTATE_PROTOCOL_VIOLATION,
+			  "bind message has %u parameter formats but %u "
+			  "parameters",
+			  m.n_param_formats, m.n_params);
+		return;
+	}
+	if (m.n_params != st->n_params) {
+		ext_error(s, PGWIRE_SQLSTATE_PROTOCOL_VIOLATION,
+			  "bind message supplies %u parameters, but prepared "
+			  "statement \"%s\" requires %u",
+			  m.n_params, m.stmt, st->n_params);
+		return;
+	}
+	for (unsigned i = 0; i < m.n_param_formats; i++) {
+		int16_t fmt = pgwire__fe_get_format(m.param_formats, i);
+		if (!is_valid_format(fmt)) {
+			ext_error(s, "22023", "unsupported format code: %d",
+				  fmt);
+			return;
+		}
+	}
+	if (m.n_result_formats > 1 && m.n_result_formats != st->n_cols) {
+		ext_error(s, PGWIRE_SQLSTATE_PROTOCOL_VIOLATION,
+			  "bind message has %u result formats but query has "
+			  "%u columns",
+			  m.n_result_formats, st->n_cols);
+		return;
+	}
+	for (unsigned i = 0; i < m.n_result_formats; i++) {
+		int16_t fmt = pgwire__fe_get_format(m.result_formats, i);
+		if (!is_valid_format(fmt)) {
+			ext_error(s, "22023", "unsupported format code: %d",
+				  fmt);
+			return;
+		}
+	}
+	if (m.portal[0] == '\0') {
+		pgwire__portal_drop_unnamed(s);
+	} else if (pgwire__portal_find(s, m.portal) != NULL) {
+		ext_error(s, "42P03", "portal \"%s\" already exists", m.portal);
+		return;
+	}
+	if (s->n_portals >= PGWIRE_MAX_PORTALS) {
+		ext_error(s, "54000",
+			  "too many portals (at most %u per session)",
+			  PGWIRE_MAX_PORTALS);
+		return;
+	}
+
+	struct pgwire_portal *p = tr_calloc(1, sizeof *p);
+	if (p == NULL) {
+		ext_oom(s);
+		return;
+	}
+	tr_queue_init(&p->link);
+	p->name = tr_strdup(m.portal);
+	p->n_params = m.n_params;
+	p->params = tr_calloc(m.n_params + 1, sizeof *p->params);
+	p->data = tr_malloc(m.params_data_len + 1);
+	p->result_formats = tr_calloc(st->n_cols + 1,
+				      sizeof *p->result_formats);
+	if (p->name == NULL || p->params == NULL || p->data == NULL ||
+	    p->result_formats == NULL) {
+		tr_free(p->name);
+		tr_free(p->params);
+		tr_free(p->data);
+		tr_free(p->result_formats);
+		tr_free(p);
+		ext_oom(s);
+		return;
+	}
+	/* Copy the values: they must outlive this message. */
+	struct tr_cursor c;
+	size_t off = 0;
+	tr_cursor_init(&c, m.params, m.params_len);
+	for (unsigned i = 0; i < m.n_params; i++) {
+		const uint8_t *v;
+		int32_t len;
+		int rv = pgwire__fe_next_param(&c, &len, &v);
+		/* The decoder proved the layout. */
+		if (TR_NEVER(rv != TR_OK)) {
+			len = -1;
+		}
+		p->params[i].format =
+			m.n_param_formats == 0 ? 0
+			: m.n_param_formats == 1
+				? pgwire__fe_get_format(m.param_formats, 0)
+				: pgwire__fe_get_format(m.param_formats, i);
+		p->params[i].len = len;
+		p->params[i].p = NULL;
+		if (len >= 0) {
+			memcpy(p->data + off, v, (size_t)len);
+			p->params[i].p = p->data + off;
+			off += (size_t)len;
+		}
+	}
+	for (unsigned i = 0; i < st->n_cols; i++) {
+		p->result_formats[i] =
+			m.n_result_formats == 0 ? 0
+			: m.n_result_formats == 1
+				? pgwire__fe_get_format(m.result_formats, 0)
+				: pgwire__fe_get_format(m.result_formats, i);
+	}
+	p->stmt = st;
+	st->n_refs++;
+	tr_queue_push(&s->portals, &p->link);
+	s->n_portals++;
+	pgwire__be_write_bodiless(&s->out, '2'); /* BindComplete */
+}
+
+static void handle_describe(struct pgwire_session *s,
+			    const struct pgwire_frame *f)
+{
+	uint8_t kind;
+	const char *name;
+	if (pgwire__fe_read_target(f, &kind, &name) != TR_OK) {
+		conn_fatal(s, PGWIRE_SQLSTATE_PROTOCOL_VIOLATION,
+			   "invalid Describe message");
+		return;
+	}
+	if (kind == 'S') {
+		struct pgwire_stmt *st = pgwire__stmt_find(s, name);
+		if (st == NULL) {
+			ext_error(s, "26000",
+				  "prepared statement \"%s\" does not exist",
+				  name);
+			return;
+		}
+		pgwire__be_write_parameter_description(&s->out, st->n_params,
+						       st->param_oids);
+		if (st->n_cols == 0) {
+			pgwire__be_write_bodiless(&s->out, 'n'); /* NoData */
+			return;
+		}
+		/* Formats are not known until Bind: text (protocol). */
+		pgwire__be_write_row_description(&s->out, st->n_cols, st->cols);
+		return;
+	}
+	struct pgwire_portal *p = pgwire__portal_find(s, name);
+	if (p == NULL) {
+		ext_error(s, "34000", "portal \"%s\" does not exist", name);
+		return;
+	}
+	if (p->stmt->n_cols == 0) {
+		pgwire__be_write_bodiless(&s->out, 'n');
+		return;
+	}
+	pgwire__be_write_row_description_fmt(&s->out, p->stmt->n_cols,
+					     p->stmt->cols, p->result_formats);
+}
+
+/* Re-execution of a completed portal: the tag with its count as 0. */
+static void send_done_again(struct pgwire_session *s,
+			    const struct pgwire_portal *p)
+{
+	if (p->tag[0] == '\0') {
+		pgwire__be_write_empty_query(&s->out);
+		return;
+	}
+	size_t len = strlen(p->tag);
+	size_t digits = len;
+	while (digits > 0 && p->tag[digits - 1] >= '0' &&
+	       p->tag[digits - 1] <= '9') {
+		digits--;
+	}
+	if (digits == len || digits == 0 || p->tag[digits - 1] != ' ') {
+		pgwire__be_write_command_complete(&s->out, p->tag);
+		return;
+	}
+	char tag[128];
+	snprintf(tag, sizeof tag, "%.*s0", (int)digits, p->tag);
+	pgwire__be_write_command_complete(&s->out, tag);
+}
+
+static void handle_execute(struct pgwire_session *s,
+			   const struct pgwire_frame *f)
+{
+	const struct pgwire_config *cfg = &s->server->cfg;
+	const char *name;
+	uint32_t max_rows;
+	if (pgwire__fe_read_execute(f, &name, &max_rows) != TR_OK) {
+		conn_fatal(s, PGWIRE_SQLSTATE_PROTOCOL_VIOLATION,
+			   "invalid Execute message");
+		return;
+	}
+	struct pgwire_portal *p = pgwire__portal_find(s, name);
+	if (p == NULL) {
+		ext_error(s, "34000", "portal \"%s\" does not exist", name);
+		return;
+	}
+	if (p->failed) {
+		ext_error(s, "55000", "portal \"%s\" cannot be run", name);
+		return;
+	}
+	if (p->done) {
+		send_done_again(s, p);
+		return;
+	}
+	bool sync_follows = next_is_sync(s, f->total);
+	s->req = PGWIRE_REQ_EXECUTE;
+	s->req_portal = p;
+	conn_move(s, PGWIRE_ST_BUSY);
+	if (cfg->exec->execute(cfg->exec_data, s, p->stmt->handle, p->n_params,
+			       p->params, p->stmt->n_cols, p->result_formats,
+			       max_rows, sync_follows, &p->state) != 0) {
+		conn_fatal(s, "XX000", "could not execute statement");
+	}
+}
+
+static void handle_close(struct pgwire_session *s, const struct pgwire_frame *f)
+{
+	uint8_t kind;
+	const char *name;
+	if (pgwire__fe_read_target(f, &kind, &name) != TR_OK) {
+		conn_fatal(s, PGWIRE_SQLSTATE_PROTOCOL_VIOLATION,
+			   "invalid Close message");
+		return;
+	}
+	/* Closing something that does not exist is not an error. */
+	if (kind == 'S') {
+		struct pgwire_stmt *st = pgwire__stmt_find(s, name);
+		if (st != NULL) {
+			pgwire__stmt_drop(s, st);
+		}
+	} else {
+		struct pgwire_portal *p = pgwire__portal_find(s, name);
+		if (p != NULL) {
+			pgwire__portal_drop(s, p);
+		}
+	}
+	pgwire__be_write_bodiless(&s->out, '3'); /* CloseComplete */
+}
+
+static void handle_sync(struct pgwire_session *s, const struct pgwire_frame *f)
+{
+	const struct pgwire_config *cfg = &s->server->cfg;
+	if (pgwire__fe_read_empty(f) != TR_OK) {
+		conn_fatal(s, PGWIRE_SQLSTATE_PROTOCOL_VIOLATION,
+			   "invalid Sync message");
+		return;
+	}
+	/* The unnamed portal ends here, before the commit. */
+	pgwire__portal_drop_unnamed(s);
+	bool failed = s->ext_failed;
+	s->ext_failed = false;
+	if (cfg->exec->sync == NULL) {
+		send_ready(s);
+		if (s->state != PGWIRE_ST_READY) {
+			conn_move(s, PGWIRE_ST_READY);
+		}
+		return;
+	}
+	s->req = PGWIRE_REQ_SYNC;
+	conn_move(s, PGWIRE_ST_BUSY);
+	if (cfg->exec->sync(cfg->exec_data, s, failed) != 0) {
+		conn_fatal(s, "XX000", "could not end the transaction");
+	}
 }
 
 /* READY / SKIP_TO_SYNC: TR_EBUSY to wait, TR_OK after one message. */
@@ -783,21 +1188,13 @@ static int handle_message(struct pgwire_session *s)
 		pgwire__conn_stop(s);
 		return TR_OK;
 	}
-	if (s->state == PGWIRE_ST_SKIP_TO_SYNC) {
+	if (s->state == PGWIRE_ST_SKIP_TO_SYNC && type != 'S') {
 		tr_buf_consume(&s->in, f.total);
-		if (type == 'S') {
-			send_ready(s);
-			conn_move(s, PGWIRE_ST_READY);
-		}
 		return TR_OK;
 	}
 	switch (type) {
 	case 'Q':
 		handle_query(s, &f);
-		return TR_OK;
-	case 'S':
-		tr_buf_consume(&s->in, f.total);
-		send_ready(s);
 		return TR_OK;
 	case 'F':
 		tr_buf_consume(&s->in, f.total);
@@ -810,13 +1207,49 @@ static int handle_message(struct pgwire_session *s)
 		/* Outside COPY these are ignored (protocol docs). */
 		tr_buf_consume(&s->in, f.total);
 		return TR_OK;
-	default: /* P B D E C H */
+	default: /* P B D E C H S */
+		break;
+	}
+	if (s->server->cfg.exec->prepare == NULL && type != 'S') {
+		/* An executor without the extended protocol. */
 		tr_buf_consume(&s->in, f.total);
-		send_unsupported(
-			s, "extended query protocol is not supported yet");
-		conn_move(s, PGWIRE_ST_SKIP_TO_SYNC);
+		ext_error(s, PGWIRE_SQLSTATE_FEATURE_NOT_SUPP,
+			  "extended query protocol is not supported");
 		return TR_OK;
 	}
+	/* Handlers copy what they keep (and what they hand to the
+	 * executor) before the message is consumed here. */
+	switch (type) {
+	case 'P':
+		handle_parse(s, &f);
+		break;
+	case 'B':
+		handle_bind(s, &f);
+		break;
+	case 'D':
+		handle_describe(s, &f);
+		break;
+	case 'E':
+		handle_execute(s, &f);
+		break;
+	case 'C':
+		handle_close(s, &f);
+		break;
+	case 'H':
+		/* Output is flushed at the end of every tick anyway. */
+		if (pgwire__fe_read_empty(&f) != TR_OK) {
+			conn_fatal(s, PGWIRE_SQLSTATE_PROTOCOL_VIOLATION,
+				   "invalid Flush message");
+		}
+		break;
+	default: /* 'S' */
+		handle_sync(s, &f);
+		break;
+	}
+	if (!is_closing(s)) {
+		tr_buf_consume(&s->in, f.total);
+	}
+	return TR_OK;
 }
 
 /* The body of conn_tick: advance until the machine must wait. */
@@ -1017,6 +1450,8 @@ void pgwire__conn_accept(struct pgwire_server *server)
 	tr_buf_init(&s->in, 0);
 	tr_buf_init(&s->out, 0);
 	tr_arena_init(&s->arena, 4096);
+	tr_queue_init(&s->stmts);
+	tr_queue_init(&s->portals);
 	pgwire__scram_init(&s->scram);
 	snprintf(s->peer, sizeof s->peer, "?");
 	uv_tcp_init(server->loop, &s->tcp);
@@ -1150,9 +1585,9 @@ void pgwire_session_auth_lookup_done(struct pgwire_session *s, int rc,
 static const char *param_value(const struct pgwire_session *s, const char *name,
 			       const char *dflt)
 {
-	for (unsigned i = s->n_params; i-- > 0;) {
-		if (strcmp(s->params[i].name, name) == 0) {
-			return s->params[i].value;
+	for (unsigned i = s->n_statuses; i-- > 0;) {
+		if (strcmp(s->statuses[i].name, name) == 0) {
+			return s->statuses[i].value;
 		}
 	}
 	return dflt;
@@ -1192,17 +1627,19 @@ void pgwire_session_open_done(struct pgwire_session *s,
 			param_value(s, defaults[i][0], defaults[i][1]));
 	}
 	/* Executor parameters we do not send by default, last value wins. */
-	for (unsigned i = 0; i < s->n_params; i++) {
+	for (unsigned i = 0; i < s->n_statuses; i++) {
 		bool dup = false;
 		for (size_t j = 0; j < TR_ARRAY_LEN(defaults) && !dup; j++) {
-			dup = strcmp(s->params[i].name, defaults[j][0]) == 0;
+			dup = strcmp(s->statuses[i].name, defaults[j][0]) == 0;
 		}
-		for (unsigned j = i + 1; j < s->n_params && !dup; j++) {
-			dup = strcmp(s->params[i].name, s->params[j].name) == 0;
+		for (unsigned j = i + 1; j < s->n_statuses && !dup; j++) {
+			dup = strcmp(s->statuses[i].name,
+				     s->statuses[j].name) == 0;
 		}
 		if (!dup) {
-			pgwire__be_write_parameter_status(
-				&s->out, s->params[i].name, s->params[i].value);
+			pgwire__be_write_parameter_status(&s->out,
+							  s->statuses[i].name,
+							  s->statuses[i].value);
 		}
 	}
 	pgwire__be_write_backend_key_data(&s->out, s->id, s->cancel_key);
@@ -1214,12 +1651,149 @@ void pgwire_session_open_done(struct pgwire_session *s,
 
 void pgwire_session_query_done(struct pgwire_session *s, char txn_status)
 {
-	if (s->state != PGWIRE_ST_BUSY) {
+	if (s->state != PGWIRE_ST_BUSY ||
+	    (s->req != PGWIRE_REQ_QUERY && s->req != PGWIRE_REQ_SYNC)) {
 		return;
 	}
+	s->req = PGWIRE_REQ_NONE;
 	s->txn_status = (txn_status == 'T' || txn_status == 'E') ? txn_status
 								 : 'I';
+	/* Out of any transaction: every portal ends (they are not
+	 * holdable). */
+	if (s->txn_status == 'I') {
+		pgwire__portals_drop_all(s);
+	}
 	send_ready(s);
+	conn_move(s, PGWIRE_ST_READY);
+	conn_tick(s);
+}
+
+/* Copy the executor's description into a new registered statement. */
+static int stmt_register(struct pgwire_session *s, void *handle,
+			 unsigned n_params, const uint32_t *param_oids,
+			 unsigned n_cols, const struct pgwire_column *cols)
+{
+	struct pgwire_stmt *st = tr_calloc(1, sizeof *st);
+	if (st == NULL) {
+		return TR_ENOMEM;
+	}
+	tr_queue_init(&st->link);
+	st->name = s->req_name;
+	s->req_name = NULL;
+	st->handle = handle;
+	st->param_oids = tr_calloc(n_params + 1, sizeof *st->param_oids);
+	st->cols = tr_calloc(n_cols + 1, sizeof *st->cols);
+	st->n_refs = 1;
+	if (st->param_oids == NULL || st->cols == NULL) {
+		goto err;
+	}
+	st->n_params = n_params;
+	if (n_params > 0) {
+		memcpy(st->param_oids, param_oids,
+		       n_params * sizeof *param_oids);
+	}
+	for (unsigned i = 0; i < n_cols; i++) {
+		st->cols[i] = cols[i];
+		st->cols[i].format = 0;
+		st->cols[i].name = tr_strdup(cols[i].name != NULL ? cols[i].name
+								  : "");
+		st->n_cols = i + 1;
+		if (st->cols[i].name == NULL) {
+			goto err;
+		}
+	}
+	st->registered = true;
+	tr_queue_push(&s->stmts, &st->link);
+	s->n_stmts++;
+	return TR_OK;
+err:
+	st->handle = NULL; /* the caller gives it back */
+	pgwire__stmt_unref(s, st);
+	return TR_ENOMEM;
+}
+
+void pgwire_session_prepare_done(struct pgwire_session *s,
+				 const struct pgwire_error *err, void *stmt,
+				 unsigned n_params, const uint32_t *param_oids,
+				 unsigned n_cols,
+				 const struct pgwire_column *cols)
+{
+	const struct pgwire_config *cfg = &s->server->cfg;
+	if (s->state != PGWIRE_ST_BUSY || s->req != PGWIRE_REQ_PREPARE) {
+		return;
+	}
+	s->req = PGWIRE_REQ_NONE;
+	tr_free(s->req_sql);
+	tr_free(s->req_oids);
+	s->req_sql = NULL;
+	s->req_oids = NULL;
+	if (err != NULL) {
+		tr_free(s->req_name);
+		s->req_name = NULL;
+		ext_error_err(s, err);
+		conn_tick(s);
+		return;
+	}
+	if (n_params > UINT16_MAX || n_cols > INT16_MAX) {
+		tr_free(s->req_name);
+		s->req_name = NULL;
+		if (stmt != NULL) {
+			cfg->exec->unprepare(cfg->exec_data, s, stmt);
+		}
+		ext_error(s, "54000", "statement has too many %s",
+			  n_cols > INT16_MAX ? "columns" : "parameters");
+		conn_tick(s);
+		return;
+	}
+	if (stmt_register(s, stmt, n_params, param_oids, n_cols, cols) !=
+	    TR_OK) {
+		tr_free(s->req_name);
+		s->req_name = NULL;
+		if (stmt != NULL) {
+			cfg->exec->unprepare(cfg->exec_data, s, stmt);
+		}
+		ext_oom(s);
+		conn_tick(s);
+		return;
+	}
+	pgwire__be_write_bodiless(&s->out, '1'); /* ParseComplete */
+	conn_move(s, PGWIRE_ST_READY);
+	conn_tick(s);
+}
+
+void pgwire_session_execute_done(struct pgwire_session *s,
+				 const struct pgwire_error *err,
+				 const char *tag)
+{
+	if (s->state != PGWIRE_ST_BUSY || s->req != PGWIRE_REQ_EXECUTE) {
+		return;
+	}
+	struct pgwire_portal *p = s->req_portal;
+	s->req = PGWIRE_REQ_NONE;
+	s->req_portal = NULL;
+	if (err != NULL) {
+		p->failed = true;
+		ext_error_err(s, err);
+		conn_tick(s);
+		return;
+	}
+	if (tag == NULL) {
+		pgwire__be_write_bodiless(&s->out, 's'); /* PortalSuspended */
+	} else {
+		p->tag = tr_strdup(tag);
+		if (p->tag == NULL) {
+			ext_oom(s);
+			conn_tick(s);
+			return;
+		}
+		p->done = true;
+		/* "" is the executor's way to say the query was empty. */
+		if (tag[0] == '\0') {
+			pgwire__be_write_empty_query(&s->out);
+		} else {
+			pgwire__be_write_command_complete(&s->out, tag);
+		}
+	}
 	conn_move(s, PGWIRE_ST_READY);
 	conn_tick(s);
 }
@@ -1309,22 +1883,22 @@ void pgwire_session_send_parameter(struct pgwire_session *s, const char *name,
 		return;
 	}
 	/* While opening, collect: they go out with the defaults. */
-	struct pgwire_param *p = tr_realloc(s->params,
-					    (s->n_params + 1) * sizeof *p);
+	struct pgwire_status *p = tr_realloc(s->statuses,
+					     (s->n_statuses + 1) * sizeof *p);
 	if (p == NULL) {
 		s->out.err = s->out.err != TR_OK ? s->out.err : TR_ENOMEM;
 		return;
 	}
-	s->params = p;
-	p[s->n_params].name = tr_strdup(name);
-	p[s->n_params].value = tr_strdup(value);
-	s->n_params++;
-	if (p[s->n_params - 1].name == NULL ||
-	    p[s->n_params - 1].value == NULL) {
+	s->statuses = p;
+	p[s->n_statuses].name = tr_strdup(name);
+	p[s->n_statuses].value = tr_strdup(value);
+	s->n_statuses++;
+	if (p[s->n_statuses - 1].name == NULL ||
+	    p[s->n_statuses - 1].value == NULL) {
 		s->out.err = s->out.err != TR_OK ? s->out.err : TR_ENOMEM;
-		tr_free(p[s->n_params - 1].name);
-		tr_free(p[s->n_params - 1].value);
-		s->n_params--;
+		tr_free(p[s->n_statuses - 1].name);
+		tr_free(p[s->n_statuses - 1].value);
+		s->n_statuses--;
 	}
 }
 

@@ -110,6 +110,55 @@ TR_MUSTCHECK int pgwire__fe_read_sasl_initial(const struct pgwire_frame *f,
 TR_MUSTCHECK int pgwire__fe_read_query(const struct pgwire_frame *f,
 				       const char **sql, size_t *len);
 
+/* Parse: borrowed views into the frame (valid until it is consumed). */
+struct pgwire_fe_parse {
+	const char *name;          /* statement name; "" is unnamed */
+	const char *sql;           /* NUL-terminated query text */
+	size_t sql_len;            /* strlen(sql) */
+	unsigned n_param_oids;     /* at most UINT16_MAX (protocol) */
+	const uint8_t *param_oids; /* n_param_oids big-endian uint32s */
+};
+TR_MUSTCHECK int pgwire__fe_read_parse(const struct pgwire_frame *f,
+				       struct pgwire_fe_parse *out);
+
+/*
+ * Bind: borrowed views.  Arrays are raw big-endian bytes (nothing is cast
+ * onto the buffer); read them with pgwire__fe_get_format() and walk
+ * @params with pgwire__fe_next_param().  The decoder proves the whole
+ * layout (every parameter length is -1 or fits, nothing trails), so the
+ * walk cannot fail on a decoded message.  Counts are not checked against
+ * each other here: that is an ERROR for the session, not a malformed
+ * message.
+ */
+struct pgwire_fe_bind {
+	const char *portal;            /* "" is the unnamed portal */
+	const char *stmt;              /* "" is the unnamed statement */
+	unsigned n_param_formats;      /* 0, 1 or n_params (checked later) */
+	const uint8_t *param_formats;  /* n_param_formats int16s */
+	unsigned n_params;             /* values that follow */
+	const uint8_t *params;         /* (int32 len, bytes)* */
+	size_t params_len;             /* bytes in @params */
+	size_t params_data_len;        /* sum of the non-NULL value lengths */
+	unsigned n_result_formats;     /* 0, 1 or n_cols (checked later) */
+	const uint8_t *result_formats; /* n_result_formats int16s */
+};
+TR_MUSTCHECK int pgwire__fe_read_bind(const struct pgwire_frame *f,
+				      struct pgwire_fe_bind *out);
+/* Format code @i of a raw int16 array. */
+int16_t pgwire__fe_get_format(const uint8_t *codes, unsigned i);
+/* Next parameter of a decoded Bind: @c walks @params; *@len < 0 is NULL. */
+TR_MUSTCHECK int pgwire__fe_next_param(struct tr_cursor *c, int32_t *len,
+				       const uint8_t **p);
+/* Describe and Close: @kind is 'S' (statement) or 'P' (portal). */
+TR_MUSTCHECK int pgwire__fe_read_target(const struct pgwire_frame *f,
+					uint8_t *kind, const char **name);
+/* Execute: portal name and row limit (0: all; negative is sent as 0). */
+TR_MUSTCHECK int pgwire__fe_read_execute(const struct pgwire_frame *f,
+					 const char **portal,
+					 uint32_t *max_rows);
+/* Sync, Flush: an empty body. */
+TR_MUSTCHECK int pgwire__fe_read_empty(const struct pgwire_frame *f);
+
 /* ------------------------------------------------------------------ */
 /* Backend encoders (be_write.c)                                       */
 /* ------------------------------------------------------------------ */
@@ -138,6 +187,16 @@ void pgwire__be_write_row_description(struct tr_buf *b, unsigned n_cols,
 void pgwire__be_write_data_row(struct tr_buf *b, unsigned n_vals,
 			       const struct pgwire_value *vals);
 void pgwire__be_write_command_complete(struct tr_buf *b, const char *tag);
+/* RowDescription with per-column @formats (NULL: each col->format). */
+void pgwire__be_write_row_description_fmt(struct tr_buf *b, unsigned n_cols,
+					  const struct pgwire_column *cols,
+					  const int16_t *formats);
+void pgwire__be_write_parameter_description(struct tr_buf *b, unsigned n,
+					    const uint32_t *oids);
+/* A message without a body: ParseComplete '1', BindComplete '2',
+ * CloseComplete '3', NoData 'n', PortalSuspended 's'. */
+void pgwire__be_write_bodiless(struct tr_buf *b, uint8_t type);
+
 void pgwire__be_write_empty_query(struct tr_buf *b);
 
 /* ------------------------------------------------------------------ */
@@ -261,57 +320,148 @@ enum pgwire_conn_state {
 const char *pgwire__state_name(enum pgwire_conn_state st);
 
 /* A ParameterStatus the executor set while the session was opening. */
-struct pgwire_param {
+struct pgwire_status {
 	char *name;  /* owned */
 	char *value; /* owned */
+};
+
+/* ------------------------------------------------------------------ */
+/* Prepared statements and portals (portal.c)                          */
+/* ------------------------------------------------------------------ */
+
+#define PGWIRE_MAX_STATEMENTS 10000 /* per session: more is 54000 */
+#define PGWIRE_MAX_PORTALS    10000 /* per session: more is 54000 */
+
+/*
+ * A prepared statement.  Owned by the session's registry while it has a
+ * name there (@registered), and kept alive by the portals made from it
+ * (@n_refs counts both), as PostgreSQL's portals keep their plan after
+ * the statement is closed.  ops->unprepare is called when the last
+ * reference goes.
+ */
+struct pgwire_stmt {
+	struct tr_queue link; /* in s->stmts while registered */
+	char *name;           /* owned */
+	void *handle;         /* executor's; NULL once unprepared */
+	unsigned n_params;
+	uint32_t *param_oids;       /* owned */
+	unsigned n_cols;            /* 0: returns no rows (NoData) */
+	struct pgwire_column *cols; /* owned, names too */
+	unsigned n_refs;            /* registry + portals */
+	bool registered;            /* in s->stmts */
+};
+
+/*
+ * A portal: a statement bound to parameters and result formats.  Owned by
+ * the session's registry; parameter bytes are copied (they outlive the
+ * Bind message).  @state is the executor's (see ops->execute).
+ */
+struct pgwire_portal {
+	struct tr_queue link;     /* in s->portals */
+	char *name;               /* owned */
+	struct pgwire_stmt *stmt; /* holds one reference */
+	unsigned n_params;
+	struct pgwire_param *params; /* owned; p points into @data */
+	uint8_t *data;               /* owned: parameter bytes */
+	int16_t *result_formats;     /* owned: stmt->n_cols, expanded */
+	void *state;                 /* executor's; NULL: none */
+	char *tag;                   /* owned: completion tag once done */
+	bool done;                   /* ran to completion */
+	bool failed;                 /* its execute reported an error */
+};
+
+struct pgwire_session;
+struct pgwire_stmt *pgwire__stmt_find(struct pgwire_session *s,
+				      const char *name);
+struct pgwire_portal *pgwire__portal_find(struct pgwire_session *s,
+					  const char *name);
+/* Take @st out of the registry; freed (unprepare) with its last ref. */
+void pgwire__stmt_drop(struct pgwire_session *s, struct pgwire_stmt *st);
+/* Drop a reference taken by a portal or the registry. */
+void pgwire__stmt_unref(struct pgwire_session *s, struct pgwire_stmt *st);
+/* Free a portal (close_portal when it has state; unref its statement). */
+void pgwire__portal_drop(struct pgwire_session *s, struct pgwire_portal *p);
+/* Drop every portal (transaction end), or only the unnamed one. */
+void pgwire__portals_drop_all(struct pgwire_session *s);
+void pgwire__portal_drop_unnamed(struct pgwire_session *s);
+/*
+ * Connection closing: tell the executor to free every handle and portal
+ * state except those of the request in flight (@busy_stmt, @busy_portal,
+ * which the executor abandons in session_close), then forget them.
+ * pgwire memory stays until pgwire__registry_free().
+ */
+void pgwire__registry_release(struct pgwire_session *s,
+			      const struct pgwire_stmt *busy_stmt,
+			      const struct pgwire_portal *busy_portal);
+/* Free all pgwire memory of statements and portals (no executor calls). */
+void pgwire__registry_free(struct pgwire_session *s);
+
+/* The request in flight in PGWIRE_ST_BUSY. */
+enum pgwire_req {
+	PGWIRE_REQ_NONE,
+	PGWIRE_REQ_QUERY,   /* ops->query */
+	PGWIRE_REQ_PREPARE, /* ops->prepare (Parse) */
+	PGWIRE_REQ_EXECUTE, /* ops->execute (Execute) */
+	PGWIRE_REQ_SYNC,    /* ops->sync (Sync) */
 };
 
 struct pgwire_server;
 
 /* One client connection; the executor knows it as struct pgwire_session. */
 struct pgwire_session {
-	struct pgwire_server *server; /* borrowed: outlives the session */
-	struct tr_queue link;         /* in server->sessions */
-	uint32_t id;                  /* backend pid, unique per server */
-	uint32_t cancel_key;          /* secret from RAND_bytes */
-	enum pgwire_conn_state state; /* moved only by conn_move() */
-	char txn_status;              /* 'I', 'T' or 'E' */
-	uv_tcp_t tcp;                 /* embedded handle */
-	uv_timer_t timer;             /* auth timeout */
-	uv_shutdown_t shutdown_req;   /* used in FLUSH_AND_CLOSE */
-	unsigned n_handles_open;      /* handles not yet closed */
-	bool shutting_down;           /* shutdown_req outstanding */
-	bool read_stopped;            /* uv_read_stop in effect */
-	bool write_failed;            /* never write again */
-	bool ticking;                 /* inside conn_tick: no re-entry */
-	bool retick;                  /* a completion arrived while ticking */
-	bool ssl_requested;           /* an SSLRequest was answered */
-	bool too_many;                /* over max_connections at accept */
-	bool engaged;                 /* ops->auth_lookup was called: the
-					 executor gets session_close and
-					 must release */
-	bool close_notified;          /* ops->session_close was called */
-	bool released;                /* pgwire_session_release happened */
-	bool congested;               /* is_congested said yes: resume due */
-	struct tr_buf in;             /* plaintext input */
-	struct tr_buf out;            /* plaintext output not yet flushed */
-	size_t in_flight;             /* bytes handed to uv_write */
-	struct pgwire_tls tls;        /* TLS transport */
-	uint8_t *raw;                 /* owned: ciphertext read buffer */
-	struct tr_arena arena;        /* cycle lifetime: reset at RFQ */
-	struct pgwire_scram scram;    /* exchange state */
-	char *user;                   /* owned */
-	char *database;               /* owned */
-	char *application_name;       /* owned */
-	unsigned n_options;           /* startup options kept for open */
-	char **keys;                  /* owned */
-	char **values;                /* owned */
-	struct pgwire_param *params;  /* owned: set during OPENING */
-	unsigned n_params;
-	void *data;                  /* executor's */
-	char peer[64];               /* "addr:port" */
-	char peer_host[48];          /* "addr", for client messages */
-	char errmsg[TR_ERRMSG_SIZE]; /* reason of the last fault */
+	struct pgwire_server *server;   /* borrowed: outlives the session */
+	struct tr_queue link;           /* in server->sessions */
+	uint32_t id;                    /* backend pid, unique per server */
+	uint32_t cancel_key;            /* secret from RAND_bytes */
+	enum pgwire_conn_state state;   /* moved only by conn_move() */
+	char txn_status;                /* 'I', 'T' or 'E' */
+	uv_tcp_t tcp;                   /* embedded handle */
+	uv_timer_t timer;               /* auth timeout */
+	uv_shutdown_t shutdown_req;     /* used in FLUSH_AND_CLOSE */
+	unsigned n_handles_open;        /* handles not yet closed */
+	bool shutting_down;             /* shutdown_req outstanding */
+	bool read_stopped;              /* uv_read_stop in effect */
+	bool write_failed;              /* never write again */
+	bool ticking;                   /* inside conn_tick: no re-entry */
+	bool retick;                    /* a completion arrived while ticking */
+	bool ssl_requested;             /* an SSLRequest was answered */
+	bool too_many;                  /* over max_connections at accept */
+	bool engaged;                   /* ops->auth_lookup was called: the
+					   executor gets session_close and
+					   must release */
+	bool close_notified;            /* ops->session_close was called */
+	bool released;                  /* pgwire_session_release happened */
+	bool congested;                 /* is_congested said yes: resume due */
+	struct tr_buf in;               /* plaintext input */
+	struct tr_buf out;              /* plaintext output not yet flushed */
+	size_t in_flight;               /* bytes handed to uv_write */
+	struct pgwire_tls tls;          /* TLS transport */
+	uint8_t *raw;                   /* owned: ciphertext read buffer */
+	struct tr_arena arena;          /* cycle lifetime: reset at RFQ */
+	struct pgwire_scram scram;      /* exchange state */
+	char *user;                     /* owned */
+	char *database;                 /* owned */
+	char *application_name;         /* owned */
+	unsigned n_options;             /* startup options kept for open */
+	char **keys;                    /* owned */
+	char **values;                  /* owned */
+	struct pgwire_status *statuses; /* owned: set during OPENING */
+	unsigned n_statuses;
+	struct tr_queue stmts;            /* registered pgwire_stmt */
+	unsigned n_stmts;                 /* in @stmts */
+	struct tr_queue portals;          /* pgwire_portal */
+	unsigned n_portals;               /* in @portals */
+	enum pgwire_req req;              /* request in flight (BUSY) */
+	bool ext_failed;                  /* an error since the last Sync */
+	char *req_name;                   /* owned: Parse's statement name */
+	char *req_sql;                    /* owned: Parse's query (borrowed by
+					     the executor until prepare_done) */
+	uint32_t *req_oids;               /* owned: Parse's parameter types */
+	struct pgwire_portal *req_portal; /* Execute's portal */
+	void *data;                       /* executor's */
+	char peer[64];                    /* "addr:port" */
+	char peer_host[48];               /* "addr", for client messages */
+	char errmsg[TR_ERRMSG_SIZE];      /* reason of the last fault */
 };
 
 struct pgwire_server {

@@ -7,6 +7,7 @@
 #define TESTS_UNIT_PGWIRE_FIXTURE_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -50,8 +51,22 @@ fail:
 	return NULL;
 }
 
-/* Fake executor: user "u" with password "pencil" exists; every query
- * returns one row ("1") unless it is "fail", "empty" or "hang". */
+/*
+ * Fake executor: user "u" with password "pencil" exists; every query
+ * returns one row ("1") unless it is "fail", "empty" or "hang".
+ *
+ * Extended protocol (all answers inline):
+ *   prepare: "fail" is a 42601 syntax error; "" is the empty query;
+ *     "insert ..." returns no rows (tag "INSERT 0 1"); "gen3" returns one
+ *     int4 column with rows 1, 2, 3 (suspendable with max_rows);
+ *     "execfail" fails at execute with 22012; anything else returns one
+ *     row echoing each $n parameter (type = the client's OID, 25 if
+ *     0), or one int4 column "1" when it has no $n.  integers (int2/4/8)
+ *     are converted between text and binary as the result format asks.
+ *   sync: answers query_done(txn_status), counts failed syncs.
+ * Live statement handles and portal states are counted, so tests can
+ * check that pgwire gives every one of them back.
+ */
 struct fake_exec {
 	char verifier[256];
 	int n_lookup;
@@ -64,6 +79,31 @@ struct fake_exec {
 	struct pgwire_session *hung; /* query left running ("hang") */
 	char last_query[256];
 	const struct pgwire_error *open_err;
+	/* extended protocol */
+	int n_prepare;
+	int n_unprepare;
+	int n_execute;
+	int n_close_portal;
+	int n_sync;
+	int n_sync_failed;
+	int n_stmt_live;  /* handles given out and not yet unprepared */
+	int n_state_live; /* portal states not yet closed */
+	bool last_sync_follows;
+	uint32_t last_max_rows;
+	int16_t last_param_format;
+	char txn_status; /* answered at Sync; 0: 'I' */
+};
+
+#define FAKE_MAX_PARAMS 8
+
+struct fake_stmt {
+	char sql[256];
+	unsigned n_params;
+	uint32_t oids[FAKE_MAX_PARAMS];
+};
+
+struct fake_portal_state {
+	int next_row; /* gen3: rows already sent */
 };
 
 static inline int fake_auth_lookup(void *data, struct pgwire_session *s,
@@ -155,6 +195,222 @@ static inline void fake_session_close(void *data, struct pgwire_session *s)
 	pgwire_session_release(s);
 }
 
+static inline int fake_prepare(void *data, struct pgwire_session *s,
+			       const char *sql, unsigned n_param_oids,
+			       const uint32_t *param_oids)
+{
+	struct fake_exec *f = data;
+	f->n_prepare++;
+	if (strcmp(sql, "fail") == 0) {
+		struct pgwire_error e = { .sqlstate = "42601",
+					  .message = "syntax error at or near "
+						     "\"fail\"",
+					  .position = 1 };
+		pgwire_session_prepare_done(s, &e, NULL, 0, NULL, 0, NULL);
+		return 0;
+	}
+	struct fake_stmt *st = calloc(1, sizeof *st);
+	if (st == NULL) {
+		return 1;
+	}
+	snprintf(st->sql, sizeof st->sql, "%s", sql);
+	/* Parameters: the highest $n. */
+	for (const char *p = sql; (p = strchr(p, '$')) != NULL; p++) {
+		unsigned n = (unsigned)atoi(p + 1);
+		if (n > st->n_params && n <= FAKE_MAX_PARAMS) {
+			st->n_params = n;
+		}
+	}
+	for (unsigned i = 0; i < st->n_params; i++) {
+		st->oids[i] = i < n_param_oids && param_oids[i] != 0
+				      ? param_oids[i]
+				      : 25;
+	}
+	struct pgwire_column cols[FAKE_MAX_PARAMS];
+	unsigned n_cols = 0;
+	memset(cols, 0, sizeof cols);
+	if (sql[0] == '\0' || strncmp(sql, "insert", 6) == 0) {
+		n_cols = 0;
+	} else if (st->n_params > 0) {
+		for (unsigned i = 0; i < st->n_params; i++) {
+			cols[i] = (struct pgwire_column){
+				.name = "?column?",
+				.type_oid = st->oids[i],
+				.typlen = -1,
+				.typmod = -1
+			};
+		}
+		n_cols = st->n_params;
+	} else {
+		cols[0] = (struct pgwire_column){
+			.name = strcmp(sql, "gen3") == 0 ? "n" : "?column?",
+			.type_oid = 23,
+			.typlen = 4,
+			.typmod = -1
+		};
+		n_cols = 1;
+	}
+	f->n_stmt_live++;
+	pgwire_session_prepare_done(s, NULL, st, st->n_params, st->oids, n_cols,
+				    cols);
+	return 0;
+}
+
+static inline void fake_unprepare(void *data, struct pgwire_session *s,
+				  void *stmt)
+{
+	struct fake_exec *f = data;
+	(void)s;
+	f->n_unprepare++;
+	f->n_stmt_live--;
+	free(stmt);
+}
+
+/* Width of a binary integer type (int2, int4, int8), 0 for others. */
+static inline int fake_int_width(uint32_t oid)
+{
+	return oid == 21 ? 2 : oid == 23 ? 4 : oid == 20 ? 8 : 0;
+}
+
+/* An integer of @width bytes (@p/@len in format @from) into @out in format
+ * @to. */
+static inline int32_t fake_int(int width, int16_t from, int16_t to,
+			       const uint8_t *p, int32_t len, char *out,
+			       size_t cap)
+{
+	long long v = 0;
+	if (from == 1 && len == width) {
+		unsigned long long u = 0;
+		for (int i = 0; i < width; i++) {
+			u = u << 8 | p[i];
+		}
+		int shift = 64 - 8 * width; /* sign-extend */
+		v = (long long)(u << shift) >> shift;
+	} else if (from == 0) {
+		char tmp[32];
+		snprintf(tmp, sizeof tmp, "%.*s", (int)len, (const char *)p);
+		v = atoll(tmp);
+	}
+	if (to == 1) {
+		unsigned long long u = (unsigned long long)v;
+		for (int i = width - 1; i >= 0; i--) {
+			out[i] = (char)(u & 0xff);
+			u >>= 8;
+		}
+		return width;
+	}
+	return (int32_t)snprintf(out, cap, "%lld", v);
+}
+
+static inline int fake_execute(void *data, struct pgwire_session *s, void *stmt,
+			       unsigned n_params,
+			       const struct pgwire_param *params,
+			       unsigned n_result_formats,
+			       const int16_t *result_formats, uint32_t max_rows,
+			       bool sync_follows, void **portal_state)
+{
+	struct fake_exec *f = data;
+	struct fake_stmt *st = stmt;
+	f->n_execute++;
+	f->last_sync_follows = sync_follows;
+	f->last_max_rows = max_rows;
+	f->last_param_format = n_params > 0 ? params[0].format : -1;
+	if (st->sql[0] == '\0') {
+		pgwire_session_execute_done(s, NULL, "");
+		return 0;
+	}
+	if (strncmp(st->sql, "insert", 6) == 0) {
+		pgwire_session_execute_done(s, NULL, "INSERT 0 1");
+		return 0;
+	}
+	if (strcmp(st->sql, "execfail") == 0) {
+		struct pgwire_error e = { .sqlstate = "22012",
+					  .message = "division by zero" };
+		pgwire_session_execute_done(s, &e, NULL);
+		return 0;
+	}
+	if (strcmp(st->sql, "gen3") == 0) {
+		struct fake_portal_state *ps = *portal_state;
+		if (ps == NULL) {
+			ps = calloc(1, sizeof *ps);
+			if (ps == NULL) {
+				return 1;
+			}
+			f->n_state_live++;
+			*portal_state = ps;
+		}
+		uint32_t sent = 0;
+		while (ps->next_row < 3 && (max_rows == 0 || sent < max_rows)) {
+			char buf[16];
+			char txt[16];
+			ps->next_row++;
+			snprintf(txt, sizeof txt, "%d", ps->next_row);
+			int32_t len = fake_int(
+				4, 0, result_formats[0], (const uint8_t *)txt,
+				(int32_t)strlen(txt), buf, sizeof buf);
+			struct pgwire_value v = { .p = buf, .len = len };
+			pgwire_session_send_data_row(s, 1, &v);
+			sent++;
+		}
+		if (ps->next_row < 3) {
+			pgwire_session_execute_done(s, NULL, NULL);
+			return 0;
+		}
+		char tag[32];
+		snprintf(tag, sizeof tag, "SELECT %u", sent);
+		pgwire_session_execute_done(s, NULL, tag);
+		return 0;
+	}
+	struct pgwire_value vals[FAKE_MAX_PARAMS];
+	char bufs[FAKE_MAX_PARAMS][32];
+	if (n_params == 0) {
+		vals[0].len = fake_int(4, 0, result_formats[0],
+				       (const uint8_t *)"1", 1, bufs[0],
+				       sizeof bufs[0]);
+		vals[0].p = bufs[0];
+		pgwire_session_send_data_row(s, 1, vals);
+		pgwire_session_execute_done(s, NULL, "SELECT 1");
+		return 0;
+	}
+	for (unsigned i = 0; i < n_params && i < n_result_formats; i++) {
+		vals[i].p = params[i].p;
+		vals[i].len = params[i].len;
+		int width = fake_int_width(st->oids[i]);
+		if (params[i].len >= 0 && width > 0 &&
+		    params[i].format != result_formats[i]) {
+			vals[i].len = fake_int(width, params[i].format,
+					       result_formats[i], params[i].p,
+					       params[i].len, bufs[i],
+					       sizeof bufs[i]);
+			vals[i].p = bufs[i];
+		}
+	}
+	pgwire_session_send_data_row(s, n_params, vals);
+	pgwire_session_execute_done(s, NULL, "SELECT 1");
+	return 0;
+}
+
+static inline void fake_close_portal(void *data, struct pgwire_session *s,
+				     void *portal_state)
+{
+	struct fake_exec *f = data;
+	(void)s;
+	f->n_close_portal++;
+	f->n_state_live--;
+	free(portal_state);
+}
+
+static inline int fake_sync(void *data, struct pgwire_session *s, bool failed)
+{
+	struct fake_exec *f = data;
+	f->n_sync++;
+	if (failed) {
+		f->n_sync_failed++;
+	}
+	pgwire_session_query_done(s, f->txn_status ? f->txn_status : 'I');
+	return 0;
+}
+
 static const struct pgwire_executor_ops fake_ops = {
 	.auth_lookup = fake_auth_lookup,
 	.session_open = fake_session_open,
@@ -162,6 +418,11 @@ static const struct pgwire_executor_ops fake_ops = {
 	.cancel = fake_cancel,
 	.resume = fake_resume,
 	.session_close = fake_session_close,
+	.prepare = fake_prepare,
+	.unprepare = fake_unprepare,
+	.execute = fake_execute,
+	.close_portal = fake_close_portal,
+	.sync = fake_sync,
 };
 
 #endif /* TESTS_UNIT_PGWIRE_FIXTURE_H */
