@@ -128,6 +128,11 @@ struct pgwire_executor_ops {
 	 * may still be in flight).
 	 * A *_done call for work in flight may still be made before
 	 * pgwire_session_release(); pgwire ignores it.
+	 * Just before session_close, pgwire calls close_portal for every
+	 * portal state and unprepare for every statement it still holds,
+	 * except the statement and portal state of an execute in flight
+	 * (and the statement of a prepare in flight, which pgwire never
+	 * saw): those belong to the executor from session_close on.
 	 */
 	void (*session_close)(void *data, struct pgwire_session *s);
 
@@ -136,7 +141,18 @@ struct pgwire_executor_ops {
 	 * owns the statement and portal registries, the message state
 	 * machine (skip to Sync after an error, PortalSuspended, Close);
 	 * the executor owns what the SQL means.  At most one of these is
-	 * in flight per session, like query.
+	 * in flight per session, like query.  An executor that sets
+	 * prepare to NULL does not support the protocol: Parse, Bind,
+	 * Describe, Execute, Close and Flush get 0A000 and Sync gets
+	 * ReadyForQuery (or ops->sync when set).
+	 *
+	 * Lifetimes: a statement handle lives until unprepare, which pgwire
+	 * calls when the statement is closed (Close, a new unnamed Parse, a
+	 * simple Query replaces the unnamed one) *and* no portal made from
+	 * it remains (PostgreSQL keeps such portals runnable).  Portals
+	 * end: the unnamed one at Sync (before ops->sync) and at the next
+	 * unnamed Bind or simple Query; all of them at Close or when a
+	 * query_done reports 'I' (transaction end).
 	 *
 	 * prepare: Parse.  @sql (NUL-terminated, borrowed until done) is
 	 *   one statement; @param_oids (n_param_oids, borrowed until done)
@@ -162,6 +178,13 @@ struct pgwire_executor_ops {
 	 * @sync_follows: the next message, already received, is Sync, so
 	 * this statement is alone in its implicit transaction (the executor
 	 * may run it in autocommit instead of BEGIN ... COMMIT at Sync).
+	 * execute sends DataRows only: RowDescription is pgwire's answer to
+	 * Describe.  Once a portal completed (tag non-NULL) pgwire does not
+	 * call execute for it again: a further Execute is answered by
+	 * pgwire with the same tag, its row count replaced by 0 ("SELECT
+	 * 0", as PostgreSQL answers a fetch from an exhausted portal), or
+	 * EmptyQueryResponse again.  A portal whose execute failed answers
+	 * 55000 "portal ... cannot be run".
 	 */
 	int (*execute)(void *data, struct pgwire_session *s, void *stmt,
 		       unsigned n_params, const struct pgwire_param *params,
@@ -256,11 +279,13 @@ void pgwire_session_open_done(struct pgwire_session *s,
 void pgwire_session_query_done(struct pgwire_session *s, char txn_status);
 /*
  * prepare_done: @err NULL on success, else the error (pgwire sends it and
- * skips to Sync).  @stmt is the executor's handle (passed back to execute
- * and unprepare).  @param_oids (@n_params) are the parameter types for
- * ParameterDescription; @cols (@n_cols; 0: the statement returns no rows,
- * NoData) for RowDescription (format fields ignored: pgwire sets them per
- * portal).  Arrays are copied.
+ * skips to Sync; @stmt is then ignored).  @stmt is the executor's handle
+ * (passed back to execute and unprepare; NULL is allowed and never
+ * unprepared).  More than 65535 parameters or 32767 columns is refused
+ * with 54000 (and @stmt unprepared at once).  @param_oids (@n_params) are the
+ * parameter types for ParameterDescription; @cols (@n_cols; 0: the statement
+ * returns no rows, NoData) for RowDescription (format fields ignored: pgwire
+ * sets them per portal).  Arrays are copied.
  */
 void pgwire_session_prepare_done(struct pgwire_session *s,
 				 const struct pgwire_error *err, void *stmt,
@@ -269,8 +294,9 @@ void pgwire_session_prepare_done(struct pgwire_session *s,
 				 const struct pgwire_column *cols);
 /*
  * execute_done: @err NULL on success: @tag is the CommandComplete tag, or
- * NULL when @max_rows rows were sent and more remain (PortalSuspended).
- * An error is sent and pgwire skips to Sync.
+ * NULL when @max_rows rows were sent and more remain (PortalSuspended),
+ * or "" for an empty query (EmptyQueryResponse).  An error is sent and
+ * pgwire skips to Sync.  @tag is copied.
  */
 void pgwire_session_execute_done(struct pgwire_session *s,
 				 const struct pgwire_error *err,
