@@ -89,6 +89,7 @@ struct fake_exec {
 	int n_stmt_live;  /* handles given out and not yet unprepared */
 	int n_state_live; /* portal states not yet closed */
 	bool last_sync_follows;
+	unsigned sync_follows_log; /* bit i: sync_follows of execute i */
 	uint32_t last_max_rows;
 	int16_t last_param_format;
 	char txn_status; /* answered at Sync; 0: 'I' */
@@ -313,6 +314,9 @@ static inline int fake_execute(void *data, struct pgwire_session *s, void *stmt,
 	struct fake_stmt *st = stmt;
 	f->n_execute++;
 	f->last_sync_follows = sync_follows;
+	if (sync_follows && f->n_execute <= 32) {
+		f->sync_follows_log |= 1u << (f->n_execute - 1);
+	}
 	f->last_max_rows = max_rows;
 	f->last_param_format = n_params > 0 ? params[0].format : -1;
 	if (st->sql[0] == '\0') {

@@ -426,6 +426,253 @@ static void test_verifier_make_round_trip(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Extended query codecs                                               */
+/* ------------------------------------------------------------------ */
+
+/* Every strict prefix of a body is malformed, and so is a trailing byte. */
+static void check_truncations(uint8_t type, const struct tr_buf *body,
+			      int (*decode)(const struct pgwire_frame *f))
+{
+	uint8_t longer[512];
+	assert_true(body->len < sizeof longer);
+	for (size_t cut = 0; cut < body->len; cut++) {
+		struct pgwire_frame f = { .type = type,
+					  .body = body->data,
+					  .len = cut };
+		assert_int_equal(decode(&f), TR_EPROTO);
+	}
+	memcpy(longer, body->data, body->len);
+	longer[body->len] = 0;
+	struct pgwire_frame f = { .type = type,
+				  .body = longer,
+				  .len = body->len + 1 };
+	assert_int_equal(decode(&f), TR_EPROTO);
+	f.len = body->len;
+	assert_int_equal(decode(&f), TR_OK);
+}
+
+static int decode_parse(const struct pgwire_frame *f)
+{
+	struct pgwire_fe_parse m;
+	return pgwire__fe_read_parse(f, &m);
+}
+
+static int decode_bind(const struct pgwire_frame *f)
+{
+	struct pgwire_fe_bind m;
+	return pgwire__fe_read_bind(f, &m);
+}
+
+static int decode_target(const struct pgwire_frame *f)
+{
+	uint8_t kind;
+	const char *name;
+	return pgwire__fe_read_target(f, &kind, &name);
+}
+
+static int decode_execute(const struct pgwire_frame *f)
+{
+	const char *portal;
+	uint32_t max_rows;
+	return pgwire__fe_read_execute(f, &portal, &max_rows);
+}
+
+static void put_parse(struct tr_buf *b, const char *name, const char *sql,
+		      unsigned n, const uint32_t *oids)
+{
+	tr_buf_put_cstr(b, name);
+	tr_buf_put_cstr(b, sql);
+	tr_buf_put_be16(b, (uint16_t)n);
+	for (unsigned i = 0; i < n; i++) {
+		tr_buf_put_be32(b, oids[i]);
+	}
+}
+
+/* Bind: @vals[i] NULL is SQL NULL; @lens[i] bytes otherwise. */
+static void put_bind(struct tr_buf *b, const char *portal, const char *stmt,
+		     unsigned n_fmts, const int16_t *fmts, unsigned n_vals,
+		     const char *const *vals, const int32_t *lens,
+		     unsigned n_res, const int16_t *res)
+{
+	tr_buf_put_cstr(b, portal);
+	tr_buf_put_cstr(b, stmt);
+	tr_buf_put_be16(b, (uint16_t)n_fmts);
+	for (unsigned i = 0; i < n_fmts; i++) {
+		tr_buf_put_be16(b, (uint16_t)fmts[i]);
+	}
+	tr_buf_put_be16(b, (uint16_t)n_vals);
+	for (unsigned i = 0; i < n_vals; i++) {
+		if (vals[i] == NULL) {
+			tr_buf_put_be32(b, UINT32_MAX);
+			continue;
+		}
+		tr_buf_put_be32(b, (uint32_t)lens[i]);
+		tr_buf_put(b, vals[i], (size_t)lens[i]);
+	}
+	tr_buf_put_be16(b, (uint16_t)n_res);
+	for (unsigned i = 0; i < n_res; i++) {
+		tr_buf_put_be16(b, (uint16_t)res[i]);
+	}
+}
+
+static void test_fe_read_parse_golden(void **state)
+{
+	static const uint8_t want[] = "s1\0select $1\0\0\x01\0\0\0\x17";
+	struct tr_buf b;
+	const uint32_t oids[] = { 23 };
+	tr_buf_init(&b, 0);
+	put_parse(&b, "s1", "select $1", 1, oids);
+	assert_int_equal(b.len, sizeof want - 1);
+	assert_memory_equal(b.data, want, b.len);
+	struct pgwire_frame f = { .type = 'P', .body = b.data, .len = b.len };
+	struct pgwire_fe_parse m;
+	assert_int_equal(pgwire__fe_read_parse(&f, &m), TR_OK);
+	assert_string_equal(m.name, "s1");
+	assert_string_equal(m.sql, "select $1");
+	assert_int_equal(m.sql_len, 9);
+	assert_int_equal(m.n_param_oids, 1);
+	assert_int_equal(tr_load_be32(m.param_oids), 23);
+	check_truncations('P', &b, decode_parse);
+	/* A count that promises more OIDs than the body holds. */
+	tr_buf_reset(&b);
+	tr_buf_put_cstr(&b, "");
+	tr_buf_put_cstr(&b, "x");
+	tr_buf_put_be16(&b, 0xffff); /* n = 65535 */
+	tr_buf_put_be32(&b, 23);
+	f.body = b.data;
+	f.len = b.len;
+	assert_int_equal(pgwire__fe_read_parse(&f, &m), TR_EPROTO);
+	tr_buf_close(&b);
+}
+
+static void test_fe_read_bind_golden(void **state)
+{
+	static const uint8_t want[] = "p\0s\0\0\x02\0\0\0\x01\0\x02"
+				      "\0\0\0\x02"
+				      "42"
+				      "\xff\xff\xff\xff"
+				      "\0\x01\0\x01";
+	const int16_t fmts[] = { 0, 1 };
+	const char *vals[] = { "42", NULL };
+	const int32_t lens[] = { 2, 0 };
+	const int16_t res[] = { 1 };
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	put_bind(&b, "p", "s", 2, fmts, 2, vals, lens, 1, res);
+	assert_int_equal(b.len, sizeof want - 1);
+	assert_memory_equal(b.data, want, b.len);
+	struct pgwire_frame f = { .type = 'B', .body = b.data, .len = b.len };
+	struct pgwire_fe_bind m;
+	assert_int_equal(pgwire__fe_read_bind(&f, &m), TR_OK);
+	assert_string_equal(m.portal, "p");
+	assert_string_equal(m.stmt, "s");
+	assert_int_equal(m.n_param_formats, 2);
+	assert_int_equal(pgwire__fe_get_format(m.param_formats, 1), 1);
+	assert_int_equal(m.n_params, 2);
+	assert_int_equal(m.params_data_len, 2);
+	assert_int_equal(m.n_result_formats, 1);
+	assert_int_equal(pgwire__fe_get_format(m.result_formats, 0), 1);
+	struct tr_cursor c;
+	int32_t len;
+	const uint8_t *p;
+	tr_cursor_init(&c, m.params, m.params_len);
+	assert_int_equal(pgwire__fe_next_param(&c, &len, &p), TR_OK);
+	assert_int_equal(len, 2);
+	assert_memory_equal(p, "42", 2);
+	assert_int_equal(pgwire__fe_next_param(&c, &len, &p), TR_OK);
+	assert_int_equal(len, -1);
+	assert_int_equal(tr_cursor_expect_end(&c), TR_OK);
+	check_truncations('B', &b, decode_bind);
+	/* A length below -1 is malformed, not NULL. */
+	tr_buf_set_be32(&b, 2 + 2 + 2 + 4 + 2 + 4 + 2, 0xfffffffeu);
+	assert_int_equal(pgwire__fe_read_bind(&f, &m), TR_EPROTO);
+	/* A length past the end never reads past it. */
+	tr_buf_set_be32(&b, 2 + 2 + 2 + 4 + 2, 0x7fffffffu);
+	assert_int_equal(pgwire__fe_read_bind(&f, &m), TR_EPROTO);
+	/* Negative format codes decode (they are an ERROR later). */
+	tr_buf_reset(&b);
+	const int16_t bad[] = { -1 };
+	put_bind(&b, "", "", 1, bad, 0, NULL, NULL, 0, NULL);
+	f.body = b.data;
+	f.len = b.len;
+	assert_int_equal(pgwire__fe_read_bind(&f, &m), TR_OK);
+	assert_int_equal(pgwire__fe_get_format(m.param_formats, 0), -1);
+	tr_buf_close(&b);
+}
+
+static void test_fe_read_describe_close_execute_sync(void **state)
+{
+	struct tr_buf b;
+	uint8_t kind;
+	const char *name;
+	tr_buf_init(&b, 0);
+	tr_buf_put_u8(&b, 'S');
+	tr_buf_put_cstr(&b, "s1");
+	struct pgwire_frame f = { .type = 'D', .body = b.data, .len = b.len };
+	assert_int_equal(pgwire__fe_read_target(&f, &kind, &name), TR_OK);
+	assert_int_equal(kind, 'S');
+	assert_string_equal(name, "s1");
+	check_truncations('D', &b, decode_target);
+	b.data[0] = 'X'; /* neither statement nor portal */
+	assert_int_equal(pgwire__fe_read_target(&f, &kind, &name), TR_EPROTO);
+
+	tr_buf_reset(&b);
+	tr_buf_put_cstr(&b, "p");
+	tr_buf_put_be32(&b, 7);
+	f = (struct pgwire_frame){ .type = 'E', .body = b.data, .len = b.len };
+	const char *portal;
+	uint32_t max_rows;
+	assert_int_equal(pgwire__fe_read_execute(&f, &portal, &max_rows),
+			 TR_OK);
+	assert_string_equal(portal, "p");
+	assert_int_equal(max_rows, 7);
+	check_truncations('E', &b, decode_execute);
+	tr_buf_set_be32(&b, 2, UINT32_MAX); /* -1: no limit */
+	assert_int_equal(pgwire__fe_read_execute(&f, &portal, &max_rows),
+			 TR_OK);
+	assert_int_equal(max_rows, 0);
+
+	const uint8_t one = 0;
+	f = (struct pgwire_frame){ .type = 'S', .body = &one, .len = 0 };
+	assert_int_equal(pgwire__fe_read_empty(&f), TR_OK);
+	f.len = 1;
+	assert_int_equal(pgwire__fe_read_empty(&f), TR_EPROTO);
+	tr_buf_close(&b);
+}
+
+static void test_be_write_extended_golden(void **state)
+{
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	const uint32_t oids[] = { 23, 25 };
+	pgwire__be_write_parameter_description(&b, 2, oids);
+	pgwire__be_write_bodiless(&b, '1');
+	pgwire__be_write_bodiless(&b, 's');
+	static const uint8_t want[] = "t\0\0\0\x0e\0\x02\0\0\0\x17\0\0\0\x19"
+				      "1\0\0\0\x04"
+				      "s\0\0\0\x04";
+	assert_int_equal(tr_buf_err(&b), TR_OK);
+	assert_int_equal(b.len, sizeof want - 1);
+	assert_memory_equal(b.data, want, b.len);
+	tr_buf_reset(&b);
+	const struct pgwire_column col = { .name = "a",
+					   .type_oid = 23,
+					   .typlen = 4,
+					   .typmod = -1,
+					   .format = 0 };
+	const int16_t fmt[] = { 1 };
+	pgwire__be_write_row_description_fmt(&b, 1, &col, fmt);
+	static const uint8_t want_t[] =
+		"T\0\0\0\x1a\0\x01"
+		"a\0"
+		"\0\0\0\0\0\0"
+		"\0\0\0\x17\0\x04\xff\xff\xff\xff\0\x01";
+	assert_int_equal(b.len, sizeof want_t - 1);
+	assert_memory_equal(b.data, want_t, b.len);
+	tr_buf_close(&b);
+}
+
+/* ------------------------------------------------------------------ */
 /* Connection-level: real server, loop on a thread, blocking client    */
 /* ------------------------------------------------------------------ */
 
@@ -507,6 +754,10 @@ static int env_teardown(void **state)
 	/* Every session the executor saw (from auth_lookup on) was closed and
 	 * released. */
 	assert_int_equal(e->fx.n_lookup, e->fx.n_close);
+	/* Every statement handle and portal state went back to the
+	 * executor (unprepare, close_portal). */
+	assert_int_equal(e->fx.n_stmt_live, 0);
+	assert_int_equal(e->fx.n_state_live, 0);
 	assert_int_equal(uv_loop_close(&e->loop), 0);
 	SSL_CTX_free(e->sctx);
 	free(e);
@@ -838,25 +1089,6 @@ static void test_conn_malformed_after_login_is_fatal(void **state)
 	client_close(&c);
 }
 
-static void test_conn_extended_protocol_skips_to_sync(void **state)
-{
-	struct env *e = *state;
-	struct client c;
-	uint32_t pid, key;
-	struct msg m;
-	client_connect(&c, e->port);
-	client_login(&c, "u", "pencil", &pid, &key);
-	send_msg(&c, 'P', "\0select 1\0\0\0", 12);
-	send_msg(&c, 'B', "\0\0\0\0\0\0\0\0", 8);
-	send_msg(&c, 'E', "\0\0\0\0\0", 5);
-	send_msg(&c, 'S', NULL, 0);
-	expect_error(&c, "ERROR", "0A000");
-	assert_true(read_msg(&c, &m));
-	assert_int_equal(m.type, 'Z');
-	query_select_1(&c); /* still in sync */
-	client_close(&c);
-}
-
 static void test_conn_lookup_failure_is_57p03(void **state)
 {
 	struct env *e = *state;
@@ -1025,11 +1257,14 @@ int main(void)
 		cmocka_unit_test(test_scram_rfc7677_vector),
 		cmocka_unit_test(test_scram_rejects_bad_input),
 		cmocka_unit_test(test_verifier_make_round_trip),
+		cmocka_unit_test(test_fe_read_parse_golden),
+		cmocka_unit_test(test_fe_read_bind_golden),
+		cmocka_unit_test(test_fe_read_describe_close_execute_sync),
+		cmocka_unit_test(test_be_write_extended_golden),
 #define CONN_TEST(t) cmocka_unit_test_setup_teardown(t, env_setup, env_teardown)
 		CONN_TEST(test_conn_login_and_query),
 		CONN_TEST(test_conn_wrong_password_and_unknown_user),
 		CONN_TEST(test_conn_malformed_after_login_is_fatal),
-		CONN_TEST(test_conn_extended_protocol_skips_to_sync),
 		CONN_TEST(test_conn_startup_errors),
 		CONN_TEST(test_conn_lookup_failure_is_57p03),
 		CONN_TEST(test_conn_tls_login_and_query),
