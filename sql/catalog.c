@@ -5,6 +5,9 @@
  *   sql_catalog_new/free   one private connection
  *   sql_catalog_load       replace the schema (a fresh connection each time)
  *   sql_catalog_describe   prepare a translated statement: result columns
+ *   sql_catalog_describe_params  parameter types: the statement's own, or
+ *                          the declared type of the column a parameter is
+ *                          compared with or assigned to
  *
  * Safety: the mirror connection has an authorizer that denies ATTACH,
  * DETACH, PRAGMA and the file/extension functions, so every statement
@@ -212,5 +215,74 @@ int sql_catalog_describe(struct sql_catalog *c, const struct sql_stmt *stmt,
 	sqlite3_finalize(ps);
 	*cols = out;
 	*n_cols = (unsigned)n;
+	return TR_OK;
+}
+
+/*
+ * Declared type of @column (or of the @colno-th column when @column is
+ * NULL) of @table on the mirror: "SELECT col FROM table" prepared, never
+ * run.  0 when the mirror lacks either; TR_ENOMEM in @rv.
+ */
+static uint32_t column_type(struct sql_catalog *c, const char *table,
+			    const char *column, int colno, int32_t *typmod,
+			    int *rv)
+{
+	struct tr_buf q;
+	tr_buf_init(&q, 0);
+	tr_buf_put_str(&q, "SELECT ");
+	if (column != NULL) {
+		sql__ident_buf(&q, column);
+	} else {
+		tr_buf_put_str(&q, "*");
+	}
+	tr_buf_put_str(&q, " FROM ");
+	sql__ident_buf(&q, table);
+	const char *sql = tr_buf_cstr(&q);
+	if (tr_buf_err(&q) != TR_OK) {
+		tr_buf_close(&q);
+		*rv = TR_ENOMEM;
+		return 0;
+	}
+	sqlite3_stmt *ps = NULL;
+	int rc = sqlite3_prepare_v2(c->db, sql, -1, &ps, NULL);
+	tr_buf_close(&q);
+	uint32_t oid = 0;
+	if (rc == SQLITE_NOMEM) {
+		*rv = TR_ENOMEM;
+	} else if (rc == SQLITE_OK) {
+		int i = column != NULL ? 0 : colno;
+		if (i >= 0 && i < sqlite3_column_count(ps)) {
+			const char *decl = sqlite3_column_decltype(ps, i);
+			if (decl != NULL) {
+				oid = sql_type_from_decltype(decl, typmod);
+			}
+		}
+	}
+	sqlite3_finalize(ps);
+	return oid;
+}
+
+int sql_catalog_describe_params(struct sql_catalog *c,
+				const struct sql_stmt *stmt, struct tr_arena *a,
+				uint32_t *oids)
+{
+	TR_UNUSED(a);
+	int rv = TR_OK;
+	for (unsigned i = 0; i < stmt->n_params; i++) {
+		if (oids[i] != 0) {
+			continue; /* given in Parse */
+		}
+		const struct sql_param *p = &stmt->params[i];
+		uint32_t oid = p->oid;
+		for (unsigned k = 0; oid == 0 && k < p->n_tables; k++) {
+			int32_t typmod;
+			oid = column_type(c, p->tables[k], p->column, p->colno,
+					  &typmod, &rv);
+			if (rv != TR_OK) {
+				return rv;
+			}
+		}
+		oids[i] = oid != 0 ? oid : SQL_OID_TEXT;
+	}
 	return TR_OK;
 }

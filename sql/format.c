@@ -274,3 +274,448 @@ bool sql_format_text(uint32_t type_oid, const struct sql_value *v,
 		return true;
 	}
 }
+
+/* ---------------------------------------------------------------------
+ * Binary output
+ * ------------------------------------------------------------------- */
+
+#define USEC_PER_DAY  INT64_C(86400000000)
+#define PG_EPOCH_USEC (INT64_C(10957) * USEC_PER_DAY)
+
+/* @v as a double: reals, integers, numeric text; NaN if none. */
+static double value_double(const struct sql_value *v, bool *ok)
+{
+	*ok = true;
+	switch (v->type) {
+	case SQL_VALUE_INTEGER:
+		return (double)v->integer;
+	case SQL_VALUE_FLOAT:
+		return v->real;
+	case SQL_VALUE_TEXT: {
+		char tmp[64];
+		if (v->len > 0 && v->len < sizeof tmp) {
+			memcpy(tmp, v->p, v->len);
+			tmp[v->len] = '\0';
+			char *end;
+			double d = strtod(tmp, &end);
+			while (*end == ' ') {
+				end++;
+			}
+			if (end != tmp && *end == '\0') {
+				return d;
+			}
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	*ok = false;
+	return NAN;
+}
+
+/* @v as an integer (reals rounded, text parsed); 0 if none. */
+static int64_t value_int(const struct sql_value *v, bool *ok)
+{
+	if (v->type == SQL_VALUE_INTEGER) {
+		*ok = true;
+		return v->integer;
+	}
+	double d = value_double(v, ok);
+	if (!*ok || !(fabs(d) < 9.2e18)) {
+		*ok = false;
+		return 0;
+	}
+	*ok = d == round(d);
+	return (int64_t)llround(d);
+}
+
+/* The stored text of @v, NUL-terminated, or NULL (OOM or not text). */
+static char *value_cstr(const struct sql_value *v, char *tmp, size_t cap)
+{
+	if (v->type != SQL_VALUE_TEXT || v->len >= cap) {
+		return NULL;
+	}
+	memcpy(tmp, v->p, v->len);
+	tmp[v->len] = '\0';
+	return tmp;
+}
+
+/*
+ * Decimal digits and exponent of a numeric value: value = (-1)^neg x
+ * digits x 10^exp10, @dscale the display scale.  @special 'n' (NaN),
+ * 'p'/'m' (+/- infinity).  false if @v is not a number.
+ */
+static bool numeric_parts(const struct sql_value *v, char d[48], int *exp10,
+			  bool *neg, int *dscale, int *special)
+{
+	*special = 0;
+	*neg = false;
+	*dscale = 0;
+	*exp10 = 0;
+	d[0] = '\0';
+	switch (v->type) {
+	case SQL_VALUE_INTEGER: {
+		uint64_t u = v->integer < 0 ? (uint64_t)0 - (uint64_t)v->integer
+					    : (uint64_t)v->integer;
+		*neg = v->integer < 0;
+		snprintf(d, 48, "%" PRIu64, u);
+		return true;
+	}
+	case SQL_VALUE_FLOAT: {
+		double r = v->real;
+		if (isnan(r)) {
+			*special = 'n';
+			return true;
+		}
+		if (isinf(r)) {
+			*special = r > 0 ? 'p' : 'm';
+			return true;
+		}
+		if (r == 0) {
+			strcpy(d, "0");
+			return true;
+		}
+		int e = shortest_digits(r, false, d, neg);
+		int n = (int)strlen(d);
+		*exp10 = e - n + 1;
+		*dscale = *exp10 < 0 ? -*exp10 : 0;
+		return true;
+	}
+	case SQL_VALUE_TEXT: {
+		char tmp[64];
+		const char *s = value_cstr(v, tmp, sizeof tmp);
+		if (s == NULL) {
+			return false;
+		}
+		while (*s == ' ') {
+			s++;
+		}
+		if (strncasecmp(s, "nan", 3) == 0) {
+			*special = 'n';
+			return true;
+		}
+		if (*s == '-' || *s == '+') {
+			*neg = *s == '-';
+			s++;
+		}
+		if (strncasecmp(s, "inf", 3) == 0) {
+			*special = *neg ? 'm' : 'p';
+			return true;
+		}
+		int n = 0, frac = 0;
+		bool point = false;
+		while ((*s >= '0' && *s <= '9') || (*s == '.' && !point)) {
+			if (*s == '.') {
+				point = true;
+			} else if (n < 40) {
+				d[n++] = *s;
+				frac += point;
+			} else {
+				return false;
+			}
+			s++;
+		}
+		d[n] = '\0';
+		int e = 0;
+		if (*s == 'e' || *s == 'E') {
+			e = atoi(s + 1);
+			s++;
+			s += *s == '+' || *s == '-';
+			while (*s >= '0' && *s <= '9') {
+				s++;
+			}
+		}
+		while (*s == ' ') {
+			s++;
+		}
+		if (n == 0 || *s != '\0' || e > 100000 || e < -100000) {
+			return false;
+		}
+		*exp10 = e - frac;
+		*dscale = *exp10 < 0 ? -*exp10 : 0;
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+/* PostgreSQL's numeric_send layout from decimal parts. */
+static void put_numeric_binary(struct tr_buf *out, const struct sql_value *v)
+{
+	char d[48];
+	int exp10, dscale, special;
+	bool neg;
+	if (!numeric_parts(v, d, &exp10, &neg, &dscale, &special)) {
+		special = 'n';
+	}
+	if (special != 0) {
+		/* numeric_send: NaN has dscale 0, the infinities 32 (what
+		 * PostgreSQL 15 sends). */
+		tr_buf_put_be16(out, 0);
+		tr_buf_put_be16(out, 0);
+		tr_buf_put_be16(out, special == 'n'   ? 0xC000
+				     : special == 'p' ? 0xD000
+						      : 0xF000);
+		tr_buf_put_be16(out, special == 'n' ? 0 : 0x20);
+		return;
+	}
+	if (dscale > 0x3FFF) {
+		dscale = 0x3FFF;
+	}
+	/* Strip leading zeros; trailing zeros only move the exponent. */
+	const char *p = d;
+	while (*p == '0') {
+		p++;
+	}
+	int n = (int)strlen(p);
+	while (n > 0 && p[n - 1] == '0') {
+		n--;
+		exp10++;
+	}
+	if (n == 0) {
+		tr_buf_put_be16(out, 0);
+		tr_buf_put_be16(out, 0);
+		tr_buf_put_be16(out, 0);
+		tr_buf_put_be16(out, (uint16_t)dscale);
+		return;
+	}
+	/* Digit j has decimal power exp10 + n - 1 - j; base-10000 group
+	 * floor(power / 4). */
+	int top = exp10 + n - 1;
+	int weight = top >= 0 ? top / 4 : -((-top + 3) / 4);
+	int low = exp10 >= 0 ? exp10 / 4 : -((-exp10 + 3) / 4);
+	int ngroups = weight - low + 1;
+	uint16_t groups[16];
+	if (ngroups > (int)TR_ARRAY_LEN(groups)) {
+		ngroups = 0; /* cannot happen: at most 40 digits */
+	}
+	memset(groups, 0, sizeof groups);
+	for (int j = 0; j < n; j++) {
+		int pw = exp10 + n - 1 - j;
+		int g = pw >= 0 ? pw / 4 : -((-pw + 3) / 4);
+		int within = pw - g * 4;
+		static const uint16_t pow10[] = { 1, 10, 100, 1000 };
+		if (weight - g < ngroups) {
+			groups[weight - g] = (uint16_t)(groups[weight - g] +
+							(p[j] - '0') *
+								pow10[within]);
+		}
+	}
+	while (ngroups > 0 && groups[ngroups - 1] == 0) {
+		ngroups--;
+	}
+	tr_buf_put_be16(out, (uint16_t)ngroups);
+	tr_buf_put_be16(out, (uint16_t)(int16_t)weight);
+	tr_buf_put_be16(out, neg ? 0x4000 : 0);
+	tr_buf_put_be16(out, (uint16_t)dscale);
+	for (int i = 0; i < ngroups; i++) {
+		tr_buf_put_be16(out, groups[i]);
+	}
+}
+
+bool sql_format_binary_ok(uint32_t type_oid, const struct sql_value *v)
+{
+	bool ok = true;
+	char tmp[128];
+	const char *s;
+	switch (type_oid) {
+	case SQL_OID_BOOL:
+	case SQL_OID_INT2:
+	case SQL_OID_INT4:
+	case SQL_OID_INT8:
+	case SQL_OID_OID: {
+		int64_t i = value_int(v, &ok);
+		if (type_oid == SQL_OID_INT2) {
+			return ok && i >= INT16_MIN && i <= INT16_MAX;
+		}
+		if (type_oid == SQL_OID_INT4) {
+			return ok && i >= INT32_MIN && i <= INT32_MAX;
+		}
+		if (type_oid == SQL_OID_OID) {
+			return ok && i >= 0 && i <= UINT32_MAX;
+		}
+		return ok;
+	}
+	case SQL_OID_FLOAT4:
+	case SQL_OID_FLOAT8:
+		(void)value_double(v, &ok);
+		return ok;
+	case SQL_OID_NUMERIC: {
+		char d[48];
+		int e, ds, sp;
+		bool neg;
+		return numeric_parts(v, d, &e, &neg, &ds, &sp);
+	}
+	case SQL_OID_UUID: {
+		uint8_t u[16];
+		s = value_cstr(v, tmp, sizeof tmp);
+		return s != NULL && sql__uuid_parse(s, u);
+	}
+	case SQL_OID_DATE:
+	case SQL_OID_TIMESTAMP:
+	case SQL_OID_TIMESTAMPTZ: {
+		int64_t usec, zone;
+		int kind;
+		bool range;
+		s = value_cstr(v, tmp, sizeof tmp);
+		return s != NULL &&
+		       sql__ts_parse(s, &usec, &kind, &zone, &range);
+	}
+	case SQL_OID_TIME: {
+		s = value_cstr(v, tmp, sizeof tmp);
+		int h, m, sec;
+		return s != NULL && sscanf(s, "%d:%d:%d", &h, &m, &sec) == 3;
+	}
+	case SQL_OID_INTERVAL: {
+		int32_t mo, d;
+		int64_t us;
+		s = value_cstr(v, tmp, sizeof tmp);
+		return s != NULL && sql__iv_parse(s, &mo, &d, &us);
+	}
+	default:
+		return true;
+	}
+}
+
+/* 'HH:MM:SS[.f]' -> microseconds since midnight. */
+static int64_t time_usec(const char *s)
+{
+	int h = 0, m = 0, sec = 0, n = 0;
+	if (sscanf(s, "%d:%d:%d%n", &h, &m, &sec, &n) < 2) {
+		return 0;
+	}
+	int64_t f = 0;
+	if (n > 0 && s[n] == '.') {
+		int k = 0;
+		for (const char *p = s + n + 1; *p >= '0' && *p <= '9'; p++) {
+			if (k < 6) {
+				f = f * 10 + (*p - '0');
+			}
+			k++;
+		}
+		for (; k < 6; k++) {
+			f *= 10;
+		}
+	}
+	return (((int64_t)h * 60 + m) * 60 + sec) * 1000000 + f;
+}
+
+bool sql_format_binary(uint32_t type_oid, const struct sql_value *v,
+		       struct tr_buf *out)
+{
+	if (v->type == SQL_VALUE_NULL) {
+		return false;
+	}
+	bool ok;
+	char tmp[128];
+	const char *s;
+	switch (type_oid) {
+	case SQL_OID_BOOL: {
+		int b = -1;
+		if (v->type == SQL_VALUE_TEXT) {
+			b = text_bool(v->p, v->len);
+		}
+		if (b < 0) {
+			b = value_double(v, &ok) != 0;
+		}
+		tr_buf_put_u8(out, (uint8_t)b);
+		return true;
+	}
+	case SQL_OID_INT2:
+		tr_buf_put_be16(out, (uint16_t)value_int(v, &ok));
+		return true;
+	case SQL_OID_INT4:
+	case SQL_OID_OID:
+		tr_buf_put_be32(out, (uint32_t)value_int(v, &ok));
+		return true;
+	case SQL_OID_INT8:
+		tr_buf_put_be64(out, (uint64_t)value_int(v, &ok));
+		return true;
+	case SQL_OID_FLOAT4: {
+		float f = (float)value_double(v, &ok);
+		uint32_t u;
+		memcpy(&u, &f, sizeof u);
+		tr_buf_put_be32(out, u);
+		return true;
+	}
+	case SQL_OID_FLOAT8: {
+		double d = value_double(v, &ok);
+		uint64_t u;
+		memcpy(&u, &d, sizeof u);
+		tr_buf_put_be64(out, u);
+		return true;
+	}
+	case SQL_OID_NUMERIC:
+		put_numeric_binary(out, v);
+		return true;
+	case SQL_OID_BYTEA:
+		if (v->type == SQL_VALUE_BLOB || v->type == SQL_VALUE_TEXT) {
+			tr_buf_put(out, v->p, v->len);
+		} else {
+			put_plain(out, v);
+		}
+		return true;
+	case SQL_OID_UUID: {
+		uint8_t u[16] = { 0 };
+		s = value_cstr(v, tmp, sizeof tmp);
+		if (s != NULL && !sql__uuid_parse(s, u)) {
+			memset(u, 0, sizeof u);
+		}
+		tr_buf_put(out, u, sizeof u);
+		return true;
+	}
+	case SQL_OID_DATE:
+	case SQL_OID_TIMESTAMP:
+	case SQL_OID_TIMESTAMPTZ: {
+		int64_t usec = 0, zone;
+		int kind;
+		bool range;
+		s = value_cstr(v, tmp, sizeof tmp);
+		if (s == NULL ||
+		    !sql__ts_parse(s, &usec, &kind, &zone, &range)) {
+			usec = PG_EPOCH_USEC;
+		}
+		if (type_oid == SQL_OID_TIMESTAMP) {
+			usec += zone; /* never stored with one */
+		}
+		usec -= PG_EPOCH_USEC;
+		if (type_oid == SQL_OID_DATE) {
+			int64_t days = usec / USEC_PER_DAY;
+			if (usec % USEC_PER_DAY != 0 && usec < 0) {
+				days--;
+			}
+			tr_buf_put_be32(out, (uint32_t)(int32_t)days);
+		} else {
+			tr_buf_put_be64(out, (uint64_t)usec);
+		}
+		return true;
+	}
+	case SQL_OID_TIME:
+		s = value_cstr(v, tmp, sizeof tmp);
+		tr_buf_put_be64(out, (uint64_t)(s != NULL ? time_usec(s) : 0));
+		return true;
+	case SQL_OID_INTERVAL: {
+		int32_t months = 0, days = 0;
+		int64_t usec = 0;
+		s = value_cstr(v, tmp, sizeof tmp);
+		if (s == NULL || !sql__iv_parse(s, &months, &days, &usec)) {
+			months = days = 0;
+			usec = 0;
+		}
+		tr_buf_put_be64(out, (uint64_t)usec);
+		tr_buf_put_be32(out, (uint32_t)days);
+		tr_buf_put_be32(out, (uint32_t)months);
+		return true;
+	}
+	case SQL_OID_JSONB:
+		tr_buf_put_u8(out, 1);
+		put_plain(out, v);
+		return true;
+	default:
+		/* text, varchar, bpchar, name, json and the rest: the text
+		 * output is the binary format. */
+		return sql_format_text(type_oid, v, out);
+	}
+}

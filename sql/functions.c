@@ -1538,8 +1538,10 @@ static int digits(const char **p, int max, int64_t *v)
 }
 
 /* 'YYYY-MM-DD[( |T)HH:MM[:SS[.f]]][ ][Z|UTC|+HH[[:]MM]]'.  false if the
- * text has another shape; *range set when fields are out of range. */
-static bool parse_ts(const char *s, struct ts *out, bool *range)
+ * text has another shape; *range set when fields are out of range.
+ * *zone gets the offset that was subtracted (0 without one). */
+static bool parse_ts_zone(const char *s, struct ts *out, bool *range,
+			  int64_t *zone)
 {
 	struct tmx t = { 0 };
 	int64_t v;
@@ -1642,7 +1644,14 @@ static bool parse_ts(const char *s, struct ts *out, bool *range)
 		return false;
 	}
 	out->usec = from_tm(&t) - offset;
+	*zone = offset;
 	return true;
+}
+
+static bool parse_ts(const char *s, struct ts *out, bool *range)
+{
+	int64_t zone;
+	return parse_ts_zone(s, out, range, &zone);
 }
 
 /* A timestamp argument, or an error for the client (false). */
@@ -2187,6 +2196,48 @@ static void result_iv(sqlite3_context *ctx, const struct iv *iv)
 	tr_buf_init(&b, 0);
 	put_iv(&b, iv);
 	result_buf(ctx, &b);
+}
+
+/* ---- the same text forms for the value codecs (value.c) ---- */
+
+bool sql__ts_parse(const char *s, int64_t *usec, int *kind, int64_t *zone,
+		   bool *range)
+{
+	struct ts t;
+	if (!parse_ts_zone(s, &t, range, zone)) {
+		return false;
+	}
+	*usec = t.usec;
+	*kind = t.kind == TS_DATE
+			? SQL__TS_DATE
+			: (t.kind == TS_PLAIN ? SQL__TS_PLAIN : SQL__TS_TZ);
+	return true;
+}
+
+void sql__ts_put(struct tr_buf *b, int64_t usec, int kind)
+{
+	put_ts(b, usec,
+	       kind == SQL__TS_DATE
+		       ? TS_DATE
+		       : (kind == SQL__TS_PLAIN ? TS_PLAIN : TS_TZ));
+}
+
+bool sql__iv_parse(const char *s, int32_t *months, int32_t *days, int64_t *usec)
+{
+	struct iv iv;
+	if (!parse_interval(s, &iv)) {
+		return false;
+	}
+	*months = iv.months;
+	*days = iv.days;
+	*usec = iv.usec;
+	return true;
+}
+
+void sql__iv_put(struct tr_buf *b, int32_t months, int32_t days, int64_t usec)
+{
+	struct iv iv = { months, days, usec };
+	put_iv(b, &iv);
 }
 
 /* PostgreSQL's timestamp_pl_interval: months (clamped to the month's

@@ -654,6 +654,9 @@ static int translate_one(struct tr_arena *a, const char *text,
 	struct sql__emit e = { .a = a, .query = text, .stmt = st };
 	tr_buf_init(&e.out, 0);
 	translate(&e, raw->stmt, loc);
+	if (!st->failed && (st->kind == SQL_QUERY || st->kind == SQL_EXEC)) {
+		sql__params(&e, raw->stmt);
+	}
 	int rv = tr_buf_err(&e.out);
 	if (rv == TR_OK && !st->failed && e.out.len > 0) {
 		st->sqlite = tr_arena_strndup(a, (const char *)e.out.data,
@@ -666,6 +669,8 @@ static int translate_one(struct tr_arena *a, const char *text,
 		st->sqlite = NULL;
 		st->n_cols = 0;
 		st->cols = NULL;
+		st->n_params = 0;
+		st->params = NULL;
 	}
 	if (st->tag == NULL) {
 		st->tag = "";

@@ -81,6 +81,27 @@ struct sql_column {
 	int16_t attnum;
 };
 
+/*
+ * What the statement alone says about parameter $n (sql_stmt.params[n-1]).
+ * Filled by sql_parse; turned into a type OID by sql_catalog_describe_params.
+ */
+struct sql_param {
+	/* Type known without the schema: an explicit cast ($1::int4), LIMIT
+	 * and OFFSET (int8), a LIKE pattern (text), arithmetic with a typed
+	 * operand, a known function's argument.  0 if none. */
+	uint32_t oid;
+	int32_t typmod; /* -1 if none */
+	/* Column context (col = $1, col IN ($1), INSERT target, SET col =
+	 * $1), used when @oid is 0: the declared type of @column (or of the
+	 * @colno-th column, 0-based, when @column is NULL: INSERT without a
+	 * column list) in the first of @tables that has it.  n_tables 0: no
+	 * column context.  All strings in the arena. */
+	unsigned n_tables;
+	const char **tables;
+	const char *column;
+	int colno;
+};
+
 /* One translated statement. */
 struct sql_stmt {
 	enum sql_kind kind;
@@ -115,6 +136,12 @@ struct sql_stmt {
 	 * target; type_oid 0 where only the catalog can tell. */
 	unsigned n_cols;
 	struct sql_column *cols;
+	/* Parameters: the highest $n the statement uses (0 if none), and
+	 * what the statement says about each ($n is params[n - 1]; NULL when
+	 * n_params is 0).  A Parse message may name more parameters than the
+	 * statement uses (see sql_catalog_describe_params). */
+	unsigned n_params;
+	struct sql_param *params;
 };
 
 struct sql_batch {
@@ -123,7 +150,12 @@ struct sql_batch {
 };
 
 /*
- * Parse @text (NUL-terminated) and translate every statement.  A syntax
+ * Parse @text (NUL-terminated) and translate every statement.
+ *
+ * Extended protocol: a Parse message must hold at most one statement.  The
+ * caller refuses n_stmts > 1 with 42601 "cannot insert multiple commands
+ * into a prepared statement" (PostgreSQL's check in exec_parse_message);
+ * n_stmts == 0 is an empty query (EmptyQueryResponse at Execute).  A syntax
  * error anywhere fails the whole batch, as in PostgreSQL: TR_ESQL with @err
  * filled (42601 with a position).  TR_ENOMEM on OOM.  Per-statement
  * translation errors (0A000 for unsupported constructs, ...) come back in
@@ -160,6 +192,32 @@ TR_MUSTCHECK int sql_catalog_describe(struct sql_catalog *c,
 				      struct tr_arena *a,
 				      struct sql_column **cols,
 				      unsigned *n_cols, struct sql_error *err);
+
+/*
+ * Parameter types of @stmt for ParameterDescription.  @oids holds
+ * stmt->n_params entries; on input each is the OID the client gave in
+ * Parse for that parameter, or 0 for "unspecified".  Non-zero entries are
+ * kept (the client's word wins); each 0 is replaced by the inferred type:
+ * the statement's own (stmt->params[i].oid), else the declared type of
+ * the column it is compared with or assigned to, read from the mirror
+ * (sql_type_from_decltype), else text (25).  PostgreSQL would infer
+ * "unknown" for the last case and let the first use decide; text is what
+ * triode reports (and binds).
+ *
+ * A Parse message may give more OIDs than the statement uses
+ * ($n beyond n_params): the caller sizes its array as the larger of the
+ * two counts, passes the first n_params entries here, and reports the
+ * rest as given (0 there becomes text as well).
+ *
+ * Call it after sql_catalog_describe succeeded for the same statement
+ * (that one reports a stale mirror with TR_ENOTFOUND); a table or column
+ * the mirror lacks here simply leaves the parameter untyped (text).
+ * Returns TR_OK, or TR_ENOMEM.  @a is scratch for the call.
+ */
+TR_MUSTCHECK int sql_catalog_describe_params(struct sql_catalog *c,
+					     const struct sql_stmt *stmt,
+					     struct tr_arena *a,
+					     uint32_t *oids);
 
 /* ---------------------------------------------------------------------
  * Types and values
@@ -225,6 +283,70 @@ struct sql_value {
  */
 bool sql_format_text(uint32_t type_oid, const struct sql_value *v,
 		     struct tr_buf *out);
+
+/*
+ * Append @v in PostgreSQL's binary format for @type_oid (what its *send
+ * function writes, without the length word) to @out.  Returns false for
+ * NULL (nothing appended).
+ *
+ *   bool 1 byte; int2/int4/int8/oid big-endian; float4/float8 IEEE
+ *   big-endian; numeric in PostgreSQL's base-10000 layout (ndigits,
+ *   weight, sign, dscale, digits), built from the stored value's decimal
+ *   text; text, varchar, bpchar, name, json and unknown types the text
+ *   output (as sql_format_text); jsonb version byte 1 then the text;
+ *   bytea raw; uuid 16 bytes; date int32 days and timestamp/timestamptz
+ *   int64 microseconds since 2000-01-01 (UTC); time int64 microseconds;
+ *   interval int64 microseconds, int32 days, int32 months.
+ *
+ * Stored values are what the bind layer (sql_param_decode) and the
+ * translator write.  A value that is not a valid instance of @type_oid
+ * (SQLite's flexible typing: 'abc' in an int4 column) is encoded on a
+ * best-effort basis (numbers parsed from text, 0 when there is none,
+ * integers truncated to the type's width); callers that must refuse such
+ * values can check with sql_format_binary_ok first.
+ */
+bool sql_format_binary(uint32_t type_oid, const struct sql_value *v,
+		       struct tr_buf *out);
+
+/*
+ * true if @v (not NULL) has an exact binary encoding for @type_oid: the
+ * storage class and contents fit the type.
+ */
+bool sql_format_binary_ok(uint32_t type_oid, const struct sql_value *v);
+
+/*
+ * Decode a Bind parameter sent by the client into the value to bind on
+ * SQLite, in the canonical stored form of @oid (sql-translation.md §6.1).
+ *
+ *   @oid     the parameter's type (as described; unknown OIDs: text)
+ *   @format  0 text, 1 binary (anything else: 08P01)
+ *   @p/@len  the bytes; @len < 0 is NULL (then @p is not read)
+ *
+ * Text: int2/int4/int8/oid with PostgreSQL's range checks; float4/float8
+ * with NaN and [-]Infinity; numeric as INTEGER when integral and in int64
+ * range, else REAL; bool in PostgreSQL's spellings (t, true, yes, on, 1,
+ * f, ... with prefixes and blanks) as 0/1; text types, json (validated)
+ * and jsonb (validated) as TEXT; bytea hex (\x..) or escape format as a
+ * BLOB; uuid as lower-case hyphenated text; date, timestamp, timestamptz,
+ * time and interval as triode's canonical text (timestamptz in UTC with
+ * "+00"; a zone on a timestamp is ignored, as PostgreSQL does).
+ * Binary: PostgreSQL's receive formats for the same types (see
+ * sql_format_binary).  NaN (float or numeric) is stored as the TEXT 'NaN'
+ * because SQLite turns a NaN double into NULL.
+ *
+ * Returns TR_OK with @out filled; TR_ESQL with @err for a value the client
+ * must hear about (session continues): 22P02 invalid input syntax, 22003
+ * out of range, 22007/22008 date/time, 22023 bad hex, 22P03 "incorrect
+ * binary data format", 08P01 "insufficient data left in message" (an
+ * ERROR in PostgreSQL's Bind, not FATAL), 22021 NUL byte in text; the
+ * caller may wrap the message ("... in bind parameter 2").  TR_ENOMEM on
+ * OOM.  TEXT/BLOB bytes in @out are either borrowed from @p (valid as long
+ * as @p) or allocated in @a.
+ */
+TR_MUSTCHECK int sql_param_decode(uint32_t oid, int16_t format,
+				  const uint8_t *p, int32_t len,
+				  struct tr_arena *a, struct sql_value *out,
+				  struct sql_error *err);
 
 /* ---------------------------------------------------------------------
  * PostgreSQL functions on SQLite connections (functions.c)

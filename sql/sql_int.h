@@ -112,4 +112,34 @@ bool sql__func_is_denied(const char *name);
  */
 bool sql__similar_to_regex(struct tr_buf *b, const char *p, const char *esc);
 
+/*
+ * Date/time text forms shared by the SQL functions and the value codecs
+ * (functions.c).  Kinds: a bare date, a timestamp without and with zone.
+ */
+enum { SQL__TS_DATE = 0, SQL__TS_PLAIN = 1, SQL__TS_TZ = 2 };
+/* 'YYYY-MM-DD[( |T)HH:MM[:SS[.f]]][ ][Z|UTC|GMT|+HH[[:]MM]]' (NUL
+ * terminated): @usec since 1970-01-01 UTC (the zone subtracted), @kind,
+ * @zone the offset in microseconds (0 without one).  false if the shape
+ * is wrong; @range set when fields are out of range. */
+bool sql__ts_parse(const char *s, int64_t *usec, int *kind, int64_t *zone,
+		   bool *range);
+/* Canonical text: 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM:SS.ffffff', the same
+ * with '+00'. */
+void sql__ts_put(struct tr_buf *b, int64_t usec, int kind);
+/* PostgreSQL interval input ('1 day 02:00', '@ 1 hour ago', 'P1D'). */
+bool sql__iv_parse(const char *s, int32_t *months, int32_t *days,
+		   int64_t *usec);
+/* IntervalStyle postgres output ('1 year 2 mons 3 days 04:05:06.5'). */
+void sql__iv_put(struct tr_buf *b, int32_t months, int32_t days, int64_t usec);
+
+/* uuid_in's syntax (braces, hyphens after groups of four digits). */
+bool sql__uuid_parse(const char *s, uint8_t u[16]);
+/* RFC 8259 JSON, as PostgreSQL's json_in accepts it. */
+bool sql__json_valid(const char *p, size_t len);
+
+/* Parameter inference (params.c): fill stmt->n_params and stmt->params
+ * from the statement's tree @n.  Failures (OOM) are recorded with
+ * sql__fail. */
+void sql__params(struct sql__emit *e, const Node *n);
+
 #endif /* SQL_SQL_INT_H */
