@@ -1089,6 +1089,617 @@ static void test_conn_malformed_after_login_is_fatal(void **state)
 	client_close(&c);
 }
 
+/* ------------------------------------------------------------------ */
+/* Connection-level: extended query protocol                           */
+/* ------------------------------------------------------------------ */
+
+/* A batch of client messages, sent in one write. */
+struct batch {
+	struct tr_buf b;
+};
+
+static void batch_msg(struct batch *bt, uint8_t type, const void *body,
+		      size_t len)
+{
+	size_t m = pgwire__msg_begin(&bt->b, type);
+	tr_buf_put(&bt->b, body, len);
+	pgwire__msg_end(&bt->b, m);
+}
+
+static void batch_parse(struct batch *bt, const char *name, const char *sql,
+			unsigned n, const uint32_t *oids)
+{
+	struct tr_buf body;
+	tr_buf_init(&body, 0);
+	put_parse(&body, name, sql, n, oids);
+	batch_msg(bt, 'P', body.data, body.len);
+	tr_buf_close(&body);
+}
+
+/* Bind with text parameters (NUL-terminated strings; NULL is SQL NULL)
+ * and one result format for every column. */
+static void batch_bind_text(struct batch *bt, const char *portal,
+			    const char *stmt, unsigned n,
+			    const char *const *vals, int16_t res_fmt)
+{
+	struct tr_buf body;
+	int32_t lens[8];
+	for (unsigned i = 0; i < n; i++) {
+		lens[i] = vals[i] != NULL ? (int32_t)strlen(vals[i]) : 0;
+	}
+	tr_buf_init(&body, 0);
+	put_bind(&body, portal, stmt, 0, NULL, n, vals, lens, 1, &res_fmt);
+	batch_msg(bt, 'B', body.data, body.len);
+	tr_buf_close(&body);
+}
+
+static void batch_target(struct batch *bt, uint8_t type, uint8_t kind,
+			 const char *name)
+{
+	struct tr_buf body;
+	tr_buf_init(&body, 0);
+	tr_buf_put_u8(&body, kind);
+	tr_buf_put_cstr(&body, name);
+	batch_msg(bt, type, body.data, body.len);
+	tr_buf_close(&body);
+}
+
+static void batch_execute(struct batch *bt, const char *portal,
+			  uint32_t max_rows)
+{
+	struct tr_buf body;
+	tr_buf_init(&body, 0);
+	tr_buf_put_cstr(&body, portal);
+	tr_buf_put_be32(&body, max_rows);
+	batch_msg(bt, 'E', body.data, body.len);
+	tr_buf_close(&body);
+}
+
+static void batch_sync(struct batch *bt)
+{
+	batch_msg(bt, 'S', NULL, 0);
+}
+
+static void batch_send(struct client *c, struct batch *bt)
+{
+	client_send(c, bt->b.data, bt->b.len);
+	tr_buf_reset(&bt->b);
+}
+
+static void expect_type(struct client *c, uint8_t type, struct msg *m)
+{
+	assert_true(read_msg(c, m));
+	if (m->type != type) {
+		fail_msg("expected '%c', got '%c' (%s)", type, m->type,
+			 m->type == 'E' ? err_field(m, 'M') : "");
+	}
+}
+
+/* Expect one DataRow with one value. */
+static void expect_row(struct client *c, const void *val, int32_t len)
+{
+	struct msg m;
+	expect_type(c, 'D', &m);
+	assert_int_equal(tr_load_be32(m.body) >> 16, 1);
+	assert_int_equal((int32_t)tr_load_be32(m.body + 2), len);
+	if (len > 0) {
+		assert_memory_equal(m.body + 6, val, (size_t)len);
+	}
+}
+
+static void expect_complete(struct client *c, const char *tag)
+{
+	struct msg m;
+	expect_type(c, 'C', &m);
+	assert_string_equal((char *)m.body, tag);
+}
+
+static void expect_ready(struct client *c, char status)
+{
+	struct msg m;
+	expect_type(c, 'Z', &m);
+	assert_int_equal(m.body[0], status);
+}
+
+static void expect_error_msg(struct client *c, const char *sqlstate,
+			     const char *message)
+{
+	struct msg m;
+	expect_type(c, 'E', &m);
+	assert_string_equal(err_field(&m, 'V'), "ERROR");
+	assert_string_equal(err_field(&m, 'C'), sqlstate);
+	if (message != NULL) {
+		assert_string_equal(err_field(&m, 'M'), message);
+	}
+}
+
+static void ext_login(struct env *e, struct client *c)
+{
+	uint32_t pid, key;
+	client_connect(c, e->port);
+	client_login(c, "u", "pencil", &pid, &key);
+}
+
+static void test_conn_ext_happy_path_text(void **state)
+{
+	struct env *e = *state;
+	struct client c;
+	struct batch bt = { 0 };
+	struct msg m;
+	const uint32_t oid23[] = { 23 };
+	const char *v42[] = { "42" };
+	tr_buf_init(&bt.b, 0);
+	ext_login(e, &c);
+	/* What libpq's PQexecParams sends. */
+	batch_parse(&bt, "", "select $1", 1, oid23);
+	batch_bind_text(&bt, "", "", 1, v42, 0);
+	batch_target(&bt, 'D', 'P', "");
+	batch_execute(&bt, "", 0);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_type(&c, '1', &m);
+	assert_int_equal(m.len, 0);
+	expect_type(&c, '2', &m);
+	expect_type(&c, 'T', &m);
+	assert_int_equal(tr_load_be32(m.body) >> 16, 1);
+	assert_string_equal((char *)m.body + 2, "?column?");
+	/* type oid, then format (last two bytes) */
+	assert_int_equal(tr_load_be32(m.body + 2 + 9 + 6), 23);
+	assert_int_equal(m.body[m.len - 1], 0);
+	expect_row(&c, "42", 2);
+	expect_complete(&c, "SELECT 1");
+	expect_ready(&c, 'I');
+	assert_true(e->fx.last_sync_follows);
+	assert_int_equal(e->fx.last_param_format, 0);
+	/* Describe of the unnamed statement: parameters, then columns with
+	 * text formats; a no-row statement gets NoData. */
+	batch_target(&bt, 'D', 'S', "");
+	batch_parse(&bt, "ins", "insert into t values ($1)", 1, oid23);
+	batch_target(&bt, 'D', 'S', "ins");
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_type(&c, 't', &m);
+	assert_int_equal(m.len, 2 + 4);
+	assert_int_equal(tr_load_be32(m.body + 2), 23);
+	expect_type(&c, 'T', &m);
+	expect_type(&c, '1', &m);
+	expect_type(&c, 't', &m);
+	expect_type(&c, 'n', &m);
+	expect_ready(&c, 'I');
+	/* Statement without parameters, executed twice through the same
+	 * portal in one transaction: the second Execute finds it done. */
+	e->fx.txn_status = 'T';
+	batch_parse(&bt, "", "select 1", 0, NULL);
+	batch_bind_text(&bt, "p1", "", 0, NULL, 0);
+	batch_execute(&bt, "p1", 0);
+	batch_execute(&bt, "p1", 0);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_type(&c, '1', &m);
+	expect_type(&c, '2', &m);
+	expect_row(&c, "1", 1);
+	expect_complete(&c, "SELECT 1");
+	expect_complete(&c, "SELECT 0");
+	expect_ready(&c, 'T');
+	client_close(&c);
+	env_stop(e);
+	assert_int_equal(e->fx.n_prepare, 3);
+	assert_int_equal(e->fx.n_execute, 2);
+	assert_int_equal(e->fx.n_sync, 3);
+	assert_int_equal(e->fx.n_sync_failed, 0);
+	tr_buf_close(&bt.b);
+}
+
+static void test_conn_ext_binary_formats(void **state)
+{
+	struct env *e = *state;
+	struct client c;
+	struct batch bt = { 0 };
+	struct msg m;
+	const uint32_t oid23[] = { 23 };
+	tr_buf_init(&bt.b, 0);
+	ext_login(e, &c);
+	batch_parse(&bt, "", "select $1", 1, oid23);
+	struct tr_buf body;
+	tr_buf_init(&body, 0);
+	const int16_t bin[] = { 1 };
+	const char *val[] = { "\0\0\0\x2a" };
+	const int32_t len[] = { 4 };
+	put_bind(&body, "", "", 1, bin, 1, val, len, 1, bin);
+	batch_msg(&bt, 'B', body.data, body.len);
+	batch_target(&bt, 'D', 'P', "");
+	batch_execute(&bt, "", 0);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_type(&c, '1', &m);
+	expect_type(&c, '2', &m);
+	expect_type(&c, 'T', &m);
+	assert_int_equal(m.body[m.len - 1], 1); /* portal's format */
+	expect_row(&c, "\0\0\0\x2a", 4);
+	expect_complete(&c, "SELECT 1");
+	expect_ready(&c, 'I');
+	assert_int_equal(e->fx.last_param_format, 1);
+	/* Binary parameter, text result. */
+	tr_buf_reset(&body);
+	const int16_t text[] = { 0 };
+	put_bind(&body, "", "", 1, bin, 1, val, len, 1, text);
+	batch_parse(&bt, "", "select $1", 1, oid23);
+	batch_msg(&bt, 'B', body.data, body.len);
+	batch_execute(&bt, "", 0);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_type(&c, '1', &m);
+	expect_type(&c, '2', &m);
+	expect_row(&c, "42", 2);
+	expect_complete(&c, "SELECT 1");
+	expect_ready(&c, 'I');
+	/* A NULL parameter comes back NULL. */
+	const char *null[] = { NULL };
+	batch_bind_text(&bt, "", "", 1, null, 0);
+	batch_execute(&bt, "", 0);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_type(&c, '2', &m);
+	expect_row(&c, NULL, -1);
+	expect_complete(&c, "SELECT 1");
+	expect_ready(&c, 'I');
+	tr_buf_close(&body);
+	client_close(&c);
+	tr_buf_close(&bt.b);
+}
+
+static void test_conn_ext_max_rows_suspends(void **state)
+{
+	struct env *e = *state;
+	struct client c;
+	struct batch bt = { 0 };
+	struct msg m;
+	tr_buf_init(&bt.b, 0);
+	ext_login(e, &c);
+	batch_parse(&bt, "", "gen3", 0, NULL);
+	batch_bind_text(&bt, "", "", 0, NULL, 0);
+	batch_execute(&bt, "", 1);
+	batch_execute(&bt, "", 1);
+	batch_msg(&bt, 'H', NULL, 0);
+	batch_send(&c, &bt);
+	expect_type(&c, '1', &m);
+	expect_type(&c, '2', &m);
+	expect_row(&c, "1", 1);
+	expect_type(&c, 's', &m);
+	expect_row(&c, "2", 1);
+	expect_type(&c, 's', &m);
+	assert_int_equal(e->fx.last_max_rows, 1);
+	assert_false(e->fx.last_sync_follows);
+	/* The rest, then the portal is done. */
+	batch_execute(&bt, "", 5);
+	batch_execute(&bt, "", 0);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_row(&c, "3", 1);
+	expect_complete(&c, "SELECT 1");
+	expect_complete(&c, "SELECT 0");
+	expect_ready(&c, 'I');
+	/* Sync closed the unnamed portal and freed its state. */
+	assert_int_equal(e->fx.n_close_portal, 1);
+	batch_execute(&bt, "", 0);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_error_msg(&c, "34000", "portal \"\" does not exist");
+	expect_ready(&c, 'I');
+	/* Binary rows, and a suspended portal closed by Close. */
+	const int16_t bin = 1;
+	batch_bind_text(&bt, "", "", 0, NULL, bin);
+	batch_execute(&bt, "", 2);
+	batch_target(&bt, 'C', 'P', "");
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_type(&c, '2', &m);
+	expect_row(&c, "\0\0\0\x01", 4);
+	expect_row(&c, "\0\0\0\x02", 4);
+	expect_type(&c, 's', &m);
+	expect_type(&c, '3', &m);
+	expect_ready(&c, 'I');
+	assert_int_equal(e->fx.n_close_portal, 2);
+	client_close(&c);
+	tr_buf_close(&bt.b);
+}
+
+static void test_conn_ext_errors_skip_to_sync(void **state)
+{
+	struct env *e = *state;
+	struct client c;
+	struct batch bt = { 0 };
+	struct msg m;
+	tr_buf_init(&bt.b, 0);
+	ext_login(e, &c);
+	/* Parse fails: everything up to Sync is ignored. */
+	batch_parse(&bt, "", "fail", 0, NULL);
+	batch_bind_text(&bt, "", "", 0, NULL, 0);
+	batch_execute(&bt, "", 0);
+	batch_parse(&bt, "", "select 1", 0, NULL);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_error_msg(&c, "42601", NULL);
+	expect_ready(&c, 'I');
+	assert_int_equal(e->fx.n_prepare, 1);
+	assert_int_equal(e->fx.n_execute, 0);
+	assert_int_equal(e->fx.n_sync_failed, 1);
+	/* Execute fails: same, and the session goes on. */
+	batch_parse(&bt, "", "execfail", 0, NULL);
+	batch_bind_text(&bt, "", "", 0, NULL, 0);
+	batch_execute(&bt, "", 0);
+	batch_execute(&bt, "", 0);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_type(&c, '1', &m);
+	expect_type(&c, '2', &m);
+	expect_error_msg(&c, "22012", "division by zero");
+	expect_ready(&c, 'I');
+	assert_int_equal(e->fx.n_execute, 1);
+	assert_int_equal(e->fx.n_sync_failed, 2);
+	/* Unknown statement and portal. */
+	batch_bind_text(&bt, "", "nope", 0, NULL, 0);
+	batch_sync(&bt);
+	batch_target(&bt, 'D', 'S', "nope");
+	batch_sync(&bt);
+	batch_target(&bt, 'D', 'P', "nope");
+	batch_sync(&bt);
+	batch_execute(&bt, "nope", 0);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_error_msg(&c, "26000",
+			 "prepared statement \"nope\" does not exist");
+	expect_ready(&c, 'I');
+	expect_error_msg(&c, "26000",
+			 "prepared statement \"nope\" does not exist");
+	expect_ready(&c, 'I');
+	expect_error_msg(&c, "34000", "portal \"nope\" does not exist");
+	expect_ready(&c, 'I');
+	expect_error_msg(&c, "34000", "portal \"nope\" does not exist");
+	expect_ready(&c, 'I');
+	/* Wrong parameter count is an ERROR (08P01), not FATAL. */
+	batch_parse(&bt, "", "select $1, $2", 0, NULL);
+	const char *one[] = { "1" };
+	batch_bind_text(&bt, "", "", 1, one, 0);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_type(&c, '1', &m);
+	expect_error_msg(&c, "08P01",
+			 "bind message supplies 1 parameters, but prepared "
+			 "statement \"\" requires 2");
+	expect_ready(&c, 'I');
+	/* Invalid format code; result format count not 0/1/n. */
+	struct tr_buf body;
+	tr_buf_init(&body, 0);
+	const int16_t bad[] = { 7 };
+	const char *two[] = { "1", "2" };
+	const int32_t lens[] = { 1, 1 };
+	put_bind(&body, "", "", 1, bad, 2, two, lens, 0, NULL);
+	batch_msg(&bt, 'B', body.data, body.len);
+	batch_sync(&bt);
+	tr_buf_reset(&body);
+	const int16_t res3[] = { 0, 0, 0 };
+	put_bind(&body, "", "", 0, NULL, 2, two, lens, 3, res3);
+	batch_msg(&bt, 'B', body.data, body.len);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_error_msg(&c, "22023", "unsupported format code: 7");
+	expect_ready(&c, 'I');
+	expect_error_msg(&c, "08P01",
+			 "bind message has 3 result formats but query has 2 "
+			 "columns");
+	expect_ready(&c, 'I');
+	tr_buf_close(&body);
+	query_select_1(&c); /* still in step */
+	client_close(&c);
+	tr_buf_close(&bt.b);
+}
+
+static void test_conn_ext_named_statements_and_close(void **state)
+{
+	struct env *e = *state;
+	struct client c;
+	struct batch bt = { 0 };
+	struct msg m;
+	tr_buf_init(&bt.b, 0);
+	ext_login(e, &c);
+	batch_parse(&bt, "s1", "select $1", 0, NULL);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_type(&c, '1', &m);
+	expect_ready(&c, 'I');
+	/* Reused with different values, across Syncs. */
+	const char *a[] = { "a" };
+	const char *b[] = { "b" };
+	batch_bind_text(&bt, "", "s1", 1, a, 0);
+	batch_execute(&bt, "", 0);
+	batch_sync(&bt);
+	batch_bind_text(&bt, "", "s1", 1, b, 0);
+	batch_execute(&bt, "", 0);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_type(&c, '2', &m);
+	expect_row(&c, "a", 1);
+	expect_complete(&c, "SELECT 1");
+	expect_ready(&c, 'I');
+	expect_type(&c, '2', &m);
+	expect_row(&c, "b", 1);
+	expect_complete(&c, "SELECT 1");
+	expect_ready(&c, 'I');
+	/* 42P05 for a name in use; the unnamed one is replaced silently. */
+	batch_parse(&bt, "s1", "select 1", 0, NULL);
+	batch_sync(&bt);
+	batch_parse(&bt, "", "select 1", 0, NULL);
+	batch_parse(&bt, "", "select 2", 0, NULL);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_error_msg(&c, "42P05",
+			 "prepared statement \"s1\" already exists");
+	expect_ready(&c, 'I');
+	expect_type(&c, '1', &m);
+	expect_type(&c, '1', &m);
+	expect_ready(&c, 'I');
+	assert_int_equal(e->fx.n_unprepare, 1);
+	/* A named portal outlives Close of its statement; 42P03 for a
+	 * portal name in use. */
+	e->fx.txn_status = 'T';
+	batch_bind_text(&bt, "p1", "s1", 1, a, 0);
+	batch_bind_text(&bt, "p1", "s1", 1, a, 0);
+	batch_sync(&bt);
+	batch_bind_text(&bt, "p1", "s1", 1, a, 0);
+	batch_target(&bt, 'C', 'S', "s1");
+	batch_target(&bt, 'C', 'S', "s1"); /* not an error */
+	batch_target(&bt, 'C', 'P', "nope");
+	batch_bind_text(&bt, "", "s1", 1, a, 0);
+	batch_sync(&bt);
+	batch_execute(&bt, "p1", 0);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_type(&c, '2', &m);
+	expect_error_msg(&c, "42P03", "portal \"p1\" already exists");
+	expect_ready(&c, 'T');
+	/* (the failed Sync ended the transaction in a real executor; the
+	 * fake still says 'T', so p1 survives) */
+	expect_error_msg(&c, "42P03", "portal \"p1\" already exists");
+	expect_ready(&c, 'T');
+	expect_row(&c, "a", 1);
+	expect_complete(&c, "SELECT 1");
+	expect_ready(&c, 'T');
+	assert_int_equal(e->fx.n_unprepare, 1); /* p1 still holds s1 */
+	/* Close the remaining statement via its portal. */
+	batch_target(&bt, 'C', 'S', "s1");
+	batch_target(&bt, 'C', 'P', "p1");
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_type(&c, '3', &m);
+	expect_type(&c, '3', &m);
+	expect_ready(&c, 'T');
+	assert_int_equal(e->fx.n_unprepare, 2);
+	/* Transaction end drops named portals. */
+	batch_parse(&bt, "", "gen3", 0, NULL);
+	batch_bind_text(&bt, "cur", "", 0, NULL, 0);
+	batch_execute(&bt, "cur", 1);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_type(&c, '1', &m);
+	expect_type(&c, '2', &m);
+	expect_row(&c, "1", 1);
+	expect_type(&c, 's', &m);
+	expect_ready(&c, 'T');
+	assert_int_equal(e->fx.n_state_live, 1);
+	e->fx.txn_status = 'I';
+	batch_sync(&bt);
+	batch_execute(&bt, "cur", 1);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_ready(&c, 'I');
+	expect_error_msg(&c, "34000", "portal \"cur\" does not exist");
+	expect_ready(&c, 'I');
+	assert_int_equal(e->fx.n_state_live, 0);
+	/* A simple Query destroys the unnamed statement. */
+	batch_parse(&bt, "", "select 1", 0, NULL);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_type(&c, '1', &m);
+	expect_ready(&c, 'I');
+	query_select_1(&c);
+	batch_bind_text(&bt, "", "", 0, NULL, 0);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_error_msg(&c, "26000", "prepared statement \"\" does not exist");
+	expect_ready(&c, 'I');
+	client_close(&c);
+	tr_buf_close(&bt.b);
+}
+
+static void test_conn_ext_pipelined_and_sync_follows(void **state)
+{
+	struct env *e = *state;
+	struct client c;
+	struct batch bt = { 0 };
+	struct msg m;
+	const char *v[] = { "x" };
+	const char *w[] = { "y" };
+	tr_buf_init(&bt.b, 0);
+	ext_login(e, &c);
+	batch_parse(&bt, "", "select $1", 0, NULL);
+	batch_bind_text(&bt, "", "", 1, v, 0);
+	batch_execute(&bt, "", 0);
+	batch_parse(&bt, "", "select $1", 0, NULL);
+	batch_bind_text(&bt, "", "", 1, w, 0);
+	batch_execute(&bt, "", 0);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	const char *want[] = { "x", "y" };
+	for (int i = 0; i < 2; i++) {
+		expect_type(&c, '1', &m);
+		expect_type(&c, '2', &m);
+		expect_row(&c, want[i], 1);
+		expect_complete(&c, "SELECT 1");
+	}
+	expect_ready(&c, 'I');
+	/* First Execute followed by Parse: false; second by Sync: true. */
+	assert_int_equal(e->fx.sync_follows_log, 2u);
+	/* Sync in a later write: false (not known yet). */
+	batch_bind_text(&bt, "", "", 1, v, 0);
+	batch_execute(&bt, "", 0);
+	batch_send(&c, &bt);
+	expect_type(&c, '2', &m);
+	expect_row(&c, "x", 1);
+	expect_complete(&c, "SELECT 1");
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_ready(&c, 'I');
+	assert_int_equal(e->fx.sync_follows_log, 2u);
+	/* An empty query: EmptyQueryResponse, again on a second Execute. */
+	batch_parse(&bt, "", "", 0, NULL);
+	batch_bind_text(&bt, "", "", 0, NULL, 0);
+	batch_execute(&bt, "", 0);
+	batch_execute(&bt, "", 0);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_type(&c, '1', &m);
+	expect_type(&c, '2', &m);
+	expect_type(&c, 'I', &m);
+	expect_type(&c, 'I', &m);
+	expect_ready(&c, 'I');
+	client_close(&c);
+	tr_buf_close(&bt.b);
+}
+
+static void test_conn_ext_malformed_is_fatal(void **state)
+{
+	struct env *e = *state;
+	struct client c;
+	struct batch bt = { 0 };
+	tr_buf_init(&bt.b, 0);
+	/* Each body is broken in a different way. */
+	static const struct {
+		uint8_t type;
+		const char *body;
+		size_t len;
+	} cases[] = {
+		{ 'P', "\0select 1\0\0", 11 },    /* truncated count */
+		{ 'P', "\0x\0\0\x01\0\0", 7 },    /* short OID */
+		{ 'B', "\0\0\0\0\0\0\0\0\0", 9 }, /* trailing byte */
+		{ 'B', "\0\0\0\0\0\x01\xff\xff\xff\xfe\0\0", 12 }, /* len -2 */
+		{ 'D', "X\0", 2 },    /* bad kind */
+		{ 'C', "S", 1 },      /* no name */
+		{ 'E', "\0\0\0", 3 }, /* short max_rows */
+		{ 'S', "\0", 1 },     /* Sync with a body */
+		{ 'H', "\0", 1 },     /* Flush with a body */
+	};
+	for (size_t i = 0; i < TR_ARRAY_LEN(cases); i++) {
+		ext_login(e, &c);
+		batch_msg(&bt, cases[i].type, cases[i].body, cases[i].len);
+		batch_send(&c, &bt);
+		expect_error(&c, "FATAL", "08P01");
+		expect_eof(&c);
+		client_close(&c);
+	}
+	tr_buf_close(&bt.b);
+}
+
 static void test_conn_lookup_failure_is_57p03(void **state)
 {
 	struct env *e = *state;
@@ -1265,6 +1876,13 @@ int main(void)
 		CONN_TEST(test_conn_login_and_query),
 		CONN_TEST(test_conn_wrong_password_and_unknown_user),
 		CONN_TEST(test_conn_malformed_after_login_is_fatal),
+		CONN_TEST(test_conn_ext_happy_path_text),
+		CONN_TEST(test_conn_ext_binary_formats),
+		CONN_TEST(test_conn_ext_max_rows_suspends),
+		CONN_TEST(test_conn_ext_errors_skip_to_sync),
+		CONN_TEST(test_conn_ext_named_statements_and_close),
+		CONN_TEST(test_conn_ext_pipelined_and_sync_follows),
+		CONN_TEST(test_conn_ext_malformed_is_fatal),
 		CONN_TEST(test_conn_startup_errors),
 		CONN_TEST(test_conn_lookup_failure_is_57p03),
 		CONN_TEST(test_conn_tls_login_and_query),
