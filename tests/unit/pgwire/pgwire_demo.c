@@ -6,6 +6,16 @@
  *   pgwire_demo 54329 &
  *   PGPASSWORD=pencil psql "host=127.0.0.1 port=54329 user=u dbname=d \
  *       sslmode=require" -c 'select 1'
+ *
+ * The extended query protocol (psql 15 has no \bind; psycopg 3 uses
+ * Parse/Bind/Describe/Execute/Sync for every execute with parameters,
+ * and named statements with prepare=True); the fake executor echoes
+ * the parameters (see fixture.h):
+ *
+ *   /usr/bin/python3 -c "import psycopg; c=psycopg.connect('host=127.0.0.1 \
+ *       port=54329 user=u password=pencil dbname=d sslmode=disable'); \
+ *       print(c.execute('select %s', (1,)).fetchall())"
+ *   -> [(1,)]
  */
 #include <stdlib.h>
 
