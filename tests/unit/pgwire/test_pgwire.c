@@ -1700,6 +1700,40 @@ static void test_conn_ext_malformed_is_fatal(void **state)
 	tr_buf_close(&bt.b);
 }
 
+static void test_conn_ext_statement_cap(void **state)
+{
+	struct env *e = *state;
+	struct client c;
+	struct batch bt = { 0 };
+	struct msg m;
+	char name[16];
+	tr_buf_init(&bt.b, 0);
+	ext_login(e, &c);
+	for (unsigned i = 0; i <= PGWIRE_MAX_STATEMENTS; i++) {
+		snprintf(name, sizeof name, "s%u", i);
+		batch_parse(&bt, name, "select 1", 0, NULL);
+	}
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	for (unsigned i = 0; i < PGWIRE_MAX_STATEMENTS; i++) {
+		expect_type(&c, '1', &m);
+	}
+	expect_error_msg(&c, "54000", NULL);
+	expect_ready(&c, 'I');
+	/* The unnamed statement replaces itself without counting twice. */
+	batch_target(&bt, 'C', 'S', "s0");
+	batch_parse(&bt, "", "select 1", 0, NULL);
+	batch_parse(&bt, "", "select 1", 0, NULL);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_type(&c, '3', &m);
+	expect_type(&c, '1', &m);
+	expect_type(&c, '1', &m);
+	expect_ready(&c, 'I');
+	client_close(&c);
+	tr_buf_close(&bt.b);
+}
+
 static void test_conn_lookup_failure_is_57p03(void **state)
 {
 	struct env *e = *state;
@@ -1883,6 +1917,7 @@ int main(void)
 		CONN_TEST(test_conn_ext_named_statements_and_close),
 		CONN_TEST(test_conn_ext_pipelined_and_sync_follows),
 		CONN_TEST(test_conn_ext_malformed_is_fatal),
+		CONN_TEST(test_conn_ext_statement_cap),
 		CONN_TEST(test_conn_startup_errors),
 		CONN_TEST(test_conn_lookup_failure_is_57p03),
 		CONN_TEST(test_conn_tls_login_and_query),
