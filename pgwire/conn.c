@@ -1,7 +1,8 @@
 /*
  * pgwire/conn.c: per-connection state machine; owns framing and dispatch,
  * calls the executor.  Implements PostgreSQL docs "Message Flow": Start-up,
- * SSL Session Encryption, SASL Authentication, Simple Query, Termination.
+ * SSL Session Encryption, SASL Authentication, Simple Query, Extended Query
+ * (statement and portal registries in portal.c), Termination.
  *
  *   STARTUP --SSLRequest 'S'--> TLS_HANDSHAKE --done--> STARTUP
  *   STARTUP --StartupMessage--> AUTH_LOOKUP --lookup_done--> SASL_INITIAL
