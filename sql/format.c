@@ -522,6 +522,11 @@ bool sql_format_binary_ok(uint32_t type_oid, const struct sql_value *v)
 	const char *s;
 	switch (type_oid) {
 	case SQL_OID_BOOL:
+		if (v->type == SQL_VALUE_TEXT && text_bool(v->p, v->len) >= 0) {
+			return true;
+		}
+		(void)value_int(v, &ok);
+		return ok;
 	case SQL_OID_INT2:
 	case SQL_OID_INT4:
 	case SQL_OID_INT8:
