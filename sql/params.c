@@ -116,9 +116,27 @@ static void set_column(struct walk *w, const Node *n, const char **tables,
 	if (p == NULL || p->n_tables > 0 || n_tables == 0) {
 		return;
 	}
-	p->tables = tables;
+	/* The tree's strings die with sql_parse's private arena: copy. */
+	const char **t = tr_arena_alloc(w->e->a, n_tables * sizeof *t);
+	if (t == NULL) {
+		w->oom = true;
+		return;
+	}
+	for (unsigned i = 0; i < n_tables; i++) {
+		t[i] = tr_arena_strdup(w->e->a, tables[i]);
+		w->oom |= t[i] == NULL;
+	}
+	const char *c = NULL;
+	if (column != NULL) {
+		c = tr_arena_strdup(w->e->a, column);
+		w->oom |= c == NULL;
+	}
+	if (w->oom) {
+		return;
+	}
+	p->tables = t;
 	p->n_tables = n_tables;
-	p->column = column;
+	p->column = c;
 	p->colno = colno;
 }
 
@@ -780,7 +798,7 @@ static void visit(struct walk *w, const struct scope *sc,
 	w->depth--;
 }
 
-void sql__params(struct sql__emit *e, const Node *n)
+int sql__params(struct sql__emit *e, const Node *n)
 {
 	struct walk w = { .e = e };
 	visit(&w, NULL, &n->base);
@@ -801,9 +819,9 @@ void sql__params(struct sql__emit *e, const Node *n)
 		}
 	}
 	if (w.oom) {
-		sql__fail(e, -1, "53200", "out of memory");
-		return;
+		return TR_ENOMEM;
 	}
 	e->stmt->n_params = (unsigned)w.max;
 	e->stmt->params = w.params;
+	return TR_OK;
 }

@@ -654,10 +654,13 @@ static int translate_one(struct tr_arena *a, const char *text,
 	struct sql__emit e = { .a = a, .query = text, .stmt = st };
 	tr_buf_init(&e.out, 0);
 	translate(&e, raw->stmt, loc);
+	int rv = TR_OK;
 	if (!st->failed && (st->kind == SQL_QUERY || st->kind == SQL_EXEC)) {
-		sql__params(&e, raw->stmt);
+		rv = sql__params(&e, raw->stmt);
 	}
-	int rv = tr_buf_err(&e.out);
+	if (rv == TR_OK) {
+		rv = tr_buf_err(&e.out);
+	}
 	if (rv == TR_OK && !st->failed && e.out.len > 0) {
 		st->sqlite = tr_arena_strndup(a, (const char *)e.out.data,
 					      e.out.len);

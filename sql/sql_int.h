@@ -138,8 +138,8 @@ bool sql__uuid_parse(const char *s, uint8_t u[16]);
 bool sql__json_valid(const char *p, size_t len);
 
 /* Parameter inference (params.c): fill stmt->n_params and stmt->params
- * from the statement's tree @n.  Failures (OOM) are recorded with
- * sql__fail. */
-void sql__params(struct sql__emit *e, const Node *n);
+ * from the statement's tree @n (strings copied into e->a).  TR_OK or
+ * TR_ENOMEM; a $n beyond 65535 fails the statement with 42P02. */
+TR_MUSTCHECK int sql__params(struct sql__emit *e, const Node *n);
 
 #endif /* SQL_SQL_INT_H */

@@ -924,6 +924,34 @@ static void test_decode_oom(void **state)
 	}
 }
 
+/* Inference under allocation failure: the parse fails cleanly. */
+static void test_parse_oom(void **state)
+{
+	TR_UNUSED(state);
+	bool done = false;
+	for (int k = 0; k < 2000 && !done; k++) {
+		struct tr_arena a;
+		tr_arena_init(&a, 256);
+		struct sql_batch b;
+		struct sql_error err;
+		tr_alloc_fault(k, -1);
+		int rv = sql_parse(&a,
+				   "insert into t (a, b) values ($1, $2) on "
+				   "conflict (a) do update set b = $3 where "
+				   "t.a in (select x from u where y = $4)",
+				   &b, &err);
+		tr_alloc_fault(-1, 0);
+		assert_true(rv == TR_OK || rv == TR_ENOMEM);
+		if (rv == TR_OK) {
+			assert_int_equal(b.n_stmts, 1);
+			assert_int_equal(b.stmts[0].n_params, 4);
+			done = true;
+		}
+		tr_arena_close(&a);
+	}
+	assert_true(done);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -946,6 +974,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_decode_oom, setup,
 						teardown),
+		cmocka_unit_test(test_parse_oom),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
