@@ -430,11 +430,6 @@ def watchdog():
         signal.signal(signal.SIGALRM, old)
 
 
-# Tests that need the extended query protocol (a later triode issue):
-# expected to fail on triode until then, must pass on PostgreSQL.
-needs_extended = pytest.mark.xfail(
-    TARGET == "triode" and not os.environ.get("TRIODE_EXTENDED"),
-    reason="extended query protocol not implemented yet", strict=False)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ psycopg 3, as the issue's `make run` + psql scenario does."""
 
 import psycopg
 
-from conftest import needs_extended
 
 
 def test_psql_crud_over_tls(node, table):
@@ -74,7 +73,6 @@ def test_psycopg_types_roundtrip(node, table):
         assert isinstance(row[0], int)
 
 
-@needs_extended
 def test_psycopg_non_autocommit(node, table):
     """psycopg's default mode wraps statements in BEGIN ... COMMIT (it
     sends the BEGIN with PQsendQueryParams: extended protocol)."""
@@ -88,7 +86,6 @@ def test_psycopg_non_autocommit(node, table):
     assert node.query_one("SELECT count(*) FROM %s" % table) == (1,)
 
 
-@needs_extended
 def test_psycopg_parameters(node, table):
     with node.connect() as c:
         c.execute("CREATE TABLE %s (id int4 PRIMARY KEY, v text)" % table)
@@ -97,7 +94,6 @@ def test_psycopg_parameters(node, table):
                          (1,)).fetchone() == ("a",)
 
 
-@needs_extended
 def test_psycopg_auto_prepare(node, table):
     """psycopg's default prepare_threshold=5 prepares repeated queries."""
     with node.connect(prepare_threshold=5) as c:

@@ -53,6 +53,31 @@ enum wait_state {
 	WAIT_LOCK,    /* the database's write lock */
 };
 
+/* Which extended-protocol operation is in flight, if any. */
+enum ext_op {
+	EXT_NONE,    /* simple Query, or nothing */
+	EXT_PREPARE, /* Parse: describing the statement */
+	EXT_EXECUTE, /* Execute of a portal */
+	EXT_SYNC,    /* Sync: ending the implicit transaction */
+};
+
+/* A prepared statement: the executor's handle for pgwire. */
+struct server_prepared {
+	struct tr_arena arena; /* owns everything below */
+	struct sql_stmt *stmt; /* NULL for an empty query */
+	unsigned n_params;
+	uint32_t *param_oids;
+	uint32_t *given; /* the client's types from Parse (0: unspecified) */
+	unsigned n_given;
+};
+
+/* A portal whose rows outlive one Execute (max_rows reached). */
+struct server_portal {
+	struct tr_buf rows; /* encoded rows: u32 n, then (i32 len, bytes)* */
+	size_t pos;         /* next row to send */
+	bool has_rows;      /* rows remain in the buffer */
+};
+
 struct server_session {
 	struct tr_queue link; /* in server.sessions */
 	struct server *srv;
@@ -96,6 +121,23 @@ struct server_session {
 	const char **ddl; /* mirror reload: collected schema */
 	unsigned n_ddl, cap_ddl;
 	char *verifier; /* owned: during auth lookup only */
+	/* Extended protocol. */
+	enum ext_op ext;
+	struct server_prepared *prep;  /* statement of the op in flight */
+	struct server_portal *portal;  /* portal of the Execute in flight */
+	bool ext_has_error;            /* the op failed: ext_error says why */
+	struct pgwire_error ext_error; /* strings in the arena */
+	const char *ext_tag;           /* CommandComplete tag to report */
+	bool ext_suspended;            /* rows remain: PortalSuspended */
+	const struct cluster_value *params; /* the statement's, in arena */
+	unsigned n_params;
+	const int16_t *formats; /* result formats, one per column */
+	unsigned n_formats;
+	uint32_t max_rows;  /* 0: all */
+	uint32_t rows_sent; /* by this Execute */
+	bool sync_follows;
+	bool answered; /* the op's answer went to pgwire already */
+	enum { KICK_STEP, KICK_END, KICK_DRAIN } kick_what;
 	struct server_leader_waiter leader_waiter; /* reconnecting */
 	bool leader_lost;       /* our leader connection broke: ask who leads */
 	bool reconnect_retried; /* the second connect attempt is running */
@@ -106,6 +148,18 @@ struct server_session {
 };
 
 static void step(struct server_session *s);
+
+static void prepared_free(struct server_prepared *p)
+{
+	tr_arena_close(&p->arena);
+	tr_free(p);
+}
+
+static void portal_free(struct server_portal *p)
+{
+	tr_buf_close(&p->rows);
+	tr_free(p);
+}
 static void maybe_free(struct server_session *s);
 static void send_write(struct server_session *s);
 
@@ -127,6 +181,26 @@ static char txn_status(const struct server_session *s)
 
 static void send_sql_error(struct server_session *s, const struct sql_error *e)
 {
+	if (s->ext != EXT_NONE) {
+		/* pgwire sends it with the op's completion (and then skips to
+		 * Sync); the first error is the one that counts. */
+		if (!s->ext_has_error) {
+			s->ext_has_error = true;
+			s->ext_error = (struct pgwire_error){
+				.severity = "ERROR",
+				.sqlstate = tr_arena_strdup(&s->arena,
+							    e->sqlstate),
+				.message = e->message,
+				.detail = e->detail,
+				.hint = e->hint,
+				.position = e->position,
+			};
+			if (s->ext_error.sqlstate == NULL) {
+				s->ext_error.sqlstate = "53200";
+			}
+		}
+		return;
+	}
 	struct pgwire_error pe = {
 		.severity = "ERROR",
 		.sqlstate = e->sqlstate,
@@ -227,18 +301,89 @@ static bool request_exec(struct server_session *s, const char *sql,
 /* End of a Query                                                       */
 /* ------------------------------------------------------------------ */
 
+/* Copy @src (may be NULL) into @dst of @cap bytes; NULL stays NULL. */
+static const char *keep(char *dst, size_t cap, const char *src)
+{
+	if (src == NULL) {
+		return NULL;
+	}
+	snprintf(dst, cap, "%s", src);
+	return dst;
+}
+
+/*
+ * The end of a Query or of an extended-protocol operation.  pgwire may
+ * start the next operation from inside the answer (pipelined messages are
+ * already buffered), so every piece of state is reset first and the
+ * answer, copied out of the arena, goes last.
+ */
 static void end_query(struct server_session *s)
 {
+	enum ext_op op = s->ext;
+	bool answer = !s->closing && !s->answered;
+	char status = txn_status(s);
+	bool has_error = s->ext_has_error;
+	bool suspended = s->ext_suspended;
+	char sqlstate[6] = "";
+	char message[1024];
+	char detail[1024];
+	char hint[512];
+	char tag[64];
+	struct pgwire_error err = {
+		.severity = "ERROR",
+		.sqlstate = keep(sqlstate, sizeof sqlstate,
+				 s->ext_error.sqlstate),
+		.message = keep(message, sizeof message, s->ext_error.message),
+		.detail = keep(detail, sizeof detail, s->ext_error.detail),
+		.hint = keep(hint, sizeof hint, s->ext_error.hint),
+		.position = s->ext_error.position,
+	};
+	const char *done_tag = keep(tag, sizeof tag,
+				    s->ext_tag != NULL ? s->ext_tag : "");
+
+	if (op == EXT_PREPARE && s->prep != NULL) {
+		prepared_free(s->prep);
+	}
+	/* A connection that closed during an Execute leaves its portal
+	 * state to us (pgwire frees everything else it holds). */
+	if (op == EXT_EXECUTE && s->closing && s->portal != NULL) {
+		portal_free(s->portal);
+	}
 	s->in_query = false;
 	s->cur = NULL;
 	s->wait = WAIT_NONE;
 	s->cancel_requested = false;
-	if (!s->closing) {
-		pgwire_session_query_done(s->pg, txn_status(s));
-	}
+	s->ext = EXT_NONE;
+	s->prep = NULL;
+	s->portal = NULL;
+	s->answered = false;
+	s->kick_what = KICK_STEP;
+	s->ext_has_error = false;
+	memset(&s->ext_error, 0, sizeof s->ext_error);
+	s->ext_tag = NULL;
+	s->ext_suspended = false;
+	s->params = NULL;
+	s->n_params = 0;
+	s->formats = NULL;
+	s->n_formats = 0;
 	/* The batch and everything of this cycle live in the arena. */
 	tr_arena_reset(&s->arena);
 	memset(&s->batch, 0, sizeof s->batch);
+
+	if (answer) {
+		if (op == EXT_EXECUTE) {
+			pgwire_session_execute_done(
+				s->pg, has_error ? &err : NULL,
+				has_error || suspended ? NULL : done_tag);
+		} else if (op == EXT_PREPARE) {
+			/* Only failures end a Parse here; success goes
+			 * through finish_prepare(). */
+			pgwire_session_prepare_done(s->pg, &err, NULL, 0, NULL,
+						    0, NULL);
+		} else {
+			pgwire_session_query_done(s->pg, status);
+		}
+	}
 	maybe_free(s);
 }
 
@@ -350,20 +495,28 @@ static bool retry_statement(struct server_session *s,
 			    const struct cluster_result *res)
 {
 	struct sql_stmt *st = s->cur;
-	if (s->closing || st == NULL || s->txn != TXN_NONE ||
-	    s->cancel_requested) {
+	if (s->closing || st == NULL || s->cancel_requested) {
 		return false;
 	}
+	/* Plain BUSY (another node's gateway writing, or dqlite's "checkpoint
+	 * in progress") means the statement did not run, and SQLite keeps an
+	 * open transaction as it was, COMMIT included: send it again.
+	 * BUSY_SNAPSHOT (517) is another code: a stale snapshot, 40001. */
 	if (res->rc == TR_ESQL && res->code == CLUSTER_CODE_BUSY &&
 	    s->busy_retries < 200) {
 		/* 200 tries, 1 to 50 ms apart: about the write-lock bound. */
 		s->busy_retries++;
-		release_lock(s);
+		if (s->txn == TXN_NONE) {
+			release_lock(s);
+		}
 		unsigned delay = s->busy_retries < 50 ? 1 + s->busy_retries
 						      : 50;
 		s->pending++;
 		uv_timer_start(&s->timer, busy_retry_cb, delay, 0);
 		return true;
+	}
+	if (s->txn != TXN_NONE) {
+		return false; /* a lost leader took the transaction with it */
 	}
 	bool not_leader = res->rc == TR_ENOTLEADER ||
 			  (res->rc == TR_ESQL &&
@@ -386,7 +539,9 @@ static bool retry_statement(struct server_session *s,
 static void cluster_failed(struct server_session *s,
 			   const struct cluster_result *res, bool was_commit)
 {
-	if (!was_commit && retry_statement(s, res)) {
+	if ((!was_commit ||
+	     (res->rc == TR_ESQL && res->code == CLUSTER_CODE_BUSY)) &&
+	    retry_statement(s, res)) {
 		return;
 	}
 	if (res->rc == TR_ESQL) {
@@ -412,6 +567,16 @@ static void cluster_failed(struct server_session *s,
 
 static void complete(struct server_session *s, const char *tag)
 {
+	if (s->ext == EXT_EXECUTE) {
+		/* One statement per Execute: report its tag and stop. */
+		s->ext_tag = tr_arena_strdup(&s->arena, tag);
+		s->cur = NULL;
+		if (s->txn == TXN_NONE) {
+			release_lock(s);
+		}
+		end_query(s);
+		return;
+	}
 	if (!s->closing) {
 		pgwire_session_send_command_complete(s->pg, tag);
 	}
@@ -475,7 +640,10 @@ static void query_columns(struct cluster_client *c, void *arg, unsigned n_cols,
 		return;
 	}
 	s->rowdesc_sent = true;
-	send_row_description(s, n_cols, names);
+	/* In the extended protocol Describe sent it, before Execute. */
+	if (s->ext != EXT_EXECUTE) {
+		send_row_description(s, n_cols, names);
+	}
 	s->row = tr_arena_alloc(&s->arena, sizeof *s->row * (n_cols + 1));
 	s->offs = tr_arena_alloc(&s->arena, sizeof *s->offs * (n_cols + 1));
 	s->n_cols = n_cols;
@@ -515,6 +683,25 @@ static void to_sql_value(const struct cluster_value *cv, struct sql_value *v)
 	}
 }
 
+/* Append the current row (s->row) to the portal's buffer. */
+static int portal_keep_row(struct server_session *s, unsigned n_cols)
+{
+	struct server_portal *p = s->portal;
+	if (p == NULL) {
+		return TR_EINTERNAL;
+	}
+	tr_buf_put_be32(&p->rows, n_cols);
+	for (unsigned i = 0; i < n_cols; i++) {
+		tr_buf_put_be32(&p->rows, (uint32_t)s->row[i].len);
+		if (s->row[i].len > 0) {
+			tr_buf_put(&p->rows, s->row[i].p,
+				   (size_t)s->row[i].len);
+		}
+	}
+	p->has_rows = true;
+	return tr_buf_err(&p->rows);
+}
+
 static int query_row(struct cluster_client *c, void *arg, unsigned n_cols,
 		     const struct cluster_value *vals)
 {
@@ -533,13 +720,14 @@ static int query_row(struct cluster_client *c, void *arg, unsigned n_cols,
 		struct sql_value v;
 		uint32_t oid = s->described ? s->cols[i].type_oid
 					    : SQL_OID_TEXT;
+		bool binary = s->formats != NULL && i < s->n_formats &&
+			      s->formats[i] == 1;
 		to_sql_value(&vals[i], &v);
 		s->offs[i] = s->vals.len;
-		if (sql_format_text(oid, &v, &s->vals)) {
-			s->row[i].len = (int32_t)(s->vals.len - s->offs[i]);
-		} else {
-			s->row[i].len = -1;
-		}
+		bool present = binary ? sql_format_binary(oid, &v, &s->vals)
+				      : sql_format_text(oid, &v, &s->vals);
+		s->row[i].len = present ? (int32_t)(s->vals.len - s->offs[i])
+					: -1;
 	}
 	if (tr_buf_err(&s->vals) != TR_OK) {
 		return tr_buf_err(&s->vals);
@@ -548,8 +736,15 @@ static int query_row(struct cluster_client *c, void *arg, unsigned n_cols,
 	for (unsigned i = 0; i < n_cols; i++) {
 		s->row[i].p = s->vals.data + s->offs[i];
 	}
-	pgwire_session_send_data_row(s->pg, n_cols, s->row);
 	s->n_rows++;
+	if (s->ext == EXT_EXECUTE && s->max_rows > 0 &&
+	    s->rows_sent >= s->max_rows) {
+		/* Past the Execute's row limit: kept for the next Execute of
+		 * the portal. */
+		return portal_keep_row(s, n_cols);
+	}
+	pgwire_session_send_data_row(s->pg, n_cols, s->row);
+	s->rows_sent++;
 	/* Back-pressure on our own connection only: the system connection
 	 * (cluster views) is shared, and those results are small. */
 	if (!s->paused && c == s->cc && pgwire_session_is_congested(s->pg)) {
@@ -572,7 +767,13 @@ static void query_done(struct cluster_client *c, void *arg,
 		cluster_failed(s, res, false);
 		return;
 	}
-	complete_counted(s, s->n_rows);
+	if (s->ext == EXT_EXECUTE && s->portal != NULL && s->portal->has_rows) {
+		s->ext_suspended = true;
+		s->cur = NULL;
+		end_query(s);
+		return;
+	}
+	complete_counted(s, s->ext == EXT_EXECUTE ? s->rows_sent : s->n_rows);
 }
 
 static void run_query(struct server_session *s)
@@ -583,9 +784,9 @@ static void run_query(struct server_session *s)
 	s->offs = NULL;
 	s->pending++;
 	s->wait = WAIT_CLUSTER;
-	if (cluster_client_query_sql(s->cc, s->cur->sqlite, NULL, 0,
-				     query_columns, query_row, query_done,
-				     s) != TR_OK) {
+	if (cluster_client_query_sql(s->cc, s->cur->sqlite, s->params,
+				     s->n_params, query_columns, query_row,
+				     query_done, s) != TR_OK) {
 		s->pending--;
 		s->wait = WAIT_NONE;
 		failf(s, "53200", "out of memory");
@@ -623,6 +824,7 @@ static int reload_row(struct cluster_client *c, void *arg, unsigned n_cols,
 }
 
 static void describe_and_run(struct server_session *s);
+static void finish_prepare(struct server_session *s);
 
 static void reload_done(struct cluster_client *c, void *arg,
 			const struct cluster_result *res)
@@ -643,6 +845,71 @@ static void reload_done(struct cluster_client *c, void *arg,
 	describe_and_run(s);
 }
 
+#define SCHEMA_SQL                                                          \
+	"SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT " \
+	"LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY CASE type WHEN 'table' "    \
+	"THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, rowid"
+
+static void reload_closed(struct cluster_client *c, void *arg)
+{
+	struct server_session *s = arg;
+	TR_UNUSED(c);
+	s->pending--;
+	maybe_free(s);
+}
+
+/* The schema read on a connection of its own finished. */
+static void reload_side_done(struct cluster_client *c, void *arg,
+			     const struct cluster_result *res)
+{
+	struct server_session *s = arg;
+	s->pending++; /* the close below */
+	cluster_client_close(c, reload_closed, s);
+	if (res->rc != TR_OK) {
+		struct server_session *l = landed(arg);
+		failf(l, "57P03", "could not read the schema: %s",
+		      res->message ? res->message : "error");
+		return;
+	}
+	reload_done(NULL, arg, res);
+}
+
+static void reload_side_opened(struct cluster_client *c, void *arg,
+			       const struct cluster_result *res)
+{
+	if (res->rc != TR_OK ||
+	    cluster_client_query_sql(c, SCHEMA_SQL, NULL, 0, NULL, reload_row,
+				     reload_side_done, arg) != TR_OK) {
+		struct cluster_result failed = {
+			.rc = res->rc != TR_OK ? res->rc : TR_ENOMEM,
+			.message = res->message,
+		};
+		reload_side_done(c, arg, &failed);
+	}
+}
+
+static void reload_side_connected(struct cluster_client *c, void *arg,
+				  const struct cluster_result *res)
+{
+	struct server_session *s = arg;
+	if (res->rc != TR_OK ||
+	    cluster_client_open(c, s->db_name, reload_side_opened, s) !=
+		    TR_OK) {
+		struct cluster_result failed = {
+			.rc = res->rc != TR_OK ? res->rc : TR_ENOMEM,
+			.message = res->message,
+		};
+		reload_side_done(c, arg, &failed);
+	}
+}
+
+/*
+ * Read the leader's schema into the mirror.  Never inside the client's
+ * open transaction: that read would start the transaction's snapshot
+ * early, and a later write of the transaction would then fail against
+ * any commit in between (BUSY_SNAPSHOT, 40001).  So inside a transaction
+ * the read goes over a short-lived connection of its own.
+ */
 static void reload_catalog(struct server_session *s)
 {
 	s->n_ddl = 0;
@@ -650,16 +917,31 @@ static void reload_catalog(struct server_session *s)
 	s->ddl = NULL;
 	s->pending++;
 	s->wait = WAIT_CLUSTER;
-	if (cluster_client_query_sql(
-		    s->cc,
-		    "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND "
-		    "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY CASE type "
-		    "WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN "
-		    "2 ELSE 3 END, rowid",
-		    NULL, 0, NULL, reload_row, reload_done, s) != TR_OK) {
+	if (s->txn == TXN_NONE) {
+		if (cluster_client_query_sql(s->cc, SCHEMA_SQL, NULL, 0, NULL,
+					     reload_row, reload_done,
+					     s) != TR_OK) {
+			s->pending--;
+			s->wait = WAIT_NONE;
+			failf(s, "53200", "out of memory");
+		}
+		return;
+	}
+	struct cluster_client_config cfg = { .tls = s->srv->node_client_ctx };
+	struct cluster_client *side;
+	if (cluster_client_new(s->srv->loop, &cfg, &side) != TR_OK) {
 		s->pending--;
 		s->wait = WAIT_NONE;
 		failf(s, "53200", "out of memory");
+		return;
+	}
+	if (cluster_client_connect(side, server_leader_address(s->srv),
+				   reload_side_connected, s) != TR_OK) {
+		s->pending++;
+		cluster_client_close(side, reload_closed, s);
+		s->pending--;
+		s->wait = WAIT_NONE;
+		failf(s, "57P03", "could not reach the cluster leader");
 	}
 }
 
@@ -668,6 +950,12 @@ static void describe_and_run(struct server_session *s)
 	struct sql_error err = { .position = 0 };
 	if (!s->db->catalog_loaded) {
 		reload_catalog(s);
+		return;
+	}
+	if (s->ext == EXT_PREPARE && s->cur->kind != SQL_QUERY) {
+		/* A write: only its parameters need the mirror. */
+		s->described = false;
+		finish_prepare(s);
 		return;
 	}
 	int rv = sql_catalog_describe(s->db->catalog, s->cur, &s->arena,
@@ -681,6 +969,10 @@ static void describe_and_run(struct server_session *s)
 	/* Otherwise let the leader judge the statement; its error is the
 	 * authoritative one, and its columns are typed as text. */
 	s->described = rv == TR_OK;
+	if (s->ext == EXT_PREPARE) {
+		finish_prepare(s);
+		return;
+	}
 	run_query(s);
 }
 
@@ -756,7 +1048,16 @@ static void exec_done(struct cluster_client *c, void *arg,
 
 static void send_exec(struct server_session *s, const char *sql)
 {
-	if (!request_exec(s, sql, exec_done)) {
+	/* Parameters belong to the statement itself, not to the BEGIN,
+	 * COMMIT or ROLLBACK sent around it. */
+	bool own = s->cur != NULL && sql == s->cur->sqlite && s->n_params > 0;
+	s->pending++;
+	s->wait = WAIT_CLUSTER;
+	if (cluster_client_exec_sql(s->cc, sql, own ? s->params : NULL,
+				    own ? s->n_params : 0, exec_done,
+				    s) != TR_OK) {
+		s->pending--;
+		s->wait = WAIT_NONE;
 		failf(s, "53200", "out of memory");
 	}
 }
@@ -850,7 +1151,9 @@ static void show_one(struct server_session *s, const char *label,
 		.typmod = -1,
 	};
 	struct pgwire_value v = { value, (int32_t)strlen(value) };
-	pgwire_session_send_row_description(s->pg, 1, &col);
+	if (s->ext != EXT_EXECUTE) {
+		pgwire_session_send_row_description(s->pg, 1, &col);
+	}
 	pgwire_session_send_data_row(s->pg, 1, &v);
 }
 
@@ -1326,12 +1629,18 @@ static void step(struct server_session *s)
 		return;
 	}
 	/* A Query of several statements is one implicit transaction. */
-	if (s->txn == TXN_NONE && s->batch.n_stmts > 1 &&
-	    st->kind != SQL_BEGIN && st->kind != SQL_COMMIT &&
-	    st->kind != SQL_ROLLBACK) {
+	bool implicit = s->batch.n_stmts > 1 ||
+			(s->ext == EXT_EXECUTE && !s->sync_follows);
+	if (s->txn == TXN_NONE && implicit && st->kind != SQL_BEGIN &&
+	    st->kind != SQL_COMMIT && st->kind != SQL_ROLLBACK) {
 		if (!request_exec(s, "BEGIN", implicit_begin_done)) {
 			failf(s, "53200", "out of memory");
 		}
+		return;
+	}
+	if (s->ext == EXT_PREPARE) {
+		/* Parse only describes: never run the statement. */
+		describe_and_run(s);
 		return;
 	}
 	run_on_cluster(s, st);
@@ -1414,6 +1723,13 @@ static void maybe_free(struct server_session *s)
  * never call back before returning) is deferred to the next loop turn with
  * the session's timer: a Query's first step, or an open that failed early.
  */
+static void portal_drain(struct server_session *s);
+static int prepare_params(struct server_session *s, struct server_prepared *p,
+			  unsigned n_given, const uint32_t *given);
+static int decode_params(struct server_session *s, struct server_prepared *p,
+			 unsigned n, const struct pgwire_param *params,
+			 struct sql_error *err);
+
 static void kick_cb(uv_timer_t *t)
 {
 	struct server_session *s = t->data;
@@ -1431,7 +1747,17 @@ static void kick_cb(uv_timer_t *t)
 		maybe_free(s);
 		return;
 	}
-	step(s);
+	switch (s->kick_what) {
+	case KICK_END:
+		end_query(s);
+		return;
+	case KICK_DRAIN:
+		portal_drain(s);
+		return;
+	case KICK_STEP:
+		step(s);
+		return;
+	}
 }
 
 static void kick(struct server_session *s)
@@ -1785,6 +2111,434 @@ static int op_query(void *data, struct pgwire_session *pg, const char *sql,
 	return TR_OK;
 }
 
+/* ------------------------------------------------------------------ */
+/* Extended query protocol                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The parameter types of a new prepared statement: those the client gave
+ * (non-zero OIDs win), else what the translator inferred, resolved
+ * against the schema mirror, else text.
+ */
+static int prepare_params(struct server_session *s, struct server_prepared *p,
+			  unsigned n_given, const uint32_t *given)
+{
+	unsigned n_stmt = p->stmt != NULL ? p->stmt->n_params : 0;
+	unsigned n = n_given > n_stmt ? n_given : n_stmt;
+	p->n_params = n;
+	p->param_oids = tr_arena_alloc(&p->arena,
+				       sizeof *p->param_oids * (n ? n : 1));
+	if (p->param_oids == NULL) {
+		return TR_ENOMEM;
+	}
+	/* The client's types win (0: unspecified). */
+	for (unsigned i = 0; i < n; i++) {
+		p->param_oids[i] = i < n_given ? given[i] : 0;
+	}
+	if (n_stmt > 0 && s->db != NULL && s->db->catalog_loaded) {
+		int rv = sql_catalog_describe_params(s->db->catalog, p->stmt,
+						     &p->arena, p->param_oids);
+		if (rv != TR_OK) {
+			return rv;
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (p->param_oids[i] == 0 && i < n_stmt) {
+			p->param_oids[i] = p->stmt->params[i].oid;
+		}
+		if (p->param_oids[i] == 0) {
+			p->param_oids[i] = SQL_OID_TEXT;
+		}
+	}
+	return TR_OK;
+}
+
+/* Bind's values as SQLite stores them, by the statement's types. */
+static int decode_params(struct server_session *s, struct server_prepared *p,
+			 unsigned n, const struct pgwire_param *params,
+			 struct sql_error *err)
+{
+	if (n == 0) {
+		return TR_OK;
+	}
+	struct cluster_value *cv = tr_arena_alloc(&s->arena, sizeof *cv * n);
+	if (cv == NULL) {
+		return TR_ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct sql_value v;
+		uint32_t oid = i < p->n_params ? p->param_oids[i]
+					       : SQL_OID_TEXT;
+		int rv = sql_param_decode(oid, params[i].format, params[i].p,
+					  params[i].len, &s->arena, &v, err);
+		if (rv != TR_OK) {
+			if (rv == TR_ESQL && err->message != NULL) {
+				char *m = tr_arena_printf(&s->arena,
+							  "%s (parameter $%u)",
+							  err->message, i + 1);
+				if (m != NULL) {
+					err->message = m;
+				}
+			}
+			return rv;
+		}
+		memset(&cv[i], 0, sizeof cv[i]);
+		switch (v.type) {
+		case SQL_VALUE_INTEGER:
+			cv[i].type = CLUSTER_INTEGER;
+			cv[i].integer = v.integer;
+			break;
+		case SQL_VALUE_FLOAT:
+			cv[i].type = CLUSTER_FLOAT;
+			cv[i].real = v.real;
+			break;
+		case SQL_VALUE_TEXT: {
+			/* dqlite's text is NUL-terminated. */
+			char *t = tr_arena_strndup(&s->arena, v.p, v.len);
+			if (t == NULL) {
+				return TR_ENOMEM;
+			}
+			cv[i].type = CLUSTER_TEXT;
+			cv[i].text.p = t;
+			cv[i].text.len = v.len;
+			break;
+		}
+		case SQL_VALUE_BLOB:
+			cv[i].type = CLUSTER_BLOB;
+			cv[i].blob.p = v.p;
+			cv[i].blob.len = v.len;
+			break;
+		default:
+			cv[i].type = CLUSTER_NULL;
+			break;
+		}
+	}
+	s->params = cv;
+	s->n_params = n;
+	return TR_OK;
+}
+
+/* Parse succeeded: hand the statement, its parameter types and its
+ * columns to pgwire (which now owns @s->prep until unprepare). */
+static void finish_prepare(struct server_session *s)
+{
+	struct server_prepared *p = s->prep;
+	if (prepare_params(s, p, p->n_given, p->given) != TR_OK) {
+		failf(s, "53200", "out of memory");
+		return;
+	}
+	unsigned n = 0;
+	const struct sql_column *cols = NULL;
+	if (p->stmt != NULL && p->stmt->kind == SQL_QUERY) {
+		if (s->described) {
+			n = s->n_cols;
+			cols = s->cols;
+		} else {
+			n = p->stmt->n_cols;
+			cols = p->stmt->cols;
+		}
+	}
+	bool show = p->stmt != NULL && p->stmt->kind == SQL_SHOW;
+	if (show) {
+		n = 1;
+	}
+	/* The answer outlives the arena (see end_query): one heap block
+	 * with the columns and their names. */
+	size_t names = 0;
+	for (unsigned i = 0; i < n && !show; i++) {
+		names += strlen(cols[i].name) + 1;
+	}
+	const char *show_name = NULL;
+	if (show) {
+		show_name = server_settings_canonical(p->stmt->name);
+		show_name = show_name != NULL ? show_name : p->stmt->name;
+		names = strlen(show_name) + 1;
+	}
+	struct pgwire_column *pc = tr_malloc(sizeof *pc * (n ? n : 1) + names);
+	if (pc == NULL) {
+		failf(s, "53200", "out of memory");
+		return;
+	}
+	char *text = (char *)(pc + (n ? n : 1));
+	for (unsigned i = 0; i < n; i++) {
+		const char *name = show ? show_name : cols[i].name;
+		size_t len = strlen(name) + 1;
+		memcpy(text, name, len);
+		uint32_t oid = show || cols[i].type_oid == 0 ? SQL_OID_TEXT
+							     : cols[i].type_oid;
+		pc[i] = (struct pgwire_column){
+			.name = text,
+			.table_oid = show ? 0 : cols[i].table_oid,
+			.attnum = show ? 0 : cols[i].attnum,
+			.type_oid = oid,
+			.typlen = sql_type_len(oid),
+			.typmod = show ? -1 : cols[i].typmod,
+		};
+		text += len;
+	}
+	bool closing = s->closing;
+	s->prep = NULL; /* pgwire's from now on (or freed below) */
+	s->answered = true;
+	end_query(s);
+	if (!closing) {
+		pgwire_session_prepare_done(s->pg, NULL, p, p->n_params,
+					    p->param_oids, n, pc);
+	} else {
+		prepared_free(p);
+	}
+	tr_free(pc);
+}
+
+static int op_prepare(void *data, struct pgwire_session *pg, const char *sql,
+		      unsigned n_param_oids, const uint32_t *param_oids)
+{
+	struct server_session *s = pgwire_session_data(pg);
+	struct sql_error err = { .position = 0 };
+	struct sql_batch batch;
+	TR_UNUSED(data);
+	if (s == NULL || s->in_query) {
+		return TR_EINTERNAL;
+	}
+	struct server_prepared *p = tr_calloc(1, sizeof *p);
+	if (p == NULL) {
+		return TR_ENOMEM;
+	}
+	tr_arena_init(&p->arena, 4096);
+	s->prep = p;
+	s->ext = EXT_PREPARE;
+	s->in_query = true;
+	s->next = 0;
+	s->cur = NULL;
+	memset(&s->batch, 0, sizeof s->batch);
+	int rv = sql_parse(&p->arena, sql, &batch, &err);
+	if (rv == TR_ENOMEM) {
+		s->in_query = false;
+		s->ext = EXT_NONE;
+		s->prep = NULL;
+		prepared_free(p);
+		return rv;
+	}
+	s->kick_what = KICK_END;
+	if (rv != TR_OK) {
+		send_sql_error(s, &err);
+	} else if (batch.n_stmts > 1) {
+		sql_error_set(&err, &s->arena, "42601",
+			      "cannot insert multiple commands into a "
+			      "prepared statement");
+		send_sql_error(s, &err);
+	} else if (batch.n_stmts == 1 && batch.stmts[0].failed) {
+		send_sql_error(s, &batch.stmts[0].error);
+	} else {
+		p->stmt = batch.n_stmts == 1 ? &batch.stmts[0] : NULL;
+		/* The client's parameter types, applied in finish_prepare. */
+		if (n_param_oids > 0) {
+			p->given = tr_arena_alloc(
+				&p->arena, sizeof *p->given * n_param_oids);
+			if (p->given == NULL) {
+				s->in_query = false;
+				s->ext = EXT_NONE;
+				s->prep = NULL;
+				prepared_free(p);
+				return TR_ENOMEM;
+			}
+			memcpy(p->given, param_oids,
+			       sizeof *p->given * n_param_oids);
+			p->n_given = n_param_oids;
+		}
+		/* Queries and writes are described against the schema
+		 * mirror, which may need the leader (a connection, a reload):
+		 * the statement loop gets us there. */
+		if (p->stmt != NULL &&
+		    (p->stmt->kind == SQL_QUERY || p->stmt->kind == SQL_EXEC) &&
+		    !p->stmt->cluster_view) {
+			s->batch.n_stmts = 1;
+			s->batch.stmts = p->stmt;
+			s->kick_what = KICK_STEP;
+		} else {
+			s->kick_what = KICK_DRAIN; /* see portal_drain */
+		}
+	}
+	kick(s);
+	return TR_OK;
+}
+
+static void op_unprepare(void *data, struct pgwire_session *pg, void *stmt)
+{
+	TR_UNUSED(data);
+	TR_UNUSED(pg);
+	prepared_free(stmt);
+}
+
+static void op_close_portal(void *data, struct pgwire_session *pg,
+			    void *portal_state)
+{
+	TR_UNUSED(data);
+	TR_UNUSED(pg);
+	portal_free(portal_state);
+}
+
+/*
+ * Rows a portal kept from an earlier Execute, up to the row limit; also
+ * where a Parse that needs no description ends (no portal then).
+ */
+static void portal_drain(struct server_session *s)
+{
+	if (s->ext == EXT_PREPARE) {
+		s->described = false;
+		finish_prepare(s);
+		return;
+	}
+	struct server_portal *p = s->portal;
+	struct tr_cursor c;
+	tr_cursor_init(&c, p->rows.data + p->pos, p->rows.len - p->pos);
+	while (c.left > 0 && (s->max_rows == 0 || s->rows_sent < s->max_rows)) {
+		uint32_t n;
+		if (tr_cursor_get_be32(&c, &n) != TR_OK || n > 1600) {
+			failf(s, "XX000", "corrupt portal buffer");
+			return;
+		}
+		struct pgwire_value *vals = tr_arena_alloc(
+			&s->arena, sizeof *vals * (n ? n : 1));
+		if (vals == NULL) {
+			failf(s, "53200", "out of memory");
+			return;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t len;
+			const uint8_t *bytes = NULL;
+			if (tr_cursor_get_be32(&c, &len) != TR_OK ||
+			    ((int32_t)len > 0 &&
+			     tr_cursor_get_bytes(&c, len, &bytes) != TR_OK)) {
+				failf(s, "XX000", "corrupt portal buffer");
+				return;
+			}
+			vals[i].len = (int32_t)len;
+			vals[i].p = bytes;
+		}
+		pgwire_session_send_data_row(s->pg, n, vals);
+		s->rows_sent++;
+	}
+	p->pos = p->rows.len - c.left;
+	if (c.left > 0) {
+		s->ext_suspended = true;
+		end_query(s);
+		return;
+	}
+	p->has_rows = false;
+	p->pos = 0;
+	tr_buf_reset(&p->rows);
+	char tag[32];
+	snprintf(tag, sizeof tag, "SELECT %u", s->rows_sent);
+	s->ext_tag = tr_arena_strdup(&s->arena, tag);
+	end_query(s);
+}
+
+static int op_execute(void *data, struct pgwire_session *pg, void *stmt,
+		      unsigned n_params, const struct pgwire_param *params,
+		      unsigned n_result_formats, const int16_t *result_formats,
+		      uint32_t max_rows, bool sync_follows, void **portal_state)
+{
+	struct server_session *s = pgwire_session_data(pg);
+	struct server_prepared *p = stmt;
+	TR_UNUSED(data);
+	if (s == NULL || s->in_query) {
+		return TR_EINTERNAL;
+	}
+	s->ext = EXT_EXECUTE;
+	s->in_query = true;
+	s->max_rows = max_rows;
+	s->rows_sent = 0;
+	s->sync_follows = sync_follows;
+	s->next = 0;
+	s->cur = NULL;
+	memset(&s->batch, 0, sizeof s->batch);
+	if (n_result_formats > 0) {
+		int16_t *f = tr_arena_alloc(&s->arena,
+					    sizeof *f * n_result_formats);
+		if (f == NULL) {
+			s->in_query = false;
+			s->ext = EXT_NONE;
+			return TR_ENOMEM;
+		}
+		memcpy(f, result_formats, sizeof *f * n_result_formats);
+		s->formats = f;
+		s->n_formats = n_result_formats;
+	}
+	/* A portal that may outlive this Execute keeps its rows. */
+	if (*portal_state == NULL && max_rows > 0) {
+		struct server_portal *np = tr_calloc(1, sizeof *np);
+		if (np == NULL) {
+			s->in_query = false;
+			s->ext = EXT_NONE;
+			return TR_ENOMEM;
+		}
+		tr_buf_init(&np->rows, 0);
+		*portal_state = np;
+	}
+	s->portal = *portal_state;
+	if (s->portal != NULL && s->portal->has_rows) {
+		s->kick_what = KICK_DRAIN;
+		kick(s);
+		return TR_OK;
+	}
+	if (p->stmt == NULL) {
+		s->ext_tag = ""; /* an empty query */
+		s->kick_what = KICK_END;
+		kick(s);
+		return TR_OK;
+	}
+	struct sql_error err = { .position = 0 };
+	int rv = decode_params(s, p, n_params, params, &err);
+	if (rv == TR_ENOMEM) {
+		s->in_query = false;
+		s->ext = EXT_NONE;
+		return rv;
+	}
+	if (rv != TR_OK) {
+		send_sql_error(s, &err);
+		s->kick_what = KICK_END;
+		kick(s);
+		return TR_OK;
+	}
+	/* The prepared statement stays as it was: run a copy. */
+	struct sql_stmt *copy = tr_arena_alloc(&s->arena, sizeof *copy);
+	if (copy == NULL) {
+		s->in_query = false;
+		s->ext = EXT_NONE;
+		return TR_ENOMEM;
+	}
+	*copy = *p->stmt;
+	s->batch.n_stmts = 1;
+	s->batch.stmts = copy;
+	s->kick_what = KICK_STEP;
+	kick(s);
+	return TR_OK;
+}
+
+static int op_sync(void *data, struct pgwire_session *pg, bool failed)
+{
+	struct server_session *s = pgwire_session_data(pg);
+	TR_UNUSED(data);
+	if (s == NULL || s->in_query) {
+		return TR_EINTERNAL;
+	}
+	s->ext = EXT_SYNC;
+	s->in_query = true;
+	/* The implicit transaction of the statements since the last Sync
+	 * ends here: committed, or rolled back after an error. */
+	if (s->txn == TXN_IMPLICIT && s->cc_ready) {
+		if (request_exec(s, failed ? "ROLLBACK" : "COMMIT",
+				 failed ? rollback_done
+					: implicit_commit_done)) {
+			return TR_OK;
+		}
+		txn_ended(s, false);
+	}
+	s->kick_what = KICK_END;
+	kick(s);
+	return TR_OK;
+}
+
 static void op_cancel(void *data, struct pgwire_session *pg)
 {
 	struct server_session *s = pgwire_session_data(pg);
@@ -1848,4 +2602,9 @@ const struct pgwire_executor_ops server_executor_ops = {
 	.cancel = op_cancel,
 	.resume = op_resume,
 	.session_close = op_session_close,
+	.prepare = op_prepare,
+	.unprepare = op_unprepare,
+	.execute = op_execute,
+	.close_portal = op_close_portal,
+	.sync = op_sync,
 };
