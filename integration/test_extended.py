@@ -109,3 +109,29 @@ def test_pgbench_modes_run_without_failures(node, mode, tmp_path):
     assert "number of failed transactions: 0" in r.stdout, \
         r.stdout + r.stderr
     assert "number of transactions actually processed: 200/200" in r.stdout
+
+
+def test_statement_timeout_and_cancel_stop_a_waiting_statement(node):
+    import threading
+    import time
+    with psycopg.connect(node.dsn(), autocommit=True) as a, \
+            psycopg.connect(node.dsn(), autocommit=True) as b:
+        a.execute("CREATE TABLE ext_wait (id int4 PRIMARY KEY)")
+        a.execute("BEGIN")
+        a.execute("INSERT INTO ext_wait VALUES (1)")  # holds the writer
+        b.execute("SET statement_timeout = 200")
+        start = time.monotonic()
+        with pytest.raises(psycopg.errors.QueryCanceled) as e:
+            b.execute("INSERT INTO ext_wait VALUES (2)")
+        assert "statement timeout" in str(e.value)
+        assert time.monotonic() - start < 5
+        b.execute("SET statement_timeout = 0")
+
+        # A CancelRequest from another connection does the same.
+        threading.Timer(0.3, b.cancel).start()
+        with pytest.raises(psycopg.errors.QueryCanceled) as e:
+            b.execute("INSERT INTO ext_wait VALUES (3)")
+        assert "user request" in str(e.value)
+        a.execute("COMMIT")
+        # Nothing of the canceled statements happened.
+        assert b.execute("SELECT id FROM ext_wait").fetchall() == [(1,)]

@@ -99,6 +99,9 @@ struct server_session {
 	struct server_writeq_waiter waiter;
 	uv_timer_t timer; /* write-lock wait bound */
 	bool timer_closed;
+	uv_timer_t stmt_timer; /* statement_timeout of the running statement */
+	bool stmt_timer_closed;
+	bool timed_out; /* the cancel came from statement_timeout */
 	enum wait_state wait;
 	bool closing; /* pgwire is done with us */
 	bool is_superuser;
@@ -353,6 +356,10 @@ static void end_query(struct server_session *s)
 	s->cur = NULL;
 	s->wait = WAIT_NONE;
 	s->cancel_requested = false;
+	s->timed_out = false;
+	if (!uv_is_closing((uv_handle_t *)&s->stmt_timer)) {
+		uv_timer_stop(&s->stmt_timer);
+	}
 	s->ext = EXT_NONE;
 	s->prep = NULL;
 	s->portal = NULL;
@@ -481,6 +488,11 @@ static void busy_retry_cb(uv_timer_t *t)
 {
 	struct server_session *s = t->data;
 	s->pending--;
+	if (s->cancel_requested) {
+		failf(s, "57014", "canceling statement due to %s",
+		      s->timed_out ? "statement timeout" : "user request");
+		return;
+	}
 	step(s);
 }
 
@@ -555,7 +567,8 @@ static void cluster_failed(struct server_session *s,
 		return;
 	}
 	if (res->rc == TR_ECANCELED && s->cancel_requested) {
-		failf(s, "57014", "canceling statement due to user request");
+		failf(s, "57014", "canceling statement due to %s",
+		      s->timed_out ? "statement timeout" : "user request");
 		return;
 	}
 	cluster_lost(s, res, was_commit);
@@ -1065,7 +1078,11 @@ static void send_exec(struct server_session *s, const char *sql)
 static void timer_close_cb(uv_handle_t *h)
 {
 	struct server_session *s = h->data;
-	s->timer_closed = true;
+	if (h == (uv_handle_t *)&s->timer) {
+		s->timer_closed = true;
+	} else {
+		s->stmt_timer_closed = true;
+	}
 	maybe_free(s);
 }
 
@@ -1345,6 +1362,39 @@ static int connect_leader(struct server_session *s, cluster_done_cb cb)
 /* The statement loop                                                   */
 /* ------------------------------------------------------------------ */
 
+/* statement_timeout expired: cancel the statement as a CancelRequest
+ * would, with its own message. */
+static void statement_timeout_cb(uv_timer_t *t)
+{
+	struct server_session *s = t->data;
+	if (!s->in_query || s->cur == NULL) {
+		return;
+	}
+	s->timed_out = true;
+	s->cancel_requested = true;
+	if (s->wait == WAIT_LOCK) {
+		server_writeq_cancel(&s->waiter);
+		uv_timer_stop(&s->timer);
+		s->wait = WAIT_NONE;
+		failf(s, "57014",
+		      "canceling statement due to statement timeout");
+	}
+}
+
+/* Arm statement_timeout (milliseconds; 0 = off) for the statement that
+ * starts now. */
+static void start_statement_timer(struct server_session *s)
+{
+	const char *v = server_settings_get(s->settings, "statement_timeout");
+	long ms = v != NULL ? strtol(v, NULL, 10) : 0;
+	s->timed_out = false;
+	uv_timer_stop(&s->stmt_timer);
+	if (ms > 0) {
+		uv_timer_start(&s->stmt_timer, statement_timeout_cb,
+			       (uint64_t)ms, 0);
+	}
+}
+
 static bool needs_cluster(const struct sql_stmt *st)
 {
 	switch (st->kind) {
@@ -1529,6 +1579,7 @@ static void step(struct server_session *s)
 		s->cur = &s->batch.stmts[s->next++];
 		s->stmt_retried = false;
 		s->busy_retries = 0;
+		start_statement_timer(s);
 	}
 	struct sql_stmt *st = s->cur;
 
@@ -1671,6 +1722,8 @@ static struct server_session *session_get(struct server *srv,
 	tr_buf_init(&s->vals, 0);
 	uv_timer_init(srv->loop, &s->timer);
 	s->timer.data = s;
+	uv_timer_init(srv->loop, &s->stmt_timer);
+	s->stmt_timer.data = s;
 	tr_queue_push(&srv->sessions, &s->link);
 	pgwire_session_set_data(pg, s);
 	return s;
@@ -1700,9 +1753,10 @@ static void maybe_free(struct server_session *s)
 	}
 	if (!uv_is_closing((uv_handle_t *)&s->timer)) {
 		uv_close((uv_handle_t *)&s->timer, timer_close_cb);
+		uv_close((uv_handle_t *)&s->stmt_timer, timer_close_cb);
 		return;
 	}
-	if (!s->timer_closed) {
+	if (!s->timer_closed || !s->stmt_timer_closed) {
 		return;
 	}
 	tr_queue_remove(&s->link);
