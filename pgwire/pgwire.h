@@ -202,6 +202,25 @@ struct pgwire_executor_ops {
 	 * pgwire_session_query_done(), which sends ReadyForQuery.
 	 */
 	int (*sync)(void *data, struct pgwire_session *s, bool failed);
+
+	/*
+	 * COPY FROM STDIN ("Message Flow, COPY Operations").  While a query
+	 * or execute is in flight, the executor may call
+	 * pgwire_session_copy_in_start(); pgwire answers CopyInResponse and
+	 * then hands each CopyData body to copy_data (bytes borrowed for the
+	 * call; a row may span bodies), then copy_done on CopyDone or
+	 * copy_fail on CopyFail (@message borrowed).  The executor ends the
+	 * operation as usual (CommandComplete "COPY n" through
+	 * query_done/execute_done, or an error).  Flush and Sync arriving
+	 * during COPY are ignored, as PostgreSQL does; any other message is
+	 * a protocol violation (08P01, FATAL).  CopyData bodies are capped
+	 * like other post-auth messages.
+	 */
+	void (*copy_data)(void *data, struct pgwire_session *s,
+			  const uint8_t *bytes, size_t len);
+	void (*copy_done)(void *data, struct pgwire_session *s);
+	void (*copy_fail)(void *data, struct pgwire_session *s,
+			  const char *message);
 };
 
 struct pgwire_config {
@@ -327,6 +346,25 @@ void pgwire_session_send_parameter(struct pgwire_session *s, const char *name,
  * the executor should stop producing rows until ops->resume is called.
  */
 bool pgwire_session_is_congested(struct pgwire_session *s);
+
+/*
+ * COPY.  copy_in_start: send CopyInResponse (@binary: the overall format;
+ * @n_cols column formats all equal to it) and switch the connection to
+ * COPY-IN (see ops->copy_data).  While the executor is busy with data it
+ * may call pgwire_session_copy_pause(s, true) to stop reading from the
+ * socket (back-pressure) and (s, false) to go on.
+ * copy_out_start: send CopyOutResponse; then send_copy_data for each
+ * chunk (one or more rows); then copy_out_done sends CopyDone (the
+ * executor then ends the operation with its "COPY n" tag as usual).
+ */
+void pgwire_session_copy_in_start(struct pgwire_session *s, bool binary,
+				  unsigned n_cols);
+void pgwire_session_copy_pause(struct pgwire_session *s, bool pause);
+void pgwire_session_copy_out_start(struct pgwire_session *s, bool binary,
+				   unsigned n_cols);
+void pgwire_session_send_copy_data(struct pgwire_session *s, const void *bytes,
+				   size_t len);
+void pgwire_session_copy_out_done(struct pgwire_session *s);
 
 /*
  * Make a SCRAM-SHA-256 verifier for @password (4096 iterations, random
