@@ -217,3 +217,26 @@ void pgwire__be_write_empty_query(struct tr_buf *b)
 	size_t m = pgwire__msg_begin(b, 'I');
 	pgwire__msg_end(b, m);
 }
+
+void pgwire__be_write_copy_response(struct tr_buf *b, uint8_t type, bool binary,
+				    unsigned n_cols)
+{
+	size_t m = pgwire__msg_begin(b, type);
+	if (n_cols > INT16_MAX) {
+		b->err = b->err != TR_OK ? b->err : TR_ETOOBIG;
+		return;
+	}
+	tr_buf_put_u8(b, binary ? 1 : 0);
+	tr_buf_put_be16(b, (uint16_t)n_cols);
+	for (unsigned i = 0; i < n_cols; i++) {
+		tr_buf_put_be16(b, binary ? 1 : 0);
+	}
+	pgwire__msg_end(b, m);
+}
+
+void pgwire__be_write_copy_data(struct tr_buf *b, const void *p, size_t len)
+{
+	size_t m = pgwire__msg_begin(b, 'd');
+	tr_buf_put(b, p, len);
+	pgwire__msg_end(b, m);
+}

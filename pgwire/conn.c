@@ -12,11 +12,15 @@
  *   READY --Bind/Describe/Close/Flush--> READY (answered at once)
  *   READY/BUSY --ERROR in an extended message--> SKIP_TO_SYNC
  *   SKIP_TO_SYNC --Sync--> BUSY (ops->sync) --query_done--> READY
+ *   BUSY --copy_in_start--> BUSY/COPY_IN (dispatching CopyData, CopyDone,
+ *     CopyFail) --CopyDone/CopyFail delivered or query/execute_done-->
+ *     BUSY (buffering) or READY / SKIP_TO_SYNC as usual
  *   any --FATAL--> FLUSH_AND_CLOSE --flushed--> CLOSING --handles--> CLOSED
  *   any --EOF/Terminate/error--> CLOSING
  *
  * The machine suspends (conn_run returns) when a packet is incomplete, in
- * AUTH_LOOKUP / OPENING / BUSY (an executor request is in flight), in
+ * AUTH_LOOKUP / OPENING / BUSY (an executor request is in flight; except
+ * in COPY-IN, which dispatches COPY messages until paused), in
  * TLS_HANDSHAKE until the handshake finishes, in READY while output is
  * above the high-water mark, and in FLUSH_AND_CLOSE until the last byte is
  * written.  read_cb, write_cb, the timer and every *_done completion store
@@ -84,6 +88,7 @@ struct write_req {
 
 static void conn_tick(struct pgwire_session *s);
 static void conn_flush(struct pgwire_session *s);
+static void copy_end(struct pgwire_session *s);
 
 const char *pgwire__state_name(enum pgwire_conn_state st)
 {
@@ -1253,6 +1258,75 @@ static int handle_message(struct pgwire_session *s)
 	return TR_OK;
 }
 
+/* ------------------------------------------------------------------ */
+/* COPY                                                                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * BUSY in COPY-IN: one COPY message to the executor, or TR_EBUSY if
+ * incomplete.  As PostgreSQL's CopyGetData: Flush and Sync are dropped
+ * (libpq sends Sync right after Execute, before it knows the command is a
+ * COPY), any other type is a protocol violation.  Terminate is honoured
+ * rather than called a violation: the client is leaving anyway.
+ */
+static int handle_copy_in(struct pgwire_session *s)
+{
+	const struct pgwire_config *cfg = &s->server->cfg;
+	struct pgwire_frame f;
+	const char *reason;
+	if (s->in.len == 0) {
+		return TR_EBUSY;
+	}
+	uint8_t type = s->in.data[0];
+	if (type == '\0' || strchr("dcfHSX", type) == NULL) {
+		conn_fatal(s, PGWIRE_SQLSTATE_PROTOCOL_VIOLATION,
+			   "unexpected message type 0x%02X during COPY from "
+			   "stdin",
+			   type);
+		return TR_OK;
+	}
+	int rv = pgwire__frame_next(s->in.data, s->in.len, body_cap(s, type),
+				    &f);
+	if (rv == TR_EBUSY) {
+		return rv;
+	}
+	if (rv != TR_OK) {
+		conn_fatal(s, PGWIRE_SQLSTATE_PROTOCOL_VIOLATION,
+			   "invalid message length");
+		return TR_OK;
+	}
+	/* The body is borrowed from s->in: consume only after the call
+	 * (nothing appends to s->in during it: reads come from the loop). */
+	switch (type) {
+	case 'd':
+		cfg->exec->copy_data(cfg->exec_data, s, f.body, f.len);
+		break;
+	case 'c':
+		copy_end(s);
+		conn_log(TR_LOG_DEBUG, s, "copy in: done%s", "");
+		cfg->exec->copy_done(cfg->exec_data, s);
+		break;
+	case 'f':
+		if (pgwire__fe_read_copy_fail(&f, &reason) != TR_OK) {
+			conn_fatal(s, PGWIRE_SQLSTATE_PROTOCOL_VIOLATION,
+				   "invalid CopyFail message");
+			return TR_OK;
+		}
+		copy_end(s);
+		conn_log(TR_LOG_DEBUG, s, "copy in: client failed it%s", "");
+		cfg->exec->copy_fail(cfg->exec_data, s, reason);
+		break;
+	case 'X':
+		conn_log(TR_LOG_DEBUG, s, "terminate during COPY%s", "");
+		pgwire__conn_stop(s);
+		return TR_OK;
+	default: /* 'H', 'S' */
+		break;
+	}
+	tr_buf_consume(&s->in, f.total);
+	return TR_OK;
+}
+
 /* The body of conn_tick: advance until the machine must wait. */
 static void conn_run(struct pgwire_session *s)
 {
@@ -1296,9 +1370,16 @@ static void conn_run(struct pgwire_session *s)
 				return;
 			}
 			break;
+		case PGWIRE_ST_BUSY:
+			/* The executor's request is in flight: only COPY-IN
+			 * reads messages meanwhile (that is its point). */
+			if (s->copy != PGWIRE_COPY_IN || s->copy_paused ||
+			    handle_copy_in(s) == TR_EBUSY) {
+				return;
+			}
+			break;
 		case PGWIRE_ST_AUTH_LOOKUP:
 		case PGWIRE_ST_OPENING:
-		case PGWIRE_ST_BUSY:
 		case PGWIRE_ST_FLUSH_AND_CLOSE:
 		case PGWIRE_ST_CLOSING:
 		case PGWIRE_ST_CLOSED:
@@ -1321,9 +1402,16 @@ static void update_reading(struct pgwire_session *s)
 	}
 	bool want = true;
 	switch (s->state) {
+	case PGWIRE_ST_BUSY:
+		if (s->copy == PGWIRE_COPY_IN) {
+			/* Messages are consumed as they come (one is at most
+			 * max_msg_len); the executor may pause us. */
+			want = !s->copy_paused;
+			break;
+		}
+		/* fallthrough */
 	case PGWIRE_ST_AUTH_LOOKUP:
 	case PGWIRE_ST_OPENING:
-	case PGWIRE_ST_BUSY:
 		want = s->in.len < PGWIRE_IN_HIGH_WATER;
 		break;
 	case PGWIRE_ST_READY:
@@ -1657,6 +1745,7 @@ void pgwire_session_query_done(struct pgwire_session *s, char txn_status)
 		return;
 	}
 	s->req = PGWIRE_REQ_NONE;
+	copy_end(s);
 	s->txn_status = (txn_status == 'T' || txn_status == 'E') ? txn_status
 								 : 'I';
 	/* Out of any transaction: every portal ends (they are not
@@ -1772,6 +1861,7 @@ void pgwire_session_execute_done(struct pgwire_session *s,
 	struct pgwire_portal *p = s->req_portal;
 	s->req = PGWIRE_REQ_NONE;
 	s->req_portal = NULL;
+	copy_end(s);
 	if (err != NULL) {
 		p->failed = true;
 		ext_error_err(s, err);
@@ -1916,4 +2006,89 @@ bool pgwire_session_is_congested(struct pgwire_session *s)
 		return true;
 	}
 	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* COPY (executor-facing)                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Leave COPY-IN or COPY-OUT.  After an executor error mid-COPY-IN the
+ * client goes on sending CopyData until its CopyDone/CopyFail; that is
+ * handled by the ordinary states, as PostgreSQL does ("Message Flow, COPY
+ * Operations"): in simple mode ReadyForQuery goes out with the error and
+ * READY drops CopyData/CopyDone/CopyFail; in extended mode SKIP_TO_SYNC
+ * drops everything up to the client's Sync.
+ */
+static void copy_end(struct pgwire_session *s)
+{
+	s->copy = PGWIRE_COPY_NONE;
+	s->copy_paused = false;
+}
+
+/* COPY may start only inside a query or execute in flight. */
+static bool can_copy(const struct pgwire_session *s)
+{
+	return s->state == PGWIRE_ST_BUSY && s->copy == PGWIRE_COPY_NONE &&
+	       (s->req == PGWIRE_REQ_QUERY || s->req == PGWIRE_REQ_EXECUTE);
+}
+
+void pgwire_session_copy_in_start(struct pgwire_session *s, bool binary,
+				  unsigned n_cols)
+{
+	const struct pgwire_executor_ops *ops = s->server->cfg.exec;
+	TR_PRE(ops->copy_data != NULL && ops->copy_done != NULL &&
+	       ops->copy_fail != NULL);
+	if (!can_copy(s)) {
+		return;
+	}
+	pgwire__be_write_copy_response(&s->out, 'G', binary, n_cols);
+	s->copy = PGWIRE_COPY_IN;
+	s->copy_paused = false;
+	conn_log(TR_LOG_DEBUG, s, "copy in: start%s", "");
+	/* Flush the CopyInResponse and deliver what is already buffered
+	 * (from inside the executor's call: at the end of this tick). */
+	conn_tick(s);
+}
+
+void pgwire_session_copy_pause(struct pgwire_session *s, bool pause)
+{
+	if (s->copy != PGWIRE_COPY_IN || s->copy_paused == pause) {
+		return;
+	}
+	s->copy_paused = pause;
+	/* Stops or restarts reading; on resume, delivers the complete
+	 * messages buffered meanwhile, in order. */
+	conn_tick(s);
+}
+
+void pgwire_session_copy_out_start(struct pgwire_session *s, bool binary,
+				   unsigned n_cols)
+{
+	if (!can_copy(s) || is_closing(s)) {
+		return;
+	}
+	pgwire__be_write_copy_response(&s->out, 'H', binary, n_cols);
+	s->copy = PGWIRE_COPY_OUT;
+	after_send(s);
+}
+
+void pgwire_session_send_copy_data(struct pgwire_session *s, const void *bytes,
+				   size_t len)
+{
+	if (!can_send(s) || s->copy != PGWIRE_COPY_OUT) {
+		return;
+	}
+	pgwire__be_write_copy_data(&s->out, bytes, len);
+	after_send(s);
+}
+
+void pgwire_session_copy_out_done(struct pgwire_session *s)
+{
+	if (!can_send(s) || s->copy != PGWIRE_COPY_OUT) {
+		return;
+	}
+	pgwire__be_write_bodiless(&s->out, 'c'); /* CopyDone */
+	s->copy = PGWIRE_COPY_NONE;
+	after_send(s);
 }

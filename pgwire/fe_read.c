@@ -15,6 +15,7 @@
  *   pgwire__fe_read_target        Describe, Close
  *   pgwire__fe_read_execute       Execute
  *   pgwire__fe_read_empty         Sync, Flush
+ *   pgwire__fe_read_copy_fail     CopyFail
  *
  * Extended query messages (PostgreSQL docs, "Message Formats"):
  *
@@ -26,6 +27,9 @@
  *   Close    'C' | 'S' or 'P' | name\0
  *   Execute  'E' | portal\0 | int32 max_rows
  *   Sync 'S', Flush 'H': empty
+ *
+ * COPY messages: CopyData 'd' | bytes (the body is the data); CopyDone 'c'
+ * (empty; PostgreSQL does not read it, nor do we); CopyFail 'f' | reason\0
  *
  * The int16 counts are read as unsigned, as PostgreSQL's pq_getmsgint does,
  * so they are at most 65535: that is the per-message parameter cap.
@@ -240,4 +244,15 @@ int pgwire__fe_read_execute(const struct pgwire_frame *f, const char **portal,
 int pgwire__fe_read_empty(const struct pgwire_frame *f)
 {
 	return f->len == 0 ? TR_OK : TR_EPROTO;
+}
+
+int pgwire__fe_read_copy_fail(const struct pgwire_frame *f,
+			      const char **message)
+{
+	struct tr_cursor c;
+	tr_cursor_init(&c, f->body, f->len);
+	if (tr_cursor_get_cstr(&c, message) != TR_OK) {
+		return TR_EPROTO;
+	}
+	return tr_cursor_expect_end(&c);
 }

@@ -158,6 +158,10 @@ TR_MUSTCHECK int pgwire__fe_read_execute(const struct pgwire_frame *f,
 					 uint32_t *max_rows);
 /* Sync, Flush: an empty body. */
 TR_MUSTCHECK int pgwire__fe_read_empty(const struct pgwire_frame *f);
+/* CopyFail: the client's reason, proven NUL-terminated with nothing after
+ * it.  (CopyData's body is the data itself; CopyDone's is not read.) */
+TR_MUSTCHECK int pgwire__fe_read_copy_fail(const struct pgwire_frame *f,
+					   const char **message);
 
 /* ------------------------------------------------------------------ */
 /* Backend encoders (be_write.c)                                       */
@@ -198,6 +202,13 @@ void pgwire__be_write_parameter_description(struct tr_buf *b, unsigned n,
 void pgwire__be_write_bodiless(struct tr_buf *b, uint8_t type);
 
 void pgwire__be_write_empty_query(struct tr_buf *b);
+/* CopyInResponse ('G') or CopyOutResponse ('H'): int8 overall format,
+ * int16 @n_cols, then @n_cols int16 formats all equal to it.  More than
+ * INT16_MAX columns is a sticky TR_ETOOBIG. */
+void pgwire__be_write_copy_response(struct tr_buf *b, uint8_t type, bool binary,
+				    unsigned n_cols);
+/* CopyData ('d') carrying @len bytes; CopyDone is bodiless 'c'. */
+void pgwire__be_write_copy_data(struct tr_buf *b, const void *p, size_t len);
 
 /* ------------------------------------------------------------------ */
 /* SCRAM-SHA-256 (scram.c), RFC 5802 / RFC 7677                        */
@@ -405,6 +416,26 @@ enum pgwire_req {
 	PGWIRE_REQ_SYNC,    /* ops->sync (Sync) */
 };
 
+/*
+ * COPY sub-state of a query or execute in flight (PGWIRE_ST_BUSY with
+ * req QUERY or EXECUTE).  The connection state stays BUSY, so cancel,
+ * resume and the *_done guards work unchanged.
+ *   NONE: input is buffered, not dispatched (as for any request).
+ *   IN:   copy_in_start was called: CopyData/CopyDone/CopyFail go to the
+ *         executor as they arrive (unless copy_paused), Flush/Sync are
+ *         dropped, anything else is FATAL 08P01.  Ends at the first of:
+ *         CopyDone or CopyFail delivered (later input is buffered again,
+ *         e.g. the Sync libpq sends after CopyDone in extended mode), or
+ *         the executor ending the request (an error mid-COPY).
+ *   OUT:  copy_out_start was called; send_copy_data is accepted until
+ *         copy_out_done.
+ */
+enum pgwire_copy {
+	PGWIRE_COPY_NONE,
+	PGWIRE_COPY_IN,
+	PGWIRE_COPY_OUT,
+};
+
 struct pgwire_server;
 
 /* One client connection; the executor knows it as struct pgwire_session. */
@@ -452,6 +483,9 @@ struct pgwire_session {
 	struct tr_queue portals;          /* pgwire_portal */
 	unsigned n_portals;               /* in @portals */
 	enum pgwire_req req;              /* request in flight (BUSY) */
+	enum pgwire_copy copy;            /* COPY sub-state of @req */
+	bool copy_paused;                 /* copy_pause(true): no reading,
+					     no CopyData delivery */
 	bool ext_failed;                  /* an error since the last Sync */
 	char *req_name;                   /* owned: Parse's statement name */
 	char *req_sql;                    /* owned: Parse's query (borrowed by

@@ -66,6 +66,16 @@ fail:
  *   sync: answers query_done(txn_status), counts failed syncs.
  * Live statement handles and portal states are counted, so tests can
  * check that pgwire gives every one of them back.
+ *
+ * COPY (as a simple query or as a prepared statement's execute):
+ *   "copy-in": COPY FROM STDIN of 2 text columns; keeps the bytes it gets
+ *     (copy_log) and ends with "COPY n", n the number of lines, at
+ *     CopyDone; CopyFail ends it with 57014 "COPY from stdin failed: ...".
+ *   "copy-in-err": the same, but the 2nd CopyData is an error (22P02)
+ *     that ends the operation while the client is still sending.
+ *   "copy-in-pause": pauses pgwire at every CopyData and resumes it from
+ *     a 1 ms timer (needs @loop).
+ *   "copy-out": COPY TO STDOUT of 1 column: rows "1\n", "2\n", "3\n".
  */
 struct fake_exec {
 	char verifier[256];
@@ -93,6 +103,21 @@ struct fake_exec {
 	uint32_t last_max_rows;
 	int16_t last_param_format;
 	char txn_status; /* answered at Sync; 0: 'I' */
+	/* COPY */
+	uv_loop_t *loop;               /* for "copy-in-pause" */
+	struct pgwire_session *copy_s; /* session in COPY-IN */
+	char copy_mode;                /* 'i' copy-in, 'e' -err, 'p' -pause */
+	bool copy_ext;                 /* the COPY runs in an execute */
+	int n_copy_data;
+	int n_copy_done;
+	int n_copy_fail;
+	int n_copy_pause;
+	unsigned copy_lines;
+	char copy_log[8192]; /* bytes received, in order */
+	size_t copy_log_len;
+	char copy_fail_msg[128];
+	uv_timer_t resume_timer;
+	bool resume_timer_init;
 };
 
 #define FAKE_MAX_PARAMS 8
@@ -130,12 +155,136 @@ static inline int fake_session_open(void *data, struct pgwire_session *s,
 	return 0;
 }
 
+/* End the COPY operation, in the simple or the extended protocol. */
+static inline void fake_copy_finish(struct fake_exec *f,
+				    struct pgwire_session *s,
+				    const struct pgwire_error *err,
+				    const char *tag)
+{
+	f->copy_s = NULL;
+	if (f->copy_ext) {
+		pgwire_session_execute_done(s, err, err != NULL ? NULL : tag);
+		return;
+	}
+	if (err != NULL) {
+		pgwire_session_send_error(s, err);
+	} else {
+		pgwire_session_send_command_complete(s, tag);
+	}
+	pgwire_session_query_done(s, 'I');
+}
+
+/* Start a COPY for @sql if it names one: true if it did. */
+static inline bool fake_copy_start(struct fake_exec *f,
+				   struct pgwire_session *s, const char *sql,
+				   bool ext)
+{
+	if (strcmp(sql, "copy-out") == 0) {
+		f->copy_ext = ext;
+		pgwire_session_copy_out_start(s, false, 1);
+		for (int i = 1; i <= 3; i++) {
+			char row[8];
+			int n = snprintf(row, sizeof row, "%d\n", i);
+			pgwire_session_send_copy_data(s, row, (size_t)n);
+		}
+		pgwire_session_copy_out_done(s);
+		fake_copy_finish(f, s, NULL, "COPY 3");
+		return true;
+	}
+	char mode = strcmp(sql, "copy-in") == 0         ? 'i'
+		    : strcmp(sql, "copy-in-err") == 0   ? 'e'
+		    : strcmp(sql, "copy-in-pause") == 0 ? 'p'
+							: 0;
+	if (mode == 0) {
+		return false;
+	}
+	f->copy_mode = mode;
+	f->copy_ext = ext;
+	f->copy_s = s;
+	f->copy_lines = 0;
+	f->copy_log_len = 0;
+	pgwire_session_copy_in_start(s, false, 2);
+	return true;
+}
+
+static inline void fake_on_resume_timer(uv_timer_t *t)
+{
+	struct fake_exec *f = t->data;
+	if (f->copy_s != NULL) {
+		pgwire_session_copy_pause(f->copy_s, false);
+	}
+}
+
+static inline void fake_copy_data(void *data, struct pgwire_session *s,
+				  const uint8_t *bytes, size_t len)
+{
+	struct fake_exec *f = data;
+	f->n_copy_data++;
+	if (f->copy_s != s) {
+		return; /* pgwire must not deliver once we ended it */
+	}
+	if (f->copy_mode == 'e' && f->n_copy_data == 2) {
+		struct pgwire_error e = {
+			.sqlstate = "22P02",
+			.message = "invalid input syntax for type integer"
+		};
+		fake_copy_finish(f, s, &e, NULL);
+		return;
+	}
+	for (size_t i = 0; i < len; i++) {
+		f->copy_lines += bytes[i] == '\n';
+		if (f->copy_log_len < sizeof f->copy_log) {
+			f->copy_log[f->copy_log_len++] = (char)bytes[i];
+		}
+	}
+	if (f->copy_mode == 'p' && f->loop != NULL) {
+		if (!f->resume_timer_init) {
+			uv_timer_init(f->loop, &f->resume_timer);
+			f->resume_timer.data = f;
+			f->resume_timer_init = true;
+		}
+		f->n_copy_pause++;
+		pgwire_session_copy_pause(s, true);
+		uv_timer_start(&f->resume_timer, fake_on_resume_timer, 1, 0);
+	}
+}
+
+static inline void fake_copy_done(void *data, struct pgwire_session *s)
+{
+	struct fake_exec *f = data;
+	char tag[32];
+	f->n_copy_done++;
+	if (f->copy_s != s) {
+		return;
+	}
+	snprintf(tag, sizeof tag, "COPY %u", f->copy_lines);
+	fake_copy_finish(f, s, NULL, tag);
+}
+
+static inline void fake_copy_fail(void *data, struct pgwire_session *s,
+				  const char *message)
+{
+	struct fake_exec *f = data;
+	char msg[192];
+	f->n_copy_fail++;
+	snprintf(f->copy_fail_msg, sizeof f->copy_fail_msg, "%s", message);
+	if (f->copy_s != s) {
+		return;
+	}
+	snprintf(msg, sizeof msg, "COPY from stdin failed: %s", message);
+	struct pgwire_error e = { .sqlstate = "57014", .message = msg };
+	fake_copy_finish(f, s, &e, NULL);
+}
+
 static inline int fake_query(void *data, struct pgwire_session *s,
 			     const char *sql, size_t len)
 {
 	struct fake_exec *f = data;
 	f->n_query++;
 	snprintf(f->last_query, sizeof f->last_query, "%s", sql);
+	if (fake_copy_start(f, s, sql, false)) {
+		return 0;
+	}
 	if (strcmp(sql, "hang") == 0) {
 		f->hung = s;
 		return 0;
@@ -193,6 +342,13 @@ static inline void fake_session_close(void *data, struct pgwire_session *s)
 	if (f->hung == s) {
 		f->hung = NULL;
 	}
+	if (f->copy_s == s) {
+		f->copy_s = NULL;
+	}
+	if (f->resume_timer_init) {
+		f->resume_timer_init = false;
+		uv_close((uv_handle_t *)&f->resume_timer, NULL);
+	}
 	pgwire_session_release(s);
 }
 
@@ -230,7 +386,8 @@ static inline int fake_prepare(void *data, struct pgwire_session *s,
 	struct pgwire_column cols[FAKE_MAX_PARAMS];
 	unsigned n_cols = 0;
 	memset(cols, 0, sizeof cols);
-	if (sql[0] == '\0' || strncmp(sql, "insert", 6) == 0) {
+	if (sql[0] == '\0' || strncmp(sql, "insert", 6) == 0 ||
+	    strncmp(sql, "copy-", 5) == 0) {
 		n_cols = 0;
 	} else if (st->n_params > 0) {
 		for (unsigned i = 0; i < st->n_params; i++) {
@@ -325,6 +482,9 @@ static inline int fake_execute(void *data, struct pgwire_session *s, void *stmt,
 	}
 	if (strncmp(st->sql, "insert", 6) == 0) {
 		pgwire_session_execute_done(s, NULL, "INSERT 0 1");
+		return 0;
+	}
+	if (fake_copy_start(f, s, st->sql, true)) {
 		return 0;
 	}
 	if (strcmp(st->sql, "execfail") == 0) {
@@ -427,6 +587,9 @@ static const struct pgwire_executor_ops fake_ops = {
 	.execute = fake_execute,
 	.close_portal = fake_close_portal,
 	.sync = fake_sync,
+	.copy_data = fake_copy_data,
+	.copy_done = fake_copy_done,
+	.copy_fail = fake_copy_fail,
 };
 
 #endif /* TESTS_UNIT_PGWIRE_FIXTURE_H */

@@ -16,6 +16,14 @@
  *       port=54329 user=u password=pencil dbname=d sslmode=disable'); \
  *       print(c.execute('select %s', (1,)).fetchall())"
  *   -> [(1,)]
+ *
+ * COPY (see fixture.h): the fake executor treats the SQL "copy-in" as
+ * COPY FROM STDIN and "copy-out" as COPY TO STDOUT, so psql's \copy
+ * cannot name them; feed the commands themselves:
+ *
+ *   printf 'a\tb\nc\td\n' | PGPASSWORD=pencil psql "host=127.0.0.1 \
+ *       port=54329 user=u dbname=d" -c 'copy-in'        -> COPY 2
+ *   PGPASSWORD=pencil psql ... -c 'copy-out'             -> 1 2 3
  */
 #include <stdlib.h>
 
@@ -27,6 +35,7 @@ int main(int argc, char **argv)
 	uv_loop_t *loop = uv_default_loop();
 	struct pgwire_server *server;
 	tr_log_init();
+	fx.loop = loop;
 	if (pgwire_scram_verifier_make("pencil", fx.verifier,
 				       sizeof fx.verifier) != TR_OK) {
 		return 1;

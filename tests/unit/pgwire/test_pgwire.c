@@ -672,6 +672,47 @@ static void test_be_write_extended_golden(void **state)
 	tr_buf_close(&b);
 }
 
+static int decode_copy_fail(const struct pgwire_frame *f)
+{
+	const char *msg;
+	return pgwire__fe_read_copy_fail(f, &msg);
+}
+
+static void test_copy_codecs_golden(void **state)
+{
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	pgwire__be_write_copy_response(&b, 'G', false, 2);
+	pgwire__be_write_copy_response(&b, 'H', true, 1);
+	pgwire__be_write_copy_data(&b, "ab", 2);
+	pgwire__be_write_copy_data(&b, NULL, 0);
+	pgwire__be_write_bodiless(&b, 'c');
+	static const uint8_t want[] = "G\0\0\0\x0b\0\0\x02\0\0\0\0"
+				      "H\0\0\0\x09\x01\0\x01\0\x01"
+				      "d\0\0\0\x06"
+				      "ab"
+				      "d\0\0\0\x04"
+				      "c\0\0\0\x04";
+	assert_int_equal(tr_buf_err(&b), TR_OK);
+	assert_int_equal(b.len, sizeof want - 1);
+	assert_memory_equal(b.data, want, b.len);
+	/* More columns than an int16 holds: sticky, nothing half-sent. */
+	tr_buf_reset(&b);
+	pgwire__be_write_copy_response(&b, 'G', false, 40000);
+	assert_int_equal(tr_buf_err(&b), TR_ETOOBIG);
+	tr_buf_close(&b);
+
+	/* CopyFail: the reason, NUL-terminated, nothing after it. */
+	tr_buf_init(&b, 0);
+	tr_buf_put_cstr(&b, "boom");
+	struct pgwire_frame f = { .type = 'f', .body = b.data, .len = b.len };
+	const char *msg;
+	assert_int_equal(pgwire__fe_read_copy_fail(&f, &msg), TR_OK);
+	assert_string_equal(msg, "boom");
+	check_truncations('f', &b, decode_copy_fail);
+	tr_buf_close(&b);
+}
+
 /* ------------------------------------------------------------------ */
 /* Connection-level: real server, loop on a thread, blocking client    */
 /* ------------------------------------------------------------------ */
@@ -715,6 +756,7 @@ static int env_setup(void **state)
 	uv_loop_init(&e->loop);
 	e->sctx = fixture_tls_ctx();
 	assert_non_null(e->sctx);
+	e->fx.loop = &e->loop;
 	assert_int_equal(pgwire_scram_verifier_make("pencil", e->fx.verifier,
 						    sizeof e->fx.verifier),
 			 TR_OK);
@@ -1734,6 +1776,321 @@ static void test_conn_ext_statement_cap(void **state)
 	tr_buf_close(&bt.b);
 }
 
+/* ------------------------------------------------------------------ */
+/* Connection-level: COPY                                              */
+/* ------------------------------------------------------------------ */
+
+/* CopyInResponse / CopyOutResponse with text format and @n_cols. */
+static void expect_copy_response(struct client *c, uint8_t type,
+				 unsigned n_cols)
+{
+	struct msg m;
+	expect_type(c, type, &m);
+	assert_int_equal(m.len, 3 + 2 * n_cols);
+	assert_int_equal(m.body[0], 0);
+	assert_int_equal(tr_load_be32(m.body) >> 8 & 0xffff, n_cols);
+	for (unsigned i = 0; i < n_cols; i++) {
+		assert_int_equal(m.body[3 + 2 * i], 0);
+		assert_int_equal(m.body[4 + 2 * i], 0);
+	}
+}
+
+static void expect_copy_data(struct client *c, const char *data)
+{
+	struct msg m;
+	expect_type(c, 'd', &m);
+	assert_int_equal(m.len, strlen(data));
+	assert_memory_equal(m.body, data, m.len);
+}
+
+/* Send @bt's bytes in pieces of @piece bytes, pausing between them, so
+ * that the server sees messages cut at arbitrary points. */
+static void batch_send_split(struct client *c, struct batch *bt, size_t piece)
+{
+	for (size_t off = 0; off < bt->b.len; off += piece) {
+		size_t n = bt->b.len - off < piece ? bt->b.len - off : piece;
+		client_send(c, bt->b.data + off, n);
+		nanosleep(&(struct timespec){ .tv_nsec = 200000 }, NULL);
+	}
+	tr_buf_reset(&bt->b);
+}
+
+static void test_conn_copy_in_simple(void **state)
+{
+	struct env *e = *state;
+	struct client c;
+	struct batch bt = { 0 };
+	tr_buf_init(&bt.b, 0);
+	ext_login(e, &c);
+	send_msg(&c, 'Q', "copy-in", 8);
+	expect_copy_response(&c, 'G', 2);
+	/* Rows split across CopyData messages, Flush and Sync in between
+	 * (ignored), the whole cut into 3-byte TCP writes. */
+	const char *chunks[] = { "1\tone\n2\t", "two\n", "", "3\tthree\n" };
+	char want[64] = "";
+	for (size_t i = 0; i < TR_ARRAY_LEN(chunks); i++) {
+		batch_msg(&bt, 'd', chunks[i], strlen(chunks[i]));
+		strcat(want, chunks[i]);
+		batch_msg(&bt, i % 2 ? 'H' : 'S', NULL, 0);
+	}
+	batch_msg(&bt, 'c', NULL, 0);
+	batch_send_split(&c, &bt, 3);
+	expect_complete(&c, "COPY 3");
+	expect_ready(&c, 'I');
+	assert_int_equal(e->fx.n_copy_data, 4);
+	assert_int_equal(e->fx.n_copy_done, 1);
+	assert_int_equal(e->fx.copy_log_len, strlen(want));
+	assert_memory_equal(e->fx.copy_log, want, strlen(want));
+	query_select_1(&c); /* back to normal */
+	/* CopyData, CopyDone and CopyFail outside COPY are ignored. */
+	batch_msg(&bt, 'd', "x", 1);
+	batch_msg(&bt, 'c', NULL, 0);
+	batch_msg(&bt, 'f', "no", 3);
+	batch_send(&c, &bt);
+	query_select_1(&c);
+	assert_int_equal(e->fx.n_copy_data, 4);
+	assert_int_equal(e->fx.n_copy_done, 1);
+	assert_int_equal(e->fx.n_copy_fail, 0);
+	client_close(&c);
+	tr_buf_close(&bt.b);
+}
+
+static void test_conn_copy_fail(void **state)
+{
+	struct env *e = *state;
+	struct client c;
+	struct msg m;
+	ext_login(e, &c);
+	send_msg(&c, 'Q', "copy-in", 8);
+	expect_copy_response(&c, 'G', 2);
+	send_msg(&c, 'd', "1\tx\n", 4);
+	send_msg(&c, 'f', "user gave up", 13);
+	expect_type(&c, 'E', &m);
+	assert_string_equal(err_field(&m, 'C'), "57014");
+	assert_string_equal(err_field(&m, 'M'),
+			    "COPY from stdin failed: user gave up");
+	expect_ready(&c, 'I');
+	assert_string_equal(e->fx.copy_fail_msg, "user gave up");
+	query_select_1(&c);
+	client_close(&c);
+	/* A CopyFail without its NUL is malformed. */
+	ext_login(e, &c);
+	send_msg(&c, 'Q', "copy-in", 8);
+	expect_copy_response(&c, 'G', 2);
+	send_msg(&c, 'f', "oops", 4);
+	expect_error(&c, "FATAL", "08P01");
+	expect_eof(&c);
+	client_close(&c);
+	assert_int_equal(e->fx.n_copy_fail, 1);
+}
+
+/* The executor fails mid-COPY: the error and ReadyForQuery go out at
+ * once (PostgreSQL: "the rest of that message is discarded and
+ * ReadyForQuery is issued"), and the CopyData and CopyDone still coming
+ * are dropped; the session stays in step. */
+static void test_conn_copy_in_error_simple(void **state)
+{
+	struct env *e = *state;
+	struct client c;
+	struct batch bt = { 0 };
+	tr_buf_init(&bt.b, 0);
+	ext_login(e, &c);
+	send_msg(&c, 'Q', "copy-in-err", 12);
+	expect_copy_response(&c, 'G', 2);
+	batch_msg(&bt, 'd', "1\ta\n", 4);
+	batch_msg(&bt, 'd', "oops\n", 5);
+	batch_send(&c, &bt);
+	expect_error_msg(&c, "22P02", "invalid input syntax for type integer");
+	expect_ready(&c, 'I');
+	/* The client, not yet aware, goes on to the end of its data. */
+	batch_msg(&bt, 'd', "3\tc\n", 4);
+	batch_msg(&bt, 'd', "4\td\n", 4);
+	batch_msg(&bt, 'c', NULL, 0);
+	batch_send(&c, &bt);
+	query_select_1(&c); /* nothing else came in between */
+	assert_int_equal(e->fx.n_copy_data, 2);
+	assert_int_equal(e->fx.n_copy_done, 0);
+	/* Same with everything already buffered when the error comes. */
+	e->fx.n_copy_data = 0;
+	send_msg(&c, 'Q', "copy-in-err", 12);
+	expect_copy_response(&c, 'G', 2);
+	batch_msg(&bt, 'd', "1\ta\n", 4);
+	batch_msg(&bt, 'd', "oops\n", 5);
+	batch_msg(&bt, 'd', "3\tc\n", 4);
+	batch_msg(&bt, 'f', "", 1);
+	batch_msg(&bt, 'Q', "select 1", 9);
+	batch_send(&c, &bt);
+	expect_error_msg(&c, "22P02", NULL);
+	expect_ready(&c, 'I');
+	struct msg m;
+	expect_type(&c, 'T', &m);
+	expect_row(&c, "1", 1);
+	expect_complete(&c, "SELECT 1");
+	expect_ready(&c, 'I');
+	assert_int_equal(e->fx.n_copy_data, 2);
+	assert_int_equal(e->fx.n_copy_fail, 0);
+	client_close(&c);
+	tr_buf_close(&bt.b);
+}
+
+/* Extended protocol as libpq sends it: Parse/Bind/Execute/Sync at once,
+ * then the data, CopyDone and a second Sync. */
+static void test_conn_copy_in_extended(void **state)
+{
+	struct env *e = *state;
+	struct client c;
+	struct batch bt = { 0 };
+	struct msg m;
+	tr_buf_init(&bt.b, 0);
+	ext_login(e, &c);
+	batch_parse(&bt, "", "copy-in", 0, NULL);
+	batch_bind_text(&bt, "", "", 0, NULL, 0);
+	batch_target(&bt, 'D', 'P', "");
+	batch_execute(&bt, "", 0);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_type(&c, '1', &m);
+	expect_type(&c, '2', &m);
+	expect_type(&c, 'n', &m);
+	expect_copy_response(&c, 'G', 2);
+	batch_msg(&bt, 'd', "1\ta\n2\t", 6);
+	batch_msg(&bt, 'd', "b\n", 2);
+	batch_msg(&bt, 'c', NULL, 0);
+	batch_sync(&bt);
+	batch_send_split(&c, &bt, 5);
+	expect_complete(&c, "COPY 2");
+	expect_ready(&c, 'I');
+	assert_int_equal(e->fx.n_copy_done, 1);
+	assert_memory_equal(e->fx.copy_log, "1\ta\n2\tb\n", 8);
+	/* An executor error mid-COPY: everything up to Sync is dropped. */
+	batch_parse(&bt, "", "copy-in-err", 0, NULL);
+	batch_bind_text(&bt, "", "", 0, NULL, 0);
+	batch_execute(&bt, "", 0);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_type(&c, '1', &m);
+	expect_type(&c, '2', &m);
+	expect_copy_response(&c, 'G', 2);
+	e->fx.n_copy_data = 0;
+	batch_msg(&bt, 'd', "1\ta\n", 4);
+	batch_msg(&bt, 'd', "oops\n", 5);
+	batch_msg(&bt, 'd', "3\tc\n", 4);
+	batch_msg(&bt, 'c', NULL, 0);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_error_msg(&c, "22P02", NULL);
+	expect_ready(&c, 'I');
+	query_select_1(&c); /* exactly one ReadyForQuery came */
+	assert_int_equal(e->fx.n_copy_data, 2);
+	assert_int_equal(e->fx.n_copy_done, 1);
+	assert_int_equal(e->fx.n_sync_failed, 1);
+	client_close(&c);
+	tr_buf_close(&bt.b);
+}
+
+static void test_conn_copy_in_protocol_violations(void **state)
+{
+	struct env *e = *state;
+	struct client c;
+	/* Any message but CopyData/Done/Fail, Flush, Sync: FATAL. */
+	ext_login(e, &c);
+	send_msg(&c, 'Q', "copy-in", 8);
+	expect_copy_response(&c, 'G', 2);
+	send_msg(&c, 'd', "1\ta\n", 4);
+	send_msg(&c, 'Q', "select 1", 9);
+	expect_error(&c, "FATAL", "08P01");
+	expect_eof(&c);
+	client_close(&c);
+	/* CopyData over the post-auth cap (1 MiB here). */
+	ext_login(e, &c);
+	send_msg(&c, 'Q', "copy-in", 8);
+	expect_copy_response(&c, 'G', 2);
+	const uint8_t huge[] = { 'd', 0, 0x10, 0, 5 };
+	client_send(&c, huge, sizeof huge);
+	expect_error(&c, "FATAL", "08P01");
+	expect_eof(&c);
+	client_close(&c);
+	/* Terminate ends the session quietly. */
+	ext_login(e, &c);
+	send_msg(&c, 'Q', "copy-in", 8);
+	expect_copy_response(&c, 'G', 2);
+	send_msg(&c, 'X', NULL, 0);
+	expect_eof(&c);
+	client_close(&c);
+	env_stop(e);
+	assert_int_equal(e->fx.n_copy_done, 0);
+	assert_int_equal(e->fx.n_copy_data, 1);
+}
+
+static void test_conn_copy_out(void **state)
+{
+	struct env *e = *state;
+	struct client c;
+	struct batch bt = { 0 };
+	struct msg m;
+	tr_buf_init(&bt.b, 0);
+	ext_login(e, &c);
+	send_msg(&c, 'Q', "copy-out", 9);
+	expect_copy_response(&c, 'H', 1);
+	expect_copy_data(&c, "1\n");
+	expect_copy_data(&c, "2\n");
+	expect_copy_data(&c, "3\n");
+	expect_type(&c, 'c', &m);
+	assert_int_equal(m.len, 0);
+	expect_complete(&c, "COPY 3");
+	expect_ready(&c, 'I');
+	batch_parse(&bt, "", "copy-out", 0, NULL);
+	batch_bind_text(&bt, "", "", 0, NULL, 0);
+	batch_execute(&bt, "", 0);
+	batch_sync(&bt);
+	batch_send(&c, &bt);
+	expect_type(&c, '1', &m);
+	expect_type(&c, '2', &m);
+	expect_copy_response(&c, 'H', 1);
+	expect_copy_data(&c, "1\n");
+	expect_copy_data(&c, "2\n");
+	expect_copy_data(&c, "3\n");
+	expect_type(&c, 'c', &m);
+	expect_complete(&c, "COPY 3");
+	expect_ready(&c, 'I');
+	query_select_1(&c);
+	client_close(&c);
+	tr_buf_close(&bt.b);
+}
+
+/* The executor pauses at every CopyData and resumes from a timer: what
+ * was buffered meanwhile arrives complete and in order. */
+static void test_conn_copy_pause_keeps_order(void **state)
+{
+	struct env *e = *state;
+	struct client c;
+	struct batch bt = { 0 };
+	char want[4096];
+	size_t want_len = 0;
+	tr_buf_init(&bt.b, 0);
+	ext_login(e, &c);
+	send_msg(&c, 'Q', "copy-in-pause", 14);
+	expect_copy_response(&c, 'G', 2);
+	for (int i = 0; i < 100; i++) {
+		char row[32];
+		int n = snprintf(row, sizeof row, "%d\trow %d\n", i, i);
+		batch_msg(&bt, 'd', row, (size_t)n);
+		memcpy(want + want_len, row, (size_t)n);
+		want_len += (size_t)n;
+	}
+	batch_msg(&bt, 'c', NULL, 0);
+	batch_send(&c, &bt); /* one write: all buffered while paused */
+	expect_complete(&c, "COPY 100");
+	expect_ready(&c, 'I');
+	assert_int_equal(e->fx.n_copy_data, 100);
+	assert_int_equal(e->fx.n_copy_pause, 100);
+	assert_int_equal(e->fx.copy_log_len, want_len);
+	assert_memory_equal(e->fx.copy_log, want, want_len);
+	query_select_1(&c);
+	client_close(&c);
+	tr_buf_close(&bt.b);
+}
+
 static void test_conn_lookup_failure_is_57p03(void **state)
 {
 	struct env *e = *state;
@@ -1906,6 +2263,7 @@ int main(void)
 		cmocka_unit_test(test_fe_read_bind_golden),
 		cmocka_unit_test(test_fe_read_describe_close_execute_sync),
 		cmocka_unit_test(test_be_write_extended_golden),
+		cmocka_unit_test(test_copy_codecs_golden),
 #define CONN_TEST(t) cmocka_unit_test_setup_teardown(t, env_setup, env_teardown)
 		CONN_TEST(test_conn_login_and_query),
 		CONN_TEST(test_conn_wrong_password_and_unknown_user),
@@ -1918,6 +2276,13 @@ int main(void)
 		CONN_TEST(test_conn_ext_pipelined_and_sync_follows),
 		CONN_TEST(test_conn_ext_malformed_is_fatal),
 		CONN_TEST(test_conn_ext_statement_cap),
+		CONN_TEST(test_conn_copy_in_simple),
+		CONN_TEST(test_conn_copy_fail),
+		CONN_TEST(test_conn_copy_in_error_simple),
+		CONN_TEST(test_conn_copy_in_extended),
+		CONN_TEST(test_conn_copy_in_protocol_violations),
+		CONN_TEST(test_conn_copy_out),
+		CONN_TEST(test_conn_copy_pause_keeps_order),
 		CONN_TEST(test_conn_startup_errors),
 		CONN_TEST(test_conn_lookup_failure_is_57p03),
 		CONN_TEST(test_conn_tls_login_and_query),
