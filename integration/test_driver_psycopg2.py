@@ -5,6 +5,7 @@ literals, often with a cast: '...'::date, '\\x..'::bytea)."""
 import datetime
 import decimal
 import uuid
+from contextlib import closing
 
 import pytest
 
@@ -28,6 +29,8 @@ COLS = "id, i8, f, n, ok, t, b, d, ts, tz, u, j"
 
 
 def connect(node, autocommit=True):
+    """(Not a context manager: since psycopg2 2.9 `with conn` opens a
+    transaction even in autocommit mode.)"""
     c = psycopg2.connect(node.dsn())
     c.autocommit = autocommit
     return c
@@ -39,8 +42,14 @@ def create_types_table(cur, table):
                 "ts timestamp, tz timestamptz, u uuid, j json)" % table)
 
 
+@pytest.mark.xfail(
+    TARGET == "triode", strict=True,
+    reason="bytea literal cast: psycopg2 sends '\\x0001ff'::bytea; triode "
+    "stores the 8 characters of the literal as the value (length() 8, "
+    "output \\x5c78303030316666, psycopg2 reads b'\\\\x0001ff'); "
+    "PostgreSQL decodes the hex input: 3 bytes 00 01 ff")
 def test_types_round_trip(node, table):
-    with connect(node) as c, c.cursor() as cur:
+    with closing(connect(node)) as c, c.cursor() as cur:
         create_types_table(cur, table)
         row = ROW[:11] + (psycopg2.extras.Json(ROW[11]),)
         cur.execute("INSERT INTO %s (%s) VALUES (%%s, %%s, %%s, %%s, %%s, "
@@ -60,7 +69,7 @@ def test_types_round_trip(node, table):
 
 
 def test_type_codes_in_description(node, table):
-    with connect(node) as c, c.cursor() as cur:
+    with closing(connect(node)) as c, c.cursor() as cur:
         create_types_table(cur, table)
         cur.execute("SELECT %s FROM %s" % (COLS, table))
         assert cur.fetchall() == []
@@ -69,7 +78,7 @@ def test_type_codes_in_description(node, table):
 
 
 def test_nulls(node, table):
-    with connect(node) as c, c.cursor() as cur:
+    with closing(connect(node)) as c, c.cursor() as cur:
         create_types_table(cur, table)
         cur.execute("INSERT INTO %s (%s) VALUES (%%s, %%s, %%s, %%s, %%s, "
                     "%%s, %%s, %%s, %%s, %%s, %%s, %%s)" % (table, COLS),
@@ -112,8 +121,13 @@ def test_transactions(node, table):
         c.close()
 
 
+@pytest.mark.xfail(
+    TARGET == "triode", strict=True,
+    reason="SELECT 'x'::int4 returns 0 instead of 22P02 invalid input "
+    "syntax for type integer (a cast of a text literal follows SQLite CAST "
+    "rules: '12a'::int8 is 12, '1.5'::int4 is 1, 'abc'::float8 is 0)")
 def test_errors_map_to_exception_classes(node, table):
-    with connect(node) as c, c.cursor() as cur:
+    with closing(connect(node)) as c, c.cursor() as cur:
         cur.execute("CREATE TABLE %s (id int4 PRIMARY KEY, v text NOT NULL)"
                     % table)
         cur.execute("INSERT INTO %s VALUES (%%s, %%s)" % table, (1, "a"))
@@ -141,7 +155,7 @@ def test_errors_map_to_exception_classes(node, table):
 
 
 def test_executemany_and_execute_values(node, table):
-    with connect(node) as c, c.cursor() as cur:
+    with closing(connect(node)) as c, c.cursor() as cur:
         cur.execute("CREATE TABLE %s (id int4 PRIMARY KEY, v text, "
                     "d date)" % table)
         day = datetime.date(2024, 3, 1)
@@ -154,12 +168,17 @@ def test_executemany_and_execute_values(node, table):
             cur, "UPDATE %s SET v = %%s WHERE id = %%s" % table,
             [("w", i) for i in range(0, 100, 10)])
         cur.execute("SELECT count(*), count(v), count(d) FROM %s" % table)
-        assert cur.fetchone() == (100, 50, 50)
+        assert cur.fetchone() == (100, 55, 50)
         cur.execute("SELECT v FROM %s WHERE id = ANY(%%s) ORDER BY id"
                     % table, ([10, 11],))
         assert cur.fetchall() == [("w",), ("v11",)]
 
 
+@pytest.mark.xfail(
+    TARGET == "triode", strict=True,
+    reason="psycopg2 named cursors: DECLARE \"drv_cur\" CURSOR WITHOUT "
+    "HOLD FOR SELECT ... answers 0A000 DECLARE CURSOR is not supported "
+    "(PostgreSQL: DECLARE CURSOR, then FETCH FORWARD 100 FROM \"drv_cur\")")
 def test_server_side_cursor(node, table):
     c = connect(node, autocommit=False)
     try:

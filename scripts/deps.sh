@@ -17,7 +17,23 @@ PACKAGES=(
 	# integration tests and bench
 	python3 python3-pytest python3-psycopg python3-psycopg2
 	postgresql-client postgresql-15 go-dqlite
+	# driver tests (integration/test_driver_*.py): asyncpg, pgjdbc + a JDK
+	python3-asyncpg libpostgresql-jdbc-java default-jdk-headless
 )
+
+# node-postgres: Debian's node-pg (with Debian's nodejs) where it can be
+# installed.  An image that ships another nodejs build (NodeSource's, which
+# Provides nodejs-legacy and so conflicts with Debian's libnode108 that
+# node-pg pulls in) gets the same library from the npm registry instead,
+# installed globally; the tests look in `npm root -g` as well as
+# /usr/share/nodejs.
+NPM_PACKAGES=()
+node_version=$(dpkg-query -W -f='${Version}' nodejs 2>/dev/null || true)
+if [[ -z $node_version || $node_version == *dfsg* ]]; then
+	PACKAGES+=(nodejs node-pg)
+else
+	NPM_PACKAGES+=(pg@8)
+fi
 
 check_only=0
 if [[ ${1:-} == --check ]]; then
@@ -32,13 +48,24 @@ for p in "${PACKAGES[@]}"; do
 	fi
 done
 
-if ((${#missing[@]} == 0)); then
+npm_missing=()
+if ((${#NPM_PACKAGES[@]})); then
+	npm_root=$(npm root -g 2>/dev/null || true)
+	for p in "${NPM_PACKAGES[@]}"; do
+		if [[ -z $npm_root || ! -f $npm_root/${p%@*}/package.json ]]; then
+			npm_missing+=("$p")
+		fi
+	done
+fi
+
+if ((${#missing[@]} == 0 && ${#npm_missing[@]} == 0)); then
 	echo "deps: all ${#PACKAGES[@]} packages already installed"
 	exit 0
 fi
 
 if ((check_only)); then
-	echo "deps: missing ${#missing[@]} of ${#PACKAGES[@]}: ${missing[*]}" >&2
+	echo "deps: missing ${#missing[@]} of ${#PACKAGES[@]}: ${missing[*]}" \
+		"${npm_missing[*]/#/npm:}" >&2
 	exit 1
 fi
 
@@ -53,8 +80,13 @@ if ((EUID != 0)); then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
-	apt-get install -y -q --no-install-recommends "${missing[@]}"
-
-echo "deps: installed ${#missing[@]} of ${#PACKAGES[@]} packages: ${missing[*]}"
+if ((${#missing[@]})); then
+	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends "${missing[@]}"
+	echo "deps: installed ${#missing[@]} of ${#PACKAGES[@]} packages: ${missing[*]}"
+fi
+if ((${#npm_missing[@]})); then
+	"${SUDO[@]}" npm install -g --no-fund --no-audit "${npm_missing[@]}"
+	echo "deps: installed from npm: ${npm_missing[*]}"
+fi
