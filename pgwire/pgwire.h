@@ -213,8 +213,17 @@ struct pgwire_executor_ops {
 	 * operation as usual (CommandComplete "COPY n" through
 	 * query_done/execute_done, or an error).  Flush and Sync arriving
 	 * during COPY are ignored, as PostgreSQL does; any other message is
-	 * a protocol violation (08P01, FATAL).  CopyData bodies are capped
-	 * like other post-auth messages.
+	 * a protocol violation (08P01, FATAL; Terminate just ends the
+	 * session).  CopyData bodies are capped like other post-auth
+	 * messages.
+	 * pgwire stops handing messages over after copy_done / copy_fail
+	 * (what follows, e.g. libpq's Sync after CopyDone in extended mode,
+	 * waits for the end of the operation), or when the executor ends
+	 * the operation first (an error mid-COPY).  The client's remaining
+	 * CopyData/CopyDone/CopyFail are then dropped as PostgreSQL does:
+	 * in simple mode ReadyForQuery follows the error at once and the
+	 * COPY messages are ignored; in extended mode everything is dropped
+	 * up to the client's Sync.
 	 */
 	void (*copy_data)(void *data, struct pgwire_session *s,
 			  const uint8_t *bytes, size_t len);
@@ -356,6 +365,10 @@ bool pgwire_session_is_congested(struct pgwire_session *s);
  * copy_out_start: send CopyOutResponse; then send_copy_data for each
  * chunk (one or more rows); then copy_out_done sends CopyDone (the
  * executor then ends the operation with its "COPY n" tag as usual).
+ * These are ignored unless a query or execute is in flight (copy_*_start,
+ * one COPY at a time), resp. in COPY-IN (copy_pause) or COPY-OUT (the
+ * other two).  Output honours pgwire_session_is_congested() / ops->resume
+ * like DataRow.  Each CopyData is built whole, as any message.
  */
 void pgwire_session_copy_in_start(struct pgwire_session *s, bool binary,
 				  unsigned n_cols);

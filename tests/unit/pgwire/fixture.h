@@ -76,6 +76,8 @@ fail:
  *   "copy-in-pause": pauses pgwire at every CopyData and resumes it from
  *     a 1 ms timer (needs @loop).
  *   "copy-out": COPY TO STDOUT of 1 column: rows "1\n", "2\n", "3\n".
+ *   A trailing ';' is ignored (psql sends it), and real "COPY ... FROM
+ *   STDIN" / "COPY ... TO STDOUT" (psql's \copy) act as copy-in / copy-out.
  */
 struct fake_exec {
 	char verifier[256];
@@ -112,6 +114,7 @@ struct fake_exec {
 	int n_copy_done;
 	int n_copy_fail;
 	int n_copy_pause;
+	int copy_n; /* CopyData of the current COPY */
 	unsigned copy_lines;
 	char copy_log[8192]; /* bytes received, in order */
 	size_t copy_log_len;
@@ -174,12 +177,41 @@ static inline void fake_copy_finish(struct fake_exec *f,
 	pgwire_session_query_done(s, 'I');
 }
 
+/* What COPY @sql asks for: 'o' out, 'i' in, 'e' in with an error, 'p' in
+ * with pauses, 0 none. */
+static inline char fake_copy_kind(const char *sql)
+{
+	char low[256];
+	size_t n = 0;
+	for (; sql[n] != '\0' && n < sizeof low - 1; n++) {
+		char ch = sql[n];
+		low[n] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+	}
+	while (n > 0 &&
+	       (low[n - 1] == ';' || low[n - 1] == ' ' || low[n - 1] == '\n')) {
+		n--;
+	}
+	low[n] = '\0';
+	if (strcmp(low, "copy-out") == 0 ||
+	    (strncmp(low, "copy ", 5) == 0 && strstr(low, " to stdout"))) {
+		return 'o';
+	}
+	if (strcmp(low, "copy-in") == 0 ||
+	    (strncmp(low, "copy ", 5) == 0 && strstr(low, " from stdin"))) {
+		return 'i';
+	}
+	return strcmp(low, "copy-in-err") == 0     ? 'e'
+	       : strcmp(low, "copy-in-pause") == 0 ? 'p'
+						   : 0;
+}
+
 /* Start a COPY for @sql if it names one: true if it did. */
 static inline bool fake_copy_start(struct fake_exec *f,
 				   struct pgwire_session *s, const char *sql,
 				   bool ext)
 {
-	if (strcmp(sql, "copy-out") == 0) {
+	char mode = fake_copy_kind(sql);
+	if (mode == 'o') {
 		f->copy_ext = ext;
 		pgwire_session_copy_out_start(s, false, 1);
 		for (int i = 1; i <= 3; i++) {
@@ -191,10 +223,6 @@ static inline bool fake_copy_start(struct fake_exec *f,
 		fake_copy_finish(f, s, NULL, "COPY 3");
 		return true;
 	}
-	char mode = strcmp(sql, "copy-in") == 0         ? 'i'
-		    : strcmp(sql, "copy-in-err") == 0   ? 'e'
-		    : strcmp(sql, "copy-in-pause") == 0 ? 'p'
-							: 0;
 	if (mode == 0) {
 		return false;
 	}
@@ -203,6 +231,7 @@ static inline bool fake_copy_start(struct fake_exec *f,
 	f->copy_s = s;
 	f->copy_lines = 0;
 	f->copy_log_len = 0;
+	f->copy_n = 0;
 	pgwire_session_copy_in_start(s, false, 2);
 	return true;
 }
@@ -223,7 +252,7 @@ static inline void fake_copy_data(void *data, struct pgwire_session *s,
 	if (f->copy_s != s) {
 		return; /* pgwire must not deliver once we ended it */
 	}
-	if (f->copy_mode == 'e' && f->n_copy_data == 2) {
+	if (f->copy_mode == 'e' && ++f->copy_n == 2) {
 		struct pgwire_error e = {
 			.sqlstate = "22P02",
 			.message = "invalid input syntax for type integer"
@@ -387,7 +416,7 @@ static inline int fake_prepare(void *data, struct pgwire_session *s,
 	unsigned n_cols = 0;
 	memset(cols, 0, sizeof cols);
 	if (sql[0] == '\0' || strncmp(sql, "insert", 6) == 0 ||
-	    strncmp(sql, "copy-", 5) == 0) {
+	    fake_copy_kind(sql) != 0) {
 		n_cols = 0;
 	} else if (st->n_params > 0) {
 		for (unsigned i = 0; i < st->n_params; i++) {
