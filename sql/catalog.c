@@ -154,7 +154,8 @@ int sql_catalog_describe(struct sql_catalog *c, const struct sql_stmt *stmt,
 	*cols = NULL;
 	*n_cols = 0;
 	if (stmt->failed || stmt->sqlite == NULL ||
-	    (stmt->kind != SQL_QUERY && stmt->kind != SQL_EXEC)) {
+	    (stmt->kind != SQL_QUERY && stmt->kind != SQL_EXEC &&
+	     stmt->kind != SQL_COPY_TO)) {
 		return TR_OK;
 	}
 	sqlite3_stmt *ps = NULL;
@@ -284,5 +285,100 @@ int sql_catalog_describe_params(struct sql_catalog *c,
 		}
 		oids[i] = oid != 0 ? oid : SQL_OID_TEXT;
 	}
+	return TR_OK;
+}
+
+int sql_catalog_columns(struct sql_catalog *c, const char *table,
+			struct tr_arena *a, const char ***names,
+			uint32_t **oids, unsigned *n)
+{
+	*names = NULL;
+	*oids = NULL;
+	*n = 0;
+	struct tr_buf q;
+	tr_buf_init(&q, 0);
+	tr_buf_put_str(&q, "SELECT * FROM ");
+	sql__ident_buf(&q, table);
+	const char *sql = tr_buf_cstr(&q);
+	if (tr_buf_err(&q) != TR_OK) {
+		tr_buf_close(&q);
+		return TR_ENOMEM;
+	}
+	sqlite3_stmt *ps = NULL;
+	int rc = sqlite3_prepare_v2(c->db, sql, -1, &ps, NULL);
+	tr_buf_close(&q);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(ps);
+		return rc == SQLITE_NOMEM ? TR_ENOMEM : TR_ENOTFOUND;
+	}
+	int count = sqlite3_column_count(ps);
+	const char **nm = tr_arena_alloc(a, ((size_t)count + 1) * sizeof *nm);
+	uint32_t *ty = tr_arena_alloc(a, ((size_t)count + 1) * sizeof *ty);
+	int rv = nm != NULL && ty != NULL ? TR_OK : TR_ENOMEM;
+	for (int i = 0; i < count && rv == TR_OK; i++) {
+		const char *name = sqlite3_column_name(ps, i);
+		const char *decl = sqlite3_column_decltype(ps, i);
+		int32_t typmod;
+		nm[i] = name != NULL ? tr_arena_strdup(a, name) : NULL;
+		ty[i] = sql_type_from_decltype(decl, &typmod);
+		if (nm[i] == NULL) {
+			rv = TR_ENOMEM;
+		}
+	}
+	sqlite3_finalize(ps);
+	if (rv != TR_OK) {
+		return rv;
+	}
+	*names = nm;
+	*oids = ty;
+	*n = (unsigned)count;
+	return TR_OK;
+}
+
+int sql_catalog_copy_columns(struct sql_catalog *c, const struct sql_copy *copy,
+			     struct tr_arena *a, const char ***names,
+			     uint32_t **oids, unsigned *n,
+			     struct sql_error *err)
+{
+	const char **all;
+	uint32_t *types;
+	unsigned n_all;
+	int rv = sql_catalog_columns(c, copy->table, a, &all, &types, &n_all);
+	if (rv == TR_ENOTFOUND) {
+		sql_error_set(err, a, "42P01", "relation \"%s\" does not exist",
+			      copy->table);
+	}
+	if (rv != TR_OK) {
+		return rv;
+	}
+	if (copy->n_cols == 0) {
+		*names = all;
+		*oids = types;
+		*n = n_all;
+		return TR_OK;
+	}
+	const char **nm = tr_arena_alloc(a, copy->n_cols * sizeof *nm);
+	uint32_t *ty = tr_arena_alloc(a, copy->n_cols * sizeof *ty);
+	if (nm == NULL || ty == NULL) {
+		return TR_ENOMEM;
+	}
+	for (unsigned i = 0; i < copy->n_cols; i++) {
+		unsigned k = 0;
+		while (k < n_all && strcmp(all[k], copy->cols[i]) != 0) {
+			k++;
+		}
+		if (k == n_all) {
+			sql_error_set(err, a, "42703",
+				      "column \"%s\" of relation \"%s\" does "
+				      "not exist",
+				      copy->cols[i], copy->table);
+			return TR_ENOTFOUND;
+		}
+		nm[i] = all[k];
+		ty[i] = types[k];
+	}
+	*names = nm;
+	*oids = ty;
+	*n = copy->n_cols;
 	return TR_OK;
 }

@@ -386,8 +386,6 @@ static const char *refused_name(struct tr_arena *a, const Node *n)
 		return n->grant_stmt->is_grant ? "GRANT" : "REVOKE";
 	case PG_QUERY__NODE__NODE_VACUUM_STMT:
 		return n->vacuum_stmt->is_vacuumcmd ? "VACUUM" : "ANALYZE";
-	case PG_QUERY__NODE__NODE_COPY_STMT:
-		return "COPY";
 	default:
 		break;
 	}
@@ -616,6 +614,12 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 			break;
 		}
 		return;
+	case PG_QUERY__NODE__NODE_COPY_STMT:
+		sql__copy(e, n->copy_stmt, loc);
+		if (!sql__failed(e) && n->copy_stmt->query != NULL) {
+			infer_columns(e, n->copy_stmt->query->select_stmt);
+		}
+		return;
 	case PG_QUERY__NODE__NODE_EXPLAIN_STMT:
 		st->tag = "EXPLAIN";
 		sql__fail(e, loc, "0A000", "EXPLAIN is not supported");
@@ -667,6 +671,9 @@ static int translate_one(struct tr_arena *a, const char *text,
 		if (st->sqlite == NULL) {
 			rv = TR_ENOMEM;
 		}
+	}
+	if (rv == TR_OK && !st->failed && st->kind == SQL_COPY_TO) {
+		st->copy->select = st->sqlite;
 	}
 	if (st->failed) {
 		st->sqlite = NULL;

@@ -35,6 +35,9 @@ struct sql_error {
 	const char *detail;  /* NULL if none */
 	const char *hint;    /* NULL if none */
 	int position;        /* 1-based character offset in the query; 0 */
+	/* Where the error happened, for the CONTEXT ('W') field: COPY's
+	 * "COPY t, line 3: \"...\"" (sql_copy_reader).  NULL if none. */
+	const char *context;
 };
 
 /* Fill @e (message formatted into @a; static fallback text on OOM). */
@@ -69,6 +72,8 @@ enum sql_kind {
 	SQL_SHOW,        /* SHOW name | SHOW ALL */
 	SQL_RESET,       /* RESET name | RESET ALL */
 	SQL_DISCARD,     /* DISCARD ALL | PLANS | SEQUENCES | TEMP */
+	SQL_COPY_FROM,   /* COPY table [(cols)] FROM STDIN: stmt->copy */
+	SQL_COPY_TO, /* COPY table [(cols)] | (query) TO STDOUT: stmt->copy */
 };
 
 /* A result column as PostgreSQL describes it. */
@@ -142,6 +147,65 @@ struct sql_stmt {
 	 * statement uses (see sql_catalog_describe_params). */
 	unsigned n_params;
 	struct sql_param *params;
+	/* SQL_COPY_FROM / SQL_COPY_TO: target and options; NULL otherwise.
+	 * COPY TO also sets @sqlite (the SELECT) and, for COPY (query),
+	 * @n_cols/@cols as for a query, so sql_catalog_describe works. */
+	struct sql_copy *copy;
+};
+
+/* ---------------------------------------------------------------------
+ * COPY (copy.c)
+ *
+ * COPY ... FROM STDIN and COPY ... TO STDOUT in text and CSV formats.
+ * sql_parse classifies the statement (SQL_COPY_FROM / SQL_COPY_TO, tag
+ * "COPY") and fills a struct sql_copy; the executor then
+ *
+ *   FROM: resolves the columns (sql_catalog_copy_columns), sends the
+ *         INSERT of sql_copy_insert_sql, feeds CopyData bodies to a
+ *         sql_copy_reader and converts each field with
+ *         sql_param_decode(oid, 0, f.p, f.len, ...) (COPY's text input is
+ *         the types' text input, as for a text Bind parameter);
+ *   TO:   runs stmt->sqlite (== copy->select), describes it with
+ *         sql_catalog_describe, and writes sql_copy_format_header (HEADER)
+ *         then one sql_copy_format_row per row.
+ *
+ * Refused with 0A000 (stmt->failed): file names and PROGRAM ("COPY to or
+ * from a file is not supported; use STDIN/STDOUT (psql's \\copy)"), FORMAT
+ * binary, FORCE_QUOTE / FORCE_NOT_NULL / FORCE_NULL, COPY FROM ... WHERE,
+ * COPY (query) with a query other than SELECT/VALUES, encodings other than
+ * UTF8.  Option errors as PostgreSQL's ProcessCopyOptions reports them
+ * (42601 unknown or repeated option, 22023 bad values, 0A000 for
+ * multi-byte delimiter/quote/escape).
+ * ------------------------------------------------------------------- */
+
+enum sql_copy_format {
+	SQL_COPY_TEXT = 0,
+	SQL_COPY_CSV = 1,
+};
+
+/* A COPY statement's target and options (arena, from sql_parse). */
+struct sql_copy {
+	/* COPY table: the relation name (schema public/pg_catalog dropped);
+	 * NULL for COPY (query) TO. */
+	const char *table;
+	/* The column list as written (0 and NULL: all columns, in table
+	 * order; resolve with sql_catalog_copy_columns). */
+	unsigned n_cols;
+	const char **cols;
+	enum sql_copy_format format;
+	char delimiter; /* default tab (text), ',' (csv) */
+	char quote;     /* CSV only: default '"' */
+	char escape;    /* CSV only: default the quote */
+	/* The NULL marker (NUL-terminated; default "\\N" text, "" csv). */
+	const char *null_str;
+	size_t null_len;
+	bool header;       /* HEADER: skip (FROM) / write (TO) a header line */
+	bool header_match; /* HEADER MATCH (FROM): the header must name the
+			    * columns, in order */
+	/* COPY TO: the SQLite SELECT producing the rows (the same string as
+	 * stmt->sqlite): "SELECT cols FROM table" or the translated query.
+	 * NULL for COPY FROM. */
+	const char *select;
 };
 
 struct sql_batch {
@@ -218,6 +282,32 @@ TR_MUSTCHECK int sql_catalog_describe_params(struct sql_catalog *c,
 					     const struct sql_stmt *stmt,
 					     struct tr_arena *a,
 					     uint32_t *oids);
+
+/*
+ * The columns of @table on the mirror, in table order: names (@names) and
+ * type OIDs (@oids, from the declared types as sql_type_from_decltype
+ * maps them), @n of them; arrays and names in @a.  TR_ENOTFOUND when the
+ * mirror has no such table (reload and retry; then report 42P01),
+ * TR_ENOMEM.
+ */
+TR_MUSTCHECK int sql_catalog_columns(struct sql_catalog *c, const char *table,
+				     struct tr_arena *a, const char ***names,
+				     uint32_t **oids, unsigned *n);
+
+/*
+ * The columns a COPY FROM fills (or a COPY table TO reads): @copy's
+ * column list resolved against its table (all columns when the list is
+ * empty), with their type OIDs, in the order the data carries them.
+ * TR_ENOTFOUND with @err filled (42P01 'relation "t" does not exist', or
+ * 42703 'column "x" of relation "t" does not exist') when the mirror
+ * lacks the table or a column: reload the catalog, retry once, then
+ * report @err.  TR_ENOMEM.  @copy->table must not be NULL.
+ */
+TR_MUSTCHECK int sql_catalog_copy_columns(struct sql_catalog *c,
+					  const struct sql_copy *copy,
+					  struct tr_arena *a,
+					  const char ***names, uint32_t **oids,
+					  unsigned *n, struct sql_error *err);
 
 /* ---------------------------------------------------------------------
  * Types and values
@@ -347,6 +437,144 @@ TR_MUSTCHECK int sql_param_decode(uint32_t oid, int16_t format,
 				  const uint8_t *p, int32_t len,
 				  struct tr_arena *a, struct sql_value *out,
 				  struct sql_error *err);
+
+/* ---------------------------------------------------------------------
+ * COPY data (copy.c)
+ * ------------------------------------------------------------------- */
+
+/*
+ * "INSERT INTO table (c1, ..., cn) VALUES (?, ..., ?)[, (?...)...]" with
+ * @n_rows row tuples (>= 1) of @n_cols parameters each, for COPY FROM
+ * (@names from sql_catalog_copy_columns).  In @a; NULL on OOM.
+ */
+const char *sql_copy_insert_sql(struct tr_arena *a, const struct sql_copy *copy,
+				unsigned n_cols, const char *const *names,
+				unsigned n_rows);
+
+/* One field of a COPY FROM row: @len bytes at @p, NUL-terminated
+ * (@p[@len] == 0); @len -1 (and @p NULL) for the NULL marker.  Exactly
+ * what sql_param_decode takes. */
+struct sql_copy_field {
+	const uint8_t *p;
+	int32_t len;
+};
+
+/*
+ * Called once per complete row with the row's @n fields (@n is always the
+ * reader's column count; wrong counts are errors before this).  The
+ * fields are valid for the call only.  Return TR_OK to go on; anything
+ * else stops the feed, which returns it unchanged.
+ */
+typedef int (*sql_copy_row_cb)(void *arg, unsigned n,
+			       const struct sql_copy_field *fields);
+
+/* Longest line (row) the reader buffers: beyond it, 54000. */
+#define SQL_COPY_MAX_LINE (64u << 20)
+
+/*
+ * Streaming parser for COPY FROM STDIN data in text or CSV format.  Rows
+ * may be split anywhere across feeds.  Fields are split, unescaped (text:
+ * \b \f \n \r \t \v, \ooo octal, \xhh hex, \c the character;
+ * CSV: quotes, the escape before a quote or escape) and compared with the
+ * NULL marker on their raw bytes, as PostgreSQL does (CSV: only an
+ * unquoted field is NULL, so "" is the empty string).  Line ends are \n,
+ * \r\n or \r, fixed by the first line; a bare line end of another
+ * style is an error (text: use \r / \n; CSV: quote the field).  "\."
+ * alone on a line ends the data (later bytes are ignored); in text
+ * format "\." after other data on the line or before another character
+ * is an error.
+ *
+ * Errors (22P04 unless said): 'missing data for column "x"', "extra data
+ * after last expected column", "unterminated CSV quoted field" (at
+ * finish), "literal carriage return found in data" / "literal newline
+ * found in data" / the CSV "unquoted ..." forms, "end-of-copy marker
+ * corrupt", "end-of-copy marker is not alone on its line", header
+ * mismatches for HEADER MATCH, 54000 for a line over SQL_COPY_MAX_LINE.
+ * Each carries error.context "COPY t, line N" (plus ': "<line>"' when
+ * the line is known, at most 100 bytes then "..."), as PostgreSQL's
+ * CONTEXT.  Errors are sticky: later feeds return TR_ESQL again.
+ *
+ * Fields: reader-owned state; read only @line, @rows, @ended and @error.
+ */
+struct sql_copy_reader {
+	uint64_t line;          /* physical lines read so far (1-based) */
+	uint64_t rows;          /* rows handed to the callback */
+	bool ended;             /* "\." seen: the rest is ignored */
+	struct sql_error error; /* after TR_ESQL; strings owned by the reader */
+	/* private */
+	const struct sql_copy *copy;
+	unsigned n_cols;
+	const char *const *names;
+	struct tr_buf raw; /* the current line, without its end */
+	struct tr_buf out; /* unescaped fields, each NUL-terminated */
+	struct sql_copy_field *fields; /* n_cols + 1 */
+	size_t *offs;                  /* n_cols + 1: offsets in @out */
+	struct tr_arena a;             /* error strings */
+	int eol;                       /* 0 unknown, 1 \n, 2 \r\n, 3 \r */
+	int state;     /* pending backslash / "\." / \r, see copy.c */
+	bool in_quote; /* CSV line splitting */
+	bool last_was_esc;
+	bool header_done;
+	bool failed;
+};
+
+/*
+ * Start reading rows for @copy (borrowed, as are @names: they must
+ * outlive the reader) whose rows carry @n_cols fields named @names (from
+ * sql_catalog_copy_columns; the names appear in errors and HEADER MATCH).
+ * Never fails; allocation happens in feed.  Close with
+ * sql_copy_reader_close.
+ */
+void sql_copy_reader_init(struct sql_copy_reader *r,
+			  const struct sql_copy *copy, unsigned n_cols,
+			  const char *const *names);
+void sql_copy_reader_close(struct sql_copy_reader *r);
+
+/*
+ * Consume @n bytes (one CopyData body, or any piece of the stream),
+ * calling @cb for every row completed.  Returns TR_OK; TR_ESQL with
+ * r->error filled (client error: the COPY fails, the session goes on);
+ * TR_ENOMEM; or what @cb returned.
+ */
+TR_MUSTCHECK int sql_copy_reader_feed(struct sql_copy_reader *r,
+				      const uint8_t *p, size_t n,
+				      sql_copy_row_cb cb, void *arg);
+
+/*
+ * CopyDone: the end of the data.  A last line without a line end is a
+ * row; an open CSV quote is 22P04 "unterminated CSV quoted field".
+ * Returns as sql_copy_reader_feed.
+ */
+TR_MUSTCHECK int sql_copy_reader_finish(struct sql_copy_reader *r,
+					sql_copy_row_cb cb, void *arg);
+
+/*
+ * CONTEXT for an error about field @col (0-based) of the row being
+ * delivered (call it from the callback, e.g. when sql_param_decode
+ * fails): 'COPY t, line 3, column x: "abc"', or '...: null input' when
+ * @f is NULL or the NULL marker.  In @a; a static string on OOM.
+ */
+const char *sql_copy_reader_context(const struct sql_copy_reader *r,
+				    struct tr_arena *a, unsigned col,
+				    const struct sql_copy_field *f);
+
+/*
+ * COPY TO: append one data line for @n values (@oids their types, as
+ * described) to @out, ending in "\n".  Values are rendered with
+ * sql_format_text; NULL as the NULL marker.  Text: backslash, the
+ * delimiter, \b \f \n \r \t \v are backslash-escaped.  CSV: a value
+ * holding the delimiter, quote, \r or \n, equal to the NULL marker, or
+ * "\." alone in a one-column row is quoted, with the quote and escape
+ * characters preceded by the escape.  Errors are @out's sticky error.
+ */
+void sql_copy_format_row(const struct sql_copy *copy, unsigned n,
+			 const uint32_t *oids, const struct sql_value *vals,
+			 struct tr_buf *out);
+
+/* COPY TO with HEADER: the column names as a line, escaped or quoted as
+ * data values are. */
+void sql_copy_format_header(const struct sql_copy *copy, unsigned n,
+			    const char *const *names, struct tr_buf *out);
 
 /* ---------------------------------------------------------------------
  * PostgreSQL functions on SQLite connections (functions.c)

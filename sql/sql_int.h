@@ -81,6 +81,10 @@ void sql__alter_table(struct sql__emit *e, const PgQuery__AlterTableStmt *s);
 void sql__rename(struct sql__emit *e, const PgQuery__RenameStmt *s);
 void sql__truncate(struct sql__emit *e, const PgQuery__TruncateStmt *s);
 
+/* COPY (copy.c): kind, tag, struct sql_copy; COPY table TO writes its
+ * SELECT (COPY (query) TO: the caller translates the query). */
+void sql__copy(struct sql__emit *e, const PgQuery__CopyStmt *s, int loc);
+
 /* A PostgreSQL type as triode knows it (types.c). */
 struct sql__type {
 	const char *name; /* PostgreSQL name (last TypeName component) */
