@@ -521,6 +521,9 @@ static const char *table_name(const struct sql_copy_reader *r)
  * (not splitting a UTF-8 character), then "...". */
 static const char *display_line(struct tr_arena *a, const uint8_t *p, size_t n)
 {
+	if (n == 0) {
+		return ""; /* @p may be NULL */
+	}
 	if (n <= MAX_DISPLAY) {
 		return tr_arena_strndup(a, (const char *)p, n);
 	}
@@ -595,7 +598,8 @@ static bool ensure_fields(struct sql_copy_reader *r)
 static bool raw_is_null(const struct sql_copy_reader *r, const uint8_t *p,
 			size_t n)
 {
-	return n == r->copy->null_len && memcmp(p, r->copy->null_str, n) == 0;
+	return n == r->copy->null_len &&
+	       (n == 0 || memcmp(p, r->copy->null_str, n) == 0);
 }
 
 static int hexval(int c)
@@ -1161,7 +1165,8 @@ static void out_text(const struct sql_copy *c, const uint8_t *p, size_t n,
 static void out_csv(const struct sql_copy *c, const uint8_t *p, size_t n,
 		    bool single, struct tr_buf *out)
 {
-	bool quote = n == c->null_len && memcmp(p, c->null_str, n) == 0;
+	bool quote = n == c->null_len &&
+		     (n == 0 || memcmp(p, c->null_str, n) == 0);
 	if (!quote && single && n == 2 && p[0] == '\\' && p[1] == '.') {
 		quote = true;
 	}

@@ -422,11 +422,7 @@ static const char *run_cuts(struct tr_arena *a, const struct sql_copy *cp,
 				 TR_ESQL);
 	} else {
 		assert_int_equal(rv, TR_OK);
-		out = tr_arena_strndup(a, (const char *)b.data, b.len);
-		if (out == NULL) {
-			out = "";
-		}
-		out = tr_arena_printf(a, "%s", out);
+		out = tr_arena_strdup(a, tr_buf_cstr(&b));
 	}
 	sql_copy_reader_close(&r);
 	tr_buf_close(&b);
@@ -729,7 +725,7 @@ static const char *format_row(struct tr_arena *a, const struct sql_copy *cp,
 	tr_buf_init(&b, 0);
 	sql_copy_format_row(cp, n, oids, vals, &b);
 	assert_int_equal(tr_buf_err(&b), TR_OK);
-	const char *s = tr_arena_strndup(a, (const char *)b.data, b.len);
+	const char *s = tr_arena_strdup(a, tr_buf_cstr(&b));
 	tr_buf_close(&b);
 	return s;
 }
