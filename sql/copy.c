@@ -751,6 +751,8 @@ done:
 	return true;
 }
 
+static int check_encoding(struct sql_copy_reader *r, unsigned nf);
+
 /*
  * Split the current raw line into fields.  Data rows: exactly n_cols
  * fields or an error.  Header rows (@header): any count, *@count set, the
@@ -807,6 +809,72 @@ static int split_fields(struct sql_copy_reader *r, bool header, unsigned *count)
 					 : r->out.data + r->offs[i];
 	}
 	*count = nf;
+	return check_encoding(r, stored);
+}
+
+/*
+ * Length of the invalid sequence at the first byte of @p that is not
+ * UTF-8 as PostgreSQL's pg_utf8_islegal accepts it (NUL included), with
+ * its offset in @bad; 0 if all is valid.
+ */
+static size_t utf8_invalid(const uint8_t *p, size_t n, size_t *bad)
+{
+	size_t i = 0;
+	while (i < n) {
+		uint8_t c = p[i];
+		if (c >= 0x01 && c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t len = c >= 0xc2 && c <= 0xdf   ? 2
+			     : c >= 0xe0 && c <= 0xef ? 3
+			     : c >= 0xf0 && c <= 0xf4 ? 4
+						      : 1;
+		bool ok = len > 1 && i + len <= n;
+		for (size_t k = 1; ok && k < len; k++) {
+			ok = (p[i + k] & 0xc0) == 0x80;
+		}
+		if (ok && len >= 3) {
+			uint8_t d = p[i + 1];
+			ok = !(c == 0xe0 && d < 0xa0) && /* overlong */
+			     !(c == 0xed && d > 0x9f) && /* surrogate */
+			     !(c == 0xf0 && d < 0x90) && /* overlong */
+			     !(c == 0xf4 && d > 0x8f);   /* > U+10FFFF */
+		}
+		if (!ok) {
+			*bad = i;
+			return i + len <= n ? len : n - i;
+		}
+		i += len;
+	}
+	return 0;
+}
+
+/* Fields must be UTF-8 after unescaping (\xff makes a byte too), as
+ * CopyReadAttributesText's pg_verifymbstr and the input conversion check
+ * them: 22021 naming the bytes, as report_invalid_encoding does. */
+static int check_encoding(struct sql_copy_reader *r, unsigned nf)
+{
+	for (unsigned i = 0; i < nf && i <= r->n_cols; i++) {
+		const struct sql_copy_field *f = &r->fields[i];
+		size_t at = 0;
+		size_t bad = f->len > 0
+				     ? utf8_invalid(f->p, (size_t)f->len, &at)
+				     : 0;
+		if (bad == 0) {
+			continue;
+		}
+		char hex[32] = "";
+		size_t used = 0;
+		for (size_t k = 0; k < bad && used + 6 < sizeof hex; k++) {
+			used += (size_t)snprintf(hex + used, sizeof hex - used,
+						 "%s0x%02x", k > 0 ? " " : "",
+						 f->p[at + k]);
+		}
+		return fail(r, r->line, true, "22021", NULL,
+			    "invalid byte sequence for encoding \"UTF8\": %s",
+			    hex);
+	}
 	return TR_OK;
 }
 

@@ -456,6 +456,8 @@ static const struct rcase rcases[] = {
 	{ "", 1, "line\\\nnext\n", "line\\x0anext\n" }, /* escaped newline */
 	{ "", 1, "\\\\N\n\\N\n", "\\x5cN\n<N>\n" }, /* raw compare for NULL */
 	{ "", 1, "trailing\\", "trailing\n" },
+	{ "", 1, "\xc3\xa9\\xc3\\xa9\xf0\x9f\x98\x80\n",
+	  "\xc3\xa9\xc3\xa9\xf0\x9f\x98\x80\n" },
 	{ "", 1, "a\r\nb\r\n", "a\nb\n" },
 	{ "", 1, "a\rb\r", "a\nb\n" },
 	{ "", 1, "a\nb\n\\.\nignored\tstuff\n", "a\nb\n" },
@@ -656,6 +658,24 @@ static const struct ecase ecases[] = {
 	{ "(FORMAT csv, HEADER match)", 2, "a,\n",
 	  "ERR 22P04 column name mismatch in header line field 2: got null "
 	  "value (\"\"), expected \"b\" // COPY t, line 1: \"a,\"" },
+	{ "", 1, "ok\n\\xff\n",
+	  "ERR 22021 invalid byte sequence for encoding \"UTF8\": 0xff // "
+	  "COPY t, line 2: \"\\xff\"" },
+	{ "", 2, "a\t\xc3\x28\n",
+	  "ERR 22021 invalid byte sequence for encoding \"UTF8\": 0xc3 0x28 "
+	  "// COPY t, line 1: \"a\t\xc3\x28\"" },
+	{ "", 1, "x\\0y\n",
+	  "ERR 22021 invalid byte sequence for encoding \"UTF8\": 0x00 // "
+	  "COPY t, line 1: \"x\\0y\"" },
+	{ "(FORMAT csv)", 1, "\"\xe0\x80\x80\"\n",
+	  "ERR 22021 invalid byte sequence for encoding \"UTF8\": 0xe0 0x80 "
+	  "0x80 // COPY t, line 1: \"\"\xe0\x80\x80\"\"" },
+	{ "(FORMAT csv)", 1, "\xed\xa0\x80\n",
+	  "ERR 22021 invalid byte sequence for encoding \"UTF8\": 0xed 0xa0 "
+	  "0x80 // COPY t, line 1: \"\xed\xa0\x80\"" },
+	{ "(FORMAT csv)", 1, "ab\xf0\x9f\n",
+	  "ERR 22021 invalid byte sequence for encoding \"UTF8\": 0xf0 0x9f "
+	  "// COPY t, line 1: \"ab\xf0\x9f\"" },
 	{ "(HEADER match)", 2, "a\tb\n1\n",
 	  "ERR 22P04 missing data for column \"b\" // COPY t, line 2: \"1\"" },
 };
