@@ -37,18 +37,6 @@ VALUES = {
 }
 COLS = list(VALUES)
 
-# asyncpg's StartupMessage carries client_encoding = 'utf-8' with the
-# single quotes as part of the value.  PostgreSQL's encoding lookup
-# (clean_encoding_name) ignores every non-alphanumeric character, so it is
-# UTF8; triode's settings compare the raw value and refuse the connection.
-ENCODING = ("triode refuses asyncpg's StartupMessage parameter "
-            "client_encoding='utf-8' (quotes included in the value): "
-            "FATAL 0A000 client encoding \"'utf-8'\" is not supported: "
-            "triode speaks UTF8 only (server/settings.c compares the raw "
-            "value; PostgreSQL strips non-alphanumerics)")
-pytestmark = pytest.mark.xfail(TARGET == "triode", reason=ENCODING,
-                               raises=asyncpg.FeatureNotSupportedError,
-                               strict=True)
 
 
 def ssl_ctx():
@@ -175,13 +163,8 @@ def test_transactions(node, table):
 
 @pytest.mark.xfail(
     TARGET == "triode", strict=True,
-    reason=ENCODING + "; then (seen through a proxy that rewrites the "
-    "startup value to UTF8): Parse/Describe of 'SELECT * FROM <missing> "
-    "WHERE id = $1' succeeds with ParameterDescription [text] and NoData "
-    "instead of ErrorResponse 42P01 at Parse, so asyncpg raises DataError "
-    "'invalid input for query argument $1: 1 (expected str, got int)' "
-    "instead of UndefinedTableError; and 'SELECT $1::text::int4' with 'x' "
-    "returns 0 instead of 22P02 (SQLite CAST semantics)")
+    reason="'SELECT $1::text::int4' with 'x' returns 0 instead of 22P02 "
+    "(casts of text to numbers follow SQLite's CAST; issue 5)")
 def test_errors_map_to_exception_classes(node, table):
     async def body(conn):
         await conn.execute("CREATE TABLE %s (id int4 PRIMARY KEY, "
@@ -268,7 +251,7 @@ def test_fetch_10000_rows(node, table):
 
 @pytest.mark.xfail(
     TARGET == "triode", strict=True,
-    reason=ENCODING + "; then (through a rewriting proxy): set_type_codec's "
+    reason="set_type_codec's "
     "introspection 'SELECT t.oid, t.typelem AS elemtype, t.typtype AS kind "
     "FROM pg_catalog.pg_type AS t WHERE t.oid = $1' is described with $1 "
     "as text (25, PostgreSQL: oid 26), so asyncpg raises DataError "

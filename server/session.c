@@ -979,6 +979,12 @@ static void describe_and_run(struct server_session *s)
 		reload_catalog(s);
 		return;
 	}
+	if (s->ext == EXT_PREPARE && rv == TR_ENOTFOUND) {
+		/* The mirror, just read from the leader, lacks a table or
+		 * column: PostgreSQL reports that at Parse (42P01/42703). */
+		fail(s, &err);
+		return;
+	}
 	/* Otherwise let the leader judge the statement; its error is the
 	 * authoritative one, and its columns are typed as text. */
 	s->described = rv == TR_OK;

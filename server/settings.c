@@ -211,12 +211,24 @@ int server_settings_set(struct server_settings *s, struct tr_arena *a,
 			v = num;
 			break;
 		}
-		case SET_ENCODING:
-			if (strcasecmp(value, "UTF8") == 0 ||
-			    strcasecmp(value, "UTF-8") == 0 ||
-			    strcasecmp(value, "UNICODE") == 0) {
+		case SET_ENCODING: {
+			/* PostgreSQL compares encoding names with everything
+			 * but letters and digits removed ("'utf-8'" is UTF8,
+			 * as asyncpg sends it). */
+			char clean[32];
+			size_t n = 0;
+			for (const char *p = value;
+			     *p != '\0' && n + 1 < sizeof clean; p++) {
+				if (isalnum((unsigned char)*p)) {
+					clean[n++] = (char)tolower(
+						(unsigned char)*p);
+				}
+			}
+			clean[n] = '\0';
+			if (strcmp(clean, "utf8") == 0 ||
+			    strcmp(clean, "unicode") == 0) {
 				v = "UTF8";
-			} else if (strcasecmp(value, "SQL_ASCII") == 0) {
+			} else if (strcmp(clean, "sqlascii") == 0) {
 				/* SQL_ASCII means "no conversion": the
 				 * client gets UTF-8 bytes as they are. */
 				v = "SQL_ASCII";
@@ -229,6 +241,7 @@ int server_settings_set(struct server_settings *s, struct tr_arena *a,
 				return TR_ESQL;
 			}
 			break;
+		}
 		default:
 			break;
 		}

@@ -131,6 +131,10 @@ static void test_settings_reported_and_validated(void **state)
 	assert_int_equal(set(f, "client_encoding", "latin1", &err, &report),
 			 TR_ESQL);
 	assert_string_equal(err.sqlstate, "0A000");
+	assert_int_equal(set(f, "client_encoding", "'utf-8'", &err, &report),
+			 TR_OK); /* asyncpg's spelling */
+	assert_string_equal(server_settings_get(f->s, "client_encoding"),
+			    "UTF8");
 	assert_int_equal(set(f, "client_encoding", "unicode", &err, &report),
 			 TR_OK);
 	assert_string_equal(server_settings_get(f->s, "client_encoding"),
