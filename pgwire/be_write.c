@@ -11,7 +11,7 @@
  *
  *   'E' | int32 len | { byte field, cstring value }* | '\0'
  *   fields sent: S (localized severity), V (severity), C (SQLSTATE),
- *   M (message), D (detail), H (hint), P (position)
+ *   M (message), D (detail), H (hint), P (position), W (context)
  *
  * INTERFACE ROUTINES
  *   pgwire__msg_begin / pgwire__msg_end     framing
@@ -128,6 +128,7 @@ void pgwire__be_write_error(struct tr_buf *b, uint8_t type,
 		snprintf(pos, sizeof pos, "%d", err->position);
 		put_field(b, 'P', pos);
 	}
+	put_field(b, 'W', err->context);
 	tr_buf_put_u8(b, 0);
 	pgwire__msg_end(b, m);
 }

@@ -71,6 +71,7 @@ struct pgwire_error {
 	const char *message;  /* required: short, lower case, no period */
 	const char *detail;
 	const char *hint;
+	const char *context; /* CONTEXT (W), e.g. "COPY t, line 3" */
 	int position; /* 1-based character position in the query, 0: none */
 };
 

@@ -71,6 +71,32 @@ struct server_prepared {
 	unsigned n_given;
 };
 
+/* COPY FROM: a batch of rows sent as one multi-row INSERT. */
+struct copy_batch {
+	struct tr_queue link; /* in copy_in.full */
+	unsigned n_rows;
+	struct cluster_value *vals; /* rows_per_stmt * n_cols */
+	struct tr_arena a;          /* copies of text and blob values */
+};
+
+/* COPY FROM STDIN in progress. */
+struct copy_in {
+	struct sql_copy_reader reader;
+	const char **names; /* columns (session arena) */
+	uint32_t *oids;
+	unsigned n_cols;
+	unsigned rows_per_stmt; /* dqlite binds at most 255 parameters */
+	struct copy_batch *filling;
+	struct tr_queue full; /* full batches, in order */
+	unsigned n_full;
+	struct copy_batch *sending; /* in flight */
+	bool done;                  /* CopyDone seen */
+	bool failed;                /* an error is recorded in err */
+	bool paused;                /* input paused for back-pressure */
+	struct sql_error err;
+	uint64_t rows; /* rows inserted */
+};
+
 /* A portal whose rows outlive one Execute (max_rows reached). */
 struct server_portal {
 	struct tr_buf rows; /* encoded rows: u32 n, then (i32 len, bytes)* */
@@ -139,7 +165,12 @@ struct server_session {
 	uint32_t max_rows;  /* 0: all */
 	uint32_t rows_sent; /* by this Execute */
 	bool sync_follows;
-	bool answered; /* the op's answer went to pgwire already */
+	bool answered;           /* the op's answer went to pgwire already */
+	struct copy_in *copy_in; /* COPY FROM in progress, or NULL */
+	bool copy_out;           /* COPY TO: rows go out as CopyData */
+	const char **copy_names; /* COPY FROM: resolved columns */
+	uint32_t *copy_oids;
+	unsigned copy_n;
 	enum { KICK_STEP, KICK_END, KICK_DRAIN } kick_what;
 	struct server_leader_waiter leader_waiter; /* reconnecting */
 	bool leader_lost;       /* our leader connection broke: ask who leads */
@@ -151,6 +182,7 @@ struct server_session {
 };
 
 static void step(struct server_session *s);
+static void copy_in_free(struct server_session *s);
 
 static void prepared_free(struct server_prepared *p)
 {
@@ -196,6 +228,7 @@ static void send_sql_error(struct server_session *s, const struct sql_error *e)
 				.message = e->message,
 				.detail = e->detail,
 				.hint = e->hint,
+				.context = e->context,
 				.position = e->position,
 			};
 			if (s->ext_error.sqlstate == NULL) {
@@ -210,6 +243,7 @@ static void send_sql_error(struct server_session *s, const struct sql_error *e)
 		.message = e->message,
 		.detail = e->detail,
 		.hint = e->hint,
+		.context = e->context,
 		.position = e->position,
 	};
 	pgwire_session_send_error(s->pg, &pe);
@@ -331,6 +365,7 @@ static void end_query(struct server_session *s)
 	char message[1024];
 	char detail[1024];
 	char hint[512];
+	char context[512];
 	char tag[64];
 	struct pgwire_error err = {
 		.severity = "ERROR",
@@ -339,6 +374,7 @@ static void end_query(struct server_session *s)
 		.message = keep(message, sizeof message, s->ext_error.message),
 		.detail = keep(detail, sizeof detail, s->ext_error.detail),
 		.hint = keep(hint, sizeof hint, s->ext_error.hint),
+		.context = keep(context, sizeof context, s->ext_error.context),
 		.position = s->ext_error.position,
 	};
 	const char *done_tag = keep(tag, sizeof tag,
@@ -352,6 +388,10 @@ static void end_query(struct server_session *s)
 	if (op == EXT_EXECUTE && s->closing && s->portal != NULL) {
 		portal_free(s->portal);
 	}
+	if (s->copy_in != NULL) {
+		copy_in_free(s);
+	}
+	s->copy_out = false;
 	s->in_query = false;
 	s->cur = NULL;
 	s->wait = WAIT_NONE;
@@ -653,8 +693,23 @@ static void query_columns(struct cluster_client *c, void *arg, unsigned n_cols,
 		return;
 	}
 	s->rowdesc_sent = true;
-	/* In the extended protocol Describe sent it, before Execute. */
-	if (s->ext != EXT_EXECUTE) {
+	if (s->copy_out) {
+		/* COPY TO: CopyOutResponse instead, and the header line. */
+		if (!s->described || s->n_cols != n_cols) {
+			s->described = false;
+		}
+		pgwire_session_copy_out_start(s->pg, false, n_cols);
+		if (s->cur->copy->header) {
+			tr_buf_reset(&s->vals);
+			sql_copy_format_header(s->cur->copy, n_cols, names,
+					       &s->vals);
+			if (tr_buf_err(&s->vals) == TR_OK) {
+				pgwire_session_send_copy_data(
+					s->pg, s->vals.data, s->vals.len);
+			}
+		}
+	} else if (s->ext != EXT_EXECUTE) {
+		/* In the extended protocol Describe sent it, before Execute. */
 		send_row_description(s, n_cols, names);
 	}
 	s->row = tr_arena_alloc(&s->arena, sizeof *s->row * (n_cols + 1));
@@ -696,6 +751,33 @@ static void to_sql_value(const struct cluster_value *cv, struct sql_value *v)
 	}
 }
 
+static void to_sql_value(const struct cluster_value *cv, struct sql_value *v);
+
+/* COPY TO: one row as a text or CSV line in a CopyData message. */
+static int copy_out_row(struct server_session *s, unsigned n,
+			const struct cluster_value *vals)
+{
+	struct sql_value *v = tr_arena_alloc(&s->arena, sizeof *v * n);
+	uint32_t *oids = tr_arena_alloc(&s->arena, sizeof *oids * n);
+	if (v == NULL || oids == NULL) {
+		return TR_ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		to_sql_value(&vals[i], &v[i]);
+		oids[i] = s->described ? s->cols[i].type_oid : SQL_OID_TEXT;
+	}
+	tr_buf_reset(&s->vals);
+	sql_copy_format_row(s->cur->copy, n, oids, v, &s->vals);
+	if (tr_buf_err(&s->vals) != TR_OK) {
+		return tr_buf_err(&s->vals);
+	}
+	pgwire_session_send_copy_data(s->pg, s->vals.data, s->vals.len);
+	s->n_rows++;
+	/* The arena would grow with every row: these two are small, but a
+	 * big COPY has many rows; give them back at once. */
+	return TR_OK;
+}
+
 /* Append the current row (s->row) to the portal's buffer. */
 static int portal_keep_row(struct server_session *s, unsigned n_cols)
 {
@@ -727,6 +809,9 @@ static int query_row(struct cluster_client *c, void *arg, unsigned n_cols,
 	}
 	if (s->row == NULL || s->offs == NULL || n_cols != s->n_cols) {
 		return TR_ENOMEM;
+	}
+	if (s->copy_out) {
+		return copy_out_row(s, n_cols, vals);
 	}
 	tr_buf_reset(&s->vals);
 	for (unsigned i = 0; i < n_cols; i++) {
@@ -778,6 +863,12 @@ static void query_done(struct cluster_client *c, void *arg,
 	s->paused = false;
 	if (res->rc != TR_OK) {
 		cluster_failed(s, res, false);
+		return;
+	}
+	if (s->copy_out) {
+		s->copy_out = false;
+		pgwire_session_copy_out_done(s->pg);
+		complete_counted(s, s->n_rows);
 		return;
 	}
 	if (s->ext == EXT_EXECUTE && s->portal != NULL && s->portal->has_rows) {
@@ -838,6 +929,8 @@ static int reload_row(struct cluster_client *c, void *arg, unsigned n_cols,
 
 static void describe_and_run(struct server_session *s);
 static void finish_prepare(struct server_session *s);
+static void copy_resolve(struct server_session *s);
+static void copy_begin(struct server_session *s);
 
 static void reload_done(struct cluster_client *c, void *arg,
 			const struct cluster_result *res)
@@ -963,6 +1056,10 @@ static void describe_and_run(struct server_session *s)
 	struct sql_error err = { .position = 0 };
 	if (!s->db->catalog_loaded) {
 		reload_catalog(s);
+		return;
+	}
+	if (s->cur->kind == SQL_COPY_FROM) {
+		copy_resolve(s);
 		return;
 	}
 	if (s->ext == EXT_PREPARE && s->cur->kind != SQL_QUERY) {
@@ -1131,6 +1228,10 @@ static void lock_timeout(uv_timer_t *t)
 static void send_write(struct server_session *s)
 {
 	const struct sql_stmt *st = s->cur;
+	if (st->kind == SQL_COPY_FROM) {
+		copy_begin(s);
+		return;
+	}
 	if (st->ddl && s->txn == TXN_NONE) {
 		const char *sql = tr_arena_printf(
 			&s->arena, "BEGIN; %s; COMMIT", st->sqlite);
@@ -1365,6 +1466,393 @@ static int connect_leader(struct server_session *s, cluster_done_cb cb)
 }
 
 /* ------------------------------------------------------------------ */
+/* COPY                                                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * COPY FROM STDIN: rows come from the client in CopyData pieces, are
+ * parsed by sql/'s reader, decoded by column type, and sent in batches of
+ * multi-row INSERTs (dqlite binds at most 255 parameters per request),
+ * inside one transaction under the write lock: any bad row rolls the
+ * whole COPY back and names its line.  While batches queue up, reading
+ * from the client pauses.
+ */
+#define COPY_QUEUE_HIGH 8
+
+static void copy_pump(struct server_session *s);
+
+static struct copy_batch *copy_batch_new(struct copy_in *ci)
+{
+	struct copy_batch *b = tr_calloc(1, sizeof *b);
+	if (b == NULL) {
+		return NULL;
+	}
+	tr_arena_init(&b->a, 16384);
+	b->vals = tr_arena_alloc(&b->a, sizeof *b->vals * ci->rows_per_stmt *
+						ci->n_cols);
+	if (b->vals == NULL) {
+		tr_arena_close(&b->a);
+		tr_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static void copy_batch_free(struct copy_batch *b)
+{
+	if (b != NULL) {
+		tr_arena_close(&b->a);
+		tr_free(b);
+	}
+}
+
+static void copy_in_free(struct server_session *s)
+{
+	struct copy_in *ci = s->copy_in;
+	if (ci == NULL) {
+		return;
+	}
+	sql_copy_reader_close(&ci->reader);
+	copy_batch_free(ci->filling);
+	copy_batch_free(ci->sending);
+	while (!tr_queue_empty(&ci->full)) {
+		struct tr_queue *q = tr_queue_head(&ci->full);
+		tr_queue_remove(q);
+		copy_batch_free(TR_QUEUE_DATA(q, struct copy_batch, link));
+	}
+	if (ci->paused && !s->closing) {
+		pgwire_session_copy_pause(s->pg, false);
+	}
+	tr_free(ci);
+	s->copy_in = NULL;
+}
+
+/* Keep the first error (copied out of the reader or a batch). */
+static void copy_record_error(struct server_session *s,
+			      const struct sql_error *e)
+{
+	struct copy_in *ci = s->copy_in;
+	if (ci->failed) {
+		return;
+	}
+	ci->failed = true;
+	ci->err = *e;
+	ci->err.message = tr_arena_strdup(&s->arena,
+					  e->message ? e->message : "error");
+	ci->err.detail = e->detail ? tr_arena_strdup(&s->arena, e->detail)
+				   : NULL;
+	ci->err.hint = e->hint ? tr_arena_strdup(&s->arena, e->hint) : NULL;
+	ci->err.context = e->context ? tr_arena_strdup(&s->arena, e->context)
+				     : NULL;
+}
+
+/* The COPY is over: with an error (rolled back by fail()) or done. */
+static void copy_settle(struct server_session *s)
+{
+	struct copy_in *ci = s->copy_in;
+	if (ci->sending != NULL) {
+		return; /* wait for the batch in flight */
+	}
+	if (ci->failed) {
+		struct sql_error e = ci->err;
+		copy_in_free(s);
+		fail(s, &e);
+		return;
+	}
+	if (!ci->done || ci->n_full > 0 ||
+	    (ci->filling != NULL && ci->filling->n_rows > 0)) {
+		return;
+	}
+	uint64_t rows = ci->rows;
+	copy_in_free(s);
+	s->wait = WAIT_NONE;
+	complete_counted(s, rows);
+}
+
+static void copy_sent(struct cluster_client *c, void *arg,
+		      const struct cluster_result *res)
+{
+	struct server_session *s = arg;
+	struct copy_in *ci = s->copy_in;
+	TR_UNUSED(c);
+	s->pending--;
+	struct copy_batch *b = ci->sending;
+	ci->sending = NULL;
+	if (res->rc == TR_OK) {
+		ci->rows += b->n_rows;
+	} else if (res->rc == TR_ESQL) {
+		struct sql_error e = { .position = 0 };
+		sql_error_from_sqlite(&e, &s->arena, res->code, res->message);
+		copy_record_error(s, &e);
+	} else {
+		struct sql_error e = { .position = 0 };
+		sql_error_set(&e, &s->arena, "08006",
+			      "connection to the cluster leader was lost "
+			      "during COPY");
+		drop_cluster(s);
+		s->leader_lost = true;
+		copy_record_error(s, &e);
+	}
+	copy_batch_free(b);
+	if (ci->failed || s->closing) {
+		if (s->closing) {
+			copy_in_free(s);
+			end_query(s);
+			return;
+		}
+		copy_settle(s);
+		return;
+	}
+	copy_pump(s);
+}
+
+/* Send the next full batch if none is in flight; manage back-pressure. */
+static void copy_pump(struct server_session *s)
+{
+	struct copy_in *ci = s->copy_in;
+	if (ci->sending == NULL && ci->done && ci->n_full == 0 &&
+	    ci->filling != NULL && ci->filling->n_rows > 0) {
+		/* The last, partial batch. */
+		tr_queue_push(&ci->full, &ci->filling->link);
+		ci->n_full++;
+		ci->filling = NULL;
+	}
+	if (ci->sending == NULL && ci->n_full > 0 && !ci->failed) {
+		struct tr_queue *q = tr_queue_head(&ci->full);
+		tr_queue_remove(q);
+		ci->n_full--;
+		struct copy_batch *b = TR_QUEUE_DATA(q, struct copy_batch,
+						     link);
+		const char *sql = sql_copy_insert_sql(
+			&b->a, s->cur->copy, ci->n_cols,
+			(const char *const *)ci->names, b->n_rows);
+		s->pending++;
+		ci->sending = b;
+		if (sql == NULL ||
+		    cluster_client_exec_sql(s->cc, sql, b->vals,
+					    b->n_rows * ci->n_cols, copy_sent,
+					    s) != TR_OK) {
+			s->pending--;
+			ci->sending = NULL;
+			copy_batch_free(b);
+			struct sql_error e = { .position = 0 };
+			sql_error_set(&e, &s->arena, "53200", "out of memory");
+			copy_record_error(s, &e);
+		}
+	}
+	if (!ci->paused && ci->n_full >= COPY_QUEUE_HIGH) {
+		ci->paused = true;
+		pgwire_session_copy_pause(s->pg, true);
+	} else if (ci->paused && ci->n_full < COPY_QUEUE_HIGH / 2) {
+		ci->paused = false;
+		pgwire_session_copy_pause(s->pg, false);
+	}
+	copy_settle(s);
+}
+
+/* One row from the reader: decode its fields into the filling batch. */
+static int copy_row(void *arg, unsigned n, const struct sql_copy_field *f)
+{
+	struct server_session *s = arg;
+	struct copy_in *ci = s->copy_in;
+	if (ci->filling == NULL) {
+		ci->filling = copy_batch_new(ci);
+		if (ci->filling == NULL) {
+			return TR_ENOMEM;
+		}
+	}
+	struct copy_batch *b = ci->filling;
+	struct cluster_value *row = &b->vals[b->n_rows * ci->n_cols];
+	for (unsigned i = 0; i < n && i < ci->n_cols; i++) {
+		struct sql_value v;
+		struct sql_error e = { .position = 0 };
+		if (sql_param_decode(ci->oids[i], 0, f[i].p, f[i].len, &b->a,
+				     &v, &e) != TR_OK) {
+			e.context = sql_copy_reader_context(
+				&ci->reader, &s->arena, i, &f[i]);
+			copy_record_error(s, &e);
+			return TR_ESQL;
+		}
+		memset(&row[i], 0, sizeof row[i]);
+		switch (v.type) {
+		case SQL_VALUE_INTEGER:
+			row[i].type = CLUSTER_INTEGER;
+			row[i].integer = v.integer;
+			break;
+		case SQL_VALUE_FLOAT:
+			row[i].type = CLUSTER_FLOAT;
+			row[i].real = v.real;
+			break;
+		case SQL_VALUE_TEXT: {
+			/* The field dies with this call: keep a copy. */
+			char *t = tr_arena_strndup(&b->a, v.p, v.len);
+			if (t == NULL) {
+				return TR_ENOMEM;
+			}
+			row[i].type = CLUSTER_TEXT;
+			row[i].text.p = t;
+			row[i].text.len = v.len;
+			break;
+		}
+		case SQL_VALUE_BLOB: {
+			uint8_t *d = tr_arena_alloc(&b->a, v.len ? v.len : 1);
+			if (d == NULL) {
+				return TR_ENOMEM;
+			}
+			memcpy(d, v.p, v.len);
+			row[i].type = CLUSTER_BLOB;
+			row[i].blob.p = d;
+			row[i].blob.len = v.len;
+			break;
+		}
+		default:
+			row[i].type = CLUSTER_NULL;
+			break;
+		}
+	}
+	b->n_rows++;
+	if (b->n_rows == ci->rows_per_stmt) {
+		tr_queue_push(&ci->full, &b->link);
+		ci->n_full++;
+		ci->filling = NULL;
+	}
+	return TR_OK;
+}
+
+/* The reader or a row failed: record why (the reader owns its error). */
+static void copy_read_failed(struct server_session *s, int rv)
+{
+	struct copy_in *ci = s->copy_in;
+	if (rv == TR_ESQL && !ci->failed) {
+		copy_record_error(s, &ci->reader.error);
+	} else if (rv != TR_ESQL) {
+		struct sql_error e = { .position = 0 };
+		sql_error_set(&e, &s->arena, "53200", "out of memory");
+		copy_record_error(s, &e);
+	}
+}
+
+static void op_copy_data(void *data, struct pgwire_session *pg,
+			 const uint8_t *bytes, size_t len)
+{
+	struct server_session *s = pgwire_session_data(pg);
+	TR_UNUSED(data);
+	if (s == NULL || s->copy_in == NULL || s->copy_in->failed) {
+		return;
+	}
+	int rv = sql_copy_reader_feed(&s->copy_in->reader, bytes, len, copy_row,
+				      s);
+	if (rv != TR_OK) {
+		copy_read_failed(s, rv);
+	}
+	copy_pump(s);
+}
+
+static void op_copy_done(void *data, struct pgwire_session *pg)
+{
+	struct server_session *s = pgwire_session_data(pg);
+	TR_UNUSED(data);
+	if (s == NULL || s->copy_in == NULL) {
+		return;
+	}
+	struct copy_in *ci = s->copy_in;
+	ci->done = true;
+	if (!ci->failed) {
+		int rv = sql_copy_reader_finish(&ci->reader, copy_row, s);
+		if (rv != TR_OK) {
+			copy_read_failed(s, rv);
+		}
+	}
+	copy_pump(s);
+}
+
+static void op_copy_fail(void *data, struct pgwire_session *pg,
+			 const char *message)
+{
+	struct server_session *s = pgwire_session_data(pg);
+	TR_UNUSED(data);
+	if (s == NULL || s->copy_in == NULL) {
+		return;
+	}
+	struct sql_error e = { .position = 0 };
+	sql_error_set(&e, &s->arena, "57014", "COPY from stdin failed: %s",
+		      message);
+	copy_record_error(s, &e);
+	s->copy_in->done = true;
+	copy_pump(s);
+}
+
+/* In the COPY's transaction, under the write lock: ask for the data. */
+static void copy_from_start(struct server_session *s)
+{
+	struct copy_in *ci = tr_calloc(1, sizeof *ci);
+	if (ci == NULL) {
+		failf(s, "53200", "out of memory");
+		return;
+	}
+	ci->names = s->copy_names;
+	ci->oids = s->copy_oids;
+	ci->n_cols = s->copy_n;
+	ci->rows_per_stmt = s->copy_n > 0 && s->copy_n < 255 ? 255 / s->copy_n
+							     : 1;
+	tr_queue_init(&ci->full);
+	sql_copy_reader_init(&ci->reader, s->cur->copy, s->copy_n,
+			     (const char *const *)s->copy_names);
+	s->copy_in = ci;
+	s->wait = WAIT_CLUSTER;
+	pgwire_session_copy_in_start(s->pg, false, s->copy_n);
+}
+
+static void copy_began(struct cluster_client *c, void *arg,
+		       const struct cluster_result *res)
+{
+	struct server_session *s = landed(arg);
+	TR_UNUSED(c);
+	if (res->rc != TR_OK) {
+		cluster_failed(s, res, false);
+		return;
+	}
+	s->txn = TXN_IMPLICIT; /* committed at the end of the Query/Sync */
+	copy_from_start(s);
+}
+
+/* The write lock is ours: COPY runs in a transaction of its own unless
+ * one is open (all rows or none). */
+static void copy_begin(struct server_session *s)
+{
+	if (s->txn != TXN_NONE) {
+		copy_from_start(s);
+		return;
+	}
+	if (!request_exec(s, "BEGIN", copy_began)) {
+		failf(s, "53200", "out of memory");
+	}
+}
+
+/* COPY FROM: the target columns from the mirror (reloaded once). */
+static void copy_resolve(struct server_session *s)
+{
+	struct sql_error err = { .position = 0 };
+	int rv = sql_catalog_copy_columns(s->db->catalog, s->cur->copy,
+					  &s->arena, &s->copy_names,
+					  &s->copy_oids, &s->copy_n, &err);
+	if (rv == TR_ENOTFOUND && !s->catalog_retried) {
+		s->catalog_retried = true;
+		reload_catalog(s);
+		return;
+	}
+	if (rv != TR_OK) {
+		if (rv == TR_ENOMEM) {
+			failf(s, "53200", "out of memory");
+		} else {
+			fail(s, &err);
+		}
+		return;
+	}
+	run_write(s);
+}
+
+/* ------------------------------------------------------------------ */
 /* The statement loop                                                   */
 /* ------------------------------------------------------------------ */
 
@@ -1412,6 +1900,8 @@ static bool needs_cluster(const struct sql_stmt *st)
 	case SQL_SAVEPOINT:
 	case SQL_RELEASE:
 	case SQL_ROLLBACK_TO:
+	case SQL_COPY_FROM:
+	case SQL_COPY_TO:
 		return true;
 	default:
 		return false;
@@ -1555,6 +2045,16 @@ static void run_on_cluster(struct server_session *s, struct sql_stmt *st)
 		} else {
 			send_exec(s, st->sqlite);
 		}
+		return;
+	case SQL_COPY_FROM:
+		s->catalog_retried = false;
+		describe_and_run(s);
+		return;
+	case SQL_COPY_TO:
+		s->copy_out = true;
+		s->described = false;
+		s->catalog_retried = false;
+		describe_and_run(s);
 		return;
 	default:
 		TR_NEVER(true);
@@ -2634,6 +3134,12 @@ static void op_session_close(void *data, struct pgwire_session *pg)
 		return;
 	}
 	s->closing = true;
+	if (s->copy_in != NULL && s->copy_in->sending == NULL) {
+		/* The client vanished in the middle of its data. */
+		copy_in_free(s);
+		end_query(s);
+		return;
+	}
 	if (s->leader_waiter.waiting) {
 		server_leader_wait_cancel(&s->leader_waiter);
 		s->pending--;
@@ -2667,4 +3173,7 @@ const struct pgwire_executor_ops server_executor_ops = {
 	.execute = op_execute,
 	.close_portal = op_close_portal,
 	.sync = op_sync,
+	.copy_data = op_copy_data,
+	.copy_done = op_copy_done,
+	.copy_fail = op_copy_fail,
 };
