@@ -1650,6 +1650,55 @@ static void copy_pump(struct server_session *s)
 	copy_settle(s);
 }
 
+/* A decoded value in dqlite's form. dqlite wants NUL-terminated text, so
+ * text is always copied into @a; a blob only when @copy_blob says its
+ * bytes die before the statement runs. */
+static int cluster_value_from_sql(const struct sql_value *v,
+				  struct tr_arena *a, bool copy_blob,
+				  struct cluster_value *out)
+{
+	memset(out, 0, sizeof *out);
+	switch (v->type) {
+	case SQL_VALUE_INTEGER:
+		out->type = CLUSTER_INTEGER;
+		out->integer = v->integer;
+		break;
+	case SQL_VALUE_FLOAT:
+		out->type = CLUSTER_FLOAT;
+		out->real = v->real;
+		break;
+	case SQL_VALUE_TEXT: {
+		char *t = tr_arena_strndup(a, v->p, v->len);
+		if (t == NULL) {
+			return TR_ENOMEM;
+		}
+		out->type = CLUSTER_TEXT;
+		out->text.p = t;
+		out->text.len = v->len;
+		break;
+	}
+	case SQL_VALUE_BLOB: {
+		const void *d = v->p;
+		if (copy_blob) {
+			uint8_t *c = tr_arena_alloc(a, v->len ? v->len : 1);
+			if (c == NULL) {
+				return TR_ENOMEM;
+			}
+			memcpy(c, v->p, v->len);
+			d = c;
+		}
+		out->type = CLUSTER_BLOB;
+		out->blob.p = d;
+		out->blob.len = v->len;
+		break;
+	}
+	default:
+		out->type = CLUSTER_NULL;
+		break;
+	}
+	return TR_OK;
+}
+
 /* One row from the reader: decode its fields into the filling batch. */
 static int copy_row(void *arg, unsigned n, const struct sql_copy_field *f)
 {
@@ -1673,41 +1722,9 @@ static int copy_row(void *arg, unsigned n, const struct sql_copy_field *f)
 			copy_record_error(s, &e);
 			return TR_ESQL;
 		}
-		memset(&row[i], 0, sizeof row[i]);
-		switch (v.type) {
-		case SQL_VALUE_INTEGER:
-			row[i].type = CLUSTER_INTEGER;
-			row[i].integer = v.integer;
-			break;
-		case SQL_VALUE_FLOAT:
-			row[i].type = CLUSTER_FLOAT;
-			row[i].real = v.real;
-			break;
-		case SQL_VALUE_TEXT: {
-			/* The field dies with this call: keep a copy. */
-			char *t = tr_arena_strndup(&b->a, v.p, v.len);
-			if (t == NULL) {
-				return TR_ENOMEM;
-			}
-			row[i].type = CLUSTER_TEXT;
-			row[i].text.p = t;
-			row[i].text.len = v.len;
-			break;
-		}
-		case SQL_VALUE_BLOB: {
-			uint8_t *d = tr_arena_alloc(&b->a, v.len ? v.len : 1);
-			if (d == NULL) {
-				return TR_ENOMEM;
-			}
-			memcpy(d, v.p, v.len);
-			row[i].type = CLUSTER_BLOB;
-			row[i].blob.p = d;
-			row[i].blob.len = v.len;
-			break;
-		}
-		default:
-			row[i].type = CLUSTER_NULL;
-			break;
+		/* The field dies with this call: keep copies. */
+		if (cluster_value_from_sql(&v, &b->a, true, &row[i]) != TR_OK) {
+			return TR_ENOMEM;
 		}
 	}
 	b->n_rows++;
@@ -2742,35 +2759,10 @@ static int decode_params(struct server_session *s, struct server_prepared *p,
 			}
 			return rv;
 		}
-		memset(&cv[i], 0, sizeof cv[i]);
-		switch (v.type) {
-		case SQL_VALUE_INTEGER:
-			cv[i].type = CLUSTER_INTEGER;
-			cv[i].integer = v.integer;
-			break;
-		case SQL_VALUE_FLOAT:
-			cv[i].type = CLUSTER_FLOAT;
-			cv[i].real = v.real;
-			break;
-		case SQL_VALUE_TEXT: {
-			/* dqlite's text is NUL-terminated. */
-			char *t = tr_arena_strndup(&s->arena, v.p, v.len);
-			if (t == NULL) {
-				return TR_ENOMEM;
-			}
-			cv[i].type = CLUSTER_TEXT;
-			cv[i].text.p = t;
-			cv[i].text.len = v.len;
-			break;
-		}
-		case SQL_VALUE_BLOB:
-			cv[i].type = CLUSTER_BLOB;
-			cv[i].blob.p = v.p;
-			cv[i].blob.len = v.len;
-			break;
-		default:
-			cv[i].type = CLUSTER_NULL;
-			break;
+		/* A blob's bytes live in the Bind message until Execute. */
+		if (cluster_value_from_sql(&v, &s->arena, false, &cv[i]) !=
+		    TR_OK) {
+			return TR_ENOMEM;
 		}
 	}
 	s->params = cv;
