@@ -161,10 +161,6 @@ def test_transactions(node, table):
     run(node, body)
 
 
-@pytest.mark.xfail(
-    TARGET == "triode", strict=True,
-    reason="'SELECT $1::text::int4' with 'x' returns 0 instead of 22P02 "
-    "(casts of text to numbers follow SQLite's CAST; issue 5)")
 def test_errors_map_to_exception_classes(node, table):
     async def body(conn):
         await conn.execute("CREATE TABLE %s (id int4 PRIMARY KEY, "

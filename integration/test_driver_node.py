@@ -20,11 +20,7 @@ NODE_TIMEOUT = 60
 CHECKS = ["parameters", "types", "nulls", "transaction", "errors",
           "named_statement"]
 
-XFAIL = {
-    "errors": "SELECT $1::text::int4 with $1 = 'nope' returns 0 instead of "
-              "ErrorResponse 22P02 invalid input syntax for type integer "
-              "(the text-to-int4 cast in the SQL follows SQLite CAST rules)",
-}
+XFAIL = {}
 
 
 def _node_env():

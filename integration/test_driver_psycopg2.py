@@ -42,12 +42,6 @@ def create_types_table(cur, table):
                 "ts timestamp, tz timestamptz, u uuid, j json)" % table)
 
 
-@pytest.mark.xfail(
-    TARGET == "triode", strict=True,
-    reason="bytea literal cast: psycopg2 sends '\\x0001ff'::bytea; triode "
-    "stores the 8 characters of the literal as the value (length() 8, "
-    "output \\x5c78303030316666, psycopg2 reads b'\\\\x0001ff'); "
-    "PostgreSQL decodes the hex input: 3 bytes 00 01 ff")
 def test_types_round_trip(node, table):
     with closing(connect(node)) as c, c.cursor() as cur:
         create_types_table(cur, table)
@@ -121,11 +115,6 @@ def test_transactions(node, table):
         c.close()
 
 
-@pytest.mark.xfail(
-    TARGET == "triode", strict=True,
-    reason="SELECT 'x'::int4 returns 0 instead of 22P02 invalid input "
-    "syntax for type integer (a cast of a text literal follows SQLite CAST "
-    "rules: '12a'::int8 is 12, '1.5'::int4 is 1, 'abc'::float8 is 0)")
 def test_errors_map_to_exception_classes(node, table):
     with closing(connect(node)) as c, c.cursor() as cur:
         cur.execute("CREATE TABLE %s (id int4 PRIMARY KEY, v text NOT NULL)"

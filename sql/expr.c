@@ -614,6 +614,84 @@ static int bool_word(const char *s)
 	return -1;
 }
 
+/*
+ * 'literal'::type: the type's input function runs now, as PostgreSQL runs
+ * it at parse analysis, so a bad literal fails with its SQLSTATE and
+ * position and a good one reaches SQLite in its stored form.
+ */
+static void emit_decoded(struct sql__emit *e, uint32_t oid, const char *s,
+			 int location)
+{
+	struct sql_value v;
+	struct sql_error err = { 0 };
+	int rv = sql_param_decode(oid, 0, (const uint8_t *)s,
+				  (int32_t)strlen(s), e->a, &v, &err);
+	if (rv == TR_ENOMEM) {
+		sql__fail(e, location, "53200", "out of memory");
+		return;
+	}
+	if (rv != TR_OK) {
+		sql__fail(e, location, err.sqlstate, "%s", err.message);
+		return;
+	}
+	switch (v.type) {
+	case SQL_VALUE_INTEGER:
+		sql__putf(e, "%lld", (long long)v.integer);
+		return;
+	case SQL_VALUE_FLOAT:
+		if (isinf(v.real)) {
+			sql__put(e, v.real > 0 ? "9e999" : "-9e999");
+		} else {
+			/* %.17g round-trips; the exponent keeps it REAL. */
+			sql__putf(e, "%.17ge0", v.real);
+		}
+		return;
+	case SQL_VALUE_TEXT: {
+		const char *t = tr_arena_strndup(e->a, v.p, v.len);
+		if (t == NULL) {
+			sql__fail(e, location, "53200", "out of memory");
+			return;
+		}
+		sql__string(e, t);
+		return;
+	}
+	case SQL_VALUE_BLOB: {
+		const uint8_t *b = v.p;
+		sql__put(e, "X'");
+		for (size_t i = 0; i < v.len; i++) {
+			sql__putf(e, "%02x", b[i]);
+		}
+		sql__put(e, "'");
+		return;
+	}
+	default:
+		sql__put(e, "NULL");
+		return;
+	}
+}
+
+/* pg_cast(x, oid, from_float): the checked cast of functions.c. */
+static void emit_checked_cast(struct sql__emit *e, const Node *arg,
+			      uint32_t oid, uint32_t from)
+{
+	sql__put(e, "pg_cast(");
+	sql__expr(e, arg);
+	sql__putf(e, ", %u, %d)", oid,
+		  from == SQL_OID_FLOAT4 || from == SQL_OID_FLOAT8);
+}
+
+static bool is_int_oid(uint32_t oid)
+{
+	return oid == SQL_OID_INT2 || oid == SQL_OID_INT4 ||
+	       oid == SQL_OID_INT8 || oid == SQL_OID_OID;
+}
+
+/* Bytes of storage of an integer type (oid counts as 4, unsigned). */
+static int int_width(uint32_t oid)
+{
+	return oid == SQL_OID_INT2 ? 2 : oid == SQL_OID_INT8 ? 8 : 4;
+}
+
 static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 {
 	int32_t typmod;
@@ -651,37 +729,75 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 				}
 				sql__putf(e, "%lld", (long long)d);
 			}
+		} else if (const_string(arg) != NULL) {
+			emit_decoded(e, t->oid, const_string(arg),
+				     arg->a_const->location);
 		} else if (arg->node_case == PG_QUERY__NODE__NODE_PARAM_REF ||
-			   from == SQL_OID_INT2 || from == SQL_OID_INT4 ||
-			   from == SQL_OID_INT8 || from == SQL_OID_BOOL ||
-			   from == SQL_OID_TEXT || from == SQL_OID_OID) {
+			   from == SQL_OID_BOOL ||
+			   (is_int_oid(from) && from != SQL_OID_OID &&
+			    t->oid != SQL_OID_OID &&
+			    int_width(from) <= int_width(t->oid))) {
+			/* A parameter was checked at Bind; widening cannot
+			 * fail. */
 			sql__put(e, "CAST(");
 			sql__expr(e, arg);
 			sql__put(e, " AS INTEGER)");
-		} else if (from == SQL_OID_NUMERIC || from == SQL_OID_FLOAT4 ||
-			   from == SQL_OID_FLOAT8) {
-			sql__put(e, "CAST(round(");
-			sql__expr(e, arg);
-			sql__put(e, ") AS INTEGER)");
 		} else {
-			/* Unknown storage: round reals only (an int8 beyond
-			 * 2^53 must not go through a double). */
-			sql__put(e, "CASE WHEN typeof(");
-			sql__expr(e, arg);
-			sql__put(e, ") = 'real' THEN CAST(round(");
-			sql__expr(e, arg);
-			sql__put(e, ") AS INTEGER) ELSE CAST(");
-			sql__expr(e, arg);
-			sql__put(e, " AS INTEGER) END");
+			emit_checked_cast(e, arg, t->oid, from);
 		}
 		return;
 	case SQL_OID_FLOAT4:
 	case SQL_OID_FLOAT8:
-		sql__put(e, "CAST(");
-		sql__expr(e, arg);
-		sql__put(e, " AS REAL)");
+		if (const_string(arg) != NULL) {
+			emit_decoded(e, t->oid, const_string(arg),
+				     arg->a_const->location);
+		} else if (arg->node_case == PG_QUERY__NODE__NODE_PARAM_REF ||
+			   is_int_oid(from) || from == SQL_OID_FLOAT4 ||
+			   from == SQL_OID_FLOAT8 || from == SQL_OID_NUMERIC ||
+			   is_const(arg, PG_QUERY__A__CONST__VAL_IVAL) ||
+			   is_const(arg, PG_QUERY__A__CONST__VAL_FVAL)) {
+			sql__put(e, "CAST(");
+			sql__expr(e, arg);
+			sql__put(e, " AS REAL)");
+		} else {
+			emit_checked_cast(e, arg, t->oid, from);
+		}
 		return;
 	case SQL_OID_NUMERIC:
+		if (const_string(arg) == NULL &&
+		    arg->node_case != PG_QUERY__NODE__NODE_PARAM_REF &&
+		    !is_int_oid(from) && from != SQL_OID_FLOAT4 &&
+		    from != SQL_OID_FLOAT8 && from != SQL_OID_NUMERIC &&
+		    !is_const(arg, PG_QUERY__A__CONST__VAL_IVAL) &&
+		    !is_const(arg, PG_QUERY__A__CONST__VAL_FVAL)) {
+			/* Text of unknown origin: numeric_in's checks. */
+			if (mods[0] > 0) {
+				int scale = mods[1] > 0 ? mods[1] : 0;
+				sql__put(e, scale == 0 ? "CAST(round("
+						       : "round(");
+				emit_checked_cast(e, arg, t->oid, from);
+				if (scale == 0) {
+					sql__put(e, ") AS INTEGER)");
+				} else {
+					sql__putf(e, ", %d)", scale);
+				}
+			} else {
+				emit_checked_cast(e, arg, t->oid, from);
+			}
+			return;
+		}
+		if (const_string(arg) != NULL) {
+			struct sql_value v;
+			struct sql_error err = { 0 };
+			const char *s = const_string(arg);
+			if (sql_param_decode(t->oid, 0, (const uint8_t *)s,
+					     (int32_t)strlen(s), e->a, &v,
+					     &err) == TR_ESQL) {
+				sql__fail(e, arg->a_const->location,
+					  err.sqlstate, "%s", err.message);
+				return;
+			}
+		}
 		if (mods[0] > 0) {
 			int scale = mods[1] > 0 ? mods[1] : 0;
 			if (scale == 0) {
@@ -704,7 +820,7 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 		if (s != NULL) {
 			int b = bool_word(s);
 			if (b < 0) {
-				sql__fail(e, tc->location, "22P02",
+				sql__fail(e, arg->a_const->location, "22P02",
 					  "invalid input syntax for type "
 					  "boolean: \"%s\"",
 					  s);
@@ -728,19 +844,8 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 			sql__put(e, " <> 0)");
 			return;
 		}
-		/* Text of unknown origin: PostgreSQL's words; anything
-		 * else gives NULL where PostgreSQL raises 22P02. */
-		sql__put(e, "CASE WHEN typeof(");
-		sql__expr(e, arg);
-		sql__put(e, ") IN ('integer', 'real') THEN (");
-		sql__expr(e, arg);
-		sql__put(e, " <> 0) WHEN lower(trim(");
-		sql__expr(e, arg);
-		sql__put(e, ")) IN ('t', 'true', 'y', 'yes', 'on', '1') THEN 1 "
-			    "WHEN lower(trim(");
-		sql__expr(e, arg);
-		sql__put(e, ")) IN ('f', 'false', 'n', 'no', 'off', '0') "
-			    "THEN 0 END");
+		/* Text of unknown origin: boolin's words, else 22P02. */
+		emit_checked_cast(e, arg, t->oid, from);
 		return;
 	}
 	case SQL_OID_TEXT:
@@ -817,14 +922,29 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 		sql__put(e, ")");
 		return;
 	case SQL_OID_UUID:
-		sql__put(e, "lower(");
-		sql__expr(e, arg);
-		sql__put(e, ")");
-		return;
 	case SQL_OID_BYTEA:
-		sql__put(e, "CAST(");
-		sql__expr(e, arg);
-		sql__put(e, " AS BLOB)");
+		if (const_string(arg) != NULL) {
+			emit_decoded(e, t->oid, const_string(arg),
+				     arg->a_const->location);
+		} else if (from == t->oid ||
+			   arg->node_case == PG_QUERY__NODE__NODE_PARAM_REF) {
+			sql__expr(e, arg);
+		} else {
+			/* uuid_in / byteain on text (I/O conversion, as
+			 * PostgreSQL casts text to these types). */
+			emit_checked_cast(e, arg, t->oid, from);
+		}
+		return;
+	case SQL_OID_JSON:
+	case SQL_OID_JSONB:
+		if (const_string(arg) != NULL) {
+			emit_decoded(e, t->oid, const_string(arg),
+				     arg->a_const->location);
+		} else {
+			sql__put(e, "CAST(");
+			sql__expr(e, arg);
+			sql__put(e, " AS TEXT)");
+		}
 		return;
 	case SQL_OID_INTERVAL:
 		/* PostgreSQL's output form ('2 hours' -> '02:00:00'). */

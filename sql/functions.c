@@ -2863,6 +2863,139 @@ static void fn_to_char(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* ---------------------------------------------------------------------
+ * Checked casts
+ *
+ * pg_cast(x, oid, from_float): x::type where SQLite's CAST would accept
+ * garbage ('12a' AS INTEGER is 12).  Text goes through the type's input
+ * function (sql_param_decode: 22P02, 22003 as PostgreSQL raises them);
+ * numbers are range-checked for the integer types and rounded as
+ * PostgreSQL does: half to even from float4/float8 (rint), half away from
+ * zero from numeric and unknown storage (@from_float 0).
+ * ------------------------------------------------------------------- */
+
+static void result_value(sqlite3_context *ctx, const struct sql_value *v)
+{
+	switch (v->type) {
+	case SQL_VALUE_INTEGER:
+		sqlite3_result_int64(ctx, v->integer);
+		break;
+	case SQL_VALUE_FLOAT:
+		sqlite3_result_double(ctx, v->real);
+		break;
+	case SQL_VALUE_TEXT:
+		sqlite3_result_text(ctx, v->len > 0 ? v->p : "", (int)v->len,
+				    SQLITE_TRANSIENT);
+		break;
+	case SQL_VALUE_BLOB:
+		sqlite3_result_blob(ctx, v->len > 0 ? v->p : "", (int)v->len,
+				    SQLITE_TRANSIENT);
+		break;
+	default:
+		sqlite3_result_null(ctx);
+		break;
+	}
+}
+
+/* The range and out-of-range message of an integer type; false if @oid
+ * is not one. */
+static bool int_range(uint32_t oid, double *min, double *max,
+		      const char **name)
+{
+	switch (oid) {
+	case SQL_OID_INT2:
+		*min = -32768.0, *max = 32767.0, *name = "smallint";
+		return true;
+	case SQL_OID_INT4:
+		*min = -2147483648.0, *max = 2147483647.0, *name = "integer";
+		return true;
+	case SQL_OID_INT8:
+		/* max + 1 is exact in a double; the test below is < max + 1. */
+		*min = -9223372036854775808.0, *max = 9223372036854775807.0,
+		*name = "bigint";
+		return true;
+	case SQL_OID_OID:
+		*min = 0.0, *max = 4294967295.0, *name = "OID";
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void cast_number(sqlite3_context *ctx, sqlite3_value *x, uint32_t oid,
+			bool from_float)
+{
+	double min, max;
+	const char *name;
+	if (!int_range(oid, &min, &max, &name)) {
+		if (oid == SQL_OID_FLOAT4 || oid == SQL_OID_FLOAT8) {
+			sqlite3_result_double(ctx, sqlite3_value_double(x));
+		} else if (oid == SQL_OID_BOOL) {
+			sqlite3_result_int(ctx, sqlite3_value_double(x) != 0);
+		} else {
+			sqlite3_result_value(ctx, x);
+		}
+		return;
+	}
+	if (sqlite3_value_type(x) == SQLITE_INTEGER) {
+		int64_t v = sqlite3_value_int64(x);
+		if (oid != SQL_OID_INT8 && (v < (int64_t)min || v > (int64_t)max)) {
+			fail(ctx, "22003: %s out of range", name);
+			return;
+		}
+		sqlite3_result_int64(ctx, v);
+		return;
+	}
+	double d = sqlite3_value_double(x);
+	d = from_float ? rint(d) : round(d);
+	if (!(d >= min && d < max + 1.0)) {
+		fail(ctx, "22003: %s out of range", name);
+		return;
+	}
+	sqlite3_result_int64(ctx, (int64_t)d);
+}
+
+static void fn_cast(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	TR_UNUSED(argc);
+	sqlite3_value *x = argv[0];
+	uint32_t oid = (uint32_t)sqlite3_value_int64(argv[1]);
+	bool from_float = sqlite3_value_int(argv[2]) != 0;
+	switch (sqlite3_value_type(x)) {
+	case SQLITE_NULL:
+		sqlite3_result_null(ctx);
+		return;
+	case SQLITE_INTEGER:
+	case SQLITE_FLOAT:
+		cast_number(ctx, x, oid, from_float);
+		return;
+	case SQLITE_BLOB:
+		if (oid == SQL_OID_BYTEA) {
+			sqlite3_result_value(ctx, x);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	int len;
+	const char *s = text_of(x, &len);
+	struct tr_arena a;
+	tr_arena_init(&a, 256);
+	struct sql_value v;
+	struct sql_error err = { 0 };
+	int rv = sql_param_decode(oid, 0, (const uint8_t *)s, len, &a, &v,
+				  &err);
+	if (rv == TR_OK) {
+		result_value(ctx, &v);
+	} else if (rv == TR_ESQL) {
+		fail(ctx, "%s: %s", err.sqlstate, err.message);
+	} else {
+		sqlite3_result_error_nomem(ctx);
+	}
+	tr_arena_close(&a);
+}
+
+/* ---------------------------------------------------------------------
  * generate_series: eponymous table-valued functions
  *
  * pg_generate_series(start, stop[, step]) with a column "value".  Five
@@ -3237,6 +3370,7 @@ static const struct fdef {
 	/* age(t) reads the clock. */
 	{ "pg_age", 1, false, fn_age, 0 },
 	{ "pg_to_char", 2, true, fn_to_char, 0 },
+	{ "pg_cast", 3, true, fn_cast, 0 },
 };
 
 static const char *const gs_types[][2] = {
