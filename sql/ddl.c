@@ -24,6 +24,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sql/sql_int.h"
 
@@ -406,6 +407,101 @@ static void emit_table_constraint(struct sql__emit *e, const char *table,
 	}
 }
 
+/* An integer or boolean option value as PostgreSQL's reloptions parse it;
+ * false (and @e failed) when it is neither. */
+static bool option_number(struct sql__emit *e, const PgQuery__DefElem *d,
+			  bool boolean, long *out)
+{
+	const Node *a = d->arg;
+	if (a == NULL && boolean) {
+		*out = 1;
+		return true;
+	}
+	if (a != NULL && a->node_case == PG_QUERY__NODE__NODE_INTEGER) {
+		*out = a->integer->ival;
+		if (boolean && *out != 0 && *out != 1) {
+			sql__fail(e, d->location, "22023",
+				  "invalid value for boolean option \"%s\": "
+				  "%ld",
+				  d->defname, *out);
+			return false;
+		}
+		return true;
+	}
+	const char *v = a != NULL ? sql__str(a) : NULL;
+	if (v != NULL && boolean) {
+		if (strcasecmp(v, "true") == 0 || strcasecmp(v, "on") == 0) {
+			*out = 1;
+			return true;
+		}
+		if (strcasecmp(v, "false") == 0 || strcasecmp(v, "off") == 0) {
+			*out = 0;
+			return true;
+		}
+	}
+	sql__fail(e, d->location, "22023",
+		  "invalid value for %s option \"%s\": %s",
+		  boolean ? "boolean" : "integer", d->defname,
+		  v != NULL ? v : "");
+	return false;
+}
+
+/*
+ * CREATE TABLE ... WITH (...): heap storage parameters steer PostgreSQL's
+ * page layout and vacuum, neither of which a SQLite b-tree has, so the
+ * valid ones are accepted (pgbench -i and dumps use them) and checked as
+ * PostgreSQL checks them; the rest are errors, never silently dropped.
+ */
+static bool storage_options_ok(struct sql__emit *e, Node *const *opts,
+			       size_t n)
+{
+	static const struct {
+		const char *name;
+		bool boolean;
+		long min, max;
+	} known[] = {
+		{ "fillfactor", false, 10, 100 },
+		{ "autovacuum_enabled", true, 0, 1 },
+		{ "toast_tuple_target", false, 128, 8160 },
+		{ "parallel_workers", false, 0, 1024 },
+		{ "oids", true, 0, 0 }, /* WITH (OIDS = FALSE) only */
+	};
+	for (size_t i = 0; i < n; i++) {
+		if (opts[i]->node_case != PG_QUERY__NODE__NODE_DEF_ELEM) {
+			continue;
+		}
+		const PgQuery__DefElem *d = opts[i]->def_elem;
+		size_t k = 0;
+		while (k < TR_ARRAY_LEN(known) &&
+		       strcmp(known[k].name, d->defname) != 0) {
+			k++;
+		}
+		if (d->defnamespace[0] != '\0' || k == TR_ARRAY_LEN(known)) {
+			sql__fail(e, d->location, "22023",
+				  "unrecognized parameter \"%s\"",
+				  d->defname);
+			return false;
+		}
+		long v;
+		if (!option_number(e, d, known[k].boolean, &v)) {
+			return false;
+		}
+		if (strcmp(d->defname, "oids") == 0 && v != 0) {
+			sql__fail(e, d->location, "0A000",
+				  "tables declared WITH OIDS are not "
+				  "supported");
+			return false;
+		}
+		if (v < known[k].min || v > known[k].max) {
+			sql__fail(e, d->location, "22023",
+				  "value %ld out of bounds for option \"%s\"",
+				  v, d->defname);
+			return false;
+		}
+	}
+	return true;
+}
+
 void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s)
 {
 	const PgQuery__RangeVar *rv = s->relation;
@@ -427,10 +523,13 @@ void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s)
 			  "supported");
 		return;
 	}
-	if (s->n_options > 0 || s->tablespacename[0] != '\0' ||
-	    s->access_method[0] != '\0') {
+	if (s->tablespacename[0] != '\0' || s->access_method[0] != '\0') {
 		sql__fail(e, rv->location, "0A000",
-			  "table storage options are not supported");
+			  "tablespaces and table access methods are not "
+			  "supported");
+		return;
+	}
+	if (!storage_options_ok(e, s->options, s->n_options)) {
 		return;
 	}
 	const char *table = rv->relname;
@@ -775,5 +874,63 @@ void sql__truncate(struct sql__emit *e, const PgQuery__TruncateStmt *s)
 		const PgQuery__RangeVar *rv = s->relations[i]->range_var;
 		sql__put(e, i > 0 ? "; DELETE FROM " : "DELETE FROM ");
 		sql__relation(e, rv);
+	}
+}
+
+/*
+ * VACUUM and ANALYZE.  SQLite reuses freed pages by itself, so what is
+ * left of a plain VACUUM is what it also does in PostgreSQL: refresh the
+ * statistics the planner reads.  Both become SQLite's ANALYZE (of the
+ * named tables, or of everything); ANALYZE of some columns analyzes the
+ * whole table.  VACUUM FULL would rewrite the database file under
+ * dqlite's replicated WAL: refused.
+ */
+void sql__vacuum(struct sql__emit *e, const PgQuery__VacuumStmt *s)
+{
+	static const char *const accepted[] = {
+		"analyze",	   "verbose",	    "freeze",
+		"skip_locked",	   "disable_page_skipping",
+		"index_cleanup",   "process_toast", "truncate",
+		"parallel",	   "full",
+	};
+	const char *what = s->is_vacuumcmd ? "VACUUM" : "ANALYZE";
+	for (size_t i = 0; i < s->n_options; i++) {
+		if (s->options[i]->node_case != PG_QUERY__NODE__NODE_DEF_ELEM) {
+			continue;
+		}
+		const PgQuery__DefElem *d = s->options[i]->def_elem;
+		size_t k = 0;
+		while (k < TR_ARRAY_LEN(accepted) &&
+		       strcmp(accepted[k], d->defname) != 0) {
+			k++;
+		}
+		if (k == TR_ARRAY_LEN(accepted) ||
+		    (!s->is_vacuumcmd && strcmp(d->defname, "verbose") != 0 &&
+		     strcmp(d->defname, "skip_locked") != 0)) {
+			sql__fail(e, d->location, "42601",
+				  "unrecognized %s option \"%s\"", what,
+				  d->defname);
+			return;
+		}
+		bool off = d->arg != NULL &&
+			   ((d->arg->node_case == PG_QUERY__NODE__NODE_INTEGER &&
+			     d->arg->integer->ival == 0) ||
+			    (sql__str(d->arg) != NULL &&
+			     (strcasecmp(sql__str(d->arg), "false") == 0 ||
+			      strcasecmp(sql__str(d->arg), "off") == 0)));
+		if (strcmp(d->defname, "full") == 0 && !off) {
+			sql__fail(e, d->location, "0A000",
+				  "VACUUM FULL is not supported");
+			return;
+		}
+	}
+	if (s->n_rels == 0) {
+		sql__put(e, "ANALYZE");
+		return;
+	}
+	for (size_t i = 0; i < s->n_rels; i++) {
+		const PgQuery__VacuumRelation *vr = s->rels[i]->vacuum_relation;
+		sql__put(e, i > 0 ? "; ANALYZE " : "ANALYZE ");
+		sql__relation(e, vr->relation);
 	}
 }

@@ -582,6 +582,11 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 		st->writes = true;
 		sql__truncate(e, n->truncate_stmt);
 		return;
+	case PG_QUERY__NODE__NODE_VACUUM_STMT:
+		st->tag = n->vacuum_stmt->is_vacuumcmd ? "VACUUM" : "ANALYZE";
+		st->writes = true;
+		sql__vacuum(e, n->vacuum_stmt);
+		return;
 	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
 		translate_transaction(e, n->transaction_stmt, loc);
 		return;

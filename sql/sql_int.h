@@ -80,6 +80,7 @@ void sql__drop(struct sql__emit *e, const PgQuery__DropStmt *s);
 void sql__alter_table(struct sql__emit *e, const PgQuery__AlterTableStmt *s);
 void sql__rename(struct sql__emit *e, const PgQuery__RenameStmt *s);
 void sql__truncate(struct sql__emit *e, const PgQuery__TruncateStmt *s);
+void sql__vacuum(struct sql__emit *e, const PgQuery__VacuumStmt *s);
 
 /* COPY (copy.c): kind, tag, struct sql_copy; COPY table TO writes its
  * SELECT (COPY (query) TO: the caller translates the query). */
