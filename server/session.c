@@ -149,6 +149,9 @@ struct server_session {
 	bool paused;      /* reading from the leader paused */
 	const char **ddl; /* mirror reload: collected schema */
 	unsigned n_ddl, cap_ddl;
+	/* ALTER TABLE by rebuild: the schema read from the leader. */
+	struct sql_schema_obj *objs;
+	unsigned n_objs, cap_objs;
 	char *verifier; /* owned: during auth lookup only */
 	/* Extended protocol. */
 	enum ext_op ext;
@@ -1220,11 +1223,117 @@ static void lock_timeout(uv_timer_t *t)
 	      s->db_name, WRITE_WAIT_MS);
 }
 
+static void send_ddl(struct server_session *s, const char *sql);
+
+/* ALTER TABLE by rebuild, first step: one row of the schema. */
+static int rebuild_row(struct cluster_client *c, void *arg, unsigned n_cols,
+		       const struct cluster_value *vals)
+{
+	struct server_session *s = arg;
+	TR_UNUSED(c);
+	if (n_cols != 4) {
+		return TR_OK;
+	}
+	for (unsigned i = 0; i < 4; i++) {
+		if (vals[i].type != CLUSTER_TEXT) {
+			return TR_OK;
+		}
+	}
+	if (s->n_objs == s->cap_objs) {
+		unsigned cap = s->cap_objs ? s->cap_objs * 2 : 32;
+		struct sql_schema_obj *o =
+			tr_arena_alloc(&s->arena, sizeof *o * cap);
+		if (o == NULL) {
+			return TR_ENOMEM;
+		}
+		if (s->n_objs > 0) {
+			memcpy(o, s->objs, sizeof *o * s->n_objs);
+		}
+		s->objs = o;
+		s->cap_objs = cap;
+	}
+	const char *f[4];
+	for (unsigned i = 0; i < 4; i++) {
+		f[i] = tr_arena_strndup(&s->arena, vals[i].text.p,
+					vals[i].text.len);
+		if (f[i] == NULL) {
+			return TR_ENOMEM;
+		}
+	}
+	s->objs[s->n_objs++] = (struct sql_schema_obj){
+		.type = f[0], .name = f[1], .tbl_name = f[2], .sql = f[3]
+	};
+	return TR_OK;
+}
+
+/* Second step: the schema is read; build and send the script. */
+static void rebuild_read(struct cluster_client *c, void *arg,
+			 const struct cluster_result *res)
+{
+	struct server_session *s = landed(arg);
+	TR_UNUSED(c);
+	if (res->rc != TR_OK) {
+		cluster_failed(s, res, false);
+		return;
+	}
+	const char *script;
+	struct sql_error err = { .position = 0 };
+	int rv = sql_rebuild_script(&s->arena, s->cur->rebuild, s->n_objs,
+				    s->objs, &script, &err);
+	if (rv == TR_ESQL) {
+		fail(s, &err);
+		return;
+	}
+	if (rv != TR_OK) {
+		failf(s, "53200", "out of memory");
+		return;
+	}
+	send_ddl(s, script);
+}
+
+#define REBUILD_SCHEMA_SQL                                                   \
+	"SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS "  \
+	"NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid"
+
 /*
- * Send the current write.  DDL in autocommit mode goes inside BEGIN ...
- * COMMIT: its translation may be several SQLite statements (DROP TABLE a,
- * b), and PostgreSQL runs it all or nothing.
+ * ALTER TABLE by rebuild (sql/rebuild.c).  The schema is read on the
+ * session's own connection, under the write lock, so it includes what
+ * the open transaction itself created and cannot change before the
+ * script runs.
  */
+static void start_rebuild(struct server_session *s)
+{
+	s->objs = NULL;
+	s->n_objs = s->cap_objs = 0;
+	s->pending++;
+	s->wait = WAIT_CLUSTER;
+	if (cluster_client_query_sql(s->cc, REBUILD_SCHEMA_SQL, NULL, 0, NULL,
+				     rebuild_row, rebuild_read, s) != TR_OK) {
+		s->pending--;
+		s->wait = WAIT_NONE;
+		failf(s, "53200", "out of memory");
+	}
+}
+
+/*
+ * Send DDL.  In autocommit mode it goes inside BEGIN ... COMMIT: its
+ * translation may be several SQLite statements (DROP TABLE a, b; a table
+ * rebuild), and PostgreSQL runs it all or nothing.
+ */
+static void send_ddl(struct server_session *s, const char *sql)
+{
+	if (s->txn == TXN_NONE) {
+		sql = tr_arena_printf(&s->arena, "BEGIN; %s; COMMIT", sql);
+		if (sql == NULL) {
+			failf(s, "53200", "out of memory");
+			return;
+		}
+		s->wrapped = true;
+	}
+	send_exec(s, sql);
+}
+
+/* Send the current write. */
 static void send_write(struct server_session *s)
 {
 	const struct sql_stmt *st = s->cur;
@@ -1232,15 +1341,12 @@ static void send_write(struct server_session *s)
 		copy_begin(s);
 		return;
 	}
-	if (st->ddl && s->txn == TXN_NONE) {
-		const char *sql = tr_arena_printf(
-			&s->arena, "BEGIN; %s; COMMIT", st->sqlite);
-		if (sql == NULL) {
-			failf(s, "53200", "out of memory");
-			return;
-		}
-		s->wrapped = true;
-		send_exec(s, sql);
+	if (st->rebuild != NULL) {
+		start_rebuild(s);
+		return;
+	}
+	if (st->ddl) {
+		send_ddl(s, st->sqlite);
 		return;
 	}
 	send_exec(s, st->sqlite);

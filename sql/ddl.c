@@ -779,6 +779,192 @@ static const char *alter_action_name(PgQuery__AlterTableType t)
 	}
 }
 
+/* What was emitted since @mark, as its own string; the output is cut
+ * back to @mark.  NULL on OOM. */
+static const char *take_output(struct sql__emit *e, size_t mark)
+{
+	const char *s = tr_arena_strndup(
+		e->a, (const char *)e->out.data + mark, e->out.len - mark);
+	e->out.len = mark;
+	return s;
+}
+
+static bool needs_rebuild(PgQuery__AlterTableType t)
+{
+	switch (t) {
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint:
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull:
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_ColumnDefault:
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ALTER COLUMN ... TYPE: the new declared type, and the value each row
+ * gets: CAST(USING expression or the column AS type), translated. */
+static bool alter_type(struct sql__emit *e, const char *table,
+		       const char *column, const PgQuery__ColumnDef *cd,
+		       struct sql_alter *out)
+{
+	size_t mark = e->out.len;
+	PgQuery__ColumnDef plain = *cd;
+	plain.colname = (char *)column;
+	plain.raw_default = NULL;
+	plain.n_constraints = 0;
+	plain.coll_clause = NULL;
+	(void)emit_column(e, table, &plain, false, true);
+	if (sql__failed(e)) {
+		return false;
+	}
+	/* emit_column wrote "name decl": keep the decl. */
+	const char *def = take_output(e, mark);
+	if (def == NULL) {
+		return false;
+	}
+	PgQuery__String name = PG_QUERY__STRING__INIT;
+	name.sval = (char *)column;
+	Node name_node = PG_QUERY__NODE__INIT;
+	name_node.node_case = PG_QUERY__NODE__NODE_STRING;
+	name_node.string = &name;
+	Node *fields[] = { &name_node };
+	PgQuery__ColumnRef ref = PG_QUERY__COLUMN_REF__INIT;
+	ref.n_fields = 1;
+	ref.fields = fields;
+	ref.location = -1;
+	Node ref_node = PG_QUERY__NODE__INIT;
+	ref_node.node_case = PG_QUERY__NODE__NODE_COLUMN_REF;
+	ref_node.column_ref = &ref;
+	PgQuery__TypeCast cast = PG_QUERY__TYPE_CAST__INIT;
+	cast.arg = cd->raw_default != NULL ? cd->raw_default : &ref_node;
+	cast.type_name = cd->type_name;
+	cast.location = -1;
+	Node cast_node = PG_QUERY__NODE__INIT;
+	cast_node.node_case = PG_QUERY__NODE__NODE_TYPE_CAST;
+	cast_node.type_cast = &cast;
+	sql__expr(e, &cast_node);
+	out->expr = take_output(e, mark);
+	out->has_using = cd->raw_default != NULL;
+	int32_t typmod;
+	int mods[2];
+	const struct sql__type *t = sql__type_resolve(e, cd->type_name, &typmod,
+						      mods);
+	out->type_oid = t != NULL ? t->oid : 0;
+	/* Skip the column name and the blank after it. */
+	const char *sp = strchr(def, ' ');
+	out->text = sp != NULL ? sp + 1 : def;
+	return out->expr != NULL;
+}
+
+/*
+ * ALTER TABLE actions SQLite has no statement for: a list of changes for
+ * the executor's table rebuild (rebuild.c).  Every action of the
+ * statement goes into the one rebuild, so the whole ALTER stays atomic.
+ */
+static void alter_by_rebuild(struct sql__emit *e,
+			     const PgQuery__AlterTableStmt *s)
+{
+	const char *table = s->relation->relname;
+	struct sql_rebuild *r = tr_arena_alloc(e->a, sizeof *r);
+	size_t cap = 2 * s->n_cmds;
+	for (size_t i = 0; i < s->n_cmds; i++) {
+		const PgQuery__AlterTableCmd *c = s->cmds[i]->alter_table_cmd;
+		if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint &&
+		    c->def != NULL &&
+		    c->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
+			cap += c->def->constraint->n_keys;
+		}
+	}
+	struct sql_alter *al = tr_arena_alloc(e->a, cap * sizeof *al);
+	if (r == NULL || al == NULL) {
+		sql__fail(e, -1, "53200", "out of memory");
+		return;
+	}
+	memset(al, 0, cap * sizeof *al);
+	r->table = tr_arena_strdup(e->a, table);
+	r->alters = al;
+	r->n_alters = 0;
+	for (size_t i = 0; i < s->n_cmds && !sql__failed(e); i++) {
+		const PgQuery__AlterTableCmd *c = s->cmds[i]->alter_table_cmd;
+		struct sql_alter *a = &al[r->n_alters++];
+		/* The tree dies after translation: copy what is kept. */
+		a->column = c->name != NULL ? tr_arena_strdup(e->a, c->name)
+					    : NULL;
+		a->missing_ok = c->missing_ok;
+		size_t mark = e->out.len;
+		switch (c->subtype) {
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
+			if (c->missing_ok) {
+				sql__fail(e, -1, "0A000",
+					  "ADD COLUMN IF NOT EXISTS is not "
+					  "supported");
+				return;
+			}
+			a->op = SQL_ALTER_ADD_COLUMN;
+			(void)emit_column(e, table, c->def->column_def, false,
+					  true);
+			a->text = take_output(e, mark);
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
+			a->op = SQL_ALTER_DROP_COLUMN;
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint: {
+			const PgQuery__Constraint *k = c->def->constraint;
+			a->op = SQL_ALTER_ADD_CONSTRAINT;
+			emit_table_constraint(e, table, k);
+			a->text = take_output(e, mark);
+			if (k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) {
+				break;
+			}
+			/* A primary key makes its columns NOT NULL. */
+			for (size_t j = 0; j < k->n_keys; j++) {
+				struct sql_alter *nn = &al[r->n_alters++];
+				nn->op = SQL_ALTER_SET_NOT_NULL;
+				nn->column = tr_arena_strdup(
+					e->a, sql__str(k->keys[j]));
+			}
+			break;
+		}
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint:
+			a->op = SQL_ALTER_DROP_CONSTRAINT;
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
+			a->op = SQL_ALTER_SET_NOT_NULL;
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull:
+			a->op = SQL_ALTER_DROP_NOT_NULL;
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_ColumnDefault:
+			a->op = SQL_ALTER_SET_DEFAULT;
+			if (c->def != NULL) {
+				sql__expr(e, c->def);
+				a->text = take_output(e, mark);
+			}
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
+			a->op = SQL_ALTER_TYPE;
+			(void)alter_type(e, table, c->name, c->def->column_def,
+					 a);
+			break;
+		default:
+			sql__fail(e, s->relation->location, "0A000",
+				  "ALTER TABLE %s is not supported",
+				  alter_action_name(c->subtype));
+			return;
+		}
+		if (a->column == NULL && a->op != SQL_ALTER_ADD_COLUMN &&
+		    a->op != SQL_ALTER_ADD_CONSTRAINT && !sql__failed(e)) {
+			sql__fail(e, -1, "42601", "ALTER TABLE action without "
+						  "a name");
+			return;
+		}
+	}
+	e->stmt->rebuild = r;
+}
+
 void sql__alter_table(struct sql__emit *e, const PgQuery__AlterTableStmt *s)
 {
 	if (s->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
@@ -790,6 +976,12 @@ void sql__alter_table(struct sql__emit *e, const PgQuery__AlterTableStmt *s)
 		sql__fail(e, s->relation->location, "0A000",
 			  "ALTER TABLE IF EXISTS is not supported");
 		return;
+	}
+	for (size_t i = 0; i < s->n_cmds; i++) {
+		if (needs_rebuild(s->cmds[i]->alter_table_cmd->subtype)) {
+			alter_by_rebuild(e, s);
+			return;
+		}
 	}
 	for (size_t i = 0; i < s->n_cmds; i++) {
 		const PgQuery__AlterTableCmd *c = s->cmds[i]->alter_table_cmd;

@@ -94,16 +94,21 @@ void sql__ident(struct sql__emit *e, const char *name)
 	sql__ident_buf(&e->out, name);
 }
 
-void sql__string(struct sql__emit *e, const char *s)
+void sql__string_buf(struct tr_buf *b, const char *s)
 {
-	tr_buf_put_u8(&e->out, '\'');
+	tr_buf_put_u8(b, '\'');
 	for (const char *p = s; *p != '\0'; p++) {
 		if (*p == '\'') {
-			tr_buf_put_u8(&e->out, '\'');
+			tr_buf_put_u8(b, '\'');
 		}
-		tr_buf_put_u8(&e->out, (uint8_t)*p);
+		tr_buf_put_u8(b, (uint8_t)*p);
 	}
-	tr_buf_put_u8(&e->out, '\'');
+	tr_buf_put_u8(b, '\'');
+}
+
+void sql__string(struct sql__emit *e, const char *s)
+{
+	sql__string_buf(&e->out, s);
 }
 
 const char *sql__str(const Node *n)
@@ -682,6 +687,7 @@ static int translate_one(struct tr_arena *a, const char *text,
 	}
 	if (st->failed) {
 		st->sqlite = NULL;
+		st->rebuild = NULL;
 		st->n_cols = 0;
 		st->cols = NULL;
 		st->n_params = 0;

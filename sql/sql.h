@@ -107,6 +107,66 @@ struct sql_param {
 	int colno;
 };
 
+/*
+ * ALTER TABLE actions SQLite cannot do in place are done by rebuilding the
+ * table (rebuild.c): the statement carries the list of changes, and the
+ * executor, holding the write lock, reads the schema from the leader and
+ * asks sql_rebuild_script for the SQLite script to run.
+ */
+enum sql_alter_op {
+	SQL_ALTER_ADD_COLUMN,	   /* text: SQLite column definition */
+	SQL_ALTER_DROP_COLUMN,	   /* column */
+	SQL_ALTER_ADD_CONSTRAINT,  /* text: SQLite table constraint */
+	SQL_ALTER_DROP_CONSTRAINT, /* name */
+	SQL_ALTER_SET_NOT_NULL,	   /* column */
+	SQL_ALTER_DROP_NOT_NULL,   /* column */
+	SQL_ALTER_SET_DEFAULT,	   /* column, text: expression or NULL */
+	SQL_ALTER_TYPE, /* column, text: declared type, expr: the new value
+			 * (SQLite, reading the old row's columns) */
+};
+
+struct sql_alter {
+	enum sql_alter_op op;
+	const char *column; /* or the constraint name */
+	const char *text;
+	const char *expr;
+	bool missing_ok; /* IF EXISTS */
+	/* SQL_ALTER_TYPE: the new type, and whether USING gave the value
+	 * (without it PostgreSQL only converts along assignment casts). */
+	uint32_t type_oid;
+	bool has_using;
+};
+
+struct sql_rebuild {
+	const char *table;
+	unsigned n_alters;
+	struct sql_alter *alters;
+};
+
+/* One row of the leader's sqlite_schema (sql not NULL). */
+struct sql_schema_obj {
+	const char *type; /* "table", "index", "view", "trigger" */
+	const char *name;
+	const char *tbl_name;
+	const char *sql;
+};
+
+/*
+ * The SQLite script (statements separated by "; ", no BEGIN/COMMIT) that
+ * rebuilds @r->table with its changes applied, given the database's
+ * schema (@objs, in sqlite_schema order): views are dropped and made
+ * again, the rows copied into a new table that takes the old one's name,
+ * indexes recreated, an AUTOINCREMENT counter kept.  TR_ESQL with @err
+ * (42P01 no such table, 42703 no such column, 42704 no such constraint,
+ * 0A000 for a table definition the rebuild cannot follow), TR_ENOMEM.
+ */
+TR_MUSTCHECK int sql_rebuild_script(struct tr_arena *a,
+				    const struct sql_rebuild *r,
+				    unsigned n_objs,
+				    const struct sql_schema_obj *objs,
+				    const char **script,
+				    struct sql_error *err);
+
 /* One translated statement. */
 struct sql_stmt {
 	enum sql_kind kind;
@@ -151,6 +211,9 @@ struct sql_stmt {
 	 * COPY TO also sets @sqlite (the SELECT) and, for COPY (query),
 	 * @n_cols/@cols as for a query, so sql_catalog_describe works. */
 	struct sql_copy *copy;
+	/* ALTER TABLE by rebuild (kind SQL_EXEC, @sqlite NULL until the
+	 * executor fills it from sql_rebuild_script); NULL otherwise. */
+	struct sql_rebuild *rebuild;
 };
 
 /* ---------------------------------------------------------------------

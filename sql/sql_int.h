@@ -48,6 +48,7 @@ void sql__ident(struct sql__emit *e, const char *name);
 void sql__ident_buf(struct tr_buf *b, const char *name);
 /* A string literal, single-quoted with '' escaping. */
 void sql__string(struct sql__emit *e, const char *s);
+void sql__string_buf(struct tr_buf *b, const char *s);
 
 /* Expressions (expr.c). */
 void sql__expr(struct sql__emit *e, const Node *n);

@@ -252,7 +252,8 @@ static const struct tcase translations[] = {
 	{ "alter table t rename column a to b",
 	  "ALTER TABLE t RENAME COLUMN a TO b" },
 	{ "alter table t rename to u", "ALTER TABLE t RENAME TO u" },
-	{ "alter table t alter column a set not null", "0A000" },
+	{ "alter table t alter column a set not null", "" }, /* rebuild */
+	{ "alter table t alter column a set statistics 5", "0A000" },
 	{ "alter table t add column z int primary key", "0A000" },
 	{ "truncate t", "DELETE FROM t" },
 	{ "truncate t cascade", "0A000" },
@@ -312,6 +313,11 @@ static void test_translation_table(void **state)
 			print_error("<%s>: failed %s %s\n", c->pg,
 				    st->error.sqlstate, st->error.message);
 			bad++;
+			continue;
+		}
+		if (c->want[0] == '\0') {
+			/* ALTER TABLE by rebuild: no SQLite text yet. */
+			bad += st->rebuild == NULL || st->sqlite != NULL;
 			continue;
 		}
 		if (strcmp(st->sqlite, c->want) != 0) {

@@ -1,0 +1,943 @@
+/*
+ * sql/rebuild.c: ALTER TABLE by table rebuild.
+ *
+ *   sql_rebuild_script  the SQLite script for a struct sql_rebuild
+ *
+ * SQLite alters a table in place only to add, drop or rename a column and
+ * to rename the table.  Everything else ALTER TABLE can do in PostgreSQL
+ * (add or drop a constraint, SET/DROP NOT NULL and DEFAULT, a new column
+ * type) rebuilds the table: copy the rows aside, drop the table, create
+ * the new shape, copy the rows back, make its indexes again.  All of it
+ * runs in one transaction with the write lock held: all or nothing.
+ *
+ * The new shape is the old CREATE TABLE text with the changes applied.
+ * That text is what sql__create_table wrote (SQLite keeps it verbatim and
+ * edits it itself on ADD/RENAME COLUMN), so a small scanner that knows
+ * SQLite's quoting is enough: it splits the definition into column and
+ * table-constraint elements, and each element into tokens (a quoted name,
+ * a comment, a parenthesised group, a word or one character).
+ *
+ * The rows wait in a copy while the table is dropped and created again
+ * under its own name: nothing is renamed, so views and the foreign keys
+ * of other tables keep pointing at it (SQLite rewrites those on RENAME).
+ * Rows of other tables that reference it are orphans for a moment, which
+ * PRAGMA defer_foreign_keys allows until COMMIT, when the same keys are
+ * back.
+ */
+#define _GNU_SOURCE /* strcasestr */
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sql/sql_int.h"
+
+/* Most elements (columns and constraints) a table definition may have;
+ * SQLite's own limit on columns is 2000. */
+#define MAX_ELEMS 4096
+/* Most tokens of one element. */
+#define MAX_TOKS 512
+
+struct tok {
+	const char *p;
+	size_t len;
+};
+
+/* One column definition or table constraint, as tokens. */
+struct elem {
+	struct tok toks[MAX_TOKS];
+	size_t n;
+};
+
+/* Length of the quoted name, string or comment starting at @p; 0 when
+ * @p starts none of them.  An unterminated one runs to the end. */
+static size_t quoted_len(const char *p)
+{
+	char close;
+	switch (*p) {
+	case '\'':
+	case '"':
+	case '`':
+		close = *p;
+		break;
+	case '[':
+		close = ']';
+		break;
+	case '/':
+		if (p[1] == '*') {
+			const char *end = strstr(p + 2, "*/");
+			return end != NULL ? (size_t)(end + 2 - p) : strlen(p);
+		}
+		return 0;
+	case '-':
+		if (p[1] == '-') {
+			const char *end = strchr(p, '\n');
+			return end != NULL ? (size_t)(end - p) : strlen(p);
+		}
+		return 0;
+	default:
+		return 0;
+	}
+	size_t i = 1;
+	while (p[i] != '\0') {
+		if (p[i] == close) {
+			if (close != ']' && p[i + 1] == close) {
+				i += 2; /* doubled: an escaped quote */
+				continue;
+			}
+			return i + 1;
+		}
+		i++;
+	}
+	return i;
+}
+
+/* Length of the parenthesised group starting at @p ('('), quotes
+ * respected. */
+static size_t group_len(const char *p)
+{
+	int depth = 0;
+	size_t i = 0;
+	while (p[i] != '\0') {
+		size_t q = quoted_len(p + i);
+		if (q > 0) {
+			i += q;
+			continue;
+		}
+		if (p[i] == '(') {
+			depth++;
+		} else if (p[i] == ')' && --depth == 0) {
+			return i + 1;
+		}
+		i++;
+	}
+	return i;
+}
+
+static bool is_word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '$' ||
+	       (unsigned char)c >= 0x80;
+}
+
+/* Split @p[0..len) into tokens. */
+static bool tokenize(const char *p, size_t len, struct elem *out)
+{
+	out->n = 0;
+	size_t i = 0;
+	while (i < len) {
+		if (isspace((unsigned char)p[i])) {
+			i++;
+			continue;
+		}
+		size_t n = quoted_len(p + i);
+		if (n == 0 && p[i] == '(') {
+			n = group_len(p + i);
+		}
+		if (n == 0 && is_word_char(p[i])) {
+			while (i + n < len && (is_word_char(p[i + n]) ||
+					       p[i + n] == '.')) {
+				n++;
+			}
+		}
+		if (n == 0) {
+			n = 1;
+		}
+		if (n > len - i) {
+			n = len - i;
+		}
+		if (out->n == MAX_TOKS) {
+			return false;
+		}
+		out->toks[out->n++] = (struct tok){ p + i, n };
+		i += n;
+	}
+	return true;
+}
+
+static bool tok_is(const struct tok *t, const char *word)
+{
+	return t->len == strlen(word) && strncasecmp(t->p, word, t->len) == 0;
+}
+
+/* A token as a name: quotes removed and doubled quotes undone. */
+static char *tok_name(struct tr_arena *a, const struct tok *t)
+{
+	char *s = tr_arena_strndup(a, t->p, t->len);
+	if (s == NULL || t->len < 2 ||
+	    !(s[0] == '"' || s[0] == '`' || s[0] == '[')) {
+		return s;
+	}
+	char close = s[0] == '[' ? ']' : s[0];
+	size_t o = 0;
+	for (size_t i = 1; i + 1 < t->len; i++) {
+		s[o++] = s[i];
+		if (s[i] == close && close != ']' && s[i + 1] == close) {
+			i++;
+		}
+	}
+	s[o] = '\0';
+	return s;
+}
+
+static bool tok_names(struct tr_arena *a, const struct tok *t,
+		      const char *name)
+{
+	char *s = tok_name(a, t);
+	return s != NULL && strcmp(s, name) == 0;
+}
+
+static bool is_constraint_start(const struct tok *t)
+{
+	static const char *const words[] = { "CONSTRAINT", "PRIMARY",
+					     "UNIQUE",	   "CHECK",
+					     "FOREIGN" };
+	for (size_t i = 0; i < TR_ARRAY_LEN(words); i++) {
+		if (tok_is(t, words[i])) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Words that start a column constraint (where a column's type ends). */
+static bool is_column_constraint(const struct elem *e, size_t i)
+{
+	static const char *const words[] = {
+		"CONSTRAINT", "PRIMARY", "NOT",	       "UNIQUE",
+		"CHECK",      "DEFAULT", "COLLATE",    "REFERENCES",
+		"GENERATED",  "AS",	 "NULL",
+	};
+	for (size_t k = 0; k < TR_ARRAY_LEN(words); k++) {
+		if (tok_is(&e->toks[i], words[k])) {
+			/* ON DELETE SET NULL, NOT DEFERRABLE: part of a
+			 * REFERENCES clause. */
+			if (k == 10 && i > 0 && tok_is(&e->toks[i - 1], "SET")) {
+				return false;
+			}
+			if (k == 2 && i + 1 < e->n &&
+			    tok_is(&e->toks[i + 1], "DEFERRABLE")) {
+				return false;
+			}
+			return true;
+		}
+	}
+	return false;
+}
+
+static void drop_toks(struct elem *e, size_t at, size_t n)
+{
+	memmove(&e->toks[at], &e->toks[at + n],
+		(e->n - at - n) * sizeof e->toks[0]);
+	e->n -= n;
+}
+
+/* Insert one token (text in the arena) at @at. */
+static bool insert_tok(struct elem *e, size_t at, const char *text)
+{
+	if (e->n == MAX_TOKS) {
+		return false;
+	}
+	memmove(&e->toks[at + 1], &e->toks[at],
+		(e->n - at) * sizeof e->toks[0]);
+	e->toks[at] = (struct tok){ text, strlen(text) };
+	e->n++;
+	return true;
+}
+
+static void put_elem(struct tr_buf *b, const struct elem *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		/* "bpchar(88)" must stay one declared type for the mirror. */
+		bool glued = i > 0 && e->toks[i].p[0] == '(' &&
+			     is_word_char(e->toks[i - 1].p[e->toks[i - 1].len - 1]);
+		if (i > 0 && !glued) {
+			tr_buf_put_str(b, " ");
+		}
+		tr_buf_put(b, e->toks[i].p, e->toks[i].len);
+	}
+}
+
+/* The parsed table: its elements and what follows the closing ')'. */
+struct table_def {
+	struct elem *elems;
+	bool *added; /* element is a column added by this ALTER */
+	size_t n;
+	const char *tail;
+};
+
+static int parse_table(struct tr_arena *a, const char *sql,
+		       struct table_def *t)
+{
+	const char *p = sql;
+	while (*p != '\0' && *p != '(') {
+		size_t q = quoted_len(p);
+		p += q > 0 ? q : 1;
+	}
+	if (*p != '(') {
+		return TR_EINVAL;
+	}
+	size_t body = group_len(p);
+	if (body < 2 || p[body - 1] != ')') {
+		return TR_EINVAL;
+	}
+	t->tail = p + body;
+	t->elems = tr_arena_alloc(a, MAX_ELEMS * sizeof *t->elems);
+	t->added = tr_arena_alloc(a, MAX_ELEMS * sizeof *t->added);
+	if (t->elems == NULL || t->added == NULL) {
+		return TR_ENOMEM;
+	}
+	t->n = 0;
+	const char *start = p + 1;
+	const char *end = p + body - 1;
+	const char *q = start;
+	while (q <= end) {
+		size_t n = q < end ? quoted_len(q) : 0;
+		if (n == 0 && q < end && *q == '(') {
+			n = group_len(q);
+		}
+		if (n > 0) {
+			q += n;
+			continue;
+		}
+		if (q == end || *q == ',') {
+			if (t->n == MAX_ELEMS ||
+			    !tokenize(start, (size_t)(q - start),
+				      &t->elems[t->n])) {
+				return TR_EINVAL;
+			}
+			t->added[t->n] = false;
+			if (t->elems[t->n].n > 0) {
+				t->n++;
+			}
+			start = q + 1;
+		}
+		q++;
+	}
+	return TR_OK;
+}
+
+static bool is_column(const struct elem *e)
+{
+	return e->n > 0 && !is_constraint_start(&e->toks[0]);
+}
+
+static struct elem *find_column(struct tr_arena *a, struct table_def *t,
+				const char *name, size_t *at)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		if (is_column(&t->elems[i]) &&
+		    tok_names(a, &t->elems[i].toks[0], name)) {
+			if (at != NULL) {
+				*at = i;
+			}
+			return &t->elems[i];
+		}
+	}
+	return NULL;
+}
+
+/* Tokens [i, end) of a column constraint starting at @i. */
+static size_t column_constraint_end(const struct elem *e, size_t i)
+{
+	size_t j = i + 1;
+	if (tok_is(&e->toks[i], "CONSTRAINT")) {
+		j = i + 2; /* the name, then the constraint itself */
+		if (j < e->n) {
+			j++;
+		}
+	}
+	while (j < e->n && !is_column_constraint(e, j)) {
+		j++;
+	}
+	/* PRIMARY KEY, NOT NULL: the second word is no new constraint. */
+	if (j < e->n && j == i + 1 &&
+	    (tok_is(&e->toks[j], "NULL") || tok_is(&e->toks[j], "KEY"))) {
+		return column_constraint_end(e, j);
+	}
+	return j;
+}
+
+static void remove_not_null(struct elem *e)
+{
+	for (size_t i = 1; i + 1 < e->n; i++) {
+		if (tok_is(&e->toks[i], "NOT") &&
+		    tok_is(&e->toks[i + 1], "NULL")) {
+			drop_toks(e, i, 2);
+			i--;
+		}
+	}
+}
+
+static void remove_default(struct elem *e)
+{
+	for (size_t i = 1; i < e->n; i++) {
+		if (!tok_is(&e->toks[i], "DEFAULT")) {
+			continue;
+		}
+		size_t n = 1;
+		if (i + n < e->n && (e->toks[i + n].p[0] == '-' ||
+				     e->toks[i + n].p[0] == '+') &&
+		    e->toks[i + n].len == 1) {
+			n++;
+		}
+		if (i + n < e->n) {
+			n++;
+		}
+		drop_toks(e, i, n);
+		return;
+	}
+}
+
+/* First token index after the column's type (the name is token 0). */
+static size_t type_end(const struct elem *e)
+{
+	size_t i = 1;
+	while (i < e->n && !is_column_constraint(e, i)) {
+		i++;
+	}
+	return i;
+}
+
+static bool has_word(const struct elem *e, const char *w)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		if (tok_is(&e->toks[i], w)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* PostgreSQL's default name for a constraint element (table level) or
+ * for the column constraint at @i of column @col. */
+static const char *default_name(struct tr_arena *a, const char *table,
+				const struct elem *e, size_t i,
+				const char *col)
+{
+	const struct tok *t = &e->toks[i];
+	if (tok_is(t, "CONSTRAINT") && i + 1 < e->n) {
+		return tok_name(a, &e->toks[i + 1]);
+	}
+	if (tok_is(t, "PRIMARY")) {
+		return tr_arena_printf(a, "%s_pkey", table);
+	}
+	const char *suffix = tok_is(t, "UNIQUE")       ? "key"
+			     : tok_is(t, "REFERENCES") ||
+					     tok_is(t, "FOREIGN")
+				     ? "fkey"
+			     : tok_is(t, "CHECK") ? "check"
+						  : NULL;
+	if (suffix == NULL) {
+		return NULL;
+	}
+	if (col != NULL) {
+		return tr_arena_printf(a, "%s_%s_%s", table, col, suffix);
+	}
+	/* Table level: the key columns in the first group after the
+	 * keyword(s), joined with '_'. */
+	for (size_t k = i + 1; k < e->n; k++) {
+		if (e->toks[k].p[0] != '(') {
+			continue;
+		}
+		struct elem *cols = tr_arena_alloc(a, sizeof *cols);
+		if (cols == NULL ||
+		    !tokenize(e->toks[k].p + 1, e->toks[k].len - 2, cols)) {
+			return NULL;
+		}
+		char *name = tr_arena_printf(a, "%s", table);
+		for (size_t c = 0; c < cols->n && name != NULL; c++) {
+			if (cols->toks[c].p[0] == ',') {
+				continue;
+			}
+			name = tr_arena_printf(a, "%s_%s", name,
+					       tok_name(a, &cols->toks[c]));
+		}
+		return name != NULL ? tr_arena_printf(a, "%s_%s", name, suffix)
+				    : NULL;
+	}
+	return NULL;
+}
+
+/* Remove the constraint named @name; false if there is none. */
+static bool drop_constraint(struct tr_arena *a, struct table_def *t,
+			    const char *table, const char *name, bool *autoinc)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct elem *e = &t->elems[i];
+		if (!is_column(e)) {
+			const char *n = default_name(a, table, e, 0, NULL);
+			if (n != NULL && strcmp(n, name) == 0) {
+				memmove(&t->elems[i], &t->elems[i + 1],
+					(t->n - i - 1) * sizeof t->elems[0]);
+				memmove(&t->added[i], &t->added[i + 1],
+					(t->n - i - 1) * sizeof t->added[0]);
+				t->n--;
+				return true;
+			}
+			continue;
+		}
+		const char *col = tok_name(a, &e->toks[0]);
+		for (size_t k = type_end(e); k < e->n;) {
+			size_t end = column_constraint_end(e, k);
+			const char *n = default_name(a, table, e, k, col);
+			if (n != NULL && strcmp(n, name) == 0) {
+				for (size_t j = k; j < end; j++) {
+					if (tok_is(&e->toks[j],
+						   "AUTOINCREMENT")) {
+						*autoinc = true;
+					}
+				}
+				drop_toks(e, k, end - k);
+				return true;
+			}
+			k = end > k ? end : k + 1;
+		}
+	}
+	return false;
+}
+
+static bool is_number(uint32_t oid)
+{
+	return oid == SQL_OID_INT2 || oid == SQL_OID_INT4 ||
+	       oid == SQL_OID_INT8 || oid == SQL_OID_NUMERIC ||
+	       oid == SQL_OID_FLOAT4 || oid == SQL_OID_FLOAT8;
+}
+
+static bool is_text(uint32_t oid)
+{
+	return oid == SQL_OID_TEXT || oid == SQL_OID_VARCHAR ||
+	       oid == SQL_OID_BPCHAR || oid == SQL_OID_NAME;
+}
+
+static bool is_datetime(uint32_t oid)
+{
+	return oid == SQL_OID_DATE || oid == SQL_OID_TIMESTAMP ||
+	       oid == SQL_OID_TIMESTAMPTZ;
+}
+
+/* PostgreSQL converts a column without USING only along an assignment
+ * (or implicit) cast: within the numbers, within the date/times, and
+ * from anything to a string type. */
+static bool assignment_cast(uint32_t from, uint32_t to)
+{
+	return from == to || is_text(to) ||
+	       (is_number(from) && is_number(to)) ||
+	       (is_datetime(from) && is_datetime(to)) ||
+	       (from == SQL_OID_JSON && to == SQL_OID_JSONB) ||
+	       (from == SQL_OID_JSONB && to == SQL_OID_JSON);
+}
+
+/* true if a table-level PRIMARY KEY names @column. */
+static bool in_primary_key(struct tr_arena *a, const struct table_def *t,
+			   const char *column)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct elem *e = &t->elems[i];
+		if (is_column(e) || !has_word(e, "PRIMARY")) {
+			continue;
+		}
+		for (size_t k = 0; k < e->n; k++) {
+			if (e->toks[k].p[0] != '(') {
+				continue;
+			}
+			struct elem *cols = tr_arena_alloc(a, sizeof *cols);
+			if (cols == NULL ||
+			    !tokenize(e->toks[k].p + 1, e->toks[k].len - 2,
+				      cols)) {
+				return false;
+			}
+			for (size_t c = 0; c < cols->n; c++) {
+				if (tok_names(a, &cols->toks[c], column)) {
+					return true;
+				}
+			}
+			break;
+		}
+	}
+	return false;
+}
+
+static int fail(struct sql_error *err, struct tr_arena *a, const char *state,
+		const char *fmt, ...) TR_PRINTF(4, 5);
+static int fail(struct sql_error *err, struct tr_arena *a, const char *state,
+		const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	sql_error_set(err, a, state, "%s", msg);
+	return TR_ESQL;
+}
+
+/* Apply one change to @t.  @exprs[i] is the copy expression of element i
+ * (NULL: the column itself). */
+static int apply(struct tr_arena *a, const char *table, struct table_def *t,
+		 const char **exprs, const struct sql_alter *al,
+		 struct sql_error *err)
+{
+	size_t at;
+	struct elem *col = NULL;
+	bool autoinc = false;
+	if (al->text == NULL && (al->op == SQL_ALTER_ADD_COLUMN ||
+				 al->op == SQL_ALTER_ADD_CONSTRAINT ||
+				 al->op == SQL_ALTER_TYPE)) {
+		return fail(err, a, "XX000", "ALTER TABLE change without text");
+	}
+	switch (al->op) {
+	case SQL_ALTER_ADD_COLUMN:
+	case SQL_ALTER_ADD_CONSTRAINT: {
+		if (t->n == MAX_ELEMS) {
+			return fail(err, a, "54011",
+				    "tables can have at most %d columns",
+				    MAX_ELEMS);
+		}
+		/* Columns go before the table constraints. */
+		size_t pos = t->n;
+		if (al->op == SQL_ALTER_ADD_COLUMN) {
+			pos = 0;
+			while (pos < t->n && is_column(&t->elems[pos])) {
+				pos++;
+			}
+		}
+		memmove(&t->elems[pos + 1], &t->elems[pos],
+			(t->n - pos) * sizeof t->elems[0]);
+		memmove(&t->added[pos + 1], &t->added[pos],
+			(t->n - pos) * sizeof t->added[0]);
+		memmove(&exprs[pos + 1], &exprs[pos],
+			(t->n - pos) * sizeof exprs[0]);
+		t->n++;
+		exprs[pos] = NULL;
+		t->added[pos] = al->op == SQL_ALTER_ADD_COLUMN;
+		if (!tokenize(al->text, strlen(al->text), &t->elems[pos])) {
+			return fail(err, a, "54000",
+				    "definition is too complex");
+		}
+		if (al->op == SQL_ALTER_ADD_COLUMN) {
+			const char *name = tok_name(a, &t->elems[pos].toks[0]);
+			for (size_t i = 0; i < t->n; i++) {
+				if (i != pos && is_column(&t->elems[i]) &&
+				    name != NULL &&
+				    tok_names(a, &t->elems[i].toks[0], name)) {
+					return fail(err, a, "42701",
+						    "column \"%s\" of relation "
+						    "\"%s\" already exists",
+						    name, table);
+				}
+			}
+		}
+		return TR_OK;
+	}
+	case SQL_ALTER_DROP_CONSTRAINT:
+		if (!drop_constraint(a, t, table, al->column, &autoinc)) {
+			if (al->missing_ok) {
+				return TR_OK;
+			}
+			return fail(err, a, "42704",
+				    "constraint \"%s\" of relation \"%s\" does "
+				    "not exist",
+				    al->column, table);
+		}
+		if (autoinc) {
+			return fail(err, a, "0A000",
+				    "dropping the primary key of a serial or "
+				    "identity column is not supported");
+		}
+		return TR_OK;
+	default:
+		break;
+	}
+	col = find_column(a, t, al->column, &at);
+	if (col == NULL) {
+		if (al->missing_ok) {
+			return TR_OK;
+		}
+		return fail(err, a, "42703",
+			    "column \"%s\" of relation \"%s\" does not exist",
+			    al->column, table);
+	}
+	switch (al->op) {
+	case SQL_ALTER_DROP_COLUMN:
+		memmove(&t->elems[at], &t->elems[at + 1],
+			(t->n - at - 1) * sizeof t->elems[0]);
+		memmove(&t->added[at], &t->added[at + 1],
+			(t->n - at - 1) * sizeof t->added[0]);
+		memmove(&exprs[at], &exprs[at + 1],
+			(t->n - at - 1) * sizeof exprs[0]);
+		t->n--;
+		return TR_OK;
+	case SQL_ALTER_SET_NOT_NULL:
+		if (!has_word(col, "NOT") || !has_word(col, "NULL")) {
+			if (!insert_tok(col, type_end(col), "NOT NULL")) {
+				return fail(err, a, "54000",
+					    "definition is too complex");
+			}
+		}
+		return TR_OK;
+	case SQL_ALTER_DROP_NOT_NULL:
+		if (has_word(col, "PRIMARY") ||
+		    in_primary_key(a, t, al->column)) {
+			return fail(err, a, "42P16",
+				    "column \"%s\" is in a primary key",
+				    al->column);
+		}
+		remove_not_null(col);
+		return TR_OK;
+	case SQL_ALTER_SET_DEFAULT:
+		remove_default(col);
+		if (al->text != NULL) {
+			const char *d = tr_arena_printf(a, "DEFAULT (%s)",
+							al->text);
+			if (d == NULL || !insert_tok(col, col->n, d)) {
+				return TR_ENOMEM;
+			}
+		}
+		return TR_OK;
+	case SQL_ALTER_TYPE: {
+		if (has_word(col, "AUTOINCREMENT")) {
+			return fail(err, a, "0A000",
+				    "ALTER COLUMN ... TYPE of a serial or "
+				    "identity column is not supported");
+		}
+		size_t end = type_end(col);
+		if (!al->has_using) {
+			struct tr_buf decl;
+			tr_buf_init(&decl, 0);
+			for (size_t i = 1; i < end; i++) {
+				tr_buf_put(&decl, col->toks[i].p,
+					   col->toks[i].len);
+			}
+			int32_t typmod;
+			uint32_t from = sql_type_from_decltype(
+				tr_buf_cstr(&decl), &typmod);
+			tr_buf_close(&decl);
+			if (!assignment_cast(from, al->type_oid)) {
+				sql_error_set(err, a, "42804",
+					      "column \"%s\" cannot be cast "
+					      "automatically to type %s",
+					      al->column,
+					      sql_type_name(al->type_oid));
+				err->hint = tr_arena_printf(
+					a, "You might need to specify "
+					   "\"USING %s::%s\".",
+					al->column,
+					sql_type_name(al->type_oid));
+				return TR_ESQL;
+			}
+		}
+		drop_toks(col, 1, end - 1);
+		if (!insert_tok(col, 1, al->text)) {
+			return fail(err, a, "54000",
+				    "definition is too complex");
+		}
+		exprs[at] = al->expr;
+		return TR_OK;
+	}
+	default:
+		return fail(err, a, "XX000", "unknown ALTER TABLE change");
+	}
+}
+
+/* true if @p[0..len) has @name as a token, inside parentheses too. */
+static bool mentions_in(struct tr_arena *a, const char *p, size_t len,
+			const char *name)
+{
+	struct elem *e = tr_arena_alloc(a, sizeof *e);
+	if (e == NULL || !tokenize(p, len, e)) {
+		return false;
+	}
+	for (size_t i = 0; i < e->n; i++) {
+		const struct tok *t = &e->toks[i];
+		if (t->p[0] == '(') {
+			if (t->len >= 2 &&
+			    mentions_in(a, t->p + 1, t->len - 2, name)) {
+				return true;
+			}
+		} else if (tok_names(a, t, name)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool mentions(struct tr_arena *a, const char *sql, const char *name)
+{
+	return mentions_in(a, sql, strlen(sql), name);
+}
+
+int sql_rebuild_script(struct tr_arena *a, const struct sql_rebuild *r,
+		       unsigned n_objs, const struct sql_schema_obj *objs,
+		       const char **script, struct sql_error *err)
+{
+	const struct sql_schema_obj *table = NULL;
+	for (unsigned i = 0; i < n_objs; i++) {
+		if (strcmp(objs[i].type, "table") == 0 &&
+		    strcmp(objs[i].name, r->table) == 0) {
+			table = &objs[i];
+		}
+	}
+	if (table == NULL) {
+		return fail(err, a, "42P01", "relation \"%s\" does not exist",
+			    r->table);
+	}
+	struct table_def t;
+	int rv = parse_table(a, table->sql, &t);
+	if (rv == TR_ENOMEM) {
+		return rv;
+	}
+	if (rv != TR_OK) {
+		return fail(err, a, "0A000",
+			    "ALTER TABLE cannot rebuild table \"%s\": its "
+			    "definition is not one triode wrote",
+			    r->table);
+	}
+	/* PostgreSQL's views are bound to column types; SQLite's are text,
+	 * but the refusal is kept so that schemas behave the same. */
+	for (unsigned i = 0; i < r->n_alters; i++) {
+		if (r->alters[i].op != SQL_ALTER_TYPE) {
+			continue;
+		}
+		for (unsigned k = 0; k < n_objs; k++) {
+			if (strcmp(objs[k].type, "view") == 0 &&
+			    mentions(a, objs[k].sql, r->table) &&
+			    mentions(a, objs[k].sql, r->alters[i].column)) {
+				return fail(err, a, "0A000",
+					    "cannot alter type of a column "
+					    "used by a view or rule");
+			}
+		}
+	}
+	/* Copy expressions, per element, moved along with the elements. */
+	const char **exprs = tr_arena_alloc(a, MAX_ELEMS * sizeof *exprs);
+	if (exprs == NULL) {
+		return TR_ENOMEM;
+	}
+	memset(exprs, 0, MAX_ELEMS * sizeof *exprs);
+	for (unsigned i = 0; i < r->n_alters; i++) {
+		rv = apply(a, r->table, &t, exprs, &r->alters[i], err);
+		if (rv != TR_OK) {
+			return rv;
+		}
+	}
+	const char *old = tr_arena_printf(a, "%s__triode_old", r->table);
+	const char *seq = tr_arena_printf(a, "%s__triode_seq", r->table);
+	if (old == NULL || seq == NULL) {
+		return TR_ENOMEM;
+	}
+	bool autoinc = strcasestr(table->sql, "AUTOINCREMENT") != NULL;
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	/* Rows that reference this table lose their parent for a moment:
+	 * their checks wait for COMMIT (the pragma ends with the
+	 * transaction), when the same keys are back. */
+	tr_buf_put_str(&b, "PRAGMA defer_foreign_keys = ON; CREATE TABLE ");
+	sql__ident_buf(&b, old);
+	tr_buf_put_str(&b, " AS SELECT * FROM ");
+	sql__ident_buf(&b, r->table);
+	if (autoinc) {
+		/* The serial counter may be ahead of the highest row. */
+		tr_buf_put_str(&b, "; CREATE TABLE ");
+		sql__ident_buf(&b, seq);
+		tr_buf_put_str(&b, " AS SELECT seq FROM sqlite_sequence WHERE "
+				   "name = ");
+		sql__string_buf(&b, r->table);
+	}
+	tr_buf_put_str(&b, "; DROP TABLE ");
+	sql__ident_buf(&b, r->table);
+	tr_buf_put_str(&b, "; CREATE TABLE ");
+	sql__ident_buf(&b, r->table);
+	tr_buf_put_str(&b, " (");
+	for (size_t i = 0; i < t.n; i++) {
+		tr_buf_put_str(&b, i > 0 ? ", " : "");
+		put_elem(&b, &t.elems[i]);
+	}
+	tr_buf_put_str(&b, ")");
+	tr_buf_put_str(&b, t.tail);
+	/* The rows: every column the old table had, converted if asked. */
+	tr_buf_put_str(&b, "; INSERT INTO ");
+	sql__ident_buf(&b, r->table);
+	tr_buf_put_str(&b, " (");
+	bool first = true;
+	for (size_t i = 0; i < t.n; i++) {
+		if (is_column(&t.elems[i]) && !t.added[i]) {
+			tr_buf_put_str(&b, first ? "" : ", ");
+			tr_buf_put(&b, t.elems[i].toks[0].p,
+				   t.elems[i].toks[0].len);
+			first = false;
+		}
+	}
+	tr_buf_put_str(&b, ") SELECT ");
+	first = true;
+	for (size_t i = 0; i < t.n; i++) {
+		if (is_column(&t.elems[i]) && !t.added[i]) {
+			tr_buf_put_str(&b, first ? "" : ", ");
+			if (exprs[i] != NULL) {
+				tr_buf_put_str(&b, exprs[i]);
+			} else {
+				tr_buf_put(&b, t.elems[i].toks[0].p,
+					   t.elems[i].toks[0].len);
+			}
+			first = false;
+		}
+	}
+	if (first) {
+		/* Every old column dropped: PostgreSQL keeps the rows (with
+		 * no columns); SQLite cannot have a table without one. */
+		tr_buf_close(&b);
+		return fail(err, a, "0A000",
+			    "tables without columns are not supported");
+	}
+	tr_buf_put_str(&b, " FROM ");
+	sql__ident_buf(&b, old);
+	tr_buf_put_str(&b, "; DROP TABLE ");
+	sql__ident_buf(&b, old);
+	if (autoinc) {
+		tr_buf_put_str(&b, "; INSERT INTO sqlite_sequence (name, seq) "
+				   "SELECT ");
+		sql__string_buf(&b, r->table);
+		tr_buf_put_str(&b, ", 0 WHERE NOT EXISTS (SELECT 1 FROM "
+				   "sqlite_sequence WHERE name = ");
+		sql__string_buf(&b, r->table);
+		tr_buf_put_str(&b, "); UPDATE sqlite_sequence SET seq = max(seq, "
+				   "coalesce((SELECT seq FROM ");
+		sql__ident_buf(&b, seq);
+		tr_buf_put_str(&b, "), 0)) WHERE name = ");
+		sql__string_buf(&b, r->table);
+		tr_buf_put_str(&b, "; DROP TABLE ");
+		sql__ident_buf(&b, seq);
+	}
+	/* Indexes and triggers went with the old table. */
+	for (unsigned i = 0; i < n_objs; i++) {
+		const struct sql_schema_obj *o = &objs[i];
+		if ((strcmp(o->type, "index") != 0 &&
+		     strcmp(o->type, "trigger") != 0) ||
+		    strcmp(o->tbl_name, r->table) != 0) {
+			continue;
+		}
+		bool dropped = false;
+		for (unsigned k = 0; k < r->n_alters; k++) {
+			const char *cols = strchr(o->sql, '(');
+			if (r->alters[k].op == SQL_ALTER_DROP_COLUMN &&
+			    cols != NULL &&
+			    mentions(a, cols, r->alters[k].column)) {
+				dropped = true; /* as PostgreSQL drops it */
+			}
+		}
+		if (!dropped) {
+			tr_buf_put_str(&b, "; ");
+			tr_buf_put_str(&b, o->sql);
+		}
+	}
+	const char *text = tr_buf_cstr(&b);
+	if (tr_buf_err(&b) != TR_OK) {
+		tr_buf_close(&b);
+		return TR_ENOMEM;
+	}
+	*script = tr_arena_strdup(a, text);
+	tr_buf_close(&b);
+	return *script != NULL ? TR_OK : TR_ENOMEM;
+}
