@@ -28,32 +28,6 @@ UNSUPPORTED = os.path.join(corpus.HERE, "unsupported.txt")
 KNOWN_FAILURES = os.path.join(corpus.HERE, "known_failures.txt")
 
 
-def _entries_by_statement(path, name, stmts):
-    """{statement index: entry} for the entries of @path about file @name.
-    An entry must name exactly one statement: by a substring of the
-    whitespace-collapsed text, or, when several contain it, by being
-    equal to one of them."""
-    found = {}
-    problems = []
-    texts = [corpus.normalize(s) for s in stmts]
-    for e in corpus.read_list(path):
-        if e["file"] != name:
-            continue
-        hits = [i for i, t in enumerate(texts, 1) if e["substr"] in t]
-        if len(hits) > 1:
-            hits = [i for i, t in enumerate(texts, 1) if e["substr"] == t]
-        where = "%s:%d" % (os.path.basename(path), e["line"])
-        if len(hits) != 1:
-            problems.append("%s: %r names %d statements of %s, not one"
-                            % (where, e["substr"], len(hits), name))
-        elif hits[0] in found:
-            problems.append("%s: statement %d is listed twice"
-                            % (where, hits[0]))
-        else:
-            found[hits[0]] = dict(e, where=where)
-    return found, problems
-
-
 def _indent(text):
     return "\n".join("      " + line for line in text.splitlines())
 
@@ -64,8 +38,8 @@ def test_sql_corpus(node, name):
     out_path = os.path.join(corpus.EXPECTED_DIR, name[:-4] + ".out")
     with open(out_path, encoding="utf-8") as f:
         expected = corpus.parse_expected(f.read())
-    unsupported, problems = _entries_by_statement(UNSUPPORTED, name, stmts)
-    known, more = _entries_by_statement(KNOWN_FAILURES, name, stmts)
+    unsupported, problems = corpus.entries_by_statement(UNSUPPORTED, name, stmts)
+    known, more = corpus.entries_by_statement(KNOWN_FAILURES, name, stmts)
     problems += more
     if set(expected) != set(range(1, len(stmts) + 1)):
         problems.append("%s has %d blocks for %d statements: rerun "

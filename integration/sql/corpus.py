@@ -144,6 +144,9 @@ class Session:
     def __init__(self, dsn):
         self.dsn = dsn
         self.conn = None
+        # The primary message of the last error, for triage.py only: the
+        # stored format keeps SQLSTATEs, not messages.
+        self.last_message = None
 
     def _open(self):
         self.conn = psycopg.connect(self.dsn, autocommit=True)
@@ -184,6 +187,8 @@ class Session:
             raise psycopg.OperationalError(pg.error_message.decode())
         if len(results) > 1:
             return ["error: more than one result"]
+        msg = results[0].error_field(DiagnosticField.MESSAGE_PRIMARY)
+        self.last_message = msg.decode("utf-8", "replace") if msg else None
         return render_result(results[0])
 
     def run(self, sql):
@@ -204,14 +209,18 @@ class Session:
         return lines
 
 
-def run_file(dsn, name):
+def run_file(dsn, name, messages=None):
     """[(statement, block text)] for every statement of corpus file
-    @name, run in order in one session."""
+    @name, run in order in one session.  If @messages is a dict, it gets
+    {index: error message} for the statements that failed."""
     out = []
     session = Session(dsn)
     try:
         for i, stmt in enumerate(read_statements(name), 1):
+            session.last_message = None
             out.append((stmt, render_block(i, stmt, session.run(stmt))))
+            if messages is not None and session.last_message:
+                messages[i] = session.last_message
     finally:
         session.close()
     return out
@@ -237,3 +246,29 @@ def read_list(path):
             entries.append({"file": parts[0].strip(), "substr": parts[1],
                             "reason": parts[2].strip(), "line": n})
     return entries
+
+
+def entries_by_statement(path, name, stmts):
+    """{statement index: entry} for the entries of @path about file @name.
+    An entry must name exactly one statement: by a substring of the
+    whitespace-collapsed text, or, when several contain it, by being
+    equal to one of them."""
+    found = {}
+    problems = []
+    texts = [normalize(s) for s in stmts]
+    for e in read_list(path):
+        if e["file"] != name:
+            continue
+        hits = [i for i, t in enumerate(texts, 1) if e["substr"] in t]
+        if len(hits) > 1:
+            hits = [i for i, t in enumerate(texts, 1) if e["substr"] == t]
+        where = "%s:%d" % (os.path.basename(path), e["line"])
+        if len(hits) != 1:
+            problems.append("%s: %r names %d statements of %s, not one"
+                            % (where, e["substr"], len(hits), name))
+        elif hits[0] in found:
+            problems.append("%s: statement %d is listed twice"
+                            % (where, hits[0]))
+        else:
+            found[hits[0]] = dict(e, where=where)
+    return found, problems
