@@ -260,12 +260,13 @@ def entries_by_statement(path, name, stmts):
         if e["file"] != name:
             continue
         hits = [i for i, t in enumerate(texts, 1) if e["substr"] in t]
-        if len(hits) > 1:
+        n_hits = len(hits)
+        if n_hits > 1:
             hits = [i for i, t in enumerate(texts, 1) if e["substr"] == t]
         where = "%s:%d" % (os.path.basename(path), e["line"])
         if len(hits) != 1:
-            problems.append("%s: %r names %d statements of %s, not one"
-                            % (where, e["substr"], len(hits), name))
+            problems.append("%s: %r is in %d statements of %s, not one"
+                            % (where, e["substr"], n_hits, name))
         elif hits[0] in found:
             problems.append("%s: statement %d is listed twice"
                             % (where, hits[0]))

@@ -56,15 +56,14 @@ def describe(want, got, message):
 
 def pick_substring(texts, i):
     """A short prefix of statement @i (1-based) that no other statement
-    of the file contains, or the whole statement."""
-    text = texts[i - 1]
+    of the file contains (the whole statement if need be), cut before any
+    ` | ` since that separates the fields of a list entry."""
+    text = texts[i - 1].split(" | ")[0]
     words = text.split(" ")
     for n in range(1, len(words) + 1):
         cand = " ".join(words[:n])
         if len(cand) < SUBSTR_MIN and n < len(words):
             continue
-        if " | " in cand:
-            break
         if sum(1 for t in texts if cand in t) == 1:
             return cand
     return text
@@ -120,7 +119,7 @@ def main(argv):
         with open(KNOWN_FAILURES, "w", encoding="utf-8") as f:
             f.write("# Corpus statements known to differ on triode today, "
                     "one per line:\n#   file | statement substring | "
-                    "reason seen\n# test_sql_corpus.py fails when a "
+                    "cause :: what triode did\n# test_sql_corpus.py fails when a "
                     "listed statement matches PostgreSQL:\n# remove the "
                     "entry with the fix (or rerun triage.py --write).\n")
             rows = [(e["file"], e["substr"], e["reason"]) for e in keep]
