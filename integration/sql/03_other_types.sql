@@ -1,0 +1,54 @@
+-- varchar(n), text, bytea, date, time, timestamp, timestamptz, interval,
+-- uuid, json and jsonb: literals, casts, storage, invalid input.
+-- Tables are prefixed c03_.
+
+SELECT 'abcdef'::varchar(3) AS truncated, CAST('ab' AS varchar(5)) AS short, 'x'::text AS t;
+CREATE TABLE c03_txt (id int4 PRIMARY KEY, v varchar(5), t text);
+INSERT INTO c03_txt VALUES (1, 'abc', 'any length text here');
+INSERT INTO c03_txt VALUES (2, 'abcdef', NULL);
+INSERT INTO c03_txt VALUES (3, 'ab   ', NULL);
+INSERT INTO c03_txt VALUES (4, 'éèêëà', 'unicode');
+INSERT INTO c03_txt VALUES (5, 'éèêëàx', NULL);
+UPDATE c03_txt SET v = 'toolong' WHERE id = 1;
+SELECT id, v, length(v) AS len, t FROM c03_txt ORDER BY id;
+SELECT 'it''s' AS quote, E'tab\there' AS esc, 'back\slash' AS bs, $$dollar 'quoted'$$ AS dq;
+SELECT '\x0102ff'::bytea AS hex, 'abc'::bytea AS from_text, ''::bytea AS empty;
+SELECT length('\x0102ff'::bytea) AS blen, octet_length('héllo') AS olen;
+CREATE TABLE c03_bin (id int4 PRIMARY KEY, b bytea);
+INSERT INTO c03_bin VALUES (1, '\xdeadbeef'), (2, 'plain'), (3, NULL);
+SELECT id, b FROM c03_bin ORDER BY id;
+SELECT '\xzz'::bytea AS bad_bytea;
+SELECT '2024-02-29'::date AS leap, DATE '1999-12-31' AS lit, '2024-01-05'::date + 30 AS plus_days;
+SELECT '2023-02-29'::date AS bad_date;
+SELECT 'not a date'::date AS garbage_date;
+SELECT '2024-03-01'::date - '2024-02-01'::date AS days_between;
+SELECT '13:45:30'::time AS t1, '23:59:59.123456'::time AS t2, TIME '07:05' AS t3;
+SELECT '25:00:00'::time AS bad_time;
+SELECT '2024-01-15 10:30:00'::timestamp AS ts, '2024-01-15 10:30:00.250'::timestamp AS ts_frac, '2024-01-15'::timestamp AS ts_date;
+SELECT '2024-01-15 10:30:00+02'::timestamptz AS tstz, '2024-01-15 10:30:00Z'::timestamptz AS tstz_z;
+SELECT '2024-13-01 00:00:00'::timestamp AS bad_month;
+SELECT '2024-01-15 10:30:00'::timestamp::date AS to_date, '2024-01-15'::date::timestamp AS to_ts;
+SELECT '1 day'::interval AS d, '2 hours 30 minutes'::interval AS hm, '1 year 2 months'::interval AS ym, '90 seconds'::interval AS s;
+SELECT interval '1 day 2 hours' AS lit, '-1 day'::interval AS neg, '36 hours'::interval AS h36, '0'::interval AS zero;
+SELECT 'abc'::interval AS bad_interval;
+CREATE TABLE c03_dt (id int4 PRIMARY KEY, d date, t time, ts timestamp, tz timestamptz, iv interval);
+INSERT INTO c03_dt VALUES (1, '2024-01-31', '08:00', '2024-01-31 23:59:59', '2024-01-31 23:59:59+00', '1 mon'), (2, '2000-02-29', '00:00:00.5', '2000-02-29 12:00:00.000001', '2000-02-29 12:00:00-05', '3 days 04:05:06'), (3, NULL, NULL, NULL, NULL, NULL);
+SELECT id, d, t, ts, tz, iv FROM c03_dt ORDER BY id;
+SELECT id FROM c03_dt WHERE d > '2010-01-01' ORDER BY id;
+SELECT id FROM c03_dt WHERE ts BETWEEN '2000-01-01' AND '2000-12-31' ORDER BY id;
+SELECT 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid AS u, 'A0EEBC999C0B4EF8BB6D6BB9BD380A11'::uuid AS u_upper;
+SELECT 'not-a-uuid'::uuid AS bad_uuid;
+CREATE TABLE c03_u (id uuid PRIMARY KEY, v int4);
+INSERT INTO c03_u VALUES ('00000000-0000-0000-0000-000000000001', 1), ('{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}', 2);
+SELECT id, v FROM c03_u ORDER BY v;
+SELECT v FROM c03_u WHERE id = '00000000000000000000000000000001';
+SELECT '{"b": 1, "a": [1, 2]}'::json AS j, '{"b": 1, "a": [1, 2]}'::jsonb AS jb;
+SELECT '{"a":1,"a":2}'::json AS dup_json, '{"a":1,"a":2}'::jsonb AS dup_jsonb, '{"bbb":1,"a":2,"cc":3}'::jsonb AS key_order;
+SELECT '[1, "two", null, true, 1.50]'::jsonb AS arr, '123'::jsonb AS num, '"str"'::jsonb AS str;
+SELECT '{bad json'::jsonb AS bad_json;
+CREATE TABLE c03_j (id int4 PRIMARY KEY, j json, jb jsonb);
+INSERT INTO c03_j VALUES (1, '{"k": "v", "n": 2}', '{"n": 2, "k": "v"}'), (2, '[1,2,3]', '[1,2,3]'), (3, '7', '7'), (4, 'null', 'null');
+SELECT id, j, jb FROM c03_j ORDER BY id;
+INSERT INTO c03_j VALUES (5, 'nope', NULL);
+SELECT '{"a":1}'::jsonb = '{ "a" : 1 }'::jsonb AS jb_eq;
+DROP TABLE c03_txt, c03_bin, c03_dt, c03_u, c03_j;

@@ -1,0 +1,40 @@
+-- Math functions, GREATEST/LEAST, CASE, COALESCE/NULLIF, IS DISTINCT
+-- FROM, IN/BETWEEN.  Tables are prefixed c05_.
+
+SELECT ceil(1.2) AS c1, ceiling(-1.2) AS c2, floor(1.8) AS f1, floor(-1.2) AS f2, ceil(2.0::float8) AS cf;
+SELECT sqrt(16) AS sq, sqrt(2::float8) AS sq2, cbrt(27::float8) AS cb, power(2, 10) AS pw, 2 ^ 3 AS caret;
+SELECT exp(1::float8) AS e, ln(10::float8) AS l, log(100) AS lg10, log(2, 8) AS lg_b;
+SELECT mod(10, 3) AS m, mod(-10, 3) AS mneg, div(10, 3) AS d, div(-10, 3) AS dneg, 10 % 3 AS pct;
+SELECT sign(-5) AS sn, sign(0.0) AS sz, sign(3::float8) AS sf, abs(-7::int8) AS ab;
+SELECT pi() AS pi, degrees(pi()) AS deg, radians(180) AS rad;
+SELECT sin(0::float8) AS s, cos(0::float8) AS c, atan2(1::float8, 1::float8) AS a2;
+SELECT gcd(12, 18) AS g, lcm(4, 6) AS l, factorial(5) AS f;
+SELECT width_bucket(5.35, 0.024, 10.06, 5) AS wb, trunc(-1.7) AS t, trunc(12.345, 2) AS t2, round(-1.5) AS rn;
+SELECT sqrt(-1) AS neg_sqrt;
+SELECT ln(0) AS ln_zero;
+SELECT log(-1) AS log_neg;
+SELECT greatest(1, 5, 3) AS g, least(1, 5, 3) AS l, greatest(1, NULL, 3) AS gn, least(NULL, NULL::int) AS ln_;
+SELECT greatest('apple', 'banana') AS gs, least('2024-01-01'::date, '2023-06-01'::date) AS ld, greatest(1.5, 2) AS gmix;
+SELECT CASE WHEN 1 > 2 THEN 'a' WHEN 2 > 1 THEN 'b' ELSE 'c' END AS searched, CASE 3 WHEN 1 THEN 'one' WHEN 3 THEN 'three' END AS simple_case, CASE WHEN false THEN 1 END AS no_else;
+SELECT coalesce(NULL, NULL, 'x') AS c, coalesce(NULL::int, 0) AS c0, nullif(5, 5) AS n1, nullif(5, 6) AS n2, nullif('a', 'b') AS n3;
+SELECT NULL = NULL AS eq, NULL IS NULL AS isnull, NULL IS DISTINCT FROM NULL AS dist, 1 IS DISTINCT FROM NULL AS dist2, 1 IS NOT DISTINCT FROM 1 AS ndist;
+SELECT 3 IN (1, 2, 3) AS i1, 4 NOT IN (1, 2, 3) AS i2, 1 IN (NULL, 2) AS i3, 5 BETWEEN 1 AND 10 AS b1, 5 BETWEEN 10 AND 1 AS b2, 5 BETWEEN SYMMETRIC 10 AND 1 AS b3;
+SELECT 'a' IN ('a', 'b') AS si, NOT (1 = 1) AS n, (1 = 1) = true AS eqt;
+CREATE TABLE c05_m (id int4 PRIMARY KEY, a int4, b int4, x numeric(6,2), f float8);
+INSERT INTO c05_m VALUES (1, 10, 3, 2.50, 0.5), (2, -7, 2, -1.25, -2.5), (3, 0, 5, 0.00, 0), (4, NULL, 4, NULL, NULL);
+SELECT id, a + b AS sum_, a - b AS diff, a * b AS prod, a / b AS quot, a % b AS rem FROM c05_m ORDER BY id;
+SELECT id, round(x) AS rx, round(x, 1) AS rx1, ceil(x) AS cx, floor(x) AS fx, abs(x) AS ax FROM c05_m ORDER BY id;
+SELECT id, round(f) AS rf, f * 2 AS f2, power(f, 2) AS pf FROM c05_m ORDER BY id;
+SELECT id, greatest(a, b) AS g, least(a, b, 0) AS l FROM c05_m ORDER BY id;
+SELECT id, CASE WHEN a > 0 THEN 'pos' WHEN a < 0 THEN 'neg' WHEN a = 0 THEN 'zero' ELSE 'null' END AS kind FROM c05_m ORDER BY id;
+SELECT id, coalesce(a, b, -1) AS c, nullif(a, 0) AS nz FROM c05_m ORDER BY id;
+SELECT id, b / nullif(a, 0) AS safe_div FROM c05_m ORDER BY id;
+SELECT id, a / 0 AS boom FROM c05_m WHERE id = 1;
+SELECT id FROM c05_m WHERE a IS DISTINCT FROM 10 ORDER BY id;
+SELECT sum(CASE WHEN a > 0 THEN 1 ELSE 0 END) AS positives, count(*) FILTER (WHERE a < 0) AS negatives FROM c05_m;
+SELECT id, a::float8 / b AS fdiv, (a * 1.0 / b)::numeric(8,3) AS ndiv FROM c05_m WHERE a IS NOT NULL ORDER BY id;
+SELECT id FROM c05_m WHERE b IN (SELECT b FROM c05_m WHERE b > 3) ORDER BY id;
+SELECT max(a) AS mx, min(a) AS mn, sum(x) AS sx, avg(x)::numeric(6,3) AS ax, sum(f) AS sf FROM c05_m;
+SELECT 2 + 3 * 4 AS prec, (2 + 3) * 4 AS paren, -2 ^ 2 AS neg_pow, 10 - 2 - 3 AS left_assoc;
+SELECT 5 & 3 AS band, 5 | 3 AS bor, 5 # 3 AS bxor, ~5 AS bnot, 1 << 4 AS shl, 256 >> 2 AS shr;
+DROP TABLE c05_m;

@@ -1,0 +1,57 @@
+-- Date/time functions: date_trunc, EXTRACT/date_part, interval
+-- arithmetic with the month-end rule, age, to_char, generate_series over
+-- timestamps.  Session TimeZone is UTC.  Tables are prefixed c06_.
+
+SELECT date_trunc('month', '2024-02-15 13:45:12'::timestamp) AS mo, date_trunc('year', '2024-02-15 13:45:12'::timestamp) AS yr, date_trunc('day', '2024-02-15 13:45:12'::timestamp) AS dy;
+SELECT date_trunc('hour', '2024-02-15 13:45:12.5'::timestamp) AS hr, date_trunc('minute', '2024-02-15 13:45:12.5'::timestamp) AS mi, date_trunc('second', '2024-02-15 13:45:12.5'::timestamp) AS se;
+SELECT date_trunc('week', '2024-02-15 13:45:12'::timestamp) AS wk, date_trunc('quarter', '2024-05-15'::timestamp) AS qt;
+SELECT date_trunc('day', '2024-02-15 13:45:12+00'::timestamptz) AS tz_day, date_trunc('month', '2024-02-15'::date) AS from_date;
+SELECT extract(year FROM '2024-02-15 13:45:12'::timestamp) AS y, extract(month FROM '2024-02-15 13:45:12'::timestamp) AS m, extract(day FROM '2024-02-15 13:45:12'::timestamp) AS d;
+SELECT extract(hour FROM '2024-02-15 13:45:12.5'::timestamp) AS h, extract(minute FROM '2024-02-15 13:45:12.5'::timestamp) AS mi, extract(second FROM '2024-02-15 13:45:12.5'::timestamp) AS s;
+SELECT extract(dow FROM '2024-02-18'::date) AS dow, extract(isodow FROM '2024-02-18'::date) AS isodow, extract(doy FROM '2024-02-18'::date) AS doy, extract(week FROM '2024-02-18'::date) AS wk, extract(quarter FROM '2024-02-18'::date) AS q;
+SELECT extract(epoch FROM '2024-01-01 00:00:00+00'::timestamptz) AS ep, extract(epoch FROM '1 day'::interval) AS ep_iv;
+SELECT date_part('year', '2024-02-15'::date) AS dp_y, date_part('hour', '2024-02-15 08:30'::timestamp) AS dp_h, date_part('day', '3 days 4 hours'::interval) AS dp_iv;
+SELECT extract(century FROM '2024-02-15'::date) AS c, extract(decade FROM '2024-02-15'::date) AS dc, extract(millisecond FROM '12:00:01.5'::time) AS ms;
+SELECT '2024-01-31'::date + interval '1 month' AS jan31_1m, '2024-01-31'::timestamp + interval '1 month' AS ts_1m, '2023-01-31'::timestamp + interval '1 month' AS nonleap;
+SELECT '2024-03-31'::timestamp - interval '1 month' AS back_1m, '2024-02-29'::timestamp + interval '1 year' AS leap_1y, '2024-05-31'::timestamp + interval '1 month 1 day' AS m_then_d;
+SELECT '2024-01-15 10:00'::timestamp + interval '1 day 2 hours' AS plus, '2024-01-15 10:00'::timestamp - interval '30 minutes' AS minus, '2024-01-15'::date + 7 AS date_plus_int, '2024-01-15'::date - 15 AS date_minus_int;
+SELECT '2024-03-10 12:00'::timestamp - '2024-03-01 08:30'::timestamp AS ts_diff, '2024-01-01'::date - '2023-01-01'::date AS date_diff;
+SELECT interval '1 day' + interval '3 hours' AS iv_add, interval '1 hour' * 3 AS iv_mul, interval '1 day' / 2 AS iv_div, -interval '2 days' AS iv_neg;
+SELECT interval '25 hours' AS h25, justify_hours(interval '25 hours') AS jh, justify_days(interval '35 days') AS jd, interval '1 month' = interval '30 days' AS month_eq;
+SELECT '10:00'::time + interval '3 hours' AS time_plus, '23:00'::time + interval '2 hours' AS time_wrap, '12:00'::time - '10:30'::time AS time_diff;
+SELECT age('2024-03-15'::timestamp, '2023-01-20'::timestamp) AS a1, age('2024-02-29'::timestamp, '2024-01-31'::timestamp) AS a2, age('2024-01-01 10:00'::timestamp, '2024-01-01 12:30'::timestamp) AS a_neg;
+SELECT to_char('2024-02-05 14:07:09'::timestamp, 'YYYY-MM-DD HH24:MI:SS') AS iso, to_char('2024-02-05 14:07:09'::timestamp, 'DD/MM/YY HH12:MI AM') AS dmy, to_char('2024-02-05'::date, 'Mon DD, YYYY') AS mon;
+SELECT to_char('2024-02-05'::date, 'Day') AS day_padded, to_char('2024-02-05'::date, 'FMDay FMMonth') AS fm, to_char('2024-02-05 14:07:09.123'::timestamp, 'MS US') AS frac, to_char('2024-02-05'::date, 'Q WW DDD') AS misc;
+SELECT to_char(1234.5, '9999.99') AS num1, to_char(42, '000') AS num2, to_char(1234567.891, 'FM9,999,999.00') AS num3;
+SELECT to_char(interval '1 day 02:03:04', 'HH24:MI:SS') AS iv_char;
+SELECT to_date('05 Feb 2024', 'DD Mon YYYY') AS td, to_timestamp('2024-02-05 14:07', 'YYYY-MM-DD HH24:MI') AS tts;
+SELECT make_date(2024, 2, 29) AS md, make_timestamp(2024, 1, 2, 3, 4, 5.5) AS mts, make_interval(days => 3, hours => 4) AS mi;
+SELECT g FROM generate_series('2024-01-30'::timestamp, '2024-02-02'::timestamp, '1 day'::interval) AS g ORDER BY 1;
+SELECT g FROM generate_series('2024-01-31'::timestamp, '2024-05-31'::timestamp, '1 month') AS g ORDER BY 1;
+SELECT g::date AS d FROM generate_series('2024-02-27'::date, '2024-03-02'::date, interval '1 day') AS g ORDER BY 1;
+SELECT count(*) AS hours FROM generate_series('2024-01-01 00:00'::timestamp, '2024-01-01 23:00'::timestamp, '1 hour') AS g;
+SELECT g FROM generate_series('2024-01-01 00:00'::timestamptz, '2024-01-01 01:00'::timestamptz, '20 minutes') AS g ORDER BY 1;
+SELECT now() IS NOT NULL AS has_now, current_date IS NOT NULL AS has_date, current_timestamp <= now() + interval '1 minute' AS sane, now() > '2020-01-01'::timestamptz AS recent;
+BEGIN;
+SELECT now() = now() AS same_now, now() = current_timestamp AS same_ts, transaction_timestamp() = now() AS same_tx;
+COMMIT;
+SELECT '2024-01-15'::date < '2024-01-16'::timestamp AS mixed_cmp, '2024-01-15 00:00'::timestamp = '2024-01-15'::date AS eq_midnight;
+SELECT '2024-01-15 12:00:00+00'::timestamptz = '2024-01-15 14:00:00+02'::timestamptz AS tz_eq, '2024-01-15 12:00:00+05:30'::timestamptz AS tz_out;
+SELECT '2024-01-15 12:00:00'::timestamp AT TIME ZONE 'UTC' AS at_utc, '2024-01-15 12:00:00+00'::timestamptz::timestamp AS tz_to_ts, '2024-01-15 12:00:00+00'::timestamptz::date AS tz_to_date;
+CREATE TABLE c06_ev (id int4 PRIMARY KEY, at timestamp NOT NULL, d date, dur interval);
+INSERT INTO c06_ev VALUES (1, '2024-01-31 09:00', '2024-01-31', '1 hour'), (2, '2024-02-29 18:30', '2024-02-29', '2 days'), (3, '2024-03-01 00:00:01', '2024-03-01', '1 mon 2 days'), (4, '2023-12-31 23:59:59.999', '2023-12-31', '-3 hours');
+SELECT id, at + dur AS ends, d + dur AS d_ends FROM c06_ev ORDER BY id;
+SELECT id, at + interval '1 month' AS next_month, d - interval '1 month' AS prev_month FROM c06_ev ORDER BY id;
+SELECT date_trunc('month', at) AS month, count(*) AS n FROM c06_ev GROUP BY 1 ORDER BY 1;
+SELECT extract(year FROM at) AS y, extract(month FROM at) AS m, count(*) AS n FROM c06_ev GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT id, to_char(at, 'YYYY-MM-DD"T"HH24:MI') AS iso, extract(dow FROM at) AS dow FROM c06_ev ORDER BY id;
+SELECT id FROM c06_ev WHERE at >= '2024-02-01' AND at < '2024-03-01' ORDER BY id;
+SELECT id FROM c06_ev WHERE at > '2024-02-29'::date + interval '12 hours' ORDER BY id;
+SELECT id, age('2024-12-31'::timestamp, at) AS age FROM c06_ev ORDER BY id;
+SELECT max(at) - min(at) AS span, max(d) AS last_day FROM c06_ev;
+SELECT sum(dur) AS total_dur, avg(dur) AS avg_dur FROM c06_ev WHERE id < 3;
+SELECT id, at::date AS day, at::time AS tod FROM c06_ev ORDER BY at DESC;
+SELECT date_trunc('fortnight', '2024-01-01'::timestamp) AS bad_unit;
+SELECT extract(foo FROM '2024-01-01'::timestamp) AS bad_field;
+SELECT '2024-01-01'::timestamp + 1 AS bad_op;
+DROP TABLE c06_ev;

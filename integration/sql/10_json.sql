@@ -1,0 +1,46 @@
+-- json/jsonb operators (->, ->>, #>, #>>, @>, <@, ?, ?|, ?&, ||, -) and
+-- functions.  Tables are prefixed c10_.
+
+SELECT '{"a": {"b": [10, 20]}}'::jsonb -> 'a' AS obj, '{"a": {"b": [10, 20]}}'::jsonb ->> 'a' AS txt, '[1, 2, 3]'::jsonb -> 1 AS idx, '[1, 2, 3]'::jsonb ->> -1 AS neg_idx;
+SELECT '{"a": {"b": [10, 20]}}'::jsonb #> '{a,b,1}' AS path, '{"a": {"b": [10, 20]}}'::jsonb #>> '{a,b}' AS path_txt, '{"a": 1}'::jsonb -> 'missing' AS missing;
+SELECT '{"a": "x", "n": null}'::json -> 'a' AS j_obj, '{"a": "x", "n": null}'::json ->> 'a' AS j_txt, '{"a": "x", "n": null}'::json ->> 'n' AS j_null;
+SELECT '{"a": 1, "b": 2}'::jsonb @> '{"a": 1}' AS contains, '{"a": 1}'::jsonb <@ '{"a": 1, "b": 2}' AS contained, '[1, 2, 3]'::jsonb @> '[3, 1]' AS arr_contains, '{"a": {"b": 1, "c": 2}}'::jsonb @> '{"a": {"c": 2}}' AS nested;
+SELECT '{"a": 1, "b": 2}'::jsonb ? 'a' AS has_a, '{"a": 1}'::jsonb ? 'z' AS has_z, '["x", "y"]'::jsonb ? 'x' AS arr_has, '{"a": 1, "b": 2}'::jsonb ?| array['z', 'b'] AS any_key, '{"a": 1, "b": 2}'::jsonb ?& array['a', 'b'] AS all_keys;
+SELECT '{"a": 1}'::jsonb || '{"b": 2}'::jsonb AS merged, '[1, 2]'::jsonb || '[3]'::jsonb AS arr_cat, '{"a": 1, "b": 2}'::jsonb - 'a' AS minus_key, '[1, 2, 3]'::jsonb - 0 AS minus_idx;
+SELECT jsonb_build_object('id', 1, 'name', 'x', 'tags', jsonb_build_array('a', 'b'), 'none', NULL) AS jbo, json_build_object('k', 2.5, 'b', true) AS jo;
+SELECT jsonb_set('{"a": {"b": 1}}'::jsonb, '{a,b}', '2') AS set_existing, jsonb_set('{"a": 1}'::jsonb, '{c}', '"new"') AS set_new, jsonb_set('[1, 2]'::jsonb, '{0}', '9') AS set_arr;
+SELECT jsonb_insert('{"a": [1, 2]}'::jsonb, '{a,1}', '5') AS ins, jsonb_strip_nulls('{"a": null, "b": 1}'::jsonb) AS strip, jsonb_pretty('{"a": 1}'::jsonb) AS pretty;
+SELECT jsonb_typeof('{"a": 1}'::jsonb) AS t_obj, jsonb_typeof('[1]'::jsonb) AS t_arr, jsonb_typeof('1.5'::jsonb) AS t_num, json_typeof('"s"'::json) AS t_str, jsonb_typeof('null'::jsonb) AS t_null;
+SELECT jsonb_array_length('[1, 2, 3]'::jsonb) AS alen, json_array_length('[]'::json) AS empty_len;
+SELECT value FROM jsonb_array_elements('[1, "two", {"three": 3}]'::jsonb) ORDER BY value::text;
+SELECT value FROM jsonb_array_elements_text('["b", "a", "c"]'::jsonb) AS value ORDER BY 1;
+SELECT key, value FROM jsonb_each('{"b": 2, "a": [1]}'::jsonb) ORDER BY key;
+SELECT key, value FROM jsonb_each_text('{"b": 2, "a": "x"}'::jsonb) ORDER BY key;
+SELECT k FROM jsonb_object_keys('{"b": 1, "a": 2, "c": 3}'::jsonb) AS k ORDER BY k;
+SELECT to_jsonb('text'::text) AS tj_text, to_jsonb(42) AS tj_int, to_json('2024-01-02'::date) AS tj_date, row_to_json(ROW(1, 'a')) AS rtj;
+SELECT '{"a": 1}'::jsonb::text AS as_text, '{"a":1}'::json::jsonb AS json_to_jsonb, ('{"n": 42}'::jsonb ->> 'n')::int4 + 1 AS n_plus;
+SELECT '{"a": "1"}'::jsonb -> 'a' = '"1"'::jsonb AS eq_jsonb, '{"f": 1.50}'::jsonb AS keeps_trailing_zero, '{"e": 1e3}'::jsonb AS exponent;
+CREATE TABLE c10_docs (id int4 PRIMARY KEY, doc jsonb NOT NULL, raw json);
+INSERT INTO c10_docs VALUES (1, '{"name": "ann", "age": 30, "tags": ["a", "b"], "addr": {"city": "Oslo"}}', '{"x": 1}'), (2, '{"name": "bob", "age": 25, "tags": ["b"], "addr": {"city": "Rome"}}', '[1, 2]'), (3, '{"name": "cy", "tags": [], "active": false}', NULL);
+SELECT id, doc ->> 'name' AS name, doc -> 'age' AS age, doc #>> '{addr,city}' AS city FROM c10_docs ORDER BY id;
+SELECT id FROM c10_docs WHERE doc @> '{"tags": ["b"]}' ORDER BY id;
+SELECT id FROM c10_docs WHERE doc ? 'active' ORDER BY id;
+SELECT id FROM c10_docs WHERE (doc ->> 'age')::int4 > 26 ORDER BY id;
+SELECT id FROM c10_docs WHERE doc ->> 'name' = 'bob';
+SELECT id, jsonb_array_length(doc -> 'tags') AS ntags FROM c10_docs ORDER BY id;
+SELECT d.id, t.value AS tag FROM c10_docs d, jsonb_array_elements_text(d.doc -> 'tags') AS t ORDER BY d.id, tag;
+SELECT json_agg(id ORDER BY id) AS ids, jsonb_agg(doc ->> 'name' ORDER BY id) AS names FROM c10_docs;
+SELECT jsonb_object_agg(doc ->> 'name', id) AS by_name FROM c10_docs;
+SELECT json_agg(x ORDER BY x.id) AS rows_json FROM (SELECT id, doc ->> 'name' AS name FROM c10_docs) AS x;
+UPDATE c10_docs SET doc = jsonb_set(doc, '{age}', '31') WHERE id = 1;
+UPDATE c10_docs SET doc = doc || '{"active": true}' WHERE id = 2;
+UPDATE c10_docs SET doc = doc - 'tags' WHERE id = 3;
+SELECT id, doc FROM c10_docs ORDER BY id;
+SELECT id, raw -> 0 AS first, raw ->> 'x' AS x FROM c10_docs ORDER BY id;
+SELECT id, doc -> 'addr' ->> 'city' AS city_chain FROM c10_docs ORDER BY id;
+SELECT '{"a": 1}'::jsonb @> '1' AS scalar_contain, '"a"'::jsonb ? 'a' AS scalar_key;
+SELECT '{"a": 1}'::jsonb -> 1 AS obj_by_index, '[1]'::jsonb -> 'a' AS arr_by_key;
+SELECT '{"a": 1}'::json @> '{"a": 1}'::json AS json_has_no_contain;
+SELECT '[1, 2'::json AS bad_array;
+SELECT jsonb_set('{"a": 1}'::jsonb, '{a}', 'notjson') AS bad_value;
+DROP TABLE c10_docs;
