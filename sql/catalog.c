@@ -43,7 +43,7 @@ static int authorize(void *data, int action, const char *a, const char *b,
 		     const char *c, const char *d)
 {
 	const bool *loading = data;
-	TR_UNUSED(c);
+	TR_UNUSED(d);
 	if (*loading) {
 		return SQLITE_OK; /* our own DDL, ATTACH and pragma reads */
 	}
@@ -57,8 +57,9 @@ static int authorize(void *data, int action, const char *a, const char *b,
 	case SQLITE_DELETE:
 		/* Catalog statements run here: the catalogs are read-only
 		 * (user statements are only prepared here, never run). */
-		if (d != NULL && (strcmp(d, "pg_catalog") == 0 ||
-				  strcmp(d, "information_schema") == 0)) {
+		/* @c is the database (schema) name. */
+		if (c != NULL && (strcmp(c, "pg_catalog") == 0 ||
+				  strcmp(c, "information_schema") == 0)) {
 			return SQLITE_DENY;
 		}
 		return SQLITE_OK;

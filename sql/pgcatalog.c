@@ -400,7 +400,7 @@ static void builtins(struct build *b)
 {
 	run(b, "INSERT INTO pg_catalog.pg_namespace VALUES "
 	       "(11, 'pg_catalog', 10, NULL), (99, 'pg_toast', 10, NULL), "
-	       "(2200, 'public', 10, NULL), (%d, 'information_schema', 10, "
+	       "(2200, 'public', 6171, NULL), (%d, 'information_schema', 10, "
 	       "NULL)",
 	    SQL__INFO_SCHEMA_OID);
 	run(b, "INSERT INTO pg_catalog.pg_am VALUES (2, 'heap', "
@@ -419,7 +419,9 @@ static void builtins(struct build *b)
 	/* triode's roles live in the internal database; the catalog knows
 	 * the bootstrap superuser. */
 	run(b, "INSERT INTO pg_catalog.pg_roles VALUES ('postgres', 1, 1, 1, "
-	       "1, 1, 1, -1, '********', NULL, 1, NULL, 10)");
+	       "1, 1, 1, -1, '********', NULL, 1, NULL, 10), "
+	       "('pg_database_owner', 0, 1, 0, 0, 0, 0, -1, '********', NULL, "
+	       "0, NULL, 6171)");
 	run(b, "INSERT INTO pg_catalog.pg_user VALUES ('postgres', 10, 1, 1, "
 	       "1, 1, '********', NULL, NULL)");
 	run(b, "INSERT INTO pg_catalog.pg_language VALUES "

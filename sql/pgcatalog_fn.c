@@ -589,6 +589,12 @@ static void fn_userbyid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_text(ctx, "postgres", -1, SQLITE_STATIC);
 		return;
 	}
+	if (oid == 6171) {
+		/* Owns the public schema, as in PostgreSQL 15. */
+		sqlite3_result_text(ctx, "pg_database_owner", -1,
+				    SQLITE_STATIC);
+		return;
+	}
 	char buf[48];
 	snprintf(buf, sizeof buf, "unknown (OID=%lld)", (long long)oid);
 	sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);

@@ -139,11 +139,10 @@ static bool is_catalog_func(const char *name)
 bool sql__catalog_relation(struct sql__emit *e, const PgQuery__RangeVar *rv)
 {
 	const char *schema = rv->schemaname;
-	bool catalog = false;
-	if (strcmp(schema, "pg_catalog") == 0 ||
-	    strcmp(schema, "information_schema") == 0) {
-		catalog = true;
-	} else if (schema[0] == '\0') {
+	bool catalog = strcmp(schema, "information_schema") == 0;
+	if (schema[0] == '\0' || strcmp(schema, "pg_catalog") == 0) {
+		/* Other pg_catalog.x names keep meaning the user's x, as
+		 * the cluster path has always read them. */
 		for (size_t i = 0; i < TR_ARRAY_LEN(relations); i++) {
 			catalog |= strcmp(rv->relname, relations[i]) == 0;
 		}
@@ -407,7 +406,7 @@ static const char *alias_col(const PgQuery__Alias *al, size_t i,
 bool sql__catalog_range_function(struct sql__emit *e,
 				 const PgQuery__RangeFunction *rf)
 {
-	if (!e->catalog || rf->n_functions != 1 ||
+	if (rf->n_functions != 1 ||
 	    rf->functions[0]->node_case != PG_QUERY__NODE__NODE_LIST ||
 	    rf->functions[0]->list->n_items < 1 ||
 	    rf->functions[0]->list->items[0]->node_case !=
@@ -419,6 +418,13 @@ bool sql__catalog_range_function(struct sql__emit *e,
 	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
 	const PgQuery__Alias *al = rf->alias;
 	if (name == NULL || fc->n_args != 1) {
+		return false;
+	}
+	if (!e->catalog) {
+		if (strcmp(name, "pg_partition_ancestors") == 0 ||
+		    strcmp(name, "_pg_expandarray") == 0) {
+			e->saw_catalog = true;
+		}
 		return false;
 	}
 	const char *table = al != NULL && al->aliasname[0] != '\0'
