@@ -442,6 +442,30 @@ static void builtins(struct build *b)
 	       "'default', '63', '63', 0), "
 	       "('integer_datetimes', 'on', 'bool', 'internal', 'default', "
 	       "'on', 'on', 0)");
+	/* The main catalogs have pg_class rows of their own (with
+	 * PostgreSQL's OIDs), so that 'pg_class'::regclass works as
+	 * drivers use it (pgjdbc's pg_description joins). */
+	run(b, "INSERT INTO pg_catalog.pg_class (oid, relname, relnamespace, "
+	       "reltype, reloftype, relowner, relam, relfilenode, "
+	       "reltablespace, relpages, reltuples, relallvisible, "
+	       "reltoastrelid, relhasindex, relisshared, relpersistence, "
+	       "relkind, relnatts, relchecks, relhasrules, relhastriggers, "
+	       "relhassubclass, relrowsecurity, relforcerowsecurity, "
+	       "relispopulated, relreplident, relispartition, relrewrite) "
+	       "SELECT column1, column2, 11, 0, 0, 10, 2, 0, 0, 0, -1, 0, 0, "
+	       "1, column3, 'p', 'r', 0, 0, 0, 0, 0, 0, 0, 1, 'n', 0, 0 FROM "
+	       "(VALUES (1259, 'pg_class', 0), (1247, 'pg_type', 0), (1249, "
+	       "'pg_attribute', 0), (1255, 'pg_proc', 0), (2615, "
+	       "'pg_namespace', 0), (2606, 'pg_constraint', 0), (1262, "
+	       "'pg_database', 1), (2610, 'pg_index', 0), (2609, "
+	       "'pg_description', 0), (2604, 'pg_attrdef', 0), (2601, "
+	       "'pg_am', 0), (2620, 'pg_trigger', 0), (2618, 'pg_rewrite', "
+	       "0), (3456, 'pg_collation', 0), (2611, 'pg_inherits', 0), "
+	       "(2608, 'pg_depend', 0), (2224, 'pg_sequence', 0), (3501, "
+	       "'pg_enum', 0), (3541, 'pg_range', 0), (3256, 'pg_policy', "
+	       "0), (2612, 'pg_language', 0), (1213, 'pg_tablespace', 1), "
+	       "(1261, 'pg_auth_members', 1), (2396, 'pg_shdescription', "
+	       "1))");
 	for (size_t i = 0; i < TR_ARRAY_LEN(sql__pgtypes); i++) {
 		const struct sql__pgtype *t = &sql__pgtypes[i];
 		char in[48], out[48], recv[48], send[48];
@@ -1207,7 +1231,7 @@ static void information_schema(struct build *b)
 	       "relname, CASE relkind WHEN 'v' THEN 'VIEW' ELSE 'BASE TABLE' "
 	       "END, NULL, NULL, NULL, NULL, NULL, CASE relkind WHEN 'v' THEN "
 	       "'NO' ELSE 'YES' END, 'NO', NULL FROM pg_catalog.pg_class WHERE "
-	       "relkind IN ('r', 'v') ORDER BY oid",
+	       "relkind IN ('r', 'v') AND relnamespace = 2200 ORDER BY oid",
 	    db);
 	run(b, "INSERT INTO information_schema.views (table_catalog, "
 	       "table_schema, table_name, view_definition, check_option, "
@@ -1242,8 +1266,8 @@ static void information_schema(struct build *b)
 	       "pg_catalog.pg_class c ON c.oid = a.attrelid JOIN "
 	       "pg_catalog.pg_type t ON t.oid = a.atttypid LEFT JOIN "
 	       "pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum "
-	       "= a.attnum WHERE c.relkind IN ('r', 'v') ORDER BY c.oid, "
-	       "a.attnum",
+	       "= a.attnum WHERE c.relkind IN ('r', 'v') AND c.relnamespace = "
+	       "2200 ORDER BY c.oid, a.attnum",
 	    db, db);
 	run(b, "INSERT INTO information_schema.table_constraints SELECT %Q, "
 	       "'public', con.conname, %Q, 'public', c.relname, CASE "

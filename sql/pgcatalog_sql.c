@@ -94,6 +94,7 @@ static const struct {
 	{ "pg_size_pretty", SQL_OID_TEXT },
 	{ "pg_get_serial_sequence", SQL_OID_TEXT },
 	{ "array_agg", SQL_OID_TEXT },
+	{ "_pg_expandarray", SQL_OID_INT4 },
 };
 
 /* reg* type names and the kind pg_reg_in/pg_reg_out take. */
@@ -189,6 +190,16 @@ bool sql__catalog_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	    fc->agg_filter != NULL || fc->func_variadic) {
 		sql__fail(e, fc->location, "0A000",
 			  "this form of %s is not supported", name);
+		return true;
+	}
+	if (strcmp(name, "_pg_expandarray") == 0) {
+		if (e->expand == NULL) {
+			sql__fail(e, fc->location, "0A000",
+				  "_pg_expandarray is supported in FROM and "
+				  "in a select list only");
+			return true;
+		}
+		sql__put(e, "_pgx.value");
 		return true;
 	}
 	if (strcmp(name, "array_agg") == 0) {
@@ -348,6 +359,27 @@ bool sql__catalog_node(struct sql__emit *e, const Node *n)
 	}
 	if (n->node_case == PG_QUERY__NODE__NODE_A_INDIRECTION) {
 		const PgQuery__AIndirection *ind = n->a_indirection;
+		const char *field = ind->n_indirection == 1
+					    ? sql__str(ind->indirection[0])
+					    : NULL;
+		if (field != NULL && ind->arg->node_case ==
+					     PG_QUERY__NODE__NODE_FUNC_CALL &&
+		    e->expand == ind->arg->func_call) {
+			/* (_pg_expandarray(x)).x / .n */
+			if (strcmp(field, "n") == 0) {
+				sql__put(e, "(_pgx.key + 1)");
+			} else {
+				sql__put(e, "_pgx.value");
+			}
+			return true;
+		}
+		if (field != NULL && strcmp(field, "x") == 0 &&
+		    ind->arg->node_case == PG_QUERY__NODE__NODE_COLUMN_REF) {
+			/* (keys).x of an expanded array: the value itself,
+			 * which is how the composite is carried. */
+			sql__expr(e, ind->arg);
+			return true;
+		}
 		if (ind->n_indirection != 1 ||
 		    ind->indirection[0]->node_case !=
 			    PG_QUERY__NODE__NODE_A_INDICES ||
@@ -459,4 +491,65 @@ bool sql__catalog_range_function(struct sql__emit *e,
 	sql__put(e, ") AS ");
 	sql__ident(e, table);
 	return true;
+}
+
+static const PgQuery__FuncCall *expand_call(const Node *n)
+{
+	if (n != NULL && n->node_case == PG_QUERY__NODE__NODE_A_INDIRECTION) {
+		n = n->a_indirection->arg;
+	}
+	if (n == NULL || n->node_case != PG_QUERY__NODE__NODE_FUNC_CALL) {
+		return NULL;
+	}
+	const PgQuery__FuncCall *fc = n->func_call;
+	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
+	return name != NULL && strcmp(name, "_pg_expandarray") == 0 &&
+			       fc->n_args == 1
+		       ? fc
+		       : NULL;
+}
+
+const PgQuery__FuncCall *sql__catalog_expand_find(struct sql__emit *e,
+						  const PgQuery__SelectStmt *s)
+{
+	if (!e->catalog) {
+		return NULL;
+	}
+	const PgQuery__FuncCall *first = NULL;
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		const PgQuery__ResTarget *rt = s->target_list[i]->res_target;
+		const PgQuery__FuncCall *fc = expand_call(rt->val);
+		if (fc == NULL) {
+			continue;
+		}
+		if (first == NULL) {
+			first = fc;
+		}
+	}
+	if (first == NULL) {
+		return NULL;
+	}
+	/* Every call in the list stands for the same expansion (pgjdbc
+	 * writes the same argument twice): point them all at the first. */
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		const PgQuery__ResTarget *rt = s->target_list[i]->res_target;
+		Node *v = rt->val;
+		if (v->node_case == PG_QUERY__NODE__NODE_A_INDIRECTION &&
+		    expand_call(v) != NULL) {
+			v->a_indirection->arg->func_call =
+				(PgQuery__FuncCall *)first;
+		}
+	}
+	return first;
+}
+
+void sql__catalog_expand_from(struct sql__emit *e, bool has_from)
+{
+	if (e->expand == NULL) {
+		return;
+	}
+	sql__put(e, has_from ? ", json_each(pg_array_json("
+			     : " FROM json_each(pg_array_json(");
+	sql__expr(e, e->expand->args[0]);
+	sql__put(e, ")) AS _pgx");
 }

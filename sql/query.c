@@ -435,6 +435,8 @@ static void simple_select(struct sql__emit *e, const PgQuery__SelectStmt *s)
 			  "SELECT with an empty target list is not supported");
 		return;
 	}
+	const PgQuery__FuncCall *outer_expand = e->expand;
+	e->expand = sql__catalog_expand_find(e, s);
 	emit_targets(e, s);
 	if (s->n_from_clause > 0) {
 		sql__put(e, " FROM ");
@@ -445,6 +447,8 @@ static void simple_select(struct sql__emit *e, const PgQuery__SelectStmt *s)
 			emit_from_item(e, s->from_clause[i]);
 		}
 	}
+	sql__catalog_expand_from(e, s->n_from_clause > 0);
+	e->expand = outer_expand;
 	if (s->where_clause != NULL) {
 		sql__put(e, " WHERE ");
 		sql__expr(e, s->where_clause);

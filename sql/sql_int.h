@@ -34,6 +34,9 @@ struct sql__emit {
 	 * statement is translated again with @catalog set. */
 	bool catalog;
 	bool saw_catalog;
+	/* information_schema._pg_expandarray(x) in the current SELECT's
+	 * list: its rows come from a json_each joined to the FROM list. */
+	const PgQuery__FuncCall *expand;
 };
 
 /* Record a translation error on the statement (first one wins).
@@ -222,6 +225,11 @@ bool sql__catalog_array_sublink(struct sql__emit *e,
 bool sql__catalog_range_function(struct sql__emit *e,
 				 const PgQuery__RangeFunction *rf);
 bool sql__catalog_target(struct sql__emit *e, const Node *n);
+/* A set-returning _pg_expandarray in @s's select list (catalog mode):
+ * found before the list is written, joined after the FROM items. */
+const PgQuery__FuncCall *sql__catalog_expand_find(struct sql__emit *e,
+						  const PgQuery__SelectStmt *s);
+void sql__catalog_expand_from(struct sql__emit *e, bool has_from);
 /* Result type of catalog function @name, 0 if not one. */
 uint32_t sql__catalog_func_type(const char *name);
 

@@ -146,7 +146,8 @@ static void test_relations(void **state)
 	struct fixture *f = *state;
 	check(f,
 	      "SELECT relname, relkind, relnatts, relchecks, relhasindex, "
-	      "relhastriggers FROM pg_catalog.pg_class ORDER BY relname",
+	      "relhastriggers FROM pg_catalog.pg_class WHERE relnamespace = "
+	      "2200 ORDER BY relname",
 	      "customers|r|3|0|t|t;customers_email_key|i|1|0|f|f;"
 	      "customers_id_seq|S|3|0|f|f;customers_pkey|i|1|0|f|f;"
 	      "orders|r|4|1|t|t;orders_id_seq|S|3|0|f|f;"
@@ -260,6 +261,17 @@ static void test_arrays(void **state)
 	      "SELECT x.n, x.x FROM information_schema._pg_expandarray("
 	      "'{7,8}') AS x ORDER BY 1",
 	      "1|7;2|8");
+	/* pgjdbc's getPrimaryKeys: the set-returning function in the
+	 * select list and a field of its composite result. */
+	check(f,
+	      "SELECT r.a, r.k FROM (SELECT a.attname AS a, "
+	      "(information_schema._pg_expandarray(i.indkey)).n AS k, "
+	      "information_schema._pg_expandarray(i.indkey) AS keys, "
+	      "a.attnum AS num FROM pg_catalog.pg_attribute a JOIN "
+	      "pg_catalog.pg_index i ON a.attrelid = i.indrelid JOIN "
+	      "pg_catalog.pg_class c ON c.oid = i.indexrelid WHERE c.relname "
+	      "= 'orders_qty_idx') r WHERE r.num = (r.keys).x ORDER BY r.k",
+	      "qty|1;customer_id|2");
 }
 
 static void test_psql_queries(void **state)
