@@ -245,14 +245,6 @@ def test_fetch_10000_rows(node, table):
     run(node, body)
 
 
-@pytest.mark.xfail(
-    TARGET == "triode", strict=True,
-    reason="set_type_codec's "
-    "introspection 'SELECT t.oid, t.typelem AS elemtype, t.typtype AS kind "
-    "FROM pg_catalog.pg_type AS t WHERE t.oid = $1' is described with $1 "
-    "as text (25, PostgreSQL: oid 26), so asyncpg raises DataError "
-    "'invalid input for query argument $1: 114 (expected str, got int)'; "
-    "executed, it answers 42P01 relation \"pg_type\" does not exist")
 def test_json_codec_and_server_settings(node):
     async def body(conn):
         await conn.set_type_codec("json", encoder=json.dumps,

@@ -16,8 +16,9 @@ SOURCE = os.path.join(HERE, "java", "DriverCheck.java")
 JDBC_JAR = os.environ.get("TRIODE_PGJDBC_JAR", "/usr/share/java/postgresql.jar")
 JAVA_TIMEOUT = 120
 
-CHECKS = ["types", "metadata", "nulls", "batch", "transactions", "errors",
-          "prepare_threshold", "fetch_size"]
+CHECKS = ["types", "metadata", "dbmeta_tables", "dbmeta_columns",
+          "dbmeta_keys", "dbmeta_indexes", "rsmeta_table", "nulls", "batch",
+          "transactions", "errors", "prepare_threshold", "fetch_size"]
 
 XFAIL = {}
 

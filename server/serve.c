@@ -42,6 +42,12 @@ struct server_db *server_db_get(struct server *srv, const char *name)
 		tr_free(db);
 		return NULL;
 	}
+	if (sql_catalog_set_database(db->catalog, name) != TR_OK) {
+		sql_catalog_free(db->catalog);
+		tr_free(db->name);
+		tr_free(db);
+		return NULL;
+	}
 	server_writeq_init(&db->writeq);
 	tr_queue_push(&srv->dbs, &db->link);
 	return db;

@@ -139,6 +139,7 @@ struct server_session {
 	struct sql_stmt *cur; /* statement running now */
 	bool described;       /* cols below are valid */
 	bool catalog_retried;
+	bool catalog_fresh; /* the mirror was reloaded for this statement */
 	struct sql_column *cols;
 	unsigned n_cols;
 	struct pgwire_value *row; /* n_cols entries */
@@ -148,6 +149,8 @@ struct server_session {
 	bool cancel_requested;
 	bool paused;      /* reading from the leader paused */
 	const char **ddl; /* mirror reload: collected schema */
+	const char **ddl_names; /* ... object names and rowids (OIDs) */
+	int64_t *ddl_rowids;
 	unsigned n_ddl, cap_ddl;
 	/* ALTER TABLE by rebuild: the schema read from the leader. */
 	struct sql_schema_obj *objs;
@@ -906,27 +909,39 @@ static int reload_row(struct cluster_client *c, void *arg, unsigned n_cols,
 {
 	struct server_session *s = arg;
 	TR_UNUSED(c);
-	if (n_cols != 1 || vals[0].type != CLUSTER_TEXT) {
+	if (n_cols != 3 || vals[0].type != CLUSTER_TEXT ||
+	    vals[1].type != CLUSTER_TEXT || vals[2].type != CLUSTER_INTEGER) {
 		return TR_OK;
 	}
 	if (s->n_ddl == s->cap_ddl) {
 		unsigned cap = s->cap_ddl ? s->cap_ddl * 2 : 32;
 		const char **d = tr_arena_alloc(&s->arena, sizeof *d * cap);
-		if (d == NULL) {
+		const char **nm = tr_arena_alloc(&s->arena, sizeof *nm * cap);
+		int64_t *ids = tr_arena_alloc(&s->arena, sizeof *ids * cap);
+		if (d == NULL || nm == NULL || ids == NULL) {
 			return TR_ENOMEM;
 		}
 		if (s->n_ddl > 0) {
 			memcpy(d, s->ddl, sizeof *d * s->n_ddl);
+			memcpy(nm, s->ddl_names, sizeof *nm * s->n_ddl);
+			memcpy(ids, s->ddl_rowids, sizeof *ids * s->n_ddl);
 		}
 		s->ddl = d;
+		s->ddl_names = nm;
+		s->ddl_rowids = ids;
 		s->cap_ddl = cap;
 	}
 	const char *sql = tr_arena_strndup(&s->arena, vals[0].text.p,
 					   vals[0].text.len);
-	if (sql == NULL) {
+	const char *name = tr_arena_strndup(&s->arena, vals[1].text.p,
+					    vals[1].text.len);
+	if (sql == NULL || name == NULL) {
 		return TR_ENOMEM;
 	}
-	s->ddl[s->n_ddl++] = sql;
+	s->ddl[s->n_ddl] = sql;
+	s->ddl_names[s->n_ddl] = name;
+	s->ddl_rowids[s->n_ddl] = vals[2].integer;
+	s->n_ddl++;
 	return TR_OK;
 }
 
@@ -944,7 +959,8 @@ static void reload_done(struct cluster_client *c, void *arg,
 		cluster_failed(s, res, false);
 		return;
 	}
-	if (sql_catalog_load(s->db->catalog, s->n_ddl, s->ddl) == TR_OK) {
+	if (sql_catalog_load_ex(s->db->catalog, s->n_ddl, s->ddl,
+				s->ddl_names, s->ddl_rowids) == TR_OK) {
 		s->db->catalog_loaded = true;
 	}
 	if (s->closing) {
@@ -955,7 +971,8 @@ static void reload_done(struct cluster_client *c, void *arg,
 }
 
 #define SCHEMA_SQL                                                          \
-	"SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT " \
+	"SELECT sql, name, rowid FROM sqlite_master WHERE sql IS NOT NULL " \
+	"AND name NOT "                                                      \
 	"LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY CASE type WHEN 'table' "    \
 	"THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, rowid"
 
@@ -1054,10 +1071,24 @@ static void reload_catalog(struct server_session *s)
 	}
 }
 
+static void run_catalog_query(struct server_session *s);
+
 static void describe_and_run(struct server_session *s)
 {
 	struct sql_error err = { .position = 0 };
 	if (!s->db->catalog_loaded) {
+		s->catalog_fresh = true;
+		reload_catalog(s);
+		return;
+	}
+	if (s->cur->catalog && !s->catalog_fresh &&
+	    (s->txn == TXN_NONE || s->ext == EXT_PREPARE)) {
+		/* Catalog statements answer from the mirror: bring it up to
+		 * the leader's schema first (another node may have changed
+		 * it); an unchanged schema is not rebuilt.  Inside a
+		 * transaction only at Parse: that read needs a connection of
+		 * its own. */
+		s->catalog_fresh = true;
 		reload_catalog(s);
 		return;
 	}
@@ -1085,11 +1116,20 @@ static void describe_and_run(struct server_session *s)
 		fail(s, &err);
 		return;
 	}
+	if (s->cur->catalog && rv != TR_OK) {
+		/* Nobody else can judge a catalog statement. */
+		fail(s, &err);
+		return;
+	}
 	/* Otherwise let the leader judge the statement; its error is the
 	 * authoritative one, and its columns are typed as text. */
 	s->described = rv == TR_OK;
 	if (s->ext == EXT_PREPARE) {
 		finish_prepare(s);
+		return;
+	}
+	if (s->cur->catalog) {
+		run_catalog_query(s);
 		return;
 	}
 	run_query(s);
@@ -2092,6 +2132,99 @@ static void run_cluster_view(struct server_session *s)
 	}
 }
 
+/* A catalog statement's row (or, @vals NULL, its columns) from the
+ * mirror: the same path as rows from the leader. */
+static int catalog_row(void *arg, unsigned n, const char *const *names,
+		       const struct sql_value *vals)
+{
+	struct server_session *s = arg;
+	if (vals == NULL) {
+		query_columns(NULL, s, n, names);
+		return TR_OK;
+	}
+	struct cluster_value *cv = tr_arena_alloc(&s->arena,
+						  sizeof *cv * (n ? n : 1));
+	if (cv == NULL) {
+		return TR_ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		memset(&cv[i], 0, sizeof cv[i]);
+		switch (vals[i].type) {
+		case SQL_VALUE_INTEGER:
+			cv[i].type = CLUSTER_INTEGER;
+			cv[i].integer = vals[i].integer;
+			break;
+		case SQL_VALUE_FLOAT:
+			cv[i].type = CLUSTER_FLOAT;
+			cv[i].real = vals[i].real;
+			break;
+		case SQL_VALUE_TEXT:
+			cv[i].type = CLUSTER_TEXT;
+			cv[i].text.p = vals[i].p;
+			cv[i].text.len = vals[i].len;
+			break;
+		case SQL_VALUE_BLOB:
+			cv[i].type = CLUSTER_BLOB;
+			cv[i].blob.p = vals[i].p;
+			cv[i].blob.len = vals[i].len;
+			break;
+		default:
+			cv[i].type = CLUSTER_NULL;
+			break;
+		}
+	}
+	return query_row(NULL, s, n, cv);
+}
+
+/*
+ * A statement on the system catalogs runs on the local mirror, with no
+ * round trip to the leader (sql_catalog_query); rows and completion go
+ * through the same callbacks as a leader's result.
+ */
+static void run_catalog_query(struct server_session *s)
+{
+	struct sql_error err = { .position = 0 };
+	struct sql_value *params = NULL;
+	s->n_rows = 0;
+	s->rowdesc_sent = false;
+	s->row = NULL;
+	s->offs = NULL;
+	if (s->n_params > 0) {
+		params = tr_arena_alloc(&s->arena,
+					sizeof *params * s->n_params);
+		if (params == NULL) {
+			failf(s, "53200", "out of memory");
+			return;
+		}
+		for (unsigned i = 0; i < s->n_params; i++) {
+			to_sql_value(&s->params[i], &params[i]);
+		}
+	}
+	int rv = sql_catalog_query(s->db->catalog, s->cur, params, s->n_params,
+				   catalog_row, s, &s->arena, &err);
+	if (rv == TR_ESQL) {
+		fail(s, &err);
+		return;
+	}
+	if (rv == TR_ECANCELED && s->cancel_requested) {
+		failf(s, "57014", "canceling statement due to %s",
+		      s->timed_out ? "statement timeout" : "user request");
+		return;
+	}
+	if (s->closing) {
+		end_query(s);
+		return;
+	}
+	if (rv != TR_OK) {
+		failf(s, "53200", "out of memory");
+		return;
+	}
+	/* query_done lands a pending request: take one for it. */
+	s->pending++;
+	struct cluster_result res = { .rc = TR_OK };
+	query_done(NULL, s, &res);
+}
+
 /* Run @st, which needs the leader connection (ready by now). */
 static void run_on_cluster(struct server_session *s, struct sql_stmt *st)
 {
@@ -2150,6 +2283,7 @@ static void run_on_cluster(struct server_session *s, struct sql_stmt *st)
 	case SQL_QUERY:
 		s->described = false;
 		s->catalog_retried = false;
+		s->catalog_fresh = false;
 		if (st->cluster_view) {
 			run_cluster_view(s);
 			return;

@@ -9,8 +9,16 @@
  *                          the declared type of the column a parameter is
  *                          compared with or assigned to
  *
+ *   sql_catalog_query      run a catalog statement (stmt->catalog) here
+ *
+ * Since issue 5 the mirror also carries PostgreSQL's system catalogs:
+ * pg_catalog and information_schema are attached in-memory schemas built
+ * on every load (pgcatalog.c), with the catalog functions registered on
+ * this connection only (pgcatalog_fn.c).
+ *
  * Safety: the mirror connection has an authorizer that denies ATTACH,
- * DETACH, PRAGMA and the file/extension functions, so every statement
+ * DETACH, PRAGMA and the file/extension functions (and, outside a load,
+ * writes), so every statement
  * described before it travels is also checked by SQLite's own parser for
  * those constructs (the translator never emits them; this is the second
  * line).  Double-quoted string fallback (DQS) is switched off here, so a
@@ -24,21 +32,37 @@
 #include "sql/sql_int.h"
 
 struct sql_catalog {
-	sqlite3 *db; /* owned: the mirror */
+	sqlite3 *db;	     /* owned: the mirror */
+	bool loading;	     /* building: the authorizer lets it write */
+	char *database;	     /* owned: pg_database's one row; NULL */
+	uint64_t loaded_sum; /* checksum of the last load's input */
+	bool has_sum;
 };
 
 static int authorize(void *data, int action, const char *a, const char *b,
 		     const char *c, const char *d)
 {
-	TR_UNUSED(data);
-	TR_UNUSED(b);
-	TR_UNUSED(c);
+	const bool *loading = data;
 	TR_UNUSED(d);
+	if (*loading) {
+		return SQLITE_OK; /* our own DDL, ATTACH and pragma reads */
+	}
 	switch (action) {
 	case SQLITE_ATTACH:
 	case SQLITE_DETACH:
 	case SQLITE_PRAGMA:
 		return SQLITE_DENY;
+	case SQLITE_INSERT:
+	case SQLITE_UPDATE:
+	case SQLITE_DELETE:
+		/* Catalog statements run here: the catalogs are read-only
+		 * (user statements are only prepared here, never run). */
+		/* @c is the database (schema) name. */
+		if (c != NULL && (strcmp(c, "pg_catalog") == 0 ||
+				  strcmp(c, "information_schema") == 0)) {
+			return SQLITE_DENY;
+		}
+		return SQLITE_OK;
 	case SQLITE_FUNCTION:
 		/* For SQLITE_FUNCTION the function name is the 2nd string. */
 		if (b != NULL && sql__func_is_denied(b)) {
@@ -51,7 +75,7 @@ static int authorize(void *data, int action, const char *a, const char *b,
 	}
 }
 
-static int open_db(sqlite3 **out)
+static int open_db(sqlite3 **out, bool *loading)
 {
 	sqlite3 *db = NULL;
 	int rc = sqlite3_open_v2(":memory:", &db,
@@ -67,11 +91,14 @@ static int open_db(sqlite3 **out)
 	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0,
 			  (int *)NULL);
 	rc = sql_functions_register(db);
+	if (rc == SQLITE_OK) {
+		rc = sql__pgcatalog_functions(db);
+	}
 	if (rc != SQLITE_OK) {
 		sqlite3_close(db);
 		return rc == SQLITE_NOMEM ? TR_ENOMEM : TR_EINTERNAL;
 	}
-	sqlite3_set_authorizer(db, authorize, NULL);
+	sqlite3_set_authorizer(db, authorize, loading);
 	*out = db;
 	return TR_OK;
 }
@@ -82,12 +109,25 @@ int sql_catalog_new(struct sql_catalog **out)
 	if (c == NULL) {
 		return TR_ENOMEM;
 	}
-	int rv = open_db(&c->db);
+	int rv = open_db(&c->db, &c->loading);
 	if (rv != TR_OK) {
 		tr_free(c);
 		return rv;
 	}
 	*out = c;
+	return TR_OK;
+}
+
+int sql_catalog_set_database(struct sql_catalog *c, const char *name)
+{
+	size_t len = strlen(name);
+	char *copy = tr_malloc(len + 1);
+	if (copy == NULL) {
+		return TR_ENOMEM;
+	}
+	memcpy(copy, name, len + 1);
+	tr_free(c->database);
+	c->database = copy;
 	return TR_OK;
 }
 
@@ -97,6 +137,7 @@ void sql_catalog_free(struct sql_catalog *c)
 		return;
 	}
 	sqlite3_close(c->db);
+	tr_free(c->database);
 	tr_free(c);
 }
 
@@ -111,12 +152,90 @@ static bool is_view(const char *ddl)
 	       sqlite3_strnicmp(ddl, "CREATE TEMP VIEW", 16) == 0;
 }
 
+/* FNV-1a over the load's input: an unchanged schema is not rebuilt. */
+static uint64_t load_sum(unsigned n, const char *const *ddl,
+			 const char *const *names, const int64_t *rowids)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (unsigned i = 0; i < n; i++) {
+		const char *parts[2] = { ddl[i], names != NULL ? names[i] : "" };
+		for (int k = 0; k < 2; k++) {
+			for (const char *p = parts[k] ? parts[k] : ""; *p; p++) {
+				h = (h ^ (uint8_t)*p) * 1099511628211ull;
+			}
+			h = (h ^ 0xff) * 1099511628211ull;
+		}
+		int64_t r = rowids != NULL ? rowids[i] : (int64_t)i;
+		h = (h ^ (uint64_t)r) * 1099511628211ull;
+	}
+	return h;
+}
+
 int sql_catalog_load(struct sql_catalog *c, unsigned n_ddl,
 		     const char *const *ddl)
 {
+	return sql_catalog_load_ex(c, n_ddl, ddl, NULL, NULL);
+}
+
+/* Names and rowids from the mirror's own sqlite_schema (callers that do
+ * not pass the cluster's: unit tests). */
+static int own_rowids(sqlite3 *db, unsigned *n, const char ***names,
+		      int64_t **rowids)
+{
+	sqlite3_stmt *ps = NULL;
+	*n = 0;
+	*names = NULL;
+	*rowids = NULL;
+	int rc = sqlite3_prepare_v2(db,
+				    "SELECT name, rowid FROM main.sqlite_schema",
+				    -1, &ps, NULL);
+	unsigned cap = 0;
+	while (rc == SQLITE_OK && sqlite3_step(ps) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			const char **nm = tr_realloc((void *)*names,
+						     cap * sizeof *nm);
+			int64_t *r = nm != NULL ? tr_realloc(*rowids,
+							     cap * sizeof *r)
+						: NULL;
+			if (nm != NULL) {
+				*names = nm;
+			}
+			if (r == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			*rowids = r;
+		}
+		const char *name = (const char *)sqlite3_column_text(ps, 0);
+		size_t len = name != NULL ? strlen(name) : 0;
+		char *copy = tr_malloc(len + 1);
+		if (copy == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		memcpy(copy, name != NULL ? name : "", len + 1);
+		(*names)[*n] = copy;
+		(*rowids)[*n] = sqlite3_column_int64(ps, 1);
+		(*n)++;
+	}
+	sqlite3_finalize(ps);
+	return rc == SQLITE_NOMEM ? TR_ENOMEM : TR_OK;
+}
+
+int sql_catalog_load_ex(struct sql_catalog *c, unsigned n_ddl,
+			const char *const *ddl, const char *const *names,
+			const int64_t *rowids)
+{
+	uint64_t sum = load_sum(n_ddl, ddl, names, rowids);
+	if (c->has_sum && sum == c->loaded_sum) {
+		return TR_OK; /* same schema, same OIDs */
+	}
 	sqlite3 *db;
-	int rv = open_db(&db);
+	c->loading = true;
+	int rv = open_db(&db, &c->loading);
 	if (rv != TR_OK) {
+		c->loading = false;
 		return rv;
 	}
 	for (int pass = 0; pass < 2; pass++) {
@@ -129,6 +248,7 @@ int sql_catalog_load(struct sql_catalog *c, unsigned n_ddl,
 			if (rc == SQLITE_NOMEM) {
 				sqlite3_free(msg);
 				sqlite3_close(db);
+				c->loading = false;
 				return TR_ENOMEM;
 			}
 			if (rc != SQLITE_OK) {
@@ -142,9 +262,72 @@ int sql_catalog_load(struct sql_catalog *c, unsigned n_ddl,
 			sqlite3_free(msg);
 		}
 	}
+	unsigned n_own = 0;
+	const char **own_names = NULL;
+	int64_t *own_ids = NULL;
+	if (names == NULL) {
+		rv = own_rowids(db, &n_own, &own_names, &own_ids);
+	}
+	struct sql__catalog_src src = {
+		.n = names != NULL ? n_ddl : n_own,
+		.names = names != NULL ? names : own_names,
+		.rowids = names != NULL ? rowids : own_ids,
+		.database = c->database,
+	};
+	int rc = rv == TR_OK ? sql__pgcatalog_build(db, &src) : SQLITE_NOMEM;
+	for (unsigned i = 0; i < n_own; i++) {
+		tr_free((void *)own_names[i]);
+	}
+	tr_free((void *)own_names);
+	tr_free(own_ids);
+	c->loading = false;
+	if (rc != SQLITE_OK) {
+		/* Without catalogs the mirror still types user statements;
+		 * catalog statements then fail with 42P01. */
+		tr_warn("sql", "catalog: building pg_catalog failed: %s",
+			sqlite3_errstr(rc));
+		if (rc == SQLITE_NOMEM) {
+			sqlite3_close(db);
+			return TR_ENOMEM;
+		}
+	}
 	sqlite3_close(c->db);
 	c->db = db;
+	c->loaded_sum = sum;
+	c->has_sum = rc == SQLITE_OK;
 	return TR_OK;
+}
+
+/* Table OID and attnum of a result column read straight from a user
+ * table (RowDescription's fields, which must match pg_attribute). */
+static void column_origin(struct sql_catalog *c, sqlite3_stmt *ps, int i,
+			  struct sql_column *col)
+{
+	const char *db = sqlite3_column_database_name(ps, i);
+	const char *table = sqlite3_column_table_name(ps, i);
+	const char *column = sqlite3_column_origin_name(ps, i);
+	if (db == NULL || table == NULL || column == NULL ||
+	    strcmp(db, "main") != 0) {
+		return;
+	}
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db,
+			       "SELECT a.attrelid, a.attnum FROM "
+			       "pg_catalog.pg_class r JOIN "
+			       "pg_catalog.pg_attribute a ON a.attrelid = "
+			       "r.oid WHERE r.relname = ?1 AND r.relkind = 'r' "
+			       "AND a.attname = ?2",
+			       -1, &q, NULL) != SQLITE_OK) {
+		sqlite3_finalize(q);
+		return;
+	}
+	sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, column, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		col->table_oid = (uint32_t)sqlite3_column_int64(q, 0);
+		col->attnum = (int16_t)sqlite3_column_int(q, 1);
+	}
+	sqlite3_finalize(q);
 }
 
 int sql_catalog_describe(struct sql_catalog *c, const struct sql_stmt *stmt,
@@ -212,6 +395,9 @@ int sql_catalog_describe(struct sql_catalog *c, const struct sql_stmt *stmt,
 			col->type_oid = SQL_OID_TEXT;
 		}
 		col->typlen = sql_type_len(col->type_oid);
+		if (decl != NULL) {
+			column_origin(c, ps, i, col);
+		}
 	}
 	sqlite3_finalize(ps);
 	*cols = out;
@@ -381,4 +567,124 @@ int sql_catalog_copy_columns(struct sql_catalog *c, const struct sql_copy *copy,
 	*oids = ty;
 	*n = copy->n_cols;
 	return TR_OK;
+}
+
+/* An error raised on the mirror: catalog functions prefix their messages
+ * with a SQLSTATE ("42P01: relation \"x\" does not exist"). */
+static void mirror_error(struct sql_catalog *c, struct tr_arena *a,
+			 struct sql_error *err)
+{
+	const char *msg = sqlite3_errmsg(c->db);
+	size_t n = 0;
+	while (n < 5 && ((msg[n] >= '0' && msg[n] <= '9') ||
+			 (msg[n] >= 'A' && msg[n] <= 'Z'))) {
+		n++;
+	}
+	if (n == 5 && msg[5] == ':' && msg[6] == ' ') {
+		char code[6];
+		memcpy(code, msg, 5);
+		code[5] = '\0';
+		sql_error_set(err, a, code, "%s", msg + 7);
+		return;
+	}
+	sql_error_from_sqlite(err, a,
+			      (uint64_t)sqlite3_extended_errcode(c->db), msg);
+}
+
+int sql_catalog_query(struct sql_catalog *c, const struct sql_stmt *stmt,
+		      const struct sql_value *params, unsigned n_params,
+		      sql_catalog_row_cb cb, void *arg, struct tr_arena *a,
+		      struct sql_error *err)
+{
+	if (stmt->sqlite == NULL) {
+		sql_error_set(err, a, "XX000", "no statement");
+		return TR_ESQL;
+	}
+	sqlite3_stmt *ps = NULL;
+	int rc = sqlite3_prepare_v2(c->db, stmt->sqlite, -1, &ps, NULL);
+	if (rc != SQLITE_OK) {
+		mirror_error(c, a, err);
+		sqlite3_finalize(ps);
+		return rc == SQLITE_NOMEM ? TR_ENOMEM : TR_ESQL;
+	}
+	int n_bind = sqlite3_bind_parameter_count(ps);
+	for (int i = 0; i < n_bind && (unsigned)i < n_params; i++) {
+		const struct sql_value *v = &params[i];
+		switch (v->type) {
+		case SQL_VALUE_INTEGER:
+			rc = sqlite3_bind_int64(ps, i + 1, v->integer);
+			break;
+		case SQL_VALUE_FLOAT:
+			rc = sqlite3_bind_double(ps, i + 1, v->real);
+			break;
+		case SQL_VALUE_TEXT:
+			rc = sqlite3_bind_text64(ps, i + 1, v->p, v->len,
+						 SQLITE_STATIC, SQLITE_UTF8);
+			break;
+		case SQL_VALUE_BLOB:
+			rc = sqlite3_bind_blob64(ps, i + 1, v->p, v->len,
+						 SQLITE_STATIC);
+			break;
+		default:
+			rc = sqlite3_bind_null(ps, i + 1);
+			break;
+		}
+		if (rc != SQLITE_OK) {
+			sqlite3_finalize(ps);
+			return TR_ENOMEM;
+		}
+	}
+	int n = sqlite3_column_count(ps);
+	const char **names = tr_arena_alloc(a, sizeof *names * (size_t)(n + 1));
+	struct sql_value *vals = tr_arena_alloc(a,
+						sizeof *vals * (size_t)(n + 1));
+	if (names == NULL || vals == NULL) {
+		sqlite3_finalize(ps);
+		return TR_ENOMEM;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *name = sqlite3_column_name(ps, i);
+		names[i] = tr_arena_strdup(a, name != NULL ? name : "?column?");
+		if (names[i] == NULL) {
+			sqlite3_finalize(ps);
+			return TR_ENOMEM;
+		}
+	}
+	int rv = cb(arg, (unsigned)n, names, NULL);
+	while (rv == TR_OK && (rc = sqlite3_step(ps)) == SQLITE_ROW) {
+		for (int i = 0; i < n; i++) {
+			struct sql_value *v = &vals[i];
+			memset(v, 0, sizeof *v);
+			switch (sqlite3_column_type(ps, i)) {
+			case SQLITE_INTEGER:
+				v->type = SQL_VALUE_INTEGER;
+				v->integer = sqlite3_column_int64(ps, i);
+				break;
+			case SQLITE_FLOAT:
+				v->type = SQL_VALUE_FLOAT;
+				v->real = sqlite3_column_double(ps, i);
+				break;
+			case SQLITE_TEXT:
+				v->type = SQL_VALUE_TEXT;
+				v->p = sqlite3_column_text(ps, i);
+				v->len = (size_t)sqlite3_column_bytes(ps, i);
+				break;
+			case SQLITE_BLOB:
+				v->type = SQL_VALUE_BLOB;
+				v->p = sqlite3_column_blob(ps, i);
+				v->len = (size_t)sqlite3_column_bytes(ps, i);
+				break;
+			default:
+				v->type = SQL_VALUE_NULL;
+				break;
+			}
+		}
+		rv = cb(arg, (unsigned)n, names, vals);
+	}
+	if (rv == TR_OK && rc != SQLITE_DONE) {
+		mirror_error(c, a, err);
+		rv = rc == SQLITE_NOMEM ? TR_ENOMEM : TR_ESQL;
+	}
+	sqlite3_finalize(ps);
+	return rv;
 }

@@ -414,6 +414,9 @@ static void emit_a_expr(struct sql__emit *e, const PgQuery__AExpr *x)
 			      (strcmp(op, "<>") == 0 || strcmp(op, "!=") == 0);
 		if ((!in && !not_in) || x->rexpr == NULL ||
 		    x->rexpr->node_case != PG_QUERY__NODE__NODE_A_ARRAY_EXPR) {
+			if (sql__catalog_any(e, x)) {
+				return;
+			}
 			sql__fail(e, x->location, "0A000",
 				  "%s %s with an array value is not supported",
 				  op, any ? "ANY" : "ALL");
@@ -694,6 +697,9 @@ static int int_width(uint32_t oid)
 
 static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 {
+	if (sql__catalog_cast(e, tc)) {
+		return; /* reg* and array types (pgcatalog_sql.c) */
+	}
 	int32_t typmod;
 	int mods[2];
 	const struct sql__type *t = sql__type_resolve(e, tc->type_name, &typmod,
@@ -1157,6 +1163,9 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 			  "function %s is not allowed", name);
 		return;
 	}
+	if (sql__catalog_func(e, fc)) {
+		return;
+	}
 	if (fc->n_funcname > 2 ||
 	    (fc->n_funcname == 2 &&
 	     strcmp(sql__str(fc->funcname[0]) ? sql__str(fc->funcname[0]) : "",
@@ -1309,6 +1318,9 @@ static void emit_sublink(struct sql__emit *e, const PgQuery__SubLink *s)
 		sql__put(e, "(");
 		break;
 	case PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK:
+		if (sql__catalog_array_sublink(e, s)) {
+			return;
+		}
 		sql__fail(e, s->location, "0A000",
 			  "ARRAY(subquery) is not supported");
 		return;
@@ -1571,10 +1583,16 @@ static void expr(struct sql__emit *e, const Node *n)
 			  "DEFAULT is not supported in this position");
 		return;
 	case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
+		if (sql__catalog_node(e, n)) {
+			return;
+		}
 		sql__fail(e, n->a_array_expr->location, "0A000",
 			  "ARRAY constructors are not supported");
 		return;
 	case PG_QUERY__NODE__NODE_A_INDIRECTION:
+		if (sql__catalog_node(e, n)) {
+			return;
+		}
 		sql__fail(e, -1, "0A000",
 			  "subscripts and field selections are not supported");
 		return;
@@ -1980,7 +1998,7 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 			return SQL_OID_TEXT;
 		}
 	}
-	return 0;
+	return sql__catalog_func_type(name);
 }
 
 uint32_t sql__infer(const Node *n, int32_t *typmod)

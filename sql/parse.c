@@ -646,6 +646,31 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
  * Entry point
  * ------------------------------------------------------------------- */
 
+/*
+ * The first pass met a system catalog: translate again in catalog mode
+ * (pgcatalog_sql.c), from a clean statement, for the mirror.
+ */
+static void retranslate_for_catalog(struct sql__emit *e, const Node *n,
+				    int loc)
+{
+	struct sql_stmt *st = e->stmt;
+	const char *stmt_text = st->text;
+	int location = st->location;
+	memset(st, 0, sizeof *st);
+	st->text = stmt_text;
+	st->location = location;
+	tr_buf_reset(&e->out);
+	e->depth = 0;
+	e->n_tmp = 0;
+	e->catalog = true;
+	translate(e, n, loc);
+	st->catalog = st->kind == SQL_QUERY;
+	if (!st->failed && st->kind != SQL_QUERY) {
+		sql__fail(e, loc, "0A000",
+			  "only queries may use the system catalogs");
+	}
+}
+
 static int translate_one(struct tr_arena *a, const char *text,
 			 const PgQuery__RawStmt *raw, struct sql_stmt *st)
 {
@@ -668,6 +693,9 @@ static int translate_one(struct tr_arena *a, const char *text,
 	struct sql__emit e = { .a = a, .query = text, .stmt = st };
 	tr_buf_init(&e.out, 0);
 	translate(&e, raw->stmt, loc);
+	if (e.saw_catalog) {
+		retranslate_for_catalog(&e, raw->stmt, loc);
+	}
 	int rv = TR_OK;
 	if (!st->failed && (st->kind == SQL_QUERY || st->kind == SQL_EXEC)) {
 		rv = sql__params(&e, raw->stmt);

@@ -30,6 +30,9 @@ void sql__relation(struct sql__emit *e, const PgQuery__RangeVar *rv)
 			  "cross-database references are not implemented");
 		return;
 	}
+	if (sql__catalog_relation(e, rv)) {
+		return;
+	}
 	if (rv->schemaname[0] != '\0' &&
 	    strcmp(rv->schemaname, "public") != 0 &&
 	    strcmp(rv->schemaname, "pg_catalog") != 0) {
@@ -187,6 +190,9 @@ static void emit_range_function(struct sql__emit *e,
 				const PgQuery__RangeFunction *rf)
 {
 	const PgQuery__FuncCall *fc = NULL;
+	if (sql__catalog_range_function(e, rf)) {
+		return;
+	}
 	if (rf->n_functions == 1 &&
 	    rf->functions[0]->node_case == PG_QUERY__NODE__NODE_LIST &&
 	    rf->functions[0]->list->n_items >= 1 &&
@@ -342,7 +348,9 @@ static void emit_targets(struct sql__emit *e, const PgQuery__SelectStmt *s)
 		if (i > 0) {
 			sql__put(e, ", ");
 		}
-		sql__expr(e, rt->val);
+		if (!sql__catalog_target(e, rt->val)) {
+			sql__expr(e, rt->val);
+		}
 		if (rt->name[0] != '\0') {
 			sql__put(e, " AS ");
 			sql__ident(e, rt->name);
@@ -427,6 +435,8 @@ static void simple_select(struct sql__emit *e, const PgQuery__SelectStmt *s)
 			  "SELECT with an empty target list is not supported");
 		return;
 	}
+	const PgQuery__FuncCall *outer_expand = e->expand;
+	e->expand = sql__catalog_expand_find(e, s);
 	emit_targets(e, s);
 	if (s->n_from_clause > 0) {
 		sql__put(e, " FROM ");
@@ -437,6 +447,8 @@ static void simple_select(struct sql__emit *e, const PgQuery__SelectStmt *s)
 			emit_from_item(e, s->from_clause[i]);
 		}
 	}
+	sql__catalog_expand_from(e, s->n_from_clause > 0);
+	e->expand = outer_expand;
 	if (s->where_clause != NULL) {
 		sql__put(e, " WHERE ");
 		sql__expr(e, s->where_clause);

@@ -188,6 +188,10 @@ struct sql_stmt {
 	/* Names a triode_cluster_* relation: triode's views of the cluster,
 	 * which live in the internal database, not the user's. */
 	bool cluster_view;
+	/* Reads only the system catalogs (pg_catalog, information_schema)
+	 * or calls catalog functions: runs on the local catalog mirror
+	 * (sql_catalog_query), never on the cluster. */
+	bool catalog;
 	bool ddl;     /* changes the schema: reload the catalog after it */
 	bool counted; /* tag carries a row count */
 	/* SET/SHOW/RESET: the setting name (lower case; "all" for ALL) and
@@ -297,6 +301,7 @@ TR_MUSTCHECK int sql_parse(struct tr_arena *a, const char *text,
  * ------------------------------------------------------------------- */
 
 struct sql_catalog; /* opaque: one in-memory SQLite connection */
+struct sql_value;   /* below */
 
 TR_MUSTCHECK int sql_catalog_new(struct sql_catalog **out);
 void sql_catalog_free(struct sql_catalog *c);
@@ -307,6 +312,43 @@ void sql_catalog_free(struct sql_catalog *c);
  */
 TR_MUSTCHECK int sql_catalog_load(struct sql_catalog *c, unsigned n_ddl,
 				  const char *const *ddl);
+/*
+ * The same, with each statement's object name and rowid in the cluster's
+ * sqlite_schema (@names and @rowids have @n_ddl entries; both NULL: the
+ * mirror's own rowids).  The rowids give user relations their OIDs in the
+ * catalogs (pgcatalog.c), identical on every node.  The system catalogs
+ * (pg_catalog, information_schema) are rebuilt too; a load with the same
+ * input as the previous one does nothing.
+ */
+TR_MUSTCHECK int sql_catalog_load_ex(struct sql_catalog *c, unsigned n_ddl,
+				     const char *const *ddl,
+				     const char *const *names,
+				     const int64_t *rowids);
+/* The database name pg_database and current_database() show (copied;
+ * default "postgres").  Takes effect at the next load. */
+TR_MUSTCHECK int sql_catalog_set_database(struct sql_catalog *c,
+					  const char *name);
+
+/*
+ * Called by sql_catalog_query: once with @vals NULL (the result's @n
+ * column @names, also when there are no rows), then once per row with
+ * its @n values (borrowed for the call).  Return TR_OK to go on; anything
+ * else stops the query, which returns it.
+ */
+typedef int (*sql_catalog_row_cb)(void *arg, unsigned n,
+				  const char *const *names,
+				  const struct sql_value *vals);
+/*
+ * Run catalog statement @stmt (stmt->catalog) on the mirror with
+ * @n_params bound values, synchronously.  Returns TR_OK, what @cb
+ * returned, TR_ESQL with @err (in @a), or TR_ENOMEM.
+ */
+TR_MUSTCHECK int sql_catalog_query(struct sql_catalog *c,
+				   const struct sql_stmt *stmt,
+				   const struct sql_value *params,
+				   unsigned n_params, sql_catalog_row_cb cb,
+				   void *arg, struct tr_arena *a,
+				   struct sql_error *err);
 /*
  * Describe @stmt's result columns by preparing its SQLite text on the
  * mirror: declared types of plain columns, then the statement's own

@@ -28,6 +28,15 @@ struct sql__emit {
 	struct tr_buf out;     /* owned: SQLite text being written */
 	int depth;             /* current expression nesting */
 	unsigned n_tmp;        /* counter for generated names */
+	/* Catalog mode (pgcatalog_sql.c): the statement reads the system
+	 * catalogs and is translated for the mirror.  saw_catalog: a first,
+	 * normal pass met a catalog relation, function or reg* cast, so the
+	 * statement is translated again with @catalog set. */
+	bool catalog;
+	bool saw_catalog;
+	/* information_schema._pg_expandarray(x) in the current SELECT's
+	 * list: its rows come from a json_each joined to the FROM list. */
+	const PgQuery__FuncCall *expand;
 };
 
 /* Record a translation error on the statement (first one wins).
@@ -147,5 +156,83 @@ bool sql__json_valid(const char *p, size_t len);
  * from the statement's tree @n (strings copied into e->a).  TR_OK or
  * TR_ENOMEM; a $n beyond 65535 fails the statement with 42P02. */
 TR_MUSTCHECK int sql__params(struct sql__emit *e, const Node *n);
+
+/* ---------------------------------------------------------------------
+ * The system catalogs on the mirror (pgcatalog.c, pgcatalog_fn.c,
+ * pgcatalog_sql.c)
+ * ------------------------------------------------------------------- */
+
+struct sqlite3;
+
+/* PostgreSQL's first OID for user objects (FirstNormalObjectId). */
+#define SQL__FIRST_USER_OID 16384u
+/* OID of the information_schema namespace. */
+#define SQL__INFO_SCHEMA_OID 13000
+
+/* A built-in type as pg_type shows it. */
+struct sql__pgtype {
+	uint32_t oid;
+	const char *name; /* typname */
+	int16_t len;
+	bool byval;
+	char category;
+	uint32_t array; /* OID of its array type, 0 if none */
+	const char *io; /* stem of the I/O function names */
+	char align;
+	char storage;
+	uint32_t collation;
+	const char *typmodin; /* NULL: "-" */
+};
+const struct sql__pgtype *sql__pgtype_find(uint32_t oid);
+const struct sql__pgtype *sql__pgtype_by_array(uint32_t array_oid);
+const struct sql__pgtype *sql__pgtype_by_name(const char *name);
+
+/* Where the catalog's user objects come from: the cluster's
+ * sqlite_schema names and rowids (borrowed for the build). */
+struct sql__catalog_src {
+	unsigned n;
+	const char *const *names;
+	const int64_t *rowids;
+	const char *database; /* NULL: "postgres" */
+};
+/* First OID of the object whose sqlite_schema rowid is @rowid (see
+ * pgcatalog.c); 0 when out of range. */
+uint32_t sql__pgcatalog_base(int64_t rowid);
+/* Attach and fill pg_catalog and information_schema on @db, whose main
+ * schema holds the user's tables.  Returns a SQLite result code. */
+int sql__pgcatalog_build(struct sqlite3 *db,
+			 const struct sql__catalog_src *src);
+/* Register the catalog functions (format_type, pg_get_*, array helpers,
+ * reg* input/output...) on the mirror @db.  SQLite result code. */
+int sql__pgcatalog_functions(struct sqlite3 *db);
+
+/* PostgreSQL's format_type(@oid, @typmod) into @buf; @given: a typmod
+ * argument was passed (even -1), as the SQL function distinguishes. */
+void sql__format_type(uint32_t oid, int32_t typmod, bool given, char *buf,
+		      size_t cap);
+/* @name double-quoted when PostgreSQL's quote_ident would quote it; a
+ * sqlite3_malloc'd string (NULL on OOM), free with sqlite3_free. */
+char *sql__pg_quote_ident(const char *name);
+
+/* Translator hooks (pgcatalog_sql.c).  Each returns true when it wrote
+ * the construct (catalog mode); false lets the normal path go on (in a
+ * normal pass it only notes catalog constructs in e->saw_catalog). */
+bool sql__catalog_relation(struct sql__emit *e, const PgQuery__RangeVar *rv);
+bool sql__catalog_func(struct sql__emit *e, const PgQuery__FuncCall *fc);
+bool sql__catalog_cast(struct sql__emit *e, const PgQuery__TypeCast *tc);
+bool sql__catalog_any(struct sql__emit *e, const PgQuery__AExpr *x);
+bool sql__catalog_node(struct sql__emit *e, const Node *n);
+bool sql__catalog_array_sublink(struct sql__emit *e,
+				const PgQuery__SubLink *s);
+bool sql__catalog_range_function(struct sql__emit *e,
+				 const PgQuery__RangeFunction *rf);
+bool sql__catalog_target(struct sql__emit *e, const Node *n);
+/* A set-returning _pg_expandarray in @s's select list (catalog mode):
+ * found before the list is written, joined after the FROM items. */
+const PgQuery__FuncCall *sql__catalog_expand_find(struct sql__emit *e,
+						  const PgQuery__SelectStmt *s);
+void sql__catalog_expand_from(struct sql__emit *e, bool has_from);
+/* Result type of catalog function @name, 0 if not one. */
+uint32_t sql__catalog_func_type(const char *name);
 
 #endif /* SQL_SQL_INT_H */

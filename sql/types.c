@@ -298,6 +298,22 @@ static const struct {
 	{ "jsonb", SQL_OID_JSONB },
 	{ "oid", SQL_OID_OID },
 	{ "name", SQL_OID_NAME },
+	/* The system catalogs' own column types (pgcatalog.c): "pg_char"
+	 * is PostgreSQL's one-byte "char"; arrays use pg_type's names. */
+	{ "pg_char", 18 },
+	{ "int2vector", 22 },
+	{ "regproc", 24 },
+	{ "xid", 28 },
+	{ "oidvector", 30 },
+	{ "pg_node_tree", 194 },
+	{ "regclass", 2205 },
+	{ "regtype", 2206 },
+	{ "_char", 1002 },
+	{ "_name", 1003 },
+	{ "_int2", 1005 },
+	{ "_text", 1009 },
+	{ "_oid", 1028 },
+	{ "_aclitem", 1034 },
 };
 
 /* SQLite's affinity rules (datatype3.html §3.1) for foreign names. */

@@ -144,6 +144,84 @@ public class DriverCheck {
         }
     }
 
+    /* DatabaseMetaData: pgjdbc's catalog queries. */
+    static String metaTable(Connection c) throws Exception {
+        String tb = t("jdbc_dbmeta");
+        exec(c, "CREATE TABLE IF NOT EXISTS " + tb + " (id int4 PRIMARY KEY, "
+                + "name varchar(40) NOT NULL, note text)");
+        exec(c, "CREATE INDEX IF NOT EXISTS " + tb + "_name_idx ON " + tb
+                + " (name)");
+        return tb;
+    }
+
+    static void dbmetaTables(Connection c) throws Exception {
+        String tb = metaTable(c);
+        try (ResultSet rs = c.getMetaData().getTables(null, "public", tb,
+                new String[] {"TABLE"})) {
+            expect(rs.next(), "one table");
+            eq(tb, rs.getString("TABLE_NAME"), "TABLE_NAME");
+            eq("TABLE", rs.getString("TABLE_TYPE"), "TABLE_TYPE");
+            expect(!rs.next(), "only one table");
+        }
+    }
+
+    static void dbmetaColumns(Connection c) throws Exception {
+        String tb = metaTable(c);
+        List<String> cols = new ArrayList<>();
+        try (ResultSet rs = c.getMetaData().getColumns(null, "public", tb,
+                "%")) {
+            while (rs.next())
+                cols.add(rs.getString("COLUMN_NAME") + ":"
+                        + rs.getString("TYPE_NAME") + ":"
+                        + rs.getInt("COLUMN_SIZE") + ":"
+                        + rs.getString("IS_NULLABLE"));
+        }
+        eq("[id:int4:10:NO, name:varchar:40:NO, note:text:2147483647:YES]",
+                cols.toString(), "columns");
+    }
+
+    static void dbmetaKeys(Connection c) throws Exception {
+        String tb = metaTable(c);
+        try (ResultSet rs = c.getMetaData().getPrimaryKeys(null, "public",
+                tb)) {
+            expect(rs.next(), "a primary key column");
+            eq("id", rs.getString("COLUMN_NAME"), "COLUMN_NAME");
+            eq(tb + "_pkey", rs.getString("PK_NAME"), "PK_NAME");
+            expect(!rs.next(), "one key column");
+        }
+    }
+
+    static void dbmetaIndexes(Connection c) throws Exception {
+        String tb = metaTable(c);
+        List<String> ix = new ArrayList<>();
+        try (ResultSet rs = c.getMetaData().getIndexInfo(null, "public", tb,
+                false, false)) {
+            while (rs.next())
+                ix.add(rs.getString("INDEX_NAME") + ":"
+                        + rs.getString("COLUMN_NAME") + ":"
+                        + rs.getBoolean("NON_UNIQUE"));
+        }
+        java.util.Collections.sort(ix);
+        eq("[" + tb + "_name_idx:name:true, " + tb + "_pkey:id:false]",
+                ix.toString(), "indexes");
+    }
+
+    /* ResultSetMetaData asks the catalog about RowDescription's table
+     * OID and attnum. */
+    static void rsmetaTable(Connection c) throws Exception {
+        String tb = metaTable(c);
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT id, name, note FROM " + tb);
+                ResultSet rs = ps.executeQuery()) {
+            ResultSetMetaData md = rs.getMetaData();
+            eq(tb, md.getTableName(2), "table name");
+            eq(ResultSetMetaData.columnNoNulls, md.isNullable(2),
+                    "name is not null");
+            eq(ResultSetMetaData.columnNullable, md.isNullable(3),
+                    "note is nullable");
+        }
+    }
+
     static void nulls(Connection c) throws Exception {
         String tb = t("jdbc_nulls");
         exec(c, "CREATE TABLE " + tb + TYPES_DDL);
@@ -342,6 +420,11 @@ public class DriverCheck {
         sfx = args[2];
         run("types", DriverCheck::types);
         run("metadata", DriverCheck::metadata);
+        run("dbmeta_tables", DriverCheck::dbmetaTables);
+        run("dbmeta_columns", DriverCheck::dbmetaColumns);
+        run("dbmeta_keys", DriverCheck::dbmetaKeys);
+        run("dbmeta_indexes", DriverCheck::dbmetaIndexes);
+        run("rsmeta_table", DriverCheck::rsmetaTable);
         run("nulls", DriverCheck::nulls);
         run("batch", DriverCheck::batch);
         run("transactions", DriverCheck::transactions);
