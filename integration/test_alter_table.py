@@ -106,3 +106,18 @@ def test_alter_inside_a_transaction_is_all_or_nothing(node, table):
         with pytest.raises(psycopg.errors.NotNullViolation):
             c.execute("INSERT INTO %s VALUES (2, NULL)" % table)
         c.rollback()
+
+
+def test_rebuild_of_a_table_larger_than_the_page_cache(node, table):
+    # dqlite 1.11 fails such transactions with "disk I/O error" unless the
+    # connection's page cache holds them (canonical/dqlite#432).
+    with psycopg.connect(node.dsn(), autocommit=True) as c:
+        c.execute("CREATE TABLE %s (id int, filler text)" % table)
+        c.execute("INSERT INTO %s SELECT g, repeat('x', 200) FROM "
+                  "generate_series(1, 60000) AS g" % table)
+        c.execute("ALTER TABLE %s ADD PRIMARY KEY (id)" % table)
+        for i in range(3):
+            c.execute("ALTER TABLE %s ADD CONSTRAINT %s_c%d CHECK (id > 0)"
+                      % (table, table, i))
+        assert c.execute("SELECT count(*) FROM %s" % table
+                         ).fetchone() == (60000,)

@@ -148,6 +148,7 @@ struct server_session {
 	uint64_t n_rows;
 	bool cancel_requested;
 	bool paused;      /* reading from the leader paused */
+	bool cache_sized; /* the leader connection has the large page cache */
 	const char **ddl; /* mirror reload: collected schema */
 	const char **ddl_names; /* ... object names and rowids (OIDs) */
 	int64_t *ddl_rowids;
@@ -308,6 +309,7 @@ static void drop_cluster(struct server_session *s)
 	struct cluster_client *cc = s->cc;
 	s->cc = NULL;
 	s->cc_ready = false;
+	s->cache_sized = false;
 	s->paused = false;
 	s->pending++;
 	cluster_client_close(cc, close_cluster_cb, s);
@@ -1392,8 +1394,39 @@ static void send_write(struct server_session *s)
 	send_exec(s, st->sqlite);
 }
 
+static void run_write(struct server_session *s);
+
+static void cache_sized(struct cluster_client *c, void *arg,
+			const struct cluster_result *res)
+{
+	struct server_session *s = landed(arg);
+	TR_UNUSED(c);
+	if (res->rc != TR_OK) {
+		cluster_failed(s, res, false);
+		return;
+	}
+	s->cache_sized = true;
+	run_write(s);
+}
+
+/*
+ * Writes get a page cache larger than any transaction first: dqlite 1.11's
+ * VFS cannot read back pages SQLite spills from a smaller cache when the
+ * transaction began with an empty WAL, and fails it with "disk I/O error"
+ * (canonical/dqlite#432; dqlite-protocol.md §9).  Memory is only used as
+ * a transaction needs it, up to 200 MB a connection (the largest
+ * transaction that is safe).  Once per leader connection.
+ */
+#define CACHE_SIZE_SQL "PRAGMA cache_size = -200000" /* KiB: 200 MB */
+
 static void run_write(struct server_session *s)
 {
+	if (!s->cache_sized) {
+		if (!request_exec(s, CACHE_SIZE_SQL, cache_sized)) {
+			failf(s, "53200", "out of memory");
+		}
+		return;
+	}
 	if (s->holds_lock) {
 		send_write(s);
 		return;
