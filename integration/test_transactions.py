@@ -169,3 +169,47 @@ def test_begin_inside_transaction_is_harmless(node, kv):
         assert c.info.transaction_status == TransactionStatus.INTRANS
         c.execute("COMMIT")
     assert count(node, kv) == 1
+
+
+def test_idle_in_transaction_session_timeout_ends_the_session(node, kv):
+    import time
+    c = psycopg.connect(node.dsn(), autocommit=True)
+    try:
+        c.execute("SET idle_in_transaction_session_timeout = 300")
+        # Idle outside a transaction: nothing happens.
+        time.sleep(0.6)
+        c.execute("BEGIN")
+        c.execute("INSERT INTO %s VALUES (1, 'idle')" % kv)
+        # Busy inside it for longer than the timeout, but never idle
+        # for that long: still fine.
+        for _ in range(4):
+            time.sleep(0.15)
+            c.execute("SELECT 1")
+        time.sleep(1.0)
+        with pytest.raises(psycopg.OperationalError) as e:
+            c.execute("SELECT 1")
+        assert "idle-in-transaction timeout" in str(e.value) or \
+            c.closed, str(e.value)
+    finally:
+        c.close()
+    # The transaction was rolled back and its write lock handed on.
+    with psycopg.connect(node.dsn(), autocommit=True) as d:
+        d.execute("INSERT INTO %s VALUES (2, 'after')" % kv)
+    assert count(node, kv) == 1
+
+
+def test_lock_timeout_bounds_the_wait_for_the_writer(node, kv):
+    import time
+    with psycopg.connect(node.dsn(), autocommit=True) as a, \
+            psycopg.connect(node.dsn(), autocommit=True) as b:
+        a.execute("BEGIN")
+        a.execute("INSERT INTO %s VALUES (1, 'a')" % kv)  # holds the writer
+        b.execute("SET lock_timeout = 200")
+        start = time.monotonic()
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            # The same key: PostgreSQL waits for a's row lock too.
+            b.execute("INSERT INTO %s VALUES (1, 'b')" % kv)
+        assert time.monotonic() - start < 5
+        a.execute("COMMIT")
+        b.execute("INSERT INTO %s VALUES (2, 'b')" % kv)
+    assert count(node, kv) == 2

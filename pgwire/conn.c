@@ -1942,6 +1942,12 @@ void pgwire_session_send_empty_query(struct pgwire_session *s)
 	after_send(s);
 }
 
+void pgwire_session_terminate(struct pgwire_session *s, const char *sqlstate,
+			      const char *message)
+{
+	conn_fatal(s, sqlstate, "%s", message);
+}
+
 void pgwire_session_send_error(struct pgwire_session *s,
 			       const struct pgwire_error *err)
 {

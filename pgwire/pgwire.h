@@ -287,6 +287,12 @@ bool pgwire_session_is_closing(const struct pgwire_session *s);
  * before this returns.
  */
 void pgwire_session_release(struct pgwire_session *s);
+/*
+ * End an idle session from the server's side (a timeout): FATAL @sqlstate
+ * @message, then the connection closes and ops->session_close follows.
+ */
+void pgwire_session_terminate(struct pgwire_session *s, const char *sqlstate,
+			      const char *message);
 
 /*
  * Completions of executor operations.

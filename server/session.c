@@ -125,7 +125,12 @@ struct server_session {
 	struct server_writeq_waiter waiter;
 	uv_timer_t timer; /* write-lock wait bound */
 	bool timer_closed;
-	uv_timer_t stmt_timer; /* statement_timeout of the running statement */
+	/* statement_timeout of the running statement; between statements
+	 * inside a transaction block, idle_in_transaction_session_timeout. */
+	uv_timer_t stmt_timer;
+	uint64_t activity;   /* client operations so far */
+	long lock_wait_ms;   /* how long this write waits for the lock */
+	uint64_t idle_since; /* @activity when the idle timer was armed */
 	bool stmt_timer_closed;
 	bool timed_out; /* the cancel came from statement_timeout */
 	enum wait_state wait;
@@ -356,6 +361,46 @@ static const char *keep(char *dst, size_t cap, const char *src)
 	return dst;
 }
 
+static void idle_timeout_cb(uv_timer_t *t)
+{
+	struct server_session *s = t->data;
+	if (s->in_query || s->closing || s->activity != s->idle_since ||
+	    (s->txn != TXN_EXPLICIT && s->txn != TXN_FAILED)) {
+		return;
+	}
+	/* PostgreSQL ends the session; its transaction is rolled back as
+	 * for any vanished client. */
+	pgwire_session_terminate(s->pg, "25P03",
+				 "terminating connection due to "
+				 "idle-in-transaction timeout");
+}
+
+/* ReadyForQuery with @status: inside a transaction block ('T', 'E'), the
+ * session may stay idle only idle_in_transaction_session_timeout ms. */
+static void arm_idle_timer(struct server_session *s, char status)
+{
+	const char *v = server_settings_get(s->settings,
+					    "idle_in_transaction_session_"
+					    "timeout");
+	long ms = v != NULL ? strtol(v, NULL, 10) : 0;
+	if (ms <= 0 || (status != 'T' && status != 'E') ||
+	    uv_is_closing((uv_handle_t *)&s->stmt_timer)) {
+		return;
+	}
+	s->idle_since = s->activity;
+	uv_timer_start(&s->stmt_timer, idle_timeout_cb, (uint64_t)ms, 0);
+}
+
+/* A client operation starts: no longer idle. */
+static void begin_op(struct server_session *s)
+{
+	s->in_query = true;
+	s->activity++;
+	if (!uv_is_closing((uv_handle_t *)&s->stmt_timer)) {
+		uv_timer_stop(&s->stmt_timer);
+	}
+}
+
 /*
  * The end of a Query or of an extended-protocol operation.  pgwire may
  * start the next operation from inside the answer (pipelined messages are
@@ -425,6 +470,9 @@ static void end_query(struct server_session *s)
 	tr_arena_reset(&s->arena);
 	memset(&s->batch, 0, sizeof s->batch);
 
+	if (answer && op != EXT_EXECUTE && op != EXT_PREPARE) {
+		arm_idle_timer(s, status);
+	}
 	if (answer) {
 		if (op == EXT_EXECUTE) {
 			pgwire_session_execute_done(
@@ -1259,6 +1307,10 @@ static void lock_timeout(uv_timer_t *t)
 	}
 	server_writeq_cancel(&s->waiter);
 	s->wait = WAIT_NONE;
+	if (s->lock_wait_ms < WRITE_WAIT_MS) {
+		failf(s, "55P03", "canceling statement due to lock timeout");
+		return;
+	}
 	failf(s, "40001",
 	      "could not obtain the write lock of database \"%s\" within %d "
 	      "ms",
@@ -1436,8 +1488,13 @@ static void run_write(struct server_session *s)
 		send_write(s);
 		return;
 	}
+	/* lock_timeout, when shorter, bounds the wait as PostgreSQL's
+	 * bounds a lock wait (55P03). */
+	const char *v = server_settings_get(s->settings, "lock_timeout");
+	long ms = v != NULL ? strtol(v, NULL, 10) : 0;
+	s->lock_wait_ms = ms > 0 && ms < WRITE_WAIT_MS ? ms : WRITE_WAIT_MS;
 	s->wait = WAIT_LOCK;
-	uv_timer_start(&s->timer, lock_timeout, WRITE_WAIT_MS, 0);
+	uv_timer_start(&s->timer, lock_timeout, (uint64_t)s->lock_wait_ms, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2955,7 +3012,7 @@ static int op_query(void *data, struct pgwire_session *pg, const char *sql,
 		tr_arena_reset(&s->arena);
 		return rv;
 	}
-	s->in_query = true;
+	begin_op(s);
 	s->kick_fatal[0] = '\0';
 	kick(s);
 	return TR_OK;
@@ -3131,7 +3188,7 @@ static int op_prepare(void *data, struct pgwire_session *pg, const char *sql,
 	tr_arena_init(&p->arena, 4096);
 	s->prep = p;
 	s->ext = EXT_PREPARE;
-	s->in_query = true;
+	begin_op(s);
 	s->next = 0;
 	s->cur = NULL;
 	memset(&s->batch, 0, sizeof s->batch);
@@ -3270,7 +3327,7 @@ static int op_execute(void *data, struct pgwire_session *pg, void *stmt,
 		return TR_EINTERNAL;
 	}
 	s->ext = EXT_EXECUTE;
-	s->in_query = true;
+	begin_op(s);
 	s->max_rows = max_rows;
 	s->rows_sent = 0;
 	s->sync_follows = sync_follows;
@@ -3348,7 +3405,7 @@ static int op_sync(void *data, struct pgwire_session *pg, bool failed)
 		return TR_EINTERNAL;
 	}
 	s->ext = EXT_SYNC;
-	s->in_query = true;
+	begin_op(s);
 	/* The implicit transaction of the statements since the last Sync
 	 * ends here: committed, or rolled back after an error. */
 	if (s->txn == TXN_IMPLICIT && s->cc_ready) {
