@@ -24,14 +24,12 @@ def pgbench(node, *args, timeout=300):
 
 def balances(node):
     with psycopg.connect(node.dsn(), autocommit=True) as c:
-        # int(): sums of int4 columns are bigint in PostgreSQL; triode
-        # describes an aggregate of a column it cannot type as text.
-        return tuple(int(v) for v in c.execute(
+        return c.execute(
             "SELECT (SELECT sum(abalance) FROM pgbench_accounts), "
             "(SELECT sum(bbalance) FROM pgbench_branches), "
             "(SELECT sum(tbalance) FROM pgbench_tellers), "
             "(SELECT coalesce(sum(delta), 0) FROM pgbench_history), "
-            "(SELECT count(*) FROM pgbench_accounts)").fetchone())
+            "(SELECT count(*) FROM pgbench_accounts)").fetchone()
 
 
 @pytest.mark.parametrize("fks", [False, True], ids=["plain", "foreign-keys"])

@@ -330,6 +330,66 @@ static void column_origin(struct sql_catalog *c, sqlite3_stmt *ps, int i,
 	sqlite3_finalize(q);
 }
 
+static uint32_t column_type(struct sql_catalog *c, const char *table,
+			    const char *column, int colno, int32_t *typmod,
+			    int *rv);
+
+static uint32_t lookup_column(void *ctx, const char *table,
+			      const char *column, int32_t *typmod)
+{
+	int rv = TR_OK;
+	uint32_t t = column_type(ctx, table, column, -1, typmod, &rv);
+	return rv == TR_OK ? t : 0;
+}
+
+/*
+ * Result columns neither SQLite (a plain column's declared type) nor the
+ * translator could type are expressions over columns: infer them again
+ * with the mirror's column types (sum(int4) is int8, col + 1 is col's
+ * type); what is still unknown is text, as before.
+ */
+static int type_expressions(struct sql_catalog *c, const struct sql_stmt *stmt,
+			    struct tr_arena *a, struct sql_column *cols,
+			    unsigned n)
+{
+	bool untyped = false;
+	for (unsigned i = 0; i < n; i++) {
+		untyped |= cols[i].type_oid == 0;
+	}
+	if (untyped && stmt->kind == SQL_QUERY) {
+		uint32_t *oids = tr_arena_alloc(a, n * sizeof *oids);
+		int32_t *typmods = tr_arena_alloc(a, n * sizeof *typmods);
+		if (oids == NULL || typmods == NULL) {
+			return TR_ENOMEM;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			oids[i] = cols[i].type_oid;
+			typmods[i] = cols[i].typmod;
+		}
+		int rv = sql_infer_result_types(stmt, lookup_column, c, n,
+						oids, typmods);
+		if (rv == TR_ENOMEM) {
+			return rv;
+		}
+		if (rv == TR_OK) {
+			for (unsigned i = 0; i < n; i++) {
+				if (cols[i].type_oid == 0 && oids[i] != 0) {
+					cols[i].type_oid = oids[i];
+					cols[i].typmod = typmods[i];
+				}
+			}
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (cols[i].type_oid == 0) {
+			cols[i].type_oid = SQL_OID_TEXT;
+			cols[i].typmod = -1;
+		}
+		cols[i].typlen = sql_type_len(cols[i].type_oid);
+	}
+	return TR_OK;
+}
+
 int sql_catalog_describe(struct sql_catalog *c, const struct sql_stmt *stmt,
 			 struct tr_arena *a, struct sql_column **cols,
 			 unsigned *n_cols, struct sql_error *err)
@@ -392,7 +452,7 @@ int sql_catalog_describe(struct sql_catalog *c, const struct sql_stmt *stmt,
 			col->type_oid = stmt->cols[i].type_oid;
 			col->typmod = stmt->cols[i].typmod;
 		} else {
-			col->type_oid = SQL_OID_TEXT;
+			col->type_oid = 0; /* typed below */
 		}
 		col->typlen = sql_type_len(col->type_oid);
 		if (decl != NULL) {
@@ -400,6 +460,10 @@ int sql_catalog_describe(struct sql_catalog *c, const struct sql_stmt *stmt,
 		}
 	}
 	sqlite3_finalize(ps);
+	int rv = type_expressions(c, stmt, a, out, (unsigned)n);
+	if (rv != TR_OK) {
+		return rv;
+	}
 	*cols = out;
 	*n_cols = (unsigned)n;
 	return TR_OK;

@@ -2001,6 +2001,8 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 	return sql__catalog_func_type(name);
 }
 
+_Thread_local const struct sql__colres *sql__colres;
+
 uint32_t sql__infer(const Node *n, int32_t *typmod)
 {
 	*typmod = -1;
@@ -2009,6 +2011,19 @@ uint32_t sql__infer(const Node *n, int32_t *typmod)
 	}
 	int32_t tm;
 	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_COLUMN_REF: {
+		const PgQuery__ColumnRef *c = n->column_ref;
+		if (sql__colres == NULL || c->n_fields == 0 ||
+		    sql__str(c->fields[c->n_fields - 1]) == NULL) {
+			return 0;
+		}
+		const char *rel = c->n_fields >= 2
+					  ? sql__str(c->fields[c->n_fields - 2])
+					  : NULL;
+		return sql__colres->type(sql__colres, rel,
+					 sql__str(c->fields[c->n_fields - 1]),
+					 typmod);
+	}
 	case PG_QUERY__NODE__NODE_A_CONST: {
 		const PgQuery__AConst *c = n->a_const;
 		if (c->isnull) {
@@ -2117,7 +2132,15 @@ uint32_t sql__infer(const Node *n, int32_t *typmod)
 		if (sel->n_target_list == 0) {
 			return 0;
 		}
-		return sql__infer(sel->target_list[0]->res_target->val, typmod);
+		if (sql__colres == NULL) {
+			return sql__infer(sel->target_list[0]->res_target->val,
+					  typmod);
+		}
+		unsigned mark = sql__colres->enter(sql__colres, sel);
+		uint32_t t = sql__infer(sel->target_list[0]->res_target->val,
+					typmod);
+		sql__colres->leave(sql__colres, mark);
+		return t;
 	}
 	case PG_QUERY__NODE__NODE_CASE_EXPR: {
 		const PgQuery__CaseExpr *c = n->case_expr;

@@ -783,3 +783,148 @@ done:
 	}
 	return rv;
 }
+
+/* ---------------------------------------------------------------------
+ * Result types with column types known (sql_infer_result_types)
+ * ------------------------------------------------------------------- */
+
+#define MAX_SCOPE 32
+
+/* The tables of a FROM clause, with their aliases. */
+struct scope {
+	struct sql__colres res; /* first: sql__colres points here */
+	sql_column_type_fn lookup;
+	void *ctx;
+	unsigned n;
+	const char *table[MAX_SCOPE];
+	const char *alias[MAX_SCOPE];
+};
+
+static void scope_add(struct scope *sc, const Node *n)
+{
+	if (n == NULL) {
+		return;
+	}
+	if (n->node_case == PG_QUERY__NODE__NODE_JOIN_EXPR) {
+		scope_add(sc, n->join_expr->larg);
+		scope_add(sc, n->join_expr->rarg);
+		return;
+	}
+	if (n->node_case != PG_QUERY__NODE__NODE_RANGE_VAR ||
+	    sc->n == MAX_SCOPE) {
+		return;
+	}
+	const PgQuery__RangeVar *rv = n->range_var;
+	sc->table[sc->n] = rv->relname;
+	sc->alias[sc->n] = rv->alias != NULL ? rv->alias->aliasname : NULL;
+	sc->n++;
+}
+
+static unsigned scope_enter(const struct sql__colres *r,
+			    const PgQuery__SelectStmt *sel)
+{
+	struct scope *sc = (struct scope *)r;
+	unsigned mark = sc->n;
+	for (size_t i = 0; i < sel->n_from_clause; i++) {
+		scope_add(sc, sel->from_clause[i]);
+	}
+	return mark;
+}
+
+static void scope_leave(const struct sql__colres *r, unsigned mark)
+{
+	((struct scope *)r)->n = mark;
+}
+
+/* Innermost names first, as SQL resolves them. */
+static uint32_t scope_type(const struct sql__colres *r, const char *rel,
+			   const char *column, int32_t *typmod)
+{
+	const struct scope *sc = (const struct scope *)r;
+	for (unsigned k = sc->n; k-- > 0;) {
+		unsigned i = k;
+		const char *name = sc->alias[i] != NULL ? sc->alias[i]
+							: sc->table[i];
+		if (rel != NULL && strcmp(rel, name) != 0) {
+			continue;
+		}
+		uint32_t t = sc->lookup(sc->ctx, sc->table[i], column, typmod);
+		if (t != 0 || rel != NULL) {
+			return t;
+		}
+	}
+	*typmod = -1;
+	return 0;
+}
+
+int sql_infer_result_types(const struct sql_stmt *stmt,
+			   sql_column_type_fn lookup, void *ctx, unsigned n,
+			   uint32_t *oids, int32_t *typmods)
+{
+	if (stmt->text == NULL || stmt->kind != SQL_QUERY) {
+		return TR_EINVAL;
+	}
+	PgQueryProtobufParseResult r = pg_query_parse_protobuf(stmt->text);
+	if (r.error != NULL) {
+		pg_query_free_protobuf_parse_result(r);
+		return TR_EINVAL;
+	}
+	struct tr_arena pa;
+	tr_arena_init(&pa, 16384);
+	ProtobufCAllocator alloc = {
+		.alloc = arena_pb_alloc,
+		.free = arena_pb_free,
+		.allocator_data = &pa,
+	};
+	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(
+		&alloc, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+	pg_query_free_protobuf_parse_result(r);
+	int rv = TR_EINVAL;
+	if (tree == NULL) {
+		rv = TR_ENOMEM;
+	} else if (tree->n_stmts == 1 && tree->stmts[0]->stmt != NULL &&
+		   tree->stmts[0]->stmt->node_case ==
+			   PG_QUERY__NODE__NODE_SELECT_STMT) {
+		const PgQuery__SelectStmt *sel =
+			tree->stmts[0]->stmt->select_stmt;
+		while (sel->op != PG_QUERY__SET_OPERATION__SETOP_NONE &&
+		       sel->larg != NULL) {
+			sel = sel->larg;
+		}
+		struct scope sc = { .res = { .type = scope_type,
+					     .enter = scope_enter,
+					     .leave = scope_leave },
+				    .lookup = lookup,
+				    .ctx = ctx };
+		for (size_t i = 0; i < sel->n_from_clause; i++) {
+			scope_add(&sc, sel->from_clause[i]);
+		}
+		bool star = false;
+		for (size_t i = 0; i < sel->n_target_list; i++) {
+			const Node *v = sel->target_list[i]->res_target->val;
+			star |= v != NULL &&
+				v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+				v->column_ref->n_fields > 0 &&
+				v->column_ref->fields[v->column_ref->n_fields - 1]
+						->node_case ==
+					PG_QUERY__NODE__NODE_A_STAR;
+		}
+		if (!star && sel->n_target_list == n) {
+			sql__colres = &sc.res;
+			for (size_t i = 0; i < n; i++) {
+				int32_t tm;
+				uint32_t t = sql__infer(
+					sel->target_list[i]->res_target->val,
+					&tm);
+				if (t != 0) {
+					oids[i] = t;
+					typmods[i] = tm;
+				}
+			}
+			sql__colres = NULL;
+			rv = TR_OK;
+		}
+	}
+	tr_arena_close(&pa);
+	return rv;
+}

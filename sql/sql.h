@@ -296,6 +296,29 @@ struct sql_batch {
 TR_MUSTCHECK int sql_parse(struct tr_arena *a, const char *text,
 			   struct sql_batch *out, struct sql_error *err);
 
+/*
+ * The declared type of @column of @table (0 if @table has no such
+ * column), for sql_infer_result_types.
+ */
+typedef uint32_t (*sql_column_type_fn)(void *ctx, const char *table,
+				       const char *column, int32_t *typmod);
+
+/*
+ * Result types of the query @stmt inferred again, this time knowing the
+ * types of the columns its expressions read (@lookup): sum() of an int4
+ * column is int8, col + 1 has col's type, and so on.  @oids and @typmods
+ * have @n entries, one per result column; each is set where inference
+ * knows the type and left alone otherwise.  Columns resolve against the
+ * tables of the query's FROM clause (aliases included; subqueries are
+ * not looked into).  Re-parses stmt->text.  TR_OK; TR_EINVAL when the
+ * select list does not map one to one onto the result (SELECT *);
+ * TR_ENOMEM.
+ */
+TR_MUSTCHECK int sql_infer_result_types(const struct sql_stmt *stmt,
+					sql_column_type_fn lookup, void *ctx,
+					unsigned n, uint32_t *oids,
+					int32_t *typmods);
+
 /* ---------------------------------------------------------------------
  * Catalog mirror
  * ------------------------------------------------------------------- */

@@ -68,6 +68,21 @@ void sql__expr_list(struct sql__emit *e, Node *const *items, size_t n);
 const char *sql__colname(const Node *n);
 /* Static type of an expression: OID (0 if unknown) and typmod. */
 uint32_t sql__infer(const Node *n, int32_t *typmod);
+/*
+ * Column types for sql__infer while sql_infer_result_types runs (NULL
+ * otherwise): the type of @column, qualified by @rel (a table or alias)
+ * or not (@rel NULL).  Thread-local, so translation stays reentrant.
+ */
+struct sql__colres {
+	uint32_t (*type)(const struct sql__colres *r, const char *rel,
+			 const char *column, int32_t *typmod);
+	/* A subquery's FROM clause enters the scope (its names shadow the
+	 * outer ones) and leaves it; enter returns what leave needs. */
+	unsigned (*enter)(const struct sql__colres *r,
+			  const PgQuery__SelectStmt *sel);
+	void (*leave)(const struct sql__colres *r, unsigned mark);
+};
+extern _Thread_local const struct sql__colres *sql__colres;
 /* String value of a String node, or NULL. */
 const char *sql__str(const Node *n);
 

@@ -1152,7 +1152,8 @@ static void test_catalog_describe(void **state)
 		{ "ok", SQL_OID_BOOL, -1 },
 		{ "at", SQL_OID_TIMESTAMPTZ, -1 },
 		{ "count", SQL_OID_INT8, -1 },
-		{ "?column?", SQL_OID_TEXT, -1 },
+		/* Typed from the column: numeric * int4 is numeric. */
+		{ "?column?", SQL_OID_NUMERIC, -1 },
 		{ "?column?", SQL_OID_TEXT, -1 },
 		{ "?column?", SQL_OID_NUMERIC, -1 },
 	};
@@ -1171,6 +1172,19 @@ static void test_catalog_describe(void **state)
 			 TR_OK);
 	assert_int_equal(n, 2);
 	assert_int_equal(cols[1].type_oid, SQL_OID_VARCHAR);
+	/* Aggregates and expressions over columns, through aliases and
+	 * into scalar subqueries (whose names shadow the outer ones). */
+	st = one(&f->a, "select sum(x.price), max(x.name), x.id + 1, "
+			"(select sum(ok::int4) from t), avg(price) from t x");
+	assert_int_equal(sql_catalog_describe(c, st, &f->a, &cols, &n, &err),
+			 TR_OK);
+	assert_int_equal(n, 5);
+	assert_int_equal(cols[0].type_oid, SQL_OID_NUMERIC);
+	assert_int_equal(cols[1].type_oid, SQL_OID_VARCHAR);
+	assert_int_equal(cols[1].typmod, 24);
+	assert_int_equal(cols[2].type_oid, SQL_OID_INT8);
+	assert_int_equal(cols[3].type_oid, SQL_OID_INT8);
+	assert_int_equal(cols[4].type_oid, SQL_OID_NUMERIC);
 	/* Statements without rows describe to zero columns. */
 	st = one(&f->a, "insert into t (name) values ($1)");
 	assert_int_equal(sql_catalog_describe(c, st, &f->a, &cols, &n, &err),
