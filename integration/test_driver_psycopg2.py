@@ -163,11 +163,6 @@ def test_executemany_and_execute_values(node, table):
         assert cur.fetchall() == [("w",), ("v11",)]
 
 
-@pytest.mark.xfail(
-    TARGET == "triode", strict=True,
-    reason="psycopg2 named cursors: DECLARE \"drv_cur\" CURSOR WITHOUT "
-    "HOLD FOR SELECT ... answers 0A000 DECLARE CURSOR is not supported "
-    "(PostgreSQL: DECLARE CURSOR, then FETCH FORWARD 100 FROM \"drv_cur\")")
 def test_server_side_cursor(node, table):
     c = connect(node, autocommit=False)
     try:
@@ -182,5 +177,21 @@ def test_server_side_cursor(node, table):
         assert [r[0] for r in named] == list(range(1, 501))
         named.close()
         c.commit()
+        # fetchmany / fetchone over a cursor of an expression query.
+        named = c.cursor("drv_cur2")
+        named.execute("SELECT id, id * 2 AS twice FROM %s WHERE id <= 5 "
+                      "ORDER BY id" % table)
+        assert named.fetchone() == (1, 2)
+        assert named.fetchmany(2) == [(2, 4), (3, 6)]
+        assert named.fetchall() == [(4, 8), (5, 10)]
+        assert named.fetchall() == []
+        named.close()
+        c.rollback()
+        # Errors keep their classes.
+        with pytest.raises(psycopg2.errors.UndefinedTable):
+            bad = c.cursor("drv_bad")
+            bad.execute("SELECT * FROM %s_missing" % table)
+            bad.fetchall()
+        c.rollback()
     finally:
         c.close()

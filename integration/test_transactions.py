@@ -213,3 +213,40 @@ def test_lock_timeout_bounds_the_wait_for_the_writer(node, kv):
         a.execute("COMMIT")
         b.execute("INSERT INTO %s VALUES (2, 'b')" % kv)
     assert count(node, kv) == 2
+
+
+def test_cursors_declare_fetch_close(node, kv):
+    node.psql("INSERT INTO %s SELECT g, 'v' || g FROM "
+              "generate_series(1, 10) AS g" % kv)
+    with psycopg.connect(node.dsn(), autocommit=True) as c:
+        with pytest.raises(psycopg.errors.NoActiveSqlTransaction):
+            c.execute("DECLARE cur CURSOR FOR SELECT k FROM %s" % kv)
+        c.execute("BEGIN")
+        c.execute("DECLARE cur CURSOR FOR SELECT k, v FROM %s ORDER BY k"
+                  % kv)
+        with pytest.raises(psycopg.errors.DuplicateCursor):
+            c.execute("DECLARE cur CURSOR FOR SELECT 1")
+        c.execute("ROLLBACK")
+        c.execute("BEGIN")
+        c.execute("DECLARE cur CURSOR FOR SELECT k, v FROM %s ORDER BY k"
+                  % kv)
+        cur = c.execute("FETCH FORWARD 3 FROM cur")
+        assert cur.fetchall() == [(1, "v1"), (2, "v2"), (3, "v3")]
+        assert cur.statusmessage == "FETCH 3"
+        assert c.execute("FETCH NEXT FROM cur").fetchall() == [(4, "v4")]
+        assert c.execute("FETCH ALL FROM cur").fetchall() == \
+            [(k, "v%d" % k) for k in range(5, 11)]
+        cur = c.execute("FETCH 5 FROM cur")
+        assert cur.fetchall() == [] and cur.statusmessage == "FETCH 0"
+        assert c.execute("CLOSE cur").statusmessage == "CLOSE CURSOR"
+        with pytest.raises(psycopg.errors.InvalidCursorName):
+            c.execute("FETCH 1 FROM cur")
+        c.execute("ROLLBACK")
+        # Cursors end with their transaction.
+        c.execute("BEGIN")
+        c.execute("DECLARE cur2 CURSOR FOR SELECT k FROM %s" % kv)
+        c.execute("COMMIT")
+        c.execute("BEGIN")
+        with pytest.raises(psycopg.errors.InvalidCursorName):
+            c.execute("FETCH 1 FROM cur2")
+        c.execute("ROLLBACK")

@@ -129,6 +129,8 @@ struct server_session {
 	 * inside a transaction block, idle_in_transaction_session_timeout. */
 	uv_timer_t stmt_timer;
 	uint64_t activity;   /* client operations so far */
+	struct server_cursor *cursors; /* DECLAREd in this transaction */
+	struct server_cursor *fetching; /* of the FETCH running */
 	long lock_wait_ms;   /* how long this write waits for the lock */
 	uint64_t idle_since; /* @activity when the idle timer was armed */
 	bool stmt_timer_closed;
@@ -193,7 +195,24 @@ struct server_session {
 	char kick_msg[256];     /* ... and its message */
 };
 
+/*
+ * A DECLAREd cursor: its translated query and how many rows FETCH has
+ * returned.  Each FETCH runs the query again with LIMIT and OFFSET: the
+ * transaction's snapshot keeps the rows and their order stable (SQLite
+ * reads one snapshot per transaction), and nothing is held in memory
+ * between FETCHes.  The price is that FETCH k of n rows rescans the
+ * first ones.
+ */
+struct server_cursor {
+	struct server_cursor *next;
+	struct tr_arena arena; /* the strings and columns below */
+	const char *name;
+	struct sql_stmt query; /* kind SQL_DECLARE: sqlite, cols, text */
+	uint64_t pos;
+};
+
 static void step(struct server_session *s);
+static void run_fetch(struct server_session *s, const struct sql_stmt *st);
 static void copy_in_free(struct server_session *s);
 
 static void prepared_free(struct server_prepared *p)
@@ -287,8 +306,11 @@ static void release_lock(struct server_session *s)
 }
 
 /* The transaction is over (committed, rolled back or lost). */
+static void cursors_free(struct server_session *s);
+
 static void txn_ended(struct server_session *s, bool committed)
 {
+	cursors_free(s); /* WITHOUT HOLD: they end with the transaction */
 	if (s->txn_ddl && !committed && s->db != NULL) {
 		s->db->catalog_loaded = false; /* the DDL was undone */
 	}
@@ -447,6 +469,7 @@ static void end_query(struct server_session *s)
 	s->copy_out = false;
 	s->in_query = false;
 	s->cur = NULL;
+	s->fetching = NULL;
 	s->wait = WAIT_NONE;
 	s->cancel_requested = false;
 	s->timed_out = false;
@@ -695,6 +718,10 @@ static void complete(struct server_session *s, const char *tag)
 
 static void complete_counted(struct server_session *s, uint64_t n)
 {
+	if (s->fetching != NULL) {
+		s->fetching->pos += n;
+		s->fetching = NULL;
+	}
 	char tag[64];
 	const char *verb = s->cur->tag;
 	if (strcmp(verb, "INSERT") == 0) {
@@ -2155,6 +2182,7 @@ static bool needs_cluster(const struct sql_stmt *st)
 	case SQL_ROLLBACK_TO:
 	case SQL_COPY_FROM:
 	case SQL_COPY_TO:
+	case SQL_FETCH:
 		return true;
 	default:
 		return false;
@@ -2397,6 +2425,9 @@ static void run_on_cluster(struct server_session *s, struct sql_stmt *st)
 		s->catalog_retried = false;
 		describe_and_run(s);
 		return;
+	case SQL_FETCH:
+		run_fetch(s, st);
+		return;
 	case SQL_COPY_TO:
 		s->copy_out = true;
 		s->described = false;
@@ -2408,6 +2439,141 @@ static void run_on_cluster(struct server_session *s, struct sql_stmt *st)
 		complete(s, st->tag);
 		return;
 	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Cursors: DECLARE, FETCH, CLOSE                                       */
+/* ------------------------------------------------------------------ */
+
+static void cursors_free(struct server_session *s)
+{
+	while (s->cursors != NULL) {
+		struct server_cursor *c = s->cursors;
+		s->cursors = c->next;
+		tr_arena_close(&c->arena);
+		tr_free(c);
+	}
+	s->fetching = NULL;
+}
+
+static struct server_cursor *cursor_find(struct server_session *s,
+					 const char *name,
+					 struct server_cursor ***link)
+{
+	struct server_cursor **l = &s->cursors;
+	for (; *l != NULL; l = &(*l)->next) {
+		if (strcmp((*l)->name, name) == 0) {
+			if (link != NULL) {
+				*link = l;
+			}
+			return *l;
+		}
+	}
+	return NULL;
+}
+
+static void run_declare(struct server_session *s, const struct sql_stmt *st)
+{
+	if (s->txn != TXN_EXPLICIT) {
+		failf(s, "25P01",
+		      "DECLARE CURSOR can only be used in transaction blocks");
+		return;
+	}
+	if (st->n_params > 0) {
+		failf(s, "0A000",
+		      "DECLARE CURSOR with parameters is not supported");
+		return;
+	}
+	if (cursor_find(s, st->name, NULL) != NULL) {
+		failf(s, "42P03", "cursor \"%s\" already exists", st->name);
+		return;
+	}
+	struct server_cursor *c = tr_calloc(1, sizeof *c);
+	if (c == NULL) {
+		failf(s, "53200", "out of memory");
+		return;
+	}
+	tr_arena_init(&c->arena, 1024);
+	c->query = *st;
+	c->name = tr_arena_strdup(&c->arena, st->name);
+	c->query.text = tr_arena_strdup(&c->arena, st->text);
+	c->query.sqlite = tr_arena_strdup(&c->arena, st->sqlite);
+	c->query.cols = st->n_cols > 0 ? tr_arena_alloc(&c->arena,
+							st->n_cols *
+								sizeof *st->cols)
+				       : NULL;
+	bool ok = c->name != NULL && c->query.text != NULL &&
+		  c->query.sqlite != NULL &&
+		  (st->n_cols == 0 || c->query.cols != NULL);
+	for (unsigned i = 0; ok && i < st->n_cols; i++) {
+		c->query.cols[i] = st->cols[i];
+		c->query.cols[i].name =
+			tr_arena_strdup(&c->arena, st->cols[i].name);
+		ok = c->query.cols[i].name != NULL;
+	}
+	if (!ok) {
+		tr_arena_close(&c->arena);
+		tr_free(c);
+		failf(s, "53200", "out of memory");
+		return;
+	}
+	c->next = s->cursors;
+	s->cursors = c;
+	complete(s, "DECLARE CURSOR");
+}
+
+static void run_close(struct server_session *s, const struct sql_stmt *st)
+{
+	if (st->name == NULL) {
+		cursors_free(s); /* CLOSE ALL */
+		complete(s, "CLOSE CURSOR");
+		return;
+	}
+	struct server_cursor **link;
+	struct server_cursor *c = cursor_find(s, st->name, &link);
+	if (c == NULL) {
+		failf(s, "34000", "cursor \"%s\" does not exist", st->name);
+		return;
+	}
+	*link = c->next;
+	tr_arena_close(&c->arena);
+	tr_free(c);
+	complete(s, "CLOSE CURSOR");
+}
+
+/* FETCH: the cursor's query, from where the last FETCH stopped. */
+static void run_fetch(struct server_session *s, const struct sql_stmt *st)
+{
+	struct server_cursor *c = cursor_find(s, st->name, NULL);
+	if (c == NULL) {
+		failf(s, "34000", "cursor \"%s\" does not exist", st->name);
+		return;
+	}
+	struct sql_stmt *q = tr_arena_alloc(&s->arena, sizeof *q);
+	if (q == NULL) {
+		failf(s, "53200", "out of memory");
+		return;
+	}
+	*q = c->query;
+	q->kind = SQL_QUERY;
+	q->tag = "FETCH";
+	q->counted = true;
+	q->sqlite = tr_arena_printf(&s->arena,
+				    "SELECT * FROM (%s) LIMIT %lld OFFSET %llu",
+				    c->query.sqlite,
+				    st->fetch_count == INT64_MAX
+					    ? -1LL
+					    : (long long)st->fetch_count,
+				    (unsigned long long)c->pos);
+	if (q->sqlite == NULL) {
+		failf(s, "53200", "out of memory");
+		return;
+	}
+	s->cur = q;
+	s->fetching = c;
+	s->described = false;
+	s->catalog_retried = false;
+	describe_and_run(s);
 }
 
 static void step(struct server_session *s)
@@ -2471,6 +2637,12 @@ static void step(struct server_session *s)
 		return;
 	case SQL_SHOW:
 		run_show(s);
+		return;
+	case SQL_DECLARE:
+		run_declare(s, st);
+		return;
+	case SQL_CLOSE:
+		run_close(s, st);
 		return;
 	case SQL_DISCARD:
 		if (s->txn != TXN_NONE) {
@@ -2617,6 +2789,7 @@ static void maybe_free(struct server_session *s)
 		pgwire_session_release(s->pg);
 		s->pg = NULL;
 	}
+	cursors_free(s);
 	tr_arena_close(&s->arena);
 	tr_buf_close(&s->vals);
 	server_settings_free(s->settings);
@@ -3118,6 +3291,14 @@ static void finish_prepare(struct server_session *s)
 		} else {
 			n = p->stmt->n_cols;
 			cols = p->stmt->cols;
+		}
+	}
+	if (p->stmt != NULL && p->stmt->kind == SQL_FETCH) {
+		const struct server_cursor *c =
+			cursor_find(s, p->stmt->name, NULL);
+		if (c != NULL) {
+			n = c->query.n_cols;
+			cols = c->query.cols;
 		}
 	}
 	bool show = p->stmt != NULL && p->stmt->kind == SQL_SHOW;

@@ -363,8 +363,6 @@ static const struct {
 	{ PG_QUERY__NODE__NODE_CREATE_RANGE_STMT, "CREATE TYPE" },
 	{ PG_QUERY__NODE__NODE_DEFINE_STMT, "CREATE" },
 	{ PG_QUERY__NODE__NODE_CREATE_PLANG_STMT, "CREATE LANGUAGE" },
-	{ PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT, "CLOSE" },
-	{ PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT, "DECLARE CURSOR" },
 	{ PG_QUERY__NODE__NODE_DO_STMT, "DO" },
 	{ PG_QUERY__NODE__NODE_CALL_STMT, "CALL" },
 	{ PG_QUERY__NODE__NODE_LOAD_STMT, "LOAD" },
@@ -507,6 +505,70 @@ static void infer_columns(struct sql__emit *e, const PgQuery__SelectStmt *s)
 	e->stmt->n_cols = (unsigned)n;
 }
 
+/* PostgreSQL's CURSOR_OPT_* bits (parsenodes.h). */
+enum {
+	CURSOR_BINARY = 0x0001,
+	CURSOR_SCROLL = 0x0002,
+	CURSOR_HOLD = 0x0020,
+};
+
+/*
+ * DECLARE name CURSOR FOR query: the query is translated now and kept by
+ * the executor, which answers each FETCH with the next rows of it.
+ */
+static void translate_declare(struct sql__emit *e,
+			      const PgQuery__DeclareCursorStmt *d, int loc)
+{
+	struct sql_stmt *st = e->stmt;
+	st->kind = SQL_DECLARE;
+	st->tag = "DECLARE CURSOR";
+	st->name = tr_arena_strdup(e->a, d->portalname);
+	if (d->options & (CURSOR_BINARY | CURSOR_SCROLL | CURSOR_HOLD)) {
+		sql__fail(e, loc, "0A000", "%s cursors are not supported",
+			  (d->options & CURSOR_BINARY)	 ? "BINARY"
+			  : (d->options & CURSOR_SCROLL) ? "SCROLL"
+							 : "WITH HOLD");
+		return;
+	}
+	if (d->query == NULL ||
+	    d->query->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
+		sql__fail(e, loc, "0A000",
+			  "DECLARE CURSOR for a statement other than SELECT "
+			  "is not supported");
+		return;
+	}
+	if (d->query->select_stmt->into_clause != NULL) {
+		sql__fail(e, loc, "0A000", "SELECT INTO is not supported");
+		return;
+	}
+	sql__select(e, d->query->select_stmt);
+	infer_columns(e, d->query->select_stmt);
+}
+
+/* FETCH [FORWARD | NEXT] [n | ALL] [FROM | IN] name.  A cursor only
+ * moves forward (NO SCROLL, PostgreSQL's default for most queries). */
+static void translate_fetch(struct sql__emit *e, const PgQuery__FetchStmt *f,
+			    int loc)
+{
+	struct sql_stmt *st = e->stmt;
+	st->kind = SQL_FETCH;
+	st->tag = f->ismove ? "MOVE" : "FETCH";
+	st->counted = true;
+	st->name = tr_arena_strdup(e->a, f->portalname);
+	st->fetch_count = f->how_many;
+	if (f->ismove) {
+		sql__fail(e, loc, "0A000", "MOVE is not supported");
+		return;
+	}
+	if (f->direction != PG_QUERY__FETCH_DIRECTION__FETCH_FORWARD ||
+	    f->how_many <= 0) {
+		sql__fail(e, loc, "0A000",
+			  "FETCH other than FORWARD n or ALL is not supported "
+			  "(cursors are NO SCROLL)");
+		return;
+	}
+}
+
 static void translate(struct sql__emit *e, const Node *n, int loc)
 {
 	struct sql_stmt *st = e->stmt;
@@ -586,6 +648,22 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 		st->tag = "TRUNCATE TABLE";
 		st->writes = true;
 		sql__truncate(e, n->truncate_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT:
+		translate_declare(e, n->declare_cursor_stmt, loc);
+		return;
+	case PG_QUERY__NODE__NODE_FETCH_STMT:
+		translate_fetch(e, n->fetch_stmt, loc);
+		return;
+	case PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT:
+		st->kind = SQL_CLOSE;
+		st->tag = "CLOSE CURSOR";
+		st->name = n->close_portal_stmt->portalname != NULL &&
+					   n->close_portal_stmt->portalname[0] != '\0'
+				   ? tr_arena_strdup(e->a,
+						     n->close_portal_stmt
+							     ->portalname)
+				   : NULL;
 		return;
 	case PG_QUERY__NODE__NODE_VACUUM_STMT:
 		st->tag = n->vacuum_stmt->is_vacuumcmd ? "VACUUM" : "ANALYZE";
@@ -857,11 +935,24 @@ static uint32_t scope_type(const struct sql__colres *r, const char *rel,
 	return 0;
 }
 
+/* The SELECT of a query or of a DECLARE CURSOR; NULL for others. */
+static const PgQuery__SelectStmt *query_of(const Node *n)
+{
+	if (n->node_case == PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT &&
+	    n->declare_cursor_stmt->query != NULL) {
+		n = n->declare_cursor_stmt->query;
+	}
+	return n->node_case == PG_QUERY__NODE__NODE_SELECT_STMT
+		       ? n->select_stmt
+		       : NULL;
+}
+
 int sql_infer_result_types(const struct sql_stmt *stmt,
 			   sql_column_type_fn lookup, void *ctx, unsigned n,
 			   uint32_t *oids, int32_t *typmods)
 {
-	if (stmt->text == NULL || stmt->kind != SQL_QUERY) {
+	if (stmt->text == NULL ||
+	    (stmt->kind != SQL_QUERY && stmt->kind != SQL_DECLARE)) {
 		return TR_EINVAL;
 	}
 	PgQueryProtobufParseResult r = pg_query_parse_protobuf(stmt->text);
@@ -883,10 +974,9 @@ int sql_infer_result_types(const struct sql_stmt *stmt,
 	if (tree == NULL) {
 		rv = TR_ENOMEM;
 	} else if (tree->n_stmts == 1 && tree->stmts[0]->stmt != NULL &&
-		   tree->stmts[0]->stmt->node_case ==
-			   PG_QUERY__NODE__NODE_SELECT_STMT) {
+		   query_of(tree->stmts[0]->stmt) != NULL) {
 		const PgQuery__SelectStmt *sel =
-			tree->stmts[0]->stmt->select_stmt;
+			query_of(tree->stmts[0]->stmt);
 		while (sel->op != PG_QUERY__SET_OPERATION__SETOP_NONE &&
 		       sel->larg != NULL) {
 			sel = sel->larg;

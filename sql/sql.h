@@ -74,6 +74,9 @@ enum sql_kind {
 	SQL_DISCARD,     /* DISCARD ALL | PLANS | SEQUENCES | TEMP */
 	SQL_COPY_FROM,   /* COPY table [(cols)] FROM STDIN: stmt->copy */
 	SQL_COPY_TO, /* COPY table [(cols)] | (query) TO STDOUT: stmt->copy */
+	SQL_DECLARE, /* DECLARE name CURSOR FOR query: @name, @sqlite, @cols */
+	SQL_FETCH,   /* FETCH [FORWARD] n|ALL FROM name: @name, @fetch_count */
+	SQL_CLOSE,   /* CLOSE name | CLOSE ALL (@name NULL) */
 };
 
 /* A result column as PostgreSQL describes it. */
@@ -199,6 +202,8 @@ struct sql_stmt {
 	const char *name;
 	const char *value;
 	bool is_local; /* SET LOCAL */
+	/* FETCH: how many rows (INT64_MAX for ALL). */
+	int64_t fetch_count;
 	/* SAVEPOINT/RELEASE/ROLLBACK TO: the savepoint name. */
 	const char *savepoint;
 	/* Result columns known from the statement alone (QUERY): one per

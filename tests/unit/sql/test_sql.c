@@ -270,6 +270,13 @@ static const struct tcase translations[] = {
 	{ "explain select 1", "0A000" },
 	{ "create function f() returns int as 'select 1' language sql",
 	  "0A000" },
+	/* Cursors: DECLARE keeps its translated query; FETCH only goes
+	 * forward (NO SCROLL). */
+	{ "declare c cursor for select a from t", "SELECT a FROM t" },
+	{ "declare c scroll cursor for select 1", "0A000" },
+	{ "declare c cursor with hold for select 1", "0A000" },
+	{ "fetch backward 1 from c", "0A000" },
+	{ "move 1 in c", "0A000" },
 	/* VACUUM refreshes statistics: SQLite reuses pages itself. */
 	{ "vacuum", "ANALYZE" },
 	{ "vacuum analyze t, public.u", "ANALYZE t; ANALYZE u" },
