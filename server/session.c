@@ -1480,6 +1480,16 @@ static void cache_sized(struct cluster_client *c, void *arg,
 {
 	struct server_session *s = landed(arg);
 	TR_UNUSED(c);
+	if (res->rc != TR_OK && res->rc != TR_ESQL && s->txn == TXN_NONE &&
+	    !s->stmt_retried && !s->closing && !s->cancel_requested) {
+		/* The write has not run: after a lost leader it runs on the
+		 * new one, as retry_statement does for statements. */
+		s->stmt_retried = true;
+		drop_cluster(s);
+		s->leader_lost = true;
+		step(s);
+		return;
+	}
 	if (res->rc != TR_OK) {
 		cluster_failed(s, res, false);
 		return;
