@@ -9,12 +9,13 @@
    with tokens from `triode cluster add`; the script waits until `triode
    cluster list` shows 3 voters), all on free ports of 127.0.0.1 in
    temporary directories.
-2. Creates the same tables on all three: pgbench's four tables
-   (pgbench_branches, _tellers, _accounts, _history) at scale BENCH_SCALE,
-   filled with INSERT ... SELECT FROM generate_series (pgbench -i needs
-   COPY, which triode does not have yet), and kv (BENCH_ROWS rows), kv_ins
-   and kv_hist for bench/select.sql, insert.sql and tx.sql.
-3. Runs pgbench -n -M simple with each workload script at 1 and 8 clients
+2. Creates the same tables on all three: pgbench's four tables with
+   `pgbench -i -s BENCH_SCALE` (COPY, VACUUM, ALTER TABLE ADD PRIMARY KEY),
+   and kv (BENCH_ROWS rows), kv_ins and kv_hist for bench/select.sql,
+   insert.sql and tx.sql.
+3. Runs pgbench -n with each workload at 1 and 8 clients: pgbench's
+   built-in select-only and tpcb-like scripts in each of BENCH_MODES, the
+   custom scripts (insert, select, tx) with -M simple;
    (-j up to 2) for BENCH_SECONDS each, against each target in turn, cell by
    cell: postgresql, triode (one node), leader (3-node cluster, clients on
    the leader's port) and follower (clients on a follower's port, which runs
@@ -42,6 +43,8 @@ Ctrl-C.  Environment:
   BENCH_CLUSTER   0 = no cluster at all (no leader/follower targets, no
                   3-node dqlite run, no failover) (default 1)
   BENCH_FAILOVERS failover repetitions (default 3; 0 = none)
+  BENCH_MODES     query modes for the built-in scripts (default
+                  simple,prepared)
   BENCH_SCALE     pgbench scale: 100000 * scale accounts (default 1)
   BENCH_ROWS      rows in kv for select.sql / tx.sql (default 10000)
   BENCH_SSLMODE   libpq sslmode for pgbench and psycopg2 (default require)
@@ -79,6 +82,8 @@ SCALE = int(os.environ.get("BENCH_SCALE", "1"))
 SSLMODE = os.environ.get("BENCH_SSLMODE", "require")
 WORKLOADS = os.environ.get("BENCH_WORKLOADS",
                            "select-only,tpcb-like,insert").split(",")
+MODES = os.environ.get("BENCH_MODES", "simple,prepared").split(",")
+BUILTIN = ("select-only", "tpcb-like")
 CLUSTER = os.environ.get("BENCH_CLUSTER", "1") != "0"
 TARGETS = os.environ.get("BENCH_TARGETS",
                          "postgresql,triode,leader,follower").split(",")
@@ -436,26 +441,14 @@ def prepare(server, scratch):
         if n != str(ROWS):
             raise RuntimeError("%s: kv has %s rows, want %d"
                                % (server.name, n, ROWS))
-    # pgbench's tables, as pgbench -i creates them (without fillfactor).
-    server.psql("CREATE TABLE pgbench_branches (bid int4 PRIMARY KEY, "
-                "bbalance int4, filler char(88))")
-    server.psql("CREATE TABLE pgbench_tellers (tid int4 PRIMARY KEY, "
-                "bid int4, tbalance int4, filler char(84))")
-    server.psql("CREATE TABLE pgbench_accounts (aid int4 PRIMARY KEY, "
-                "bid int4, abalance int4, filler char(84))")
-    server.psql("CREATE TABLE pgbench_history (tid int4, bid int4, "
-                "aid int4, delta int4, mtime timestamp, filler char(22))")
-    if {"select-only", "tpcb-like"} & set(WORKLOADS):
-        blank = "'%s'" % (" " * 84)  # what char(84) holds in PostgreSQL
-        psql_insert_select(server, "pgbench_branches",
-                           "bid, bbalance, filler", "g, 0, ''", SCALE)
-        psql_insert_select(server, "pgbench_tellers",
-                           "tid, bid, tbalance, filler",
-                           "g, (g - 1) / 10 + 1, 0, ''", 10 * SCALE)
-        psql_insert_select(server, "pgbench_accounts",
-                           "aid, bid, abalance, filler",
-                           "g, (g - 1) / 100000 + 1, 0, " + blank,
-                           100000 * SCALE)
+    if set(BUILTIN) & set(WORKLOADS):
+        cp = subprocess.run(["pgbench", "-i", "-q", "-s", str(SCALE),
+                             *server.conn_args(), "postgres"],
+                            env=server.env(), capture_output=True, text=True,
+                            timeout=600)
+        if cp.returncode != 0:
+            raise RuntimeError("%s: pgbench -i failed: %s"
+                               % (server.name, cp.stderr.strip()[-300:]))
         n = server.psql("SELECT count(*) FROM pgbench_accounts"
                         ).stdout.strip()
         if n != str(100000 * SCALE):
@@ -470,13 +463,14 @@ def prepare(server, scratch):
 _run_no = 0
 
 
-def pgbench(server, workload, clients):
+def pgbench(server, workload, mode, clients):
     """One pgbench run; returns dict(tps, lat_ms, n_tx, n_failed, failed,
     error)."""
     global _run_no
     _run_no += 1
-    script = os.path.join(HERE, workload + ".sql")
-    cmd = ["pgbench", "-n", "-M", "simple", "-f", script,
+    script = ["-b", workload] if workload in BUILTIN else \
+        ["-f", os.path.join(HERE, workload + ".sql")]
+    cmd = ["pgbench", "-n", "-M", mode, *script,
            "-c", str(clients), "-j", str(min(2, clients)),
            "-T", str(SECONDS), "-D", "rows=%d" % ROWS, "-D", "n=0",
            "-D", "base=%d" % (_run_no * 100000000),
@@ -672,8 +666,9 @@ def main():
     t_start = time.monotonic()
 
     say("%d s per run, clients %s, workloads %s, targets %s, scale %d, "
-        "sslmode=%s, -M simple" % (SECONDS, CLIENTS, ",".join(WORKLOADS),
-                                   ",".join(TARGETS), SCALE, SSLMODE))
+        "sslmode=%s, modes %s" % (SECONDS, CLIENTS, ",".join(WORKLOADS),
+                                  ",".join(TARGETS), SCALE, SSLMODE,
+                                  ",".join(MODES)))
     servers = {}
     if "postgresql" in TARGETS:
         pg = Postgres()
@@ -715,8 +710,13 @@ def main():
             return None
         return leader if name == "leader" else cluster.follower(leader)
 
-    results = []  # (workload, clients, target, node name, result)
-    for wl in WORKLOADS:
+    # (workload label, mode): the built-in scripts in every mode.
+    runs = [(w if w not in BUILTIN or len(MODES) == 1 else
+             "%s %s" % (w, m), w, m)
+            for w in WORKLOADS
+            for m in (MODES if w in BUILTIN else ["simple"])]
+    results = []  # (workload label, clients, target, node name, result)
+    for wl, script, mode in runs:
         for c in CLIENTS:
             for t in TARGETS:
                 s = target(t)
@@ -724,7 +724,7 @@ def main():
                     results.append((wl, c, t, None, None))
                     continue
                 say("%s -c %d on %s (%s) ..." % (wl, c, t, s.name))
-                r = pgbench(s, wl, c)
+                r = pgbench(s, script, mode, c)
                 if r["failed"]:
                     ok = False
                     say("  %s: %s (%s failed transactions)" % (
@@ -758,7 +758,7 @@ def main():
 
     # --- tables
     print()
-    print("%-11s %7s  %-18s %-10s %10s %10s %7s" % (
+    print("%-20s %7s  %-18s %-10s %10s %10s %7s" % (
         "workload", "clients", "target", "node", "tps", "lat ms", "vs pg"))
     pg_tps = {(wl, c): r["tps"] for wl, c, t, _, r in results
               if t == "postgresql" and r}
@@ -768,7 +768,7 @@ def main():
         base = pg_tps.get((wl, c))
         if r and r["tps"] and base:
             ratio = "%.2f" % (r["tps"] / base)
-        print("%-11s %7d  %-18s %-10s %10s %10s %7s" % (
+        print("%-20s %7d  %-18s %-10s %10s %10s %7s" % (
             wl, c, TARGET_LABEL[t], node or "-", tps,
             fmt(r and r["lat_ms"], ".3f"), ratio))
     print("('!' = failed transactions or aborted clients; see the lines "
