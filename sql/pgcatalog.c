@@ -250,6 +250,26 @@ static const char *const catalog_ddl[] = {
 	"increment text, cycle_option text)",
 };
 
+bool sql__pgcatalog_bool_column(const char *name)
+{
+	size_t n = name != NULL ? strlen(name) : 0;
+	if (n == 0) {
+		return false;
+	}
+	for (size_t i = 0; i < TR_ARRAY_LEN(catalog_ddl); i++) {
+		const char *d = catalog_ddl[i];
+		for (const char *p = strstr(d, name); p != NULL;
+		     p = strstr(p + 1, name)) {
+			if (p > d && (p[-1] == '(' || p[-1] == ' ') &&
+			    strncmp(p + n, " bool", 5) == 0 &&
+			    (p[n + 5] == ',' || p[n + 5] == ')')) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 /* ---------------------------------------------------------------------
  * Built-in rows
  * ------------------------------------------------------------------- */
@@ -512,12 +532,14 @@ struct coltype {
 	uint32_t oid;
 	int32_t typmod;
 	char serial; /* 0, 's' serial, 'i' identity */
+	bool always; /* identity: GENERATED ALWAYS */
 };
 
 static void column_type(const char *decl, const char *table_sql, bool pk1,
 			struct coltype *ct)
 {
 	ct->serial = 0;
+	ct->always = false;
 	ct->oid = sql_type_from_decltype(decl, &ct->typmod);
 	if (!pk1 || decl == NULL || sqlite3_stricmp(decl, "INTEGER") != 0) {
 		return;
@@ -526,11 +548,17 @@ static void column_type(const char *decl, const char *table_sql, bool pk1,
 	if (p == NULL) {
 		return;
 	}
-	char type[16] = "", kind[16] = "";
-	if (sscanf(p + 5, "%15[a-z0-9] %15[a-z]", type, kind) == 2) {
+	/* ddl.c writes "int4 serial", "int8 identity" or "int4 identity
+	 * always". */
+	char type[16] = "", kind[16] = "", when[16] = "";
+	int n = sscanf(p + 5, "%15[a-z0-9] %15[a-z] %15[a-z]", type, kind,
+		       when);
+	if (n >= 2) {
 		int32_t tm;
 		ct->oid = sql_type_from_decltype(type, &tm);
 		ct->serial = strcmp(kind, "identity") == 0 ? 'i' : 's';
+		ct->always = ct->serial == 'i' && n == 3 &&
+			     strcmp(when, "always") == 0;
 	}
 }
 
@@ -724,13 +752,15 @@ static void attributes(struct build *b, const struct table *t)
 		const struct col *c = &t->cols[i];
 		const struct sql__pgtype *ty = type_or_text(c->t.oid);
 		bool has_def = c->dflt != NULL || c->t.serial == 's';
-		char ident = c->t.serial == 'i' ? 'd' : '\0';
+		char ident = c->t.serial != 'i' ? '\0'
+			     : c->t.always	? 'a'
+						: 'd';
 		run(b, "INSERT INTO pg_catalog.pg_attribute VALUES (%u, %Q, %u, "
 		       "-1, %d, %d, 0, -1, %d, %d, '%c', '%c', '', %d, %d, 0, "
 		       "%Q, %Q, 0, 1, 0, %u, NULL, NULL, NULL, NULL)",
 		    t->oid, c->name, ty->oid, ty->len, i + 1, c->t.typmod,
 		    ty->byval, ty->align, ty->storage, c->notnull, has_def,
-		    ident ? "d" : "", c->hidden >= 2 ? "s" : "", ty->collation);
+		    ident == 'a' ? "a" : ident ? "d" : "", c->hidden >= 2 ? "s" : "", ty->collation);
 		uint32_t adoid = t->oid + 400 + (uint32_t)i + 1;
 		if (c->t.serial == 's') {
 			char *seq = sqlite3_mprintf("%s_%s_seq", t->name,

@@ -234,5 +234,11 @@ const PgQuery__FuncCall *sql__catalog_expand_find(struct sql__emit *e,
 void sql__catalog_expand_from(struct sql__emit *e, bool has_from);
 /* Result type of catalog function @name, 0 if not one. */
 uint32_t sql__catalog_func_type(const char *name);
+/* A comparison of a catalog bool column with a 't'/'f' literal (catalog
+ * mode): written with the literal as 1/0. */
+bool sql__catalog_bool_cmp(struct sql__emit *e, const PgQuery__AExpr *x,
+			   const char *op);
+/* Whether some catalog table declares column @name bool (pgcatalog.c). */
+bool sql__pgcatalog_bool_column(const char *name);
 
 #endif /* SQL_SQL_INT_H */
