@@ -295,6 +295,23 @@ static void json_build_object(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	sql__put(e, ")");
 }
 
+void sql__catalog_note_cte(struct sql__emit *e, const char *name)
+{
+	if (name != NULL && e->n_ctes < TR_ARRAY_LEN(e->ctes)) {
+		e->ctes[e->n_ctes++] = name;
+	}
+}
+
+static bool is_cte(const struct sql__emit *e, const PgQuery__RangeVar *rv)
+{
+	for (unsigned i = 0; rv->schemaname[0] == '\0' && i < e->n_ctes; i++) {
+		if (strcmp(e->ctes[i], rv->relname) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 bool sql__catalog_relation(struct sql__emit *e, const PgQuery__RangeVar *rv)
 {
 	const char *schema = rv->schemaname;
@@ -314,6 +331,10 @@ bool sql__catalog_relation(struct sql__emit *e, const PgQuery__RangeVar *rv)
 			return true;
 		}
 		return false;
+	}
+	if (!catalog && is_cte(e, rv)) {
+		sql__ident(e, rv->relname);
+		return true;
 	}
 	if (!catalog) {
 		sql__fail(e, rv->location, "0A000",
