@@ -19,6 +19,8 @@ PACKAGES=(
 	postgresql-client postgresql-15 go-dqlite
 	# driver tests (integration/test_driver_*.py): asyncpg, pgjdbc + a JDK
 	python3-asyncpg libpostgresql-jdbc-java default-jdk-headless
+	# ORM reflection tests (integration/test_sqlalchemy.py): SQLAlchemy 1.4
+	python3-sqlalchemy
 )
 
 # node-postgres: Debian's node-pg (with Debian's nodejs) where it can be

@@ -167,6 +167,22 @@ static bool col_has(const PgQuery__ColumnDef *cd, PgQuery__ConstrType t)
 	return false;
 }
 
+/* GENERATED ALWAYS AS IDENTITY (rather than BY DEFAULT). */
+static bool identity_always(const PgQuery__ColumnDef *cd)
+{
+	for (size_t i = 0; i < cd->n_constraints; i++) {
+		const Node *n = cd->constraints[i];
+		if (n->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+		    n->constraint->contype ==
+			    PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY &&
+		    n->constraint->generated_when != NULL &&
+		    strcmp(n->constraint->generated_when, "a") == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static void emit_collation(struct sql__emit *e,
 			   const PgQuery__CollateClause *cc)
 {
@@ -228,9 +244,13 @@ static bool emit_column(struct sql__emit *e, const char *table,
 				  identity ? "identity" : t->name);
 			return false;
 		}
+		/* "identity always" for GENERATED ALWAYS: the catalog
+		 * shows attidentity 'a' rather than 'd'. */
 		sql__putf(e, " INTEGER /*pg:%s %s*/ PRIMARY KEY AUTOINCREMENT",
 			  sql_type_name(t->oid),
-			  identity ? "identity" : "serial");
+			  !identity		  ? "serial"
+			  : identity_always(cd) ? "identity always"
+						  : "identity");
 		rowid = true;
 	} else {
 		char decl[64];

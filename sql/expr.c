@@ -392,6 +392,9 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 			return;
 		}
 	}
+	if (sql__catalog_bool_cmp(e, x, op)) {
+		return;
+	}
 	sql__put(e, "(");
 	sql__expr(e, x->lexpr);
 	sql__putf(e, " %s ", op);

@@ -250,6 +250,26 @@ static const char *const catalog_ddl[] = {
 	"increment text, cycle_option text)",
 };
 
+bool sql__pgcatalog_bool_column(const char *name)
+{
+	size_t n = name != NULL ? strlen(name) : 0;
+	if (n == 0) {
+		return false;
+	}
+	for (size_t i = 0; i < TR_ARRAY_LEN(catalog_ddl); i++) {
+		const char *d = catalog_ddl[i];
+		for (const char *p = strstr(d, name); p != NULL;
+		     p = strstr(p + 1, name)) {
+			if (p > d && (p[-1] == '(' || p[-1] == ' ') &&
+			    strncmp(p + n, " bool", 5) == 0 &&
+			    (p[n + 5] == ',' || p[n + 5] == ')')) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 /* ---------------------------------------------------------------------
  * Built-in rows
  * ------------------------------------------------------------------- */
@@ -512,12 +532,14 @@ struct coltype {
 	uint32_t oid;
 	int32_t typmod;
 	char serial; /* 0, 's' serial, 'i' identity */
+	bool always; /* identity: GENERATED ALWAYS */
 };
 
 static void column_type(const char *decl, const char *table_sql, bool pk1,
 			struct coltype *ct)
 {
 	ct->serial = 0;
+	ct->always = false;
 	ct->oid = sql_type_from_decltype(decl, &ct->typmod);
 	if (!pk1 || decl == NULL || sqlite3_stricmp(decl, "INTEGER") != 0) {
 		return;
@@ -526,11 +548,17 @@ static void column_type(const char *decl, const char *table_sql, bool pk1,
 	if (p == NULL) {
 		return;
 	}
-	char type[16] = "", kind[16] = "";
-	if (sscanf(p + 5, "%15[a-z0-9] %15[a-z]", type, kind) == 2) {
+	/* ddl.c writes "int4 serial", "int8 identity" or "int4 identity
+	 * always". */
+	char type[16] = "", kind[16] = "", when[16] = "";
+	int n = sscanf(p + 5, "%15[a-z0-9] %15[a-z] %15[a-z]", type, kind,
+		       when);
+	if (n >= 2) {
 		int32_t tm;
 		ct->oid = sql_type_from_decltype(type, &tm);
 		ct->serial = strcmp(kind, "identity") == 0 ? 'i' : 's';
+		ct->always = ct->serial == 'i' && n == 3 &&
+			     strcmp(when, "always") == 0;
 	}
 }
 
@@ -583,6 +611,12 @@ static char *default_text(const char *dflt, uint32_t oid)
 	} else if (oid == SQL_OID_BOOL &&
 		   (strcmp(s, "1") == 0 || strcmp(s, "0") == 0)) {
 		r = sqlite3_mprintf("%s", s[0] == '1' ? "true" : "false");
+	} else if (oid == SQL_OID_INT4 && s[0] == '\'' && s[1] != '\'' &&
+		   strspn(s + 1, "0123456789") == strlen(s) - 2 &&
+		   s[strlen(s) - 1] == '\'') {
+		/* PostgreSQL folds '1' into the int4 constant 1, which it
+		 * prints without a cast. */
+		r = sqlite3_mprintf("%.*s", (int)strlen(s) - 2, s + 1);
 	} else if (s[0] == '\'') {
 		char ft[96];
 		sql__format_type(oid, -1, false, ft, sizeof ft);
@@ -619,6 +653,18 @@ struct table {
 	bool has_fk;      /* references another table */
 	bool referenced;  /* is referenced */
 	bool has_indexes; /* any index, or a primary key */
+	struct named *named; /* constraints named in the DDL */
+	int n_named;
+};
+
+/* A PRIMARY KEY, UNIQUE or FOREIGN KEY constraint the user named: its
+ * columns (names joined by '\1') tell which SQLite index or foreign key
+ * it is, since SQLite keeps the name only in the CREATE TABLE text. */
+struct named {
+	char kind; /* 'p', 'u', 'f' */
+	bool used;
+	char *name;
+	char *cols;
 };
 
 static void free_table(struct table *t)
@@ -630,6 +676,249 @@ static void free_table(struct table *t)
 	sqlite3_free(t->cols);
 	t->cols = NULL;
 	t->n_cols = 0;
+	for (int i = 0; i < t->n_named; i++) {
+		sqlite3_free(t->named[i].name);
+		sqlite3_free(t->named[i].cols);
+	}
+	sqlite3_free(t->named);
+	t->named = NULL;
+	t->n_named = 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Constraint names from the CREATE TABLE text
+ * ------------------------------------------------------------------- */
+
+/* One token of SQLite's CREATE TABLE text: 'i' identifier or word
+ * (@quoted when written "..."), 's' string, a punctuation character,
+ * or 0 at the end. */
+struct tok {
+	const char *p;
+	size_t n;
+	char kind;
+	bool quoted;
+};
+
+static const char *next_tok(const char *p, struct tok *t)
+{
+	for (;;) {
+		while (isspace((unsigned char)*p)) {
+			p++;
+		}
+		if (p[0] == '/' && p[1] == '*') {
+			const char *e = strstr(p + 2, "*/");
+			p = e != NULL ? e + 2 : p + strlen(p);
+		} else if (p[0] == '-' && p[1] == '-') {
+			p += strcspn(p, "\n");
+		} else {
+			break;
+		}
+	}
+	t->p = p;
+	t->quoted = false;
+	if (*p == '\0') {
+		t->kind = 0;
+		t->n = 0;
+		return p;
+	}
+	if (*p == '"' || *p == '\'' || *p == '`') {
+		char q = *p;
+		const char *e = p + 1;
+		while (*e != '\0' && !(e[0] == q && e[1] != q)) {
+			e += e[0] == q ? 2 : 1;
+		}
+		t->kind = q == '\'' ? 's' : 'i';
+		t->quoted = true;
+		t->n = (size_t)(e - p) + (*e != '\0');
+		return p + t->n;
+	}
+	if (isalnum((unsigned char)*p) || *p == '_' || *p == '$' ||
+	    (unsigned char)*p >= 0x80) {
+		const char *e = p;
+		while (isalnum((unsigned char)*e) || *e == '_' || *e == '$' ||
+		       (unsigned char)*e >= 0x80) {
+			e++;
+		}
+		t->kind = 'i';
+		t->n = (size_t)(e - p);
+		return e;
+	}
+	t->kind = *p;
+	t->n = 1;
+	return p + 1;
+}
+
+static bool is_word(const struct tok *t, const char *w)
+{
+	return t->kind == 'i' && !t->quoted && strlen(w) == t->n &&
+	       sqlite3_strnicmp(t->p, w, (int)t->n) == 0;
+}
+
+/* An identifier token's name ("a""b" -> a"b). */
+static char *tok_name(const struct tok *t)
+{
+	if (!t->quoted) {
+		return sqlite3_mprintf("%.*s", (int)t->n, t->p);
+	}
+	char *s = sqlite3_malloc64(t->n + 1);
+	size_t j = 0;
+	for (size_t i = 1; s != NULL && i + 1 < t->n; i++) {
+		s[j++] = t->p[i];
+		if (t->p[i] == t->p[0]) {
+			i++;
+		}
+	}
+	if (s != NULL) {
+		s[j] = '\0';
+	}
+	return s;
+}
+
+static void add_named(struct table *t, char kind, char *name, char *cols)
+{
+	struct named *n = NULL;
+	if (name != NULL && cols != NULL) {
+		n = sqlite3_realloc64(t->named,
+				      sizeof *n * (size_t)(t->n_named + 1));
+	}
+	if (n == NULL) {
+		sqlite3_free(name);
+		sqlite3_free(cols);
+		return; /* the generated name is shown instead */
+	}
+	t->named = n;
+	t->named[t->n_named++] = (struct named){ .kind = kind,
+						 .name = name,
+						 .cols = cols };
+}
+
+/* The parenthesized column list at @p (after PRIMARY KEY, UNIQUE,
+ * FOREIGN KEY), names joined by '\1'. */
+static const char *column_names(const char *p, char **out)
+{
+	struct tok k;
+	*out = NULL;
+	p = next_tok(p, &k);
+	while (k.kind == 'i' && !k.quoted) { /* KEY */
+		p = next_tok(p, &k);
+	}
+	if (k.kind != '(') {
+		return p;
+	}
+	char *s = sqlite3_mprintf("");
+	for (p = next_tok(p, &k); k.kind != 0 && k.kind != ')';
+	     p = next_tok(p, &k)) {
+		if (k.kind != 'i' || s == NULL) {
+			continue;
+		}
+		char *name = tok_name(&k);
+		char *q = name != NULL ? sqlite3_mprintf("%s%s%s", s,
+							 s[0] ? "\1" : "", name)
+				       : NULL;
+		sqlite3_free(name);
+		sqlite3_free(s);
+		s = q;
+		/* Skip COLLATE x / ASC / DESC up to the next name. */
+		while ((p = next_tok(p, &k)), k.kind != 0 && k.kind != ',' &&
+						      k.kind != ')') {
+		}
+		if (k.kind == ')') {
+			break;
+		}
+	}
+	*out = s;
+	return p;
+}
+
+/*
+ * Find "CONSTRAINT name PRIMARY KEY|UNIQUE|FOREIGN KEY|REFERENCES" in a
+ * table's CREATE TABLE text (ddl.c keeps the user's names there), as a
+ * column constraint (its column) or a table constraint (its list).
+ */
+static void named_constraints(struct table *t)
+{
+	struct tok k;
+	const char *p = t->sql != NULL ? t->sql : "";
+	do {
+		p = next_tok(p, &k);
+	} while (k.kind != 0 && k.kind != '(');
+	int depth = 1;
+	bool item_start = true;
+	char *column = NULL;
+	char *pending = NULL;
+	while (k.kind != 0 && depth > 0) {
+		p = next_tok(p, &k);
+		if (k.kind == '(' || k.kind == ')') {
+			depth += k.kind == '(' ? 1 : -1;
+			continue;
+		}
+		if (depth != 1 || k.kind == 0) {
+			continue;
+		}
+		if (k.kind == ',') {
+			item_start = true;
+			sqlite3_free(column);
+			sqlite3_free(pending);
+			column = pending = NULL;
+			continue;
+		}
+		bool first = item_start;
+		item_start = false;
+		if (k.kind != 'i') {
+			continue;
+		}
+		if (first && !is_word(&k, "CONSTRAINT") &&
+		    !is_word(&k, "PRIMARY") && !is_word(&k, "UNIQUE") &&
+		    !is_word(&k, "CHECK") && !is_word(&k, "FOREIGN")) {
+			column = tok_name(&k);
+			continue;
+		}
+		if (is_word(&k, "CONSTRAINT")) {
+			p = next_tok(p, &k);
+			sqlite3_free(pending);
+			pending = k.kind == 'i' ? tok_name(&k) : NULL;
+			continue;
+		}
+		if (pending == NULL) {
+			continue;
+		}
+		char kind = is_word(&k, "PRIMARY")	  ? 'p'
+			    : is_word(&k, "UNIQUE")	  ? 'u'
+			    : is_word(&k, "FOREIGN") ||
+				      is_word(&k, "REFERENCES") ? 'f'
+							  : 0;
+		if (kind == 0) {
+			sqlite3_free(pending);
+			pending = NULL;
+			continue;
+		}
+		char *cols = NULL;
+		if (column != NULL) {
+			cols = sqlite3_mprintf("%s", column);
+		} else {
+			p = column_names(p, &cols);
+		}
+		add_named(t, kind, pending, cols);
+		pending = NULL;
+	}
+	sqlite3_free(column);
+	sqlite3_free(pending);
+}
+
+/* The user's name for a constraint of @kind on @cols ('\1'-joined), or
+ * NULL.  Each name is used once. */
+static const char *constraint_name(struct table *t, char kind,
+				   const char *cols)
+{
+	for (int i = 0; i < t->n_named; i++) {
+		struct named *n = &t->named[i];
+		if (!n->used && n->kind == kind &&
+		    (kind == 'p' || strcmp(n->cols, cols) == 0)) {
+			n->used = true;
+			return n->name;
+		}
+	}
+	return NULL;
 }
 
 static void read_columns(struct build *b, struct table *t)
@@ -724,13 +1013,15 @@ static void attributes(struct build *b, const struct table *t)
 		const struct col *c = &t->cols[i];
 		const struct sql__pgtype *ty = type_or_text(c->t.oid);
 		bool has_def = c->dflt != NULL || c->t.serial == 's';
-		char ident = c->t.serial == 'i' ? 'd' : '\0';
+		char ident = c->t.serial != 'i' ? '\0'
+			     : c->t.always	? 'a'
+						: 'd';
 		run(b, "INSERT INTO pg_catalog.pg_attribute VALUES (%u, %Q, %u, "
 		       "-1, %d, %d, 0, -1, %d, %d, '%c', '%c', '', %d, %d, 0, "
 		       "%Q, %Q, 0, 1, 0, %u, NULL, NULL, NULL, NULL)",
 		    t->oid, c->name, ty->oid, ty->len, i + 1, c->t.typmod,
 		    ty->byval, ty->align, ty->storage, c->notnull, has_def,
-		    ident ? "d" : "", c->hidden >= 2 ? "s" : "", ty->collation);
+		    ident == 'a' ? "a" : ident ? "d" : "", c->hidden >= 2 ? "s" : "", ty->collation);
 		uint32_t adoid = t->oid + 400 + (uint32_t)i + 1;
 		if (c->t.serial == 's') {
 			char *seq = sqlite3_mprintf("%s_%s_seq", t->name,
@@ -888,7 +1179,10 @@ static void indexes(struct build *b, struct table *t)
 		    sqlite3_stricmp(t->cols[i].t.serial ? "INTEGER" : "",
 				    "INTEGER") == 0) {
 			int key = i + 1;
-			char *name = sqlite3_mprintf("%s_pkey", t->name);
+			const char *given = constraint_name(t, 'p', "");
+			char *name = given != NULL
+					     ? sqlite3_mprintf("%s", given)
+					     : sqlite3_mprintf("%s_pkey", t->name);
 			index_rows(b, t, t->oid + 10, t->oid + 100, name, &key,
 				   1, true, true, 'p', NULL);
 			sqlite3_free(name);
@@ -949,9 +1243,14 @@ static void indexes(struct build *b, struct table *t)
 			sqlite3_free(pred);
 			continue;
 		}
-		/* Automatic index: PostgreSQL's constraint names. */
+		/* Automatic index: the user's constraint name, else
+		 * PostgreSQL's. */
 		char *name;
-		if (primary) {
+		const char *given = constraint_name(
+			t, primary ? 'p' : 'u', colnames != NULL ? colnames : "");
+		if (given != NULL && !(primary && had_pk)) {
+			name = sqlite3_mprintf("%s", given);
+		} else if (primary) {
 			if (had_pk) {
 				continue;
 			}
@@ -1061,16 +1360,29 @@ static void foreign_keys(struct build *b, struct table *tables, int n_tables,
 		int rc = sqlite3_step(ps);
 		int id = rc == SQLITE_ROW ? sqlite3_column_int(ps, 0) : -2;
 		if (id != cur && cur != -1 && n > 0 && ref != NULL) {
-			/* Flush the previous foreign key. */
+			/* Flush the previous foreign key: the user's name,
+			 * else PostgreSQL's <table>_<cols>_fkey. */
 			char *fname = sqlite3_mprintf("%s", t->name);
+			char *fcols = sqlite3_mprintf("");
 			for (int k = 0; k < n && fname != NULL; k++) {
-				char *q = sqlite3_mprintf(
-					"%s_%s", fname,
-					t->cols[from[k] - 1].name);
+				const char *cn = t->cols[from[k] - 1].name;
+				char *q = sqlite3_mprintf("%s_%s", fname, cn);
 				sqlite3_free(fname);
 				fname = q;
+				q = fcols != NULL
+					    ? sqlite3_mprintf("%s%s%s", fcols,
+							      k > 0 ? "\1" : "",
+							      cn)
+					    : NULL;
+				sqlite3_free(fcols);
+				fcols = q;
 			}
-			char *q = sqlite3_mprintf("%s_fkey", fname);
+			const char *given = constraint_name(
+				t, 'f', fcols != NULL ? fcols : "");
+			sqlite3_free(fcols);
+			char *q = given != NULL
+					  ? sqlite3_mprintf("%s", given)
+					  : sqlite3_mprintf("%s_fkey", fname);
 			sqlite3_free(fname);
 			fname = q;
 			char *fc = column_list(t, from, n);
@@ -1337,6 +1649,7 @@ static void user_relations(struct build *b)
 	sqlite3_finalize(ps);
 	for (int i = 0; i < n; i++) {
 		read_columns(b, &tables[i]);
+		named_constraints(&tables[i]);
 	}
 	for (int i = 0; i < n; i++) {
 		struct table *t = &tables[i];

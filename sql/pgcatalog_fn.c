@@ -525,6 +525,160 @@ static void agg_final(sqlite3_context *ctx)
 	result_buf(ctx, &g->b);
 }
 
+/*
+ * pg_array_agg_ord(x, flags, k1, ...): array_agg(x ORDER BY k1, ...).
+ * Rows are kept (copied) and sorted in the final step; flags has two
+ * letters per key, 'a'/'d' then 'f'/'l' (NULLs first or last).  Ties
+ * keep arrival order.
+ */
+struct ord_row {
+	sqlite3_value **v; /* x, k1, ... */
+	const char *flags;
+	int n_keys;
+	size_t seq;
+};
+
+struct ord_agg {
+	struct ord_row *rows;
+	size_t n, cap;
+	char flags[65];
+	bool failed;
+};
+
+/* SQLite's order of storage classes: numbers, text, blobs. */
+static int value_cmp(sqlite3_value *a, sqlite3_value *b)
+{
+	int ta = sqlite3_value_type(a), tb = sqlite3_value_type(b);
+	bool na = ta == SQLITE_INTEGER || ta == SQLITE_FLOAT;
+	bool nb = tb == SQLITE_INTEGER || tb == SQLITE_FLOAT;
+	if (na && nb) {
+		if (ta == SQLITE_INTEGER && tb == SQLITE_INTEGER) {
+			sqlite3_int64 x = sqlite3_value_int64(a);
+			sqlite3_int64 y = sqlite3_value_int64(b);
+			return x < y ? -1 : x > y;
+		}
+		double x = sqlite3_value_double(a), y = sqlite3_value_double(b);
+		return x < y ? -1 : x > y;
+	}
+	if (na != nb) {
+		return na ? -1 : 1;
+	}
+	if (ta != tb) {
+		return ta == SQLITE_TEXT ? -1 : 1;
+	}
+	const void *pa = ta == SQLITE_TEXT ? (const void *)sqlite3_value_text(a)
+					   : sqlite3_value_blob(a);
+	const void *pb = tb == SQLITE_TEXT ? (const void *)sqlite3_value_text(b)
+					   : sqlite3_value_blob(b);
+	int la = sqlite3_value_bytes(a), lb = sqlite3_value_bytes(b);
+	int c = la > 0 && lb > 0 ? memcmp(pa, pb, (size_t)(la < lb ? la : lb))
+				 : 0;
+	return c != 0 ? c : la < lb ? -1 : la > lb;
+}
+
+static int ord_row_cmp(const void *pa, const void *pb)
+{
+	const struct ord_row *a = pa, *b = pb;
+	for (int k = 0; k < a->n_keys; k++) {
+		sqlite3_value *x = a->v[k + 1], *y = b->v[k + 1];
+		bool desc = a->flags[2 * k] == 'd';
+		bool nulls_first = a->flags[2 * k + 1] == 'f';
+		bool xn = sqlite3_value_type(x) == SQLITE_NULL;
+		bool yn = sqlite3_value_type(y) == SQLITE_NULL;
+		int c;
+		if (xn || yn) {
+			c = xn == yn ? 0 : (xn == nulls_first) ? -1 : 1;
+		} else {
+			c = value_cmp(x, y);
+			c = desc ? -c : c;
+		}
+		if (c != 0) {
+			return c;
+		}
+	}
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void ord_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct ord_agg *g = sqlite3_aggregate_context(ctx, sizeof *g);
+	if (g == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	const char *flags = (const char *)sqlite3_value_text(argv[1]);
+	int n_keys = argc - 2;
+	if (g->failed || flags == NULL || n_keys < 1 || n_keys > 32 ||
+	    strlen(flags) != (size_t)(2 * n_keys)) {
+		g->failed = true;
+		return;
+	}
+	memcpy(g->flags, flags, strlen(flags) + 1);
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 16;
+		struct ord_row *r = sqlite3_realloc64(g->rows, cap * sizeof *r);
+		if (r == NULL) {
+			g->failed = true;
+			return;
+		}
+		g->rows = r;
+		g->cap = cap;
+	}
+	struct ord_row *row = &g->rows[g->n];
+	row->v = sqlite3_malloc64(sizeof *row->v * (size_t)(n_keys + 1));
+	if (row->v == NULL) {
+		g->failed = true;
+		return;
+	}
+	row->v[0] = sqlite3_value_dup(argv[0]);
+	bool ok = row->v[0] != NULL;
+	for (int k = 0; k < n_keys; k++) {
+		row->v[k + 1] = sqlite3_value_dup(argv[k + 2]);
+		ok = ok && row->v[k + 1] != NULL;
+	}
+	row->n_keys = n_keys;
+	row->seq = g->n++;
+	g->failed = !ok;
+}
+
+static void ord_final(sqlite3_context *ctx)
+{
+	struct ord_agg *g = sqlite3_aggregate_context(ctx, 0);
+	if (g == NULL) {
+		return; /* no rows: NULL, as array_agg gives */
+	}
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	if (!g->failed) {
+		for (size_t i = 0; i < g->n; i++) {
+			g->rows[i].flags = g->flags;
+		}
+		qsort(g->rows, g->n, sizeof *g->rows, ord_row_cmp);
+		tr_buf_put_u8(&b, '{');
+		for (size_t i = 0; i < g->n; i++) {
+			if (i > 0) {
+				tr_buf_put_u8(&b, ',');
+			}
+			arr_put_elem(&b, (const char *)sqlite3_value_text(
+						 g->rows[i].v[0]));
+		}
+		tr_buf_put_u8(&b, '}');
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		for (int k = 0; k <= g->rows[i].n_keys; k++) {
+			sqlite3_value_free(g->rows[i].v[k]);
+		}
+		sqlite3_free(g->rows[i].v);
+	}
+	sqlite3_free(g->rows);
+	if (g->failed) {
+		tr_buf_close(&b);
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	result_buf(ctx, &b);
+}
+
 /* ---------------------------------------------------------------------
  * Catalog look-ups
  * ------------------------------------------------------------------- */
@@ -684,6 +838,15 @@ static void fn_current_database(sqlite3_context *ctx, int argc,
 	TR_UNUSED(argc);
 	TR_UNUSED(argv);
 	lookup(ctx, "SELECT datname FROM pg_catalog.pg_database", NULL, NULL);
+}
+
+/* One schema on the search path: public. */
+static void fn_current_schema(sqlite3_context *ctx, int argc,
+			      sqlite3_value **argv)
+{
+	TR_UNUSED(argc);
+	TR_UNUSED(argv);
+	sqlite3_result_text(ctx, "public", -1, SQLITE_STATIC);
 }
 
 static void fn_quote_ident(sqlite3_context *ctx, int argc,
@@ -997,6 +1160,7 @@ static const struct {
 	{ "pg_reg_out", 2, fn_reg_out, NULL },
 	{ "version", 0, fn_version, NULL },
 	{ "current_database", 0, fn_current_database, NULL },
+	{ "current_schema", 0, fn_current_schema, NULL },
 	{ "quote_ident", 1, fn_quote_ident, NULL },
 	{ "pg_table_size", 1, fn_zero, NULL },
 	{ "pg_relation_size", -1, fn_zero, NULL },
@@ -1026,6 +1190,11 @@ int sql__pgcatalog_functions(sqlite3 *db)
 		rc = sqlite3_create_function(db, "pg_array_agg", 1, SQLITE_UTF8,
 					     (void *)"null", NULL, agg_step,
 					     agg_final);
+	}
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_create_function(db, "pg_array_agg_ord", -1,
+					     SQLITE_UTF8, NULL, NULL, ord_step,
+					     ord_final);
 	}
 	return rc;
 }

@@ -20,6 +20,8 @@
  */
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "sql/sql_int.h"
 
 /* Catalog relations that may be named without a schema. */
@@ -85,6 +87,7 @@ static const struct {
 	{ "cardinality", SQL_OID_INT4 },
 	{ "version", SQL_OID_TEXT },
 	{ "current_database", SQL_OID_NAME },
+	{ "current_schema", SQL_OID_NAME },
 	{ "quote_ident", SQL_OID_TEXT },
 	{ "pg_table_size", SQL_OID_INT8 },
 	{ "pg_relation_size", SQL_OID_INT8 },
@@ -95,6 +98,11 @@ static const struct {
 	{ "pg_get_serial_sequence", SQL_OID_TEXT },
 	{ "array_agg", SQL_OID_TEXT },
 	{ "_pg_expandarray", SQL_OID_INT4 },
+	/* Set-returning in a select list: the elements of catalog arrays
+	 * (indkey, conkey...) are integers. */
+	{ "unnest", SQL_OID_INT4 },
+	{ "generate_subscripts", SQL_OID_INT4 },
+	{ "json_build_object", SQL_OID_JSON },
 };
 
 /* reg* type names and the kind pg_reg_in/pg_reg_out take. */
@@ -131,10 +139,177 @@ uint32_t sql__catalog_func_type(const char *name)
 
 static bool is_catalog_func(const char *name)
 {
-	/* array_agg runs on the cluster path as well, when it works
-	 * there: it only marks catalog mode in a catalog statement. */
-	return name != NULL && strcmp(name, "array_agg") != 0 &&
-	       sql__catalog_func_type(name) != 0;
+	/* These run on the cluster path as well, when they work there:
+	 * they only get catalog treatment in a catalog statement. */
+	static const char *const shared[] = { "array_agg", "unnest",
+					      "generate_subscripts",
+					      "json_build_object" };
+	for (size_t i = 0; name != NULL && i < TR_ARRAY_LEN(shared); i++) {
+		if (strcmp(name, shared[i]) == 0) {
+			return false;
+		}
+	}
+	return name != NULL && sql__catalog_func_type(name) != 0;
+}
+
+/* A column reference's last field, or NULL. */
+static const char *column_name(const Node *n)
+{
+	if (n == NULL || n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF ||
+	    n->column_ref->n_fields == 0) {
+		return NULL;
+	}
+	const PgQuery__ColumnRef *c = n->column_ref;
+	return sql__str(c->fields[c->n_fields - 1]);
+}
+
+/* Statically bool: a boolean expression or a catalog bool column. */
+static bool is_bool(const Node *n)
+{
+	int32_t tm;
+	return sql__infer(n, &tm) == SQL_OID_BOOL ||
+	       sql__pgcatalog_bool_column(column_name(n));
+}
+
+/* PostgreSQL's boolean input words: 1, 0, or -1 for anything else. */
+static int bool_literal(const char *s)
+{
+	static const char *const words[] = { "t",  "true",  "y",  "yes",
+					     "on", "1",	    "f",  "false",
+					     "n",  "no",    "off", "0" };
+	for (size_t i = 0; s != NULL && i < TR_ARRAY_LEN(words); i++) {
+		if (sqlite3_stricmp(s, words[i]) == 0) {
+			return i < 6 ? 1 : 0;
+		}
+	}
+	return -1;
+}
+
+static const char *string_const(const Node *n)
+{
+	return n != NULL && n->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+			       !n->a_const->isnull &&
+			       n->a_const->val_case ==
+				       PG_QUERY__A__CONST__VAL_SVAL
+		       ? n->a_const->sval->sval
+		       : NULL;
+}
+
+bool sql__catalog_bool_cmp(struct sql__emit *e, const PgQuery__AExpr *x,
+			   const char *op)
+{
+	if (!e->catalog || (strcmp(op, "=") != 0 && strcmp(op, "<>") != 0)) {
+		return false;
+	}
+	const Node *col = x->lexpr;
+	const char *lit = string_const(x->rexpr);
+	if (lit == NULL) {
+		col = x->rexpr;
+		lit = string_const(x->lexpr);
+	}
+	if (lit == NULL || !sql__pgcatalog_bool_column(column_name(col))) {
+		return false;
+	}
+	/* Stored as 0/1: 'f' would compare unequal to both. */
+	int v = bool_literal(lit);
+	if (v < 0) {
+		sql__fail(e, x->location, "22P02",
+			  "invalid input syntax for type boolean: \"%s\"",
+			  lit);
+		return true;
+	}
+	sql__put(e, "(");
+	sql__expr(e, col);
+	sql__putf(e, " %s %d)", op, v);
+	return true;
+}
+
+/*
+ * array_agg(x ORDER BY k1 [DESC] [NULLS FIRST|LAST], ...), which SQLite
+ * 3.40 cannot write: pg_array_agg_ord(x, flags, k1, ...) sorts in its
+ * final step.  flags has two letters per key: 'a'/'d', then 'f'/'l'
+ * for where NULLs go (PostgreSQL's default: last ascending, first
+ * descending).
+ */
+static void agg_order(struct sql__emit *e, const PgQuery__FuncCall *fc)
+{
+	if (fc->n_args != 1 || fc->agg_distinct || fc->n_agg_order > 32) {
+		sql__fail(e, fc->location, "0A000",
+			  "this form of array_agg is not supported");
+		return;
+	}
+	char flags[65];
+	size_t n = 0;
+	for (size_t i = 0; i < fc->n_agg_order; i++) {
+		const Node *k = fc->agg_order[i];
+		if (k->node_case != PG_QUERY__NODE__NODE_SORT_BY ||
+		    k->sort_by->sortby_dir ==
+			    PG_QUERY__SORT_BY_DIR__SORTBY_USING) {
+			sql__fail(e, fc->location, "0A000",
+				  "ORDER BY ... USING is not supported");
+			return;
+		}
+		bool desc = k->sort_by->sortby_dir ==
+			    PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+		PgQuery__SortByNulls nulls = k->sort_by->sortby_nulls;
+		bool first = nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
+			     (desc && nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST);
+		flags[n++] = desc ? 'd' : 'a';
+		flags[n++] = first ? 'f' : 'l';
+	}
+	flags[n] = '\0';
+	sql__put(e, "pg_array_agg_ord(");
+	sql__expr(e, fc->args[0]);
+	sql__putf(e, ", '%s'", flags);
+	for (size_t i = 0; i < fc->n_agg_order; i++) {
+		sql__put(e, ", ");
+		sql__expr(e, fc->agg_order[i]->sort_by->node);
+	}
+	sql__put(e, ")");
+}
+
+/* json_build_object: SQLite's json_object, with bools as JSON
+ * true/false rather than 1/0. */
+static void json_build_object(struct sql__emit *e, const PgQuery__FuncCall *fc)
+{
+	if (fc->n_args % 2 != 0) {
+		sql__fail(e, fc->location, "22023",
+			  "argument list must have even number of elements");
+		return;
+	}
+	sql__put(e, "json_object(");
+	for (size_t i = 0; i < fc->n_args; i++) {
+		if (i > 0) {
+			sql__put(e, ", ");
+		}
+		if (i % 2 == 1 && is_bool(fc->args[i])) {
+			sql__put(e, "json(CASE WHEN ");
+			sql__expr(e, fc->args[i]);
+			sql__put(e, " IS NULL THEN 'null' WHEN ");
+			sql__expr(e, fc->args[i]);
+			sql__put(e, " THEN 'true' ELSE 'false' END)");
+		} else {
+			sql__expr(e, fc->args[i]);
+		}
+	}
+	sql__put(e, ")");
+}
+
+void sql__catalog_note_cte(struct sql__emit *e, const char *name)
+{
+	if (name != NULL && e->n_ctes < TR_ARRAY_LEN(e->ctes)) {
+		e->ctes[e->n_ctes++] = name;
+	}
+}
+
+static bool is_cte(const struct sql__emit *e, const PgQuery__RangeVar *rv)
+{
+	for (unsigned i = 0; rv->schemaname[0] == '\0' && i < e->n_ctes; i++) {
+		if (strcmp(e->ctes[i], rv->relname) == 0) {
+			return true;
+		}
+	}
+	return false;
 }
 
 bool sql__catalog_relation(struct sql__emit *e, const PgQuery__RangeVar *rv)
@@ -156,6 +331,10 @@ bool sql__catalog_relation(struct sql__emit *e, const PgQuery__RangeVar *rv)
 			return true;
 		}
 		return false;
+	}
+	if (!catalog && is_cte(e, rv)) {
+		sql__ident(e, rv->relname);
+		return true;
 	}
 	if (!catalog) {
 		sql__fail(e, rv->location, "0A000",
@@ -186,6 +365,12 @@ bool sql__catalog_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	if (name == NULL || sql__catalog_func_type(name) == 0) {
 		return false;
 	}
+	if (strcmp(name, "array_agg") == 0 && fc->n_agg_order > 0 &&
+	    !fc->agg_within_group && fc->over == NULL &&
+	    fc->agg_filter == NULL && !fc->func_variadic) {
+		agg_order(e, fc);
+		return true;
+	}
 	if (fc->n_agg_order > 0 || fc->agg_within_group || fc->over != NULL ||
 	    fc->agg_filter != NULL || fc->func_variadic) {
 		sql__fail(e, fc->location, "0A000",
@@ -200,6 +385,29 @@ bool sql__catalog_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 			return true;
 		}
 		sql__put(e, "_pgx.value");
+		return true;
+	}
+	if (strcmp(name, "unnest") == 0 ||
+	    strcmp(name, "generate_subscripts") == 0) {
+		if (e->expand == NULL) {
+			sql__fail(e, fc->location, "0A000",
+				  "%s is supported in FROM and in a select "
+				  "list only",
+				  name);
+			return true;
+		}
+		if (name[0] == 'u') {
+			sql__put(e, "_pgx.value");
+		} else {
+			/* int2vector and oidvector count from 0. */
+			sql__put(e, "(_pgx.key + array_lower(");
+			sql__expr(e, fc->args[0]);
+			sql__put(e, ", 1))");
+		}
+		return true;
+	}
+	if (strcmp(name, "json_build_object") == 0) {
+		json_build_object(e, fc);
 		return true;
 	}
 	if (strcmp(name, "array_agg") == 0) {
@@ -493,6 +701,9 @@ bool sql__catalog_range_function(struct sql__emit *e,
 	return true;
 }
 
+/* A set-returning function a select list may hold: _pg_expandarray(x),
+ * unnest(x) or generate_subscripts(x, 1), all expanded by one json_each
+ * over x. */
 static const PgQuery__FuncCall *expand_call(const Node *n)
 {
 	if (n != NULL && n->node_case == PG_QUERY__NODE__NODE_A_INDIRECTION) {
@@ -503,10 +714,53 @@ static const PgQuery__FuncCall *expand_call(const Node *n)
 	}
 	const PgQuery__FuncCall *fc = n->func_call;
 	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
-	return name != NULL && strcmp(name, "_pg_expandarray") == 0 &&
-			       fc->n_args == 1
-		       ? fc
-		       : NULL;
+	if (name == NULL || fc->agg_star || fc->over != NULL) {
+		return NULL;
+	}
+	if ((strcmp(name, "_pg_expandarray") == 0 ||
+	     strcmp(name, "unnest") == 0) &&
+	    fc->n_args == 1) {
+		return fc;
+	}
+	if (strcmp(name, "generate_subscripts") == 0 && fc->n_args == 2) {
+		return fc;
+	}
+	return NULL;
+}
+
+/* The same column reference (what catalog queries expand). */
+static bool same_column(const Node *a, const Node *b)
+{
+	if (a == b) {
+		return true;
+	}
+	if (a->node_case != PG_QUERY__NODE__NODE_COLUMN_REF ||
+	    b->node_case != PG_QUERY__NODE__NODE_COLUMN_REF ||
+	    a->column_ref->n_fields != b->column_ref->n_fields) {
+		return false;
+	}
+	for (size_t i = 0; i < a->column_ref->n_fields; i++) {
+		const char *x = sql__str(a->column_ref->fields[i]);
+		const char *y = sql__str(b->column_ref->fields[i]);
+		if (x == NULL || y == NULL || strcmp(x, y) != 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool is_expandarray(const PgQuery__FuncCall *fc)
+{
+	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
+	return name != NULL && strcmp(name, "_pg_expandarray") == 0;
+}
+
+static bool is_dimension_one(const Node *n)
+{
+	return n->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	       !n->a_const->isnull &&
+	       n->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL &&
+	       n->a_const->ival->ival == 1;
 }
 
 const PgQuery__FuncCall *sql__catalog_expand_find(struct sql__emit *e,
@@ -522,8 +776,23 @@ const PgQuery__FuncCall *sql__catalog_expand_find(struct sql__emit *e,
 		if (fc == NULL) {
 			continue;
 		}
+		if (fc->n_args == 2 && !is_dimension_one(fc->args[1])) {
+			sql__fail(e, fc->location, "0A000",
+				  "generate_subscripts is supported for "
+				  "dimension 1 only");
+			return NULL;
+		}
 		if (first == NULL) {
 			first = fc;
+		} else if (!same_column(fc->args[0], first->args[0]) &&
+			   !is_expandarray(fc)) {
+			/* Several expansions walk in step in PostgreSQL
+			 * only over arrays of one length: one array here. */
+			sql__fail(e, fc->location, "0A000",
+				  "set-returning functions over different "
+				  "arrays in one select list are not "
+				  "supported");
+			return NULL;
 		}
 	}
 	if (first == NULL) {

@@ -65,6 +65,9 @@ static void emit_with(struct sql__emit *e, const PgQuery__WithClause *w)
 {
 	sql__put(e, w->recursive ? "WITH RECURSIVE " : "WITH ");
 	for (size_t i = 0; i < w->n_ctes; i++) {
+		sql__catalog_note_cte(e, w->ctes[i]->common_table_expr->ctename);
+	}
+	for (size_t i = 0; i < w->n_ctes; i++) {
 		const PgQuery__CommonTableExpr *c =
 			w->ctes[i]->common_table_expr;
 		if (i > 0) {

@@ -37,6 +37,10 @@ struct sql__emit {
 	/* information_schema._pg_expandarray(x) in the current SELECT's
 	 * list: its rows come from a json_each joined to the FROM list. */
 	const PgQuery__FuncCall *expand;
+	/* Names of the statement's WITH queries, which catalog mode reads
+	 * as relations of the mirror, not as user tables. */
+	const char *ctes[16];
+	unsigned n_ctes;
 };
 
 /* Record a translation error on the statement (first one wins).
@@ -247,7 +251,15 @@ bool sql__catalog_target(struct sql__emit *e, const Node *n);
 const PgQuery__FuncCall *sql__catalog_expand_find(struct sql__emit *e,
 						  const PgQuery__SelectStmt *s);
 void sql__catalog_expand_from(struct sql__emit *e, bool has_from);
+/* A WITH query's name: in catalog mode it is no user table. */
+void sql__catalog_note_cte(struct sql__emit *e, const char *name);
 /* Result type of catalog function @name, 0 if not one. */
 uint32_t sql__catalog_func_type(const char *name);
+/* A comparison of a catalog bool column with a 't'/'f' literal (catalog
+ * mode): written with the literal as 1/0. */
+bool sql__catalog_bool_cmp(struct sql__emit *e, const PgQuery__AExpr *x,
+			   const char *op);
+/* Whether some catalog table declares column @name bool (pgcatalog.c). */
+bool sql__pgcatalog_bool_column(const char *name);
 
 #endif /* SQL_SQL_INT_H */
