@@ -102,6 +102,7 @@ struct server_portal {
 	struct tr_buf rows; /* encoded rows: u32 n, then (i32 len, bytes)* */
 	size_t pos;         /* next row to send */
 	bool has_rows;      /* rows remain in the buffer */
+	char tag[64]; /* the tag after the last rows; "": SELECT n */
 };
 
 struct server_session {
@@ -193,6 +194,7 @@ struct server_session {
 	unsigned busy_retries;  /* BUSY from another gateway, this statement */
 	char kick_fatal[6];     /* deferred open failure: SQLSTATE */
 	char kick_msg[256];     /* ... and its message */
+	struct ret_run *ret; /* RETURNING emulation of the statement, or NULL */
 };
 
 /*
@@ -485,6 +487,7 @@ static void end_query(struct server_session *s)
 	memset(&s->ext_error, 0, sizeof s->ext_error);
 	s->ext_tag = NULL;
 	s->ext_suspended = false;
+	s->ret = NULL;
 	s->params = NULL;
 	s->n_params = 0;
 	s->formats = NULL;
@@ -1149,6 +1152,7 @@ static void reload_catalog(struct server_session *s)
 }
 
 static void run_catalog_query(struct server_session *s);
+static void run_write(struct server_session *s);
 
 static void describe_and_run(struct server_session *s)
 {
@@ -1207,6 +1211,10 @@ static void describe_and_run(struct server_session *s)
 	}
 	if (s->cur->catalog) {
 		run_catalog_query(s);
+		return;
+	}
+	if (s->cur->returning != NULL) {
+		run_write(s); /* described: now the emulation */
 		return;
 	}
 	run_query(s);
@@ -1454,6 +1462,640 @@ static void send_ddl(struct server_session *s, const char *sql)
 	send_exec(s, sql);
 }
 
+/* ------------------------------------------------------------------ */
+/* INSERT/UPDATE/DELETE ... RETURNING                                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The plan of sql/returning.c, step by step, on the session's leader
+ * connection, under the write lock and inside one transaction (BEGIN ...
+ * COMMIT of our own in autocommit; the client's otherwise):
+ *
+ *   [BEGIN] -> INSERT: one EXEC per row ([source QUERY first]) | UPDATE,
+ *   DELETE: collect QUERY, write EXEC -> [fetch QUERY] -> [COMMIT]
+ *   -> RowDescription (simple protocol), DataRows, tag
+ *
+ * Rows are rendered when they arrive (types from Describe) but held until
+ * the write is done, as PostgreSQL runs a RETURNING statement to
+ * completion before the first row goes out: an error never follows rows.
+ * The RETURNING-free texts are checked once more before each send.
+ *
+ * Failures: an error rolls our own transaction back (s->txn is
+ * TXN_IMPLICIT while it is open, so fail() sends ROLLBACK), or fails the
+ * client's.  BUSY is retried by re-entering the statement, which resumes
+ * at the step that got it (s->ret survives until the statement ends).
+ */
+enum ret_phase {
+	RET_BEGIN,
+	RET_SOURCE,  /* INSERT ... SELECT: read the source rows */
+	RET_ROWS,    /* INSERT: one row at a time */
+	RET_COLLECT, /* UPDATE/DELETE: the target rowids */
+	RET_WRITE,   /* UPDATE/DELETE of the collected rowids */
+	RET_FETCH,   /* INSERT/UPDATE: the rows after the write */
+	RET_COMMIT,
+	RET_DONE,
+};
+
+/* A rendered row, held until the statement is done. */
+struct ret_row {
+	struct ret_row *next;
+	unsigned n;
+	struct pgwire_value vals[];
+};
+
+struct ret_run {
+	const struct sql_stmt *stmt;
+	const struct sql_returning *plan;
+	enum ret_phase phase;
+	bool wrapped;  /* the transaction is ours */
+	unsigned next; /* next row to insert */
+	int64_t *ids;  /* rowids, in order */
+	unsigned n_ids, cap_ids;
+	struct cluster_value **src; /* INSERT ... SELECT: source rows */
+	unsigned n_src, cap_src, src_width;
+	struct ret_row *rows, **tail;
+	unsigned n_rows;
+	const char **names; /* result column names, from the leader */
+	unsigned n_names;
+	uint64_t affected;
+};
+
+static void ret_next(struct server_session *s);
+
+/* Grow the arena array @*p of @cap elements of @size to hold one more. */
+static bool ret_grow(struct server_session *s, void **p, unsigned n,
+		     unsigned *cap, size_t size)
+{
+	if (n < *cap) {
+		return true;
+	}
+	unsigned c = *cap ? *cap * 2 : 16;
+	void *q = tr_arena_alloc(&s->arena, size * c);
+	if (q == NULL) {
+		return false;
+	}
+	if (n > 0) {
+		memcpy(q, *p, size * n);
+	}
+	*p = q;
+	*cap = c;
+	return true;
+}
+
+static bool ret_add_id(struct server_session *s, int64_t id)
+{
+	struct ret_run *r = s->ret;
+	if (!ret_grow(s, (void **)&r->ids, r->n_ids, &r->cap_ids,
+		      sizeof *r->ids)) {
+		return false;
+	}
+	r->ids[r->n_ids++] = id;
+	return true;
+}
+
+/* The key parameter: the rowids as a JSON array. */
+static const char *ret_key(struct server_session *s)
+{
+	struct ret_run *r = s->ret;
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	tr_buf_put_u8(&b, '[');
+	for (unsigned i = 0; i < r->n_ids; i++) {
+		tr_buf_printf(&b, i > 0 ? ",%lld" : "%lld",
+			      (long long)r->ids[i]);
+	}
+	tr_buf_put_u8(&b, ']');
+	const char *key = tr_buf_err(&b) == TR_OK
+				  ? tr_arena_strndup(&s->arena,
+						     (const char *)b.data, b.len)
+				  : NULL;
+	tr_buf_close(&b);
+	return key;
+}
+
+/*
+ * The values a step binds: the statement's parameters $1..$n (NULL for
+ * any the client did not send), then @n_extra values from @extra, or the
+ * key when @step->key is set.
+ */
+static struct cluster_value *ret_params(struct server_session *s,
+					unsigned n,
+					const struct sql_ret_step *step,
+					const struct cluster_value *extra,
+					unsigned n_extra, unsigned *count)
+{
+	const char *key = NULL;
+	if (step != NULL && step->key != 0) {
+		key = ret_key(s);
+		if (key == NULL) {
+			return NULL;
+		}
+		n_extra = 1;
+	}
+	*count = n + n_extra;
+	struct cluster_value *v = tr_arena_alloc(
+		&s->arena, sizeof *v * (*count ? *count : 1));
+	if (v == NULL) {
+		return NULL;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (i < s->n_params) {
+			v[i] = s->params[i];
+		} else {
+			memset(&v[i], 0, sizeof v[i]);
+			v[i].type = CLUSTER_NULL;
+		}
+	}
+	if (key != NULL) {
+		memset(&v[n], 0, sizeof v[n]);
+		v[n].type = CLUSTER_TEXT;
+		v[n].text.p = key;
+		v[n].text.len = strlen(key);
+	} else {
+		for (unsigned i = 0; i < n_extra; i++) {
+			v[n + i] = extra[i];
+		}
+	}
+	return v;
+}
+
+/* The result's column names (for RowDescription), from the leader. */
+static void ret_columns(struct cluster_client *c, void *arg, unsigned n_cols,
+			const char *const *names)
+{
+	struct server_session *s = arg;
+	struct ret_run *r = s->ret;
+	TR_UNUSED(c);
+	bool del = r->plan->kind == SQL_RETURNING_DELETE;
+	unsigned skip = del ? 1 : 0;
+	/* Only the step whose rows are the result (not a source or the
+	 * rowids of an UPDATE). */
+	if (r->phase != (del ? RET_COLLECT : RET_FETCH) || r->names != NULL ||
+	    n_cols < skip) {
+		return;
+	}
+	const char **copy = tr_arena_alloc(&s->arena,
+					   sizeof *copy * (n_cols + 1));
+	if (copy == NULL) {
+		return;
+	}
+	for (unsigned i = skip; i < n_cols; i++) {
+		copy[i - skip] = tr_arena_strdup(&s->arena, names[i]);
+		if (copy[i - skip] == NULL) {
+			return;
+		}
+	}
+	r->names = copy;
+	r->n_names = n_cols - skip;
+}
+
+/* Render a RETURNING row (@vals from @skip on) as the client asked, and
+ * hold it. */
+static int ret_hold(struct server_session *s, unsigned n_cols,
+		    const struct cluster_value *vals, unsigned skip)
+{
+	struct ret_run *r = s->ret;
+	unsigned n = n_cols - skip;
+	bool typed = s->described && s->n_cols == n;
+	size_t *offs = tr_arena_alloc(&s->arena, sizeof *offs * (n + 1));
+	int32_t *lens = tr_arena_alloc(&s->arena, sizeof *lens * (n + 1));
+	if (offs == NULL || lens == NULL) {
+		return TR_ENOMEM;
+	}
+	tr_buf_reset(&s->vals);
+	for (unsigned i = 0; i < n; i++) {
+		struct sql_value v;
+		uint32_t oid = typed ? s->cols[i].type_oid : SQL_OID_TEXT;
+		bool binary = s->formats != NULL && i < s->n_formats &&
+			      s->formats[i] == 1;
+		to_sql_value(&vals[skip + i], &v);
+		offs[i] = s->vals.len;
+		bool present = binary ? sql_format_binary(oid, &v, &s->vals)
+				      : sql_format_text(oid, &v, &s->vals);
+		lens[i] = present ? (int32_t)(s->vals.len - offs[i]) : -1;
+	}
+	if (tr_buf_err(&s->vals) != TR_OK) {
+		return tr_buf_err(&s->vals);
+	}
+	struct ret_row *row = tr_arena_alloc(
+		&s->arena, sizeof *row + sizeof row->vals[0] * n + s->vals.len);
+	if (row == NULL) {
+		return TR_ENOMEM;
+	}
+	uint8_t *bytes = (uint8_t *)&row->vals[n];
+	if (s->vals.len > 0) {
+		memcpy(bytes, s->vals.data, s->vals.len);
+	}
+	row->next = NULL;
+	row->n = n;
+	for (unsigned i = 0; i < n; i++) {
+		row->vals[i].len = lens[i];
+		row->vals[i].p = bytes + offs[i];
+	}
+	*r->tail = row;
+	r->tail = &row->next;
+	r->n_rows++;
+	return TR_OK;
+}
+
+static int ret_row_cb(struct cluster_client *c, void *arg, unsigned n_cols,
+		      const struct cluster_value *vals)
+{
+	struct server_session *s = arg;
+	struct ret_run *r = s->ret;
+	TR_UNUSED(c);
+	if (s->closing || s->cancel_requested) {
+		return TR_ECANCELED;
+	}
+	switch (r->phase) {
+	case RET_SOURCE: {
+		/* Keep the source row (values copied: the batch goes). */
+		if (r->n_src == 0) {
+			r->src_width = n_cols;
+		}
+		if (n_cols != r->src_width ||
+		    !ret_grow(s, (void **)&r->src, r->n_src, &r->cap_src,
+			      sizeof *r->src)) {
+			return TR_ENOMEM;
+		}
+		struct cluster_value *row = tr_arena_alloc(
+			&s->arena, sizeof *row * (n_cols ? n_cols : 1));
+		if (row == NULL) {
+			return TR_ENOMEM;
+		}
+		for (unsigned i = 0; i < n_cols; i++) {
+			row[i] = vals[i];
+			if (vals[i].type == CLUSTER_TEXT ||
+			    vals[i].type == CLUSTER_ISO8601) {
+				row[i].text.p = tr_arena_strndup(
+					&s->arena, vals[i].text.p,
+					vals[i].text.len);
+				if (row[i].text.p == NULL) {
+					return TR_ENOMEM;
+				}
+			} else if (vals[i].type == CLUSTER_BLOB) {
+				uint8_t *b = tr_arena_alloc(
+					&s->arena, vals[i].blob.len + 1);
+				if (b == NULL) {
+					return TR_ENOMEM;
+				}
+				memcpy(b, vals[i].blob.p, vals[i].blob.len);
+				row[i].blob.p = b;
+			}
+		}
+		r->src[r->n_src++] = row;
+		return TR_OK;
+	}
+	case RET_COLLECT:
+		if (n_cols < 1 || vals[0].type != CLUSTER_INTEGER) {
+			return TR_EPROTO;
+		}
+		if (!ret_add_id(s, vals[0].integer)) {
+			return TR_ENOMEM;
+		}
+		if (r->plan->kind == SQL_RETURNING_DELETE) {
+			return ret_hold(s, n_cols, vals, 1);
+		}
+		return TR_OK;
+	case RET_FETCH:
+		return ret_hold(s, n_cols, vals, 0);
+	default:
+		return TR_EINTERNAL;
+	}
+}
+
+/* A step's request failed: the statement fails (or is retried). */
+static void ret_failed(struct server_session *s,
+		       const struct cluster_result *res, bool was_commit)
+{
+	if (res->rc == TR_EPROTO && s->ret->phase == RET_COLLECT) {
+		failf(s, "XX000", "RETURNING: the target has no rowid");
+		return;
+	}
+	cluster_failed(s, res, was_commit);
+}
+
+/* The statement's rows and tag, once the write is done. */
+static void ret_deliver(struct server_session *s)
+{
+	struct ret_run *r = s->ret;
+	uint64_t affected = r->affected;
+	s->ret = NULL;
+	if (s->closing) {
+		end_query(s);
+		return;
+	}
+	if (s->ext != EXT_EXECUTE) {
+		/* Simple protocol: RowDescription first (Describe sent it
+		 * in the extended one). */
+		unsigned n = r->names != NULL ? r->n_names : s->n_cols;
+		const char **names = r->names;
+		if (names == NULL) {
+			names = tr_arena_alloc(&s->arena,
+					       sizeof *names * (n + 1));
+			for (unsigned i = 0; names != NULL && i < n; i++) {
+				names[i] = s->cols[i].name;
+			}
+		}
+		if (names == NULL) {
+			failf(s, "53200", "out of memory");
+			return;
+		}
+		send_row_description(s, n, names);
+	}
+	struct server_portal *p = s->portal;
+	for (struct ret_row *row = r->rows; row != NULL; row = row->next) {
+		if (s->ext == EXT_EXECUTE && s->max_rows > 0 && p != NULL &&
+		    s->rows_sent >= s->max_rows) {
+			/* Past the Execute's row limit: for the next one. */
+			tr_buf_put_be32(&p->rows, row->n);
+			for (unsigned i = 0; i < row->n; i++) {
+				tr_buf_put_be32(&p->rows,
+						(uint32_t)row->vals[i].len);
+				if (row->vals[i].len > 0) {
+					tr_buf_put(&p->rows, row->vals[i].p,
+						   (size_t)row->vals[i].len);
+				}
+			}
+			p->has_rows = true;
+			continue;
+		}
+		pgwire_session_send_data_row(s->pg, row->n, row->vals);
+		s->rows_sent++;
+	}
+	s->n_rows = r->n_rows;
+	if (p != NULL && p->has_rows) {
+		if (tr_buf_err(&p->rows) != TR_OK) {
+			failf(s, "53200", "out of memory");
+			return;
+		}
+		/* The tag comes with the portal's last rows. */
+		const char *verb = s->cur->tag;
+		snprintf(p->tag, sizeof p->tag,
+			 strcmp(verb, "INSERT") == 0 ? "%s 0 %llu" : "%s %llu",
+			 verb, (unsigned long long)affected);
+		s->ext_suspended = true;
+		s->cur = NULL;
+		end_query(s);
+		return;
+	}
+	complete_counted(s, affected);
+}
+
+static int ret_cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a;
+	int64_t y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* A row was affected twice, or a fetch missed one (a changed INTEGER
+ * PRIMARY KEY moves the row away from the rowid we hold). */
+static bool ret_check(struct server_session *s)
+{
+	struct ret_run *r = s->ret;
+	if (r->plan->upsert && r->n_ids > 1) {
+		int64_t *sorted = tr_arena_alloc(&s->arena,
+						 sizeof *sorted * r->n_ids);
+		if (sorted == NULL) {
+			failf(s, "53200", "out of memory");
+			return false;
+		}
+		memcpy(sorted, r->ids, sizeof *sorted * r->n_ids);
+		qsort(sorted, r->n_ids, sizeof *sorted, ret_cmp_id);
+		for (unsigned i = 1; i < r->n_ids; i++) {
+			if (sorted[i] == sorted[i - 1]) {
+				struct sql_error e = { .position = 0 };
+				sql_error_set(&e, &s->arena, "21000",
+					      "ON CONFLICT DO UPDATE command "
+					      "cannot affect row a second "
+					      "time");
+				e.hint = "Ensure that no rows proposed for "
+					 "insertion within the same command "
+					 "have duplicate constrained values.";
+				fail(s, &e);
+				return false;
+			}
+		}
+	}
+	bool fetched = r->plan->kind != SQL_RETURNING_DELETE;
+	if ((fetched && r->n_rows != r->n_ids) ||
+	    (r->plan->kind != SQL_RETURNING_INSERT &&
+	     r->affected != r->n_ids)) {
+		failf(s, "0A000",
+		      "RETURNING is not supported for a statement that "
+		      "changes a row's integer primary key, or whose "
+		      "condition gives another answer when evaluated again");
+		return false;
+	}
+	return true;
+}
+
+static void ret_exec_done(struct cluster_client *c, void *arg,
+			  const struct cluster_result *res)
+{
+	struct server_session *s = landed(arg);
+	struct ret_run *r = s->ret;
+	TR_UNUSED(c);
+	if (res->rc != TR_OK) {
+		ret_failed(s, res, r->phase == RET_COMMIT);
+		return;
+	}
+	switch (r->phase) {
+	case RET_BEGIN:
+		r->wrapped = true;
+		s->txn = TXN_IMPLICIT; /* an error now rolls it back */
+		r->phase = r->plan->kind != SQL_RETURNING_INSERT ? RET_COLLECT
+			   : r->plan->source.sql != NULL	 ? RET_SOURCE
+								 : RET_ROWS;
+		break;
+	case RET_ROWS:
+		if (res->rows_affected > 0 &&
+		    !ret_add_id(s, (int64_t)res->last_insert_id)) {
+			failf(s, "53200", "out of memory");
+			return;
+		}
+		r->affected += res->rows_affected;
+		r->next++;
+		if (r->next >= (r->plan->source.sql != NULL ? r->n_src
+							    : r->plan->n_rows)) {
+			r->phase = RET_FETCH;
+		}
+		break;
+	case RET_WRITE:
+		r->affected = res->rows_affected;
+		r->phase = r->plan->kind == SQL_RETURNING_UPDATE ? RET_FETCH
+								 : RET_DONE;
+		break;
+	case RET_COMMIT:
+		txn_ended(s, true);
+		ret_deliver(s);
+		return;
+	default:
+		failf(s, "XX000", "RETURNING: unexpected step");
+		return;
+	}
+	ret_next(s);
+}
+
+static void ret_query_done(struct cluster_client *c, void *arg,
+			   const struct cluster_result *res)
+{
+	struct server_session *s = landed(arg);
+	struct ret_run *r = s->ret;
+	TR_UNUSED(c);
+	if (res->rc != TR_OK) {
+		ret_failed(s, res, false);
+		return;
+	}
+	switch (r->phase) {
+	case RET_SOURCE:
+		r->phase = RET_ROWS;
+		if (r->n_src == 0) {
+			r->phase = RET_FETCH;
+		}
+		break;
+	case RET_COLLECT:
+		r->phase = RET_WRITE;
+		break;
+	case RET_FETCH:
+		r->phase = RET_DONE;
+		break;
+	default:
+		failf(s, "XX000", "RETURNING: unexpected step");
+		return;
+	}
+	ret_next(s);
+}
+
+/* Send @sql with @params; a query's rows go to ret_row_cb. */
+static void ret_send(struct server_session *s, const char *sql, bool query,
+		     const struct cluster_value *params, unsigned n_params)
+{
+	if (sql == NULL || (params == NULL && n_params > 0)) {
+		failf(s, "53200", "out of memory");
+		return;
+	}
+	if (sql_text_has_returning(sql)) {
+		/* Never: dqlite 1.11.1 would abort the node. */
+		failf(s, "XX000", "refusing to send RETURNING to the cluster");
+		return;
+	}
+	if (n_params > 255) {
+		failf(s, "54000",
+		      "RETURNING: a step needs more than 255 parameters");
+		return;
+	}
+	s->pending++;
+	s->wait = WAIT_CLUSTER;
+	int rv = query ? cluster_client_query_sql(s->cc, sql, params, n_params,
+						  ret_columns, ret_row_cb,
+						  ret_query_done, s)
+		       : cluster_client_exec_sql(s->cc, sql, params, n_params,
+						 ret_exec_done, s);
+	if (rv != TR_OK) {
+		s->pending--;
+		s->wait = WAIT_NONE;
+		failf(s, "53200", "out of memory");
+	}
+}
+
+static void ret_send_step(struct server_session *s,
+			  const struct sql_ret_step *st, bool query)
+{
+	unsigned n;
+	struct cluster_value *v = ret_params(s, st->n_params, st, NULL, 0, &n);
+	ret_send(s, st->sql, query, v, n);
+}
+
+/* Issue the request of the current step. */
+static void ret_next(struct server_session *s)
+{
+	struct ret_run *r = s->ret;
+	const struct sql_returning *p = r->plan;
+	if (s->cancel_requested) {
+		failf(s, "57014", "canceling statement due to %s",
+		      s->timed_out ? "statement timeout" : "user request");
+		return;
+	}
+	switch (r->phase) {
+	case RET_BEGIN:
+		ret_send(s, "BEGIN", false, NULL, 0);
+		return;
+	case RET_SOURCE:
+		ret_send_step(s, &p->source, true);
+		return;
+	case RET_ROWS:
+		if (p->source.sql != NULL) {
+			unsigned n;
+			struct cluster_value *v =
+				ret_params(s, p->row_params, NULL,
+					   r->src[r->next], r->src_width, &n);
+			ret_send(s,
+				 sql_returning_row_sql(&s->arena, p,
+						       r->src_width),
+				 false, v, n);
+			return;
+		}
+		ret_send_step(s, &p->rows[r->next], false);
+		return;
+	case RET_COLLECT:
+		ret_send_step(s, &p->collect, true);
+		return;
+	case RET_WRITE:
+		ret_send_step(s, &p->write, false);
+		return;
+	case RET_FETCH:
+		ret_send_step(s, &p->fetch, true);
+		return;
+	case RET_DONE:
+		if (!ret_check(s)) {
+			return;
+		}
+		if (r->wrapped) {
+			r->phase = RET_COMMIT;
+			ret_send(s, "COMMIT", false, NULL, 0);
+			return;
+		}
+		ret_deliver(s);
+		return;
+	case RET_COMMIT:
+		/* Retried after BUSY: COMMIT again. */
+		ret_send(s, "COMMIT", false, NULL, 0);
+		return;
+	}
+}
+
+/*
+ * Run the current statement's RETURNING plan (write lock held).  A
+ * statement re-entered after BUSY resumes at the step that got it.
+ */
+static void ret_start(struct server_session *s)
+{
+	if (s->ret != NULL && s->ret->stmt == s->cur) {
+		ret_next(s);
+		return;
+	}
+	struct ret_run *r = tr_arena_alloc(&s->arena, sizeof *r);
+	if (r == NULL) {
+		failf(s, "53200", "out of memory");
+		return;
+	}
+	memset(r, 0, sizeof *r);
+	r->stmt = s->cur;
+	r->plan = s->cur->returning;
+	r->tail = &r->rows;
+	s->ret = r;
+	if (s->txn == TXN_NONE) {
+		r->phase = RET_BEGIN;
+	} else {
+		r->phase = r->plan->kind != SQL_RETURNING_INSERT ? RET_COLLECT
+			   : r->plan->source.sql != NULL	 ? RET_SOURCE
+								 : RET_ROWS;
+	}
+	ret_next(s);
+}
+
 /* Send the current write. */
 static void send_write(struct server_session *s)
 {
@@ -1464,6 +2106,10 @@ static void send_write(struct server_session *s)
 	}
 	if (st->rebuild != NULL) {
 		start_rebuild(s);
+		return;
+	}
+	if (st->returning != NULL) {
+		ret_start(s);
 		return;
 	}
 	if (st->ddl) {
@@ -2416,7 +3062,7 @@ static void run_on_cluster(struct server_session *s, struct sql_stmt *st)
 			run_cluster_view(s);
 			return;
 		}
-		if (st->writes) {
+		if (st->writes && st->returning == NULL) {
 			failf(s, "0A000",
 			      "statements that both write and return rows are "
 			      "not supported yet");
@@ -3503,6 +4149,11 @@ static void portal_drain(struct server_session *s)
 	char tag[32];
 	snprintf(tag, sizeof tag, "SELECT %u", s->rows_sent);
 	s->ext_tag = tr_arena_strdup(&s->arena, tag);
+	if (p->tag[0] != '\0') {
+		/* INSERT/UPDATE/DELETE ... RETURNING: the statement's own. */
+		s->ext_tag = tr_arena_strdup(&s->arena, p->tag);
+		p->tag[0] = '\0';
+	}
 	end_query(s);
 }
 

@@ -574,9 +574,19 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 	struct sql_stmt *st = e->stmt;
 	st->kind = SQL_EXEC;
 	if (has_returning(n)) {
+		/* Emulated (returning.c): rows come back, so a query. */
+		st->kind = SQL_QUERY;
+		st->tag = n->node_case == PG_QUERY__NODE__NODE_INSERT_STMT
+				  ? "INSERT"
+			  : n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT
+				  ? "UPDATE"
+				  : "DELETE";
 		st->writes = true;
 		st->counted = true;
-		sql__fail(e, loc, "0A000", "RETURNING is not supported yet");
+		const PgQuery__SelectStmt *shape = sql__returning(e, n, loc);
+		if (shape != NULL) {
+			infer_columns(e, shape);
+		}
 		return;
 	}
 	switch (n->node_case) {

@@ -170,6 +170,81 @@ TR_MUSTCHECK int sql_rebuild_script(struct tr_arena *a,
 				    const char **script,
 				    struct sql_error *err);
 
+/*
+ * INSERT/UPDATE/DELETE ... RETURNING, emulated (returning.c).  dqlite
+ * 1.11.1 aborts the node on a statement with RETURNING (DESIGN.md §4), so
+ * such a statement is translated into a plan of RETURNING-free steps that
+ * the executor runs, in order, inside one transaction and under the
+ * write lock:
+ *
+ *   INSERT ... VALUES   @rows: one INSERT per VALUES row, in order; each
+ *                       affects 0 or 1 row, whose rowid is the EXEC
+ *                       result's last_insert_id (an ON CONFLICT DO UPDATE
+ *                       sets it to the updated row through the
+ *                       triode_returning_rowid() SQL function);
+ *   INSERT ... SELECT   @source: the query, run first (PostgreSQL reads
+ *                       its snapshot before inserting); then per source
+ *                       row the INSERT sql_returning_row_sql builds,
+ *                       binding $1..$row_params then the row's values;
+ *   INSERT              then @fetch: the rows by rowid, in insertion order;
+ *   UPDATE              @collect: the target rowids; @write: the UPDATE
+ *                       restricted to them; @fetch: the new rows;
+ *   DELETE              @collect: the rowid then the RETURNING values of
+ *                       each row (one row per target row, before the
+ *                       delete); @write: the DELETE of those rowids.
+ *
+ * Parameters: a step binds the statement's parameters $1..$n_params
+ * (as ?1..?n_params) and, when @key is not 0, one more value at ?key:
+ * the JSON array of the collected rowids.
+ */
+struct sql_ret_step {
+	const char *sql; /* SQLite text; never contains RETURNING */
+	unsigned n_params;
+	unsigned key; /* 0, or n_params + 1 */
+};
+
+enum sql_returning_kind {
+	SQL_RETURNING_INSERT,
+	SQL_RETURNING_UPDATE,
+	SQL_RETURNING_DELETE,
+};
+
+struct sql_returning {
+	enum sql_returning_kind kind;
+	/* INSERT ... VALUES: one step per row (n_rows 0 otherwise). */
+	unsigned n_rows;
+	struct sql_ret_step *rows;
+	/* INSERT ... SELECT: @source.sql is the query (NULL otherwise);
+	 * a row's INSERT is row_head "(?a, ..., ?b)" row_tail, binding the
+	 * statement's n_params parameters then the row's values. */
+	struct sql_ret_step source;
+	const char *row_head;
+	const char *row_tail;
+	unsigned row_params; /* the statement's parameters a row binds */
+	/* ON CONFLICT DO UPDATE: a row may be affected once only (21000). */
+	bool upsert;
+	/* UPDATE, DELETE. */
+	struct sql_ret_step collect;
+	struct sql_ret_step write;
+	/* INSERT, UPDATE: the RETURNING rows by rowid (key order). */
+	struct sql_ret_step fetch;
+};
+
+/*
+ * The INSERT of one INSERT ... SELECT source row of @n_values values
+ * (bound at ?(plan->row_params + 1) on), in @a; NULL on OOM.
+ */
+const char *sql_returning_row_sql(struct tr_arena *a,
+				  const struct sql_returning *plan,
+				  unsigned n_values);
+
+/*
+ * true if SQLite text @sql contains the keyword RETURNING outside string
+ * literals, quoted identifiers and comments: such a statement must never
+ * reach dqlite 1.11.1 (it aborts the node).  Conservative.
+ */
+bool sql_text_has_returning(const char *sql);
+
 /* One translated statement. */
 struct sql_stmt {
 	enum sql_kind kind;
@@ -223,6 +298,10 @@ struct sql_stmt {
 	/* ALTER TABLE by rebuild (kind SQL_EXEC, @sqlite NULL until the
 	 * executor fills it from sql_rebuild_script); NULL otherwise. */
 	struct sql_rebuild *rebuild;
+	/* INSERT/UPDATE/DELETE ... RETURNING (kind SQL_QUERY, @writes set,
+	 * @sqlite a SELECT of the RETURNING list over the target, for
+	 * Describe only): the plan the executor runs; NULL otherwise. */
+	struct sql_returning *returning;
 };
 
 /* ---------------------------------------------------------------------

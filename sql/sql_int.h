@@ -101,6 +101,17 @@ void sql__delete(struct sql__emit *e, const PgQuery__DeleteStmt *s);
 /* A relation name with public./pg_catalog. stripped; other schemas fail. */
 void sql__relation(struct sql__emit *e, const PgQuery__RangeVar *rv);
 
+/* INSERT/UPDATE/DELETE ... RETURNING (returning.c): fill
+ * e->stmt->returning with the plan and leave in e->out the SELECT that
+ * describes the result; returns that SELECT's tree (for the statement's
+ * own column inference), or NULL after a failure. */
+const PgQuery__SelectStmt *sql__returning(struct sql__emit *e, const Node *n,
+					  int loc);
+/* Register triode_returning_rowid(x) on @db: sets the connection's
+ * last_insert_rowid to x, returns 1 (an upsert's DO UPDATE WHERE calls it
+ * with the updated row's rowid).  SQLite result code. */
+int sql__returning_register(struct sqlite3 *db);
+
 /* DDL (ddl.c). */
 void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s);
 void sql__create_index(struct sql__emit *e, const PgQuery__IndexStmt *s);

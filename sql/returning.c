@@ -1,0 +1,764 @@
+/*
+ * sql/returning.c: INSERT/UPDATE/DELETE ... RETURNING as a plan of steps
+ * without RETURNING (struct sql_returning in sql.h).
+ *
+ * dqlite 1.11.1 aborts the node when a statement with RETURNING reaches
+ * it (dqlite-protocol.md §9 item 2), and SQLite's own RETURNING would
+ * not give PostgreSQL's rows anyway (no FROM/USING values).  The steps
+ * are built by re-emitting parts of the statement's tree with the normal
+ * emitter (query.c), so they translate exactly as the statement would:
+ *
+ *   INSERT ... VALUES   one INSERT per row (a row's ON CONFLICT DO UPDATE
+ *                       reports the updated row's rowid through
+ *                       triode_returning_rowid() in its WHERE), then
+ *                       SELECT <returning> FROM (rowids) CROSS JOIN t
+ *   INSERT ... SELECT   the SELECT, then per row INSERT ... VALUES (?..)
+ *                       with the row's values, then the same fetch
+ *   UPDATE              SELECT a.rowid FROM t AS a [, from] WHERE cond
+ *                       [GROUP BY a.rowid]; UPDATE ... WHERE [cond AND]
+ *                       a.rowid IN (rowids); the same fetch
+ *   DELETE              SELECT a.rowid, <returning> FROM t AS a [, using]
+ *                       WHERE cond [GROUP BY a.rowid]; DELETE FROM t
+ *                       WHERE rowid IN (rowids)
+ *
+ * Each target row is selected once (GROUP BY the rowid when a join may
+ * repeat it), and each WHERE is evaluated once per row where it matters:
+ * the UPDATE and DELETE run on the collected rowids.  The rowid list
+ * travels as one JSON text parameter (json_each).
+ *
+ * Limits (refused with 0A000 here, or detected by the executor): RETURNING
+ * * with UPDATE ... FROM (PostgreSQL would add the FROM items' columns),
+ * and RETURNING expressions over the FROM items of an UPDATE (the fetch
+ * reads the target table only: SQLite reports the unknown column).
+ */
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sqlite3.h>
+
+#include "sql/sql_int.h"
+
+/* A parameter number no statement uses ($n stops at 65535): marks where
+ * an INSERT ... SELECT row's values go in the emitted INSERT. */
+#define ROW_SENTINEL 99999999
+#define ROW_SENTINEL_TEXT "(?99999999)"
+
+/* The fetch's rowid list, as a derived table with names no user column
+ * is likely to take (json_each's own columns include id and key). */
+#define FETCH_KEYS                                                     \
+	" FROM (SELECT key AS __triode_k, value AS __triode_v FROM "   \
+	"json_each(?%u)) AS __triode_rk CROSS JOIN "
+#define FETCH_ORDER " ORDER BY __triode_rk.__triode_k"
+
+/* ---------------------------------------------------------------------
+ * Scanning SQLite text
+ * ------------------------------------------------------------------- */
+
+/*
+ * Walk SQLite text token by token, skipping string literals, quoted
+ * identifiers and comments: the highest ?NNN parameter and whether the
+ * bare word RETURNING occurs.
+ */
+static void scan(const char *p, unsigned *max_param, bool *returning)
+{
+	*max_param = 0;
+	*returning = false;
+	while (*p != '\0') {
+		char c = *p;
+		if (c == '\'' || c == '"' || c == '`' || c == '[') {
+			char end = c == '[' ? ']' : c;
+			p++;
+			while (*p != '\0') {
+				if (*p == end) {
+					if (end != ']' && p[1] == end) {
+						p += 2; /* doubled quote */
+						continue;
+					}
+					break;
+				}
+				p++;
+			}
+			if (*p != '\0') {
+				p++;
+			}
+			continue;
+		}
+		if (c == '-' && p[1] == '-') {
+			while (*p != '\0' && *p != '\n') {
+				p++;
+			}
+			continue;
+		}
+		if (c == '/' && p[1] == '*') {
+			p += 2;
+			while (*p != '\0' && !(*p == '*' && p[1] == '/')) {
+				p++;
+			}
+			p += *p != '\0' ? 2 : 0;
+			continue;
+		}
+		if (c == '?') {
+			unsigned long v = 0;
+			p++;
+			while (isdigit((unsigned char)*p)) {
+				if (v < 1000000000ul) {
+					v = v * 10 + (unsigned long)(*p - '0');
+				}
+				p++;
+			}
+			if (v > *max_param && v <= 0xffffffffu) {
+				*max_param = (unsigned)v;
+			}
+			continue;
+		}
+		if (isalpha((unsigned char)c) || c == '_' ||
+		    (unsigned char)c >= 0x80) {
+			const char *w = p;
+			while (isalnum((unsigned char)*p) || *p == '_' ||
+			       *p == '$' || (unsigned char)*p >= 0x80) {
+				p++;
+			}
+			if (p - w == 9 && strncasecmp(w, "returning", 9) == 0) {
+				*returning = true;
+			}
+			continue;
+		}
+		if (isdigit((unsigned char)c)) {
+			/* A number: 1e5, 0x1f; never a word start. */
+			while (isalnum((unsigned char)*p) || *p == '.') {
+				p++;
+			}
+			continue;
+		}
+		p++;
+	}
+}
+
+bool sql_text_has_returning(const char *sql)
+{
+	unsigned n;
+	bool r;
+	scan(sql, &n, &r);
+	return r;
+}
+
+static unsigned text_params(const char *sql)
+{
+	unsigned n;
+	bool r;
+	scan(sql, &n, &r);
+	return n;
+}
+
+/* ---------------------------------------------------------------------
+ * Tree pieces (in the statement's arena; the emitter only reads them)
+ * ------------------------------------------------------------------- */
+
+static Node *node_new(struct tr_arena *a, PgQuery__Node__NodeCase which)
+{
+	Node *n = tr_arena_alloc(a, sizeof *n);
+	if (n != NULL) {
+		PgQuery__Node init = PG_QUERY__NODE__INIT;
+		*n = init;
+		n->node_case = which;
+	}
+	return n;
+}
+
+static Node *string_node(struct tr_arena *a, const char *s)
+{
+	Node *n = node_new(a, PG_QUERY__NODE__NODE_STRING);
+	PgQuery__String *v = tr_arena_alloc(a, sizeof *v);
+	if (n == NULL || v == NULL) {
+		return NULL;
+	}
+	PgQuery__String init = PG_QUERY__STRING__INIT;
+	*v = init;
+	v->sval = (char *)s;
+	n->string = v;
+	return n;
+}
+
+/* @qual.@col, or @qual.* when @col is NULL. */
+static Node *column_ref(struct tr_arena *a, const char *qual, const char *col)
+{
+	Node *n = node_new(a, PG_QUERY__NODE__NODE_COLUMN_REF);
+	PgQuery__ColumnRef *r = tr_arena_alloc(a, sizeof *r);
+	Node **fields = tr_arena_alloc(a, 2 * sizeof *fields);
+	if (n == NULL || r == NULL || fields == NULL) {
+		return NULL;
+	}
+	PgQuery__ColumnRef init = PG_QUERY__COLUMN_REF__INIT;
+	*r = init;
+	r->location = -1;
+	fields[0] = string_node(a, qual);
+	if (col != NULL) {
+		fields[1] = string_node(a, col);
+	} else {
+		fields[1] = node_new(a, PG_QUERY__NODE__NODE_A_STAR);
+		PgQuery__AStar *star = tr_arena_alloc(a, sizeof *star);
+		if (fields[1] == NULL || star == NULL) {
+			return NULL;
+		}
+		PgQuery__AStar sinit = PG_QUERY__A__STAR__INIT;
+		*star = sinit;
+		fields[1]->a_star = star;
+	}
+	if (fields[0] == NULL || fields[1] == NULL) {
+		return NULL;
+	}
+	r->n_fields = 2;
+	r->fields = fields;
+	n->column_ref = r;
+	return n;
+}
+
+static Node *res_target(struct tr_arena *a, Node *val)
+{
+	Node *n = node_new(a, PG_QUERY__NODE__NODE_RES_TARGET);
+	PgQuery__ResTarget *rt = tr_arena_alloc(a, sizeof *rt);
+	if (n == NULL || rt == NULL || val == NULL) {
+		return NULL;
+	}
+	PgQuery__ResTarget init = PG_QUERY__RES_TARGET__INIT;
+	*rt = init;
+	rt->val = val;
+	rt->location = -1;
+	n->res_target = rt;
+	return n;
+}
+
+static Node *range_var_node(struct tr_arena *a, PgQuery__RangeVar *rv)
+{
+	Node *n = node_new(a, PG_QUERY__NODE__NODE_RANGE_VAR);
+	if (n != NULL) {
+		n->range_var = rv;
+	}
+	return n;
+}
+
+static bool is_bare_star(const Node *v)
+{
+	return v != NULL && v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+	       v->column_ref->n_fields == 1 &&
+	       v->column_ref->fields[0]->node_case ==
+		       PG_QUERY__NODE__NODE_A_STAR;
+}
+
+/* The target relation: its tree and the name its columns go by. */
+struct target {
+	PgQuery__RangeVar *rel;
+	const char *qual; /* alias, else the relation name */
+};
+
+/*
+ * A SELECT tree: [@qual.rowid,] the RETURNING list (a bare * made
+ * @qual.* when @star_qual) FROM the target and @from, WHERE @where,
+ * [GROUP BY @qual.rowid].  NULL on OOM.
+ */
+static PgQuery__SelectStmt *
+make_select(struct sql__emit *e, const struct target *t, bool rowid,
+	    Node *const *ret, size_t n_ret, bool star_qual, bool with_from,
+	    Node *const *from, size_t n_from, Node *where, bool group,
+	    PgQuery__WithClause *with)
+{
+	struct tr_arena *a = e->a;
+	PgQuery__SelectStmt *s = tr_arena_alloc(a, sizeof *s);
+	Node **targets = tr_arena_alloc(a, (n_ret + 1) * sizeof *targets);
+	Node **items = tr_arena_alloc(a, (n_from + 1) * sizeof *items);
+	if (s == NULL || targets == NULL || items == NULL) {
+		return NULL;
+	}
+	PgQuery__SelectStmt init = PG_QUERY__SELECT_STMT__INIT;
+	*s = init;
+	s->op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+	s->limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
+	size_t n = 0;
+	if (rowid) {
+		targets[n] = res_target(a, column_ref(a, t->qual, "rowid"));
+		if (targets[n++] == NULL) {
+			return NULL;
+		}
+	}
+	for (size_t i = 0; i < n_ret; i++) {
+		const PgQuery__ResTarget *rt = ret[i]->res_target;
+		if (star_qual && is_bare_star(rt->val)) {
+			targets[n] = res_target(a, column_ref(a, t->qual,
+							       NULL));
+			if (targets[n] == NULL) {
+				return NULL;
+			}
+		} else {
+			targets[n] = ret[i];
+		}
+		n++;
+	}
+	s->n_target_list = n;
+	s->target_list = targets;
+	if (with_from) {
+		items[0] = range_var_node(a, t->rel);
+		if (items[0] == NULL) {
+			return NULL;
+		}
+		for (size_t i = 0; i < n_from; i++) {
+			items[i + 1] = from[i];
+		}
+		s->n_from_clause = n_from + 1;
+		s->from_clause = items;
+	}
+	s->where_clause = where;
+	if (group) {
+		Node **g = tr_arena_alloc(a, sizeof *g);
+		if (g == NULL) {
+			return NULL;
+		}
+		g[0] = column_ref(a, t->qual, "rowid");
+		if (g[0] == NULL) {
+			return NULL;
+		}
+		s->n_group_clause = 1;
+		s->group_clause = g;
+	}
+	s->with_clause = with;
+	return s;
+}
+
+/* ---------------------------------------------------------------------
+ * Emitting steps
+ * ------------------------------------------------------------------- */
+
+static void oom(struct sql__emit *e)
+{
+	sql__fail(e, -1, "53200", "out of memory");
+}
+
+/* The text emitted since the last take, in the arena; NULL on failure. */
+static const char *take(struct sql__emit *e)
+{
+	if (sql__failed(e)) {
+		return NULL;
+	}
+	if (tr_buf_err(&e->out) != TR_OK) {
+		oom(e);
+		return NULL;
+	}
+	const char *s = tr_arena_strndup(e->a, (const char *)e->out.data,
+					 e->out.len);
+	tr_buf_reset(&e->out);
+	if (s == NULL) {
+		oom(e);
+		return NULL;
+	}
+	/* The second line of defence is the executor's; this is the
+	 * first: nothing we emit may say RETURNING. */
+	if (sql_text_has_returning(s)) {
+		sql__fail(e, -1, "0A000",
+			  "RETURNING is not supported in this position");
+		return NULL;
+	}
+	return s;
+}
+
+/* A step whose text uses the statement's parameters only. */
+static void plain_step(struct sql__emit *e, struct sql_ret_step *st)
+{
+	st->sql = take(e);
+	st->n_params = st->sql != NULL ? text_params(st->sql) : 0;
+	st->key = 0;
+}
+
+/*
+ * The fetch of INSERT and UPDATE: the RETURNING list over the target's
+ * rows whose rowids the key lists, in the list's order.
+ */
+static void emit_fetch(struct sql__emit *e, const struct target *t,
+		       Node *const *ret, size_t n_ret, struct sql_ret_step *st)
+{
+	PgQuery__SelectStmt *s = make_select(e, t, false, ret, n_ret, true,
+					     false, NULL, 0, NULL, false,
+					     NULL);
+	if (s == NULL) {
+		oom(e);
+		return;
+	}
+	tr_buf_reset(&e->out);
+	sql__select(e, s);
+	unsigned n = tr_buf_err(&e->out) == TR_OK
+			     ? text_params(tr_buf_cstr(&e->out))
+			     : 0;
+	sql__putf(e, FETCH_KEYS, n + 1);
+	sql__relation(e, t->rel);
+	if (t->rel->alias != NULL && t->rel->alias->aliasname[0] != '\0') {
+		sql__put(e, " AS ");
+		sql__ident(e, t->rel->alias->aliasname);
+	}
+	sql__put(e, " WHERE ");
+	sql__ident(e, t->qual);
+	sql__put(e, ".rowid = __triode_rk.__triode_v" FETCH_ORDER);
+	st->sql = take(e);
+	st->n_params = n;
+	st->key = n + 1;
+}
+
+/* ON CONFLICT DO UPDATE's WHERE, with the updated row's rowid reported
+ * as last_insert_rowid (SQLite leaves it alone on the update path). */
+static void emit_upsert_where(struct sql__emit *e, const struct target *t,
+			      const Node *where)
+{
+	sql__put(e, " WHERE ");
+	if (where != NULL) {
+		sql__put(e, "(");
+		sql__expr(e, where);
+		sql__put(e, ") AND ");
+	}
+	sql__put(e, "triode_returning_rowid(");
+	sql__ident(e, t->qual);
+	sql__put(e, ".rowid)");
+}
+
+static bool has_own_tail(const PgQuery__SelectStmt *s)
+{
+	return s->n_sort_clause > 0 || s->limit_count != NULL ||
+	       s->limit_offset != NULL || s->with_clause != NULL;
+}
+
+static void plan_insert(struct sql__emit *e, const PgQuery__InsertStmt *s,
+			const struct target *t, struct sql_returning *p)
+{
+	const PgQuery__OnConflictClause *oc = s->on_conflict_clause;
+	p->kind = SQL_RETURNING_INSERT;
+	p->upsert = oc != NULL &&
+		    oc->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_UPDATE;
+	const PgQuery__SelectStmt *src =
+		s->select_stmt != NULL &&
+				s->select_stmt->node_case ==
+					PG_QUERY__NODE__NODE_SELECT_STMT
+			? s->select_stmt->select_stmt
+			: NULL;
+	bool values = src != NULL && src->n_values_lists > 0 &&
+		      !has_own_tail(src) &&
+		      src->op == PG_QUERY__SET_OPERATION__SETOP_NONE;
+
+	/* The statement without RETURNING, and with the upsert's WHERE
+	 * written by emit_upsert_where. */
+	PgQuery__InsertStmt ins = *s;
+	ins.n_returning_list = 0;
+	ins.returning_list = NULL;
+	PgQuery__OnConflictClause noc;
+	if (p->upsert) {
+		noc = *oc;
+		noc.where_clause = NULL;
+		ins.on_conflict_clause = &noc;
+	}
+
+	if (src == NULL || values) {
+		p->n_rows = values ? (unsigned)src->n_values_lists : 1;
+		p->rows = tr_arena_alloc(e->a, p->n_rows * sizeof *p->rows);
+		if (p->rows == NULL) {
+			oom(e);
+			return;
+		}
+		for (unsigned r = 0; r < p->n_rows && !sql__failed(e); r++) {
+			PgQuery__SelectStmt one;
+			PgQuery__Node one_node;
+			if (values) {
+				one = *src;
+				one.n_values_lists = 1;
+				one.values_lists = &src->values_lists[r];
+				one_node = *s->select_stmt;
+				one_node.select_stmt = &one;
+				ins.select_stmt = &one_node;
+			}
+			tr_buf_reset(&e->out);
+			sql__insert(e, &ins);
+			if (p->upsert) {
+				emit_upsert_where(e, t, oc->where_clause);
+			}
+			plain_step(e, &p->rows[r]);
+		}
+		return;
+	}
+
+	/* INSERT ... SELECT: the source first, then a row template. */
+	tr_buf_reset(&e->out);
+	sql__select(e, src);
+	plain_step(e, &p->source);
+	Node *param = node_new(e->a, PG_QUERY__NODE__NODE_PARAM_REF);
+	PgQuery__ParamRef *pr = tr_arena_alloc(e->a, sizeof *pr);
+	Node *list = node_new(e->a, PG_QUERY__NODE__NODE_LIST);
+	PgQuery__List *l = tr_arena_alloc(e->a, sizeof *l);
+	Node **items = tr_arena_alloc(e->a, sizeof *items);
+	Node **rows = tr_arena_alloc(e->a, sizeof *rows);
+	Node *sel_node = node_new(e->a, PG_QUERY__NODE__NODE_SELECT_STMT);
+	PgQuery__SelectStmt *sel = tr_arena_alloc(e->a, sizeof *sel);
+	if (param == NULL || pr == NULL || list == NULL || l == NULL ||
+	    items == NULL || rows == NULL || sel_node == NULL || sel == NULL) {
+		oom(e);
+		return;
+	}
+	PgQuery__ParamRef pinit = PG_QUERY__PARAM_REF__INIT;
+	*pr = pinit;
+	pr->number = ROW_SENTINEL;
+	pr->location = -1;
+	param->param_ref = pr;
+	PgQuery__List linit = PG_QUERY__LIST__INIT;
+	*l = linit;
+	items[0] = param;
+	l->n_items = 1;
+	l->items = items;
+	list->list = l;
+	rows[0] = list;
+	PgQuery__SelectStmt sinit = PG_QUERY__SELECT_STMT__INIT;
+	*sel = sinit;
+	sel->op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+	sel->limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
+	sel->n_values_lists = 1;
+	sel->values_lists = rows;
+	sel_node->select_stmt = sel;
+	ins.select_stmt = sel_node;
+	tr_buf_reset(&e->out);
+	sql__insert(e, &ins);
+	if (p->upsert) {
+		emit_upsert_where(e, t, oc->where_clause);
+	}
+	const char *tmpl = take(e);
+	if (tmpl == NULL) {
+		return;
+	}
+	const char *mark = strstr(tmpl, ROW_SENTINEL_TEXT);
+	if (mark == NULL) {
+		sql__fail(e, -1, "XX000", "cannot build INSERT ... RETURNING");
+		return;
+	}
+	p->row_head = tr_arena_strndup(e->a, tmpl, (size_t)(mark - tmpl));
+	p->row_tail = tr_arena_strdup(e->a, mark + strlen(ROW_SENTINEL_TEXT));
+	if (p->row_head == NULL || p->row_tail == NULL) {
+		oom(e);
+		return;
+	}
+	unsigned nh = text_params(p->row_head);
+	unsigned nt = text_params(p->row_tail);
+	p->row_params = nh > nt ? nh : nt;
+}
+
+static void plan_update(struct sql__emit *e, const PgQuery__UpdateStmt *s,
+			const struct target *t, struct sql_returning *p)
+{
+	p->kind = SQL_RETURNING_UPDATE;
+	bool from = s->n_from_clause > 0;
+	for (size_t i = 0; i < s->n_returning_list && from; i++) {
+		if (is_bare_star(s->returning_list[i]->res_target->val)) {
+			sql__fail(e, s->returning_list[i]->res_target->location,
+				  "0A000",
+				  "RETURNING * in UPDATE ... FROM is not "
+				  "supported; name the columns");
+			return;
+		}
+	}
+	if (s->where_clause != NULL &&
+	    s->where_clause->node_case ==
+		    PG_QUERY__NODE__NODE_CURRENT_OF_EXPR) {
+		sql__fail(e, -1, "0A000", "WHERE CURRENT OF is not supported");
+		return;
+	}
+	PgQuery__SelectStmt *c = make_select(e, t, true, NULL, 0, false, true,
+					     s->from_clause, s->n_from_clause,
+					     s->where_clause, from,
+					     s->with_clause);
+	if (c == NULL) {
+		oom(e);
+		return;
+	}
+	tr_buf_reset(&e->out);
+	sql__select(e, c);
+	plain_step(e, &p->collect);
+
+	/* The UPDATE of the collected rows.  Without FROM the condition
+	 * was evaluated once, by the collect; with FROM it still joins. */
+	PgQuery__UpdateStmt u = *s;
+	u.where_clause = NULL;
+	u.n_returning_list = 0;
+	u.returning_list = NULL;
+	tr_buf_reset(&e->out);
+	sql__update(e, &u);
+	sql__put(e, " WHERE ");
+	if (from && s->where_clause != NULL) {
+		sql__put(e, "(");
+		sql__expr(e, s->where_clause);
+		sql__put(e, ") AND ");
+	}
+	unsigned n = tr_buf_err(&e->out) == TR_OK
+			     ? text_params(tr_buf_cstr(&e->out))
+			     : 0;
+	sql__ident(e, t->qual);
+	sql__putf(e, ".rowid IN (SELECT value FROM json_each(?%u))", n + 1);
+	p->write.sql = take(e);
+	p->write.n_params = n;
+	p->write.key = n + 1;
+	emit_fetch(e, t, s->returning_list, s->n_returning_list, &p->fetch);
+}
+
+static void plan_delete(struct sql__emit *e, const PgQuery__DeleteStmt *s,
+			const struct target *t, struct sql_returning *p)
+{
+	p->kind = SQL_RETURNING_DELETE;
+	bool using = s->n_using_clause > 0;
+	PgQuery__SelectStmt *c = make_select(
+		e, t, true, s->returning_list, s->n_returning_list, false, true,
+		s->using_clause, s->n_using_clause, s->where_clause, using,
+		s->with_clause);
+	if (c == NULL) {
+		oom(e);
+		return;
+	}
+	tr_buf_reset(&e->out);
+	sql__select(e, c);
+	plain_step(e, &p->collect);
+	tr_buf_reset(&e->out);
+	sql__put(e, "DELETE FROM ");
+	sql__relation(e, t->rel);
+	sql__put(e, " WHERE rowid IN (SELECT value FROM json_each(?1))");
+	p->write.sql = take(e);
+	p->write.n_params = 0;
+	p->write.key = 1;
+}
+
+const PgQuery__SelectStmt *sql__returning(struct sql__emit *e, const Node *n,
+					  int loc)
+{
+	struct sql_returning *p = tr_arena_alloc(e->a, sizeof *p);
+	if (p == NULL) {
+		oom(e);
+		return NULL;
+	}
+	memset(p, 0, sizeof *p);
+	if (e->catalog) {
+		sql__fail(e, loc, "0A000",
+			  "only queries may use the system catalogs");
+		return NULL;
+	}
+	struct target t;
+	Node *const *ret;
+	size_t n_ret;
+	Node *const *from = NULL;
+	size_t n_from = 0;
+	PgQuery__WithClause *with = NULL;
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_INSERT_STMT:
+		t.rel = n->insert_stmt->relation;
+		ret = n->insert_stmt->returning_list;
+		n_ret = n->insert_stmt->n_returning_list;
+		break;
+	case PG_QUERY__NODE__NODE_UPDATE_STMT:
+		t.rel = n->update_stmt->relation;
+		ret = n->update_stmt->returning_list;
+		n_ret = n->update_stmt->n_returning_list;
+		break;
+	case PG_QUERY__NODE__NODE_DELETE_STMT:
+		t.rel = n->delete_stmt->relation;
+		ret = n->delete_stmt->returning_list;
+		n_ret = n->delete_stmt->n_returning_list;
+		from = n->delete_stmt->using_clause;
+		n_from = n->delete_stmt->n_using_clause;
+		with = n->delete_stmt->with_clause;
+		break;
+	default:
+		sql__fail(e, loc, "0A000", "RETURNING is not supported here");
+		return NULL;
+	}
+	t.qual = t.rel->alias != NULL && t.rel->alias->aliasname[0] != '\0'
+			 ? t.rel->alias->aliasname
+			 : t.rel->relname;
+	for (size_t i = 0; i < n_ret; i++) {
+		if (ret[i]->node_case != PG_QUERY__NODE__NODE_RES_TARGET ||
+		    ret[i]->res_target->val == NULL) {
+			sql__fail(e, loc, "42601", "invalid RETURNING list");
+			return NULL;
+		}
+	}
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_INSERT_STMT:
+		plan_insert(e, n->insert_stmt, &t, p);
+		if (!sql__failed(e)) {
+			emit_fetch(e, &t, ret, n_ret, &p->fetch);
+		}
+		break;
+	case PG_QUERY__NODE__NODE_UPDATE_STMT:
+		plan_update(e, n->update_stmt, &t, p);
+		break;
+	default:
+		plan_delete(e, n->delete_stmt, &t, p);
+		break;
+	}
+	if (e->stmt->cluster_view && !sql__failed(e)) {
+		sql__fail(e, loc, "42809",
+			  "triode_cluster_members is a read-only view");
+	}
+	if (sql__failed(e)) {
+		return NULL;
+	}
+	/* Describe: the RETURNING list over the target (and a DELETE's
+	 * USING items, which its collect joins). */
+	PgQuery__SelectStmt *shape = make_select(e, &t, false, ret, n_ret,
+						 false, true, from, n_from,
+						 NULL, false, with);
+	if (shape == NULL) {
+		oom(e);
+		return NULL;
+	}
+	tr_buf_reset(&e->out);
+	sql__select(e, shape);
+	if (sql__failed(e)) {
+		return NULL;
+	}
+	e->stmt->returning = p;
+	return shape;
+}
+
+const char *sql_returning_row_sql(struct tr_arena *a,
+				  const struct sql_returning *plan,
+				  unsigned n_values)
+{
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	tr_buf_put_str(&b, plan->row_head);
+	tr_buf_put_str(&b, "(");
+	for (unsigned i = 0; i < n_values; i++) {
+		tr_buf_printf(&b, i > 0 ? ", ?%u" : "?%u",
+			      plan->row_params + 1 + i);
+	}
+	tr_buf_put_str(&b, ")");
+	tr_buf_put_str(&b, plan->row_tail);
+	const char *s = tr_buf_err(&b) == TR_OK
+				? tr_arena_strndup(a, (const char *)b.data,
+						   b.len)
+				: NULL;
+	tr_buf_close(&b);
+	return s;
+}
+
+/* ---------------------------------------------------------------------
+ * triode_returning_rowid(x), on every connection (the leader's included)
+ * ------------------------------------------------------------------- */
+
+static void returning_rowid(sqlite3_context *ctx, int argc,
+			    sqlite3_value **argv)
+{
+	TR_UNUSED(argc);
+	if (sqlite3_value_type(argv[0]) == SQLITE_INTEGER) {
+		sqlite3_set_last_insert_rowid(sqlite3_context_db_handle(ctx),
+					      sqlite3_value_int64(argv[0]));
+	}
+	sqlite3_result_int(ctx, 1);
+}
+
+int sql__returning_register(sqlite3 *db)
+{
+	/* Not deterministic (it has a side effect); direct only: no view
+	 * or trigger may hide a call. */
+	return sqlite3_create_function_v2(db, "triode_returning_rowid", 1,
+					  SQLITE_UTF8 | SQLITE_DIRECTONLY,
+					  NULL, returning_rowid, NULL, NULL,
+					  NULL);
+}
