@@ -351,11 +351,6 @@ def test_orm_crud_without_returning(node):
     crud(node, client_keys=True, implicit_returning=False)
 
 
-@pytest.mark.xfail(TARGET == "triode", strict=True,
-                   raises=sa.exc.InvalidRequestError,
-                   reason="sum(qty * price) over table columns is described "
-                          "as text (OID 25), not numeric: 'Unknown PG "
-                          "numeric type: 25'")
 def test_orm_aggregate_result_types(node):
     crud(node, client_keys=True, aggregates=True, implicit_returning=False)
 
@@ -364,10 +359,6 @@ def test_orm_aggregate_result_types(node):
 # INSERT ... RETURNING (SQLAlchemy's default on PostgreSQL) or, with
 # implicit_returning=False, from a `select nextval('<seq>')` SQLAlchemy
 # sends before each INSERT.  Neither works on triode yet.
-@pytest.mark.xfail(TARGET == "triode", strict=True,
-                   raises=sa.exc.NotSupportedError,
-                   reason="0A000 RETURNING is not supported yet (INSERT ... "
-                          "RETURNING <table>.id, being implemented)")
 def test_orm_crud_generated_keys_returning(node):
     crud(node, client_keys=False)
 
