@@ -196,8 +196,8 @@ bool sql__json_op(struct sql__emit *e, const PgQuery__AExpr *x)
 		     (r == SQL_OID_JSONB || literal(x->rexpr) != NULL)) ||
 		    (r == SQL_OID_JSONB && literal(x->lexpr) != NULL))) {
 		/* Numbers compare by value (1 = 1.0), not as text. */
-		call2(e, op[0] == '=' ? "pg_jsonb_eq" : "NOT pg_jsonb_eq",
-		      x->lexpr, x->rexpr, ")");
+		call2(e, op[0] == '=' ? "pg_jsonb_eq" : "(NOT pg_jsonb_eq",
+		      x->lexpr, x->rexpr, op[0] == '=' ? ")" : "))");
 	} else if (strcmp(op, "||") == 0 && is_jsonb_concat(x)) {
 		call2(e, "pg_jsonb_concat", x->lexpr, x->rexpr, ")");
 	} else if (strcmp(op, "-") == 0 && is_jsonb_delete(x)) {
