@@ -316,6 +316,9 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 			return;
 		}
 	}
+	if (sql__json_op(e, x)) {
+		return; /* json_sql.c */
+	}
 	if (x->lexpr == NULL) {
 		if (strcmp(op, "-") == 0 || strcmp(op, "+") == 0 ||
 		    strcmp(op, "~") == 0) {
@@ -950,9 +953,11 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 			emit_decoded(e, t->oid, const_string(arg),
 				     arg->a_const->location);
 		} else {
-			sql__put(e, "CAST(");
+			/* Checked; jsonb made canonical (json.c). */
+			sql__put(e, t->oid == SQL_OID_JSON ? "pg_json("
+							   : "pg_jsonb(");
 			sql__expr(e, arg);
-			sql__put(e, " AS TEXT)");
+			sql__put(e, ")");
 		}
 		return;
 	case SQL_OID_INTERVAL:
@@ -1087,10 +1092,6 @@ static const struct func {
 	{ "statement_timestamp", F_SCALAR, 0, 0, M_NOW, NULL },
 	{ "clock_timestamp", F_SCALAR, 0, 0, M_NOW, NULL },
 	{ "gen_random_uuid", F_SCALAR, 0, 0, M_UUID, NULL },
-	{ "json_build_object", F_SCALAR, 0, 100, M_RENAME, "json_object" },
-	{ "jsonb_build_object", F_SCALAR, 0, 100, M_RENAME, "json_object" },
-	{ "json_build_array", F_SCALAR, 0, 100, M_RENAME, "json_array" },
-	{ "jsonb_build_array", F_SCALAR, 0, 100, M_RENAME, "json_array" },
 };
 
 static const struct func *find_func(const char *name)
@@ -1178,6 +1179,9 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 		sql__fail(e, fc->location, "0A000",
 			  "function %s is not supported", name);
 		return;
+	}
+	if (sql__json_func(e, fc, name)) {
+		return; /* json_sql.c */
 	}
 	const struct func *f = find_func(name);
 	if (f == NULL && strcmp(name, "generate_series") == 0) {
@@ -1983,11 +1987,8 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 	if (strcmp(name, "gen_random_uuid") == 0) {
 		return SQL_OID_UUID;
 	}
-	if (strncmp(name, "json_build", 10) == 0) {
-		return SQL_OID_JSON;
-	}
-	if (strncmp(name, "jsonb_build", 11) == 0) {
-		return SQL_OID_JSONB;
+	if (sql__json_func_type(name) != 0) {
+		return sql__json_func_type(name); /* json_sql.c */
 	}
 	static const char *const text_funcs[] = {
 		"lower", "upper",     "substr",  "substring",  "replace",
@@ -2072,6 +2073,9 @@ uint32_t sql__infer(const Node *n, int32_t *typmod)
 		const char *op = op_name(x);
 		switch (x->kind) {
 		case PG_QUERY__A__EXPR__KIND__AEXPR_OP:
+			if (sql__json_op_type(x) != 0) {
+				return sql__json_op_type(x); /* json_sql.c */
+			}
 			if (strcmp(op, "=") == 0 || strcmp(op, "<>") == 0 ||
 			    strcmp(op, "!=") == 0 || strcmp(op, "<") == 0 ||
 			    strcmp(op, ">") == 0 || strcmp(op, "<=") == 0 ||

@@ -202,6 +202,27 @@ static void put_time_text(struct tr_buf *out, const char *p, size_t len)
 	tr_buf_put(out, end, (size_t)(p + len - end));
 }
 
+/*
+ * jsonb in its canonical text (json.c).  Values are stored canonical
+ * wherever triode knows the type; an untyped literal written to a jsonb
+ * column is not, and is made so here.  Text that is not JSON at all
+ * (written by hand to SQLite) is shown as it is.
+ */
+static void put_jsonb(struct tr_buf *out, const struct sql_value *v)
+{
+	if (v->type != SQL_VALUE_TEXT) {
+		put_plain(out, v);
+		return;
+	}
+	size_t mark = out->len;
+	const char *err;
+	if (sql__jsonb_canon(out, v->p, v->len, &err) != TR_OK &&
+	    tr_buf_err(out) == TR_OK) {
+		out->len = mark;
+		put_plain(out, v);
+	}
+}
+
 bool sql_format_text(uint32_t type_oid, const struct sql_value *v,
 		     struct tr_buf *out)
 {
@@ -268,6 +289,9 @@ bool sql_format_text(uint32_t type_oid, const struct sql_value *v,
 		} else {
 			put_plain(out, v);
 		}
+		return true;
+	case SQL_OID_JSONB:
+		put_jsonb(out, v);
 		return true;
 	default:
 		put_plain(out, v);
@@ -716,7 +740,7 @@ bool sql_format_binary(uint32_t type_oid, const struct sql_value *v,
 	}
 	case SQL_OID_JSONB:
 		tr_buf_put_u8(out, 1);
-		put_plain(out, v);
+		put_jsonb(out, v);
 		return true;
 	default:
 		/* text, varchar, bpchar, name, json and the rest: the text

@@ -3404,7 +3404,11 @@ int sql_functions_register(sqlite3 *db)
 			return rc;
 		}
 	}
-	return sql__returning_register(db);
+	int rc = sql__returning_register(db);
+	if (rc != SQLITE_OK) {
+		return rc;
+	}
+	return sql__json_register(db);
 }
 
 static int auto_entry(sqlite3 *db, char **err, const void *api)

@@ -206,6 +206,9 @@ static void emit_range_function(struct sql__emit *e,
 	const char *name = fc != NULL
 				   ? sql__str(fc->funcname[fc->n_funcname - 1])
 				   : NULL;
+	if (name != NULL && sql__json_range_function(e, rf, fc, name)) {
+		return; /* json_sql.c */
+	}
 	if (name == NULL || strcmp(name, "generate_series") != 0 ||
 	    (fc->n_funcname == 2 && sql__str(fc->funcname[0]) != NULL &&
 	     strcmp(sql__str(fc->funcname[0]), "pg_catalog") != 0)) {

@@ -182,6 +182,23 @@ bool sql__uuid_parse(const char *s, uint8_t u[16]);
 /* RFC 8259 JSON, as PostgreSQL's json_in accepts it. */
 bool sql__json_valid(const char *p, size_t len);
 
+/* json and jsonb (json.c, json_sql.c).  The canonical jsonb text of
+ * the JSON at @p (PostgreSQL's jsonb output) appended to @out: TR_OK,
+ * TR_ESQL with @err "SQLSTATE: message" (22P02 invalid json...), or
+ * TR_ENOMEM. */
+TR_MUSTCHECK int sql__jsonb_canon(struct tr_buf *out, const char *p,
+				  size_t len, const char **err);
+/* Translator hooks: true when the construct was written (or failed). */
+bool sql__json_op(struct sql__emit *e, const PgQuery__AExpr *x);
+bool sql__json_func(struct sql__emit *e, const PgQuery__FuncCall *fc,
+		    const char *name);
+bool sql__json_range_function(struct sql__emit *e,
+			      const PgQuery__RangeFunction *rf,
+			      const PgQuery__FuncCall *fc, const char *name);
+/* Static result type of a json operator / function, 0 if not one. */
+uint32_t sql__json_op_type(const PgQuery__AExpr *x);
+uint32_t sql__json_func_type(const char *name);
+
 /* Parameter inference (params.c): fill stmt->n_params and stmt->params
  * from the statement's tree @n (strings copied into e->a).  TR_OK or
  * TR_ENOMEM; a $n beyond 65535 fails the statement with 42P02. */
@@ -235,6 +252,10 @@ int sql__pgcatalog_build(struct sqlite3 *db,
 /* Register the catalog functions (format_type, pg_get_*, array helpers,
  * reg* input/output...) on the mirror @db.  SQLite result code. */
 int sql__pgcatalog_functions(struct sqlite3 *db);
+
+/* Register the json functions and table-valued functions (json.c) on
+ * @db.  SQLite result code. */
+int sql__json_register(struct sqlite3 *db);
 
 /* PostgreSQL's format_type(@oid, @typmod) into @buf; @given: a typmod
  * argument was passed (even -1), as the SQL function distinguishes. */

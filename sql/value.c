@@ -965,13 +965,32 @@ static int decode_text(uint32_t oid, const char *p, size_t len,
 		return text_bytea(p, len, a, out, err);
 	}
 	case SQL_OID_JSON:
-	case SQL_OID_JSONB:
 		if (!sql__json_valid(p, len)) {
 			return fail(err, a, "22P02",
 				    "invalid input syntax for type json");
 		}
 		set_bytes(out, SQL_VALUE_TEXT, p, len);
 		return TR_OK;
+	case SQL_OID_JSONB: {
+		/* jsonb is stored in its canonical text (json.c). */
+		struct tr_buf b;
+		const char *msg = NULL;
+		tr_buf_init(&b, 0);
+		int rv = sql__jsonb_canon(&b, p, len, &msg);
+		if (rv == TR_ESQL) {
+			/* msg is "SQLSTATE: message". */
+			char state[6];
+			memcpy(state, msg, 5);
+			state[5] = '\0';
+			tr_buf_close(&b);
+			return fail(err, a, state, "%s", msg + 7);
+		}
+		if (rv != TR_OK) {
+			tr_buf_close(&b);
+			return rv;
+		}
+		return set_buf(out, &b, a);
+	}
 	case SQL_OID_INT2:
 	case SQL_OID_INT4:
 	case SQL_OID_INT8:
