@@ -100,3 +100,22 @@ def test_psycopg_auto_prepare(node, table):
         c.execute("CREATE TABLE %s (id int4 PRIMARY KEY)" % table)
         for _ in range(8):
             c.execute("SELECT count(*) FROM %s" % table).fetchone()
+
+
+def test_boolean_columns_compare_with_boolean_words(node, table):
+    with psycopg.connect(node.dsn(), autocommit=True) as c:
+        c.execute("CREATE TABLE %s (id int4, b boolean, t text)" % table)
+        c.execute("INSERT INTO %s VALUES (1, true, 'f'), (2, false, 't'), "
+                  "(3, NULL, 'x')" % table)
+
+        def ids(where):
+            return [r[0] for r in c.execute(
+                "SELECT id FROM %s WHERE %s ORDER BY id" % (table, where))]
+        assert ids("b = 'f'") == [2]
+        assert ids("b = 'true'") == [1]
+        assert ids("b <> 'no'") == [1]
+        assert ids("'on' = b") == [1]
+        assert ids("b = '0'") == [2]
+        # A text column compares as text.
+        assert ids("t = 'f'") == [1]
+        assert ids("t <> 'f'") == [2, 3]

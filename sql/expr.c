@@ -302,6 +302,52 @@ static bool is_datetime(uint32_t t)
 	       t == SQL_OID_TIMESTAMPTZ || t == SQL_OID_INTERVAL;
 }
 
+static int bool_word(const char *s);
+
+/*
+ * col = 'f' with col of a type only the catalog knows.  A boolean column
+ * stores 0/1 (its declared type gives it numeric affinity, so '1' and '0'
+ * already compare right), while PostgreSQL reads the literal as the
+ * column's type: for boolean words the integer form is compared too.  A
+ * text column never holds an integer, so its comparison is unchanged.
+ */
+static bool emit_bool_word_cmp(struct sql__emit *e, const PgQuery__AExpr *x,
+			       const char *op)
+{
+	bool eq = strcmp(op, "=") == 0;
+	if (!eq && strcmp(op, "<>") != 0) {
+		return false;
+	}
+	const Node *col = x->lexpr;
+	const Node *lit = x->rexpr;
+	if (const_string(col) != NULL) {
+		col = x->rexpr;
+		lit = x->lexpr;
+	}
+	int32_t tm;
+	const char *w = const_string(lit);
+	if (w == NULL || col == NULL ||
+	    col->node_case != PG_QUERY__NODE__NODE_COLUMN_REF ||
+	    sql__infer(col, &tm) != 0 || strcmp(w, "1") == 0 ||
+	    strcmp(w, "0") == 0) {
+		return false;
+	}
+	int b = bool_word(w);
+	if (b < 0) {
+		return false;
+	}
+	sql__put(e, eq ? "(" : "(NOT (");
+	sql__expr(e, col);
+	sql__put(e, " = ");
+	sql__expr(e, lit);
+	sql__put(e, " OR (typeof(");
+	sql__expr(e, col);
+	sql__put(e, ") = 'integer' AND ");
+	sql__expr(e, col);
+	sql__putf(e, " = %d))%s", b, eq ? "" : ")");
+	return true;
+}
+
 static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 {
 	static const char *const binary[] = { "=", "<",  ">",  "<=", ">=",
@@ -396,6 +442,9 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 		}
 	}
 	if (sql__catalog_bool_cmp(e, x, op)) {
+		return;
+	}
+	if (emit_bool_word_cmp(e, x, op)) {
 		return;
 	}
 	sql__put(e, "(");

@@ -272,6 +272,16 @@ static const struct tcase translations[] = {
 	{ "explain select 1", "0A000" },
 	{ "create function f() returns int as 'select 1' language sql",
 	  "0A000" },
+	/* A boolean word against a column only the catalog can type also
+	 * matches the 0/1 a boolean column stores. */
+	{ "select a from t where b = 'f'",
+	  "SELECT a FROM t WHERE (b = 'f' OR (typeof(b) = 'integer' AND b = "
+	  "0))" },
+	{ "select a from t where 'yes' <> b",
+	  "SELECT a FROM t WHERE (NOT (b = 'yes' OR (typeof(b) = 'integer' "
+	  "AND b = 1)))" },
+	{ "select a from t where b = '1' and c = 'x'",
+	  "SELECT a FROM t WHERE ((b = '1') AND (c = 'x'))" },
 	/* Cursors: DECLARE keeps its translated query; FETCH only goes
 	 * forward (NO SCROLL). */
 	{ "declare c cursor for select a from t", "SELECT a FROM t" },
