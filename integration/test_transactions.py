@@ -250,3 +250,29 @@ def test_cursors_declare_fetch_close(node, kv):
         with pytest.raises(psycopg.errors.InvalidCursorName):
             c.execute("FETCH 1 FROM cur2")
         c.execute("ROLLBACK")
+
+
+def test_set_is_undone_by_rollback_and_set_local_ends_with_commit(node):
+    with psycopg.connect(node.dsn(), autocommit=True) as c:
+        def show(name):
+            return c.execute("SHOW %s" % name).fetchone()[0]
+        c.execute("SET application_name = 'before'")
+        c.execute("BEGIN")
+        c.execute("SET application_name = 'inside'")
+        c.execute("SET statement_timeout = 1234")
+        assert show("application_name") == "inside"
+        c.execute("ROLLBACK")
+        assert show("application_name") == "before"
+        assert show("statement_timeout") == "0"
+        # The client heard about the restored reported setting.
+        assert c.info.parameter_status("application_name") == "before"
+        c.execute("BEGIN")
+        c.execute("SET LOCAL statement_timeout = 5000")
+        c.execute("SET application_name = 'kept'")
+        assert show("statement_timeout") == "5s"
+        c.execute("COMMIT")
+        assert show("statement_timeout") == "0"
+        assert show("application_name") == "kept"
+        # SET LOCAL outside a transaction block does nothing.
+        c.execute("SET LOCAL application_name = 'nope'")
+        assert show("application_name") == "kept"

@@ -85,6 +85,10 @@ TR_MUSTCHECK int server_settings_set(struct server_settings *s,
 /* Current value, or NULL for an unknown parameter. */
 const char *server_settings_get(const struct server_settings *s,
 				const char *name);
+/* @value of setting @name as SHOW prints it (timeouts with units:
+ * "5s", "1500ms"); @buf is scratch. */
+const char *server_settings_display(const char *name, const char *value,
+				    char *buf, size_t cap);
 /* Canonical spelling of a known setting ("DateStyle"), or NULL. */
 const char *server_settings_canonical(const char *name);
 /* Reset every setting to its default; report each changed reported one
@@ -93,6 +97,16 @@ void server_settings_reset_all(struct server_settings *s,
 			       void (*cb)(void *arg, const char *name,
 					  const char *value),
 			       void *arg);
+/* A copy of @src (for undoing a transaction's SETs), or TR_ENOMEM. */
+TR_MUSTCHECK int server_settings_copy(const struct server_settings *src,
+				      struct server_settings **out);
+/* Report through @cb each reported setting whose value differs between
+ * @before and @after (the value in @after). */
+void server_settings_report_changes(const struct server_settings *before,
+				    const struct server_settings *after,
+				    void (*cb)(void *arg, const char *name,
+					       const char *value),
+				    void *arg);
 /* Iterate: i-th setting name and value; false past the end. */
 bool server_settings_at(const struct server_settings *s, unsigned i,
 			const char **name, const char **value);

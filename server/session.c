@@ -131,6 +131,11 @@ struct server_session {
 	uv_timer_t stmt_timer;
 	uint64_t activity;   /* client operations so far */
 	struct server_cursor *cursors; /* DECLAREd in this transaction */
+	/* The settings as they were before the open transaction's first SET:
+	 * ROLLBACK restores them, COMMIT restores the SET LOCAL ones. */
+	struct server_settings *settings_saved;
+	char *local_names[16]; /* owned: settings SET LOCAL in it */
+	unsigned n_local;
 	struct server_cursor *fetching; /* of the FETCH running */
 	long lock_wait_ms;   /* how long this write waits for the lock */
 	uint64_t idle_since; /* @activity when the idle timer was armed */
@@ -310,9 +315,12 @@ static void release_lock(struct server_session *s)
 /* The transaction is over (committed, rolled back or lost). */
 static void cursors_free(struct server_session *s);
 
+static void settings_txn_end(struct server_session *s, bool committed);
+
 static void txn_ended(struct server_session *s, bool committed)
 {
 	cursors_free(s); /* WITHOUT HOLD: they end with the transaction */
+	settings_txn_end(s, committed);
 	if (s->txn_ddl && !committed && s->db != NULL) {
 		s->db->catalog_loaded = false; /* the DDL was undone */
 	}
@@ -2219,6 +2227,8 @@ static void run_show(struct server_session *s)
 		pgwire_session_send_row_description(s->pg, 2, cols);
 		for (unsigned i = 0; server_settings_at(s->settings, i, &n, &v);
 		     i++) {
+			char buf[32];
+			v = server_settings_display(n, v, buf, sizeof buf);
 			struct pgwire_value vals[2] = {
 				{ n, (int32_t)strlen(n) },
 				{ v, (int32_t)strlen(v) },
@@ -2248,14 +2258,84 @@ static void run_show(struct server_session *s)
 	}
 	/* PostgreSQL labels the column with the setting's own spelling. */
 	const char *canon = server_settings_canonical(name);
-	show_one(s, canon != NULL ? canon : name, value);
+	char buf[32];
+	show_one(s, canon != NULL ? canon : name,
+		 server_settings_display(name, value, buf, sizeof buf));
 	complete(s, "SHOW");
+}
+
+/*
+ * SET inside a transaction block is transactional, as in PostgreSQL:
+ * undone by ROLLBACK; SET LOCAL lasts until the transaction ends.  (A
+ * ROLLBACK TO SAVEPOINT keeps them: not undone per savepoint.)
+ */
+static void settings_txn_end(struct server_session *s, bool committed)
+{
+	struct server_settings *saved = s->settings_saved;
+	if (saved == NULL) {
+		return;
+	}
+	s->settings_saved = NULL;
+	if (!committed) {
+		server_settings_report_changes(s->settings, saved,
+					       report_setting, s);
+		server_settings_free(s->settings);
+		s->settings = saved;
+	} else {
+		for (unsigned i = 0; i < s->n_local; i++) {
+			struct sql_error err = { .position = 0 };
+			bool report = false;
+			const char *v = server_settings_get(saved,
+							    s->local_names[i]);
+			if (server_settings_set(s->settings, &s->arena,
+						s->local_names[i], v, &report,
+						&err) == TR_OK &&
+			    report) {
+				report_setting(s, server_settings_canonical(
+							  s->local_names[i]),
+					       server_settings_get(
+						       s->settings,
+						       s->local_names[i]));
+			}
+		}
+		server_settings_free(saved);
+	}
+	for (unsigned i = 0; i < s->n_local; i++) {
+		tr_free(s->local_names[i]);
+	}
+	s->n_local = 0;
 }
 
 static void run_set(struct server_session *s)
 {
 	struct sql_error err = { .position = 0 };
 	bool report = false;
+	if (s->txn != TXN_NONE && s->settings_saved == NULL &&
+	    server_settings_copy(s->settings, &s->settings_saved) != TR_OK) {
+		failf(s, "53200", "out of memory");
+		return;
+	}
+	if (s->cur->is_local && s->txn == TXN_NONE) {
+		/* PostgreSQL: a warning, and no effect. */
+		send_warning(s, "25P01",
+			     "SET LOCAL can only be used in transaction "
+			     "blocks");
+		complete(s, "SET");
+		return;
+	}
+	if (s->cur->is_local) {
+		if (s->n_local == TR_ARRAY_LEN(s->local_names)) {
+			failf(s, "54000", "too many SET LOCAL settings in one "
+					  "transaction");
+			return;
+		}
+		s->local_names[s->n_local] = tr_strdup(s->cur->name);
+		if (s->local_names[s->n_local] == NULL) {
+			failf(s, "53200", "out of memory");
+			return;
+		}
+		s->n_local++;
+	}
 	int rv = server_settings_set(s->settings, &s->arena, s->cur->name,
 				     s->cur->value, &report, &err);
 	if (rv == TR_ESQL) {
@@ -3284,6 +3364,12 @@ static void step(struct server_session *s)
 	case SQL_SET:
 	case SQL_RESET:
 		if (st->kind == SQL_RESET && strcasecmp(st->name, "all") == 0) {
+			if (s->txn != TXN_NONE && s->settings_saved == NULL &&
+			    server_settings_copy(s->settings,
+						 &s->settings_saved) != TR_OK) {
+				failf(s, "53200", "out of memory");
+				return;
+			}
 			server_settings_reset_all(s->settings, report_setting,
 						  s);
 			complete(s, "RESET");
@@ -3446,6 +3532,10 @@ static void maybe_free(struct server_session *s)
 		s->pg = NULL;
 	}
 	cursors_free(s);
+	server_settings_free(s->settings_saved);
+	for (unsigned i = 0; i < s->n_local; i++) {
+		tr_free(s->local_names[i]);
+	}
 	tr_arena_close(&s->arena);
 	tr_buf_close(&s->vals);
 	server_settings_free(s->settings);

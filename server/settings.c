@@ -7,6 +7,7 @@
  * except custom "prefix.name" settings, which PostgreSQL accepts freely.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@ enum setting_kind {
 	SET_ANY,      /* free text */
 	SET_BOOL,     /* on/off and PostgreSQL's spellings */
 	SET_INT,      /* an integer within [min, max] */
+	SET_MS,       /* milliseconds within [min, max], units accepted
+		       * (ms, s, min, h, d) and shown as PostgreSQL does */
 	SET_ENCODING, /* client_encoding: UTF8 only (SQL_ASCII tolerated) */
 	SET_FIXED,    /* read-only: SET is refused */
 };
@@ -39,17 +42,17 @@ static const struct setting_def defs[] = {
 	  false },
 	{ "default_transaction_read_only", "off", SET_BOOL, 0, 0, true },
 	{ "extra_float_digits", "1", SET_INT, -15, 3, false },
-	{ "idle_in_transaction_session_timeout", "0", SET_INT, 0, 2147483647,
+	{ "idle_in_transaction_session_timeout", "0", SET_MS, 0, 2147483647,
 	  false },
 	{ "integer_datetimes", "on", SET_FIXED, 0, 0, true },
 	{ "IntervalStyle", "postgres", SET_ANY, 0, 0, true },
-	{ "lock_timeout", "0", SET_INT, 0, 2147483647, false },
+	{ "lock_timeout", "0", SET_MS, 0, 2147483647, false },
 	{ "search_path", "\"$user\", public", SET_ANY, 0, 0, false },
 	{ "server_encoding", "UTF8", SET_FIXED, 0, 0, true },
 	{ "server_version", "15.0", SET_FIXED, 0, 0, true },
 	{ "server_version_num", "150000", SET_FIXED, 0, 0, false },
 	{ "standard_conforming_strings", "on", SET_BOOL, 0, 0, true },
-	{ "statement_timeout", "0", SET_INT, 0, 2147483647, false },
+	{ "statement_timeout", "0", SET_MS, 0, 2147483647, false },
 	{ "synchronous_commit", "on", SET_ANY, 0, 0, false },
 	{ "TimeZone", "UTC", SET_ANY, 0, 0, true },
 	{ "transaction_isolation", "serializable", SET_FIXED, 0, 0, false },
@@ -154,6 +157,67 @@ static int set_custom(struct server_settings *s, const char *name,
 	return TR_OK;
 }
 
+/* @n in the unit written at @unit ("" and "ms": milliseconds), as
+ * milliseconds; *@end past the unit.  An unknown unit leaves *@end on it
+ * (the caller refuses the value); -1 on overflow. */
+static long with_unit(long n, const char *unit, char **end)
+{
+	static const struct {
+		const char *name;
+		long ms;
+	} units[] = {
+		{ "ms", 1 },	    { "s", 1000 },	 { "min", 60000 },
+		{ "h", 3600000 }, { "d", 86400000 },
+	};
+	const char *p = unit;
+	while (*p == ' ') {
+		p++;
+	}
+	*end = (char *)unit;
+	if (*p == '\0') {
+		*end = (char *)p;
+		return n;
+	}
+	for (size_t i = 0; i < TR_ARRAY_LEN(units); i++) {
+		if (strcmp(p, units[i].name) == 0) {
+			*end = (char *)p + strlen(p);
+			return n > LONG_MAX / units[i].ms ? -1
+							  : n * units[i].ms;
+		}
+	}
+	return n;
+}
+
+const char *server_settings_display(const char *name, const char *value,
+				    char *buf, size_t cap)
+{
+	int i = find_def(name);
+	if (i < 0 || defs[i].kind != SET_MS || value == NULL) {
+		return value;
+	}
+	/* The largest unit that divides the value, as PostgreSQL shows. */
+	static const struct {
+		const char *name;
+		long ms;
+	} units[] = {
+		{ "d", 86400000 }, { "h", 3600000 }, { "min", 60000 },
+		{ "s", 1000 },
+	};
+	long n = strtol(value, NULL, 10);
+	if (n == 0) {
+		return "0";
+	}
+	for (size_t k = 0; k < TR_ARRAY_LEN(units); k++) {
+		if (n % units[k].ms == 0) {
+			snprintf(buf, cap, "%ld%s", n / units[k].ms,
+				 units[k].name);
+			return buf;
+		}
+	}
+	snprintf(buf, cap, "%ldms", n);
+	return buf;
+}
+
 int server_settings_set(struct server_settings *s, struct tr_arena *a,
 			const char *name, const char *value, bool *report,
 			struct sql_error *err)
@@ -196,9 +260,13 @@ int server_settings_set(struct server_settings *s, struct tr_arena *a,
 				return TR_ESQL;
 			}
 			break;
-		case SET_INT: {
+		case SET_INT:
+		case SET_MS: {
 			char *end;
 			long n = strtol(value, &end, 10);
+			if (d->kind == SET_MS && end != value) {
+				n = with_unit(n, end, &end);
+			}
 			if (*value == '\0' || *end != '\0' || n < d->min ||
 			    n > d->max) {
 				sql_error_set(err, a, "22023",
@@ -306,4 +374,49 @@ bool server_settings_at(const struct server_settings *s, unsigned i,
 	*name = defs[i].name;
 	*value = s->values[i] != NULL ? s->values[i] : defs[i].dflt;
 	return true;
+}
+
+int server_settings_copy(const struct server_settings *src,
+			 struct server_settings **out)
+{
+	struct server_settings *c;
+	if (server_settings_new(&c) != TR_OK) {
+		return TR_ENOMEM;
+	}
+	bool ok = true;
+	for (unsigned i = 0; i < N_DEFS && ok; i++) {
+		if (src->values[i] != NULL) {
+			c->values[i] = tr_strdup(src->values[i]);
+			ok = c->values[i] != NULL;
+		}
+	}
+	for (unsigned i = 0; i < src->n_custom && ok; i++) {
+		c->custom_names[i] = tr_strdup(src->custom_names[i]);
+		c->custom_values[i] = tr_strdup(src->custom_values[i]);
+		c->n_custom = i + 1;
+		ok = c->custom_names[i] != NULL && c->custom_values[i] != NULL;
+	}
+	if (!ok) {
+		server_settings_free(c);
+		return TR_ENOMEM;
+	}
+	*out = c;
+	return TR_OK;
+}
+
+void server_settings_report_changes(const struct server_settings *before,
+				    const struct server_settings *after,
+				    void (*cb)(void *arg, const char *name,
+					       const char *value),
+				    void *arg)
+{
+	for (unsigned i = 0; i < N_DEFS; i++) {
+		const char *a = before->values[i] != NULL ? before->values[i]
+							  : defs[i].dflt;
+		const char *b = after->values[i] != NULL ? after->values[i]
+							 : defs[i].dflt;
+		if (defs[i].report && strcmp(a, b) != 0) {
+			cb(arg, defs[i].name, b);
+		}
+	}
 }

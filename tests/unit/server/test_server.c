@@ -141,6 +141,62 @@ static void test_settings_reported_and_validated(void **state)
 			    "UTF8");
 }
 
+static int n_reported;
+static void count_reported(void *arg, const char *name, const char *value);
+
+static void test_settings_timeouts_take_and_show_units(void **state)
+{
+	struct fixture *f = *state;
+	struct sql_error err;
+	bool report;
+	char buf[32];
+	static const struct {
+		const char *in, *stored, *shown;
+	} cases[] = {
+		{ "0", "0", "0" },	    { "1500", "1500", "1500ms" },
+		{ "5s", "5000", "5s" },	    { "2 min", "120000", "2min" },
+		{ "1h", "3600000", "1h" },  { "1d", "86400000", "1d" },
+		{ "90000", "90000", "90s" }, { "250ms", "250", "250ms" },
+	};
+	for (size_t i = 0; i < TR_ARRAY_LEN(cases); i++) {
+		assert_int_equal(set(f, "statement_timeout", cases[i].in, &err,
+				     &report),
+				 TR_OK);
+		const char *v = server_settings_get(f->s, "statement_timeout");
+		assert_string_equal(v, cases[i].stored);
+		assert_string_equal(server_settings_display("statement_timeout",
+							    v, buf,
+							    sizeof buf),
+				    cases[i].shown);
+	}
+	assert_int_equal(set(f, "lock_timeout", "5 parsecs", &err, &report),
+			 TR_ESQL);
+	assert_string_equal(err.sqlstate, "22023");
+	assert_int_equal(set(f, "lock_timeout", "999999999d", &err, &report),
+			 TR_ESQL);
+	/* Other settings show as stored. */
+	assert_string_equal(server_settings_display("extra_float_digits", "3",
+						    buf, sizeof buf),
+			    "3");
+}
+
+static void test_settings_copy_and_report_changes(void **state)
+{
+	struct fixture *f = *state;
+	struct sql_error err;
+	bool report;
+	struct server_settings *saved;
+	assert_int_equal(server_settings_copy(f->s, &saved), TR_OK);
+	assert_int_equal(set(f, "application_name", "x", &err, &report), TR_OK);
+	assert_int_equal(set(f, "myapp.k", "v", &err, &report), TR_OK);
+	assert_string_equal(server_settings_get(saved, "application_name"), "");
+	assert_null(server_settings_get(saved, "myapp.k"));
+	n_reported = 0;
+	server_settings_report_changes(f->s, saved, count_reported, NULL);
+	assert_int_equal(n_reported, 1); /* application_name only */
+	server_settings_free(saved);
+}
+
 static void test_settings_unknown_and_custom(void **state)
 {
 	struct fixture *f = *state;
@@ -151,8 +207,6 @@ static void test_settings_unknown_and_custom(void **state)
 	assert_int_equal(set(f, "myapp.tenant", "42", &err, &report), TR_OK);
 	assert_string_equal(server_settings_get(f->s, "MyApp.Tenant"), "42");
 }
-
-static int n_reported;
 
 static void count_reported(void *arg, const char *name, const char *value)
 {
@@ -276,6 +330,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_settings_reset_all_reports_changes, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_settings_timeouts_take_and_show_units, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_settings_copy_and_report_changes, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("server", tests, NULL, NULL);
 }
