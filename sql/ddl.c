@@ -809,9 +809,13 @@ static const char *take_output(struct sql__emit *e, size_t mark)
 	return s;
 }
 
-static bool needs_rebuild(PgQuery__AlterTableType t)
+static bool needs_rebuild(const PgQuery__AlterTableCmd *c)
 {
-	switch (t) {
+	switch (c->subtype) {
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
+		/* IF [NOT] EXISTS needs the table's columns. */
+		return c->missing_ok;
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
@@ -917,12 +921,6 @@ static void alter_by_rebuild(struct sql__emit *e,
 		size_t mark = e->out.len;
 		switch (c->subtype) {
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
-			if (c->missing_ok) {
-				sql__fail(e, -1, "0A000",
-					  "ADD COLUMN IF NOT EXISTS is not "
-					  "supported");
-				return;
-			}
 			a->op = SQL_ALTER_ADD_COLUMN;
 			(void)emit_column(e, table, c->def->column_def, false,
 					  true);
@@ -998,7 +996,7 @@ void sql__alter_table(struct sql__emit *e, const PgQuery__AlterTableStmt *s)
 		return;
 	}
 	for (size_t i = 0; i < s->n_cmds; i++) {
-		if (needs_rebuild(s->cmds[i]->alter_table_cmd->subtype)) {
+		if (needs_rebuild(s->cmds[i]->alter_table_cmd)) {
 			alter_by_rebuild(e, s);
 			return;
 		}
@@ -1012,23 +1010,11 @@ void sql__alter_table(struct sql__emit *e, const PgQuery__AlterTableStmt *s)
 		sql__relation(e, s->relation);
 		switch (c->subtype) {
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
-			if (c->missing_ok) {
-				sql__fail(e, -1, "0A000",
-					  "ADD COLUMN IF NOT EXISTS is not "
-					  "supported");
-				return;
-			}
 			sql__put(e, " ADD COLUMN ");
 			(void)emit_column(e, s->relation->relname,
 					  c->def->column_def, false, true);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
-			if (c->missing_ok) {
-				sql__fail(e, -1, "0A000",
-					  "DROP COLUMN IF EXISTS is not "
-					  "supported");
-				return;
-			}
 			sql__put(e, " DROP COLUMN ");
 			sql__ident(e, c->name);
 			break;

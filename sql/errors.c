@@ -42,20 +42,36 @@
 #define SQLITE_CONSTRAINT_PRIMARYKEY 1555
 #define SQLITE_CONSTRAINT_UNIQUE     2067
 
-void sql_error_set(struct sql_error *e, struct tr_arena *a,
-		   const char *sqlstate, const char *fmt, ...)
+static void error_vset(struct sql_error *e, struct tr_arena *a,
+		       const char *sqlstate, const char *fmt, va_list ap)
 {
 	memset(e, 0, sizeof *e);
 	snprintf(e->sqlstate, sizeof e->sqlstate, "%s", sqlstate);
 	char tmp[1024];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
 	e->message = a != NULL ? tr_arena_strdup(a, tmp) : NULL;
 	if (e->message == NULL) {
 		e->message = "out of memory while reporting an error";
 	}
+}
+
+void sql_error_set(struct sql_error *e, struct tr_arena *a,
+		   const char *sqlstate, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	error_vset(e, a, sqlstate, fmt, ap);
+	va_end(ap);
+}
+
+int sql__error(struct sql_error *e, struct tr_arena *a, const char *sqlstate,
+	       const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	error_vset(e, a, sqlstate, fmt, ap);
+	va_end(ap);
+	return TR_ESQL;
 }
 
 /* Text after @prefix in @msg, or NULL. */

@@ -816,12 +816,15 @@ static int translate_one(struct tr_arena *a, const char *text,
 	return rv;
 }
 
-int sql_parse(struct tr_arena *a, const char *text, struct sql_batch *out,
-	      struct sql_error *err)
+/*
+ * PostgreSQL's parse of @text as a tree whose memory lives in @pa (the
+ * caller closes it).  TR_ESQL with @err (42601 and the position) for a
+ * syntax error; TR_ENOMEM.
+ */
+static int parse_tree(const char *text, struct tr_arena *pa,
+		      PgQuery__ParseResult **tree, struct tr_arena *a,
+		      struct sql_error *err)
 {
-	out->n_stmts = 0;
-	out->stmts = NULL;
-	memset(err, 0, sizeof *err);
 	PgQueryProtobufParseResult r = pg_query_parse_protobuf(text);
 	if (r.error != NULL) {
 		const char *m = r.error->message != NULL ? r.error->message
@@ -831,19 +834,32 @@ int sql_parse(struct tr_arena *a, const char *text, struct sql_batch *out,
 		pg_query_free_protobuf_parse_result(r);
 		return TR_ESQL;
 	}
-	struct tr_arena pa;
-	tr_arena_init(&pa, 16384);
 	ProtobufCAllocator alloc = {
 		.alloc = arena_pb_alloc,
 		.free = arena_pb_free,
-		.allocator_data = &pa,
+		.allocator_data = pa,
 	};
-	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(
+	*tree = pg_query__parse_result__unpack(
 		&alloc, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
 	pg_query_free_protobuf_parse_result(r);
-	int rv = TR_OK;
-	if (tree == NULL) {
-		rv = TR_ENOMEM;
+	return *tree != NULL ? TR_OK : TR_ENOMEM;
+}
+
+int sql_parse(struct tr_arena *a, const char *text, struct sql_batch *out,
+	      struct sql_error *err)
+{
+	out->n_stmts = 0;
+	out->stmts = NULL;
+	memset(err, 0, sizeof *err);
+	struct tr_arena pa;
+	tr_arena_init(&pa, 16384);
+	PgQuery__ParseResult *tree;
+	int rv = parse_tree(text, &pa, &tree, a, err);
+	if (rv == TR_ESQL) {
+		tr_arena_close(&pa);
+		return rv;
+	}
+	if (rv != TR_OK) {
 		goto done;
 	}
 	out->stmts = tr_arena_alloc(a,
@@ -957,6 +973,53 @@ static const PgQuery__SelectStmt *query_of(const Node *n)
 		       : NULL;
 }
 
+static bool is_star(const Node *v)
+{
+	return v != NULL && v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+	       v->column_ref->n_fields > 0 &&
+	       v->column_ref->fields[v->column_ref->n_fields - 1]->node_case ==
+		       PG_QUERY__NODE__NODE_A_STAR;
+}
+
+/* The types of @sel's select list with its FROM clause in scope. */
+static int infer_targets(const PgQuery__SelectStmt *sel,
+			 sql_column_type_fn lookup, void *ctx, unsigned n,
+			 uint32_t *oids, int32_t *typmods)
+{
+	while (sel->op != PG_QUERY__SET_OPERATION__SETOP_NONE &&
+	       sel->larg != NULL) {
+		sel = sel->larg;
+	}
+	if (sel->n_target_list != n) {
+		return TR_EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (is_star(sel->target_list[i]->res_target->val)) {
+			return TR_EINVAL;
+		}
+	}
+	struct scope sc = { .res = { .type = scope_type,
+				     .enter = scope_enter,
+				     .leave = scope_leave },
+			    .lookup = lookup,
+			    .ctx = ctx };
+	for (size_t i = 0; i < sel->n_from_clause; i++) {
+		scope_add(&sc, sel->from_clause[i]);
+	}
+	sql__colres = &sc.res;
+	for (size_t i = 0; i < n; i++) {
+		int32_t tm;
+		uint32_t t = sql__infer(sel->target_list[i]->res_target->val,
+					&tm);
+		if (t != 0) {
+			oids[i] = t;
+			typmods[i] = tm;
+		}
+	}
+	sql__colres = NULL;
+	return TR_OK;
+}
+
 int sql_infer_result_types(const struct sql_stmt *stmt,
 			   sql_column_type_fn lookup, void *ctx, unsigned n,
 			   uint32_t *oids, int32_t *typmods)
@@ -965,65 +1028,21 @@ int sql_infer_result_types(const struct sql_stmt *stmt,
 	    (stmt->kind != SQL_QUERY && stmt->kind != SQL_DECLARE)) {
 		return TR_EINVAL;
 	}
-	PgQueryProtobufParseResult r = pg_query_parse_protobuf(stmt->text);
-	if (r.error != NULL) {
-		pg_query_free_protobuf_parse_result(r);
-		return TR_EINVAL;
-	}
 	struct tr_arena pa;
 	tr_arena_init(&pa, 16384);
-	ProtobufCAllocator alloc = {
-		.alloc = arena_pb_alloc,
-		.free = arena_pb_free,
-		.allocator_data = &pa,
-	};
-	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(
-		&alloc, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
-	pg_query_free_protobuf_parse_result(r);
-	int rv = TR_EINVAL;
-	if (tree == NULL) {
-		rv = TR_ENOMEM;
-	} else if (tree->n_stmts == 1 && tree->stmts[0]->stmt != NULL &&
-		   query_of(tree->stmts[0]->stmt) != NULL) {
+	PgQuery__ParseResult *tree = NULL;
+	struct sql_error err;
+	int rv = parse_tree(stmt->text, &pa, &tree, &pa, &err);
+	if (rv == TR_OK) {
 		const PgQuery__SelectStmt *sel =
-			query_of(tree->stmts[0]->stmt);
-		while (sel->op != PG_QUERY__SET_OPERATION__SETOP_NONE &&
-		       sel->larg != NULL) {
-			sel = sel->larg;
-		}
-		struct scope sc = { .res = { .type = scope_type,
-					     .enter = scope_enter,
-					     .leave = scope_leave },
-				    .lookup = lookup,
-				    .ctx = ctx };
-		for (size_t i = 0; i < sel->n_from_clause; i++) {
-			scope_add(&sc, sel->from_clause[i]);
-		}
-		bool star = false;
-		for (size_t i = 0; i < sel->n_target_list; i++) {
-			const Node *v = sel->target_list[i]->res_target->val;
-			star |= v != NULL &&
-				v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
-				v->column_ref->n_fields > 0 &&
-				v->column_ref->fields[v->column_ref->n_fields - 1]
-						->node_case ==
-					PG_QUERY__NODE__NODE_A_STAR;
-		}
-		if (!star && sel->n_target_list == n) {
-			sql__colres = &sc.res;
-			for (size_t i = 0; i < n; i++) {
-				int32_t tm;
-				uint32_t t = sql__infer(
-					sel->target_list[i]->res_target->val,
-					&tm);
-				if (t != 0) {
-					oids[i] = t;
-					typmods[i] = tm;
-				}
-			}
-			sql__colres = NULL;
-			rv = TR_OK;
-		}
+			tree->n_stmts == 1 && tree->stmts[0]->stmt != NULL
+				? query_of(tree->stmts[0]->stmt)
+				: NULL;
+		rv = sel != NULL ? infer_targets(sel, lookup, ctx, n, oids,
+						 typmods)
+				 : TR_EINVAL;
+	} else if (rv == TR_ESQL) {
+		rv = TR_EINVAL;
 	}
 	tr_arena_close(&pa);
 	return rv;

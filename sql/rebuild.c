@@ -461,20 +461,28 @@ static const char *default_name(struct tr_arena *a, const char *table,
 	return NULL;
 }
 
+/* Remove element @at (and its copy expression). */
+static void remove_elem(struct table_def *t, const char **exprs, size_t at)
+{
+	memmove(&t->elems[at], &t->elems[at + 1],
+		(t->n - at - 1) * sizeof t->elems[0]);
+	memmove(&t->added[at], &t->added[at + 1],
+		(t->n - at - 1) * sizeof t->added[0]);
+	memmove(&exprs[at], &exprs[at + 1], (t->n - at - 1) * sizeof exprs[0]);
+	t->n--;
+}
+
 /* Remove the constraint named @name; false if there is none. */
 static bool drop_constraint(struct tr_arena *a, struct table_def *t,
-			    const char *table, const char *name, bool *autoinc)
+			    const char **exprs, const char *table,
+			    const char *name, bool *autoinc)
 {
 	for (size_t i = 0; i < t->n; i++) {
 		struct elem *e = &t->elems[i];
 		if (!is_column(e)) {
 			const char *n = default_name(a, table, e, 0, NULL);
 			if (n != NULL && strcmp(n, name) == 0) {
-				memmove(&t->elems[i], &t->elems[i + 1],
-					(t->n - i - 1) * sizeof t->elems[0]);
-				memmove(&t->added[i], &t->added[i + 1],
-					(t->n - i - 1) * sizeof t->added[0]);
-				t->n--;
+				remove_elem(t, exprs, i);
 				return true;
 			}
 			continue;
@@ -560,20 +568,6 @@ static bool in_primary_key(struct tr_arena *a, const struct table_def *t,
 	return false;
 }
 
-static int fail(struct sql_error *err, struct tr_arena *a, const char *state,
-		const char *fmt, ...) TR_PRINTF(4, 5);
-static int fail(struct sql_error *err, struct tr_arena *a, const char *state,
-		const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	sql_error_set(err, a, state, "%s", msg);
-	return TR_ESQL;
-}
-
 /* Apply one change to @t.  @exprs[i] is the copy expression of element i
  * (NULL: the column itself). */
 static int apply(struct tr_arena *a, const char *table, struct table_def *t,
@@ -586,13 +580,13 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 	if (al->text == NULL && (al->op == SQL_ALTER_ADD_COLUMN ||
 				 al->op == SQL_ALTER_ADD_CONSTRAINT ||
 				 al->op == SQL_ALTER_TYPE)) {
-		return fail(err, a, "XX000", "ALTER TABLE change without text");
+		return sql__error(err, a, "XX000", "ALTER TABLE change without text");
 	}
 	switch (al->op) {
 	case SQL_ALTER_ADD_COLUMN:
 	case SQL_ALTER_ADD_CONSTRAINT: {
 		if (t->n == MAX_ELEMS) {
-			return fail(err, a, "54011",
+			return sql__error(err, a, "54011",
 				    "tables can have at most %d columns",
 				    MAX_ELEMS);
 		}
@@ -614,7 +608,7 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 		exprs[pos] = NULL;
 		t->added[pos] = al->op == SQL_ALTER_ADD_COLUMN;
 		if (!tokenize(al->text, strlen(al->text), &t->elems[pos])) {
-			return fail(err, a, "54000",
+			return sql__error(err, a, "54000",
 				    "definition is too complex");
 		}
 		if (al->op == SQL_ALTER_ADD_COLUMN) {
@@ -623,7 +617,13 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 				if (i != pos && is_column(&t->elems[i]) &&
 				    name != NULL &&
 				    tok_names(a, &t->elems[i].toks[0], name)) {
-					return fail(err, a, "42701",
+					if (al->missing_ok) {
+						/* IF NOT EXISTS: keep the
+						 * column there is. */
+						remove_elem(t, exprs, pos);
+						return TR_OK;
+					}
+					return sql__error(err, a, "42701",
 						    "column \"%s\" of relation "
 						    "\"%s\" already exists",
 						    name, table);
@@ -633,17 +633,18 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 		return TR_OK;
 	}
 	case SQL_ALTER_DROP_CONSTRAINT:
-		if (!drop_constraint(a, t, table, al->column, &autoinc)) {
+		if (!drop_constraint(a, t, exprs, table, al->column,
+				     &autoinc)) {
 			if (al->missing_ok) {
 				return TR_OK;
 			}
-			return fail(err, a, "42704",
+			return sql__error(err, a, "42704",
 				    "constraint \"%s\" of relation \"%s\" does "
 				    "not exist",
 				    al->column, table);
 		}
 		if (autoinc) {
-			return fail(err, a, "0A000",
+			return sql__error(err, a, "0A000",
 				    "dropping the primary key of a serial or "
 				    "identity column is not supported");
 		}
@@ -656,24 +657,18 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 		if (al->missing_ok) {
 			return TR_OK;
 		}
-		return fail(err, a, "42703",
+		return sql__error(err, a, "42703",
 			    "column \"%s\" of relation \"%s\" does not exist",
 			    al->column, table);
 	}
 	switch (al->op) {
 	case SQL_ALTER_DROP_COLUMN:
-		memmove(&t->elems[at], &t->elems[at + 1],
-			(t->n - at - 1) * sizeof t->elems[0]);
-		memmove(&t->added[at], &t->added[at + 1],
-			(t->n - at - 1) * sizeof t->added[0]);
-		memmove(&exprs[at], &exprs[at + 1],
-			(t->n - at - 1) * sizeof exprs[0]);
-		t->n--;
+		remove_elem(t, exprs, at);
 		return TR_OK;
 	case SQL_ALTER_SET_NOT_NULL:
 		if (!has_word(col, "NOT") || !has_word(col, "NULL")) {
 			if (!insert_tok(col, type_end(col), "NOT NULL")) {
-				return fail(err, a, "54000",
+				return sql__error(err, a, "54000",
 					    "definition is too complex");
 			}
 		}
@@ -681,7 +676,7 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 	case SQL_ALTER_DROP_NOT_NULL:
 		if (has_word(col, "PRIMARY") ||
 		    in_primary_key(a, t, al->column)) {
-			return fail(err, a, "42P16",
+			return sql__error(err, a, "42P16",
 				    "column \"%s\" is in a primary key",
 				    al->column);
 		}
@@ -699,7 +694,7 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 		return TR_OK;
 	case SQL_ALTER_TYPE: {
 		if (has_word(col, "AUTOINCREMENT")) {
-			return fail(err, a, "0A000",
+			return sql__error(err, a, "0A000",
 				    "ALTER COLUMN ... TYPE of a serial or "
 				    "identity column is not supported");
 		}
@@ -731,14 +726,14 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 		}
 		drop_toks(col, 1, end - 1);
 		if (!insert_tok(col, 1, al->text)) {
-			return fail(err, a, "54000",
+			return sql__error(err, a, "54000",
 				    "definition is too complex");
 		}
 		exprs[at] = al->expr;
 		return TR_OK;
 	}
 	default:
-		return fail(err, a, "XX000", "unknown ALTER TABLE change");
+		return sql__error(err, a, "XX000", "unknown ALTER TABLE change");
 	}
 }
 
@@ -781,7 +776,7 @@ int sql_rebuild_script(struct tr_arena *a, const struct sql_rebuild *r,
 		}
 	}
 	if (table == NULL) {
-		return fail(err, a, "42P01", "relation \"%s\" does not exist",
+		return sql__error(err, a, "42P01", "relation \"%s\" does not exist",
 			    r->table);
 	}
 	struct table_def t;
@@ -790,7 +785,7 @@ int sql_rebuild_script(struct tr_arena *a, const struct sql_rebuild *r,
 		return rv;
 	}
 	if (rv != TR_OK) {
-		return fail(err, a, "0A000",
+		return sql__error(err, a, "0A000",
 			    "ALTER TABLE cannot rebuild table \"%s\": its "
 			    "definition is not one triode wrote",
 			    r->table);
@@ -805,7 +800,7 @@ int sql_rebuild_script(struct tr_arena *a, const struct sql_rebuild *r,
 			if (strcmp(objs[k].type, "view") == 0 &&
 			    mentions(a, objs[k].sql, r->table) &&
 			    mentions(a, objs[k].sql, r->alters[i].column)) {
-				return fail(err, a, "0A000",
+				return sql__error(err, a, "0A000",
 					    "cannot alter type of a column "
 					    "used by a view or rule");
 			}
@@ -888,7 +883,7 @@ int sql_rebuild_script(struct tr_arena *a, const struct sql_rebuild *r,
 		/* Every old column dropped: PostgreSQL keeps the rows (with
 		 * no columns); SQLite cannot have a table without one. */
 		tr_buf_close(&b);
-		return fail(err, a, "0A000",
+		return sql__error(err, a, "0A000",
 			    "tables without columns are not supported");
 	}
 	tr_buf_put_str(&b, " FROM ");

@@ -52,6 +52,10 @@ static inline bool sql__failed(const struct sql__emit *e)
 	return e->stmt->failed;
 }
 
+/* sql_error_set, returning TR_ESQL: "return sql__error(...)". */
+int sql__error(struct sql_error *e, struct tr_arena *a, const char *sqlstate,
+	       const char *fmt, ...) TR_PRINTF(4, 5);
+
 /* Output helpers. */
 void sql__put(struct sql__emit *e, const char *s);
 void sql__putf(struct sql__emit *e, const char *fmt, ...) TR_PRINTF(2, 3);

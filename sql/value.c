@@ -93,24 +93,10 @@ static int set_buf(struct sql_value *out, struct tr_buf *b, struct tr_arena *a)
 	return TR_OK;
 }
 
-static int fail(struct sql_error *err, struct tr_arena *a, const char *sqlstate,
-		const char *fmt, ...) TR_PRINTF(4, 5);
-static int fail(struct sql_error *err, struct tr_arena *a, const char *sqlstate,
-		const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	sql_error_set(err, a, sqlstate, "%s", tmp);
-	return TR_ESQL;
-}
-
 static int syntax(struct sql_error *err, struct tr_arena *a, const char *type,
 		  const char *s)
 {
-	return fail(err, a, "22P02", "invalid input syntax for type %s: \"%s\"",
+	return sql__error(err, a, "22P02", "invalid input syntax for type %s: \"%s\"",
 		    type, s);
 }
 
@@ -154,7 +140,7 @@ static int text_int(const char *s, int64_t min, int64_t max, const char *type,
 	}
 	uint64_t lim = neg ? (uint64_t)(-(min + 1)) + 1 : (uint64_t)max;
 	if (over || v > lim) {
-		return fail(err, a, "22003",
+		return sql__error(err, a, "22003",
 			    "value \"%s\" is out of range for type %s", s,
 			    type);
 	}
@@ -195,7 +181,7 @@ static int text_float(const char *s, bool f4, struct tr_arena *a,
 		return syntax(err, a, type, s);
 	}
 	if (errno == ERANGE && (v == 0 || isinf(v))) {
-		return fail(err, a, "22003",
+		return sql__error(err, a, "22003",
 			    "\"%s\" is out of range for type %s", s, type);
 	}
 	while (is_space(*end)) {
@@ -252,7 +238,7 @@ static int decimal_value(bool neg, const char *digits, size_t n, int64_t exp10,
 	if (exp10 > 100000 || exp10 < -100000) {
 		/* Far beyond a double either way. */
 		if (exp10 > 0) {
-			return fail(err, a, "22003",
+			return sql__error(err, a, "22003",
 				    "value overflows numeric format");
 		}
 		set_real(out, neg ? -0.0 : 0.0);
@@ -265,7 +251,7 @@ static int decimal_value(bool neg, const char *digits, size_t n, int64_t exp10,
 	}
 	double v = strtod(t, NULL);
 	if (isinf(v)) {
-		return fail(err, a, "22003", "value overflows numeric format");
+		return sql__error(err, a, "22003", "value overflows numeric format");
 	}
 	set_real(out, v);
 	return TR_OK;
@@ -467,19 +453,19 @@ static int text_bytea(const char *s, size_t len, struct tr_arena *a,
 			}
 			int hi = hex_value(s[i]);
 			if (hi < 0) {
-				return fail(err, a, "22023",
+				return sql__error(err, a, "22023",
 					    "invalid hexadecimal digit: "
 					    "\"%.*s\"",
 					    1, s + i);
 			}
 			if (i + 1 >= len) {
-				return fail(err, a, "22023",
+				return sql__error(err, a, "22023",
 					    "invalid hexadecimal data: odd "
 					    "number of digits");
 			}
 			int lo = hex_value(s[i + 1]);
 			if (lo < 0) {
-				return fail(err, a, "22023",
+				return sql__error(err, a, "22023",
 					    "invalid hexadecimal digit: "
 					    "\"%.*s\"",
 					    1, s + i + 1);
@@ -509,7 +495,7 @@ static int text_bytea(const char *s, size_t len, struct tr_arena *a,
 			i += 4;
 			continue;
 		}
-		return fail(err, a, "22P02",
+		return sql__error(err, a, "22P02",
 			    "invalid input syntax for type bytea");
 	}
 	set_bytes(out, SQL_VALUE_BLOB, b, n);
@@ -754,10 +740,10 @@ static int dt_fail(struct sql_error *err, struct tr_arena *a, bool range,
 		   const char *type, const char *s)
 {
 	if (range) {
-		return fail(err, a, "22008",
+		return sql__error(err, a, "22008",
 			    "date/time field value out of range: \"%s\"", s);
 	}
-	return fail(err, a, "22007", "invalid input syntax for type %s: \"%s\"",
+	return sql__error(err, a, "22007", "invalid input syntax for type %s: \"%s\"",
 		    type, s);
 }
 
@@ -956,7 +942,7 @@ static int decode_text(uint32_t oid, const char *p, size_t len,
 		       struct sql_error *err)
 {
 	if (memchr(p, '\0', len) != NULL) {
-		return fail(err, a, "22021",
+		return sql__error(err, a, "22021",
 			    "invalid byte sequence for encoding \"UTF8\": "
 			    "0x00");
 	}
@@ -966,7 +952,7 @@ static int decode_text(uint32_t oid, const char *p, size_t len,
 	}
 	case SQL_OID_JSON:
 		if (!sql__json_valid(p, len)) {
-			return fail(err, a, "22P02",
+			return sql__error(err, a, "22P02",
 				    "invalid input syntax for type json");
 		}
 		set_bytes(out, SQL_VALUE_TEXT, p, len);
@@ -983,7 +969,7 @@ static int decode_text(uint32_t oid, const char *p, size_t len,
 			memcpy(state, msg, 5);
 			state[5] = '\0';
 			tr_buf_close(&b);
-			return fail(err, a, state, "%s", msg + 7);
+			return sql__error(err, a, state, "%s", msg + 7);
 		}
 		if (rv != TR_OK) {
 			tr_buf_close(&b);
@@ -1067,11 +1053,11 @@ static int check_len(size_t len, size_t want, struct tr_arena *a,
 		     struct sql_error *err)
 {
 	if (len < want) {
-		return fail(err, a, "08P01",
+		return sql__error(err, a, "08P01",
 			    "insufficient data left in message");
 	}
 	if (len > want) {
-		return fail(err, a, "22P03", "incorrect binary data format");
+		return sql__error(err, a, "22P03", "incorrect binary data format");
 	}
 	return TR_OK;
 }
@@ -1093,11 +1079,11 @@ static int bin_numeric(const uint8_t *p, size_t len, struct tr_arena *a,
 	}
 	if (sign != 0x0000 && sign != 0x4000 && sign != 0xC000 &&
 	    sign != 0xD000 && sign != 0xF000) {
-		return fail(err, a, "22P03",
+		return sql__error(err, a, "22P03",
 			    "invalid sign in external \"numeric\" value");
 	}
 	if ((dscale & 0x3FFF) != dscale) {
-		return fail(err, a, "22P03",
+		return sql__error(err, a, "22P03",
 			    "invalid scale in external \"numeric\" value");
 	}
 	if (sign == 0xC000) {
@@ -1115,7 +1101,7 @@ static int bin_numeric(const uint8_t *p, size_t len, struct tr_arena *a,
 	for (size_t i = 0; i < ndigits; i++) {
 		uint16_t g = be16(p + 8 + 2 * i);
 		if (g >= 10000) {
-			return fail(err, a, "22P03",
+			return sql__error(err, a, "22P03",
 				    "invalid digit in external \"numeric\" "
 				    "value");
 		}
@@ -1216,7 +1202,7 @@ static int decode_binary(uint32_t oid, const uint8_t *p, size_t len,
 		}
 		int64_t days = (int32_t)tr_load_be32(p) + PG_EPOCH_DAYS;
 		if (days < MIN_DAYS || days >= MAX_DAYS) {
-			return fail(err, a, "22008", "date out of range");
+			return sql__error(err, a, "22008", "date out of range");
 		}
 		return put_ts_value(days * USEC_PER_DAY, SQL__TS_DATE, a, out);
 	}
@@ -1228,7 +1214,7 @@ static int decode_binary(uint32_t oid, const uint8_t *p, size_t len,
 		int64_t v = (int64_t)be64(p);
 		if (v < MIN_DAYS * USEC_PER_DAY - PG_EPOCH_USEC ||
 		    v >= MAX_DAYS * USEC_PER_DAY - PG_EPOCH_USEC) {
-			return fail(err, a, "22008", "timestamp out of range");
+			return sql__error(err, a, "22008", "timestamp out of range");
 		}
 		return put_ts_value(v + PG_EPOCH_USEC,
 				    oid == SQL_OID_TIMESTAMP ? SQL__TS_PLAIN
@@ -1241,7 +1227,7 @@ static int decode_binary(uint32_t oid, const uint8_t *p, size_t len,
 		}
 		int64_t v = (int64_t)be64(p);
 		if (v < 0 || v > USEC_PER_DAY) {
-			return fail(err, a, "22008", "time out of range");
+			return sql__error(err, a, "22008", "time out of range");
 		}
 		return put_time_value(v, a, out);
 	}
@@ -1260,7 +1246,7 @@ static int decode_binary(uint32_t oid, const uint8_t *p, size_t len,
 			return check_len(len, 1, a, err);
 		}
 		if (p[0] != 1) {
-			return fail(err, a, "22P03",
+			return sql__error(err, a, "22P03",
 				    "unsupported jsonb version number %d",
 				    p[0]);
 		}
@@ -1288,7 +1274,7 @@ int sql_param_decode(uint32_t oid, int16_t format, const uint8_t *p,
 		return TR_OK;
 	}
 	if (format != 0 && format != 1) {
-		return fail(err, a, "08P01", "unsupported format code: %d",
+		return sql__error(err, a, "08P01", "unsupported format code: %d",
 			    format);
 	}
 	const uint8_t *bytes = len > 0 ? p : (const uint8_t *)"";

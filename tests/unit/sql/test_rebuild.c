@@ -266,6 +266,10 @@ static void test_referenced_tables_and_views(void **state)
 		    "42703");
 	alter_ok(f, "alter table parent add column extra int default 4, "
 		    "alter column extra set not null");
+	alter_ok(f, "alter table parent add column if not exists extra text, "
+		    "drop column if exists nope");
+	assert_string_equal(value(f, "SELECT typeof(extra) FROM parent"),
+			    "integer");
 	assert_string_equal(value(f, "SELECT sum(extra) FROM parent"), "8");
 	/* As in PostgreSQL: a view pins its columns' types, and dropping
 	 * a column drops the indexes on it. */
