@@ -1212,3 +1212,437 @@ void sql__array_format_binary(uint32_t oid, const struct sql_value *v,
 	tr_buf_close(&f.tmp);
 	tr_buf_close(&scratch);
 }
+
+/* ---------------------------------------------------------------------
+ * SQLite functions
+ * ------------------------------------------------------------------- */
+
+/* A function failure as "SQLSTATE: message" (errors.c maps it back). */
+static void fn_fail(sqlite3_context *ctx, const struct sql_error *err)
+{
+	char *msg = sqlite3_mprintf("%s: %s", err->sqlstate,
+				    err->message != NULL ? err->message : "");
+	if (msg == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	sqlite3_result_error(ctx, msg, -1);
+	sqlite3_free(msg);
+}
+
+/* An SQLite argument as a sql_value (bytes borrowed from SQLite). */
+static void arg_value(sqlite3_value *a, struct sql_value *v)
+{
+	memset(v, 0, sizeof *v);
+	switch (sqlite3_value_type(a)) {
+	case SQLITE_INTEGER:
+		v->type = SQL_VALUE_INTEGER;
+		v->integer = sqlite3_value_int64(a);
+		break;
+	case SQLITE_FLOAT:
+		v->type = SQL_VALUE_FLOAT;
+		v->real = sqlite3_value_double(a);
+		break;
+	case SQLITE_TEXT:
+		v->type = SQL_VALUE_TEXT;
+		v->p = sqlite3_value_text(a);
+		v->len = (size_t)sqlite3_value_bytes(a);
+		break;
+	case SQLITE_BLOB:
+		v->type = SQL_VALUE_BLOB;
+		v->p = sqlite3_value_blob(a);
+		v->len = (size_t)sqlite3_value_bytes(a);
+		if (v->p == NULL) {
+			v->p = "";
+		}
+		break;
+	default:
+		v->type = SQL_VALUE_NULL;
+		break;
+	}
+}
+
+static void result_buf(sqlite3_context *ctx, struct tr_buf *b)
+{
+	if (tr_buf_err(b) != TR_OK) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	sqlite3_result_text64(ctx, b->len > 0 ? (const char *)b->data : "",
+			      b->len, SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
+/* pg_array_in(text, array_oid): array_in at run time (text::int4[]). */
+static void fn_array_in(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	TR_UNUSED(argc);
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		return;
+	}
+	uint32_t oid = (uint32_t)sqlite3_value_int64(argv[1]);
+	if (sql__array_elem(oid) == 0) {
+		oid = 1009;
+	}
+	const unsigned char *s = sqlite3_value_text(argv[0]);
+	int n = sqlite3_value_bytes(argv[0]);
+	if (s == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	struct tr_arena a;
+	tr_arena_init(&a, 1024);
+	struct sql_value v;
+	struct sql_error err;
+	int rv = sql_param_decode(oid, 0, s, n, &a, &v, &err);
+	if (rv == TR_OK) {
+		sqlite3_result_text64(ctx, v.p, v.len, SQLITE_TRANSIENT,
+				      SQLITE_UTF8);
+	} else if (rv == TR_ESQL) {
+		fn_fail(ctx, &err);
+	} else {
+		sqlite3_result_error_nomem(ctx);
+	}
+	tr_arena_close(&a);
+}
+
+/* pg_array_out(arr, array_oid): array_out (arr::text). */
+static void fn_array_out(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	TR_UNUSED(argc);
+	struct sql_value v;
+	arg_value(argv[0], &v);
+	if (v.type == SQL_VALUE_NULL) {
+		return;
+	}
+	uint32_t oid = (uint32_t)sqlite3_value_int64(argv[1]);
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	(void)sql_format_text(sql__array_elem(oid) != 0 ? oid : 1009, &v, &b);
+	result_buf(ctx, &b);
+	tr_buf_close(&b);
+}
+
+struct join {
+	uint32_t elem;
+	const char *sep;
+	size_t sep_len;
+	const char *null_str; /* NULL: skip NULL elements */
+	struct tr_buf *out;
+	struct tr_buf tmp;
+	unsigned n;
+};
+
+static int join_elem(void *arg, const struct sql_value *v)
+{
+	struct join *j = arg;
+	if (v->type == SQL_VALUE_NULL && j->null_str == NULL) {
+		return TR_OK;
+	}
+	if (j->n++ > 0) {
+		tr_buf_put(j->out, j->sep, j->sep_len);
+	}
+	if (v->type == SQL_VALUE_NULL) {
+		tr_buf_put_str(j->out, j->null_str);
+	} else if (j->elem == SQL_OID_BYTEA && v->type == SQL_VALUE_TEXT) {
+		tr_buf_put(j->out, v->p, v->len);
+	} else {
+		(void)sql_format_text(j->elem, v, j->out);
+	}
+	return TR_OK;
+}
+
+/* pg_array_to_string(arr, array_oid, sep[, null_str]). */
+static void fn_array_to_string(sqlite3_context *ctx, int argc,
+			       sqlite3_value **argv)
+{
+	struct sql_value v;
+	arg_value(argv[0], &v);
+	if (v.type == SQL_VALUE_NULL ||
+	    sqlite3_value_type(argv[2]) == SQLITE_NULL) {
+		return;
+	}
+	uint32_t oid = (uint32_t)sqlite3_value_int64(argv[1]);
+	struct tr_buf b, scratch;
+	tr_buf_init(&b, 0);
+	tr_buf_init(&scratch, 0);
+	struct join j = { 0 };
+	j.elem = sql__array_elem(oid) != 0 ? sql__array_elem(oid)
+					   : SQL_OID_TEXT;
+	j.sep = (const char *)sqlite3_value_text(argv[2]);
+	j.sep_len = (size_t)sqlite3_value_bytes(argv[2]);
+	if (argc > 3 && sqlite3_value_type(argv[3]) != SQLITE_NULL) {
+		j.null_str = (const char *)sqlite3_value_text(argv[3]);
+	}
+	j.out = &b;
+	int rv = j.sep == NULL ? TR_ENOMEM
+			       : each_stored(&v, &scratch, join_elem, &j);
+	if (rv == TR_OK) {
+		result_buf(ctx, &b);
+	} else if (rv == TR_EINVAL) {
+		sqlite3_result_error(ctx, "22P02: malformed array value", -1);
+	} else {
+		sqlite3_result_error_nomem(ctx);
+	}
+	tr_buf_close(&b);
+	tr_buf_close(&scratch);
+}
+
+/* pg_string_to_array(s, sep[, null_str]): a text[] (PostgreSQL 15:
+ * a NULL separator splits into characters, an empty one gives the
+ * whole string, an empty string no elements). */
+static void fn_string_to_array(sqlite3_context *ctx, int argc,
+			       sqlite3_value **argv)
+{
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		return;
+	}
+	const char *s = (const char *)sqlite3_value_text(argv[0]);
+	size_t n = (size_t)sqlite3_value_bytes(argv[0]);
+	bool by_char = sqlite3_value_type(argv[1]) == SQLITE_NULL;
+	const char *sep = by_char ? "" : (const char *)sqlite3_value_text(argv[1]);
+	size_t sep_len = by_char ? 0 : (size_t)sqlite3_value_bytes(argv[1]);
+	const char *null_str = NULL;
+	size_t null_len = 0;
+	if (argc > 2 && sqlite3_value_type(argv[2]) != SQLITE_NULL) {
+		null_str = (const char *)sqlite3_value_text(argv[2]);
+		null_len = (size_t)sqlite3_value_bytes(argv[2]);
+	}
+	if (s == NULL || sep == NULL || (argc > 2 && null_str == NULL &&
+					 sqlite3_value_type(argv[2]) !=
+						 SQLITE_NULL)) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	tr_buf_put_u8(&b, '[');
+	size_t i = 0, k = 0;
+	while (n > 0 && i <= n) {
+		size_t j;
+		if (by_char) {
+			/* One UTF-8 character. */
+			j = i + 1;
+			while (j < n && ((unsigned char)s[j] & 0xc0) == 0x80) {
+				j++;
+			}
+			if (i >= n) {
+				break;
+			}
+		} else if (sep_len == 0) {
+			j = n;
+		} else {
+			const char *hit = NULL;
+			for (size_t p = i; p + sep_len <= n; p++) {
+				if (memcmp(s + p, sep, sep_len) == 0) {
+					hit = s + p;
+					break;
+				}
+			}
+			j = hit != NULL ? (size_t)(hit - s) : n;
+		}
+		if (k++ > 0) {
+			tr_buf_put_u8(&b, ',');
+		}
+		if (null_str != NULL && j - i == null_len &&
+		    memcmp(s + i, null_str, null_len) == 0) {
+			tr_buf_put_str(&b, "null");
+		} else {
+			put_json_string(&b, s + i, j - i);
+		}
+		if (by_char) {
+			i = j;
+		} else if (j >= n) {
+			break;
+		} else {
+			i = j + sep_len;
+		}
+	}
+	tr_buf_put_u8(&b, ']');
+	result_buf(ctx, &b);
+	tr_buf_close(&b);
+}
+
+struct norm {
+	struct tr_buf *out;
+	unsigned n;
+};
+
+/* An element of an untyped text-form array: numbers as numbers (as a
+ * NUMERIC column would store them), the rest as strings. */
+static int norm_elem(void *arg, const struct sql_value *v)
+{
+	struct norm *nm = arg;
+	if (nm->n++ > 0) {
+		tr_buf_put_u8(nm->out, ',');
+	}
+	if (v->type != SQL_VALUE_TEXT) {
+		put_json_value(nm->out, v);
+		return TR_OK;
+	}
+	char tmp[64];
+	if (v->len > 0 && v->len < sizeof tmp) {
+		memcpy(tmp, v->p, v->len);
+		tmp[v->len] = '\0';
+		char *end;
+		errno = 0;
+		long long i = strtoll(tmp, &end, 10);
+		if (*end == '\0' && errno == 0 && !is_space(tmp[0])) {
+			tr_buf_printf(nm->out, "%lld", i);
+			return TR_OK;
+		}
+		double d = strtod(tmp, &end);
+		if (*end == '\0' && isfinite(d) && !is_space(tmp[0]) &&
+		    strpbrk(tmp, "xXnN") == NULL) {
+			put_json_real(nm->out, d);
+			return TR_OK;
+		}
+	}
+	put_json_string(nm->out, v->p, v->len);
+	return TR_OK;
+}
+
+/* pg_array_norm(arr): the array as JSON, whether stored as JSON already
+ * or in PostgreSQL's text form; anything else unchanged. */
+static void fn_array_norm(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	TR_UNUSED(argc);
+	struct sql_value v;
+	arg_value(argv[0], &v);
+	const char *p = v.p;
+	size_t i = 0;
+	while (v.type == SQL_VALUE_TEXT && i < v.len && is_space(p[i])) {
+		i++;
+	}
+	if (v.type != SQL_VALUE_TEXT || i >= v.len || p[i] == '[') {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	struct tr_buf b, scratch;
+	tr_buf_init(&b, 0);
+	tr_buf_init(&scratch, 0);
+	struct norm nm = { &b, 0 };
+	struct lit_err le;
+	tr_buf_put_u8(&b, '[');
+	int rv = each_literal(p, v.len, &scratch, norm_elem, &nm, &le);
+	tr_buf_put_u8(&b, ']');
+	if (rv == TR_OK) {
+		result_buf(ctx, &b);
+	} else if (rv == TR_EINVAL) {
+		sqlite3_result_value(ctx, argv[0]);
+	} else {
+		sqlite3_result_error_nomem(ctx);
+	}
+	tr_buf_close(&b);
+	tr_buf_close(&scratch);
+}
+
+static int copy_elem(void *arg, const struct sql_value *v)
+{
+	struct norm *nm = arg;
+	if (nm->n++ > 0) {
+		tr_buf_put_u8(nm->out, ',');
+	}
+	put_json_value(nm->out, v);
+	return TR_OK;
+}
+
+/* Is @v an array value (JSON or text form)? */
+static bool looks_like_array(const struct sql_value *v)
+{
+	const char *p = v->p;
+	size_t i = 0;
+	if (v->type != SQL_VALUE_TEXT) {
+		return false;
+	}
+	while (i < v->len && is_space(p[i])) {
+		i++;
+	}
+	return i < v->len && (p[i] == '[' || p[i] == '{');
+}
+
+/*
+ * pg_array_cat(a, b, ka, kb): a || b, where each side is an array (k 1),
+ * an element (k 2) or, when the translator could not tell (k 0), an
+ * array if it looks like one.  NULL arrays are empty; NULL elements are
+ * elements.
+ */
+static void fn_array_cat(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	TR_UNUSED(argc);
+	struct tr_buf b, scratch;
+	tr_buf_init(&b, 0);
+	tr_buf_init(&scratch, 0);
+	struct norm nm = { &b, 0 };
+	int rv = TR_OK;
+	bool any = false;
+	tr_buf_put_u8(&b, '[');
+	for (int i = 0; i < 2 && rv == TR_OK; i++) {
+		struct sql_value v;
+		arg_value(argv[i], &v);
+		int k = sqlite3_value_int(argv[2 + i]);
+		bool arr = k == 1 || (k == 0 && looks_like_array(&v));
+		if (!arr) {
+			any = true;
+			rv = copy_elem(&nm, &v);
+			continue;
+		}
+		if (v.type == SQL_VALUE_NULL) {
+			continue;
+		}
+		any = true;
+		const char *p = v.p;
+		size_t j = 0;
+		while (v.type == SQL_VALUE_TEXT && j < v.len && is_space(p[j])) {
+			j++;
+		}
+		if (v.type == SQL_VALUE_TEXT && j < v.len && p[j] == '[') {
+			rv = each_json(p, v.len, &scratch, copy_elem, &nm);
+		} else if (v.type == SQL_VALUE_TEXT) {
+			struct lit_err le;
+			rv = each_literal(p, v.len, &scratch, norm_elem, &nm,
+					  &le);
+		} else {
+			rv = TR_EINVAL;
+		}
+	}
+	tr_buf_put_u8(&b, ']');
+	if (rv == TR_OK && !any) {
+		sqlite3_result_null(ctx);
+	} else if (rv == TR_OK) {
+		result_buf(ctx, &b);
+	} else if (rv == TR_EINVAL) {
+		sqlite3_result_error(ctx, "22P02: malformed array value", -1);
+	} else {
+		sqlite3_result_error_nomem(ctx);
+	}
+	tr_buf_close(&b);
+	tr_buf_close(&scratch);
+}
+
+int sql__array_register(sqlite3 *db)
+{
+	static const struct {
+		const char *name;
+		int n_args;
+		void (*fn)(sqlite3_context *, int, sqlite3_value **);
+	} fns[] = {
+		{ "pg_array_in", 2, fn_array_in },
+		{ "pg_array_norm", 1, fn_array_norm },
+		{ "pg_array_cat", 4, fn_array_cat },
+		{ "pg_array_out", 2, fn_array_out },
+		{ "pg_array_to_string", 3, fn_array_to_string },
+		{ "pg_array_to_string", 4, fn_array_to_string },
+		{ "pg_string_to_array", 2, fn_string_to_array },
+		{ "pg_string_to_array", 3, fn_string_to_array },
+	};
+	for (size_t i = 0; i < TR_ARRAY_LEN(fns); i++) {
+		int rc = sqlite3_create_function_v2(
+			db, fns[i].name, fns[i].n_args,
+			SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC,
+			NULL, fns[i].fn, NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			return rc;
+		}
+	}
+	return SQLITE_OK;
+}

@@ -3404,7 +3404,7 @@ int sql_functions_register(sqlite3 *db)
 			return rc;
 		}
 	}
-	return SQLITE_OK;
+	return sql__array_register(db);
 }
 
 static int auto_entry(sqlite3 *db, char **err, const void *api)

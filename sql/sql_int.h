@@ -157,6 +157,24 @@ void sql__array_format_text(uint32_t oid, const struct sql_value *v,
 void sql__array_format_binary(uint32_t oid, const struct sql_value *v,
 			      struct tr_buf *out);
 bool sql__array_binary_ok(uint32_t oid, const struct sql_value *v);
+/* Translator hooks (array_sql.c), for the cluster path only (they return
+ * false in catalog mode).  Each returns true when it wrote (or failed)
+ * the construct. */
+bool sql__array_cast(struct sql__emit *e, const PgQuery__TypeCast *tc);
+bool sql__array_any(struct sql__emit *e, const PgQuery__AExpr *x);
+bool sql__array_op(struct sql__emit *e, const PgQuery__AExpr *x);
+bool sql__array_node(struct sql__emit *e, const Node *n);
+bool sql__array_sublink(struct sql__emit *e, const PgQuery__SubLink *s);
+bool sql__array_func(struct sql__emit *e, const PgQuery__FuncCall *fc);
+bool sql__array_range_function(struct sql__emit *e,
+			       const PgQuery__RangeFunction *rf);
+/* Static type of the array constructs above: false when @n is none;
+ * true with @oid set (0 if unknown) when it is one. */
+bool sql__array_infer(const Node *n, int32_t *typmod, uint32_t *oid);
+struct sqlite3;
+/* pg_array_in, pg_array_out, pg_array_to_string, pg_string_to_array on
+ * @db (sql_functions_register calls it).  SQLite result code. */
+int sql__array_register(struct sqlite3 *db);
 
 /* Function names that must never reach SQLite (files, extensions). */
 bool sql__func_is_denied(const char *name);
