@@ -286,12 +286,12 @@ bool sql__array_any(struct sql__emit *e, const PgQuery__AExpr *x)
 		return true;
 	}
 	/* ANY: some element satisfies it; ALL: none fails it. */
-	sql__putf(e, any ? "EXISTS (SELECT 1 FROM json_each("
-			 : "NOT EXISTS (SELECT 1 FROM json_each(");
+	sql__putf(e, any ? "(EXISTS (SELECT 1 FROM json_each("
+			 : "(NOT EXISTS (SELECT 1 FROM json_each(");
 	emit_operand(e, x->rexpr, at);
 	sql__putf(e, ") AS _ae%u WHERE %s(", k, any ? "" : "NOT ");
 	sql__expr(e, x->lexpr);
-	sql__putf(e, " %s _ae%u.value))", op, k);
+	sql__putf(e, " %s _ae%u.value)))", op, k);
 	return true;
 }
 
@@ -351,11 +351,11 @@ bool sql__array_op(struct sql__emit *e, const PgQuery__AExpr *x)
 	}
 	if (strcmp(op, "&&") == 0) {
 		unsigned k = e->n_tmp++;
-		sql__put(e, "EXISTS (SELECT 1 FROM json_each(");
+		sql__put(e, "(EXISTS (SELECT 1 FROM json_each(");
 		emit_operand(e, x->lexpr, at);
 		sql__putf(e, ") AS _oa%u, json_each(", k);
 		emit_operand(e, x->rexpr, at);
-		sql__putf(e, ") AS _ob%u WHERE _oa%u.value = _ob%u.value)", k,
+		sql__putf(e, ") AS _ob%u WHERE _oa%u.value = _ob%u.value))", k,
 			  k, k);
 		return true;
 	}
