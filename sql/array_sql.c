@@ -329,6 +329,17 @@ static void emit_contains(struct sql__emit *e, const Node *a, const Node *b,
 	sql__putf(e, ") AS _ca%u WHERE _ca%u.value = _cb%u.value)))", k, k, k);
 }
 
+/* An operand that may be json/jsonb rather than an array: typed so, or
+ * a literal that is valid JSON ('{}' included). */
+static bool maybe_json(const Node *n)
+{
+	int32_t tm;
+	uint32_t t = sql__infer(n, &tm);
+	const char *s = const_string(n);
+	return t == SQL_OID_JSON || t == SQL_OID_JSONB ||
+	       (s != NULL && sql__json_valid(s, strlen(s)));
+}
+
 bool sql__array_op(struct sql__emit *e, const PgQuery__AExpr *x)
 {
 	if (e->catalog || x->lexpr == NULL || x->rexpr == NULL ||
@@ -341,6 +352,11 @@ bool sql__array_op(struct sql__emit *e, const PgQuery__AExpr *x)
 	}
 	uint32_t lt = array_type(x->lexpr), rt = array_type(x->rexpr);
 	uint32_t at = lt != 0 ? lt : rt;
+	if (at == 0 && (strcmp(op, "@>") == 0 || strcmp(op, "<@") == 0 ||
+			strcmp(op, "&&") == 0) &&
+	    (maybe_json(x->lexpr) || maybe_json(x->rexpr))) {
+		return false; /* jsonb's operators, not ours */
+	}
 	if (strcmp(op, "@>") == 0) {
 		emit_contains(e, x->lexpr, x->rexpr, at);
 		return true;
