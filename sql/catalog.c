@@ -532,6 +532,11 @@ int sql_catalog_describe_params(struct sql_catalog *c,
 			if (rv != TR_OK) {
 				return rv;
 			}
+			if (p->array_of) {
+				oid = sql__array_of(oid);
+			} else if (p->elem_of) {
+				oid = sql__array_elem(oid);
+			}
 		}
 		oids[i] = oid != 0 ? oid : SQL_OID_TEXT;
 	}

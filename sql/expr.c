@@ -377,6 +377,9 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 			  "prefix operator %s is not supported", op);
 		return;
 	}
+	if (sql__array_op(e, x)) {
+		return; /* @> <@ && and || on arrays (array_sql.c) */
+	}
 	if (strcmp(op, "~") == 0 || strcmp(op, "~*") == 0 ||
 	    strcmp(op, "!~") == 0 || strcmp(op, "!~*") == 0) {
 		emit_regex(e, x->lexpr, x->rexpr, op[0] == '!',
@@ -469,7 +472,7 @@ static void emit_a_expr(struct sql__emit *e, const PgQuery__AExpr *x)
 			      (strcmp(op, "<>") == 0 || strcmp(op, "!=") == 0);
 		if ((!in && !not_in) || x->rexpr == NULL ||
 		    x->rexpr->node_case != PG_QUERY__NODE__NODE_A_ARRAY_EXPR) {
-			if (sql__catalog_any(e, x)) {
+			if (sql__catalog_any(e, x) || sql__array_any(e, x)) {
 				return;
 			}
 			sql__fail(e, x->location, "0A000",
@@ -754,6 +757,9 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 {
 	if (sql__catalog_cast(e, tc)) {
 		return; /* reg* and array types (pgcatalog_sql.c) */
+	}
+	if (sql__array_cast(e, tc)) {
+		return; /* array types, and arrays to text (array_sql.c) */
 	}
 	int32_t typmod;
 	int mods[2];
@@ -1216,7 +1222,7 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 			  "function %s is not allowed", name);
 		return;
 	}
-	if (sql__catalog_func(e, fc)) {
+	if (sql__array_func(e, fc) || sql__catalog_func(e, fc)) {
 		return;
 	}
 	if (fc->n_funcname > 2 ||
@@ -1374,7 +1380,8 @@ static void emit_sublink(struct sql__emit *e, const PgQuery__SubLink *s)
 		sql__put(e, "(");
 		break;
 	case PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK:
-		if (sql__catalog_array_sublink(e, s)) {
+		if (sql__catalog_array_sublink(e, s) ||
+		    sql__array_sublink(e, s)) {
 			return;
 		}
 		sql__fail(e, s->location, "0A000",
@@ -1639,14 +1646,14 @@ static void expr(struct sql__emit *e, const Node *n)
 			  "DEFAULT is not supported in this position");
 		return;
 	case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
-		if (sql__catalog_node(e, n)) {
+		if (sql__catalog_node(e, n) || sql__array_node(e, n)) {
 			return;
 		}
 		sql__fail(e, n->a_array_expr->location, "0A000",
 			  "ARRAY constructors are not supported");
 		return;
 	case PG_QUERY__NODE__NODE_A_INDIRECTION:
-		if (sql__catalog_node(e, n)) {
+		if (sql__catalog_node(e, n) || sql__array_node(e, n)) {
 			return;
 		}
 		sql__fail(e, -1, "0A000",
@@ -2063,6 +2070,10 @@ uint32_t sql__infer(const Node *n, int32_t *typmod)
 		return 0;
 	}
 	int32_t tm;
+	uint32_t at;
+	if (sql__array_infer(n, typmod, &at)) {
+		return at; /* array constructs (array_sql.c) */
+	}
 	switch (n->node_case) {
 	case PG_QUERY__NODE__NODE_COLUMN_REF: {
 		const PgQuery__ColumnRef *c = n->column_ref;

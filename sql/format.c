@@ -229,6 +229,10 @@ bool sql_format_text(uint32_t type_oid, const struct sql_value *v,
 	if (v->type == SQL_VALUE_NULL) {
 		return false;
 	}
+	if (sql__array_elem(type_oid) != 0) {
+		sql__array_format_text(type_oid, v, out);
+		return true;
+	}
 	switch (type_oid) {
 	case SQL_OID_BOOL: {
 		int b = -1;
@@ -544,6 +548,9 @@ bool sql_format_binary_ok(uint32_t type_oid, const struct sql_value *v)
 	bool ok = true;
 	char tmp[128];
 	const char *s;
+	if (sql__array_elem(type_oid) != 0) {
+		return sql__array_binary_ok(type_oid, v);
+	}
 	switch (type_oid) {
 	case SQL_OID_BOOL:
 		if (v->type == SQL_VALUE_TEXT && text_bool(v->p, v->len) >= 0) {
@@ -640,6 +647,10 @@ bool sql_format_binary(uint32_t type_oid, const struct sql_value *v,
 	bool ok;
 	char tmp[128];
 	const char *s;
+	if (sql__array_elem(type_oid) != 0) {
+		sql__array_format_binary(type_oid, v, out);
+		return true;
+	}
 	switch (type_oid) {
 	case SQL_OID_BOOL: {
 		int b = -1;

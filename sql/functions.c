@@ -3408,7 +3408,11 @@ int sql_functions_register(sqlite3 *db)
 	if (rc != SQLITE_OK) {
 		return rc;
 	}
-	return sql__json_register(db);
+	rc = sql__json_register(db);
+	if (rc != SQLITE_OK) {
+		return rc;
+	}
+	return sql__array_register(db);
 }
 
 static int auto_entry(sqlite3 *db, char **err, const void *api)

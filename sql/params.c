@@ -228,6 +228,35 @@ static void typed_by(struct walk *w, const struct scope *sc, const Node *param,
 	}
 }
 
+/* x op ANY (arr) with a parameter on either side (array.c). */
+static void any_array(struct walk *w, const struct scope *sc, const Node *l,
+		      const Node *r)
+{
+	int32_t tm;
+	struct sql_param *p = param_of(w, r);
+	if (p != NULL) {
+		uint32_t t = sql__infer(l, &tm);
+		if (t != 0) {
+			set_static(w, r, sql__array_of(t), -1, RANK_CONTEXT);
+		} else if (l->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+			   p->n_tables == 0) {
+			column_ref_ctx(w, sc, r, l->column_ref);
+			p->array_of = p->n_tables > 0;
+		}
+	}
+	p = param_of(w, l);
+	if (p != NULL) {
+		uint32_t t = sql__array_elem(sql__infer(r, &tm));
+		if (t != 0) {
+			set_static(w, l, t, -1, RANK_CONTEXT);
+		} else if (r->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+			   p->n_tables == 0) {
+			column_ref_ctx(w, sc, l, r->column_ref);
+			p->elem_of = p->n_tables > 0;
+		}
+	}
+}
+
 /* ---------------------------------------------------------------------
  * Scopes
  * ------------------------------------------------------------------- */
@@ -582,6 +611,10 @@ static void a_expr(struct walk *w, const struct scope *sc,
 			for (size_t i = 0; i < arr->n_elements; i++) {
 				typed_by(w, sc, arr->elements[i], l);
 			}
+		} else if (l != NULL && r != NULL) {
+			/* x op ANY ($1): $1 is x's array type; $1 op ANY
+			 * (arr): $1 is arr's element type. */
+			any_array(w, sc, l, r);
 		}
 		break;
 	case PG_QUERY__A__EXPR__KIND__AEXPR_IN:

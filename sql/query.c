@@ -193,7 +193,8 @@ static void emit_range_function(struct sql__emit *e,
 				const PgQuery__RangeFunction *rf)
 {
 	const PgQuery__FuncCall *fc = NULL;
-	if (sql__catalog_range_function(e, rf)) {
+	if (sql__catalog_range_function(e, rf) ||
+	    sql__array_range_function(e, rf)) {
 		return;
 	}
 	if (rf->n_functions == 1 &&

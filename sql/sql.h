@@ -108,6 +108,10 @@ struct sql_param {
 	const char **tables;
 	const char *column;
 	int colno;
+	/* The column context gives the column's array type (x = ANY($1))
+	 * or its element type ($1 = ANY(arr)) rather than its type. */
+	bool array_of;
+	bool elem_of;
 };
 
 /*

@@ -151,6 +151,50 @@ const struct sql__type *sql__type_resolve(struct sql__emit *e,
  * (DATE, DATETIME, TIMESTAMP, BOOLEAN): those must never be written. */
 bool sql__decl_is_forbidden(const char *decl);
 
+/*
+ * Arrays (array.c): one-dimensional arrays of the scalar types, stored
+ * as JSON arrays of the elements' stored forms.
+ */
+/* The element type of array type @oid; 0 if @oid is not one. */
+uint32_t sql__array_elem(uint32_t oid);
+/* The array type of element type @elem; 0 if it has none. */
+uint32_t sql__array_of(uint32_t elem);
+/* The type entry of the array of @elem (declared type "_int4"...). */
+const struct sql__type *sql__array_type(uint32_t elem);
+/* The array type of declared-type word @word ("_int4"); 0 if none. */
+uint32_t sql__array_from_decl(const char *word);
+/* sql_param_decode for array type @oid (sql__array_elem(oid) != 0). */
+TR_MUSTCHECK int sql__array_decode(uint32_t oid, int16_t format,
+				   const uint8_t *p, size_t len,
+				   struct tr_arena *a, struct sql_value *out,
+				   struct sql_error *err);
+/* sql_format_text / _binary / _binary_ok for array type @oid (@v not
+ * NULL).  A value that is not an array renders as stored (text) or as
+ * an empty array (binary; binary_ok says false). */
+void sql__array_format_text(uint32_t oid, const struct sql_value *v,
+			    struct tr_buf *out);
+void sql__array_format_binary(uint32_t oid, const struct sql_value *v,
+			      struct tr_buf *out);
+bool sql__array_binary_ok(uint32_t oid, const struct sql_value *v);
+/* Translator hooks (array_sql.c), for the cluster path only (they return
+ * false in catalog mode).  Each returns true when it wrote (or failed)
+ * the construct. */
+bool sql__array_cast(struct sql__emit *e, const PgQuery__TypeCast *tc);
+bool sql__array_any(struct sql__emit *e, const PgQuery__AExpr *x);
+bool sql__array_op(struct sql__emit *e, const PgQuery__AExpr *x);
+bool sql__array_node(struct sql__emit *e, const Node *n);
+bool sql__array_sublink(struct sql__emit *e, const PgQuery__SubLink *s);
+bool sql__array_func(struct sql__emit *e, const PgQuery__FuncCall *fc);
+bool sql__array_range_function(struct sql__emit *e,
+			       const PgQuery__RangeFunction *rf);
+/* Static type of the array constructs above: false when @n is none;
+ * true with @oid set (0 if unknown) when it is one. */
+bool sql__array_infer(const Node *n, int32_t *typmod, uint32_t *oid);
+struct sqlite3;
+/* pg_array_in, pg_array_out, pg_array_to_string, pg_string_to_array on
+ * @db (sql_functions_register calls it).  SQLite result code. */
+int sql__array_register(struct sqlite3 *db);
+
 /* Function names that must never reach SQLite (files, extensions). */
 bool sql__func_is_denied(const char *name);
 

@@ -81,11 +81,6 @@ const struct sql__type *sql__type_resolve(struct sql__emit *e,
 		sql__fail(e, tn->location, "0A000", "type is not supported");
 		return NULL;
 	}
-	if (tn->n_array_bounds > 0) {
-		sql__fail(e, tn->location, "0A000",
-			  "array type %s[] is not supported", name);
-		return NULL;
-	}
 	if (tn->setof || tn->pct_type) {
 		sql__fail(e, tn->location, "0A000", "type %s is not supported",
 			  name);
@@ -151,6 +146,17 @@ const struct sql__type *sql__type_resolve(struct sql__emit *e,
 		break;
 	default:
 		break;
+	}
+	if (tn->n_array_bounds > 0) {
+		/* Any number of dimensions, as PostgreSQL declares them:
+		 * the values decide (array.c takes one). */
+		const struct sql__type *at =
+			t->serial ? NULL : sql__array_type(t->oid);
+		if (at == NULL) {
+			sql__fail(e, tn->location, "0A000",
+				  "array type %s[] is not supported", name);
+		}
+		return at;
 	}
 	return t;
 }
@@ -380,6 +386,9 @@ uint32_t sql_type_from_decltype(const char *decltype, int32_t *typmod)
 			oid = decls[i].oid;
 			break;
 		}
+	}
+	if (oid == 0) {
+		oid = sql__array_from_decl(word);
 	}
 	if (oid == 0) {
 		return affinity_type(decltype);

@@ -1278,6 +1278,10 @@ int sql_param_decode(uint32_t oid, int16_t format, const uint8_t *p,
 			    format);
 	}
 	const uint8_t *bytes = len > 0 ? p : (const uint8_t *)"";
+	if (sql__array_elem(oid) != 0) {
+		return sql__array_decode(oid, format, bytes, (size_t)len, a,
+					 out, err);
+	}
 	int rv = format == 0
 			 ? decode_text(oid, (const char *)bytes, (size_t)len, a,
 				       out, err)

@@ -282,7 +282,7 @@ static const struct {
 	{ "select 'a' similar to 'a#' escape '#'", "22025" },
 	{ "select generate_series(1, 3)", "0A000" },
 	{ "select * from generate_series(1, 3) with ordinality", "0A000" },
-	{ "select * from unnest(array[1])", "0A000" },
+	{ "select * from unnest(array[1], array[2])", "0A000" },
 };
 
 static void test_errors_keep_postgres_sqlstates(void **state)
