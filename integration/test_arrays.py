@@ -117,11 +117,6 @@ def test_psycopg_text_and_binary_parameters(node, table):
                 ["a b"]).fetchone() == (1,)
 
 
-@pytest.mark.xfail(
-    TARGET == "triode", strict=True,
-    reason="asyncpg introspects array types with its typeinfo_tree query "
-    "(recursive CTEs, array_agg ... ORDER BY on pg_type): the catalog "
-    "mode does not run it yet")
 def test_asyncpg_binary_arrays(node, table):
     ctx = ssl.create_default_context()
     ctx.check_hostname = False

@@ -295,9 +295,24 @@ static void result_buf(sqlite3_context *ctx, struct tr_buf *b)
 	tr_buf_close(b);
 }
 
+/* The catalog keeps arrays in PostgreSQL's text form; an array a client
+ * bound (any($1::oid[])) arrives as triode's stored form, a JSON array
+ * (array.c), which is rendered in text form first. */
 static bool get_arr(sqlite3_context *ctx, sqlite3_value *v, struct arr *a)
 {
-	if (!arr_parse((const char *)sqlite3_value_text(v), a)) {
+	const char *t = (const char *)sqlite3_value_text(v);
+	struct tr_buf pg;
+	tr_buf_init(&pg, 0);
+	if (t != NULL && t[0] == '[') {
+		struct sql_value sv = { .type = SQL_VALUE_TEXT,
+					.p = t,
+					.len = strlen(t) };
+		(void)sql_format_text(SQL_OID_TEXT_ARRAY, &sv, &pg);
+		t = tr_buf_cstr(&pg);
+	}
+	bool ok = tr_buf_err(&pg) == TR_OK && arr_parse(t, a);
+	tr_buf_close(&pg);
+	if (!ok) {
 		arr_free(a);
 		sqlite3_result_error_nomem(ctx);
 		return false;

@@ -553,6 +553,7 @@ TR_MUSTCHECK int sql_catalog_copy_columns(struct sql_catalog *c,
 #define SQL_OID_NUMERIC     1700
 #define SQL_OID_UUID        2950
 #define SQL_OID_JSONB       3802
+#define SQL_OID_TEXT_ARRAY  1009
 
 /* typlen of a type (-1 for varlena). */
 int16_t sql_type_len(uint32_t oid);
