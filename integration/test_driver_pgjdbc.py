@@ -18,7 +18,8 @@ JAVA_TIMEOUT = 120
 
 CHECKS = ["types", "metadata", "dbmeta_tables", "dbmeta_columns",
           "dbmeta_keys", "dbmeta_indexes", "rsmeta_table", "nulls", "batch",
-          "transactions", "errors", "prepare_threshold", "fetch_size"]
+          "transactions", "errors", "prepare_threshold", "fetch_size",
+          "copy", "cancel"]
 
 XFAIL = {}
 

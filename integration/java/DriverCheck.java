@@ -398,6 +398,69 @@ public class DriverCheck {
         c.setAutoCommit(true);
     }
 
+    // COPY FROM STDIN / TO STDOUT through pgjdbc's CopyManager; a bad row
+    // aborts the whole COPY.
+    static void copy(Connection c) throws Exception {
+        String tb = t("jdbc_copy");
+        exec(c, "CREATE TABLE " + tb + " (id int4 PRIMARY KEY, v text)");
+        org.postgresql.copy.CopyManager cm =
+                c.unwrap(org.postgresql.PGConnection.class).getCopyAPI();
+        StringBuilder in = new StringBuilder();
+        for (int i = 1; i <= 500; i++)
+            in.append(i).append(",v").append(i).append('\n');
+        long n = cm.copyIn("COPY " + tb + " FROM STDIN WITH (FORMAT csv)",
+                new java.io.StringReader(in.toString()));
+        eq(500L, n, "rows copied in");
+        java.io.StringWriter out = new java.io.StringWriter();
+        n = cm.copyOut("COPY (SELECT id, v FROM " + tb
+                + " WHERE id <= 2 ORDER BY id) TO STDOUT WITH (FORMAT csv, "
+                + "HEADER)", out);
+        eq(2L, n, "rows copied out");
+        eq("id,v\n1,v1\n2,v2\n", out.toString(), "csv");
+        try {
+            cm.copyIn("COPY " + tb + " FROM STDIN WITH (FORMAT csv)",
+                    new java.io.StringReader("501,a\nnope,b\n"));
+            throw new AssertionError("bad row accepted");
+        } catch (SQLException e) {
+            eq("22P02", e.getSQLState(), "bad row");
+        }
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM " + tb)) {
+            rs.next();
+            eq(500L, rs.getLong(1), "no partial data");
+        }
+    }
+
+    // Statement.cancel() from another thread stops a statement waiting
+    // for the write lock: 57014.
+    static void cancel(Connection c) throws Exception {
+        String tb = t("jdbc_cancel");
+        exec(c, "CREATE TABLE " + tb + " (id int4 PRIMARY KEY)");
+        try (Connection holder = DriverManager.getConnection(url, props)) {
+            holder.setAutoCommit(false);
+            exec(holder, "INSERT INTO " + tb + " VALUES (1)");
+            Statement st = c.createStatement();
+            Thread t = new Thread(() -> {
+                try {
+                    Thread.sleep(300);
+                    st.cancel();
+                } catch (Exception e) {
+                    // the assertion below reports it
+                }
+            });
+            t.start();
+            try {
+                st.executeUpdate("INSERT INTO " + tb + " VALUES (1)");
+                throw new AssertionError("not cancelled");
+            } catch (SQLException e) {
+                eq("57014", e.getSQLState(), "cancel");
+            }
+            t.join();
+            holder.rollback();
+        }
+        exec(c, "INSERT INTO " + tb + " VALUES (2)");
+    }
+
     static void run(String name, Check check) {
         try (Connection c = DriverManager.getConnection(url, props)) {
             check.run(c);
@@ -431,6 +494,8 @@ public class DriverCheck {
         run("errors", DriverCheck::errors);
         run("prepare_threshold", DriverCheck::prepareThreshold);
         run("fetch_size", DriverCheck::fetchSize);
+        run("copy", DriverCheck::copy);
+        run("cancel", DriverCheck::cancel);
         System.out.println("DONE");
     }
 }
