@@ -358,15 +358,11 @@ def test_orm_aggregate_result_types(node):
 # The generated keys of serial and identity columns come back through
 # INSERT ... RETURNING (SQLAlchemy's default on PostgreSQL) or, with
 # implicit_returning=False, from a `select nextval('<seq>')` SQLAlchemy
-# sends before each INSERT.  Neither works on triode yet.
+# sends before each INSERT.
 def test_orm_crud_generated_keys_returning(node):
     crud(node, client_keys=False)
 
 
-@pytest.mark.xfail(TARGET == "triode", strict=True,
-                   raises=sa.exc.StatementError,
-                   reason="0A000 function nextval is not supported "
-                          "(select nextval('\"<table>_id_seq\"'))")
 def test_orm_crud_generated_keys_nextval(node):
     p = unique_name("sa")
     Base, Customer = shop_model(p)[:2]

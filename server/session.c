@@ -1495,11 +1495,13 @@ static void send_ddl(struct server_session *s, const char *sql)
  */
 enum ret_phase {
 	RET_BEGIN,
+	RET_PREP,    /* SELECT calling nextval(): the holding table */
 	RET_SOURCE,  /* INSERT ... SELECT: read the source rows */
 	RET_ROWS,    /* INSERT: one row at a time */
 	RET_COLLECT, /* UPDATE/DELETE: the target rowids */
 	RET_WRITE,   /* UPDATE/DELETE of the collected rowids */
 	RET_FETCH,   /* INSERT/UPDATE: the rows after the write */
+	RET_CLEANUP, /* SELECT calling nextval(): empty the holding table */
 	RET_COMMIT,
 	RET_DONE,
 };
@@ -1529,6 +1531,19 @@ struct ret_run {
 };
 
 static void ret_next(struct server_session *s);
+
+/* The first step inside the transaction. */
+static enum ret_phase ret_first(const struct sql_returning *p)
+{
+	switch (p->kind) {
+	case SQL_RETURNING_SELECT:
+		return RET_PREP;
+	case SQL_RETURNING_INSERT:
+		return p->source.sql != NULL ? RET_SOURCE : RET_ROWS;
+	default:
+		return RET_COLLECT;
+	}
+}
 
 /* Grow the arena array @*p of @cap elements of @size to hold one more. */
 static bool ret_grow(struct server_session *s, void **p, unsigned n,
@@ -1862,6 +1877,9 @@ static int ret_cmp_id(const void *a, const void *b)
 static bool ret_check(struct server_session *s)
 {
 	struct ret_run *r = s->ret;
+	if (r->plan->kind == SQL_RETURNING_SELECT) {
+		return true;
+	}
 	if (r->plan->upsert && r->n_ids > 1) {
 		int64_t *sorted = tr_arena_alloc(&s->arena,
 						 sizeof *sorted * r->n_ids);
@@ -1913,9 +1931,13 @@ static void ret_exec_done(struct cluster_client *c, void *arg,
 	case RET_BEGIN:
 		r->wrapped = true;
 		s->txn = TXN_IMPLICIT; /* an error now rolls it back */
-		r->phase = r->plan->kind != SQL_RETURNING_INSERT ? RET_COLLECT
-			   : r->plan->source.sql != NULL	 ? RET_SOURCE
-								 : RET_ROWS;
+		r->phase = ret_first(r->plan);
+		break;
+	case RET_PREP:
+		r->phase = RET_WRITE;
+		break;
+	case RET_CLEANUP:
+		r->phase = RET_DONE;
 		break;
 	case RET_ROWS:
 		if (res->rows_affected > 0 &&
@@ -1932,8 +1954,8 @@ static void ret_exec_done(struct cluster_client *c, void *arg,
 		break;
 	case RET_WRITE:
 		r->affected = res->rows_affected;
-		r->phase = r->plan->kind == SQL_RETURNING_UPDATE ? RET_FETCH
-								 : RET_DONE;
+		r->phase = r->plan->kind == SQL_RETURNING_DELETE ? RET_DONE
+								 : RET_FETCH;
 		break;
 	case RET_COMMIT:
 		txn_ended(s, true);
@@ -1967,7 +1989,8 @@ static void ret_query_done(struct cluster_client *c, void *arg,
 		r->phase = RET_WRITE;
 		break;
 	case RET_FETCH:
-		r->phase = RET_DONE;
+		r->phase = r->plan->kind == SQL_RETURNING_SELECT ? RET_CLEANUP
+								 : RET_DONE;
 		break;
 	default:
 		failf(s, "XX000", "RETURNING: unexpected step");
@@ -2029,6 +2052,12 @@ static void ret_next(struct server_session *s)
 	switch (r->phase) {
 	case RET_BEGIN:
 		ret_send(s, "BEGIN", false, NULL, 0);
+		return;
+	case RET_PREP:
+		ret_send_step(s, &p->prep, false);
+		return;
+	case RET_CLEANUP:
+		ret_send_step(s, &p->cleanup, false);
 		return;
 	case RET_SOURCE:
 		ret_send_step(s, &p->source, true);
@@ -2094,13 +2123,7 @@ static void ret_start(struct server_session *s)
 	r->plan = s->cur->returning;
 	r->tail = &r->rows;
 	s->ret = r;
-	if (s->txn == TXN_NONE) {
-		r->phase = RET_BEGIN;
-	} else {
-		r->phase = r->plan->kind != SQL_RETURNING_INSERT ? RET_COLLECT
-			   : r->plan->source.sql != NULL	 ? RET_SOURCE
-								 : RET_ROWS;
-	}
+	r->phase = s->txn == TXN_NONE ? RET_BEGIN : ret_first(r->plan);
 	ret_next(s);
 }
 

@@ -1238,6 +1238,9 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	if (sql__json_func(e, fc, name)) {
 		return; /* json_sql.c */
 	}
+	if (sql__seq_func(e, fc, name)) {
+		return; /* sequence.c */
+	}
 	const struct func *f = find_func(name);
 	if (f == NULL && strcmp(name, "generate_series") == 0) {
 		sql__fail(e, fc->location, "0A000",
@@ -2045,6 +2048,9 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 	}
 	if (sql__json_func_type(name) != 0) {
 		return sql__json_func_type(name); /* json_sql.c */
+	}
+	if (sql__seq_func_type(name) != 0) {
+		return sql__seq_func_type(name); /* sequence.c */
 	}
 	static const char *const text_funcs[] = {
 		"lower", "upper",     "substr",  "substring",  "replace",

@@ -3408,6 +3408,10 @@ int sql_functions_register(sqlite3 *db)
 	if (rc != SQLITE_OK) {
 		return rc;
 	}
+	rc = sql__sequence_register(db);
+	if (rc != SQLITE_OK) {
+		return rc;
+	}
 	rc = sql__json_register(db);
 	if (rc != SQLITE_OK) {
 		return rc;

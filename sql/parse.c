@@ -601,6 +601,9 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 		}
 		sql__select(e, n->select_stmt);
 		infer_columns(e, n->select_stmt);
+		if (e->seq_writes && !e->catalog) {
+			sql__seq_select_plan(e, loc); /* nextval() writes */
+		}
 		return;
 	case PG_QUERY__NODE__NODE_INSERT_STMT:
 		st->tag = "INSERT";
@@ -632,7 +635,24 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 		st->writes = st->ddl = true;
 		sql__create_view(e, n->view_stmt);
 		return;
+	case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
+		st->tag = "CREATE SEQUENCE";
+		st->writes = st->ddl = true;
+		sql__create_sequence(e, n->create_seq_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_ALTER_SEQ_STMT:
+		st->tag = "ALTER SEQUENCE";
+		st->writes = st->ddl = true;
+		sql__alter_sequence(e, n->alter_seq_stmt);
+		return;
 	case PG_QUERY__NODE__NODE_DROP_STMT:
+		if (n->drop_stmt->remove_type ==
+		    PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE) {
+			st->tag = "DROP SEQUENCE";
+			st->writes = st->ddl = true;
+			sql__drop_sequence(e, n->drop_stmt);
+			return;
+		}
 		st->tag = drop_tag(n->drop_stmt->remove_type);
 		st->writes = st->ddl = true;
 		if (st->tag == NULL) {

@@ -608,6 +608,12 @@ static char *default_text(const char *dflt, uint32_t oid)
 	}
 	if (strstr(s, "strftime(") != NULL && strstr(s, "'now'") != NULL) {
 		r = sqlite3_mprintf("now()");
+	} else if (strncmp(s, "pg_nextval('", 12) == 0 &&
+		   strchr(s + 12, '\'') != NULL &&
+		   strcmp(strchr(s + 12, '\''), "')") == 0) {
+		/* sequence.c's nextval() */
+		r = sqlite3_mprintf("nextval('%.*s'::regclass)",
+				    (int)(strlen(s) - 14), s + 12);
 	} else if (oid == SQL_OID_BOOL &&
 		   (strcmp(s, "1") == 0 || strcmp(s, "0") == 0)) {
 		r = sqlite3_mprintf("%s", s[0] == '1' ? "true" : "false");
@@ -647,6 +653,8 @@ struct table {
 	const char *sql;
 	uint32_t oid;
 	bool is_view;
+	bool is_seq; /* a view that is a sequence (sequence.c) */
+	struct sql__seqopts seq;
 	struct col *cols;
 	int n_cols;
 	int n_checks;
@@ -1066,6 +1074,24 @@ static void sequences(struct build *b, const struct table *t)
 		sqlite3_free(name);
 		break; /* at most one: the rowid alias */
 	}
+}
+
+/* A sequence of CREATE SEQUENCE: pg_class kind S, pg_sequence. */
+static void standalone_sequence(struct build *b, const struct table *t)
+{
+	const struct sql__seqopts *o = &t->seq;
+	relation_row(b, t->oid, t->name, 0, 'S', t->n_cols, 0, false, false);
+	attributes(b, t);
+	run(b, "INSERT INTO pg_catalog.pg_sequence VALUES (%u, %u, %lld, "
+	       "%lld, %lld, %lld, %lld, %d)",
+	    t->oid, o->type, (long long)o->start, (long long)o->inc,
+	    (long long)o->max, (long long)o->min, (long long)o->cache,
+	    o->cycle);
+	run(b, "INSERT INTO pg_catalog.pg_sequences VALUES ('public', %Q, "
+	       "'postgres', %u, %lld, %lld, %lld, %lld, %d, %lld, NULL)",
+	    t->name, o->type, (long long)o->start, (long long)o->min,
+	    (long long)o->max, (long long)o->inc, o->cycle,
+	    (long long)o->cache);
 }
 
 /* A column list "(a, b)" for attnums given as text "1 2". */
@@ -1618,7 +1644,8 @@ static void user_relations(struct build *b)
 		b->db,
 		"SELECT name, type, sql FROM main.sqlite_schema WHERE type IN "
 		"('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-		"ORDER BY rowid",
+		"AND name NOT IN ('triode_sequences', 'triode_rows') ORDER BY "
+		"rowid",
 		-1, &ps, NULL);
 	if (b->rc != SQLITE_OK) {
 		return;
@@ -1645,6 +1672,7 @@ static void user_relations(struct build *b)
 		t->oid = oid;
 		t->is_view = strcmp((const char *)sqlite3_column_text(ps, 1),
 				    "view") == 0;
+		t->is_seq = t->is_view && sql__seq_marker(t->sql, &t->seq);
 	}
 	sqlite3_finalize(ps);
 	for (int i = 0; i < n; i++) {
@@ -1663,6 +1691,10 @@ static void user_relations(struct build *b)
 	}
 	for (int i = 0; i < n; i++) {
 		struct table *t = &tables[i];
+		if (t->is_seq) {
+			standalone_sequence(b, t);
+			continue;
+		}
 		relation_row(b, t->oid, t->name, t->oid + 1,
 			     t->is_view ? 'v' : 'r', t->n_cols, t->n_checks,
 			     t->has_indexes, t->has_fk || t->referenced);

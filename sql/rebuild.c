@@ -768,6 +768,10 @@ int sql_rebuild_script(struct tr_arena *a, const struct sql_rebuild *r,
 		       unsigned n_objs, const struct sql_schema_obj *objs,
 		       const char **script, struct sql_error *err)
 {
+	if (r->sequence != NULL) {
+		return sql__alter_sequence_script(a, r, n_objs, objs, script,
+						  err);
+	}
 	const struct sql_schema_obj *table = NULL;
 	for (unsigned i = 0; i < n_objs; i++) {
 		if (strcmp(objs[i].type, "table") == 0 &&

@@ -144,10 +144,15 @@ struct sql_alter {
 	bool has_using;
 };
 
+struct sql_seq_alter; /* sequence.c */
+
 struct sql_rebuild {
 	const char *table;
 	unsigned n_alters;
 	struct sql_alter *alters;
+	/* ALTER SEQUENCE (@table is the sequence): the script comes from
+	 * the schema the same way; NULL otherwise. */
+	struct sql_seq_alter *sequence;
 };
 
 /* One row of the leader's sqlite_schema (sql not NULL). */
@@ -211,6 +216,11 @@ enum sql_returning_kind {
 	SQL_RETURNING_INSERT,
 	SQL_RETURNING_UPDATE,
 	SQL_RETURNING_DELETE,
+	/* A query calling nextval() or setval(), which write (sequence.c):
+	 * @prep makes the holding table, @write (EXEC) stores the query's
+	 * rows in it, @fetch reads them back in order, @cleanup empties
+	 * it. */
+	SQL_RETURNING_SELECT,
 };
 
 struct sql_returning {
@@ -232,6 +242,9 @@ struct sql_returning {
 	struct sql_ret_step write;
 	/* INSERT, UPDATE: the RETURNING rows by rowid (key order). */
 	struct sql_ret_step fetch;
+	/* SELECT only. */
+	struct sql_ret_step prep;
+	struct sql_ret_step cleanup;
 };
 
 /*

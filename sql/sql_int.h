@@ -41,6 +41,8 @@ struct sql__emit {
 	 * as relations of the mirror, not as user tables. */
 	const char *ctes[16];
 	unsigned n_ctes;
+	/* The statement calls nextval() or setval() (sequence.c). */
+	bool seq_writes;
 };
 
 /* Record a translation error on the statement (first one wins).
@@ -125,6 +127,52 @@ void sql__alter_table(struct sql__emit *e, const PgQuery__AlterTableStmt *s);
 void sql__rename(struct sql__emit *e, const PgQuery__RenameStmt *s);
 void sql__truncate(struct sql__emit *e, const PgQuery__TruncateStmt *s);
 void sql__vacuum(struct sql__emit *e, const PgQuery__VacuumStmt *s);
+
+/* Sequences (sequence.c). */
+struct sql__seqopts {
+	uint32_t type; /* int2, int4 or int8 */
+	int64_t start, inc, min, max, cache;
+	bool cycle;
+};
+/* ALTER SEQUENCE's options, parsed (has_*: given). */
+struct sql_seq_alter {
+	const char *name;
+	bool missing_ok;
+	bool has_type, has_inc, has_min, has_max, no_min, no_max;
+	bool has_start, has_cache, has_cycle, restart;
+	uint32_t type;
+	int64_t inc, min, max, start, cache;
+	int64_t restart_to; /* INT64_MIN: RESTART without WITH */
+	bool cycle;
+};
+void sql__create_sequence(struct sql__emit *e,
+			  const PgQuery__CreateSeqStmt *s);
+void sql__drop_sequence(struct sql__emit *e, const PgQuery__DropStmt *s);
+void sql__alter_sequence(struct sql__emit *e, const PgQuery__AlterSeqStmt *s);
+/* sql_rebuild_script for ALTER SEQUENCE (r->sequence set). */
+TR_MUSTCHECK int sql__alter_sequence_script(struct tr_arena *a,
+					    const struct sql_rebuild *r,
+					    unsigned n_objs,
+					    const struct sql_schema_obj *objs,
+					    const char **script,
+					    struct sql_error *err);
+/* The options in the marker of a sequence's view text; false if @sql
+ * is no sequence's. */
+bool sql__seq_marker(const char *sql, struct sql__seqopts *o);
+/* nextval/currval/setval/lastval (true when written or failed); their
+ * result type (int8), or 0 for other names. */
+bool sql__seq_func(struct sql__emit *e, const PgQuery__FuncCall *fc,
+		   const char *name);
+uint32_t sql__seq_func_type(const char *name);
+/* A query just translated into e->out with e->seq_writes set: make it
+ * a SQL_RETURNING_SELECT plan (e->stmt->returning). */
+void sql__seq_select_plan(struct sql__emit *e, int loc);
+/* A regclass text ('s', '"S"', 'public.s') -> the relation name; false
+ * if it is not one (or names another schema). */
+bool sql__seq_parse_name(const char *s, char *out, size_t cap);
+/* Register pg_nextval, pg_currval, pg_setval, pg_lastval on @db, with
+ * the connection's currval state.  SQLite result code. */
+int sql__sequence_register(struct sqlite3 *db);
 
 /* COPY (copy.c): kind, tag, struct sql_copy; COPY table TO writes its
  * SELECT (COPY (query) TO: the caller translates the query). */
