@@ -254,3 +254,49 @@ def test_json_codec_and_server_settings(node):
         v = conn.get_server_version()
         assert v.major >= 13
     run(node, body)
+
+
+def test_copy_to_table_and_from_query(node, table):
+    import io
+
+    async def body(conn):
+        await conn.execute("CREATE TABLE %s (id int4 PRIMARY KEY, v text)"
+                           % table)
+        src = io.BytesIO("".join("%d,v%d\n" % (i, i)
+                                 for i in range(1, 1001)).encode())
+        status = await conn.copy_to_table(table, source=src, format="csv")
+        assert status == "COPY 1000"
+        out = io.BytesIO()
+        status = await conn.copy_from_query(
+            "SELECT id, v FROM %s WHERE id <= 2 ORDER BY id" % table,
+            output=out, format="csv", header=True)
+        assert status == "COPY 2"
+        assert out.getvalue() == b"id,v\n1,v1\n2,v2\n"
+        with pytest.raises(asyncpg.InvalidTextRepresentationError):
+            await conn.copy_to_table(table, source=io.BytesIO(b"x,y\n"),
+                                     format="csv")
+        assert await conn.fetchval("SELECT count(*) FROM %s" % table) == \
+            1000
+    run(node, body)
+
+
+def test_timeout_cancels_a_waiting_statement(node, table):
+    async def body(conn):
+        await conn.execute("CREATE TABLE %s (id int4 PRIMARY KEY)" % table)
+        holder = await connect(node)
+        try:
+            tr = holder.transaction()
+            await tr.start()
+            await holder.execute("INSERT INTO %s VALUES (1)" % table)
+            # asyncpg sends a CancelRequest when the timeout expires.
+            with pytest.raises(asyncio.TimeoutError):
+                await conn.execute("INSERT INTO %s VALUES (1)" % table,
+                                   timeout=0.3)
+            await tr.rollback()
+        finally:
+            await holder.close(timeout=5)
+        # The connection is usable again (as with PostgreSQL, whether the
+        # cancelled INSERT ran before the cancel landed is a race).
+        await conn.execute("INSERT INTO %s VALUES (2)" % table)
+        assert await conn.fetchval("SELECT max(id) FROM %s" % table) == 2
+    run(node, body)

@@ -195,3 +195,55 @@ def test_server_side_cursor(node, table):
         c.rollback()
     finally:
         c.close()
+
+
+def test_copy_expert_and_copy_from(node, table):
+    import io
+    c = connect(node)
+    try:
+        cur = c.cursor()
+        cur.execute("CREATE TABLE %s (id int4 PRIMARY KEY, v text, "
+                    "b bytea)" % table)
+        data = "".join("%d\tv%d\t\\\\x%02x\n" % (i, i, i % 256)
+                       for i in range(1, 2001))
+        cur.copy_expert("COPY %s FROM STDIN" % table, io.StringIO(data))
+        cur.execute("SELECT count(*), sum(id) FROM %s" % table)
+        assert cur.fetchone() == (2000, 2001000)
+        cur.execute("SELECT b FROM %s WHERE id = 255" % table)
+        assert bytes(cur.fetchone()[0]) == b"\xff"
+        out = io.StringIO()
+        cur.copy_expert("COPY (SELECT id, v FROM %s WHERE id <= 3 ORDER BY "
+                        "id) TO STDOUT WITH (FORMAT csv, HEADER)" % table,
+                        out)
+        assert out.getvalue() == "id,v\n1,v1\n2,v2\n3,v3\n"
+        out = io.StringIO()
+        cur.copy_to(out, table, columns=("id", "v"))
+        assert len(out.getvalue().splitlines()) == 2000
+        # A bad row aborts the whole COPY, with the line in the error.
+        with pytest.raises(psycopg2.errors.InvalidTextRepresentation) as e:
+            cur.copy_from(io.StringIO("3001\tx\t\\N\nnope\ty\t\\N\n"),
+                          table)
+        assert "line 2" in str(e.value)
+        cur.execute("SELECT count(*) FROM %s" % table)
+        assert cur.fetchone() == (2000,)
+    finally:
+        c.close()
+
+
+def test_cancel_stops_a_waiting_statement(node, table):
+    import threading
+    holder = connect(node, autocommit=False)
+    c = connect(node)
+    try:
+        c.cursor().execute("CREATE TABLE %s (id int4 PRIMARY KEY)" % table)
+        holder.cursor().execute("INSERT INTO %s VALUES (1)" % table)
+        timer = threading.Timer(0.3, c.cancel)
+        timer.start()
+        with pytest.raises(psycopg2.errors.QueryCanceled):
+            c.cursor().execute("INSERT INTO %s VALUES (1)" % table)
+        timer.join()
+        holder.rollback()
+        c.cursor().execute("INSERT INTO %s VALUES (2)" % table)
+    finally:
+        holder.close()
+        c.close()
