@@ -3799,6 +3799,20 @@ static int op_session_open(void *data, struct pgwire_session *pg,
 	return rv;
 }
 
+/* sql_parse through the database's translation cache. */
+static int parse_cached(struct server_session *s, struct tr_arena *a,
+			const char *sql, struct sql_batch *out,
+			struct sql_error *err)
+{
+	if (s->db == NULL) {
+		return sql_parse(a, sql, out, err);
+	}
+	return sql_cache_parse(s->db->cache,
+			       sql_catalog_version(s->db->catalog),
+			       server_settings_get(s->settings, "search_path"),
+			       a, sql, out, err);
+}
+
 static int one_stmt_batch(struct server_session *s, enum sql_kind kind,
 			  const struct sql_error *err)
 {
@@ -3829,7 +3843,7 @@ static int op_query(void *data, struct pgwire_session *pg, const char *sql,
 	}
 	s->next = 0;
 	s->cur = NULL;
-	int rv = sql_parse(&s->arena, sql, &s->batch, &err);
+	int rv = parse_cached(s, &s->arena, sql, &s->batch, &err);
 	if (rv == TR_ESQL) {
 		/* A syntax error fails the whole Query before anything runs,
 		 * as in PostgreSQL. */
@@ -4029,7 +4043,7 @@ static int op_prepare(void *data, struct pgwire_session *pg, const char *sql,
 	s->next = 0;
 	s->cur = NULL;
 	memset(&s->batch, 0, sizeof s->batch);
-	int rv = sql_parse(&p->arena, sql, &batch, &err);
+	int rv = parse_cached(s, &p->arena, sql, &batch, &err);
 	if (rv == TR_ENOMEM) {
 		s->in_query = false;
 		s->ext = EXT_NONE;
