@@ -1261,7 +1261,7 @@ static void exec_done(struct cluster_client *c, void *arg,
 	switch (st->kind) {
 	case SQL_BEGIN:
 		s->txn = TXN_EXPLICIT;
-		complete(s, "BEGIN");
+		complete(s, st->tag); /* BEGIN or START TRANSACTION */
 		return;
 	case SQL_COMMIT:
 		txn_ended(s, true);
@@ -3008,11 +3008,11 @@ static void run_on_cluster(struct server_session *s, struct sql_stmt *st)
 			send_warning(s, "25001",
 				     "there is already a transaction in "
 				     "progress");
-			complete(s, "BEGIN");
+			complete(s, st->tag);
 		} else if (s->txn == TXN_IMPLICIT) {
 			/* BEGIN turns the implicit block into a real one. */
 			s->txn = TXN_EXPLICIT;
-			complete(s, "BEGIN");
+			complete(s, st->tag);
 		} else {
 			send_exec(s, "BEGIN");
 		}
