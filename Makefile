@@ -5,6 +5,7 @@
 #   make run     deps + build + start a single node on ./triode-data
 #   make test    deps + build + unit tests (also under ASan+UBSan) + integration
 #   make bench   benchmark against PostgreSQL 15 (see bench/)
+#   make bench-translate   translation cost per statement, cache hit/miss
 #   make format  clang-format every C file
 
 BUILD      ?= build
@@ -12,7 +13,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build build-asan run test unit integration bench format clean
+.PHONY: all deps build build-asan run test unit integration bench bench-translate format clean
 
 all: build
 
@@ -49,6 +50,9 @@ integration: build
 
 bench: build
 	/usr/bin/python3 bench/run.py
+
+bench-translate: build
+	./$(BUILD)/bench/bench_translate
 
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i

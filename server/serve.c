@@ -23,6 +23,9 @@
 #include "certs/certs.h"
 #include "server/server_int.h"
 
+/* Translation cache entries per database (sql_cache_parse). */
+#define SERVER_CACHE_ENTRIES 1024
+
 struct server_db *server_db_get(struct server *srv, const char *name)
 {
 	struct tr_queue *q;
@@ -42,7 +45,8 @@ struct server_db *server_db_get(struct server *srv, const char *name)
 		tr_free(db);
 		return NULL;
 	}
-	if (sql_catalog_set_database(db->catalog, name) != TR_OK) {
+	if (sql_catalog_set_database(db->catalog, name) != TR_OK ||
+	    sql_cache_new(SERVER_CACHE_ENTRIES, &db->cache) != TR_OK) {
 		sql_catalog_free(db->catalog);
 		tr_free(db->name);
 		tr_free(db);
@@ -60,6 +64,7 @@ void server_db_free_all(struct server *srv)
 		struct server_db *db = TR_QUEUE_DATA(q, struct server_db, link);
 		tr_queue_remove(q);
 		sql_catalog_free(db->catalog);
+		sql_cache_free(db->cache);
 		tr_free(db->name);
 		tr_free(db);
 	}

@@ -61,6 +61,7 @@ struct server_db {
 	char *name;                  /* owned */
 	struct sql_catalog *catalog; /* owned: schema mirror */
 	bool catalog_loaded;         /* mirror reflects the cluster's schema */
+	struct sql_cache *cache;     /* owned: translations, keyed by shape */
 	struct server_writeq writeq;
 };
 

@@ -1269,7 +1269,7 @@ static void exec_done(struct cluster_client *c, void *arg,
 	switch (st->kind) {
 	case SQL_BEGIN:
 		s->txn = TXN_EXPLICIT;
-		complete(s, "BEGIN");
+		complete(s, st->tag); /* BEGIN or START TRANSACTION */
 		return;
 	case SQL_COMMIT:
 		txn_ended(s, true);
@@ -3111,11 +3111,11 @@ static void run_on_cluster(struct server_session *s, struct sql_stmt *st)
 			send_warning(s, "25001",
 				     "there is already a transaction in "
 				     "progress");
-			complete(s, "BEGIN");
+			complete(s, st->tag);
 		} else if (s->txn == TXN_IMPLICIT) {
 			/* BEGIN turns the implicit block into a real one. */
 			s->txn = TXN_EXPLICIT;
-			complete(s, "BEGIN");
+			complete(s, st->tag);
 		} else {
 			send_exec(s, "BEGIN");
 		}
@@ -3912,6 +3912,20 @@ static int op_session_open(void *data, struct pgwire_session *pg,
 	return rv;
 }
 
+/* sql_parse through the database's translation cache. */
+static int parse_cached(struct server_session *s, struct tr_arena *a,
+			const char *sql, struct sql_batch *out,
+			struct sql_error *err)
+{
+	if (s->db == NULL) {
+		return sql_parse(a, sql, out, err);
+	}
+	return sql_cache_parse(s->db->cache,
+			       sql_catalog_version(s->db->catalog),
+			       server_settings_get(s->settings, "search_path"),
+			       a, sql, out, err);
+}
+
 static int one_stmt_batch(struct server_session *s, enum sql_kind kind,
 			  const struct sql_error *err)
 {
@@ -3942,7 +3956,7 @@ static int op_query(void *data, struct pgwire_session *pg, const char *sql,
 	}
 	s->next = 0;
 	s->cur = NULL;
-	int rv = sql_parse(&s->arena, sql, &s->batch, &err);
+	int rv = parse_cached(s, &s->arena, sql, &s->batch, &err);
 	if (rv == TR_ESQL) {
 		/* A syntax error fails the whole Query before anything runs,
 		 * as in PostgreSQL. */
@@ -4142,7 +4156,7 @@ static int op_prepare(void *data, struct pgwire_session *pg, const char *sql,
 	s->next = 0;
 	s->cur = NULL;
 	memset(&s->batch, 0, sizeof s->batch);
-	int rv = sql_parse(&p->arena, sql, &batch, &err);
+	int rv = parse_cached(s, &p->arena, sql, &batch, &err);
 	if (rv == TR_ENOMEM) {
 		s->in_query = false;
 		s->ext = EXT_NONE;

@@ -171,6 +171,11 @@ static uint64_t load_sum(unsigned n, const char *const *ddl,
 	return h;
 }
 
+uint64_t sql_catalog_version(const struct sql_catalog *c)
+{
+	return c->has_sum ? c->loaded_sum : 0;
+}
+
 int sql_catalog_load(struct sql_catalog *c, unsigned n_ddl,
 		     const char *const *ddl)
 {

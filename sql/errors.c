@@ -255,6 +255,15 @@ void sql_error_from_sqlite(struct sql_error *e, struct tr_arena *a,
 		}
 		return;
 	}
+	/* INSERT INTO t (nosuch) ...: "table t has no column named x". */
+	if (strncmp(msg, "table ", 6) == 0 &&
+	    (rest = strstr(msg, " has no column named ")) != NULL) {
+		sql_error_set(e, a, "42703",
+			      "column \"%s\" of relation \"%.*s\" does not "
+			      "exist",
+			      rest + 21, (int)(rest - msg - 6), msg + 6);
+		return;
+	}
 	if ((rest = after(msg, "no such index: ")) != NULL) {
 		sql_error_set(e, a, "42704", "index \"%s\" does not exist",
 			      unqualify(rest));

@@ -1159,6 +1159,61 @@ static const struct func *find_func(const char *name)
 	return NULL;
 }
 
+/* PostgreSQL's names (format_type) of the argument types of @fc, as its
+ * "function f(integer, unknown) does not exist" lists them. */
+const char *sql__arg_types(struct sql__emit *e, const PgQuery__FuncCall *fc)
+{
+	static const struct {
+		uint32_t oid;
+		const char *name;
+	} names[] = {
+		{ SQL_OID_BOOL, "boolean" },
+		{ SQL_OID_INT2, "smallint" },
+		{ SQL_OID_INT4, "integer" },
+		{ SQL_OID_INT8, "bigint" },
+		{ SQL_OID_FLOAT4, "real" },
+		{ SQL_OID_FLOAT8, "double precision" },
+		{ SQL_OID_VARCHAR, "character varying" },
+		{ SQL_OID_BPCHAR, "character" },
+		{ SQL_OID_TIMESTAMP, "timestamp without time zone" },
+		{ SQL_OID_TIMESTAMPTZ, "timestamp with time zone" },
+		{ SQL_OID_TIME, "time without time zone" },
+		{ SQL_OID_TIMETZ, "time with time zone" },
+	};
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	for (size_t i = 0; i < fc->n_args; i++) {
+		int32_t typmod;
+		const Node *arg = fc->args[i];
+		uint32_t oid = sql__infer(arg, &typmod);
+		if (arg->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+		    (arg->a_const->isnull ||
+		     arg->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL)) {
+			oid = 0; /* an untyped literal: "unknown" */
+		}
+		const char *tn = NULL;
+		for (size_t k = 0; k < TR_ARRAY_LEN(names) && tn == NULL; k++) {
+			if (names[k].oid == oid) {
+				tn = names[k].name;
+			}
+		}
+		if (tn == NULL) {
+			tn = oid != 0 ? sql_type_name(oid) : NULL;
+		}
+		tr_buf_printf(&b, "%s%s", i > 0 ? ", " : "",
+			      tn != NULL ? tn : "unknown");
+	}
+	const char *out = tr_arena_strdup(e->a, tr_buf_cstr(&b));
+	tr_buf_close(&b);
+	return out != NULL ? out : "";
+}
+
+bool sql__func_is_agg(const char *name)
+{
+	const struct func *f = find_func(name);
+	return f != NULL && f->kind == F_AGG;
+}
+
 bool sql__func_is_denied(const char *name)
 {
 	static const char *const denied[] = {
@@ -1245,6 +1300,16 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	if (f == NULL && strcmp(name, "generate_series") == 0) {
 		sql__fail(e, fc->location, "0A000",
 			  "generate_series is supported in FROM only");
+		return;
+	}
+	if (f == NULL && !sql__pg_builtin(name) && !sql__failed(e)) {
+		/* Not PostgreSQL's either: its own error and hint. */
+		sql__fail(e, fc->location, "42883",
+			  "function %s(%s) does not exist", name,
+			  sql__arg_types(e, fc));
+		e->stmt->error.hint = "No function matches the given name and "
+				      "argument types. You might need to add "
+				      "explicit type casts.";
 		return;
 	}
 	if (f == NULL) {

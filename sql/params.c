@@ -389,6 +389,25 @@ static void walk_children(struct walk *w, const struct scope *sc,
 {
 	const ProtobufCMessageDescriptor *d = m->descriptor;
 	const char *base = (const char *)m;
+	if (d == &pg_query__node__descriptor) {
+		/* A Node is a oneof of ~240 fields: go straight to the one
+		 * set (scanning them all was most of the walk's time). */
+		const Node *n = (const Node *)m;
+		const ProtobufCFieldDescriptor *f =
+			n->node_case == PG_QUERY__NODE__NODE__NOT_SET
+				? NULL
+				: protobuf_c_message_descriptor_get_field(
+					  d, (unsigned)n->node_case);
+		ProtobufCMessage *c = NULL;
+		if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE &&
+		    f->label != PROTOBUF_C_LABEL_REPEATED) {
+			memcpy(&c, base + f->offset, sizeof c);
+		}
+		if (c != NULL) {
+			visit(w, sc, c);
+		}
+		return;
+	}
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		if (f->type != PROTOBUF_C_TYPE_MESSAGE) {

@@ -573,6 +573,9 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 {
 	struct sql_stmt *st = e->stmt;
 	st->kind = SQL_EXEC;
+	if (n->node_case == PG_QUERY__NODE__NODE_INSERT_STMT) {
+		sql__insert_counts(e, n->insert_stmt);
+	}
 	if (has_returning(n)) {
 		/* Emulated (returning.c): rows come back, so a query. */
 		st->kind = SQL_QUERY;

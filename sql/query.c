@@ -398,9 +398,121 @@ static void emit_limit(struct sql__emit *e, const PgQuery__SelectStmt *s)
 	}
 }
 
+/*
+ * ORDER BY n / GROUP BY n must name an item of @s's select list (42P10,
+ * as PostgreSQL's findTargetlistEntrySQL92).  Lists with * are left to
+ * SQLite, which knows the column count.
+ */
+static void check_positions(struct sql__emit *e, const PgQuery__SelectStmt *s,
+			    Node *const *items, size_t n, bool sort)
+{
+	while (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE && s->larg) {
+		s = s->larg;
+	}
+	size_t n_targets = s->n_target_list;
+	if (s->n_values_lists > 0) {
+		const Node *row = s->values_lists[0];
+		n_targets = row->node_case == PG_QUERY__NODE__NODE_LIST
+				    ? row->list->n_items
+				    : 0;
+	}
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		const Node *v = s->target_list[i]->res_target->val;
+		if (v != NULL &&
+		    v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+		    v->column_ref->n_fields > 0 &&
+		    v->column_ref->fields[v->column_ref->n_fields - 1]
+				    ->node_case == PG_QUERY__NODE__NODE_A_STAR) {
+			return;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const Node *x = items[i];
+		if (sort && x->node_case == PG_QUERY__NODE__NODE_SORT_BY) {
+			x = x->sort_by->node;
+		}
+		if (x == NULL || x->node_case != PG_QUERY__NODE__NODE_A_CONST ||
+		    x->a_const->val_case != PG_QUERY__A__CONST__VAL_IVAL) {
+			continue;
+		}
+		int v = x->a_const->ival->ival;
+		if (v < 1 || (size_t)v > n_targets) {
+			sql__fail(e, x->a_const->location, "42P10",
+				  "%s position %d is not in select list",
+				  sort ? "ORDER BY" : "GROUP BY", v);
+			return;
+		}
+	}
+}
+
+/* An aggregate call in @m, outside subqueries (which are their own
+ * level) and window calls. */
+static bool has_aggregate(const ProtobufCMessage *m, int depth)
+{
+	if (m == NULL || depth > SQL__MAX_DEPTH) {
+		return false;
+	}
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	const char *base = (const char *)m;
+	if (d == &pg_query__node__descriptor) {
+		const Node *n = (const Node *)m;
+		if (n->node_case == PG_QUERY__NODE__NODE_SUB_LINK) {
+			return false;
+		}
+		if (n->node_case == PG_QUERY__NODE__NODE_FUNC_CALL) {
+			const PgQuery__FuncCall *fc = n->func_call;
+			const char *name =
+				fc->n_funcname > 0
+					? sql__str(fc->funcname[fc->n_funcname - 1])
+					: NULL;
+			if (fc->over == NULL &&
+			    (fc->agg_star ||
+			     (name != NULL && sql__func_is_agg(name)))) {
+				return true;
+			}
+		}
+		const ProtobufCFieldDescriptor *f =
+			n->node_case == PG_QUERY__NODE__NODE__NOT_SET
+				? NULL
+				: protobuf_c_message_descriptor_get_field(
+					  d, (unsigned)n->node_case);
+		ProtobufCMessage *c = NULL;
+		if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE &&
+		    f->label != PROTOBUF_C_LABEL_REPEATED) {
+			memcpy(&c, base + f->offset, sizeof c);
+		}
+		return has_aggregate(c, depth + 1);
+	}
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE) {
+			continue;
+		}
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n;
+			ProtobufCMessage **items;
+			memcpy(&n, base + f->quantifier_offset, sizeof n);
+			memcpy(&items, base + f->offset, sizeof items);
+			for (size_t j = 0; j < n && items != NULL; j++) {
+				if (has_aggregate(items[j], depth + 1)) {
+					return true;
+				}
+			}
+		} else {
+			ProtobufCMessage *c;
+			memcpy(&c, base + f->offset, sizeof c);
+			if (has_aggregate(c, depth + 1)) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 static void emit_tail(struct sql__emit *e, const PgQuery__SelectStmt *s)
 {
 	if (s->n_sort_clause > 0) {
+		check_positions(e, s, s->sort_clause, s->n_sort_clause, true);
 		sql__put(e, " ORDER BY ");
 		sql__sort(e, s->sort_clause, s->n_sort_clause);
 	}
@@ -457,6 +569,12 @@ static void simple_select(struct sql__emit *e, const PgQuery__SelectStmt *s)
 	sql__catalog_expand_from(e, s->n_from_clause > 0);
 	e->expand = outer_expand;
 	if (s->where_clause != NULL) {
+		if (has_aggregate(&s->where_clause->base, 0)) {
+			sql__fail(e, -1, "42803",
+				  "aggregate functions are not allowed in "
+				  "WHERE");
+			return;
+		}
 		sql__put(e, " WHERE ");
 		sql__expr(e, s->where_clause);
 	}
@@ -471,6 +589,16 @@ static void simple_select(struct sql__emit *e, const PgQuery__SelectStmt *s)
 			    PG_QUERY__NODE__NODE_GROUPING_SET) {
 				sql__fail(e, -1, "0A000",
 					  "grouping sets are not supported");
+				return;
+			}
+		}
+		check_positions(e, s, s->group_clause, s->n_group_clause,
+				false);
+		for (size_t i = 0; i < s->n_group_clause; i++) {
+			if (has_aggregate(&s->group_clause[i]->base, 0)) {
+				sql__fail(e, -1, "42803",
+					  "aggregate functions are not allowed "
+					  "in GROUP BY");
 				return;
 			}
 		}
@@ -613,6 +741,35 @@ static void emit_set_list(struct sql__emit *e, Node *const *targets, size_t n)
 static bool is_default(const Node *n)
 {
 	return n != NULL && n->node_case == PG_QUERY__NODE__NODE_SET_TO_DEFAULT;
+}
+
+void sql__insert_counts(struct sql__emit *e, const PgQuery__InsertStmt *s)
+{
+	const PgQuery__SelectStmt *src =
+		s->select_stmt != NULL &&
+				s->select_stmt->node_case ==
+					PG_QUERY__NODE__NODE_SELECT_STMT
+			? s->select_stmt->select_stmt
+			: NULL;
+	if (src == NULL || s->n_cols == 0) {
+		return;
+	}
+	for (size_t r = 0; r < src->n_values_lists; r++) {
+		const PgQuery__List *l = src->values_lists[r]->list;
+		if (l->n_items > s->n_cols) {
+			sql__fail(e, -1, "42601",
+				  "INSERT has more expressions than target "
+				  "columns");
+			return;
+		}
+		if (l->n_items < s->n_cols) {
+			sql__fail(e, s->cols[l->n_items]->res_target->location,
+				  "42601",
+				  "INSERT has more target columns than "
+				  "expressions");
+			return;
+		}
+	}
 }
 
 void sql__insert(struct sql__emit *e, const PgQuery__InsertStmt *s)

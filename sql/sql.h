@@ -397,6 +397,56 @@ struct sql_batch {
 TR_MUSTCHECK int sql_parse(struct tr_arena *a, const char *text,
 			   struct sql_batch *out, struct sql_error *err);
 
+/* ---------------------------------------------------------------------
+ * Translation cache (cache.c)
+ *
+ * sql_parse behind a bounded LRU cache keyed by the statement's shape:
+ * its text with the constants that may vary (integers from 2 up, plain
+ * '...' strings) replaced by markers, the caller's context string and the
+ * schema version.  A shape is cached only when translating it with probe
+ * constants shows the constants pass through to the SQLite text verbatim
+ * and change nothing else (see cache.c); otherwise it is remembered as
+ * refused and translated every time.  Only single, successful statements
+ * without DDL, COPY, RETURNING, rebuilds or session arguments are kept.
+ *
+ * Not thread-safe: a cache belongs to one loop (the executor keeps one
+ * per database).
+ * ------------------------------------------------------------------- */
+
+struct sql_cache;
+
+struct sql_cache_stats {
+	uint64_t hits;         /* answered from a template */
+	uint64_t misses;       /* translated (new shape) */
+	uint64_t built;        /* templates made */
+	uint64_t refused;      /* shapes found value-dependent */
+	uint64_t refused_hits; /* translated again: a refused shape */
+	uint64_t bypassed;     /* not looked up (too long, odd text) */
+	uint64_t evictions;
+	unsigned entries;
+};
+
+/* A cache of at most @cap entries (templates and refused shapes). */
+TR_MUSTCHECK int sql_cache_new(unsigned cap, struct sql_cache **out);
+void sql_cache_free(struct sql_cache *c);
+/* Forget every entry. */
+void sql_cache_clear(struct sql_cache *c);
+void sql_cache_stats(const struct sql_cache *c, struct sql_cache_stats *out);
+
+/*
+ * sql_parse(@a, @text, @out, @err) through cache @c (NULL: no cache).
+ * @version is the schema version the translation may depend on (a
+ * different one than the previous call's empties the cache:
+ * sql_catalog_version); @ctx (may be NULL; borrowed) is any other input
+ * the translation depends on (search_path), part of the key.  Results and
+ * errors are exactly those of sql_parse, in @a; nothing in them points
+ * into the cache.
+ */
+TR_MUSTCHECK int sql_cache_parse(struct sql_cache *c, uint64_t version,
+				 const char *ctx, struct tr_arena *a,
+				 const char *text, struct sql_batch *out,
+				 struct sql_error *err);
+
 /*
  * The declared type of @column of @table (0 if @table has no such
  * column), for sql_infer_result_types.
@@ -448,6 +498,9 @@ TR_MUSTCHECK int sql_catalog_load_ex(struct sql_catalog *c, unsigned n_ddl,
 				     const char *const *ddl,
 				     const char *const *names,
 				     const int64_t *rowids);
+/* The version of the mirrored schema: a checksum of the last load's
+ * input (0 before the first load).  Keys sql_cache_parse. */
+uint64_t sql_catalog_version(const struct sql_catalog *c);
 /* The database name pg_database and current_database() show (copied;
  * default "postgres").  Takes effect at the next load. */
 TR_MUSTCHECK int sql_catalog_set_database(struct sql_catalog *c,

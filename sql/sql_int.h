@@ -93,6 +93,12 @@ struct sql__colres {
 	void (*leave)(const struct sql__colres *r, unsigned mark);
 };
 extern _Thread_local const struct sql__colres *sql__colres;
+/* @name is one of PostgreSQL's built-in functions (pg_builtins.c). */
+bool sql__pg_builtin(const char *name);
+/* "integer, unknown": @fc's argument types as PostgreSQL names them. */
+const char *sql__arg_types(struct sql__emit *e, const PgQuery__FuncCall *fc);
+/* @name is an aggregate function triode knows (count, sum, ...). */
+bool sql__func_is_agg(const char *name);
 /* String value of a String node, or NULL. */
 const char *sql__str(const Node *n);
 
@@ -102,6 +108,9 @@ void sql__sort(struct sql__emit *e, Node *const *items, size_t n);
 /* Queries (query.c). */
 void sql__select(struct sql__emit *e, const PgQuery__SelectStmt *s);
 void sql__insert(struct sql__emit *e, const PgQuery__InsertStmt *s);
+/* PostgreSQL's VALUES arity check against the column list (42601), for
+ * the user's INSERT (sql__insert also builds internal ones). */
+void sql__insert_counts(struct sql__emit *e, const PgQuery__InsertStmt *s);
 void sql__update(struct sql__emit *e, const PgQuery__UpdateStmt *s);
 void sql__delete(struct sql__emit *e, const PgQuery__DeleteStmt *s);
 /* A relation name with public./pg_catalog. stripped; other schemas fail. */
