@@ -5,8 +5,8 @@
  *   sql_format_text_mod      sql_format_text with the column's typmod
  *   sql_format_binary_mod    sql_format_binary with the column's typmod
  *   sql__numeric_*           typmods of computed numerics, rendering
- *   sql__numeric_register    pg_int_chk, pg_int_ok, pg_numeric_chk,
- *                            pg_numeric_ok (SQLite C functions)
+ *   sql__numeric_register    pg_int_chk, pg_numeric_chk (SQLite C
+ *                            functions)
  *
  * Why the scale lives in the typmod.  numeric is stored as SQLite
  * INTEGER or REAL (sql-translation.md §6.1): SQLite's own arithmetic,
@@ -464,46 +464,6 @@ static void fn_int_chk(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /*
- * pg_int_ok(x, width): the hidden CHECK of an int2/int4 column (ddl.c):
- * 1, or 22003 out of range, or 22P02 for text SQLite could not make an
- * integer (PostgreSQL's int4in refuses it).
- */
-static void fn_int_ok(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	int width = sqlite3_value_int(argv[1]);
-	switch (sqlite3_value_type(argv[0])) {
-	case SQLITE_INTEGER:
-		if (!int_fits(sqlite3_value_int64(argv[0]), width)) {
-			out_of_range(ctx, width);
-			return;
-		}
-		break;
-	case SQLITE_FLOAT: {
-		double d = rint(sqlite3_value_double(argv[0]));
-		if (!(fabs(d) < 9.2233720368547758e18) ||
-		    !int_fits((int64_t)d, width)) {
-			out_of_range(ctx, width);
-			return;
-		}
-		break;
-	}
-	case SQLITE_TEXT: {
-		char msg[160];
-		snprintf(msg, sizeof msg,
-			 "22P02: invalid input syntax for type %s: \"%.80s\"",
-			 int_name(width),
-			 (const char *)sqlite3_value_text(argv[0]));
-		sqlite3_result_error(ctx, msg, -1);
-		return;
-	}
-	default:
-		break;
-	}
-	sqlite3_result_int(ctx, 1);
-}
-
-/*
  * @v rounded to numeric(@prec, @scale) into @x; false with the error
  * set on @ctx when it does not fit or is not a number.
  */
@@ -586,25 +546,6 @@ static void fn_numeric_chk(sqlite3_context *ctx, int argc,
 	}
 }
 
-/* pg_numeric_ok(x, p, s): the hidden CHECK of a numeric(p,s) column. */
-static void fn_numeric_ok(sqlite3_context *ctx, int argc,
-			  sqlite3_value **argv)
-{
-	(void)argc;
-	if (sqlite3_value_type(argv[0]) == SQLITE_NULL ||
-	    (sqlite3_value_type(argv[0]) == SQLITE_TEXT &&
-	     sqlite3_strnicmp((const char *)sqlite3_value_text(argv[0]),
-			      "NaN", 4) == 0)) {
-		sqlite3_result_int(ctx, 1);
-		return;
-	}
-	struct dec x;
-	if (numeric_fit(ctx, argv[0], sqlite3_value_int(argv[1]),
-			sqlite3_value_int(argv[2]), &x)) {
-		sqlite3_result_int(ctx, 1);
-	}
-}
-
 int sql__numeric_register(struct sqlite3 *db)
 {
 	static const struct {
@@ -613,9 +554,7 @@ int sql__numeric_register(struct sqlite3 *db)
 		void (*fn)(sqlite3_context *, int, sqlite3_value **);
 	} fns[] = {
 		{ "pg_int_chk", 2, fn_int_chk },
-		{ "pg_int_ok", 2, fn_int_ok },
 		{ "pg_numeric_chk", 3, fn_numeric_chk },
-		{ "pg_numeric_ok", 3, fn_numeric_ok },
 	};
 	for (size_t i = 0; i < TR_ARRAY_LEN(fns); i++) {
 		int rc = sqlite3_create_function_v2(

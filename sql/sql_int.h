@@ -278,8 +278,8 @@ int32_t sql__numeric_arith_typmod(char op, uint32_t l, int32_t ltm,
 /* The display-only typmod keeping the static scale of a value of @oid
  * (integers: 0); -1 if none. */
 int32_t sql__numeric_keep_scale(uint32_t oid, int32_t typmod);
-/* Register pg_int_chk, pg_int_ok, pg_numeric_chk and pg_numeric_ok on
- * @db.  SQLite result code. */
+/* Register pg_int_chk and pg_numeric_chk on @db.  SQLite result
+ * code. */
 int sql__numeric_register(struct sqlite3 *db);
 
 /* PostgreSQL's format_type(@oid, @typmod) into @buf; @given: a typmod
