@@ -768,7 +768,9 @@ static void send_row_description(struct server_session *s, unsigned n_cols,
 			.attnum = col ? col->attnum : 0,
 			.type_oid = col ? col->type_oid : SQL_OID_TEXT,
 			.typlen = col ? col->typlen : -1,
-			.typmod = col ? col->typmod : -1,
+			.typmod = col ? sql_typmod_wire(col->type_oid,
+							col->typmod)
+				      : -1,
 			.format = 0,
 		};
 	}
@@ -916,8 +918,18 @@ static int query_row(struct cluster_client *c, void *arg, unsigned n_cols,
 			      s->formats[i] == 1;
 		to_sql_value(&vals[i], &v);
 		s->offs[i] = s->vals.len;
-		bool present = binary ? sql_format_binary(oid, &v, &s->vals)
-				      : sql_format_text(oid, &v, &s->vals);
+		bool present;
+		if (oid == SQL_OID_NUMERIC) {
+			/* The typmod gives the display scale (numeric.c). */
+			int32_t tm = s->cols[i].typmod;
+			present = binary ? sql_format_binary_mod(oid, tm, &v,
+								 &s->vals)
+					 : sql_format_text_mod(oid, tm, &v,
+							       &s->vals);
+		} else {
+			present = binary ? sql_format_binary(oid, &v, &s->vals)
+					 : sql_format_text(oid, &v, &s->vals);
+		}
 		s->row[i].len = present ? (int32_t)(s->vals.len - s->offs[i])
 					: -1;
 	}
@@ -1689,12 +1701,15 @@ static int ret_hold(struct server_session *s, unsigned n_cols,
 	for (unsigned i = 0; i < n; i++) {
 		struct sql_value v;
 		uint32_t oid = typed ? s->cols[i].type_oid : SQL_OID_TEXT;
+		int32_t tm = typed ? s->cols[i].typmod : -1;
 		bool binary = s->formats != NULL && i < s->n_formats &&
 			      s->formats[i] == 1;
 		to_sql_value(&vals[skip + i], &v);
 		offs[i] = s->vals.len;
-		bool present = binary ? sql_format_binary(oid, &v, &s->vals)
-				      : sql_format_text(oid, &v, &s->vals);
+		bool present = binary ? sql_format_binary_mod(oid, tm, &v,
+							      &s->vals)
+				      : sql_format_text_mod(oid, tm, &v,
+							    &s->vals);
 		lens[i] = present ? (int32_t)(s->vals.len - offs[i]) : -1;
 	}
 	if (tr_buf_err(&s->vals) != TR_OK) {
@@ -4118,7 +4133,8 @@ static void finish_prepare(struct server_session *s)
 			.attnum = show ? 0 : cols[i].attnum,
 			.type_oid = oid,
 			.typlen = sql_type_len(oid),
-			.typmod = show ? -1 : cols[i].typmod,
+			.typmod = show ? -1
+				       : sql_typmod_wire(oid, cols[i].typmod),
 		};
 		text += len;
 	}

@@ -359,7 +359,11 @@ static int type_expressions(struct sql_catalog *c, const struct sql_stmt *stmt,
 {
 	bool untyped = false;
 	for (unsigned i = 0; i < n; i++) {
-		untyped |= cols[i].type_oid == 0;
+		/* A numeric's display scale may come from column types
+		 * (avg(int4 column), n / 4): numeric.c. */
+		untyped |= cols[i].type_oid == 0 ||
+			   (cols[i].type_oid == SQL_OID_NUMERIC &&
+			    cols[i].typmod == -1);
 	}
 	if (untyped && stmt->kind == SQL_QUERY) {
 		uint32_t *oids = tr_arena_alloc(a, n * sizeof *oids);
@@ -378,7 +382,9 @@ static int type_expressions(struct sql_catalog *c, const struct sql_stmt *stmt,
 		}
 		if (rv == TR_OK) {
 			for (unsigned i = 0; i < n; i++) {
-				if (cols[i].type_oid == 0 && oids[i] != 0) {
+				if ((cols[i].type_oid == 0 && oids[i] != 0) ||
+				    (cols[i].type_oid == SQL_OID_NUMERIC &&
+				     oids[i] == SQL_OID_NUMERIC)) {
 					cols[i].type_oid = oids[i];
 					cols[i].typmod = typmods[i];
 				}

@@ -11,6 +11,8 @@
  *   type is kept in a comment (/ *pg:int4 serial* /) that SQLite stores in
  *   sqlite_schema.  Elsewhere they need sequences: 0A000 for now.
  * - varchar(n)/char(n) get a hidden length check named "<t>_<c>_len",
+ *   int2/int4 and numeric(p,s) a hidden range check
+ *   "<t>_<c>_<type>_range",
  *   which sql_error_from_sqlite reports as 22001.
  * - unnamed CHECK constraints get PostgreSQL's automatic names
  *   (<table>_<column>_check), so errors and the catalog can show them.
@@ -388,6 +390,31 @@ static bool emit_column(struct sql__emit *e, const char *table,
 		sql__put(e, " CHECK (length(");
 		sql__ident(e, cd->colname);
 		sql__putf(e, ") <= %d)", mods[0]);
+	}
+	/* int2/int4 ranges and numeric(p,s) precision in plain SQLite
+	 * (raw SQLite users can still write the table); errors.c turns a
+	 * failure into PostgreSQL's 22003, the catalog hides them like
+	 * the length check. */
+	bool narrow = t->oid == SQL_OID_INT2 || t->oid == SQL_OID_INT4;
+	bool precise = t->oid == SQL_OID_NUMERIC && mods[0] > 0;
+	if ((narrow || precise) && !rowid && !t->serial) {
+		sql__put(e, " CONSTRAINT ");
+		sql__ident(e, tr_arena_printf(e->a, "%s_%s_%s_range", table,
+					      cd->colname,
+					      precise ? "numeric"
+					      : t->oid == SQL_OID_INT2
+						      ? "int2"
+						      : "int4"));
+		sql__put(e, precise ? " CHECK (abs(" : " CHECK (");
+		sql__ident(e, cd->colname);
+		if (precise) {
+			int scale = mods[1] > 0 ? mods[1] : 0;
+			sql__putf(e, ") < 1e%d)", mods[0] - scale);
+		} else if (t->oid == SQL_OID_INT2) {
+			sql__put(e, " BETWEEN -32768 AND 32767)");
+		} else {
+			sql__put(e, " BETWEEN -2147483648 AND 2147483647)");
+		}
 	}
 	return rowid;
 }

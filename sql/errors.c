@@ -187,6 +187,19 @@ static void constraint_error(struct sql_error *e, struct tr_arena *a, int code,
 				      "varying");
 			return;
 		}
+		/* triode's hidden number range checks (ddl.c). */
+		if (n > 11 && strcmp(rest + n - 11, "_int2_range") == 0) {
+			sql_error_set(e, a, "22003", "smallint out of range");
+			return;
+		}
+		if (n > 11 && strcmp(rest + n - 11, "_int4_range") == 0) {
+			sql_error_set(e, a, "22003", "integer out of range");
+			return;
+		}
+		if (n > 14 && strcmp(rest + n - 14, "_numeric_range") == 0) {
+			sql_error_set(e, a, "22003", "numeric field overflow");
+			return;
+		}
 		sql_error_set(e, a, "23514",
 			      "new row violates check constraint \"%s\"", rest);
 		return;

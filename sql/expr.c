@@ -288,6 +288,7 @@ static void emit_similar(struct sql__emit *e, const PgQuery__AExpr *x)
 }
 
 static bool is_int(uint32_t t);
+static uint32_t arith(uint32_t l, uint32_t r);
 
 /* Both operands statically integers (SQLite's % is then PostgreSQL's). */
 static bool both_int(const Node *l, const Node *r)
@@ -420,9 +421,15 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 		sql__put(e, ")");
 		return;
 	} else if (strcmp(op, "/") == 0 || strcmp(op, "%") == 0) {
-		sql__put(e, "(");
+		/* numeric / numeric is not integer division even when both
+		 * values are stored as integers (1::numeric / 3). */
+		int32_t tm;
+		bool real = op[0] == '/' &&
+			    arith(sql__infer(x->lexpr, &tm),
+				  sql__infer(x->rexpr, &tm)) == SQL_OID_NUMERIC;
+		sql__put(e, real ? "(CAST(" : "(");
 		sql__expr(e, x->lexpr);
-		sql__putf(e, " %s ", op);
+		sql__putf(e, real ? " AS REAL) %s " : " %s ", op);
 		divisor(e, x->rexpr);
 		sql__put(e, ")");
 		return;
@@ -457,13 +464,46 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 	sql__put(e, ")");
 }
 
+/*
+ * Integer + - * / (and unary -) of statically integer operands:
+ * PostgreSQL refuses a result out of the type's range (22003), SQLite
+ * would widen or turn it into a REAL; pg_int_chk (numeric.c) checks.
+ * The width is the result type's.  0 if not such an operation.
+ */
+static int checked_int_width(const PgQuery__AExpr *x)
+{
+	const char *op = op_name(x);
+	if (op[0] == '\0' || op[1] != '\0' || strchr("+-*/", op[0]) == NULL) {
+		return 0;
+	}
+	int32_t tm;
+	uint32_t r = sql__infer(x->rexpr, &tm);
+	uint32_t t;
+	if (x->lexpr == NULL) {
+		t = op[0] == '-' ? r : 0;
+	} else {
+		t = arith(sql__infer(x->lexpr, &tm), r);
+	}
+	return t == SQL_OID_INT2 ? 2 : t == SQL_OID_INT4 ? 4
+				     : t == SQL_OID_INT8 ? 8
+							 : 0;
+}
+
 static void emit_a_expr(struct sql__emit *e, const PgQuery__AExpr *x)
 {
 	const char *op = op_name(x);
 	switch (x->kind) {
-	case PG_QUERY__A__EXPR__KIND__AEXPR_OP:
+	case PG_QUERY__A__EXPR__KIND__AEXPR_OP: {
+		int width = checked_int_width(x);
+		if (width != 0) {
+			sql__put(e, "pg_int_chk(");
+			emit_op(e, x);
+			sql__putf(e, ", %d)", width);
+			return;
+		}
 		emit_op(e, x);
 		return;
+	}
 	case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY:
 	case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL: {
 		bool any = x->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY;
@@ -781,19 +821,46 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 	case SQL_OID_INT4:
 	case SQL_OID_INT8:
 	case SQL_OID_OID:
-		if (is_const(arg, PG_QUERY__A__CONST__VAL_IVAL)) {
-			sql__expr(e, arg);
-		} else if (is_const(arg, PG_QUERY__A__CONST__VAL_FVAL)) {
-			const char *s = arg->a_const->fval->fval;
-			if (strpbrk(s, ".eE") == NULL) {
+		if (is_const(arg, PG_QUERY__A__CONST__VAL_IVAL) ||
+		    is_const(arg, PG_QUERY__A__CONST__VAL_FVAL)) {
+			/* A constant: in range of the type, rounded. */
+			const char *s = is_const(arg,
+						 PG_QUERY__A__CONST__VAL_IVAL)
+						? NULL
+						: arg->a_const->fval->fval;
+			double d = s == NULL ? arg->a_const->ival->ival
+					     : strtod(s, NULL);
+			if (s != NULL && strpbrk(s, ".eE") != NULL) {
+				d = round(d);
+			} else if (s != NULL) {
+				/* Exactly: int8's bounds are not doubles. */
+				errno = 0;
+				long long v = strtoll(s, NULL, 10);
+				d = errno == ERANGE ? d
+				    : t->oid == SQL_OID_INT8 ? 0
+							     : (double)v;
+			}
+			double lim = t->oid == SQL_OID_INT2   ? 32768.0
+				     : t->oid == SQL_OID_INT8 ? 9223372036854775808.0
+				     : t->oid == SQL_OID_OID  ? 4294967296.0
+							      : 2147483648.0;
+			if (d >= lim || d < (t->oid == SQL_OID_OID ? -lim / 2
+								     : -lim)) {
+				sql__fail(e, tc->location, "22003", "%s",
+					  t->oid == SQL_OID_INT2
+						  ? "smallint out of range"
+					  : t->oid == SQL_OID_INT8
+						  ? "bigint out of range"
+					  : t->oid == SQL_OID_OID
+						  ? "OID out of range"
+						  : "integer out of range");
+				return;
+			}
+			if (s == NULL) {
+				sql__expr(e, arg);
+			} else if (strpbrk(s, ".eE") == NULL) {
 				sql__put(e, s);
 			} else {
-				double d = round(strtod(s, NULL));
-				if (!(fabs(d) < 9.2e18)) {
-					sql__fail(e, tc->location, "22003",
-						  "integer out of range");
-					return;
-				}
 				sql__putf(e, "%lld", (long long)d);
 			}
 		} else if (const_string(arg) != NULL) {
@@ -840,14 +907,9 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 			/* Text of unknown origin: numeric_in's checks. */
 			if (mods[0] > 0) {
 				int scale = mods[1] > 0 ? mods[1] : 0;
-				sql__put(e, scale == 0 ? "CAST(round("
-						       : "round(");
+				sql__put(e, "pg_numeric_chk(");
 				emit_checked_cast(e, arg, t->oid, from);
-				if (scale == 0) {
-					sql__put(e, ") AS INTEGER)");
-				} else {
-					sql__putf(e, ", %d)", scale);
-				}
+				sql__putf(e, ", %d, %d)", mods[0], scale);
 			} else {
 				emit_checked_cast(e, arg, t->oid, from);
 			}
@@ -866,16 +928,12 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 			}
 		}
 		if (mods[0] > 0) {
+			/* Rounded to the scale, 22003 past the precision
+			 * (numeric.c). */
 			int scale = mods[1] > 0 ? mods[1] : 0;
-			if (scale == 0) {
-				sql__put(e, "CAST(round(CAST(");
-				sql__expr(e, arg);
-				sql__put(e, " AS NUMERIC)) AS INTEGER)");
-			} else {
-				sql__put(e, "round(CAST(");
-				sql__expr(e, arg);
-				sql__putf(e, " AS NUMERIC), %d)", scale);
-			}
+			sql__put(e, "pg_numeric_chk(CAST(");
+			sql__expr(e, arg);
+			sql__putf(e, " AS NUMERIC), %d, %d)", mods[0], scale);
 			return;
 		}
 		sql__put(e, "CAST(");
@@ -2032,6 +2090,7 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 			return SQL_OID_INT8;
 		}
 		if (a0 == SQL_OID_INT8 || a0 == SQL_OID_NUMERIC) {
+			*typmod = sql__numeric_keep_scale(a0, tm);
 			return SQL_OID_NUMERIC;
 		}
 		if (a0 == SQL_OID_FLOAT4 || a0 == SQL_OID_FLOAT8) {
@@ -2040,9 +2099,17 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 		return 0;
 	}
 	if (strcmp(name, "avg") == 0) {
-		return a0 == SQL_OID_FLOAT4 || a0 == SQL_OID_FLOAT8
-			       ? SQL_OID_FLOAT8
-			       : SQL_OID_NUMERIC;
+		if (a0 == SQL_OID_FLOAT4 || a0 == SQL_OID_FLOAT8) {
+			return SQL_OID_FLOAT8;
+		}
+		if (is_int(a0) || a0 == SQL_OID_NUMERIC) {
+			/* sum / count: a quotient's scale (numeric.c). */
+			int32_t k = sql__numeric_keep_scale(a0, tm);
+			if (k >= 0) {
+				*typmod = sql__numeric_div_typmod(k - 4);
+			}
+		}
+		return SQL_OID_NUMERIC;
 	}
 	if (strcmp(name, "min") == 0 || strcmp(name, "max") == 0 ||
 	    strcmp(name, "abs") == 0 || strcmp(name, "lag") == 0 ||
@@ -2050,14 +2117,33 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 	    strcmp(name, "last_value") == 0 || strcmp(name, "coalesce") == 0 ||
 	    strcmp(name, "nullif") == 0) {
 		*typmod = tm;
+		if (f->n_args > 2) {
+			/* lag(x, 1, 0): the default's own scale. */
+			*typmod = -1;
+		}
 		return a0;
 	}
 	if (strcmp(name, "round") == 0 || strcmp(name, "trunc") == 0 ||
 	    strcmp(name, "ceil") == 0 || strcmp(name, "ceiling") == 0 ||
 	    strcmp(name, "floor") == 0 || strcmp(name, "sign") == 0) {
-		return a0 == SQL_OID_FLOAT8 || a0 == SQL_OID_FLOAT4
-			       ? SQL_OID_FLOAT8
-			       : SQL_OID_NUMERIC;
+		if (a0 == SQL_OID_FLOAT8 || a0 == SQL_OID_FLOAT4) {
+			return SQL_OID_FLOAT8;
+		}
+		/* round(x, 2) has 2 decimals, round(x) none. */
+		int places = 0;
+		if (f->n_args == 2) {
+			places = is_const(f->args[1],
+					  PG_QUERY__A__CONST__VAL_IVAL)
+					 ? f->args[1]->a_const->ival->ival
+					 : -1;
+			if (places < 0 &&
+			    is_const(f->args[1],
+				     PG_QUERY__A__CONST__VAL_IVAL)) {
+				places = 0; /* round(1235, -1) is 1240 */
+			}
+		}
+		*typmod = sql__numeric_scale_typmod(places);
+		return SQL_OID_NUMERIC;
 	}
 	if (strcmp(name, "mod") == 0 || strcmp(name, "gcd") == 0 ||
 	    strcmp(name, "lcm") == 0) {
@@ -2170,6 +2256,12 @@ uint32_t sql__infer(const Node *n, int32_t *typmod)
 		case PG_QUERY__A__CONST__VAL_FVAL: {
 			const char *s = c->fval->fval;
 			if (strpbrk(s, ".eE") != NULL) {
+				/* 1.50 displays 1.50 (numeric.c). */
+				const char *dot = strchr(s, '.');
+				if (dot != NULL && strpbrk(s, "eE") == NULL) {
+					*typmod = sql__numeric_scale_typmod(
+						(int)strlen(dot + 1));
+				}
 				return SQL_OID_NUMERIC;
 			}
 			errno = 0;
@@ -2197,6 +2289,11 @@ uint32_t sql__infer(const Node *n, int32_t *typmod)
 			*typmod = -1;
 			return 0;
 		}
+		if (t->oid == SQL_OID_NUMERIC && *typmod == -1) {
+			/* ::numeric keeps the operand's scale. */
+			uint32_t from = sql__infer(n->type_cast->arg, &tm);
+			*typmod = sql__numeric_keep_scale(from, tm);
+		}
 		return t->oid;
 	}
 	case PG_QUERY__NODE__NODE_A_EXPR: {
@@ -2220,7 +2317,7 @@ uint32_t sql__infer(const Node *n, int32_t *typmod)
 				return SQL_OID_TEXT;
 			}
 			if (x->lexpr == NULL) {
-				return sql__infer(x->rexpr, &tm);
+				return sql__infer(x->rexpr, typmod);
 			}
 			if (strcmp(op, "^") == 0) {
 				return SQL_OID_FLOAT8;
@@ -2238,8 +2335,15 @@ uint32_t sql__infer(const Node *n, int32_t *typmod)
 				}
 			}
 			if (strchr("+-*/%", op[0]) != NULL && op[1] == '\0') {
-				return arith(sql__infer(x->lexpr, &tm),
-					     sql__infer(x->rexpr, &tm));
+				int32_t ltm, rtm;
+				uint32_t l = sql__infer(x->lexpr, &ltm);
+				uint32_t r = sql__infer(x->rexpr, &rtm);
+				uint32_t t = arith(l, r);
+				if (t == SQL_OID_NUMERIC) {
+					*typmod = sql__numeric_arith_typmod(
+						op[0], l, ltm, r, rtm);
+				}
+				return t;
 			}
 			return 0;
 		case PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF:
@@ -2304,10 +2408,15 @@ uint32_t sql__infer(const Node *n, int32_t *typmod)
 		}
 		return 0;
 	}
-	case PG_QUERY__NODE__NODE_MIN_MAX_EXPR:
-		return n->min_max_expr->n_args > 0
-			       ? sql__infer(n->min_max_expr->args[0], typmod)
-			       : 0;
+	case PG_QUERY__NODE__NODE_MIN_MAX_EXPR: {
+		if (n->min_max_expr->n_args == 0) {
+			return 0;
+		}
+		uint32_t t = sql__infer(n->min_max_expr->args[0], typmod);
+		/* greatest(1.5, 2) is 2: the winner's own scale. */
+		*typmod = sql_typmod_wire(t, *typmod);
+		return t;
+	}
 	case PG_QUERY__NODE__NODE_FUNC_CALL:
 		return infer_func(n->func_call, typmod);
 	case PG_QUERY__NODE__NODE_COLLATE_CLAUSE:

@@ -3405,6 +3405,9 @@ int sql_functions_register(sqlite3 *db)
 		}
 	}
 	int rc = sql__returning_register(db);
+	if (rc == SQLITE_OK) {
+		rc = sql__numeric_register(db); /* numeric.c */
+	}
 	if (rc != SQLITE_OK) {
 		return rc;
 	}

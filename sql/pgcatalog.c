@@ -1485,8 +1485,8 @@ static void foreign_keys(struct build *b, struct table *tables, int n_tables,
 /*
  * CHECK constraints: ddl.c names every one of them ("CONSTRAINT name
  * CHECK (expr)"), so they are found in the table's SQL by that shape.
- * The hidden varchar length checks (<t>_<c>_len) are not PostgreSQL's
- * and are skipped.
+ * The hidden varchar length checks (<t>_<c>_len) and number range checks
+ * (<t>_<c>_range) are not PostgreSQL's and are skipped.
  */
 static void checks(struct build *b, struct table *t)
 {
@@ -1529,7 +1529,8 @@ static void checks(struct build *b, struct table *t)
 		}
 		size_t elen = (size_t)(p - start - 1);
 		size_t cl = cname != NULL ? strlen(cname) : 0;
-		if (cname == NULL || (cl > 4 && strcmp(cname + cl - 4, "_len") == 0)) {
+		if (cname == NULL || (cl > 4 && strcmp(cname + cl - 4, "_len") == 0) ||
+		    (cl > 6 && strcmp(cname + cl - 6, "_range") == 0)) {
 			sqlite3_free(cname);
 			continue;
 		}

@@ -698,6 +698,19 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 				    "ALTER COLUMN ... TYPE of a serial or "
 				    "identity column is not supported");
 		}
+		/* The old type's hidden checks (ddl.c): the new type's
+		 * come with its text. */
+		bool ai = false;
+		const char *hidden[] = { "int2_range", "int4_range",
+					 "numeric_range", "len" };
+		for (size_t k = 0; k < TR_ARRAY_LEN(hidden); k++) {
+			const char *name = tr_arena_printf(
+				a, "%s_%s_%s", table, al->column, hidden[k]);
+			if (name == NULL) {
+				return TR_ENOMEM;
+			}
+			(void)drop_constraint(a, t, table, name, &ai);
+		}
 		size_t end = type_end(col);
 		if (!al->has_using) {
 			struct tr_buf decl;

@@ -688,6 +688,25 @@ bool sql_format_binary(uint32_t type_oid, const struct sql_value *v,
 bool sql_format_binary_ok(uint32_t type_oid, const struct sql_value *v);
 
 /*
+ * sql_format_text / sql_format_binary knowing the column's typmod
+ * (numeric.c): a numeric with a scale in its typmod, PostgreSQL's
+ * numeric(p,s) or the translator's display scale of a computed numeric,
+ * prints that many decimals (7.00, sum() 400.50, 7.0 / 2
+ * 3.5000000000000000).  Other types and typmods: as without.
+ */
+bool sql_format_text_mod(uint32_t type_oid, int32_t typmod,
+			 const struct sql_value *v, struct tr_buf *out);
+bool sql_format_binary_mod(uint32_t type_oid, int32_t typmod,
+			   const struct sql_value *v, struct tr_buf *out);
+
+/*
+ * The typmod to send a client for a result column of @oid: the
+ * translator's private numeric display scales become -1, as PostgreSQL
+ * describes computed numerics.
+ */
+int32_t sql_typmod_wire(uint32_t oid, int32_t typmod);
+
+/*
  * Decode a Bind parameter sent by the client into the value to bind on
  * SQLite, in the canonical stored form of @oid (sql-translation.md §6.1).
  *

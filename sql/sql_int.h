@@ -362,6 +362,31 @@ int sql__pgcatalog_functions(struct sqlite3 *db);
  * @db.  SQLite result code. */
 int sql__json_register(struct sqlite3 *db);
 
+/* numeric.c: display scales of computed numerics in the typmod (see
+ * the file's comment).  A display-only scale @scale (-1 if < 0); a
+ * quotient's scale, at least @min_scale, chosen per value. */
+int32_t sql__numeric_scale_typmod(int scale);
+int32_t sql__numeric_div_typmod(int min_scale);
+/* The display scale @typmod of a numeric gives (-1: none); @div set
+ * for a quotient's (the scale is then a minimum). */
+int sql__numeric_typmod_scale(int32_t typmod, bool *div);
+/* @v as numeric text with @scale decimals (rounded half away from
+ * zero; @div: scale chosen as for a quotient, at least @scale) into
+ * @buf; its length, or -1 if @v is not a finite number or @cap is too
+ * small. */
+int sql__numeric_render(const struct sql_value *v, int scale, bool div,
+			char *buf, size_t cap);
+/* Display typmod of numeric arithmetic @op (+ - * / %) on operands of
+ * types @l and @r (typmods @ltm, @rtm); -1 if unknown. */
+int32_t sql__numeric_arith_typmod(char op, uint32_t l, int32_t ltm,
+				  uint32_t r, int32_t rtm);
+/* The display-only typmod keeping the static scale of a value of @oid
+ * (integers: 0); -1 if none. */
+int32_t sql__numeric_keep_scale(uint32_t oid, int32_t typmod);
+/* Register pg_int_chk and pg_numeric_chk on @db.  SQLite result
+ * code. */
+int sql__numeric_register(struct sqlite3 *db);
+
 /* PostgreSQL's format_type(@oid, @typmod) into @buf; @given: a typmod
  * argument was passed (even -1), as the SQL function distinguishes. */
 void sql__format_type(uint32_t oid, int32_t typmod, bool given, char *buf,

@@ -240,15 +240,18 @@ static const struct tcase translations[] = {
 	  "CREATE TABLE t (id INTEGER /*pg:int4 serial*/ PRIMARY KEY "
 	  "AUTOINCREMENT, name varchar(20) NOT NULL CONSTRAINT t_name_len "
 	  "CHECK (length(name) <= 20), ok bool DEFAULT (1), at pg_timestamp, d "
-	  "pg_date, n numeric(10,2) CONSTRAINT t_n_check CHECK ((n > 0)))" },
+	  "pg_date, n numeric(10,2) CONSTRAINT t_n_check CHECK ((n > 0)) "
+	  "CONSTRAINT t_n_numeric_range CHECK (abs(n) < 1e8))" },
 	{ "create table t (id bigserial, a int, primary key (id))",
 	  "CREATE TABLE t (id INTEGER /*pg:int8 serial*/ PRIMARY KEY "
-	  "AUTOINCREMENT, a int4)" },
+	  "AUTOINCREMENT, a int4 CONSTRAINT t_a_int4_range CHECK (a BETWEEN "
+	  "-2147483648 AND 2147483647))" },
 	{ "create table if not exists c (a int references p (id) on delete "
 	  "cascade, b text, unique (a, b), check (a > 0), constraint x check "
 	  "(b <> ''))",
 	  "CREATE TABLE IF NOT EXISTS c (a int4 REFERENCES p (id) ON DELETE "
-	  "CASCADE, b text, UNIQUE (a, b), CONSTRAINT c_a_check CHECK ((a > "
+	  "CASCADE CONSTRAINT c_a_int4_range CHECK (a BETWEEN -2147483648 AND "
+	  "2147483647), b text, UNIQUE (a, b), CONSTRAINT c_a_check CHECK ((a > "
 	  "0)), CONSTRAINT x CHECK ((b <> '')))" },
 	{ "create table t (a serial)", "0A000" },
 	{ "create table t (a citext)", "0A000" },
@@ -267,7 +270,9 @@ static const struct tcase translations[] = {
 	{ "create or replace view v (x) as select a from t",
 	  "DROP VIEW IF EXISTS v; CREATE VIEW v (x) AS SELECT a FROM t" },
 	{ "alter table t add column z int default 5, drop column y",
-	  "ALTER TABLE t ADD COLUMN z int4 DEFAULT (5); ALTER TABLE t DROP "
+	  "ALTER TABLE t ADD COLUMN z int4 DEFAULT (5) CONSTRAINT "
+	  "t_z_int4_range CHECK (z BETWEEN -2147483648 AND 2147483647); "
+	  "ALTER TABLE t DROP "
 	  "COLUMN y" },
 	{ "alter table t rename column a to b",
 	  "ALTER TABLE t RENAME COLUMN a TO b" },
@@ -314,7 +319,8 @@ static const struct tcase translations[] = {
 	{ "vacuum (bogus) t", "42601" },
 	/* Heap storage parameters are checked, then have nothing to do. */
 	{ "create table t (a int) with (fillfactor = 100)",
-	  "CREATE TABLE t (a int4)" },
+	  "CREATE TABLE t (a int4 CONSTRAINT t_a_int4_range CHECK (a BETWEEN "
+	  "-2147483648 AND 2147483647))" },
 	{ "create table t (a int) with (fillfactor = 5)", "22023" },
 	{ "create table t (a int) with (colour = 1)", "22023" },
 	{ "create sequence s as int4 maxvalue 3000000000", "22023" },
@@ -1198,13 +1204,21 @@ static void test_catalog_describe(void **state)
 	};
 	for (unsigned i = 0; i < n; i++) {
 		assert_string_equal(cols[i].name, want[i].name);
+		/* As the client sees it: display scales are private. */
+		int32_t wire = sql_typmod_wire(cols[i].type_oid,
+					       cols[i].typmod);
 		if (cols[i].type_oid != want[i].oid ||
-		    cols[i].typmod != want[i].typmod) {
+		    wire != want[i].typmod) {
 			fail_msg("column %u %s: got %u/%d", i, cols[i].name,
-				 cols[i].type_oid, cols[i].typmod);
+				 cols[i].type_oid, wire);
 		}
 		assert_int_equal(cols[i].typlen, sql_type_len(want[i].oid));
 	}
+	/* price * 2 shows 2 decimals, 1.5 one (numeric.c). */
+	bool div;
+	assert_int_equal(sql__numeric_typmod_scale(cols[6].typmod, &div), 2);
+	assert_false(div);
+	assert_int_equal(sql__numeric_typmod_scale(cols[8].typmod, &div), 1);
 	/* Through the view and with *. */
 	st = one(&f->a, "select * from v");
 	assert_int_equal(sql_catalog_describe(c, st, &f->a, &cols, &n, &err),
