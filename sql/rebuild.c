@@ -709,7 +709,7 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 			if (name == NULL) {
 				return TR_ENOMEM;
 			}
-			(void)drop_constraint(a, t, table, name, &ai);
+			(void)drop_constraint(a, t, exprs, table, name, &ai);
 		}
 		size_t end = type_end(col);
 		if (!al->has_using) {
