@@ -18,7 +18,7 @@ SCRIPT = os.path.join(HERE, "node", "driver_check.js")
 NODE_TIMEOUT = 60
 
 CHECKS = ["parameters", "types", "nulls", "transaction", "errors",
-          "named_statement"]
+          "named_statement", "copy"]
 
 XFAIL = {}
 

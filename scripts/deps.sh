@@ -29,7 +29,9 @@ PACKAGES=(
 # node-pg pulls in) gets the same library from the npm registry instead,
 # installed globally; the tests look in `npm root -g` as well as
 # /usr/share/nodejs.
-NPM_PACKAGES=()
+# pg-copy-streams (COPY for node-postgres) is not packaged by Debian: it
+# comes from the npm registry in both cases.
+NPM_PACKAGES=(pg-copy-streams@6)
 node_version=$(dpkg-query -W -f='${Version}' nodejs 2>/dev/null || true)
 if [[ -z $node_version || $node_version == *dfsg* ]]; then
 	PACKAGES+=(nodejs node-pg)

@@ -142,6 +142,31 @@ const checks = {
       assert.deepStrictEqual(r.rows, [[i, `v${i}`]]);
     }
   },
+
+  // COPY through pg-copy-streams, both directions; a bad row aborts it all.
+  async copy(c) {
+    const { from, to } = require('pg-copy-streams');
+    const { pipeline } = require('stream/promises');
+    const { Readable, Writable } = require('stream');
+    const tb = t('node_copy');
+    await c.query(`CREATE TABLE ${tb} (id int4 PRIMARY KEY, v text)`);
+    const lines = [];
+    for (let i = 1; i <= 500; i++) lines.push(`${i}\tv${i}\n`);
+    await pipeline(Readable.from(lines),
+                   c.query(from(`COPY ${tb} FROM STDIN`)));
+    let out = '';
+    await pipeline(
+      c.query(to(`COPY (SELECT id, v FROM ${tb} WHERE id <= 2 ORDER BY id)
+                  TO STDOUT WITH (FORMAT csv)`)),
+      new Writable({ write(chunk, enc, cb) { out += chunk; cb(); } }));
+    assert.strictEqual(out, '1,v1\n2,v2\n');
+    await assert.rejects(
+      pipeline(Readable.from(['501\ta\n', 'nope\tb\n']),
+               c.query(from(`COPY ${tb} FROM STDIN`))),
+      (e) => e.code === '22P02');
+    const r = await c.query(`SELECT count(*)::int4 AS n FROM ${tb}`);
+    assert.strictEqual(r.rows[0].n, 500);
+  },
 };
 
 async function main() {
@@ -162,7 +187,9 @@ async function main() {
   console.log('DONE');
 }
 
-main().catch((e) => {
+// Exit once every check has reported: a COPY stream that a failed COPY
+// left half-open must not keep the process alive.
+main().then(() => process.exit(0)).catch((e) => {
   console.error(e);
   process.exit(1);
 });
