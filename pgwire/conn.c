@@ -732,6 +732,7 @@ static size_t body_cap(const struct pgwire_session *s, uint8_t type)
 
 static void send_ready(struct pgwire_session *s)
 {
+	s->hold_output = false; /* ReadyForQuery goes out now */
 	pgwire__be_write_ready_for_query(&s->out, s->txn_status);
 	tr_arena_reset(&s->arena);
 }
@@ -791,6 +792,18 @@ static void send_unsupported(struct pgwire_session *s, const char *what)
  * until Sync (PostgreSQL's ignore_till_sync).  Sync then tells the
  * executor the implicit transaction failed.
  */
+/* An extended-protocol error: sent at once (as PostgreSQL does: a client
+ * waiting after Flush must hear it), then messages are skipped until
+ * Sync. */
+static void ext_error_err(struct pgwire_session *s,
+			  const struct pgwire_error *err)
+{
+	pgwire__be_write_error(&s->out, 'E', err, "ERROR");
+	s->ext_failed = true;
+	s->hold_output = false;
+	conn_move(s, PGWIRE_ST_SKIP_TO_SYNC);
+}
+
 static void ext_error(struct pgwire_session *s, const char *sqlstate,
 		      const char *fmt, ...) TR_PRINTF(3, 4);
 static void ext_error(struct pgwire_session *s, const char *sqlstate,
@@ -802,17 +815,7 @@ static void ext_error(struct pgwire_session *s, const char *sqlstate,
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	struct pgwire_error err = { .sqlstate = sqlstate, .message = msg };
-	pgwire__be_write_error(&s->out, 'E', &err, "ERROR");
-	s->ext_failed = true;
-	conn_move(s, PGWIRE_ST_SKIP_TO_SYNC);
-}
-
-static void ext_error_err(struct pgwire_session *s,
-			  const struct pgwire_error *err)
-{
-	pgwire__be_write_error(&s->out, 'E', err, "ERROR");
-	s->ext_failed = true;
-	conn_move(s, PGWIRE_ST_SKIP_TO_SYNC);
+	ext_error_err(s, &err);
 }
 
 static void ext_oom(struct pgwire_session *s)
@@ -1196,6 +1199,7 @@ static int handle_message(struct pgwire_session *s)
 	}
 	if (s->state == PGWIRE_ST_SKIP_TO_SYNC && type != 'S') {
 		tr_buf_consume(&s->in, f.total);
+		s->hold_output = false; /* the error is out already */
 		return TR_OK;
 	}
 	switch (type) {
@@ -1225,6 +1229,7 @@ static int handle_message(struct pgwire_session *s)
 	}
 	/* Handlers copy what they keep (and what they hand to the
 	 * executor) before the message is consumed here. */
+	s->hold_output = type != 'H' && type != 'S';
 	switch (type) {
 	case 'P':
 		handle_parse(s, &f);
@@ -1242,7 +1247,7 @@ static int handle_message(struct pgwire_session *s)
 		handle_close(s, &f);
 		break;
 	case 'H':
-		/* Output is flushed at the end of every tick anyway. */
+		/* hold_output is off: this tick flushes. */
 		if (pgwire__fe_read_empty(&f) != TR_OK) {
 			conn_fatal(s, PGWIRE_SQLSTATE_PROTOCOL_VIOLATION,
 				   "invalid Flush message");
@@ -1455,7 +1460,10 @@ static void conn_tick(struct pgwire_session *s)
 	do {
 		s->retick = false;
 		conn_run(s);
-		conn_flush(s);
+		if (!s->hold_output || s->copy != PGWIRE_COPY_NONE ||
+		    s->state >= PGWIRE_ST_FLUSH_AND_CLOSE) {
+			conn_flush(s);
+		}
 	} while (s->retick && s->state < PGWIRE_ST_FLUSH_AND_CLOSE);
 	s->ticking = false;
 	if (s->state == PGWIRE_ST_FLUSH_AND_CLOSE && pending_out(s) == 0 &&

@@ -454,6 +454,9 @@ struct pgwire_session {
 	bool read_stopped;              /* uv_read_stop in effect */
 	bool write_failed;              /* never write again */
 	bool ticking;                   /* inside conn_tick: no re-entry */
+	/* Extended-protocol replies wait for Sync or Flush, as PostgreSQL's
+	 * do: one write per pipeline instead of one per message. */
+	bool hold_output;
 	bool retick;                    /* a completion arrived while ticking */
 	bool ssl_requested;             /* an SSLRequest was answered */
 	bool too_many;                  /* over max_connections at accept */

@@ -1202,6 +1202,11 @@ static void batch_sync(struct batch *bt)
 	batch_msg(bt, 'S', NULL, 0);
 }
 
+static void batch_flush(struct batch *bt)
+{
+	batch_msg(bt, 'H', NULL, 0);
+}
+
 static void batch_send(struct client *c, struct batch *bt)
 {
 	client_send(c, bt->b.data, bt->b.len);
@@ -1682,9 +1687,12 @@ static void test_conn_ext_pipelined_and_sync_follows(void **state)
 	expect_ready(&c, 'I');
 	/* First Execute followed by Parse: false; second by Sync: true. */
 	assert_int_equal(e->fx.sync_follows_log, 2u);
-	/* Sync in a later write: false (not known yet). */
+	/* Sync in a later write: false (not known yet).  As PostgreSQL,
+	 * the replies wait for Sync or Flush: Flush asks for them. */
 	batch_bind_text(&bt, "", "", 1, v, 0);
 	batch_execute(&bt, "", 0);
+	batch_send(&c, &bt);
+	batch_flush(&bt);
 	batch_send(&c, &bt);
 	expect_type(&c, '2', &m);
 	expect_row(&c, "x", 1);
