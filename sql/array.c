@@ -148,40 +148,6 @@ static int fail(struct sql_error *err, struct tr_arena *a, const char *sqlstate,
  * TEXT bytes are valid for the call only. */
 typedef int (*elem_cb)(void *arg, const struct sql_value *v);
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
-
-/* Append code point @cp as UTF-8. */
-static void put_utf8(struct tr_buf *b, uint32_t cp)
-{
-	if (cp < 0x80) {
-		tr_buf_put_u8(b, (uint8_t)cp);
-	} else if (cp < 0x800) {
-		tr_buf_put_u8(b, (uint8_t)(0xc0 | cp >> 6));
-		tr_buf_put_u8(b, (uint8_t)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		tr_buf_put_u8(b, (uint8_t)(0xe0 | cp >> 12));
-		tr_buf_put_u8(b, (uint8_t)(0x80 | (cp >> 6 & 0x3f)));
-		tr_buf_put_u8(b, (uint8_t)(0x80 | (cp & 0x3f)));
-	} else {
-		tr_buf_put_u8(b, (uint8_t)(0xf0 | cp >> 18));
-		tr_buf_put_u8(b, (uint8_t)(0x80 | (cp >> 12 & 0x3f)));
-		tr_buf_put_u8(b, (uint8_t)(0x80 | (cp >> 6 & 0x3f)));
-		tr_buf_put_u8(b, (uint8_t)(0x80 | (cp & 0x3f)));
-	}
-}
-
 static void set_text(struct sql_value *v, struct tr_buf *b)
 {
 	memset(v, 0, sizeof *v);
@@ -250,7 +216,8 @@ static bool jstring(struct jrd *r, struct tr_buf *b)
 		case 'u': {
 			uint32_t cp = 0;
 			for (int i = 0; i < 4; i++) {
-				int d = r->p < r->end ? hex_digit(*r->p) : -1;
+				int d = r->p < r->end ? sql__hex_digit(*r->p)
+						      : -1;
 				if (d < 0) {
 					return false;
 				}
@@ -262,7 +229,7 @@ static bool jstring(struct jrd *r, struct tr_buf *b)
 				uint32_t lo = 0;
 				bool ok = true;
 				for (int i = 2; i < 6; i++) {
-					int d = hex_digit(r->p[i]);
+					int d = sql__hex_digit(r->p[i]);
 					ok &= d >= 0;
 					lo = lo << 4 | (uint32_t)(d & 15);
 				}
@@ -272,7 +239,7 @@ static bool jstring(struct jrd *r, struct tr_buf *b)
 					r->p += 6;
 				}
 			}
-			put_utf8(b, cp);
+			sql__utf8_put(b, cp);
 			break;
 		}
 		default:
@@ -1021,7 +988,7 @@ static void bytea_elem(struct fmt *f, const struct sql_value *v,
 	}
 	tr_buf_reset(&f->tmp);
 	for (size_t i = 2; i + 1 < v->len; i += 2) {
-		int hi = hex_digit(s[i]), lo = hex_digit(s[i + 1]);
+		int hi = sql__hex_digit(s[i]), lo = sql__hex_digit(s[i + 1]);
 		if (hi < 0 || lo < 0) {
 			*bv = *v;
 			bv->type = SQL_VALUE_BLOB;

@@ -602,20 +602,6 @@ static bool raw_is_null(const struct sql_copy_reader *r, const uint8_t *p,
 	       (n == 0 || memcmp(p, r->copy->null_str, n) == 0);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
-
 /* CopyReadAttributesText: one field from raw[*pos..]; stops after the
  * delimiter (*more set) or at the end of the line. */
 static void text_field(struct sql_copy_reader *r, size_t *pos, bool *more,
@@ -659,10 +645,10 @@ static void text_field(struct sql_copy_reader *r, size_t *pos, bool *more,
 				break;
 			}
 			case 'x':
-				if (i < n && hexval(p[i]) >= 0) {
-					int v = hexval(p[i++]);
-					if (i < n && hexval(p[i]) >= 0) {
-						v = (v << 4) + hexval(p[i++]);
+				if (i < n && sql__hex_digit(p[i]) >= 0) {
+					int v = sql__hex_digit(p[i++]);
+					if (i < n && sql__hex_digit(p[i]) >= 0) {
+						v = (v << 4) + sql__hex_digit(p[i++]);
 					}
 					c = (uint8_t)v;
 				}

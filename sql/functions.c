@@ -134,32 +134,6 @@ static uint32_t utf8_next(const unsigned char **p, const unsigned char *end)
 	return (*p)[-1];
 }
 
-static void utf8_put(struct tr_buf *b, uint32_t c)
-{
-	uint8_t u[4];
-	size_t n;
-	if (c < 0x80) {
-		u[0] = (uint8_t)c;
-		n = 1;
-	} else if (c < 0x800) {
-		u[0] = (uint8_t)(0xc0 | (c >> 6));
-		u[1] = (uint8_t)(0x80 | (c & 0x3f));
-		n = 2;
-	} else if (c < 0x10000) {
-		u[0] = (uint8_t)(0xe0 | (c >> 12));
-		u[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3f));
-		u[2] = (uint8_t)(0x80 | (c & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (uint8_t)(0xf0 | (c >> 18));
-		u[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3f));
-		u[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3f));
-		u[3] = (uint8_t)(0x80 | (c & 0x3f));
-		n = 4;
-	}
-	tr_buf_put(b, u, n);
-}
-
 /* Byte offsets of each character of @s (n_chars + 1 entries, the last
  * one @len).  Caller frees. */
 static int *char_offsets(const char *s, int len, int *n_chars)
@@ -633,7 +607,7 @@ static void fn_case(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			c = word ? to_lower(c) : to_upper(c);
 			word = is_alnum(c);
 		}
-		utf8_put(&b, c);
+		sql__utf8_put(&b, c);
 	}
 	result_buf(ctx, &b);
 }
@@ -795,9 +769,9 @@ static void fn_translate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			}
 		}
 		if (!found) {
-			utf8_put(&b, c);
+			sql__utf8_put(&b, c);
 		} else if (has_rep) {
-			utf8_put(&b, rep);
+			sql__utf8_put(&b, rep);
 		}
 	}
 	sqlite3_free(from);
@@ -853,7 +827,7 @@ static void fn_chr(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	}
 	struct tr_buf b;
 	tr_buf_init(&b, 0);
-	utf8_put(&b, (uint32_t)c);
+	sql__utf8_put(&b, (uint32_t)c);
 	result_buf(ctx, &b);
 }
 

@@ -95,20 +95,6 @@ static void ws(struct jp *j)
 	}
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
-
 static bool hex4(struct jp *j, uint32_t *u)
 {
 	if (j->end - j->p < 4) {
@@ -116,7 +102,7 @@ static bool hex4(struct jp *j, uint32_t *u)
 	}
 	*u = 0;
 	for (int i = 0; i < 4; i++) {
-		int h = hexval(j->p[i]);
+		int h = sql__hex_digit(j->p[i]);
 		if (h < 0) {
 			return false;
 		}

@@ -282,6 +282,11 @@ bool sql__iv_parse(const char *s, int32_t *months, int32_t *days,
 /* IntervalStyle postgres output ('1 year 2 mons 3 days 04:05:06.5'). */
 void sql__iv_put(struct tr_buf *b, int32_t months, int32_t days, int64_t usec);
 
+/* The value of hex digit @c, or -1 (value.c). */
+int sql__hex_digit(int c);
+/* Append code point @cp as UTF-8 (value.c). */
+void sql__utf8_put(struct tr_buf *b, uint32_t cp);
+
 /* uuid_in's syntax (braces, hyphens after groups of four digits). */
 bool sql__uuid_parse(const char *s, uint8_t u[16]);
 /* RFC 8259 JSON, as PostgreSQL's json_in accepts it. */

@@ -422,7 +422,7 @@ static int text_bool(const char *s, struct tr_arena *a, struct sql_value *out,
 	return TR_OK;
 }
 
-static int hex_value(char c)
+int sql__hex_digit(int c)
 {
 	if (c >= '0' && c <= '9') {
 		return c - '0';
@@ -434,6 +434,32 @@ static int hex_value(char c)
 		return c - 'A' + 10;
 	}
 	return -1;
+}
+
+void sql__utf8_put(struct tr_buf *b, uint32_t cp)
+{
+	uint8_t u[4];
+	size_t n;
+	if (cp < 0x80) {
+		u[0] = (uint8_t)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (uint8_t)(0xc0 | (cp >> 6));
+		u[1] = (uint8_t)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (uint8_t)(0xe0 | (cp >> 12));
+		u[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (uint8_t)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (uint8_t)(0xf0 | (cp >> 18));
+		u[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3f));
+		u[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+		u[3] = (uint8_t)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	tr_buf_put(b, u, n);
 }
 
 /* byteain: \x hex (blanks between pairs) or the escape format. */
@@ -451,7 +477,7 @@ static int text_bytea(const char *s, size_t len, struct tr_arena *a,
 				i++;
 				continue;
 			}
-			int hi = hex_value(s[i]);
+			int hi = sql__hex_digit(s[i]);
 			if (hi < 0) {
 				return sql__error(err, a, "22023",
 					    "invalid hexadecimal digit: "
@@ -463,7 +489,7 @@ static int text_bytea(const char *s, size_t len, struct tr_arena *a,
 					    "invalid hexadecimal data: odd "
 					    "number of digits");
 			}
-			int lo = hex_value(s[i + 1]);
+			int lo = sql__hex_digit(s[i + 1]);
 			if (lo < 0) {
 				return sql__error(err, a, "22023",
 					    "invalid hexadecimal digit: "
@@ -529,7 +555,7 @@ bool sql__uuid_parse(const char *s, uint8_t u[16])
 		if (p[0] == '\0' || p[1] == '\0') {
 			return false;
 		}
-		int hi = hex_value(p[0]), lo = hex_value(p[1]);
+		int hi = sql__hex_digit(p[0]), lo = sql__hex_digit(p[1]);
 		if (hi < 0 || lo < 0) {
 			return false;
 		}
@@ -598,7 +624,7 @@ static bool json_string(struct json *j)
 			if (c == 'u') {
 				for (int i = 0; i < 4; i++) {
 					if (j->p >= j->end ||
-					    hex_value(*j->p) < 0) {
+					    sql__hex_digit(*j->p) < 0) {
 						return false;
 					}
 					j->p++;
