@@ -584,6 +584,17 @@ static void test_session_statements(void **state)
 	assert_string_equal(st->name, "transaction_isolation");
 	st = one(&f->a, "SHOW ALL");
 	assert_string_equal(st->name, "all");
+	/* BEGIN's options are left to the session to enforce. */
+	st = one(&f->a, "begin isolation level repeatable read, read only");
+	assert_int_equal(st->kind, SQL_BEGIN);
+	assert_string_equal(st->txn_read_only, "on");
+	assert_string_equal(st->txn_isolation, "repeatable read");
+	st = one(&f->a, "start transaction read write");
+	assert_string_equal(st->txn_read_only, "off");
+	assert_null(st->txn_isolation);
+	st = one(&f->a, "begin");
+	assert_null(st->txn_read_only);
+	assert_null(st->txn_isolation);
 	st = one(&f->a, "RESET ALL");
 	assert_int_equal(st->kind, SQL_RESET);
 	assert_string_equal(st->name, "all");
