@@ -276,3 +276,70 @@ def test_set_is_undone_by_rollback_and_set_local_ends_with_commit(node):
         # SET LOCAL outside a transaction block does nothing.
         c.execute("SET LOCAL application_name = 'nope'")
         assert show("application_name") == "kept"
+
+
+def show(c, name):
+    return c.execute("SHOW %s" % name).fetchone()[0]
+
+
+def test_read_only_block_refuses_writes_with_25006(node, kv):
+    with node.connect() as c:
+        c.execute("BEGIN READ ONLY")
+        assert show(c, "transaction_read_only") == "on"
+        assert c.execute("SELECT count(*) FROM %s" % kv).fetchone() == (0,)
+        with pytest.raises(psycopg.Error) as ei:
+            c.execute("INSERT INTO %s VALUES (1, 'a')" % kv)
+        assert ei.value.sqlstate == "25006"
+        assert str(ei.value).startswith(
+            "cannot execute INSERT in a read-only transaction")
+        c.execute("ROLLBACK")
+        assert show(c, "transaction_read_only") == "off"
+        c.execute("START TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+        c.execute("SET TRANSACTION READ ONLY")
+        with pytest.raises(psycopg.Error) as ei:
+            c.execute("CREATE TABLE %s_x (a int4)" % kv)
+        assert ei.value.sqlstate == "25006"
+        assert "cannot execute CREATE TABLE in a read-only transaction" \
+            in str(ei.value)
+        c.execute("ROLLBACK")
+        c.execute("INSERT INTO %s VALUES (1, 'a')" % kv)
+
+
+def test_default_transaction_read_only(node, kv):
+    with node.connect() as c:
+        c.execute("SET default_transaction_read_only = on")
+        assert show(c, "transaction_read_only") == "on"
+        with pytest.raises(psycopg.Error) as ei:
+            c.execute("UPDATE %s SET v = 'x'" % kv)
+        assert ei.value.sqlstate == "25006"
+        assert "cannot execute UPDATE in a read-only transaction" \
+            in str(ei.value)
+        # READ WRITE in BEGIN overrides the default for its block.
+        c.execute("BEGIN READ WRITE")
+        assert show(c, "transaction_read_only") == "off"
+        c.execute("INSERT INTO %s VALUES (1, 'a')" % kv)
+        c.execute("COMMIT")
+        c.execute("RESET default_transaction_read_only")
+        c.execute("DELETE FROM %s" % kv)
+
+
+def test_psycopg_read_only_connection(node, kv):
+    with node.connect() as c:
+        c.read_only = True
+        c.autocommit = False
+        with pytest.raises(psycopg.Error) as ei:
+            c.execute("DELETE FROM %s" % kv)
+        assert ei.value.sqlstate == "25006"
+        c.rollback()
+
+
+def test_isolation_level_reported_as_requested(node):
+    with node.connect() as c:
+        assert show(c, "transaction_isolation") == "read committed"
+        assert show(c, "default_transaction_isolation") == "read committed"
+        c.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        assert show(c, "transaction isolation level") == "repeatable read"
+        c.execute("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+        assert show(c, "transaction_isolation") == "serializable"
+        c.execute("COMMIT")
+        assert show(c, "transaction_isolation") == "read committed"

@@ -83,6 +83,9 @@ TR_MUSTCHECK int server_settings_set(struct server_settings *s,
 				     struct tr_arena *a, const char *name,
 				     const char *value, bool *report,
 				     struct sql_error *err);
+/* "on" or "off" for PostgreSQL's spellings of a boolean (on, true, yes,
+ * 1, ...), NULL for anything else. */
+const char *server_settings_bool(const char *v);
 /* Current value, or NULL for an unknown parameter. */
 const char *server_settings_get(const struct server_settings *s,
 				const char *name);

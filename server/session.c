@@ -119,6 +119,11 @@ struct server_session {
 	struct tr_buf vals;               /* one row's rendered values */
 	enum txn_state txn;
 	bool txn_ddl; /* the open transaction changed schema */
+	/* The transaction block's access mode and isolation level, from
+	 * BEGIN's options or SET TRANSACTION, else the defaults when it
+	 * began; only meaningful inside a block (see txn_read_only). */
+	bool block_read_only;
+	char block_isolation[24];
 	bool wrapped; /* autocommit DDL sent inside BEGIN ...
 			 COMMIT (it may be several SQLite
 			 statements) */
@@ -2246,6 +2251,127 @@ static void show_one(struct server_session *s, const char *label,
 	pgwire_session_send_data_row(s->pg, 1, &v);
 }
 
+/* ------------------------------------------------------------------ */
+/* Transaction characteristics                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * SQLite transactions are serializable, which meets every isolation level
+ * PostgreSQL offers; what is reported is what the client asked for (or
+ * PostgreSQL's default, read committed), since drivers read it back to
+ * check their own setting.  READ ONLY is enforced here: the statement
+ * kinds that write are refused with 25006 before they reach the cluster.
+ */
+
+static bool in_block(const struct server_session *s)
+{
+	return s->txn == TXN_EXPLICIT || s->txn == TXN_FAILED;
+}
+
+static bool default_read_only(const struct server_session *s)
+{
+	const char *v =
+		server_settings_get(s->settings, "default_transaction_read_only");
+	return v != NULL && strcmp(v, "on") == 0;
+}
+
+/* PostgreSQL's spelling of isolation level @v, or NULL if it is none. */
+static const char *isolation_name(const char *v)
+{
+	static const char *const levels[] = { "serializable",
+					      "repeatable read",
+					      "read committed",
+					      "read uncommitted" };
+	for (size_t i = 0; v != NULL && i < TR_ARRAY_LEN(levels); i++) {
+		if (strcasecmp(v, levels[i]) == 0) {
+			return levels[i];
+		}
+	}
+	return NULL;
+}
+
+static const char *default_isolation(const struct server_session *s)
+{
+	const char *v = isolation_name(server_settings_get(
+		s->settings, "default_transaction_isolation"));
+	return v != NULL ? v : "read committed";
+}
+
+static bool txn_read_only(const struct server_session *s)
+{
+	return in_block(s) ? s->block_read_only : default_read_only(s);
+}
+
+static const char *txn_isolation(const struct server_session *s)
+{
+	return in_block(s) ? s->block_isolation : default_isolation(s);
+}
+
+/* A block begins with BEGIN @st: take its options or the defaults. */
+static void block_begin(struct server_session *s, const struct sql_stmt *st)
+{
+	s->block_read_only = st->txn_read_only != NULL
+				     ? strcmp(st->txn_read_only, "on") == 0
+				     : default_read_only(s);
+	const char *iso = isolation_name(st->txn_isolation);
+	snprintf(s->block_isolation, sizeof s->block_isolation, "%s",
+		 iso != NULL ? iso : default_isolation(s));
+}
+
+/* The verb of 25006 for @st, or NULL when @st may run read-only. */
+static const char *read_only_refusal(const struct sql_stmt *st)
+{
+	if (st->kind == SQL_COPY_FROM) {
+		return "COPY FROM";
+	}
+	if (!st->writes && !st->ddl) {
+		return NULL;
+	}
+	if (st->kind == SQL_QUERY && st->returning == NULL) {
+		return "nextval()"; /* a SELECT that moves a sequence */
+	}
+	return st->tag != NULL ? st->tag : "this statement";
+}
+
+/* SET TRANSACTION ... / SET transaction_read_only, _isolation. */
+static void run_set_transaction(struct server_session *s)
+{
+	const struct sql_stmt *st = s->cur;
+	bool ro = strcasecmp(st->name, "transaction_read_only") == 0;
+	if (!in_block(s)) {
+		send_warning(s, "25P01",
+			     "SET TRANSACTION can only be used in transaction "
+			     "blocks");
+		complete(s, st->kind == SQL_RESET ? "RESET" : "SET");
+		return;
+	}
+	if (ro) {
+		const char *v = st->value != NULL
+					? server_settings_bool(st->value)
+					: (default_read_only(s) ? "on" : "off");
+		if (v == NULL) {
+			failf(s, "22023",
+			      "parameter \"transaction_read_only\" requires a "
+			      "Boolean value");
+			return;
+		}
+		s->block_read_only = strcmp(v, "on") == 0;
+	} else {
+		const char *v = st->value != NULL ? isolation_name(st->value)
+						  : default_isolation(s);
+		if (v == NULL) {
+			failf(s, "22023",
+			      "invalid value for parameter "
+			      "\"transaction_isolation\": \"%s\"",
+			      st->value);
+			return;
+		}
+		snprintf(s->block_isolation, sizeof s->block_isolation, "%s",
+			 v);
+	}
+	complete(s, st->kind == SQL_RESET ? "RESET" : "SET");
+}
+
 static void run_show(struct server_session *s)
 {
 	const char *name = s->cur->name;
@@ -2278,8 +2404,13 @@ static void run_show(struct server_session *s)
 	}
 	if (strcasecmp(name, "transaction_isolation") == 0 ||
 	    strcasecmp(name, "transaction isolation level") == 0) {
-		/* SQLite transactions are serializable. */
-		show_one(s, "transaction_isolation", "serializable");
+		show_one(s, "transaction_isolation", txn_isolation(s));
+		complete(s, "SHOW");
+		return;
+	}
+	if (strcasecmp(name, "transaction_read_only") == 0) {
+		show_one(s, "transaction_read_only",
+			 txn_read_only(s) ? "on" : "off");
 		complete(s, "SHOW");
 		return;
 	}
@@ -2348,6 +2479,11 @@ static void run_set(struct server_session *s)
 {
 	struct sql_error err = { .position = 0 };
 	bool report = false;
+	if (strcasecmp(s->cur->name, "transaction_read_only") == 0 ||
+	    strcasecmp(s->cur->name, "transaction_isolation") == 0) {
+		run_set_transaction(s);
+		return;
+	}
 	if (s->txn != TXN_NONE && s->settings_saved == NULL &&
 	    server_settings_copy(s->settings, &s->settings_saved) != TR_OK) {
 		failf(s, "53200", "out of memory");
@@ -3129,9 +3265,11 @@ static void run_on_cluster(struct server_session *s, struct sql_stmt *st)
 			complete(s, st->tag);
 		} else if (s->txn == TXN_IMPLICIT) {
 			/* BEGIN turns the implicit block into a real one. */
+			block_begin(s, st);
 			s->txn = TXN_EXPLICIT;
 			complete(s, st->tag);
 		} else {
+			block_begin(s, st); /* in force once it has begun */
 			send_exec(s, "BEGIN");
 		}
 		return;
@@ -3385,6 +3523,12 @@ static void step(struct server_session *s)
 	}
 	if (st->failed) {
 		fail(s, &st->error);
+		return;
+	}
+	const char *refused = read_only_refusal(st);
+	if (refused != NULL && s->ext != EXT_PREPARE && txn_read_only(s)) {
+		failf(s, "25006", "cannot execute %s in a read-only transaction",
+		      refused);
 		return;
 	}
 	if (st->cluster_view && st->kind != SQL_QUERY) {

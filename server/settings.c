@@ -38,7 +38,7 @@ static const struct setting_def defs[] = {
 	{ "application_name", "", SET_ANY, 0, 0, true },
 	{ "client_encoding", "UTF8", SET_ENCODING, 0, 0, true },
 	{ "DateStyle", "ISO, MDY", SET_ANY, 0, 0, true },
-	{ "default_transaction_isolation", "serializable", SET_ANY, 0, 0,
+	{ "default_transaction_isolation", "read committed", SET_ANY, 0, 0,
 	  false },
 	{ "default_transaction_read_only", "off", SET_BOOL, 0, 0, true },
 	{ "extra_float_digits", "1", SET_INT, -15, 3, false },
@@ -55,7 +55,7 @@ static const struct setting_def defs[] = {
 	{ "statement_timeout", "0", SET_MS, 0, 2147483647, false },
 	{ "synchronous_commit", "on", SET_ANY, 0, 0, false },
 	{ "TimeZone", "UTC", SET_ANY, 0, 0, true },
-	{ "transaction_isolation", "serializable", SET_FIXED, 0, 0, false },
+	{ "transaction_isolation", "read committed", SET_FIXED, 0, 0, false },
 	{ "transaction_read_only", "off", SET_FIXED, 0, 0, false },
 };
 
@@ -122,6 +122,11 @@ static const char *parse_bool(const char *v)
 		}
 	}
 	return NULL;
+}
+
+const char *server_settings_bool(const char *v)
+{
+	return parse_bool(v);
 }
 
 static int set_custom(struct server_settings *s, const char *name,

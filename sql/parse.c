@@ -281,6 +281,30 @@ static void translate_set(struct sql__emit *e,
 	}
 }
 
+/* BEGIN's options, for the session to report and enforce. */
+static void transaction_options(struct sql_stmt *st,
+				const PgQuery__TransactionStmt *s)
+{
+	for (size_t i = 0; i < s->n_options; i++) {
+		const Node *n = s->options[i];
+		if (n->node_case != PG_QUERY__NODE__NODE_DEF_ELEM ||
+		    n->def_elem->arg == NULL ||
+		    n->def_elem->arg->node_case !=
+			    PG_QUERY__NODE__NODE_A_CONST) {
+			continue;
+		}
+		const PgQuery__DefElem *d = n->def_elem;
+		const PgQuery__AConst *c = d->arg->a_const;
+		if (strcmp(d->defname, "transaction_read_only") == 0 &&
+		    c->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
+			st->txn_read_only = c->ival->ival ? "on" : "off";
+		} else if (strcmp(d->defname, "transaction_isolation") == 0 &&
+			   c->val_case == PG_QUERY__A__CONST__VAL_SVAL) {
+			st->txn_isolation = c->sval->sval;
+		}
+	}
+}
+
 static void translate_transaction(struct sql__emit *e,
 				  const PgQuery__TransactionStmt *s, int loc)
 {
@@ -292,6 +316,7 @@ static void translate_transaction(struct sql__emit *e,
 		/* SQLite transactions are serializable: every isolation level
 		 * is honoured or exceeded; READ ONLY is the session's job. */
 		st->kind = SQL_BEGIN;
+		transaction_options(st, s);
 		st->tag =
 			s->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN
 				? "BEGIN"

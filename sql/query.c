@@ -15,7 +15,9 @@
  *   does not read ON as a join constraint;
  * - DEFAULT in a single-row VALUES drops the column from the insert;
  * - FOR UPDATE/SHARE is dropped: SQLite write transactions already
- *   exclude other writers.
+ *   exclude other writers;
+ * - SELECT DISTINCT ON (d) ... ORDER BY o keeps the first row of each
+ *   partition by d in the order o, with row_number() (see distinct_on).
  */
 #include <string.h>
 
@@ -533,20 +535,27 @@ static void emit_values(struct sql__emit *e, const PgQuery__SelectStmt *s)
 	}
 }
 
-static void simple_select(struct sql__emit *e, const PgQuery__SelectStmt *s)
+static bool is_distinct_on(const PgQuery__SelectStmt *s)
+{
+	return s->n_distinct_clause > 0 &&
+	       s->distinct_clause[0]->node_case !=
+		       PG_QUERY__NODE__NODE__NOT_SET;
+}
+
+static void emit_distinct_on_targets(struct sql__emit *e,
+				     const PgQuery__SelectStmt *s);
+
+/* The SELECT itself, without ORDER BY or LIMIT.  @inner: the inner
+ * query of distinct_on, whose select list is emit_distinct_on_targets. */
+static void select_core(struct sql__emit *e, const PgQuery__SelectStmt *s,
+			bool inner)
 {
 	if (s->n_values_lists > 0) {
 		emit_values(e, s);
 		return;
 	}
 	sql__put(e, "SELECT ");
-	if (s->n_distinct_clause > 0) {
-		if (s->distinct_clause[0]->node_case !=
-		    PG_QUERY__NODE__NODE__NOT_SET) {
-			sql__fail(e, -1, "0A000",
-				  "SELECT DISTINCT ON is not supported");
-			return;
-		}
+	if (s->n_distinct_clause > 0 && !inner) {
 		sql__put(e, "DISTINCT ");
 	}
 	if (s->n_target_list == 0) {
@@ -556,7 +565,11 @@ static void simple_select(struct sql__emit *e, const PgQuery__SelectStmt *s)
 	}
 	const PgQuery__FuncCall *outer_expand = e->expand;
 	e->expand = sql__catalog_expand_find(e, s);
-	emit_targets(e, s);
+	if (inner) {
+		emit_distinct_on_targets(e, s);
+	} else {
+		emit_targets(e, s);
+	}
 	if (s->n_from_clause > 0) {
 		sql__put(e, " FROM ");
 		for (size_t i = 0; i < s->n_from_clause; i++) {
@@ -614,10 +627,242 @@ static void simple_select(struct sql__emit *e, const PgQuery__SelectStmt *s)
 	}
 }
 
+/* ---------------------------------------------------------------------
+ * SELECT DISTINCT ON (d1, ...) t1, ... FROM ... ORDER BY o1, ...
+ *
+ * becomes
+ *
+ *   SELECT __c1 AS t1, ... FROM (
+ *     SELECT t1 AS __c1, ...,
+ *            row_number() OVER (PARTITION BY d1, ... ORDER BY o1, ...)
+ *              AS __rn,
+ *            row_number() OVER (ORDER BY o1, ...) AS __ro
+ *     FROM ...) WHERE __rn = 1 ORDER BY __ro LIMIT ...
+ *
+ * The inner query keeps the FROM list in scope, so ORDER BY may use
+ * columns that are not selected; the outer one drops the hidden columns
+ * from the row description and applies LIMIT/OFFSET after the distinct
+ * step, as PostgreSQL does.  Without ORDER BY, PostgreSQL's output comes
+ * sorted by the DISTINCT ON expressions (it sorts to find duplicates), so
+ * they serve as the order.  Ties in ORDER BY are PostgreSQL's choice of
+ * any row too.
+ * ------------------------------------------------------------------- */
+
+static bool is_star_target(const Node *v)
+{
+	return v != NULL && v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+	       v->column_ref->n_fields > 0 &&
+	       v->column_ref->fields[v->column_ref->n_fields - 1]->node_case ==
+		       PG_QUERY__NODE__NODE_A_STAR;
+}
+
+/*
+ * A DISTINCT ON or ORDER BY item as the expression it stands for: a
+ * position or an output column alias names a select-list item
+ * (PostgreSQL's findTargetlistEntrySQL92); anything else is itself.
+ * NULL (after sql__fail) for a position outside the list.
+ */
+static const Node *resolve_item(struct sql__emit *e,
+				const PgQuery__SelectStmt *s, const Node *x,
+				const char *what)
+{
+	if (x->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	    x->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
+		int v = x->a_const->ival->ival;
+		if (v < 1 || (size_t)v > s->n_target_list) {
+			sql__fail(e, x->a_const->location, "42P10",
+				  "%s position %d is not in select list", what,
+				  v);
+			return NULL;
+		}
+		return s->target_list[v - 1]->res_target->val;
+	}
+	if (x->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+	    x->column_ref->n_fields == 1) {
+		const char *name = sql__str(x->column_ref->fields[0]);
+		for (size_t i = 0; name != NULL && i < s->n_target_list; i++) {
+			const PgQuery__ResTarget *rt =
+				s->target_list[i]->res_target;
+			if (rt->name[0] != '\0' && strcmp(rt->name, name) == 0) {
+				return rt->val;
+			}
+		}
+	}
+	return x;
+}
+
+/* The SQLite text of @n, written and then taken back out of the output:
+ * two expressions are the same when their texts are. */
+static const char *expr_text(struct sql__emit *e, const Node *n)
+{
+	size_t mark = e->out.len;
+	sql__expr(e, n);
+	const char *t = NULL;
+	if (tr_buf_err(&e->out) == TR_OK && e->out.len >= mark) {
+		t = tr_arena_strndup(e->a, (const char *)e->out.data + mark,
+				     e->out.len - mark);
+	}
+	e->out.len = mark;
+	return t != NULL ? t : "";
+}
+
+/* A SortBy node like @orig (or ascending, when NULL) on @expr. */
+static Node *sort_item(struct sql__emit *e, const PgQuery__SortBy *orig,
+		       const Node *expr)
+{
+	PgQuery__SortBy *sb = tr_arena_alloc(e->a, sizeof *sb);
+	Node *n = tr_arena_alloc(e->a, sizeof *n);
+	if (sb == NULL || n == NULL) {
+		sql__fail(e, -1, "53200", "out of memory");
+		return NULL;
+	}
+	if (orig != NULL) {
+		*sb = *orig;
+	} else {
+		PgQuery__SortBy init = PG_QUERY__SORT_BY__INIT;
+		*sb = init;
+		sb->sortby_dir = PG_QUERY__SORT_BY_DIR__SORTBY_DEFAULT;
+		sb->sortby_nulls = PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_DEFAULT;
+	}
+	sb->node = (Node *)expr;
+	Node init = PG_QUERY__NODE__INIT;
+	*n = init;
+	n->node_case = PG_QUERY__NODE__NODE_SORT_BY;
+	n->sort_by = sb;
+	return n;
+}
+
+struct distinct_on {
+	Node **dist;   /* resolved DISTINCT ON expressions */
+	size_t n_dist;
+	Node **order;  /* the window order: SortBy nodes, resolved */
+	size_t n_order;
+};
+
+/*
+ * Resolve the DISTINCT ON and ORDER BY items of @s and check PostgreSQL's
+ * rule (transformDistinctOnClause): once an ORDER BY item that is not a
+ * DISTINCT ON expression has been passed, no DISTINCT ON expression may
+ * follow or be missing.
+ */
+static bool distinct_on_plan(struct sql__emit *e, const PgQuery__SelectStmt *s,
+			     struct distinct_on *p)
+{
+	size_t n_sort = s->n_sort_clause;
+	p->n_dist = s->n_distinct_clause;
+	p->dist = tr_arena_alloc(e->a, p->n_dist * sizeof *p->dist);
+	const char **dtext = tr_arena_alloc(e->a, p->n_dist * sizeof *dtext);
+	bool *seen = tr_arena_alloc(e->a, p->n_dist * sizeof *seen);
+	p->n_order = n_sort > 0 ? n_sort : p->n_dist;
+	p->order = tr_arena_alloc(e->a, p->n_order * sizeof *p->order);
+	if (p->dist == NULL || dtext == NULL || seen == NULL ||
+	    p->order == NULL) {
+		sql__fail(e, -1, "53200", "out of memory");
+		return false;
+	}
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		if (is_star_target(s->target_list[i]->res_target->val)) {
+			sql__fail(e, -1, "0A000",
+				  "SELECT DISTINCT ON with * in the select "
+				  "list is not supported");
+			return false;
+		}
+	}
+	for (size_t i = 0; i < p->n_dist; i++) {
+		const Node *d = resolve_item(e, s, s->distinct_clause[i],
+					     "SELECT DISTINCT ON");
+		if (d == NULL) {
+			return false;
+		}
+		p->dist[i] = (Node *)d;
+		dtext[i] = expr_text(e, d);
+		seen[i] = false;
+	}
+	bool skipped = false;
+	for (size_t i = 0; i < n_sort; i++) {
+		const PgQuery__SortBy *sb = s->sort_clause[i]->sort_by;
+		const Node *o = resolve_item(e, s, sb->node, "ORDER BY");
+		if (o == NULL) {
+			return false;
+		}
+		const char *otext = expr_text(e, o);
+		bool match = false;
+		for (size_t j = 0; j < p->n_dist; j++) {
+			if (strcmp(dtext[j], otext) == 0) {
+				seen[j] = match = true;
+			}
+		}
+		if (match && skipped) {
+			goto mismatch;
+		}
+		skipped = skipped || !match;
+		p->order[i] = sort_item(e, sb, o);
+	}
+	for (size_t j = 0; j < p->n_dist; j++) {
+		if (skipped && !seen[j]) {
+			goto mismatch;
+		}
+		if (n_sort == 0) {
+			p->order[j] = sort_item(e, NULL, p->dist[j]);
+		}
+	}
+	return !sql__failed(e);
+mismatch:
+	sql__fail(e, -1, "42P10",
+		  "SELECT DISTINCT ON expressions must match initial ORDER BY "
+		  "expressions");
+	return false;
+}
+
+static void emit_distinct_on_targets(struct sql__emit *e,
+				     const PgQuery__SelectStmt *s)
+{
+	struct distinct_on p;
+	if (!distinct_on_plan(e, s, &p)) {
+		return;
+	}
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		sql__expr(e, s->target_list[i]->res_target->val);
+		sql__putf(e, " AS __c%zu, ", i + 1);
+	}
+	sql__put(e, "row_number() OVER (PARTITION BY ");
+	sql__expr_list(e, p.dist, p.n_dist);
+	sql__put(e, " ORDER BY ");
+	sql__sort(e, p.order, p.n_order);
+	sql__put(e, ") AS __rn, row_number() OVER (ORDER BY ");
+	sql__sort(e, p.order, p.n_order);
+	sql__put(e, ") AS __ro");
+}
+
+static void distinct_on(struct sql__emit *e, const PgQuery__SelectStmt *s)
+{
+	sql__put(e, "SELECT ");
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		const PgQuery__ResTarget *rt = s->target_list[i]->res_target;
+		sql__putf(e, "%s__c%zu AS ", i > 0 ? ", " : "", i + 1);
+		sql__ident(e, rt->name[0] != '\0' ? rt->name
+						  : sql__colname(rt->val));
+	}
+	sql__put(e, " FROM (");
+	select_core(e, s, true);
+	sql__put(e, ") WHERE __rn = 1 ORDER BY __ro");
+	emit_limit(e, s);
+}
+
+static void simple_select(struct sql__emit *e, const PgQuery__SelectStmt *s)
+{
+	if (is_distinct_on(s)) {
+		distinct_on(e, s);
+		return;
+	}
+	select_core(e, s, false);
+}
+
 static bool has_own_tail(const PgQuery__SelectStmt *s)
 {
 	return s->n_sort_clause > 0 || s->limit_count != NULL ||
-	       s->limit_offset != NULL || s->with_clause != NULL;
+	       s->limit_offset != NULL || s->with_clause != NULL ||
+	       is_distinct_on(s);
 }
 
 static void set_arm(struct sql__emit *e, const PgQuery__SelectStmt *arm,
@@ -676,7 +921,9 @@ static void select_stmt(struct sql__emit *e, const PgQuery__SelectStmt *s)
 	} else {
 		simple_select(e, s);
 	}
-	emit_tail(e, s);
+	if (!is_distinct_on(s)) {
+		emit_tail(e, s); /* distinct_on wrote its own */
+	}
 	e->depth--;
 }
 

@@ -294,6 +294,11 @@ struct sql_stmt {
 	const char *name;
 	const char *value;
 	bool is_local; /* SET LOCAL */
+	/* BEGIN/START TRANSACTION: the access mode asked for ("on" for READ
+	 * ONLY, "off" for READ WRITE) and the isolation level (PostgreSQL's
+	 * spelling: "read committed", ...); NULL where not given. */
+	const char *txn_read_only;
+	const char *txn_isolation;
 	/* FETCH: how many rows (INT64_MAX for ALL). */
 	int64_t fetch_count;
 	/* SAVEPOINT/RELEASE/ROLLBACK TO: the savepoint name. */

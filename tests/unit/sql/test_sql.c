@@ -120,7 +120,30 @@ static const struct tcase translations[] = {
 	  "WITH RECURSIVE r(n) AS (SELECT 1 AS \"?column?\" UNION ALL SELECT "
 	  "(n + 1) AS \"?column?\" FROM r) SELECT n FROM r" },
 	{ "values (1, 'a'), (2, 'b')", "VALUES (1, 'a'), (2, 'b')" },
-	{ "select distinct on (a) a from t", "0A000" },
+	/* DISTINCT ON: the first row of each group in ORDER BY's order,
+	 * LIMIT after the distinct step, hidden columns not selected. */
+	{ "select distinct on (a) a, b as x from t order by a, c desc limit 2",
+	  "SELECT __c1 AS a, __c2 AS x FROM (SELECT a AS __c1, b AS __c2, "
+	  "row_number() OVER (PARTITION BY a ORDER BY a NULLS LAST, c DESC "
+	  "NULLS FIRST) AS __rn, row_number() OVER (ORDER BY a NULLS LAST, c "
+	  "DESC NULLS FIRST) AS __ro FROM t) WHERE __rn = 1 ORDER BY __ro "
+	  "LIMIT 2" },
+	{ "select distinct on (1) a + 1 from t",
+	  "SELECT __c1 AS \"?column?\" FROM (SELECT (a + 1) AS __c1, "
+	  "row_number() OVER (PARTITION BY (a + 1) ORDER BY (a + 1) NULLS "
+	  "LAST) AS __rn, row_number() OVER (ORDER BY (a + 1) NULLS LAST) AS "
+	  "__ro FROM t) WHERE __rn = 1 ORDER BY __ro" },
+	{ "select distinct on (x, b) a as x, b from t order by b, 1, c",
+	  "SELECT __c1 AS x, __c2 AS b FROM (SELECT a AS __c1, b AS __c2, "
+	  "row_number() OVER (PARTITION BY a, b ORDER BY b NULLS LAST, a "
+	  "NULLS LAST, c NULLS LAST) AS __rn, row_number() OVER (ORDER BY b "
+	  "NULLS LAST, a NULLS LAST, c NULLS LAST) AS __ro FROM t) WHERE __rn "
+	  "= 1 ORDER BY __ro" },
+	{ "select distinct on (a) a, b from t order by b, a", "42P10" },
+	{ "select distinct on (a, b) a, b from t order by a, c", "42P10" },
+	{ "select distinct on (a) a, b from t order by b", "42P10" },
+	{ "select distinct on (3) a from t", "42P10" },
+	{ "select distinct on (a) * from t", "0A000" },
 	/* Expressions. */
 	{ "select * from t where a like 'A%_\\%*'",
 	  "SELECT * FROM t WHERE (a GLOB 'A*?%[*]')" },
@@ -561,6 +584,17 @@ static void test_session_statements(void **state)
 	assert_string_equal(st->name, "transaction_isolation");
 	st = one(&f->a, "SHOW ALL");
 	assert_string_equal(st->name, "all");
+	/* BEGIN's options are left to the session to enforce. */
+	st = one(&f->a, "begin isolation level repeatable read, read only");
+	assert_int_equal(st->kind, SQL_BEGIN);
+	assert_string_equal(st->txn_read_only, "on");
+	assert_string_equal(st->txn_isolation, "repeatable read");
+	st = one(&f->a, "start transaction read write");
+	assert_string_equal(st->txn_read_only, "off");
+	assert_null(st->txn_isolation);
+	st = one(&f->a, "begin");
+	assert_null(st->txn_read_only);
+	assert_null(st->txn_isolation);
 	st = one(&f->a, "RESET ALL");
 	assert_int_equal(st->kind, SQL_RESET);
 	assert_string_equal(st->name, "all");
