@@ -87,3 +87,23 @@ def test_create_existing_table_is_42p07(node, schema):
         with pytest.raises(psycopg.Error) as ei:
             c.execute("CREATE TABLE %s (id int4)" % parent)
         assert ei.value.sqlstate == "42P07"
+
+
+def test_integrity_errors_name_their_table_column_and_constraint(node, table):
+    with psycopg.connect(node.dsn(), autocommit=True) as c:
+        c.execute("CREATE TABLE %s (id int4 PRIMARY KEY, v text NOT NULL, "
+                  "q int4 CONSTRAINT %s_q_pos CHECK (q > 0))"
+                  % (table, table))
+        c.execute("INSERT INTO %s VALUES (1, 'a', 1)" % table)
+        with pytest.raises(psycopg.errors.UniqueViolation) as e:
+            c.execute("INSERT INTO %s VALUES (1, 'b', 1)" % table)
+        d = e.value.diag
+        assert (d.schema_name, d.table_name, d.constraint_name) == \
+            ("public", table, "%s_pkey" % table)
+        with pytest.raises(psycopg.errors.NotNullViolation) as e:
+            c.execute("INSERT INTO %s VALUES (2, NULL, 1)" % table)
+        d = e.value.diag
+        assert (d.table_name, d.column_name) == (table, "v")
+        with pytest.raises(psycopg.errors.CheckViolation) as e:
+            c.execute("INSERT INTO %s VALUES (3, 'c', 0)" % table)
+        assert e.value.diag.constraint_name == "%s_q_pos" % table

@@ -129,6 +129,10 @@ void pgwire__be_write_error(struct tr_buf *b, uint8_t type,
 		put_field(b, 'P', pos);
 	}
 	put_field(b, 'W', err->context);
+	put_field(b, 's', err->schema);
+	put_field(b, 't', err->table);
+	put_field(b, 'c', err->column);
+	put_field(b, 'n', err->constraint);
 	tr_buf_put_u8(b, 0);
 	pgwire__msg_end(b, m);
 }

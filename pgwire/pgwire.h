@@ -72,6 +72,12 @@ struct pgwire_error {
 	const char *detail;
 	const char *hint;
 	const char *context; /* CONTEXT (W), e.g. "COPY t, line 3" */
+	/* Integrity errors: schema (s), table (t), column (c), constraint
+	 * (n); NULL if none. */
+	const char *schema;
+	const char *table;
+	const char *column;
+	const char *constraint;
 	int position; /* 1-based character position in the query, 0: none */
 };
 

@@ -273,6 +273,10 @@ static void send_sql_error(struct server_session *s, const struct sql_error *e)
 				.hint = e->hint,
 				.context = e->context,
 				.position = e->position,
+				.schema = e->table != NULL ? "public" : NULL,
+				.table = e->table,
+				.column = e->column,
+				.constraint = e->constraint,
 			};
 			if (s->ext_error.sqlstate == NULL) {
 				s->ext_error.sqlstate = "53200";
@@ -288,6 +292,10 @@ static void send_sql_error(struct server_session *s, const struct sql_error *e)
 		.hint = e->hint,
 		.context = e->context,
 		.position = e->position,
+		.schema = e->table != NULL ? "public" : NULL,
+		.table = e->table,
+		.column = e->column,
+		.constraint = e->constraint,
 	};
 	pgwire_session_send_error(s->pg, &pe);
 }
@@ -456,6 +464,9 @@ static void end_query(struct server_session *s)
 	char detail[1024];
 	char hint[512];
 	char context[512];
+	char table[128];
+	char column[128];
+	char constraint[128];
 	char tag[64];
 	struct pgwire_error err = {
 		.severity = "ERROR",
@@ -466,6 +477,11 @@ static void end_query(struct server_session *s)
 		.hint = keep(hint, sizeof hint, s->ext_error.hint),
 		.context = keep(context, sizeof context, s->ext_error.context),
 		.position = s->ext_error.position,
+		.schema = s->ext_error.schema, /* static text */
+		.table = keep(table, sizeof table, s->ext_error.table),
+		.column = keep(column, sizeof column, s->ext_error.column),
+		.constraint = keep(constraint, sizeof constraint,
+				   s->ext_error.constraint),
 	};
 	const char *done_tag = keep(tag, sizeof tag,
 				    s->ext_tag != NULL ? s->ext_tag : "");

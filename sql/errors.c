@@ -140,17 +140,17 @@ static void constraint_error(struct sql_error *e, struct tr_arena *a, int code,
 		} else if (rest != NULL &&
 			   split_columns(rest, table, sizeof table, cols,
 					 sizeof cols)) {
-			if (code == SQLITE_CONSTRAINT_PRIMARYKEY) {
-				sql_error_set(e, a, "23505",
-					      "duplicate key value violates "
-					      "unique constraint \"%s_pkey\"",
-					      table);
-			} else {
-				sql_error_set(e, a, "23505",
-					      "duplicate key value violates "
-					      "unique constraint \"%s_%s_key\"",
-					      table, cols);
-			}
+			const char *name =
+				code == SQLITE_CONSTRAINT_PRIMARYKEY
+					? tr_arena_printf(a, "%s_pkey", table)
+					: tr_arena_printf(a, "%s_%s_key", table,
+							  cols);
+			sql_error_set(e, a, "23505",
+				      "duplicate key value violates unique "
+				      "constraint \"%s\"",
+				      name != NULL ? name : table);
+			e->table = tr_arena_strdup(a, table);
+			e->constraint = name;
 		} else {
 			sql_error_set(e, a, "23505",
 				      "duplicate key value violates unique "
@@ -166,6 +166,8 @@ static void constraint_error(struct sql_error *e, struct tr_arena *a, int code,
 				      "relation \"%s\" violates not-null "
 				      "constraint",
 				      cols, table);
+			e->table = tr_arena_strdup(a, table);
+			e->column = tr_arena_strdup(a, cols);
 		} else {
 			sql_error_set(e, a, "23502",
 				      "null value violates not-null "
@@ -202,6 +204,7 @@ static void constraint_error(struct sql_error *e, struct tr_arena *a, int code,
 		}
 		sql_error_set(e, a, "23514",
 			      "new row violates check constraint \"%s\"", rest);
+		e->constraint = tr_arena_strdup(a, rest);
 		return;
 	}
 	case SQLITE_CONSTRAINT_FOREIGNKEY:

@@ -38,6 +38,11 @@ struct sql_error {
 	/* Where the error happened, for the CONTEXT ('W') field: COPY's
 	 * "COPY t, line 3: \"...\"" (sql_copy_reader).  NULL if none. */
 	const char *context;
+	/* The relation, column and constraint an integrity error is about
+	 * (ErrorResponse fields t, c, n; schema public), NULL if none. */
+	const char *table;
+	const char *column;
+	const char *constraint;
 };
 
 /* Fill @e (message formatted into @a; static fallback text on OOM). */
