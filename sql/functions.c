@@ -3419,6 +3419,10 @@ int sql_functions_register(sqlite3 *db)
 	if (rc != SQLITE_OK) {
 		return rc;
 	}
+	rc = sql__enum_register(db);
+	if (rc != SQLITE_OK) {
+		return rc;
+	}
 	return sql__array_register(db);
 }
 
