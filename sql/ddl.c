@@ -824,6 +824,9 @@ void sql__drop(struct sql__emit *e, const PgQuery__DropStmt *s)
 			sql__put(e, "IF EXISTS ");
 		}
 		sql__ident(e, name);
+		if (s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
+			sql__comment_drop_table(e, name); /* comment.c */
+		}
 	}
 }
 

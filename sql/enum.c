@@ -56,6 +56,11 @@ void sql__enum_scope(struct sqlite3 *db)
 	scope_db = db;
 }
 
+struct sqlite3 *sql__scope_mirror(void)
+{
+	return scope_db;
+}
+
 /* ---------------------------------------------------------------------
  * Label lists: "a,b,c" with every byte outside [a-z0-9_ .-] written as
  * %XX (lower-case hex): no comma or quote inside a label, and no

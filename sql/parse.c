@@ -648,6 +648,11 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 		st->writes = st->ddl = true;
 		sql__alter_sequence(e, n->alter_seq_stmt);
 		return;
+	case PG_QUERY__NODE__NODE_COMMENT_STMT:
+		st->tag = "COMMENT";
+		st->writes = st->ddl = true;
+		sql__comment(e, n->comment_stmt);
+		return;
 	case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT:
 		st->tag = "CREATE TYPE";
 		st->writes = st->ddl = true;

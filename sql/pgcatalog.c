@@ -1022,6 +1022,41 @@ static void enum_type(struct build *b, const char *view, const char *name,
 	    base + 2, base + 1, view);
 }
 
+/* pg_description from the comments' views (comment.c), once pg_class and
+ * pg_attribute are filled: a comment whose table or column is gone is
+ * left out. */
+static void comments(struct build *b)
+{
+	sqlite3_stmt *ps = NULL;
+	if (b->rc != SQLITE_OK) {
+		return;
+	}
+	b->rc = sqlite3_prepare_v2(b->db,
+				   "SELECT name FROM main.sqlite_schema WHERE "
+				   "type = 'view' AND name LIKE "
+				   "'triode\\_comment\\_%' ESCAPE '\\'",
+				   -1, &ps, NULL);
+	if (b->rc != SQLITE_OK) {
+		return;
+	}
+	while (sqlite3_step(ps) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(ps, 0);
+		char table[256], column[256];
+		if (!sql__comment_view(name, table, sizeof table, column,
+				       sizeof column)) {
+			continue;
+		}
+		run(b, "INSERT INTO pg_catalog.pg_description SELECT c.oid, "
+		       "1259, coalesce(a.attnum, 0), v.description FROM "
+		       "pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_attribute "
+		       "a ON a.attrelid = c.oid AND a.attname = %Q, "
+		       "main.\"%w\" v WHERE c.relname = %Q AND c.relkind IN "
+		       "('r', 'v') AND (%Q = '' OR a.attnum IS NOT NULL)",
+		    column, name, table, column);
+	}
+	sqlite3_finalize(ps);
+}
+
 /* Row type of a table or view: pg_type rows for it and its array. */
 static void row_type(struct build *b, const char *name, uint32_t base)
 {
@@ -1692,6 +1727,11 @@ static void user_relations(struct build *b)
 			enum_type(b, name, enum_name, oid); /* not a relation */
 			continue;
 		}
+		char ctab[256], ccol[256];
+		if (sql__comment_view(name, ctab, sizeof ctab, ccol,
+				      sizeof ccol)) {
+			continue; /* comments() below */
+		}
 		struct table *t = sqlite3_realloc64(tables,
 						    sizeof *t * (size_t)(n + 1));
 		if (t == NULL) {
@@ -1748,6 +1788,7 @@ static void user_relations(struct build *b)
 			    t->has_fk || t->referenced);
 		}
 	}
+	comments(b);
 	run(b, "INSERT INTO pg_catalog.pg_indexes SELECT 'public', t.relname, "
 	       "i.relname, NULL, d.def FROM pg_catalog.pg_index x JOIN "
 	       "pg_catalog.pg_class i ON i.oid = x.indexrelid JOIN "

@@ -226,6 +226,20 @@ struct sqlite3;
 /* The mirror the translator reads enum types from on this thread (NULL:
  * none, every enum is unknown).  Borrowed until the next call. */
 void sql__enum_scope(struct sqlite3 *db);
+/* That mirror (NULL: none). */
+struct sqlite3 *sql__scope_mirror(void);
+
+/* ---------------------------------------------------------------------
+ * Comments (comment.c)
+ * ------------------------------------------------------------------- */
+
+void sql__comment(struct sql__emit *e, const PgQuery__CommentStmt *s);
+/* "; DROP VIEW IF EXISTS ..." for the comments of @table. */
+void sql__comment_drop_table(struct sql__emit *e, const char *table);
+/* @name is a comment's view: true with the table and column (empty for
+ * the table's own comment) decoded into the buffers. */
+bool sql__comment_view(const char *name, char *table, size_t table_cap,
+		       char *column, size_t column_cap);
 void sql__create_enum(struct sql__emit *e, const PgQuery__CreateEnumStmt *s);
 void sql__drop_type(struct sql__emit *e, const PgQuery__DropStmt *s);
 /* @tn names an enum type of the scope's mirror: true with @out filled;
