@@ -1172,7 +1172,10 @@ static void reload_side_connected(struct cluster_client *c, void *arg,
  * open transaction: that read would start the transaction's snapshot
  * early, and a later write of the transaction would then fail against
  * any commit in between (BUSY_SNAPSHOT, 40001).  So inside a transaction
- * the read goes over a short-lived connection of its own.
+ * the read goes over a short-lived connection of its own, unless the
+ * transaction changed the schema: it has written already (no snapshot to
+ * start early), and only its own connection sees what it made (CREATE
+ * TYPE then a table of the type in one batch).
  */
 static void reload_catalog(struct server_session *s)
 {
@@ -1181,7 +1184,7 @@ static void reload_catalog(struct server_session *s)
 	s->ddl = NULL;
 	s->pending++;
 	s->wait = WAIT_CLUSTER;
-	if (s->txn == TXN_NONE) {
+	if (s->txn == TXN_NONE || s->txn_ddl) {
 		if (cluster_client_query_sql(s->cc, SCHEMA_SQL, NULL, 0, NULL,
 					     reload_row, reload_done,
 					     s) != TR_OK) {

@@ -245,10 +245,11 @@ void sql__create_enum(struct sql__emit *e, const PgQuery__CreateEnumStmt *s)
 		for (size_t j = 0; j < i; j++) {
 			const char *w = sql__str(s->vals[j]);
 			if (w != NULL && strcmp(v, w) == 0) {
-				sql__fail(e, -1, "42710",
-					  "enum label \"%s\" used more than "
-					  "once",
-					  v);
+				/* PostgreSQL's words: its pg_enum index. */
+				sql__fail(e, -1, "23505",
+					  "duplicate key value violates "
+					  "unique constraint "
+					  "\"pg_enum_typid_label_index\"");
 				return;
 			}
 		}

@@ -172,7 +172,8 @@ static void test_enum_ddl(void **state)
 {
 	struct fixture *f = *state;
 	check(f, "CREATE TYPE t1 AS ENUM ('a', 'a')",
-	      "ERROR 42710 enum label \"a\" used more than once");
+	      "ERROR 23505 duplicate key value violates unique constraint "
+	      "\"pg_enum_typid_label_index\"");
 	check(f, "CREATE TYPE text AS ENUM ('a')",
 	      "ERROR 42710 type \"text\" already exists");
 	check(f, "CREATE TYPE t1 AS ENUM ('a', 'b')", "ok");
