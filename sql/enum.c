@@ -365,11 +365,27 @@ bool sql__enum_find(struct sql__emit *e, const PgQuery__TypeName *tn,
 
 void sql__enum_column(struct sql__emit *e, const struct sql__enum *en)
 {
+	if (e->n_enums < TR_ARRAY_LEN(e->enums)) {
+		e->enums[e->n_enums++] = en->name;
+	}
 	sql__put(e, " ");
 	put_decl_name(e, en->name);
 	sql__put(e, " COLLATE ");
 	sql__ident(e, tr_arena_printf(e->a, ENUM_COLL_PREFIX "%s",
 				      en->labels));
+}
+
+void sql__enum_verify(struct sql__emit *e)
+{
+	if (sql__failed(e) || e->stmt->rebuild != NULL) {
+		return;
+	}
+	for (unsigned i = 0; i < e->n_enums; i++) {
+		sql__put(e, "; SELECT 1 FROM ");
+		sql__ident(e, tr_arena_printf(e->a, ENUM_VIEW_PREFIX "%s",
+					      e->enums[i]));
+		sql__put(e, " LIMIT 0");
+	}
 }
 
 void sql__enum_check(struct sql__emit *e, const struct sql__enum *en,

@@ -627,6 +627,7 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 		st->tag = "CREATE TABLE";
 		st->writes = st->ddl = true;
 		sql__create_table(e, n->create_stmt);
+		sql__enum_verify(e); /* enum.c */
 		return;
 	case PG_QUERY__NODE__NODE_INDEX_STMT:
 		st->tag = "CREATE INDEX";
@@ -688,6 +689,7 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 		st->tag = "ALTER TABLE";
 		st->writes = st->ddl = true;
 		sql__alter_table(e, n->alter_table_stmt);
+		sql__enum_verify(e); /* enum.c */
 		return;
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
 		st->tag = "ALTER TABLE";

@@ -43,6 +43,11 @@ struct sql__emit {
 	unsigned n_ctes;
 	/* The statement calls nextval() or setval() (sequence.c). */
 	bool seq_writes;
+	/* Enum types the statement's columns use (enum.c), checked to
+	 * exist on the leader after the DDL (the mirror may be ahead of it
+	 * after a rolled-back transaction); the first 8. */
+	const char *enums[8];
+	unsigned n_enums;
 };
 
 /* Record a translation error on the statement (first one wins).
@@ -248,6 +253,9 @@ bool sql__enum_find(struct sql__emit *e, const PgQuery__TypeName *tn,
 		    struct sql__enum *out);
 /* " <declared type> COLLATE <label order>" of a column of type @en. */
 void sql__enum_column(struct sql__emit *e, const struct sql__enum *en);
+/* "; SELECT ... FROM <type's view> LIMIT 0" for the enum types the
+ * statement's columns use: 42704 on the leader if one is gone. */
+void sql__enum_verify(struct sql__emit *e);
 /* The hidden check "<table>_<column>_enum" (22P02 on a bad label). */
 void sql__enum_check(struct sql__emit *e, const struct sql__enum *en,
 		     const char *table, const char *column);
