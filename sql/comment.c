@@ -75,7 +75,8 @@ void sql__comment(struct sql__emit *e, const PgQuery__CommentStmt *s)
 	if (l->n_items == want + 1) {
 		const char *schema = sql__str(l->items[0]);
 		if (schema == NULL || strcmp(schema, "public") != 0) {
-			sql__fail(e, -1, "3F000", "schema \"%s\" does not exist",
+			sql__fail(e, -1, "3F000",
+				  "schema \"%s\" does not exist",
 				  schema != NULL ? schema : "");
 			return;
 		}
@@ -146,7 +147,7 @@ void sql__comment_drop_table(struct sql__emit *e, const char *table)
 
 static int hexval(char c)
 {
-	return c >= '0' && c <= '9'	? c - '0'
+	return c >= '0' && c <= '9'   ? c - '0'
 	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
 				      : -1;
 }

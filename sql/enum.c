@@ -45,9 +45,9 @@
 #define ENUM_DECL_PREFIX "enum_text x"
 #define ENUM_COLL_PREFIX "pgenum:"
 /* PostgreSQL's NAMEDATALEN - 1. */
-#define ENUM_LABEL_MAX 63
+#define ENUM_LABEL_MAX   63
 /* pg_enum OIDs are base + 2 + position - 1 inside the type's block. */
-#define ENUM_MAX_LABELS 990
+#define ENUM_MAX_LABELS  990
 
 static _Thread_local sqlite3 *scope_db;
 
@@ -86,7 +86,7 @@ static void put_label(struct tr_buf *b, const char *s)
 
 static int hexval(char c)
 {
-	return c >= '0' && c <= '9'	? c - '0'
+	return c >= '0' && c <= '9'   ? c - '0'
 	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
 				      : -1;
 }
@@ -165,8 +165,8 @@ static bool plain_name(const char *s)
 
 /* The type name of a list of String nodes (schema public only); NULL
  * after failing @e. */
-static const char *type_name(struct sql__emit *e, Node *const *names,
-			     size_t n, int loc)
+static const char *type_name(struct sql__emit *e, Node *const *names, size_t n,
+			     int loc)
 {
 	if (n == 0 || n > 2) {
 		sql__fail(e, loc, "0A000", "this type name is not supported");
@@ -371,8 +371,7 @@ void sql__enum_column(struct sql__emit *e, const struct sql__enum *en)
 	sql__put(e, " ");
 	put_decl_name(e, en->name);
 	sql__put(e, " COLLATE ");
-	sql__ident(e, tr_arena_printf(e->a, ENUM_COLL_PREFIX "%s",
-				      en->labels));
+	sql__ident(e, tr_arena_printf(e->a, ENUM_COLL_PREFIX "%s", en->labels));
 }
 
 void sql__enum_verify(struct sql__emit *e)
@@ -415,8 +414,7 @@ bool sql__enum_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 	sql__put(e, ", ");
 	sql__string(e, en.labels);
 	sql__put(e, ") COLLATE ");
-	sql__ident(e,
-		   tr_arena_printf(e->a, ENUM_COLL_PREFIX "%s", en.labels));
+	sql__ident(e, tr_arena_printf(e->a, ENUM_COLL_PREFIX "%s", en.labels));
 	sql__put(e, ")");
 	return true;
 }
@@ -477,8 +475,7 @@ uint32_t sql__enum_decl_oid(struct sqlite3 *db, const char *decl)
 	return oid;
 }
 
-bool sql__enum_error(struct sql_error *err, struct tr_arena *a,
-		     const char *msg)
+bool sql__enum_error(struct sql_error *err, struct tr_arena *a, const char *msg)
 {
 	const char *p = strstr(msg, ENUM_VIEW_PREFIX);
 	if (p == NULL) {
@@ -529,8 +526,10 @@ static void enum_validate(sqlite3_context *ctx, sqlite3_value **argv,
 		char *m = sqlite3_mprintf("22P02: invalid input value for "
 					  "enum %s: \"%s\"",
 					  type, v);
-		sqlite3_result_error(ctx, m != NULL ? m : "22P02: invalid "
-							  "input value for enum",
+		sqlite3_result_error(ctx,
+				     m != NULL ? m
+					       : "22P02: invalid "
+						 "input value for enum",
 				     -1);
 		sqlite3_free(m);
 		return;
@@ -556,8 +555,7 @@ static void fn_enum_in(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 /* pg_enum_in_use(type, table): always fails; called for a table that
  * still has a column of the type being dropped. */
-static void fn_enum_in_use(sqlite3_context *ctx, int argc,
-			   sqlite3_value **argv)
+static void fn_enum_in_use(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	TR_UNUSED(argc);
 	TR_UNUSED(argv[1]); /* the table: PostgreSQL's DETAIL, not sent */
@@ -625,8 +623,8 @@ static void coll_needed(void *arg, sqlite3 *db, int enc, const char *name)
 	const char *p = name + n;
 	char buf[ENUM_LABEL_MAX * 4 + 1];
 	while (c->n < ENUM_MAX_LABELS && next_label(&p, buf, sizeof buf)) {
-		char **l = sqlite3_realloc64(c->labels, sizeof *l *
-							       (size_t)(c->n + 1));
+		char **l = sqlite3_realloc64(c->labels,
+					     sizeof *l * (size_t)(c->n + 1));
 		char *s = sqlite3_mprintf("%s", buf);
 		if (l != NULL) {
 			c->labels = l;
@@ -648,19 +646,17 @@ static void coll_needed(void *arg, sqlite3 *db, int enc, const char *name)
 int sql__enum_register(struct sqlite3 *db)
 {
 	int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
-	int rc = sqlite3_create_function_v2(db, "pg_enum_check", 3, flags,
-					    NULL, fn_enum_check, NULL, NULL,
-					    NULL);
+	int rc = sqlite3_create_function_v2(db, "pg_enum_check", 3, flags, NULL,
+					    fn_enum_check, NULL, NULL, NULL);
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_create_function_v2(db, "pg_enum_in", 3, flags,
 						NULL, fn_enum_in, NULL, NULL,
 						NULL);
 	}
 	if (rc == SQLITE_OK) {
-		rc = sqlite3_create_function_v2(db, "pg_enum_in_use", 2,
-						SQLITE_UTF8, NULL,
-						fn_enum_in_use, NULL, NULL,
-						NULL);
+		rc = sqlite3_create_function_v2(
+			db, "pg_enum_in_use", 2, SQLITE_UTF8, NULL,
+			fn_enum_in_use, NULL, NULL, NULL);
 	}
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_collation_needed(db, NULL, coll_needed);

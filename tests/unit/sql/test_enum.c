@@ -59,8 +59,8 @@ static const char *run(struct fixture *f, const char *sql)
 {
 	const struct sql_stmt *st = parse1(f, sql);
 	if (st->failed) {
-		return tr_arena_printf(&f->a, "ERROR %s %s",
-				       st->error.sqlstate, st->error.message);
+		return tr_arena_printf(&f->a, "ERROR %s %s", st->error.sqlstate,
+				       st->error.message);
 	}
 	struct tr_buf out;
 	tr_buf_init(&out, 0);
@@ -87,10 +87,10 @@ static const char *run(struct fixture *f, const char *sql)
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 		if (rc != SQLITE_OK) {
 			struct sql_error err;
-			sql_error_from_sqlite(&err, &f->a,
-					      (uint64_t)sqlite3_extended_errcode(
-						      f->db),
-					      sqlite3_errmsg(f->db));
+			sql_error_from_sqlite(
+				&err, &f->a,
+				(uint64_t)sqlite3_extended_errcode(f->db),
+				sqlite3_errmsg(f->db));
 			sqlite3_finalize(ps);
 			tr_buf_close(&out);
 			return tr_arena_printf(&f->a, "ERROR %s %s",
@@ -122,8 +122,9 @@ static void test_enum_column(void **state)
 	struct fixture *f = *state;
 	check(f, "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')", "ok");
 	check(f, "CREATE TABLE e (id int4 PRIMARY KEY, m mood)", "ok");
-	check(f, "INSERT INTO e VALUES (1, 'happy'), (2, 'sad'), (3, 'ok'), "
-		 "(4, NULL)",
+	check(f,
+	      "INSERT INTO e VALUES (1, 'happy'), (2, 'sad'), (3, 'ok'), "
+	      "(4, NULL)",
 	      "ok");
 	check(f, "INSERT INTO e VALUES (5, 'angry')",
 	      "ERROR 22P02 invalid input value for enum mood: \"angry\"");
@@ -235,8 +236,7 @@ static void test_comment_ddl(void **state)
 				       sizeof col));
 	assert_false(sql__comment_view("triode_comment_63_", t, sizeof t, col,
 				       sizeof col));
-	assert_false(sql__comment_view("orders", t, sizeof t, col,
-				       sizeof col));
+	assert_false(sql__comment_view("orders", t, sizeof t, col, sizeof col));
 }
 
 struct collect {
@@ -292,10 +292,10 @@ static void test_catalog(void **state)
 		const char *p = st->sqlite;
 		while ((p = strstr(p, "CREATE ")) != NULL) {
 			const char *end = strstr(p, "; ");
-			ddl[n++] = end != NULL ? tr_arena_strndup(
-							 &f->a, p,
-							 (size_t)(end - p))
-					       : p;
+			ddl[n++] = end != NULL
+					   ? tr_arena_strndup(&f->a, p,
+							      (size_t)(end - p))
+					   : p;
 			p += 7;
 		}
 	}
