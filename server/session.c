@@ -158,6 +158,7 @@ struct server_session {
 	bool described;       /* cols below are valid */
 	bool catalog_retried;
 	bool catalog_fresh; /* the mirror was reloaded for this statement */
+	bool retranslate;   /* reloading the mirror for a type name */
 	struct sql_column *cols;
 	unsigned n_cols;
 	struct pgwire_value *row; /* n_cols entries */
@@ -1071,6 +1072,39 @@ static void finish_prepare(struct server_session *s);
 static void copy_resolve(struct server_session *s);
 static void copy_begin(struct server_session *s);
 
+static int parse_cached(struct server_session *s, struct tr_arena *a,
+			const char *sql, struct sql_batch *out,
+			struct sql_error *err);
+
+/*
+ * The current statement named a type the mirror did not know (an enum
+ * type made since it was loaded): translate it again now that the mirror
+ * is reloaded, in the arena it lives in, and go on with it (failed or
+ * not: it is not retried twice).
+ */
+static void retranslate(struct server_session *s)
+{
+	struct sql_stmt *st = s->cur;
+	struct tr_arena *a = s->ext == EXT_PREPARE && s->prep != NULL
+				     ? &s->prep->arena
+				     : &s->arena;
+	struct sql_batch b;
+	struct sql_error err = { .position = 0 };
+	s->retranslate = false;
+	int rv = parse_cached(s, a, st->text, &b, &err);
+	if (rv == TR_ENOMEM) {
+		failf(s, "53200", "out of memory");
+		return;
+	}
+	if (rv == TR_OK && b.n_stmts == 1) {
+		int location = st->location;
+		*st = b.stmts[0];
+		st->location = location;
+	}
+	st->needs_schema = false;
+	step(s);
+}
+
 static void reload_done(struct cluster_client *c, void *arg,
 			const struct cluster_result *res)
 {
@@ -1086,6 +1120,10 @@ static void reload_done(struct cluster_client *c, void *arg,
 	}
 	if (s->closing) {
 		end_query(s);
+		return;
+	}
+	if (s->retranslate) {
+		retranslate(s);
 		return;
 	}
 	describe_and_run(s);
@@ -1155,7 +1193,10 @@ static void reload_side_connected(struct cluster_client *c, void *arg,
  * open transaction: that read would start the transaction's snapshot
  * early, and a later write of the transaction would then fail against
  * any commit in between (BUSY_SNAPSHOT, 40001).  So inside a transaction
- * the read goes over a short-lived connection of its own.
+ * the read goes over a short-lived connection of its own, unless the
+ * transaction changed the schema: it has written already (no snapshot to
+ * start early), and only its own connection sees what it made (CREATE
+ * TYPE then a table of the type in one batch).
  */
 static void reload_catalog(struct server_session *s)
 {
@@ -1164,7 +1205,7 @@ static void reload_catalog(struct server_session *s)
 	s->ddl = NULL;
 	s->pending++;
 	s->wait = WAIT_CLUSTER;
-	if (s->txn == TXN_NONE) {
+	if (s->txn == TXN_NONE || s->txn_ddl) {
 		if (cluster_client_query_sql(s->cc, SCHEMA_SQL, NULL, 0, NULL,
 					     reload_row, reload_done,
 					     s) != TR_OK) {
@@ -3537,6 +3578,11 @@ static void step(struct server_session *s)
 		      "end of transaction block");
 		return;
 	}
+	if (st->failed && st->needs_schema && s->db != NULL) {
+		s->retranslate = true; /* an enum type made since? */
+		reload_catalog(s);
+		return;
+	}
 	if (st->failed) {
 		fail(s, &st->error);
 		return;
@@ -4093,8 +4139,10 @@ static int parse_cached(struct server_session *s, struct tr_arena *a,
 			struct sql_error *err)
 {
 	if (s->db == NULL) {
+		sql_catalog_enum_scope(NULL);
 		return sql_parse(a, sql, out, err);
 	}
+	sql_catalog_enum_scope(s->db->catalog); /* enum types */
 	return sql_cache_parse(s->db->cache,
 			       sql_catalog_version(s->db->catalog),
 			       server_settings_get(s->settings, "search_path"),
@@ -4348,7 +4396,8 @@ static int op_prepare(void *data, struct pgwire_session *pg, const char *sql,
 			      "cannot insert multiple commands into a "
 			      "prepared statement");
 		send_sql_error(s, &err);
-	} else if (batch.n_stmts == 1 && batch.stmts[0].failed) {
+	} else if (batch.n_stmts == 1 && batch.stmts[0].failed &&
+		   !batch.stmts[0].needs_schema) {
 		send_sql_error(s, &batch.stmts[0].error);
 	} else {
 		p->stmt = batch.n_stmts == 1 ? &batch.stmts[0] : NULL;

@@ -176,6 +176,11 @@ uint64_t sql_catalog_version(const struct sql_catalog *c)
 	return c->has_sum ? c->loaded_sum : 0;
 }
 
+void sql_catalog_enum_scope(struct sql_catalog *c)
+{
+	sql__enum_scope(c != NULL ? c->db : NULL);
+}
+
 int sql_catalog_load(struct sql_catalog *c, unsigned n_ddl,
 		     const char *const *ddl)
 {
@@ -458,6 +463,10 @@ int sql_catalog_describe(struct sql_catalog *c, const struct sql_stmt *stmt,
 		if (decl != NULL) {
 			col->type_oid = sql_type_from_decltype(decl,
 							       &col->typmod);
+			uint32_t en = sql__enum_decl_oid(c->db, decl);
+			if (en != 0) {
+				col->type_oid = en; /* enum.c */
+			}
 		} else if ((unsigned)i < stmt->n_cols &&
 			   stmt->cols[i].type_oid != 0) {
 			col->type_oid = stmt->cols[i].type_oid;
@@ -517,6 +526,8 @@ static uint32_t column_type(struct sql_catalog *c, const char *table,
 			const char *decl = sqlite3_column_decltype(ps, i);
 			if (decl != NULL) {
 				oid = sql_type_from_decltype(decl, typmod);
+				uint32_t en = sql__enum_decl_oid(c->db, decl);
+				oid = en != 0 ? en : oid; /* enum.c */
 			}
 		}
 	}

@@ -219,8 +219,26 @@ static bool emit_column(struct sql__emit *e, const char *table,
 			  "column without a type is not supported");
 		return false;
 	}
-	const struct sql__type *t = sql__type_resolve(e, cd->type_name, &typmod,
-						      mods);
+	/* An enum column is a text column with its own declared type,
+	 * collation and check (enum.c). */
+	struct sql__enum en;
+	bool is_enum = sql__enum_find(e, cd->type_name, &en);
+	if (sql__failed(e)) {
+		return false;
+	}
+	if (is_enum && cd->coll_clause != NULL) {
+		sql__fail(e, cd->location, "42804",
+			  "collations are not supported by type %s", en.name);
+		return false;
+	}
+	const struct sql__type *t = NULL;
+	if (is_enum) {
+		t = sql__type_text();
+		typmod = -1;
+		mods[0] = mods[1] = -1;
+	} else {
+		t = sql__type_resolve(e, cd->type_name, &typmod, mods);
+	}
 	if (t == NULL) {
 		return false;
 	}
@@ -254,6 +272,8 @@ static bool emit_column(struct sql__emit *e, const char *table,
 			  : identity_always(cd) ? "identity always"
 						  : "identity");
 		rowid = true;
+	} else if (is_enum) {
+		sql__enum_column(e, &en);
 	} else {
 		char decl[64];
 		if ((t->oid == SQL_OID_VARCHAR || t->oid == SQL_OID_BPCHAR) &&
@@ -381,6 +401,9 @@ static bool emit_column(struct sql__emit *e, const char *table,
 			break;
 		}
 		after_fk = fk;
+	}
+	if (is_enum) {
+		sql__enum_check(e, &en, table, cd->colname);
 	}
 	if ((t->oid == SQL_OID_VARCHAR || t->oid == SQL_OID_BPCHAR) &&
 	    mods[0] > 0 && !rowid) {
@@ -801,6 +824,9 @@ void sql__drop(struct sql__emit *e, const PgQuery__DropStmt *s)
 			sql__put(e, "IF EXISTS ");
 		}
 		sql__ident(e, name);
+		if (s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
+			sql__comment_drop_table(e, name); /* comment.c */
+		}
 	}
 }
 

@@ -251,6 +251,9 @@ void sql_error_from_sqlite(struct sql_error *e, struct tr_arena *a,
 		return;
 	}
 	/* Messages first: SQLITE_ERROR covers most of these. */
+	if (sql__enum_error(e, a, msg)) {
+		return; /* an enum type's view (enum.c) */
+	}
 	if (strstr(msg, "division by zero") != NULL) {
 		sql_error_set(e, a, "22012", "division by zero");
 		return;

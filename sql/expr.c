@@ -801,6 +801,9 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 	if (sql__array_cast(e, tc)) {
 		return; /* array types, and arrays to text (array_sql.c) */
 	}
+	if (sql__enum_cast(e, tc)) {
+		return; /* enum types (enum.c) */
+	}
 	int32_t typmod;
 	int mods[2];
 	const struct sql__type *t = sql__type_resolve(e, tc->type_name, &typmod,

@@ -3393,6 +3393,10 @@ int sql_functions_register(sqlite3 *db)
 	if (rc != SQLITE_OK) {
 		return rc;
 	}
+	rc = sql__enum_register(db);
+	if (rc != SQLITE_OK) {
+		return rc;
+	}
 	return sql__array_register(db);
 }
 

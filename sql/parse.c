@@ -652,6 +652,7 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 		st->tag = "CREATE TABLE";
 		st->writes = st->ddl = true;
 		sql__create_table(e, n->create_stmt);
+		sql__enum_verify(e); /* enum.c */
 		return;
 	case PG_QUERY__NODE__NODE_INDEX_STMT:
 		st->tag = "CREATE INDEX";
@@ -673,7 +674,24 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 		st->writes = st->ddl = true;
 		sql__alter_sequence(e, n->alter_seq_stmt);
 		return;
+	case PG_QUERY__NODE__NODE_COMMENT_STMT:
+		st->tag = "COMMENT";
+		st->writes = st->ddl = true;
+		sql__comment(e, n->comment_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT:
+		st->tag = "CREATE TYPE";
+		st->writes = st->ddl = true;
+		sql__create_enum(e, n->create_enum_stmt);
+		return;
 	case PG_QUERY__NODE__NODE_DROP_STMT:
+		if (n->drop_stmt->remove_type ==
+		    PG_QUERY__OBJECT_TYPE__OBJECT_TYPE) {
+			st->tag = "DROP TYPE";
+			st->writes = st->ddl = true;
+			sql__drop_type(e, n->drop_stmt);
+			return;
+		}
 		if (n->drop_stmt->remove_type ==
 		    PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE) {
 			st->tag = "DROP SEQUENCE";
@@ -696,6 +714,7 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 		st->tag = "ALTER TABLE";
 		st->writes = st->ddl = true;
 		sql__alter_table(e, n->alter_table_stmt);
+		sql__enum_verify(e); /* enum.c */
 		return;
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
 		st->tag = "ALTER TABLE";

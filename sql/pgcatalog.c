@@ -965,6 +965,8 @@ static void read_columns(struct build *b, struct table *t)
 		}
 		column_type(decl != NULL && decl[0] ? decl : NULL, t->sql,
 			    c->pk == 1, &c->t);
+		uint32_t en = sql__enum_decl_oid(b->db, decl);
+		c->t.oid = en != 0 ? en : c->t.oid; /* enum.c */
 		if (d != NULL) {
 			c->dflt = default_text(d, c->t.oid);
 		}
@@ -999,6 +1001,62 @@ static void relation_row(struct build *b, uint32_t oid, const char *name,
 	    kind == 'r' ? 'd' : 'n');
 }
 
+/* An enum type (enum.c): its view's block gives the type base + 1, its
+ * array base + 2 and its labels base + 3 on (pg_enum). */
+static void enum_type(struct build *b, const char *view, const char *name,
+		      uint32_t base)
+{
+	run(b, "INSERT INTO pg_catalog.pg_type VALUES (%u, %Q, 2200, 10, 4, "
+	       "1, 'e', 'E', 0, 1, ',', 0, '-', 0, %u, 'enum_in', "
+	       "'enum_out', 'enum_recv', 'enum_send', '-', '-', '-', "
+	       "'i', 'p', 0, 0, -1, 0, 0, NULL, NULL, NULL)",
+	    base + 1, name, base + 2);
+	run(b, "INSERT INTO pg_catalog.pg_type VALUES (%u, '_' || %Q, 2200, "
+	       "10, -1, 0, 'b', 'A', 0, 1, ',', 0, 'array_subscript_handler', "
+	       "%u, 0, 'array_in', 'array_out', 'array_recv', 'array_send', "
+	       "'-', '-', 'array_typanalyze', 'i', 'x', 0, 0, -1, 0, 0, NULL, "
+	       "NULL, NULL)",
+	    base + 2, name, base + 1);
+	run(b, "INSERT INTO pg_catalog.pg_enum SELECT %u + pos, %u, pos, "
+	       "label FROM main.\"%w\"",
+	    base + 2, base + 1, view);
+}
+
+/* pg_description from the comments' views (comment.c), once pg_class and
+ * pg_attribute are filled: a comment whose table or column is gone is
+ * left out. */
+static void comments(struct build *b)
+{
+	sqlite3_stmt *ps = NULL;
+	if (b->rc != SQLITE_OK) {
+		return;
+	}
+	b->rc = sqlite3_prepare_v2(b->db,
+				   "SELECT name FROM main.sqlite_schema WHERE "
+				   "type = 'view' AND name LIKE "
+				   "'triode\\_comment\\_%' ESCAPE '\\'",
+				   -1, &ps, NULL);
+	if (b->rc != SQLITE_OK) {
+		return;
+	}
+	while (sqlite3_step(ps) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(ps, 0);
+		char table[256], column[256];
+		if (!sql__comment_view(name, table, sizeof table, column,
+				       sizeof column)) {
+			continue;
+		}
+		run(b, "INSERT INTO pg_catalog.pg_description SELECT c.oid, "
+		       "1259, coalesce(a.attnum, 0), v.description FROM "
+		       "pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_attribute "
+		       "a ON a.attrelid = c.oid AND a.attname = %Q, "
+		       "main.\"%w\" v WHERE c.relname = %Q AND c.relkind IN "
+		       "('r', 'v') AND (%Q = '' OR a.attnum IS NOT NULL)",
+		    column, name, table, column);
+	}
+	sqlite3_finalize(ps);
+}
+
 /* Row type of a table or view: pg_type rows for it and its array. */
 static void row_type(struct build *b, const char *name, uint32_t base)
 {
@@ -1020,6 +1078,9 @@ static void attributes(struct build *b, const struct table *t)
 	for (int i = 0; i < t->n_cols; i++) {
 		const struct col *c = &t->cols[i];
 		const struct sql__pgtype *ty = type_or_text(c->t.oid);
+		/* An enum's OID (enum.c), with text's storage. */
+		uint32_t typid = c->t.oid >= SQL__FIRST_USER_OID ? c->t.oid
+								  : ty->oid;
 		bool has_def = c->dflt != NULL || c->t.serial == 's';
 		char ident = c->t.serial != 'i' ? '\0'
 			     : c->t.always	? 'a'
@@ -1027,9 +1088,9 @@ static void attributes(struct build *b, const struct table *t)
 		run(b, "INSERT INTO pg_catalog.pg_attribute VALUES (%u, %Q, %u, "
 		       "-1, %d, %d, 0, -1, %d, %d, '%c', '%c', '', %d, %d, 0, "
 		       "%Q, %Q, 0, 1, 0, %u, NULL, NULL, NULL, NULL)",
-		    t->oid, c->name, ty->oid, ty->len, i + 1, c->t.typmod,
+		    t->oid, c->name, typid, ty->len, i + 1, c->t.typmod,
 		    ty->byval, ty->align, ty->storage, c->notnull, has_def,
-		    ident == 'a' ? "a" : ident ? "d" : "", c->hidden >= 2 ? "s" : "", ty->collation);
+		    ident == 'a' ? "a" : ident ? "d" : "", c->hidden >= 2 ? "s" : "", typid != ty->oid ? 0 : ty->collation);
 		uint32_t adoid = t->oid + 400 + (uint32_t)i + 1;
 		if (c->t.serial == 's') {
 			char *seq = sqlite3_mprintf("%s_%s_seq", t->name,
@@ -1486,7 +1547,8 @@ static void foreign_keys(struct build *b, struct table *tables, int n_tables,
  * CHECK constraints: ddl.c names every one of them ("CONSTRAINT name
  * CHECK (expr)"), so they are found in the table's SQL by that shape.
  * The hidden varchar length checks (<t>_<c>_len) and number range checks
- * (<t>_<c>_range) are not PostgreSQL's and are skipped.
+ * (<t>_<c>_range) and enum label checks (<t>_<c>_enum, enum.c) are not
+ * PostgreSQL's and are skipped.
  */
 static void checks(struct build *b, struct table *t)
 {
@@ -1530,7 +1592,8 @@ static void checks(struct build *b, struct table *t)
 		size_t elen = (size_t)(p - start - 1);
 		size_t cl = cname != NULL ? strlen(cname) : 0;
 		if (cname == NULL || (cl > 4 && strcmp(cname + cl - 4, "_len") == 0) ||
-		    (cl > 6 && strcmp(cname + cl - 6, "_range") == 0)) {
+		    (cl > 6 && strcmp(cname + cl - 6, "_range") == 0) ||
+		    (cl > 5 && strcmp(cname + cl - 5, "_enum") == 0)) {
 			sqlite3_free(cname);
 			continue;
 		}
@@ -1659,6 +1722,16 @@ static void user_relations(struct build *b)
 		if (oid == 0) {
 			continue; /* not (yet) in the cluster's schema */
 		}
+		const char *enum_name;
+		if (sql__enum_view_name(name, &enum_name)) {
+			enum_type(b, name, enum_name, oid); /* not a relation */
+			continue;
+		}
+		char ctab[256], ccol[256];
+		if (sql__comment_view(name, ctab, sizeof ctab, ccol,
+				      sizeof ccol)) {
+			continue; /* comments() below */
+		}
 		struct table *t = sqlite3_realloc64(tables,
 						    sizeof *t * (size_t)(n + 1));
 		if (t == NULL) {
@@ -1715,6 +1788,7 @@ static void user_relations(struct build *b)
 			    t->has_fk || t->referenced);
 		}
 	}
+	comments(b);
 	run(b, "INSERT INTO pg_catalog.pg_indexes SELECT 'public', t.relname, "
 	       "i.relname, NULL, d.def FROM pg_catalog.pg_index x JOIN "
 	       "pg_catalog.pg_class i ON i.oid = x.indexrelid JOIN "

@@ -8,8 +8,8 @@
  *
  * Simplifications, each because triode has one schema and one owner:
  * every relation and type is visible (pg_table_is_visible), every
- * privilege is held (has_*_privilege), nothing is publishable, comments
- * do not exist (obj_description gives NULL).
+ * privilege is held (has_*_privilege), nothing is publishable.  Comments
+ * exist on tables, views and columns only (comment.c).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -783,6 +783,40 @@ static void fn_false(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, 0);
 }
 
+/* obj_description(oid [, catalog]): comments are on relations only
+ * (comment.c), so another catalog has none. */
+static void fn_obj_description(sqlite3_context *ctx, int argc,
+			       sqlite3_value **argv)
+{
+	if (argc < 1 || argc > 2) {
+		sqlite3_result_error(ctx, "42883: function obj_description "
+					  "takes 1 or 2 arguments",
+				     -1);
+		return;
+	}
+	if (argc == 2) {
+		const char *cat = (const char *)sqlite3_value_text(argv[1]);
+		if (cat == NULL || (strcmp(cat, "pg_class") != 0 &&
+				    strcmp(cat, "pg_catalog.pg_class") != 0)) {
+			return;
+		}
+	}
+	lookup(ctx,
+	       "SELECT description FROM pg_catalog.pg_description WHERE "
+	       "objoid = ?1 AND objsubid = 0",
+	       argv[0], NULL);
+}
+
+static void fn_col_description(sqlite3_context *ctx, int argc,
+			       sqlite3_value **argv)
+{
+	TR_UNUSED(argc);
+	lookup(ctx,
+	       "SELECT description FROM pg_catalog.pg_description WHERE "
+	       "objoid = ?1 AND objsubid = ?2",
+	       argv[0], argv[1]);
+}
+
 static void fn_null(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	TR_UNUSED(ctx);
@@ -1145,8 +1179,8 @@ static const struct {
 	{ "pg_get_function_result", 1, fn_null, NULL },
 	{ "pg_get_function_arguments", 1, fn_null, NULL },
 	{ "pg_get_function_identity_arguments", 1, fn_null, NULL },
-	{ "obj_description", -1, fn_null, NULL },
-	{ "col_description", 2, fn_null, NULL },
+	{ "obj_description", -1, fn_obj_description, NULL },
+	{ "col_description", 2, fn_col_description, NULL },
 	{ "shobj_description", 2, fn_null, NULL },
 	{ "pg_encoding_to_char", 1, fn_encoding, NULL },
 	{ "current_schemas", 1, fn_current_schemas, NULL },

@@ -278,6 +278,10 @@ struct sql_stmt {
 	 */
 	bool failed;
 	struct sql_error error;
+	/* @failed on a type name the mirror does not know (an enum type
+	 * made since the mirror was loaded, perhaps in the same batch): the
+	 * executor may reload the mirror and translate @text again. */
+	bool needs_schema;
 	/* SQLite text for the cluster (QUERY, EXEC, transaction control). */
 	const char *sqlite;
 	/* CommandComplete tag verb: "SELECT", "INSERT", "UPDATE", "DELETE",
@@ -511,6 +515,11 @@ TR_MUSTCHECK int sql_catalog_load_ex(struct sql_catalog *c, unsigned n_ddl,
 /* The version of the mirrored schema: a checksum of the last load's
  * input (0 before the first load).  Keys sql_cache_parse. */
 uint64_t sql_catalog_version(const struct sql_catalog *c);
+/* Enum types (CREATE TYPE ... AS ENUM) are read from @c's mirror by the
+ * translations this thread makes from now on (sql_parse,
+ * sql_cache_parse); NULL: none known.  @c is borrowed until the next
+ * call. */
+void sql_catalog_enum_scope(struct sql_catalog *c);
 /* The database name pg_database and current_database() show (copied;
  * default "postgres").  Takes effect at the next load. */
 TR_MUSTCHECK int sql_catalog_set_database(struct sql_catalog *c,

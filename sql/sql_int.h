@@ -43,6 +43,11 @@ struct sql__emit {
 	unsigned n_ctes;
 	/* The statement calls nextval() or setval() (sequence.c). */
 	bool seq_writes;
+	/* Enum types the statement's columns use (enum.c), checked to
+	 * exist on the leader after the DDL (the mirror may be ahead of it
+	 * after a rolled-back transaction); the first 8. */
+	const char *enums[8];
+	unsigned n_enums;
 };
 
 /* Record a translation error on the statement (first one wins).
@@ -204,6 +209,74 @@ struct sql__type {
 const struct sql__type *sql__type_resolve(struct sql__emit *e,
 					  const PgQuery__TypeName *tn,
 					  int32_t *typmod, int mods[2]);
+/* True if @name is one of the built-in type names sql__type_resolve
+ * knows. */
+bool sql__type_known(const char *name);
+/* The entry of type text. */
+const struct sql__type *sql__type_text(void);
+
+/* ---------------------------------------------------------------------
+ * Enum types (enum.c)
+ * ------------------------------------------------------------------- */
+
+/* An enum type found at translation: its name and its labels as the
+ * escaped comma list the collation and checks carry (arena). */
+struct sql__enum {
+	const char *name;
+	const char *labels;
+};
+
+struct sqlite3;
+
+/* The mirror the translator reads enum types from on this thread (NULL:
+ * none, every enum is unknown).  Borrowed until the next call. */
+void sql__enum_scope(struct sqlite3 *db);
+/* That mirror (NULL: none). */
+struct sqlite3 *sql__scope_mirror(void);
+
+/* ---------------------------------------------------------------------
+ * Comments (comment.c)
+ * ------------------------------------------------------------------- */
+
+void sql__comment(struct sql__emit *e, const PgQuery__CommentStmt *s);
+/* "; DROP VIEW IF EXISTS ..." for the comments of @table. */
+void sql__comment_drop_table(struct sql__emit *e, const char *table);
+/* @name is a comment's view: true with the table and column (empty for
+ * the table's own comment) decoded into the buffers. */
+bool sql__comment_view(const char *name, char *table, size_t table_cap,
+		       char *column, size_t column_cap);
+void sql__create_enum(struct sql__emit *e, const PgQuery__CreateEnumStmt *s);
+void sql__drop_type(struct sql__emit *e, const PgQuery__DropStmt *s);
+/* @tn names an enum type of the scope's mirror: true with @out filled;
+ * false (and @e untouched unless out of memory) otherwise. */
+bool sql__enum_find(struct sql__emit *e, const PgQuery__TypeName *tn,
+		    struct sql__enum *out);
+/* " <declared type> COLLATE <label order>" of a column of type @en. */
+void sql__enum_column(struct sql__emit *e, const struct sql__enum *en);
+/* "; SELECT ... FROM <type's view> LIMIT 0" for the enum types the
+ * statement's columns use: 42704 on the leader if one is gone. */
+void sql__enum_verify(struct sql__emit *e);
+/* The hidden check "<table>_<column>_enum" (22P02 on a bad label). */
+void sql__enum_check(struct sql__emit *e, const struct sql__enum *en,
+		     const char *table, const char *column);
+/* x::enum_type: true when written (or failed). */
+bool sql__enum_cast(struct sql__emit *e, const PgQuery__TypeCast *tc);
+/* @relname is the view holding an enum type: true with @type (pointing
+ * into @relname) set. */
+bool sql__enum_view_name(const char *relname, const char **type);
+/* The enum type name of a column's declared type into @out. */
+bool sql__enum_decl_name(const char *decl, char *out, size_t cap);
+/* The enum type OID of a declared type, from pg_catalog.pg_type on
+ * @db; 0 if @decl is not an enum column's. */
+uint32_t sql__enum_decl_oid(struct sqlite3 *db, const char *decl);
+/* SQLite's message about an enum's view as PostgreSQL's error about the
+ * type; false if @msg is not about one. */
+bool sql__enum_error(struct sql_error *err, struct tr_arena *a,
+		     const char *msg);
+/* pg_enum_check, pg_enum_in, pg_enum_in_use and the "pgenum:" label
+ * collations on @db.  An SQLite code. */
+int sql__enum_register(struct sqlite3 *db);
+
 /* Decide whether a declared type is one dqlite 1.11.1 treats specially
  * (DATE, DATETIME, TIMESTAMP, BOOLEAN): those must never be written. */
 bool sql__decl_is_forbidden(const char *decl);

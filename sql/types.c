@@ -61,6 +61,26 @@ static const struct sql__type types[] = {
 	{ "serial8", SQL_OID_INT8, NULL, "INTEGER", 8 },
 };
 
+const struct sql__type *sql__type_text(void)
+{
+	for (size_t i = 0; i < TR_ARRAY_LEN(types); i++) {
+		if (types[i].oid == SQL_OID_TEXT) {
+			return &types[i];
+		}
+	}
+	return NULL;
+}
+
+bool sql__type_known(const char *name)
+{
+	for (size_t i = 0; i < TR_ARRAY_LEN(types); i++) {
+		if (strcmp(types[i].name, name) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 const struct sql__type *sql__type_resolve(struct sql__emit *e,
 					  const PgQuery__TypeName *tn,
 					  int32_t *typmod, int mods[2])
@@ -102,6 +122,7 @@ const struct sql__type *sql__type_resolve(struct sql__emit *e,
 	if (t == NULL) {
 		sql__fail(e, tn->location, "0A000",
 			  "type \"%s\" is not supported", name);
+		e->stmt->needs_schema = true; /* an enum type? (enum.c) */
 		return NULL;
 	}
 	for (size_t i = 0; i < tn->n_typmods && i < 2; i++) {
@@ -377,6 +398,9 @@ uint32_t sql_type_from_decltype(const char *decltype, int32_t *typmod)
 		p++;
 	}
 	word[n] = '\0';
+	if (strcmp(word, "enum_text") == 0) {
+		return SQL_OID_TEXT; /* an enum column (enum.c) */
+	}
 	if (isalnum((unsigned char)*p) || *p == '_') {
 		return affinity_type(decltype); /* overlong word */
 	}

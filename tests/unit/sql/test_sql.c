@@ -288,7 +288,8 @@ static const struct tcase translations[] = {
 	  "CREATE UNIQUE INDEX IF NOT EXISTS ti ON t (a)" },
 	{ "create index ti on t using gin (a)", "0A000" },
 	{ "drop table if exists a, public.b cascade",
-	  "DROP TABLE IF EXISTS a; DROP TABLE IF EXISTS b" },
+	  "DROP TABLE IF EXISTS a; DROP VIEW IF EXISTS triode_comment_61; "
+	  "DROP TABLE IF EXISTS b; DROP VIEW IF EXISTS triode_comment_62" },
 	{ "drop index ti", "DROP INDEX ti" },
 	{ "create or replace view v (x) as select a from t",
 	  "DROP VIEW IF EXISTS v; CREATE VIEW v (x) AS SELECT a FROM t" },
