@@ -283,11 +283,16 @@ def test_killing_the_leader_loses_no_acknowledged_write(cluster):
         missing = set(acked) - got
         assert not missing, "lost %d acknowledged writes" % len(missing)
 
-    # The killed node comes back, catches up and serves.
+    # The killed node comes back, catches up and serves.  Until it has
+    # found the leader again it answers 57P03, as a restarting node does.
     leader.start()
-    with psycopg.connect(leader.dsn(), autocommit=True) as c:
-        n = c.execute("SELECT count(*) FROM acked").fetchone()[0]
-        assert n >= len(acked)
+
+    def count_on_restarted():
+        with psycopg.connect(leader.dsn(), autocommit=True) as c:
+            return c.execute("SELECT count(*) FROM acked").fetchone()[0]
+    n = wait_until("the restarted node serves", count_on_restarted,
+                   timeout=30)
+    assert n >= len(acked)
 
 
 def test_a_stopped_voter_goes_offline_and_is_replaced(cluster, monkeypatch):
