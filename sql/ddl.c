@@ -788,6 +788,29 @@ void sql__create_view(struct sql__emit *e, const PgQuery__ViewStmt *s)
 	sql__select(e, s->query->select_stmt);
 }
 
+const char *sql__drop_name(struct sql__emit *e, const Node *o)
+{
+	if (o->node_case != PG_QUERY__NODE__NODE_LIST ||
+	    o->list->n_items == 0 || o->list->n_items > 2) {
+		sql__fail(e, -1, "0A000", "this DROP form is not supported");
+		return NULL;
+	}
+	const PgQuery__List *l = o->list;
+	if (l->n_items == 2) {
+		const char *schema = sql__str(l->items[0]);
+		if (schema == NULL || strcmp(schema, "public") != 0) {
+			sql__fail(e, -1, "3F000", "schema \"%s\" does not exist",
+				  schema != NULL ? schema : "");
+			return NULL;
+		}
+	}
+	const char *name = sql__str(l->items[l->n_items - 1]);
+	if (name == NULL) {
+		sql__fail(e, -1, "42601", "expected a name");
+	}
+	return name;
+}
+
 void sql__drop(struct sql__emit *e, const PgQuery__DropStmt *s)
 {
 	const char *what = s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE
@@ -797,26 +820,8 @@ void sql__drop(struct sql__emit *e, const PgQuery__DropStmt *s)
 				   ? "INDEX"
 				   : "VIEW";
 	for (size_t i = 0; i < s->n_objects; i++) {
-		const Node *o = s->objects[i];
-		if (o->node_case != PG_QUERY__NODE__NODE_LIST ||
-		    o->list->n_items == 0 || o->list->n_items > 2) {
-			sql__fail(e, -1, "0A000",
-				  "this DROP form is not supported");
-			return;
-		}
-		const PgQuery__List *l = o->list;
-		if (l->n_items == 2) {
-			const char *schema = sql__str(l->items[0]);
-			if (schema == NULL || strcmp(schema, "public") != 0) {
-				sql__fail(e, -1, "3F000",
-					  "schema \"%s\" does not exist",
-					  schema != NULL ? schema : "");
-				return;
-			}
-		}
-		const char *name = sql__str(l->items[l->n_items - 1]);
+		const char *name = sql__drop_name(e, s->objects[i]);
 		if (name == NULL) {
-			sql__fail(e, -1, "42601", "expected a name");
 			return;
 		}
 		sql__putf(e, "%sDROP %s ", i > 0 ? "; " : "", what);

@@ -416,26 +416,8 @@ void sql__drop_sequence(struct sql__emit *e, const PgQuery__DropStmt *s)
 	struct tr_buf *b = &e->out;
 	tr_buf_printf(b, SEQ_TABLE_DDL);
 	for (size_t i = 0; i < s->n_objects; i++) {
-		const Node *o = s->objects[i];
-		if (o->node_case != PG_QUERY__NODE__NODE_LIST ||
-		    o->list->n_items == 0 || o->list->n_items > 2) {
-			sql__fail(e, -1, "0A000",
-				  "this DROP form is not supported");
-			return;
-		}
-		const PgQuery__List *l = o->list;
-		if (l->n_items == 2) {
-			const char *schema = sql__str(l->items[0]);
-			if (schema == NULL || strcmp(schema, "public") != 0) {
-				sql__fail(e, -1, "3F000",
-					  "schema \"%s\" does not exist",
-					  schema != NULL ? schema : "");
-				return;
-			}
-		}
-		const char *name = sql__str(l->items[l->n_items - 1]);
+		const char *name = sql__drop_name(e, s->objects[i]);
 		if (name == NULL) {
-			sql__fail(e, -1, "42601", "expected a name");
 			return;
 		}
 		tr_buf_printf(b, "; DROP VIEW %s",

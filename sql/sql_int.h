@@ -137,6 +137,9 @@ void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s);
 void sql__create_index(struct sql__emit *e, const PgQuery__IndexStmt *s);
 void sql__create_view(struct sql__emit *e, const PgQuery__ViewStmt *s);
 void sql__drop(struct sql__emit *e, const PgQuery__DropStmt *s);
+/* The name of one object of a DROP (schema public or none); NULL, with
+ * @e failed, for other forms. */
+const char *sql__drop_name(struct sql__emit *e, const Node *o);
 void sql__alter_table(struct sql__emit *e, const PgQuery__AlterTableStmt *s);
 void sql__rename(struct sql__emit *e, const PgQuery__RenameStmt *s);
 void sql__truncate(struct sql__emit *e, const PgQuery__TruncateStmt *s);
