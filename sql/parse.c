@@ -300,7 +300,16 @@ static void transaction_options(struct sql_stmt *st,
 			st->txn_read_only = c->ival->ival ? "on" : "off";
 		} else if (strcmp(d->defname, "transaction_isolation") == 0 &&
 			   c->val_case == PG_QUERY__A__CONST__VAL_SVAL) {
-			st->txn_isolation = c->sval->sval;
+			/* A static copy: the tree dies after translation. */
+			static const char *const levels[] = {
+				"serializable", "repeatable read",
+				"read committed", "read uncommitted"
+			};
+			for (size_t k = 0; k < TR_ARRAY_LEN(levels); k++) {
+				if (strcmp(c->sval->sval, levels[k]) == 0) {
+					st->txn_isolation = levels[k];
+				}
+			}
 		}
 	}
 }
