@@ -206,6 +206,16 @@ struct server_session {
 	char kick_fatal[6];     /* deferred open failure: SQLSTATE */
 	char kick_msg[256];     /* ... and its message */
 	struct ret_run *ret; /* RETURNING emulation of the statement, or NULL */
+	/* DROP DATABASE: the dropped database's objects are dropped over a
+	 * connection of its own (@wipe), by the script built in @wipe_sql. */
+	struct cluster_client *wipe;
+	struct tr_buf wipe_sql;
+	/* A catalog query naming pg_database: the database list is read
+	 * from the internal database first. */
+	bool dbs_fed;
+	unsigned n_dbs, cap_dbs;
+	const char **db_names; /* in the arena */
+	int64_t *db_oids;
 };
 
 /*
@@ -3261,6 +3271,104 @@ static int catalog_row(void *arg, unsigned n, const char *const *names,
 	return query_row(NULL, s, n, cv);
 }
 
+/* ------------------------------------------------------------------ */
+/* pg_database: every database, from the internal database               */
+/* ------------------------------------------------------------------ */
+
+/* Does @sql name pg_database (any case)? */
+static bool names_pg_database(const char *sql)
+{
+	static const char word[] = "pg_database";
+	size_t n = sizeof word - 1;
+	for (const char *p = sql; p != NULL && *p != '\0'; p++) {
+		if (strncasecmp(p, word, n) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static int dbs_row(struct cluster_client *c, void *arg, unsigned n,
+		   const struct cluster_value *vals)
+{
+	struct server_session *s = arg;
+	TR_UNUSED(c);
+	if (n < 2 || vals[0].type != CLUSTER_INTEGER ||
+	    vals[1].type != CLUSTER_TEXT) {
+		return TR_OK;
+	}
+	if (s->n_dbs == s->cap_dbs) {
+		unsigned cap = s->cap_dbs ? s->cap_dbs * 2 : 16;
+		const char **names = tr_arena_alloc(&s->arena,
+						    sizeof *names * cap);
+		int64_t *oids = tr_arena_alloc(&s->arena, sizeof *oids * cap);
+		if (names == NULL || oids == NULL) {
+			return TR_ENOMEM;
+		}
+		if (s->n_dbs > 0) {
+			memcpy(names, s->db_names, sizeof *names * s->n_dbs);
+			memcpy(oids, s->db_oids, sizeof *oids * s->n_dbs);
+		}
+		s->db_names = names;
+		s->db_oids = oids;
+		s->cap_dbs = cap;
+	}
+	char *name = tr_arena_alloc(&s->arena, vals[1].text.len + 1);
+	if (name == NULL) {
+		return TR_ENOMEM;
+	}
+	memcpy(name, vals[1].text.p, vals[1].text.len);
+	name[vals[1].text.len] = '\0';
+	s->db_names[s->n_dbs] = name;
+	/* OIDs above PostgreSQL's built-in range, stable per database. */
+	s->db_oids[s->n_dbs] = 16384 + vals[0].integer;
+	s->n_dbs++;
+	return TR_OK;
+}
+
+static void dbs_done(struct cluster_client *c, void *arg,
+		     const struct cluster_result *res)
+{
+	struct server_session *s = landed(arg);
+	TR_UNUSED(c);
+	server_sys_check(s->srv, res);
+	if (s->closing) {
+		end_query(s);
+		return;
+	}
+	if (res->rc != TR_OK) {
+		failf(s, "57P03", "could not read the list of databases: %s",
+		      res->message ? res->message : tr_strerror(res->rc));
+		return;
+	}
+	if (sql_catalog_set_databases(s->db->catalog, s->n_dbs, s->db_names,
+				      s->db_oids) != TR_OK) {
+		failf(s, "53200", "out of memory");
+		return;
+	}
+	s->dbs_fed = true;
+	run_catalog_query(s);
+}
+
+/* Put every database into the mirror's pg_database, then run the catalog
+ * query again (run_catalog_query). */
+static void feed_databases(struct server_session *s)
+{
+	s->n_dbs = 0;
+	s->cap_dbs = 0;
+	s->db_names = NULL;
+	s->db_oids = NULL;
+	s->pending++;
+	s->wait = WAIT_CLUSTER;
+	if (server_sys_query(s->srv, true,
+			     "SELECT rowid, name FROM databases ORDER BY name",
+			     NULL, 0, NULL, dbs_row, dbs_done, s) != TR_OK) {
+		s->pending--;
+		s->wait = WAIT_NONE;
+		failf(s, "57P03", "the cluster is not available right now");
+	}
+}
+
 /*
  * A statement on the system catalogs runs on the local mirror, with no
  * round trip to the leader (sql_catalog_query); rows and completion go
@@ -3270,6 +3378,12 @@ static void run_catalog_query(struct server_session *s)
 {
 	struct sql_error err = { .position = 0 };
 	struct sql_value *params = NULL;
+	if (!s->dbs_fed && s->cur->sqlite != NULL &&
+	    names_pg_database(s->cur->sqlite)) {
+		feed_databases(s);
+		return;
+	}
+	s->dbs_fed = false;
 	s->n_rows = 0;
 	s->rowdesc_sent = false;
 	s->row = NULL;
@@ -3545,6 +3659,362 @@ static void run_fetch(struct server_session *s, const struct sql_stmt *st)
 	describe_and_run(s);
 }
 
+/* ------------------------------------------------------------------ */
+/* CREATE DATABASE, DROP DATABASE                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Both statements write triode's internal database over the system
+ * connection.  A database is a row of its `databases` table; its dqlite
+ * database is created by the first session that opens it.  dqlite 1.11
+ * cannot delete a database, so DROP DATABASE removes the row (no new
+ * session can open it from then on) and then drops every table and view
+ * in it, in one transaction on a connection of its own, so that a later
+ * CREATE DATABASE of the same name starts empty.
+ *
+ * Sessions using a database are counted on this node only: a session on
+ * another node does not stop a DROP (its next statement meets an empty
+ * database, and its next session open fails with 3D000).
+ */
+
+/* Refuse @what inside a transaction block, as PostgreSQL does (a Query of
+ * several statements is an implicit block too). */
+static bool refuse_in_block(struct server_session *s, const char *what)
+{
+	if (s->txn != TXN_NONE || s->batch.n_stmts > 1 ||
+	    (s->ext == EXT_EXECUTE && !s->sync_follows)) {
+		failf(s, "25001", "%s cannot run inside a transaction block",
+		      what);
+		return true;
+	}
+	return false;
+}
+
+static void createdb_done(struct cluster_client *c, void *arg,
+			  const struct cluster_result *res)
+{
+	struct server_session *s = landed(arg);
+	TR_UNUSED(c);
+	server_sys_check(s->srv, res);
+	const struct sql_stmt *st = s->cur;
+	if (s->closing) {
+		end_query(s);
+		return;
+	}
+	if (res->rc == TR_ESQL && (res->code & 0xff) == 19 /* CONSTRAINT */) {
+		failf(s, "42P04", "database \"%s\" already exists", st->name);
+		return;
+	}
+	if (res->rc != TR_OK) {
+		failf(s, "57P03", "could not create database \"%s\": %s",
+		      st->name,
+		      res->message ? res->message : tr_strerror(res->rc));
+		return;
+	}
+	if (res->rows_affected == 0) {
+		failf(s, "42704", "role \"%s\" does not exist",
+		      st->value != NULL ? st->value
+					: pgwire_session_user(s->pg));
+		return;
+	}
+	complete(s, "CREATE DATABASE");
+}
+
+static void run_create_database(struct server_session *s,
+				const struct sql_stmt *st)
+{
+	if (refuse_in_block(s, "CREATE DATABASE")) {
+		return;
+	}
+	if (!s->is_superuser) {
+		failf(s, "42501", "permission denied to create database");
+		return;
+	}
+	if (strcmp(st->name, SERVER_INTERNAL_DB) == 0) {
+		failf(s, "42602", "database name \"%s\" is reserved", st->name);
+		return;
+	}
+	const char *owner = st->value != NULL ? st->value
+					      : pgwire_session_user(s->pg);
+	if (owner == NULL) {
+		owner = "postgres";
+	}
+	struct cluster_value params[2] = { { .type = CLUSTER_TEXT },
+					   { .type = CLUSTER_TEXT } };
+	params[0].text.p = st->name;
+	params[0].text.len = strlen(st->name);
+	params[1].text.p = owner;
+	params[1].text.len = strlen(owner);
+	s->pending++;
+	s->wait = WAIT_CLUSTER;
+	/* No row when the owner is no role (42704). */
+	if (server_sys_exec(s->srv, true,
+			    "INSERT INTO databases (name, owner) "
+			    "SELECT ?, name FROM roles WHERE name = ?",
+			    params, 2, createdb_done, s) != TR_OK) {
+		s->pending--;
+		s->wait = WAIT_NONE;
+		failf(s, "57P03", "the cluster is not available right now");
+	}
+}
+
+static void wipe_closed(struct cluster_client *c, void *arg)
+{
+	struct server_session *s = arg;
+	TR_UNUSED(c);
+	s->pending--;
+	maybe_free(s);
+}
+
+/* The wipe ended (@res): close its connection, answer the DROP. */
+static void wipe_end(struct server_session *s, const struct cluster_result *res)
+{
+	struct server_session *l = landed(s);
+	s->pending++; /* the close */
+	cluster_client_close(s->wipe, wipe_closed, s);
+	s->wipe = NULL;
+	if (l->closing) {
+		end_query(l);
+		return;
+	}
+	if (res->rc != TR_OK) {
+		failf(l, "57P03",
+		      "database \"%s\" was dropped but its tables could not be "
+		      "removed: %s",
+		      l->cur->name,
+		      res->message ? res->message : tr_strerror(res->rc));
+		return;
+	}
+	complete(l, "DROP DATABASE");
+}
+
+static void wipe_dropped(struct cluster_client *c, void *arg,
+			 const struct cluster_result *res)
+{
+	TR_UNUSED(c);
+	wipe_end(arg, res);
+}
+
+/* Quote @name as an SQLite identifier into the wipe script. */
+static void wipe_put_ident(struct tr_buf *b, const char *p, size_t len)
+{
+	tr_buf_put_str(b, "\"");
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] == '"') {
+			tr_buf_put_str(b, "\"");
+		}
+		tr_buf_put(b, &p[i], 1);
+	}
+	tr_buf_put_str(b, "\"");
+}
+
+static int wipe_row(struct cluster_client *c, void *arg, unsigned n,
+		    const struct cluster_value *vals)
+{
+	struct server_session *s = arg;
+	TR_UNUSED(c);
+	if (n < 2 || vals[0].type != CLUSTER_TEXT ||
+	    vals[1].type != CLUSTER_TEXT) {
+		return TR_OK;
+	}
+	bool view = vals[0].text.len == 4 &&
+		    memcmp(vals[0].text.p, "view", 4) == 0;
+	tr_buf_put_str(&s->wipe_sql,
+		       view ? "DROP VIEW IF EXISTS " : "DROP TABLE IF EXISTS ");
+	wipe_put_ident(&s->wipe_sql, vals[1].text.p, vals[1].text.len);
+	tr_buf_put_str(&s->wipe_sql, "; ");
+	return tr_buf_err(&s->wipe_sql);
+}
+
+static void wipe_listed(struct cluster_client *c, void *arg,
+			const struct cluster_result *res)
+{
+	struct server_session *s = arg;
+	if (res->rc != TR_OK) {
+		wipe_end(s, res);
+		return;
+	}
+	tr_buf_put_str(&s->wipe_sql, "COMMIT");
+	struct cluster_result failed = { .rc = TR_ENOMEM };
+	if (tr_buf_err(&s->wipe_sql) != TR_OK ||
+	    cluster_client_exec_sql(c, tr_buf_cstr(&s->wipe_sql), NULL, 0,
+				    wipe_dropped, s) != TR_OK) {
+		wipe_end(s, &failed);
+	}
+}
+
+/* Views first (they read tables); a table takes its indexes and
+ * triggers along; SQLite's own tables stay. */
+#define WIPE_LIST_SQL                                                    \
+	"SELECT type, name FROM sqlite_master WHERE type IN ('view', "  \
+	"'table') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "           \
+	"ORDER BY type = 'table', name"
+
+static void wipe_opened(struct cluster_client *c, void *arg,
+			const struct cluster_result *res)
+{
+	struct server_session *s = arg;
+	struct cluster_result failed = { .rc = TR_ENOMEM };
+	if (res->rc != TR_OK) {
+		wipe_end(s, res);
+		return;
+	}
+	tr_buf_reset(&s->wipe_sql);
+	tr_buf_put_str(&s->wipe_sql, "BEGIN; ");
+	if (cluster_client_query_sql(c, WIPE_LIST_SQL, NULL, 0, NULL,
+				     wipe_row, wipe_listed, s) != TR_OK) {
+		wipe_end(s, &failed);
+	}
+}
+
+static void wipe_connected(struct cluster_client *c, void *arg,
+			   const struct cluster_result *res)
+{
+	struct server_session *s = arg;
+	struct cluster_result failed = { .rc = TR_ENOMEM };
+	if (res->rc != TR_OK) {
+		wipe_end(s, res);
+		return;
+	}
+	if (cluster_client_open(c, s->cur->name, wipe_opened, s) != TR_OK) {
+		wipe_end(s, &failed);
+	}
+}
+
+/* The row is gone: empty the dqlite database (see above). */
+static void wipe_start(struct server_session *s)
+{
+	/* This node's mirror of it is stale from now on. */
+	struct tr_queue *q;
+	TR_QUEUE_FOREACH (q, &s->srv->dbs) {
+		struct server_db *db = TR_QUEUE_DATA(q, struct server_db, link);
+		if (strcmp(db->name, s->cur->name) == 0) {
+			db->catalog_loaded = false;
+		}
+	}
+	struct cluster_client_config cfg = { .tls = s->srv->node_client_ctx };
+	if (cluster_client_new(s->srv->loop, &cfg, &s->wipe) != TR_OK) {
+		s->wipe = NULL;
+		failf(s, "53200", "out of memory");
+		return;
+	}
+	s->pending++;
+	s->wait = WAIT_CLUSTER;
+	if (cluster_client_connect(s->wipe, server_leader_address(s->srv),
+				   wipe_connected, s) != TR_OK) {
+		struct cluster_result failed = {
+			.rc = TR_EIO,
+			.message = "could not reach the cluster leader",
+		};
+		wipe_end(s, &failed);
+	}
+}
+
+static void dropdb_done(struct cluster_client *c, void *arg,
+			const struct cluster_result *res)
+{
+	struct server_session *s = landed(arg);
+	TR_UNUSED(c);
+	server_sys_check(s->srv, res);
+	const struct sql_stmt *st = s->cur;
+	if (s->closing) {
+		end_query(s);
+		return;
+	}
+	if (res->rc != TR_OK) {
+		failf(s, "57P03", "could not drop database \"%s\": %s",
+		      st->name,
+		      res->message ? res->message : tr_strerror(res->rc));
+		return;
+	}
+	if (res->rows_affected == 0) {
+		if (st->missing_ok) {
+			char msg[300];
+			snprintf(msg, sizeof msg,
+				 "database \"%s\" does not exist, skipping",
+				 st->name);
+			struct pgwire_error pe = {
+				.severity = "NOTICE",
+				.sqlstate = "00000",
+				.message = msg,
+			};
+			pgwire_session_send_notice(s->pg, &pe);
+			complete(s, "DROP DATABASE");
+			return;
+		}
+		failf(s, "3D000", "database \"%s\" does not exist", st->name);
+		return;
+	}
+	wipe_start(s);
+}
+
+static void run_drop_database(struct server_session *s,
+			      const struct sql_stmt *st)
+{
+	if (refuse_in_block(s, "DROP DATABASE")) {
+		return;
+	}
+	if (strcmp(st->name, s->db_name) == 0) {
+		failf(s, "55006", "cannot drop the currently open database");
+		return;
+	}
+	if (!s->is_superuser) {
+		failf(s, "42501", "must be owner of database %s", st->name);
+		return;
+	}
+	if (strcmp(st->name, SERVER_INTERNAL_DB) == 0) {
+		/* The reserved database looks like a missing one. */
+		failf(s, "3D000", "database \"%s\" does not exist", st->name);
+		return;
+	}
+	/* Sessions of this node on it: FORCE ends the idle ones. */
+	unsigned n_busy = 0;
+	struct tr_queue *q = s->srv->sessions.next;
+	while (q != &s->srv->sessions) {
+		struct server_session *o =
+			TR_QUEUE_DATA(q, struct server_session, link);
+		/* Terminating may free @o: step on first. */
+		q = q->next;
+		if (o == s || o->closing || o->pg == NULL ||
+		    o->db_name == NULL || strcmp(o->db_name, st->name) != 0) {
+			continue;
+		}
+		if (st->force && !o->in_query) {
+			pgwire_session_terminate(
+				o->pg, "57P01",
+				"terminating connection due to administrator "
+				"command");
+			continue;
+		}
+		n_busy++;
+	}
+	if (n_busy > 0) {
+		struct sql_error e = { .position = 0 };
+		sql_error_set(&e, &s->arena, "55006",
+			      "database \"%s\" is being accessed by other "
+			      "users",
+			      st->name);
+		e.detail = tr_arena_printf(
+			&s->arena, "There %s %u other session%s using the "
+			"database.",
+			n_busy == 1 ? "is" : "are", n_busy,
+			n_busy == 1 ? "" : "s");
+		fail(s, &e);
+		return;
+	}
+	struct cluster_value param = { .type = CLUSTER_TEXT };
+	param.text.p = st->name;
+	param.text.len = strlen(st->name);
+	s->pending++;
+	s->wait = WAIT_CLUSTER;
+	if (server_sys_exec(s->srv, true, "DELETE FROM databases WHERE name = ?",
+			    &param, 1, dropdb_done, s) != TR_OK) {
+		s->pending--;
+		s->wait = WAIT_NONE;
+		failf(s, "57P03", "the cluster is not available right now");
+	}
+}
+
 static void step(struct server_session *s)
 {
 	if (s->closing) {
@@ -3629,6 +4099,12 @@ static void step(struct server_session *s)
 		return;
 	case SQL_CLOSE:
 		run_close(s, st);
+		return;
+	case SQL_CREATE_DATABASE:
+		run_create_database(s, st);
+		return;
+	case SQL_DROP_DATABASE:
+		run_drop_database(s, st);
 		return;
 	case SQL_DISCARD:
 		if (s->txn != TXN_NONE) {
@@ -3731,6 +4207,7 @@ static struct server_session *session_get(struct server *srv,
 	s->pg = pg;
 	tr_arena_init(&s->arena, 16384);
 	tr_buf_init(&s->vals, 0);
+	tr_buf_init(&s->wipe_sql, 0);
 	uv_timer_init(srv->loop, &s->timer);
 	s->timer.data = s;
 	uv_timer_init(srv->loop, &s->stmt_timer);
@@ -3782,6 +4259,7 @@ static void maybe_free(struct server_session *s)
 	}
 	tr_arena_close(&s->arena);
 	tr_buf_close(&s->vals);
+	tr_buf_close(&s->wipe_sql);
 	server_settings_free(s->settings);
 	tr_free(s->db_name);
 	tr_free(s->verifier);

@@ -779,3 +779,42 @@ int sql_catalog_query(struct sql_catalog *c, const struct sql_stmt *stmt,
 	sqlite3_finalize(ps);
 	return rv;
 }
+
+int sql_catalog_set_databases(struct sql_catalog *c, unsigned n,
+			      const char *const *names, const int64_t *oids)
+{
+	const char *cur = c->database != NULL ? c->database : "postgres";
+	sqlite3_stmt *ps = NULL;
+	int rv = TR_OK;
+	c->loading = true; /* the authorizer lets us write the catalog */
+	int rc = sqlite3_exec(c->db,
+			      "DELETE FROM pg_catalog.pg_database "
+			      "WHERE datname <> (SELECT datname FROM "
+			      "pg_catalog.pg_database WHERE oid = 5)",
+			      NULL, NULL, NULL);
+	if (rc == SQLITE_OK) {
+		/* Every database is UTF8 with the C locale, owned (as the
+		 * catalog knows roles) by the bootstrap superuser. */
+		rc = sqlite3_prepare_v2(
+			c->db,
+			"INSERT INTO pg_catalog.pg_database VALUES (?, ?, 10, "
+			"6, 'c', 0, 1, -1, '0', '1', 1663, 'C', 'C', NULL, "
+			"NULL, NULL)",
+			-1, &ps, NULL);
+	}
+	for (unsigned i = 0; rc == SQLITE_OK && i < n; i++) {
+		if (strcmp(names[i], cur) == 0) {
+			continue;
+		}
+		sqlite3_bind_int64(ps, 1, oids[i]);
+		sqlite3_bind_text(ps, 2, names[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(ps);
+		rc = rc == SQLITE_DONE ? sqlite3_reset(ps) : rc;
+	}
+	if (rc != SQLITE_OK) {
+		rv = rc == SQLITE_NOMEM ? TR_ENOMEM : TR_EINTERNAL;
+	}
+	sqlite3_finalize(ps);
+	c->loading = false;
+	return rv;
+}

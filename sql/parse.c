@@ -386,8 +386,6 @@ static const struct {
 	PgQuery__Node__NodeCase which;
 	const char *name;
 } refused_names[] = {
-	{ PG_QUERY__NODE__NODE_CREATEDB_STMT, "CREATE DATABASE" },
-	{ PG_QUERY__NODE__NODE_DROPDB_STMT, "DROP DATABASE" },
 	{ PG_QUERY__NODE__NODE_CREATE_SEQ_STMT, "CREATE SEQUENCE" },
 	{ PG_QUERY__NODE__NODE_ALTER_SEQ_STMT, "ALTER SEQUENCE" },
 	{ PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT, "CREATE TABLE AS" },
@@ -758,6 +756,12 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 		return;
 	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
 		translate_transaction(e, n->transaction_stmt, loc);
+		return;
+	case PG_QUERY__NODE__NODE_CREATEDB_STMT:
+		sql__createdb(e, n->createdb_stmt, loc);
+		return;
+	case PG_QUERY__NODE__NODE_DROPDB_STMT:
+		sql__dropdb(e, n->dropdb_stmt, loc);
 		return;
 	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
 		translate_set(e, n->variable_set_stmt, loc);

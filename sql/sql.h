@@ -82,6 +82,11 @@ enum sql_kind {
 	SQL_DECLARE, /* DECLARE name CURSOR FOR query: @name, @sqlite, @cols */
 	SQL_FETCH,   /* FETCH [FORWARD] n|ALL FROM name: @name, @fetch_count */
 	SQL_CLOSE,   /* CLOSE name | CLOSE ALL (@name NULL) */
+	/* CREATE DATABASE @name [OWNER @value (NULL: the session's user)];
+	 * the options are checked already (database.c). */
+	SQL_CREATE_DATABASE,
+	/* DROP DATABASE [IF EXISTS: @missing_ok] @name [WITH (FORCE)]. */
+	SQL_DROP_DATABASE,
 };
 
 /* A result column as PostgreSQL describes it. */
@@ -303,6 +308,8 @@ struct sql_stmt {
 	const char *name;
 	const char *value;
 	bool is_local; /* SET LOCAL */
+	bool missing_ok; /* DROP DATABASE IF EXISTS */
+	bool force;	 /* DROP DATABASE ... WITH (FORCE) */
 	/* BEGIN/START TRANSACTION: the access mode asked for ("on" for READ
 	 * ONLY, "off" for READ WRITE) and the isolation level (PostgreSQL's
 	 * spelling: "read committed", ...); NULL where not given. */
@@ -524,6 +531,16 @@ void sql_catalog_enum_scope(struct sql_catalog *c);
  * default "postgres").  Takes effect at the next load. */
 TR_MUSTCHECK int sql_catalog_set_database(struct sql_catalog *c,
 					  const char *name);
+
+/*
+ * Show @n databases in the mirror's pg_database from now until the next
+ * load: @names[i] with OID @oids[i] (all borrowed for the call).  The
+ * current database (sql_catalog_set_database) keeps its own row.
+ * TR_ENOMEM, or TR_EINTERNAL if the mirror cannot be written.
+ */
+TR_MUSTCHECK int sql_catalog_set_databases(struct sql_catalog *c, unsigned n,
+					   const char *const *names,
+					   const int64_t *oids);
 
 /*
  * Called by sql_catalog_query: once with @vals NULL (the result's @n

@@ -144,6 +144,10 @@ void sql__alter_table(struct sql__emit *e, const PgQuery__AlterTableStmt *s);
 void sql__rename(struct sql__emit *e, const PgQuery__RenameStmt *s);
 void sql__truncate(struct sql__emit *e, const PgQuery__TruncateStmt *s);
 void sql__vacuum(struct sql__emit *e, const PgQuery__VacuumStmt *s);
+/* CREATE / DROP DATABASE (database.c). */
+void sql__createdb(struct sql__emit *e, const PgQuery__CreatedbStmt *s,
+		   int loc);
+void sql__dropdb(struct sql__emit *e, const PgQuery__DropdbStmt *s, int loc);
 
 /* Sequences (sequence.c). */
 struct sql__seqopts {
