@@ -604,6 +604,61 @@ static void test_session_statements(void **state)
 	assert_string_equal(st->name, "plans");
 }
 
+/* CREATE / DROP DATABASE are the session's: classified, options
+ * checked, names copied out of the tree. */
+static void test_database_statements(void **state)
+{
+	struct fixture *f = *state;
+	struct sql_stmt *st = one(
+		&f->a, "CREATE DATABASE \"My Db\" WITH OWNER = bob ENCODING "
+		       "'utf8' TEMPLATE template0 LOCALE 'C.UTF-8' "
+		       "LC_COLLATE 'C' STRATEGY wal_log");
+	assert_false(st->failed);
+	assert_int_equal(st->kind, SQL_CREATE_DATABASE);
+	assert_string_equal(st->tag, "CREATE DATABASE");
+	assert_string_equal(st->name, "My Db");
+	assert_string_equal(st->value, "bob");
+	st = one(&f->a, "create database d");
+	assert_int_equal(st->kind, SQL_CREATE_DATABASE);
+	assert_null(st->value);
+	st = one(&f->a, "CREATE DATABASE d ENCODING 6");
+	assert_false(st->failed);
+	static const struct {
+		const char *pg, *sqlstate;
+	} bad[] = {
+		{ "CREATE DATABASE d ENCODING 'LATIN1'", "0A000" },
+		{ "CREATE DATABASE d LOCALE 'de_DE.UTF-8'", "0A000" },
+		{ "CREATE DATABASE d LC_CTYPE 'sv_SE'", "0A000" },
+		{ "CREATE DATABASE d TABLESPACE t", "0A000" },
+		{ "CREATE DATABASE d TEMPLATE other", "0A000" },
+		{ "CREATE DATABASE d CONNECTION LIMIT 5", "0A000" },
+		{ "CREATE DATABASE d IS_TEMPLATE true", "0A000" },
+		{ "CREATE DATABASE d LOCALE_PROVIDER icu", "0A000" },
+		{ "CREATE DATABASE d FOO 1", "42601" },
+		{ "CREATE DATABASE \"a/b\"", "42602" },
+		{ "CREATE DATABASE \"a\\b\"", "42602" },
+		{ "CREATE DATABASE \"postgres-wal\"", "42602" },
+		{ "CREATE DATABASE \"x-journal\"", "42602" },
+	};
+	for (size_t i = 0; i < TR_ARRAY_LEN(bad); i++) {
+		st = one(&f->a, bad[i].pg);
+		if (!st->failed ||
+		    strcmp(st->error.sqlstate, bad[i].sqlstate) != 0) {
+			fail_msg("%s: want %s", bad[i].pg, bad[i].sqlstate);
+		}
+	}
+	st = one(&f->a, "DROP DATABASE IF EXISTS d WITH (FORCE)");
+	assert_false(st->failed);
+	assert_int_equal(st->kind, SQL_DROP_DATABASE);
+	assert_string_equal(st->tag, "DROP DATABASE");
+	assert_string_equal(st->name, "d");
+	assert_true(st->missing_ok);
+	assert_true(st->force);
+	st = one(&f->a, "drop database d");
+	assert_false(st->missing_ok);
+	assert_false(st->force);
+}
+
 static void test_static_column_types(void **state)
 {
 	struct fixture *f = *state;
@@ -1354,6 +1409,7 @@ int main(void)
 		T(test_batch_splits_statements_with_text),
 		T(test_classification),
 		T(test_session_statements),
+		T(test_database_statements),
 		T(test_static_column_types),
 		T(test_execute_translated_sql),
 		T(test_ddl_never_declares_forbidden_types),
