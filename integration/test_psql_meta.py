@@ -57,7 +57,7 @@ COMMANDS = [
     ("dplus_orders", ["-c", "\\d+ orders"]),
     ("dplus_customers", ["-c", "\\d+ customers"]),
     ("d_missing", ["-c", "\\d nosuchtable"]),
-    # triode lists its own databases only: compare the postgres row, in
+    # triode does not list template0/1: compare the postgres row, in
     # unaligned form so that template0/1 do not change the widths.
     ("l", ["-A", "-c", "\\l"]),
 ]
