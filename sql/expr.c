@@ -351,6 +351,23 @@ static bool emit_bool_word_cmp(struct sql__emit *e, const PgQuery__AExpr *x,
 
 static bool is_untyped_column(const Node *n);
 
+static bool is_cmp_op(const char *op)
+{
+	return strcmp(op, "=") == 0 || strcmp(op, "<>") == 0 ||
+	       strcmp(op, "<") == 0 || strcmp(op, ">") == 0 ||
+	       strcmp(op, "<=") == 0 || strcmp(op, ">=") == 0;
+}
+
+/* Both operands intervals, or one an interval and the other untyped. */
+static bool is_interval_cmp(const PgQuery__AExpr *x)
+{
+	int32_t tm;
+	uint32_t l = sql__infer(x->lexpr, &tm), r = sql__infer(x->rexpr, &tm);
+	return (l == SQL_OID_INTERVAL && (r == SQL_OID_INTERVAL ||
+					  r == SQL_OID_TEXT || r == 0)) ||
+	       (r == SQL_OID_INTERVAL && (l == SQL_OID_TEXT || l == 0));
+}
+
 static void emit_call2(struct sql__emit *e, const char *fn, const Node *a,
 		       const Node *b)
 {
@@ -532,6 +549,13 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 				  "operator %s is not supported", op);
 			return;
 		}
+	}
+	if (is_cmp_op(op) && is_interval_cmp(x)) {
+		/* '1 mon' = '30 days': compared as spans (functions.c). */
+		sql__put(e, "(");
+		emit_call2(e, "pg_iv_cmp", x->lexpr, x->rexpr);
+		sql__putf(e, " %s 0)", op);
+		return;
 	}
 	if (sql__catalog_bool_cmp(e, x, op)) {
 		return;

@@ -2613,6 +2613,20 @@ static void fn_justify(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	result_iv(ctx, &r);
 }
 
+/* pg_iv_cmp(a, b): -1, 0, 1 comparing the spans, a month as 30 days and
+ * a day as 24 hours (interval_cmp). */
+static void fn_iv_cmp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct iv a, b;
+	if (any_null(argc, argv) || !iv_arg(ctx, argv[0], &a) ||
+	    !iv_arg(ctx, argv[1], &b)) {
+		return;
+	}
+	__int128 ka = ((__int128)a.months * 30 + a.days) * USEC_PER_DAY + a.usec;
+	__int128 kb = ((__int128)b.months * 30 + b.days) * USEC_PER_DAY + b.usec;
+	sqlite3_result_int(ctx, ka < kb ? -1 : ka > kb);
+}
+
 /* sum(interval) / avg(interval) state: fields summed apart, as
  * interval_pl does. */
 struct iv_acc {
@@ -3675,6 +3689,7 @@ static const struct fdef {
 	{ "pg_interval", 1, true, fn_interval, 0 },
 	{ "pg_iv_mul", 2, true, fn_iv_scale, 0 },
 	{ "pg_iv_div", 2, true, fn_iv_scale, 1 },
+	{ "pg_iv_cmp", 2, true, fn_iv_cmp, 0 },
 	{ "pg_cast_time", 1, true, fn_cast_time, 0 },
 	{ "pg_time_add", 2, true, fn_time_arith, 0 },
 	{ "pg_time_sub", 2, true, fn_time_arith, 1 },
