@@ -405,7 +405,6 @@ static bool emit_dt_op(struct sql__emit *e, const PgQuery__AExpr *x,
 			emit_call2(e, "pg_iv_mul", x->rexpr, x->lexpr);
 			return true;
 		}
-		return false;
 	}
 	if (l == SQL_OID_TIME && r == SQL_OID_TIME && op[0] == '-') {
 		emit_call2(e, "pg_time_diff", x->lexpr, x->rexpr);
@@ -421,11 +420,25 @@ static bool emit_dt_op(struct sql__emit *e, const PgQuery__AExpr *x,
 		return true;
 	}
 	if (is_datetime(l) || is_datetime(r)) {
+		if (op[0] == '*' || op[0] == '/') {
+			return false;
+		}
 		emit_call2(e, dt, x->lexpr, x->rexpr);
 		return true;
 	}
+	uint32_t t = arith(l, r);
+	if (t == SQL_OID_FLOAT8 || t == SQL_OID_FLOAT4) {
+		/* NaN and the infinities, overflow (functions.c). */
+		static const char *const fop[] = { "pg_float_add",
+						   "pg_float_sub",
+						   "pg_float_mul",
+						   "pg_float_div" };
+		emit_call2(e, fop[strchr("+-*/", op[0]) - "+-*/"], x->lexpr,
+			   x->rexpr);
+		return true;
+	}
 	bool lu = is_untyped_column(x->lexpr), ru = is_untyped_column(x->rexpr);
-	if ((!lu && !ru) || (!lu && l == 0) || (!ru && r == 0)) {
+	if (op[0] == '*' || op[0] == '/' || (!lu && !ru) || (!lu && l == 0) || (!ru && r == 0)) {
 		return false;
 	}
 	/* (CASE WHEN typeof(a) = 'text' OR ... THEN pg_dt_add(a, b)
@@ -442,7 +455,8 @@ static bool emit_dt_op(struct sql__emit *e, const PgQuery__AExpr *x,
 		sql__put(e, ") = 'text'");
 	}
 	sql__put(e, " THEN ");
-	emit_call2(e, dt, x->lexpr, x->rexpr);
+	emit_call2(e, op[0] == '+' ? "pg_dt_add_any" : "pg_dt_sub_any",
+		   x->lexpr, x->rexpr);
 	sql__put(e, " ELSE (");
 	sql__expr(e, x->lexpr);
 	sql__putf(e, " %s ", op);
@@ -1611,6 +1625,17 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	}
 	if (emit_iv_agg(e, fc, name)) {
 		return;
+	}
+	if (strcmp(name, "round") == 0 && fc->n_args == 1) {
+		int32_t tm;
+		uint32_t t = sql__infer(fc->args[0], &tm);
+		if (t == SQL_OID_FLOAT8 || t == SQL_OID_FLOAT4) {
+			/* dround: rint, ties to even. */
+			sql__put(e, "pg_rint(");
+			sql__expr(e, fc->args[0]);
+			sql__put(e, ")");
+			return;
+		}
 	}
 	sql__put(e, f->map == M_RENAME ? f->to : f->name);
 	sql__put(e, "(");

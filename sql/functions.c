@@ -1245,6 +1245,87 @@ static void fn_round(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_double(ctx, decimal_round(v, (int)n, truncate));
 }
 
+/* A float8 operand: REAL, INTEGER, or the text NaN/Infinity/-Infinity
+ * (SQLite has no NaN; value.c stores it as text). */
+static double float_of(sqlite3_value *v)
+{
+	if (sqlite3_value_type(v) == SQLITE_TEXT) {
+		const char *s = (const char *)sqlite3_value_text(v);
+		if (s != NULL && sqlite3_stricmp(s, "NaN") == 0) {
+			return NAN;
+		}
+		if (s != NULL && (sqlite3_stricmp(s, "Infinity") == 0 ||
+				  sqlite3_stricmp(s, "inf") == 0)) {
+			return INFINITY;
+		}
+		if (s != NULL && (sqlite3_stricmp(s, "-Infinity") == 0 ||
+				  sqlite3_stricmp(s, "-inf") == 0)) {
+			return -INFINITY;
+		}
+	}
+	return sqlite3_value_double(v);
+}
+
+static void result_float(sqlite3_context *ctx, double v)
+{
+	if (isnan(v)) {
+		sqlite3_result_text(ctx, "NaN", 3, SQLITE_STATIC);
+	} else {
+		sqlite3_result_double(ctx, v);
+	}
+}
+
+/*
+ * pg_float_add/sub/mul/div(a, b) (pApp: the operator): float8
+ * arithmetic as float8pl & co.  An infinite result from finite operands
+ * is an overflow, a zero product or quotient of non-zero operands an
+ * underflow (22003).
+ */
+static void fn_float_op(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	char op = (char)(intptr_t)sqlite3_user_data(ctx);
+	double a = float_of(argv[0]), b = float_of(argv[1]), r;
+	switch (op) {
+	case '+':
+		r = a + b;
+		break;
+	case '-':
+		r = a - b;
+		break;
+	case '*':
+		r = a * b;
+		break;
+	default:
+		if (b == 0 && !isnan(a)) {
+			fail(ctx, "22012: division by zero");
+			return;
+		}
+		r = a / b;
+		break;
+	}
+	if (isinf(r) && !isinf(a) && !isinf(b)) {
+		fail(ctx, "22003: value out of range: overflow");
+		return;
+	}
+	if (r == 0 && (op == '*' || op == '/') && a != 0 && !isinf(b) &&
+	    (op == '/' || b != 0)) {
+		fail(ctx, "22003: value out of range: underflow");
+		return;
+	}
+	result_float(ctx, r);
+}
+
+/* pg_rint(x): round(float8), ties to even. */
+static void fn_rint(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (!any_null(argc, argv)) {
+		result_float(ctx, rint(float_of(argv[0])));
+	}
+}
+
 static void fn_width_bucket(sqlite3_context *ctx, int argc,
 			    sqlite3_value **argv)
 {
@@ -2278,8 +2359,27 @@ static enum dt_shape shape_of(sqlite3_value *v, struct ts *ts, struct iv *iv)
 	return DT_OTHER;
 }
 
+/* a + b or a - b as SQLite computes them (text read as a number). */
+static void dt_arith_plain(sqlite3_context *ctx, sqlite3_value **argv,
+			   bool sub)
+{
+	bool real = sqlite3_value_numeric_type(argv[0]) == SQLITE_FLOAT ||
+		    sqlite3_value_numeric_type(argv[1]) == SQLITE_FLOAT;
+	sqlite3_int64 x = sqlite3_value_int64(argv[0]);
+	sqlite3_int64 y = sqlite3_value_int64(argv[1]), r;
+	if (!real && !(sub ? __builtin_sub_overflow(x, y, &r)
+			   : __builtin_add_overflow(x, y, &r))) {
+		sqlite3_result_int64(ctx, r);
+		return;
+	}
+	double dx = sqlite3_value_double(argv[0]);
+	double dy = sqlite3_value_double(argv[1]);
+	sqlite3_result_double(ctx, sub ? dx - dy : dx + dy);
+}
+
 /*
- * pg_dt_add(a, b) and pg_dt_sub(a, b) (pApp: 0 add, 1 sub): the + and -
+ * pg_dt_add(a, b) and pg_dt_sub(a, b) (pApp: bit 0 sub; bit 1 set for
+ * pg_dt_add_any/pg_dt_sub_any, which fall back to plain arithmetic): the + and -
  * of dates, timestamps and intervals, dispatched on the values' shapes
  * (the translator emits them when an operand is statically a date/time
  * type):
@@ -2290,7 +2390,8 @@ static enum dt_shape shape_of(sqlite3_value *v, struct ts *ts, struct iv *iv)
 static void fn_dt_arith(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	TR_UNUSED(argc);
-	bool sub = sqlite3_user_data(ctx) != NULL;
+	intptr_t app = (intptr_t)sqlite3_user_data(ctx);
+	bool sub = (app & 1) != 0;
 	struct ts ta, tb;
 	struct iv ia, ib;
 	enum dt_shape a = shape_of(argv[0], &ta, &ia);
@@ -2338,6 +2439,13 @@ static void fn_dt_arith(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		result_ts(ctx,
 			  tb.usec + sqlite3_value_int64(argv[0]) * USEC_PER_DAY,
 			  TS_DATE);
+		return;
+	}
+	if ((app & 2) != 0 && a != DT_TS && a != DT_IV && b != DT_TS &&
+	    b != DT_IV) {
+		/* Untyped operands that hold no date/time: SQLite's own
+		 * + and - (see emit_dt_op in expr.c). */
+		dt_arith_plain(ctx, argv, sub);
 		return;
 	}
 	fail(ctx, "42883: operator does not exist: %s %s %s",
@@ -3674,6 +3782,11 @@ static const struct fdef {
 	{ "pg_trunc", 1, true, fn_round, 1 },
 	{ "pg_trunc", 2, true, fn_round, 1 },
 	{ "pg_width_bucket", 4, true, fn_width_bucket, 0 },
+	{ "pg_float_add", 2, true, fn_float_op, '+' },
+	{ "pg_float_sub", 2, true, fn_float_op, '-' },
+	{ "pg_float_mul", 2, true, fn_float_op, '*' },
+	{ "pg_float_div", 2, true, fn_float_op, '/' },
+	{ "pg_rint", 1, true, fn_rint, 0 },
 	{ "pg_gcd", 2, true, fn_gcd, 0 },
 	{ "pg_lcm", 2, true, fn_gcd, 1 },
 	{ "pg_factorial", 1, true, fn_factorial, 0 },
@@ -3686,6 +3799,8 @@ static const struct fdef {
 	{ "pg_date_part", 2, true, fn_extract, 1 },
 	{ "pg_dt_add", 2, true, fn_dt_arith, 0 },
 	{ "pg_dt_sub", 2, true, fn_dt_arith, 1 },
+	{ "pg_dt_add_any", 2, true, fn_dt_arith, 2 },
+	{ "pg_dt_sub_any", 2, true, fn_dt_arith, 3 },
 	{ "pg_interval", 1, true, fn_interval, 0 },
 	{ "pg_iv_mul", 2, true, fn_iv_scale, 0 },
 	{ "pg_iv_div", 2, true, fn_iv_scale, 1 },
