@@ -2276,6 +2276,43 @@ static uint32_t infer_datetime(uint32_t l, uint32_t r, char op)
 	return 0;
 }
 
+/*
+ * The display scale of extract(field from x) in PostgreSQL 15: seconds
+ * and epoch carry microseconds (6 decimals), milliseconds 3, the other
+ * fields are whole; a date's epoch is whole too.  -1 when unknown.
+ */
+static int32_t extract_typmod(const char *field, uint32_t from)
+{
+	static const struct {
+		const char *name;
+		int scale;
+	} fields[] = {
+		{ "second", 6 },       { "seconds", 6 },     { "sec", 6 },
+		{ "secs", 6 },	       { "s", 6 },	     { "epoch", 6 },
+		{ "millisecond", 3 },  { "milliseconds", 3 }, { "msec", 3 },
+		{ "msecs", 3 },	       { "ms", 3 },	     { "microsecond", 0 },
+		{ "microseconds", 0 }, { "usec", 0 },	     { "usecs", 0 },
+		{ "us", 0 },	       { "minute", 0 },	     { "hour", 0 },
+		{ "day", 0 },	       { "month", 0 },	     { "year", 0 },
+		{ "quarter", 0 },      { "week", 0 },	     { "dow", 0 },
+		{ "isodow", 0 },       { "doy", 0 },	     { "decade", 0 },
+		{ "century", 0 },      { "millennium", 0 },  { "isoyear", 0 },
+	};
+	if (field == NULL) {
+		return -1;
+	}
+	for (size_t i = 0; i < TR_ARRAY_LEN(fields); i++) {
+		if (strcasecmp(field, fields[i].name) == 0) {
+			int scale = fields[i].scale;
+			if (from == SQL_OID_DATE && strcasecmp(field, "epoch") == 0) {
+				scale = 0;
+			}
+			return sql__numeric_scale_typmod(scale);
+		}
+	}
+	return -1;
+}
+
 static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 {
 	const char *name = sql__str(f->funcname[f->n_funcname - 1]);
@@ -2362,6 +2399,11 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 	if (strcmp(name, "mod") == 0 || strcmp(name, "gcd") == 0 ||
 	    strcmp(name, "lcm") == 0) {
 		return is_int(a0) ? a0 : SQL_OID_NUMERIC;
+	}
+	if (strcmp(name, "extract") == 0 && f->n_args == 2) {
+		*typmod = extract_typmod(const_string(f->args[0]),
+					 sql__infer(f->args[1], &tm));
+		return SQL_OID_NUMERIC;
 	}
 	if (strcmp(name, "extract") == 0 || strcmp(name, "div") == 0 ||
 	    strcmp(name, "factorial") == 0) {

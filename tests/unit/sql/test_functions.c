@@ -499,6 +499,54 @@ static void test_result_types(void **state)
 	}
 }
 
+/* extract()'s numeric display scale, as PostgreSQL 15 prints it
+ * (12.500000, 1500.000, a date's epoch whole); interval results of the
+ * date/time operators. */
+static void test_datetime_result_types(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *pg;
+		uint32_t oid;
+		int scale; /* -1: no typmod */
+	} cases[] = {
+		{ "select extract(second from now())", SQL_OID_NUMERIC, 6 },
+		{ "select extract(ms from now())", SQL_OID_NUMERIC, 3 },
+		{ "select extract(epoch from interval '1 day')", SQL_OID_NUMERIC,
+		  6 },
+		{ "select extract(epoch from '2024-01-01'::date)",
+		  SQL_OID_NUMERIC, 0 },
+		{ "select extract(year from now())", SQL_OID_NUMERIC, 0 },
+		{ "select interval '1 hour' * 2", SQL_OID_INTERVAL, -1 },
+		{ "select 2 * interval '1 hour'", SQL_OID_INTERVAL, -1 },
+		{ "select interval '1 hour' / 2", SQL_OID_INTERVAL, -1 },
+		{ "select -interval '1 hour'", SQL_OID_INTERVAL, -1 },
+		{ "select time '10:00' + interval '1 hour'", SQL_OID_TIME, -1 },
+		{ "select time '10:00' - time '09:00'", SQL_OID_INTERVAL, -1 },
+		{ "select justify_interval(interval '1 day')", SQL_OID_INTERVAL,
+		  -1 },
+		{ "select 1::float8 * 2", SQL_OID_FLOAT8, -1 },
+	};
+	for (size_t i = 0; i < TR_ARRAY_LEN(cases); i++) {
+		struct sql_batch b;
+		struct sql_error err;
+		assert_int_equal(sql_parse(&f->a, cases[i].pg, &b, &err),
+				 TR_OK);
+		struct sql_stmt *st = &b.stmts[0];
+		assert_false(st->failed);
+		int32_t want = cases[i].scale < 0
+				       ? -1
+				       : sql__numeric_scale_typmod(
+						 cases[i].scale);
+		if (st->cols[0].type_oid != cases[i].oid ||
+		    st->cols[0].typmod != want) {
+			fail_msg("<%s>: want %u/%d got %u/%d", cases[i].pg,
+				 cases[i].oid, want, st->cols[0].type_oid,
+				 st->cols[0].typmod);
+		}
+	}
+}
+
 /* The error mapper honours the SQLSTATE tag of triode's functions. */
 static void test_sqlstate_tag(void **state)
 {
@@ -582,6 +630,7 @@ int main(void)
 		T(test_null_handling),
 		T(test_translations),
 		T(test_result_types),
+		T(test_datetime_result_types),
 		T(test_sqlstate_tag),
 		T(test_auto_extension),
 	};
