@@ -382,9 +382,9 @@ static void emit_call2(struct sql__emit *e, const char *fn, const Node *a,
  * + - * / with a date/time operand: functions.c computes them.
  * pg_dt_add/pg_dt_sub decide by the values' shapes (timestamp, interval,
  * date, number); time and interval scaling have their own functions.
- * Columns are untyped at translation time: for those the stored value
- * decides (date/time values are text, numbers never are), with SQLite's
- * own operator for numbers.
+ * Columns are untyped at translation time: between two columns the
+ * stored values decide (date/time values are text, numbers never are),
+ * with SQLite's own operator for numbers.
  */
 static bool emit_dt_op(struct sql__emit *e, const PgQuery__AExpr *x,
 		       const char *op)
@@ -438,23 +438,18 @@ static bool emit_dt_op(struct sql__emit *e, const PgQuery__AExpr *x,
 		return true;
 	}
 	bool lu = is_untyped_column(x->lexpr), ru = is_untyped_column(x->rexpr);
-	if (op[0] == '*' || op[0] == '/' || (!lu && !ru) || (!lu && l == 0) || (!ru && r == 0)) {
+	if (op[0] == '*' || op[0] == '/' || !lu || !ru) {
+		/* Two columns (at + dur, max(at) - min(at)) only: a column
+		 * and a typed value (v + 1) keep SQLite's operator. */
 		return false;
 	}
-	/* (CASE WHEN typeof(a) = 'text' OR ... THEN pg_dt_add(a, b)
-	 * ELSE (a + b) END) */
-	sql__put(e, "(CASE WHEN ");
-	if (lu) {
-		sql__put(e, "typeof(");
-		sql__expr(e, x->lexpr);
-		sql__put(e, ru ? ") = 'text' OR " : ") = 'text'");
-	}
-	if (ru) {
-		sql__put(e, "typeof(");
-		sql__expr(e, x->rexpr);
-		sql__put(e, ") = 'text'");
-	}
-	sql__put(e, " THEN ");
+	/* (CASE WHEN typeof(a) = 'text' OR typeof(b) = 'text'
+	 * THEN pg_dt_add_any(a, b) ELSE (a + b) END) */
+	sql__put(e, "(CASE WHEN typeof(");
+	sql__expr(e, x->lexpr);
+	sql__put(e, ") = 'text' OR typeof(");
+	sql__expr(e, x->rexpr);
+	sql__put(e, ") = 'text' THEN ");
 	emit_call2(e, op[0] == '+' ? "pg_dt_add_any" : "pg_dt_sub_any",
 		   x->lexpr, x->rexpr);
 	sql__put(e, " ELSE (");
