@@ -349,6 +349,117 @@ static bool emit_bool_word_cmp(struct sql__emit *e, const PgQuery__AExpr *x,
 	return true;
 }
 
+static bool is_untyped_column(const Node *n);
+
+static bool is_cmp_op(const char *op)
+{
+	return strcmp(op, "=") == 0 || strcmp(op, "<>") == 0 ||
+	       strcmp(op, "<") == 0 || strcmp(op, ">") == 0 ||
+	       strcmp(op, "<=") == 0 || strcmp(op, ">=") == 0;
+}
+
+/* Both operands intervals, or one an interval and the other untyped. */
+static bool is_interval_cmp(const PgQuery__AExpr *x)
+{
+	int32_t tm;
+	uint32_t l = sql__infer(x->lexpr, &tm), r = sql__infer(x->rexpr, &tm);
+	return (l == SQL_OID_INTERVAL && (r == SQL_OID_INTERVAL ||
+					  r == SQL_OID_TEXT || r == 0)) ||
+	       (r == SQL_OID_INTERVAL && (l == SQL_OID_TEXT || l == 0));
+}
+
+static void emit_call2(struct sql__emit *e, const char *fn, const Node *a,
+		       const Node *b)
+{
+	sql__putf(e, "%s(", fn);
+	sql__expr(e, a);
+	sql__put(e, ", ");
+	sql__expr(e, b);
+	sql__put(e, ")");
+}
+
+/*
+ * + - * / with a date/time operand: functions.c computes them.
+ * pg_dt_add/pg_dt_sub decide by the values' shapes (timestamp, interval,
+ * date, number); time and interval scaling have their own functions.
+ * Columns are untyped at translation time: between two columns the
+ * stored values decide (date/time values are text, numbers never are),
+ * with SQLite's own operator for numbers.
+ */
+static bool emit_dt_op(struct sql__emit *e, const PgQuery__AExpr *x,
+		       const char *op)
+{
+	if (op[0] == '\0' || op[1] != '\0' || strchr("+-*/", op[0]) == NULL) {
+		return false;
+	}
+	int32_t tm;
+	uint32_t l = sql__infer(x->lexpr, &tm), r = sql__infer(x->rexpr, &tm);
+	const char *dt = op[0] == '+' ? "pg_dt_add" : "pg_dt_sub";
+	if (op[0] == '*' || op[0] == '/') {
+		if (l == SQL_OID_INTERVAL) {
+			emit_call2(e, op[0] == '*' ? "pg_iv_mul" : "pg_iv_div",
+				   x->lexpr, x->rexpr);
+			return true;
+		}
+		if (r == SQL_OID_INTERVAL && op[0] == '*') {
+			emit_call2(e, "pg_iv_mul", x->rexpr, x->lexpr);
+			return true;
+		}
+	}
+	if (l == SQL_OID_TIME && r == SQL_OID_TIME && op[0] == '-') {
+		emit_call2(e, "pg_time_diff", x->lexpr, x->rexpr);
+		return true;
+	}
+	if (l == SQL_OID_TIME && r == SQL_OID_INTERVAL) {
+		emit_call2(e, op[0] == '+' ? "pg_time_add" : "pg_time_sub",
+			   x->lexpr, x->rexpr);
+		return true;
+	}
+	if (l == SQL_OID_INTERVAL && r == SQL_OID_TIME && op[0] == '+') {
+		emit_call2(e, "pg_time_add", x->rexpr, x->lexpr);
+		return true;
+	}
+	if (is_datetime(l) || is_datetime(r)) {
+		if (op[0] == '*' || op[0] == '/') {
+			return false;
+		}
+		emit_call2(e, dt, x->lexpr, x->rexpr);
+		return true;
+	}
+	uint32_t t = arith(l, r);
+	if (t == SQL_OID_FLOAT8 || t == SQL_OID_FLOAT4) {
+		/* NaN and the infinities, overflow (functions.c). */
+		static const char *const fop[] = { "pg_float_add",
+						   "pg_float_sub",
+						   "pg_float_mul",
+						   "pg_float_div" };
+		emit_call2(e, fop[strchr("+-*/", op[0]) - "+-*/"], x->lexpr,
+			   x->rexpr);
+		return true;
+	}
+	bool lu = is_untyped_column(x->lexpr), ru = is_untyped_column(x->rexpr);
+	if (op[0] == '*' || op[0] == '/' || !lu || !ru) {
+		/* Two columns (at + dur, max(at) - min(at)) only: a column
+		 * and a typed value (v + 1) keep SQLite's operator. */
+		return false;
+	}
+	/* (CASE WHEN typeof(a) = 'text' OR typeof(b) = 'text'
+	 * THEN pg_dt_add_any(a, b) ELSE (a + b) END) */
+	sql__put(e, "(CASE WHEN typeof(");
+	sql__expr(e, x->lexpr);
+	sql__put(e, ") = 'text' OR typeof(");
+	sql__expr(e, x->rexpr);
+	sql__put(e, ") = 'text' THEN ");
+	emit_call2(e, op[0] == '+' ? "pg_dt_add_any" : "pg_dt_sub_any",
+		   x->lexpr, x->rexpr);
+	sql__put(e, " ELSE (");
+	sql__expr(e, x->lexpr);
+	sql__putf(e, " %s ", op);
+	sql__expr(e, x->rexpr);
+	sql__put(e, ") END)");
+	return true;
+}
+
 static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 {
 	static const char *const binary[] = { "=", "<",  ">",  "<=", ">=",
@@ -367,6 +478,14 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 		return; /* json_sql.c */
 	}
 	if (x->lexpr == NULL) {
+		int32_t tm;
+		if (strcmp(op, "-") == 0 &&
+		    sql__infer(x->rexpr, &tm) == SQL_OID_INTERVAL) {
+			sql__put(e, "pg_iv_mul(");
+			sql__expr(e, x->rexpr);
+			sql__put(e, ", -1)");
+			return;
+		}
 		if (strcmp(op, "-") == 0 || strcmp(op, "+") == 0 ||
 		    strcmp(op, "~") == 0) {
 			sql__putf(e, "(%s ", op);
@@ -387,19 +506,8 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 			   op[strlen(op) - 1] == '*');
 		return;
 	}
-	if (strcmp(op, "+") == 0 || strcmp(op, "-") == 0) {
-		/* Date/time arithmetic: pg_dt_add/pg_dt_sub decide by the
-		 * values' shapes (timestamp, interval, date, number). */
-		int32_t tm;
-		if (is_datetime(sql__infer(x->lexpr, &tm)) ||
-		    is_datetime(sql__infer(x->rexpr, &tm))) {
-			sql__put(e, op[0] == '+' ? "pg_dt_add(" : "pg_dt_sub(");
-			sql__expr(e, x->lexpr);
-			sql__put(e, ", ");
-			sql__expr(e, x->rexpr);
-			sql__put(e, ")");
-			return;
-		}
+	if (emit_dt_op(e, x, op)) {
+		return;
 	}
 	if (strcmp(op, "~~") == 0 || strcmp(op, "!~~") == 0) {
 		emit_like(e, x, op[0] == '!', false);
@@ -450,6 +558,13 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 				  "operator %s is not supported", op);
 			return;
 		}
+	}
+	if (is_cmp_op(op) && is_interval_cmp(x)) {
+		/* '1 mon' = '30 days': compared as spans (functions.c). */
+		sql__put(e, "(");
+		emit_call2(e, "pg_iv_cmp", x->lexpr, x->rexpr);
+		sql__putf(e, " %s 0)", op);
+		return;
 	}
 	if (sql__catalog_bool_cmp(e, x, op)) {
 		return;
@@ -1045,7 +1160,7 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 		sql__put(e, ")");
 		return;
 	case SQL_OID_TIME:
-		sql__put(e, "time(");
+		sql__put(e, "pg_cast_time(");
 		sql__expr(e, arg);
 		sql__put(e, ")");
 		return;
@@ -1177,6 +1292,10 @@ static const struct func {
 	{ "extract", F_SCALAR, 2, 2, M_RENAME, "pg_extract" },
 	{ "date_part", F_SCALAR, 2, 2, M_RENAME, "pg_date_part" },
 	{ "age", F_SCALAR, 1, 2, M_RENAME, "pg_age" },
+	{ "justify_hours", F_SCALAR, 1, 1, M_RENAME, "pg_justify_hours" },
+	{ "justify_days", F_SCALAR, 1, 1, M_RENAME, "pg_justify_days" },
+	{ "justify_interval", F_SCALAR, 1, 1, M_RENAME,
+	  "pg_justify_interval" },
 	{ "to_char", F_SCALAR, 2, 2, M_RENAME, "pg_to_char" },
 	{ "ceil", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "ceiling", F_SCALAR, 1, 1, M_SAME, NULL },
@@ -1325,6 +1444,65 @@ static void emit_over(struct sql__emit *e, const PgQuery__WindowDef *w, int loc)
 	sql__put(e, ")");
 }
 
+/* An operand whose type only the stored value tells (a column of a
+ * table, or min/max of one): cheap to evaluate more than once. */
+static bool is_untyped_column(const Node *n)
+{
+	int32_t tm;
+	if (n == NULL || sql__infer(n, &tm) != 0) {
+		return false;
+	}
+	if (n->node_case == PG_QUERY__NODE__NODE_COLUMN_REF) {
+		return true;
+	}
+	if (n->node_case != PG_QUERY__NODE__NODE_FUNC_CALL) {
+		return false;
+	}
+	const PgQuery__FuncCall *f = n->func_call;
+	const char *name = sql__str(f->funcname[f->n_funcname - 1]);
+	return name != NULL &&
+	       (strcmp(name, "min") == 0 || strcmp(name, "max") == 0) &&
+	       f->n_args == 1 && f->over == NULL && f->agg_filter == NULL &&
+	       f->args[0]->node_case == PG_QUERY__NODE__NODE_COLUMN_REF;
+}
+
+/*
+ * sum(interval) and avg(interval): the pg_iv_sum/pg_iv_avg aggregates
+ * (functions.c).  The translator does not know a column's type, so for
+ * a bare column the choice is made on the values: intervals are stored
+ * as text, numbers never are.
+ */
+static bool emit_iv_agg(struct sql__emit *e, const PgQuery__FuncCall *fc,
+			const char *name)
+{
+	bool avg = strcmp(name, "avg") == 0;
+	if ((!avg && strcmp(name, "sum") != 0) || fc->n_args != 1 ||
+	    fc->agg_distinct || fc->agg_filter != NULL || fc->over != NULL) {
+		return false;
+	}
+	const Node *x = fc->args[0];
+	int32_t tm;
+	const char *to = avg ? "pg_iv_avg(" : "pg_iv_sum(";
+	if (sql__infer(x, &tm) == SQL_OID_INTERVAL) {
+		sql__put(e, to);
+		sql__expr(e, x);
+		sql__put(e, ")");
+		return true;
+	}
+	if (x->node_case != PG_QUERY__NODE__NODE_COLUMN_REF ||
+	    !is_untyped_column(x)) {
+		return false;
+	}
+	sql__put(e, "(CASE WHEN max(typeof(");
+	sql__expr(e, x);
+	sql__putf(e, ")) = 'text' THEN %s", to);
+	sql__expr(e, x);
+	sql__putf(e, ") ELSE %s(", name);
+	sql__expr(e, x);
+	sql__put(e, ") END)");
+	return true;
+}
+
 static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 {
 	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
@@ -1439,6 +1617,20 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	case M_SAME:
 	case M_RENAME:
 		break;
+	}
+	if (emit_iv_agg(e, fc, name)) {
+		return;
+	}
+	if (strcmp(name, "round") == 0 && fc->n_args == 1) {
+		int32_t tm;
+		uint32_t t = sql__infer(fc->args[0], &tm);
+		if (t == SQL_OID_FLOAT8 || t == SQL_OID_FLOAT4) {
+			/* dround: rint, ties to even. */
+			sql__put(e, "pg_rint(");
+			sql__expr(e, fc->args[0]);
+			sql__put(e, ")");
+			return;
+		}
 	}
 	sql__put(e, f->map == M_RENAME ? f->to : f->name);
 	sql__put(e, "(");
@@ -2034,12 +2226,22 @@ static uint32_t arith(uint32_t l, uint32_t r)
 	return 0;
 }
 
-/* Result of date/time + and - (0 if not date/time or unknown). */
+/* Result of date/time + - * / (0 if not date/time or unknown). */
 static uint32_t infer_datetime(uint32_t l, uint32_t r, char op)
 {
 	bool li = l == SQL_OID_INTERVAL, ri = r == SQL_OID_INTERVAL;
 	bool lts = l == SQL_OID_TIMESTAMP || l == SQL_OID_TIMESTAMPTZ;
 	bool rts = r == SQL_OID_TIMESTAMP || r == SQL_OID_TIMESTAMPTZ;
+	if (op == '*' || op == '/') {
+		return li || (ri && op == '*') ? SQL_OID_INTERVAL : 0;
+	}
+	if (l == SQL_OID_TIME && r == SQL_OID_TIME && op == '-') {
+		return SQL_OID_INTERVAL;
+	}
+	if ((l == SQL_OID_TIME && ri) ||
+	    (li && r == SQL_OID_TIME && op == '+')) {
+		return SQL_OID_TIME;
+	}
 	if (li && ri) {
 		return SQL_OID_INTERVAL;
 	}
@@ -2069,6 +2271,43 @@ static uint32_t infer_datetime(uint32_t l, uint32_t r, char op)
 	return 0;
 }
 
+/*
+ * The display scale of extract(field from x) in PostgreSQL 15: seconds
+ * and epoch carry microseconds (6 decimals), milliseconds 3, the other
+ * fields are whole; a date's epoch is whole too.  -1 when unknown.
+ */
+static int32_t extract_typmod(const char *field, uint32_t from)
+{
+	static const struct {
+		const char *name;
+		int scale;
+	} fields[] = {
+		{ "second", 6 },       { "seconds", 6 },     { "sec", 6 },
+		{ "secs", 6 },	       { "s", 6 },	     { "epoch", 6 },
+		{ "millisecond", 3 },  { "milliseconds", 3 }, { "msec", 3 },
+		{ "msecs", 3 },	       { "ms", 3 },	     { "microsecond", 0 },
+		{ "microseconds", 0 }, { "usec", 0 },	     { "usecs", 0 },
+		{ "us", 0 },	       { "minute", 0 },	     { "hour", 0 },
+		{ "day", 0 },	       { "month", 0 },	     { "year", 0 },
+		{ "quarter", 0 },      { "week", 0 },	     { "dow", 0 },
+		{ "isodow", 0 },       { "doy", 0 },	     { "decade", 0 },
+		{ "century", 0 },      { "millennium", 0 },  { "isoyear", 0 },
+	};
+	if (field == NULL) {
+		return -1;
+	}
+	for (size_t i = 0; i < TR_ARRAY_LEN(fields); i++) {
+		if (strcasecmp(field, fields[i].name) == 0) {
+			int scale = fields[i].scale;
+			if (from == SQL_OID_DATE && strcasecmp(field, "epoch") == 0) {
+				scale = 0;
+			}
+			return sql__numeric_scale_typmod(scale);
+		}
+	}
+	return -1;
+}
+
 static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 {
 	const char *name = sql__str(f->funcname[f->n_funcname - 1]);
@@ -2087,6 +2326,10 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 	    strcmp(name, "octet_length") == 0 || strcmp(name, "strpos") == 0 ||
 	    strcmp(name, "position") == 0 || strcmp(name, "ascii") == 0) {
 		return SQL_OID_INT4;
+	}
+	if ((strcmp(name, "sum") == 0 || strcmp(name, "avg") == 0) &&
+	    a0 == SQL_OID_INTERVAL) {
+		return SQL_OID_INTERVAL;
 	}
 	if (strcmp(name, "sum") == 0) {
 		if (a0 == SQL_OID_INT2 || a0 == SQL_OID_INT4) {
@@ -2152,6 +2395,11 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 	    strcmp(name, "lcm") == 0) {
 		return is_int(a0) ? a0 : SQL_OID_NUMERIC;
 	}
+	if (strcmp(name, "extract") == 0 && f->n_args == 2) {
+		*typmod = extract_typmod(const_string(f->args[0]),
+					 sql__infer(f->args[1], &tm));
+		return SQL_OID_NUMERIC;
+	}
 	if (strcmp(name, "extract") == 0 || strcmp(name, "div") == 0 ||
 	    strcmp(name, "factorial") == 0) {
 		return SQL_OID_NUMERIC;
@@ -2162,7 +2410,7 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 	if (strcmp(name, "width_bucket") == 0) {
 		return SQL_OID_INT4;
 	}
-	if (strcmp(name, "age") == 0) {
+	if (strcmp(name, "age") == 0 || strncmp(name, "justify_", 8) == 0) {
 		return SQL_OID_INTERVAL;
 	}
 	if (strcmp(name, "date_trunc") == 0) {
@@ -2328,7 +2576,7 @@ uint32_t sql__infer(const Node *n, int32_t *typmod)
 			if (strcmp(op, "->>") == 0) {
 				return SQL_OID_TEXT;
 			}
-			if ((op[0] == '+' || op[0] == '-') && op[1] == '\0') {
+			if (strchr("+-*/", op[0]) != NULL && op[1] == '\0') {
 				uint32_t l = sql__infer(x->lexpr, &tm);
 				uint32_t r = sql__infer(x->rexpr, &tm);
 				uint32_t dt = infer_datetime(l, r, op[0]);

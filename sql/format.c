@@ -288,7 +288,12 @@ bool sql_format_text(uint32_t type_oid, const struct sql_value *v,
 	case SQL_OID_TIMESTAMPTZ:
 	case SQL_OID_TIME:
 	case SQL_OID_TIMETZ:
-		if (v->type == SQL_VALUE_TEXT) {
+		if (v->type == SQL_VALUE_TEXT && type_oid == SQL_OID_TIME &&
+		    v->len == 5 && ((const char *)v->p)[2] == ':') {
+			/* 'HH:MM' written untyped to a time column. */
+			tr_buf_put(out, v->p, v->len);
+			tr_buf_put(out, ":00", 3);
+		} else if (v->type == SQL_VALUE_TEXT) {
 			put_time_text(out, v->p, v->len);
 		} else {
 			put_plain(out, v);

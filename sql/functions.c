@@ -1245,6 +1245,87 @@ static void fn_round(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_double(ctx, decimal_round(v, (int)n, truncate));
 }
 
+/* A float8 operand: REAL, INTEGER, or the text NaN/Infinity/-Infinity
+ * (SQLite has no NaN; value.c stores it as text). */
+static double float_of(sqlite3_value *v)
+{
+	if (sqlite3_value_type(v) == SQLITE_TEXT) {
+		const char *s = (const char *)sqlite3_value_text(v);
+		if (s != NULL && sqlite3_stricmp(s, "NaN") == 0) {
+			return NAN;
+		}
+		if (s != NULL && (sqlite3_stricmp(s, "Infinity") == 0 ||
+				  sqlite3_stricmp(s, "inf") == 0)) {
+			return INFINITY;
+		}
+		if (s != NULL && (sqlite3_stricmp(s, "-Infinity") == 0 ||
+				  sqlite3_stricmp(s, "-inf") == 0)) {
+			return -INFINITY;
+		}
+	}
+	return sqlite3_value_double(v);
+}
+
+static void result_float(sqlite3_context *ctx, double v)
+{
+	if (isnan(v)) {
+		sqlite3_result_text(ctx, "NaN", 3, SQLITE_STATIC);
+	} else {
+		sqlite3_result_double(ctx, v);
+	}
+}
+
+/*
+ * pg_float_add/sub/mul/div(a, b) (pApp: the operator): float8
+ * arithmetic as float8pl & co.  An infinite result from finite operands
+ * is an overflow, a zero product or quotient of non-zero operands an
+ * underflow (22003).
+ */
+static void fn_float_op(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	char op = (char)(intptr_t)sqlite3_user_data(ctx);
+	double a = float_of(argv[0]), b = float_of(argv[1]), r;
+	switch (op) {
+	case '+':
+		r = a + b;
+		break;
+	case '-':
+		r = a - b;
+		break;
+	case '*':
+		r = a * b;
+		break;
+	default:
+		if (b == 0 && !isnan(a)) {
+			fail(ctx, "22012: division by zero");
+			return;
+		}
+		r = a / b;
+		break;
+	}
+	if (isinf(r) && !isinf(a) && !isinf(b)) {
+		fail(ctx, "22003: value out of range: overflow");
+		return;
+	}
+	if (r == 0 && (op == '*' || op == '/') && a != 0 && !isinf(b) &&
+	    (op == '/' || b != 0)) {
+		fail(ctx, "22003: value out of range: underflow");
+		return;
+	}
+	result_float(ctx, r);
+}
+
+/* pg_rint(x): round(float8), ties to even. */
+static void fn_rint(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (!any_null(argc, argv)) {
+		result_float(ctx, rint(float_of(argv[0])));
+	}
+}
+
 static void fn_width_bucket(sqlite3_context *ctx, int argc,
 			    sqlite3_value **argv)
 {
@@ -2278,8 +2359,27 @@ static enum dt_shape shape_of(sqlite3_value *v, struct ts *ts, struct iv *iv)
 	return DT_OTHER;
 }
 
+/* a + b or a - b as SQLite computes them (text read as a number). */
+static void dt_arith_plain(sqlite3_context *ctx, sqlite3_value **argv,
+			   bool sub)
+{
+	bool real = sqlite3_value_numeric_type(argv[0]) == SQLITE_FLOAT ||
+		    sqlite3_value_numeric_type(argv[1]) == SQLITE_FLOAT;
+	sqlite3_int64 x = sqlite3_value_int64(argv[0]);
+	sqlite3_int64 y = sqlite3_value_int64(argv[1]), r;
+	if (!real && !(sub ? __builtin_sub_overflow(x, y, &r)
+			   : __builtin_add_overflow(x, y, &r))) {
+		sqlite3_result_int64(ctx, r);
+		return;
+	}
+	double dx = sqlite3_value_double(argv[0]);
+	double dy = sqlite3_value_double(argv[1]);
+	sqlite3_result_double(ctx, sub ? dx - dy : dx + dy);
+}
+
 /*
- * pg_dt_add(a, b) and pg_dt_sub(a, b) (pApp: 0 add, 1 sub): the + and -
+ * pg_dt_add(a, b) and pg_dt_sub(a, b) (pApp: bit 0 sub; bit 1 set for
+ * pg_dt_add_any/pg_dt_sub_any, which fall back to plain arithmetic): the + and -
  * of dates, timestamps and intervals, dispatched on the values' shapes
  * (the translator emits them when an operand is statically a date/time
  * type):
@@ -2290,7 +2390,8 @@ static enum dt_shape shape_of(sqlite3_value *v, struct ts *ts, struct iv *iv)
 static void fn_dt_arith(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	TR_UNUSED(argc);
-	bool sub = sqlite3_user_data(ctx) != NULL;
+	intptr_t app = (intptr_t)sqlite3_user_data(ctx);
+	bool sub = (app & 1) != 0;
 	struct ts ta, tb;
 	struct iv ia, ib;
 	enum dt_shape a = shape_of(argv[0], &ta, &ia);
@@ -2340,10 +2441,367 @@ static void fn_dt_arith(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			  TS_DATE);
 		return;
 	}
+	if ((app & 2) != 0 && a != DT_TS && a != DT_IV && b != DT_TS &&
+	    b != DT_IV) {
+		/* Untyped operands that hold no date/time: SQLite's own
+		 * + and - (see emit_dt_op in expr.c). */
+		dt_arith_plain(ctx, argv, sub);
+		return;
+	}
 	fail(ctx, "42883: operator does not exist: %s %s %s",
 	     a == DT_IV ? "interval" : (a == DT_TS ? "timestamp" : "unknown"),
 	     sub ? "-" : "+",
 	     b == DT_IV ? "interval" : (b == DT_TS ? "timestamp" : "unknown"));
+}
+
+/* ---- interval scaling, time of day, justify, interval aggregates ---- */
+
+/* Rounded to whole microseconds, as PostgreSQL's TSROUND. */
+static double usec_round(double v)
+{
+	return rint(v * 1e6) / 1e6;
+}
+
+/*
+ * interval * factor (interval_mul): each field is scaled and what a
+ * field cannot hold as a whole number cascades down, a fraction of a
+ * month as 30 days and a fraction of a day as 86400 seconds.  false when
+ * the result does not fit (22008 interval out of range).
+ */
+static bool iv_scale(const struct iv *in, double factor, struct iv *out)
+{
+	double months = in->months * factor;
+	double days = in->days * factor;
+	if (isnan(factor) || !(fabs(months) < 2147483648.0) ||
+	    !(fabs(days) < 2147483648.0)) {
+		return false;
+	}
+	int32_t m = (int32_t)months;
+	int32_t d = (int32_t)days;
+	double month_days = usec_round((months - m) * 30.0);
+	double sec = usec_round((days - d + month_days - trunc(month_days)) *
+				86400.0);
+	if (fabs(sec) >= 86400.0) {
+		d += (int32_t)(sec / 86400.0);
+		sec -= trunc(sec / 86400.0) * 86400.0;
+	}
+	d += (int32_t)month_days;
+	double usec = rint((double)in->usec * factor + sec * 1e6);
+	if (!(fabs(usec) < 9.2e18)) {
+		return false;
+	}
+	out->months = m;
+	out->days = d;
+	out->usec = (int64_t)usec;
+	return true;
+}
+
+/*
+ * pg_iv_mul(a, b) (pApp 0) and pg_iv_div(a, b) (pApp 1): interval *
+ * number, number * interval, interval / number.
+ */
+static void fn_iv_scale(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	bool div = sqlite3_user_data(ctx) != NULL;
+	int k = sqlite3_value_type(argv[0]) == SQLITE_TEXT || div ? 0 : 1;
+	struct iv iv, r;
+	if (!iv_arg(ctx, argv[k], &iv)) {
+		return;
+	}
+	double f = sqlite3_value_double(argv[1 - k]);
+	if (div) {
+		if (f == 0) {
+			fail(ctx, "22012: division by zero");
+			return;
+		}
+		f = 1.0 / f;
+	}
+	if (!iv_scale(&iv, f, &r)) {
+		fail(ctx, "22008: interval out of range");
+		return;
+	}
+	result_iv(ctx, &r);
+}
+
+/*
+ * time_in: 'HH:MM[:SS[.ffffff]]', or the time of day of a timestamp.
+ * 24:00:00 is allowed as in PostgreSQL; *range tells a well-formed value
+ * out of range (22008) from bad syntax (22007).
+ */
+static bool parse_time(const char *s, int64_t *usec, bool *range)
+{
+	const char *p = s;
+	int64_t f[3] = { 0, 0, 0 };
+	int n_f = 0;
+	*range = false;
+	while (*p == ' ') {
+		p++;
+	}
+	while (n_f < 3) {
+		int64_t v;
+		if (digits(&p, 2, &v) == 0) {
+			break;
+		}
+		f[n_f++] = v;
+		if (*p != ':' || n_f == 3) {
+			break;
+		}
+		p++;
+	}
+	int64_t frac = 0;
+	if (n_f == 3 && *p == '.') {
+		p++;
+		int64_t scale = 100000;
+		while (*p >= '0' && *p <= '9') {
+			/* Digits past microseconds round the last one. */
+			if (scale > 0) {
+				frac += (*p - '0') * scale;
+			} else if (scale == 0 && *p >= '5') {
+				frac++;
+			}
+			scale = scale > 0 ? scale / 10 : -1;
+			p++;
+		}
+	}
+	while (*p == ' ') {
+		p++;
+	}
+	if (n_f < 2 || *p != '\0') {
+		struct ts t;
+		if (parse_ts(s, &t, range) && t.kind != TS_DATE) {
+			*usec = t.usec - floor_div(t.usec, USEC_PER_DAY) *
+						 USEC_PER_DAY;
+			return true;
+		}
+		return false;
+	}
+	int64_t v = ((f[0] * 60 + f[1]) * 60 + f[2]) * USEC_PER_SEC + frac;
+	if (f[1] > 59 || f[2] > 60 || v > USEC_PER_DAY) {
+		*range = true;
+		return false;
+	}
+	*usec = v;
+	return true;
+}
+
+/* time_out: HH:MM:SS, the fraction without trailing zeros. */
+static void put_time(struct tr_buf *b, int64_t usec)
+{
+	int64_t s = usec / USEC_PER_SEC, f = usec % USEC_PER_SEC;
+	tr_buf_printf(b, "%02lld:%02lld:%02lld", (long long)(s / 3600),
+		      (long long)(s / 60 % 60), (long long)(s % 60));
+	if (f != 0) {
+		char fr[8];
+		snprintf(fr, sizeof fr, "%06lld", (long long)f);
+		size_t n = 6;
+		while (fr[n - 1] == '0') {
+			n--;
+		}
+		fr[n] = '\0';
+		tr_buf_printf(b, ".%s", fr);
+	}
+}
+
+static void result_time(sqlite3_context *ctx, int64_t usec)
+{
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	put_time(&b, usec);
+	result_buf(ctx, &b);
+}
+
+static bool time_arg(sqlite3_context *ctx, sqlite3_value *v, int64_t *usec)
+{
+	const char *s = (const char *)sqlite3_value_text(v);
+	bool range;
+	if (s == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return false;
+	}
+	if (!parse_time(s, usec, &range)) {
+		fail(ctx,
+		     range ? "22008: date/time field value out of range: \"%s\""
+			   : "22007: invalid input syntax for type time: "
+			     "\"%s\"",
+		     s);
+		return false;
+	}
+	return true;
+}
+
+/* pg_cast_time(x): x::time in canonical text. */
+static void fn_cast_time(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	int64_t usec;
+	if (!any_null(argc, argv) && time_arg(ctx, argv[0], &usec)) {
+		result_time(ctx, usec);
+	}
+}
+
+/*
+ * pg_time_add(t, iv) / pg_time_sub(t, iv) / pg_time_diff(t, t) (pApp 0,
+ * 1, 2): time ± interval is a time, wrapping around midnight (only the
+ * interval's time part counts); time - time is an interval.  The
+ * translator puts the time first.
+ */
+static void fn_time_arith(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	intptr_t what = (intptr_t)sqlite3_user_data(ctx);
+	int64_t a, b;
+	if (!time_arg(ctx, argv[0], &a)) {
+		return;
+	}
+	if (what == 2) {
+		if (time_arg(ctx, argv[1], &b)) {
+			struct iv r = { 0, 0, a - b };
+			result_iv(ctx, &r);
+		}
+		return;
+	}
+	struct iv iv;
+	if (!iv_arg(ctx, argv[1], &iv)) {
+		return;
+	}
+	int64_t d = iv.usec % USEC_PER_DAY;
+	int64_t v = (a + (what == 1 ? -d : d)) % USEC_PER_DAY;
+	result_time(ctx, v < 0 ? v + USEC_PER_DAY : v);
+}
+
+/*
+ * justify_hours / justify_days / justify_interval (pApp 1, 2, 3: which
+ * carries): 24 hours to a day, 30 days to a month, with the signs of the
+ * parts made to agree.
+ */
+static void fn_justify(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct iv iv;
+	if (any_null(argc, argv) || !iv_arg(ctx, argv[0], &iv)) {
+		return;
+	}
+	intptr_t what = (intptr_t)sqlite3_user_data(ctx);
+	int64_t months = iv.months, days = iv.days, usec = iv.usec;
+	if (what & 1) {
+		days += usec / USEC_PER_DAY;
+		usec %= USEC_PER_DAY;
+	}
+	if (what & 2) {
+		months += days / 30;
+		days %= 30;
+	}
+	if (what == 3) {
+		if (months > 0 && (days < 0 || (days == 0 && usec < 0))) {
+			days += 30;
+			months--;
+		} else if (months < 0 && (days > 0 || (days == 0 && usec > 0))) {
+			days -= 30;
+			months++;
+		}
+	}
+	if (what & 1) {
+		if (days > 0 && usec < 0) {
+			usec += USEC_PER_DAY;
+			days--;
+		} else if (days < 0 && usec > 0) {
+			usec -= USEC_PER_DAY;
+			days++;
+		}
+	}
+	if (months > INT32_MAX || months < INT32_MIN || days > INT32_MAX ||
+	    days < INT32_MIN) {
+		fail(ctx, "22008: interval out of range");
+		return;
+	}
+	struct iv r = { (int32_t)months, (int32_t)days, usec };
+	result_iv(ctx, &r);
+}
+
+/* pg_iv_cmp(a, b): -1, 0, 1 comparing the spans, a month as 30 days and
+ * a day as 24 hours (interval_cmp). */
+static void fn_iv_cmp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct iv a, b;
+	if (any_null(argc, argv) || !iv_arg(ctx, argv[0], &a) ||
+	    !iv_arg(ctx, argv[1], &b)) {
+		return;
+	}
+	__int128 ka = ((__int128)a.months * 30 + a.days) * USEC_PER_DAY + a.usec;
+	__int128 kb = ((__int128)b.months * 30 + b.days) * USEC_PER_DAY + b.usec;
+	sqlite3_result_int(ctx, ka < kb ? -1 : ka > kb);
+}
+
+/* sum(interval) / avg(interval) state: fields summed apart, as
+ * interval_pl does. */
+struct iv_acc {
+	int64_t months;
+	int64_t days;
+	int64_t usec;
+	int64_t n;
+	bool bad;
+};
+
+static void iv_acc_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	TR_UNUSED(argc);
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		return;
+	}
+	struct iv_acc *a = sqlite3_aggregate_context(ctx, sizeof *a);
+	struct iv iv;
+	if (a == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	if (a->bad) {
+		return;
+	}
+	const char *s = (const char *)sqlite3_value_text(argv[0]);
+	if (s == NULL || !parse_interval(s, &iv)) {
+		/* Text that is no interval: the column is text, which has
+		 * no sum/avg in PostgreSQL. */
+		a->bad = true;
+		fail(ctx, "42883: function %s(text) does not exist",
+		     sqlite3_user_data(ctx) == NULL ? "sum" : "avg");
+		return;
+	}
+	a->months += iv.months;
+	a->days += iv.days;
+	if (__builtin_add_overflow(a->usec, iv.usec, &a->usec)) {
+		a->bad = true;
+		fail(ctx, "22008: interval out of range");
+		return;
+	}
+	a->n++;
+}
+
+/* pApp 0: sum, 1: avg (the sum scaled by 1/n, as interval_div). */
+static void iv_acc_final(sqlite3_context *ctx)
+{
+	struct iv_acc *a = sqlite3_aggregate_context(ctx, 0);
+	if (a == NULL || a->n == 0 || a->bad) {
+		return;
+	}
+	if (a->months > INT32_MAX || a->months < INT32_MIN ||
+	    a->days > INT32_MAX || a->days < INT32_MIN) {
+		fail(ctx, "22008: interval out of range");
+		return;
+	}
+	struct iv sum = { (int32_t)a->months, (int32_t)a->days, a->usec };
+	if (sqlite3_user_data(ctx) == NULL) {
+		result_iv(ctx, &sum);
+		return;
+	}
+	struct iv r;
+	if (!iv_scale(&sum, 1.0 / (double)a->n, &r)) {
+		fail(ctx, "22008: interval out of range");
+		return;
+	}
+	result_iv(ctx, &r);
 }
 
 /* pg_cast_date/pg_cast_timestamp/pg_cast_timestamptz(x) (pApp: the
@@ -3324,6 +3782,11 @@ static const struct fdef {
 	{ "pg_trunc", 1, true, fn_round, 1 },
 	{ "pg_trunc", 2, true, fn_round, 1 },
 	{ "pg_width_bucket", 4, true, fn_width_bucket, 0 },
+	{ "pg_float_add", 2, true, fn_float_op, '+' },
+	{ "pg_float_sub", 2, true, fn_float_op, '-' },
+	{ "pg_float_mul", 2, true, fn_float_op, '*' },
+	{ "pg_float_div", 2, true, fn_float_op, '/' },
+	{ "pg_rint", 1, true, fn_rint, 0 },
 	{ "pg_gcd", 2, true, fn_gcd, 0 },
 	{ "pg_lcm", 2, true, fn_gcd, 1 },
 	{ "pg_factorial", 1, true, fn_factorial, 0 },
@@ -3336,7 +3799,19 @@ static const struct fdef {
 	{ "pg_date_part", 2, true, fn_extract, 1 },
 	{ "pg_dt_add", 2, true, fn_dt_arith, 0 },
 	{ "pg_dt_sub", 2, true, fn_dt_arith, 1 },
+	{ "pg_dt_add_any", 2, true, fn_dt_arith, 2 },
+	{ "pg_dt_sub_any", 2, true, fn_dt_arith, 3 },
 	{ "pg_interval", 1, true, fn_interval, 0 },
+	{ "pg_iv_mul", 2, true, fn_iv_scale, 0 },
+	{ "pg_iv_div", 2, true, fn_iv_scale, 1 },
+	{ "pg_iv_cmp", 2, true, fn_iv_cmp, 0 },
+	{ "pg_cast_time", 1, true, fn_cast_time, 0 },
+	{ "pg_time_add", 2, true, fn_time_arith, 0 },
+	{ "pg_time_sub", 2, true, fn_time_arith, 1 },
+	{ "pg_time_diff", 2, true, fn_time_arith, 2 },
+	{ "pg_justify_hours", 1, true, fn_justify, 1 },
+	{ "pg_justify_days", 1, true, fn_justify, 2 },
+	{ "pg_justify_interval", 1, true, fn_justify, 3 },
 	{ "pg_cast_date", 1, true, fn_cast_ts, TS_DATE },
 	{ "pg_cast_timestamp", 1, true, fn_cast_ts, TS_PLAIN },
 	{ "pg_cast_timestamptz", 1, true, fn_cast_ts, TS_TZ },
@@ -3381,6 +3856,15 @@ int sql_functions_register(sqlite3 *db)
 	int rc = sql__returning_register(db);
 	if (rc == SQLITE_OK) {
 		rc = sql__numeric_register(db); /* numeric.c */
+	}
+	if (rc != SQLITE_OK) {
+		return rc;
+	}
+	for (intptr_t avg = 0; avg <= 1 && rc == SQLITE_OK; avg++) {
+		rc = sqlite3_create_function_v2(
+			db, avg ? "pg_iv_avg" : "pg_iv_sum", 1,
+			SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC,
+			(void *)avg, NULL, iv_acc_step, iv_acc_final, NULL);
 	}
 	if (rc != SQLITE_OK) {
 		return rc;

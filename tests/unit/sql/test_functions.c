@@ -195,6 +195,22 @@ static const struct ecase pg_outputs[] = {
 	  "1 day 02:00:00|02:00:00|1 year 2 mons 3 days 04:05:06.5|-1 days +02:00:00|01:30:00|1 day 12:00:00|7 days|00:00:00" },
 	{ "select timestamp '2024-03-01' - timestamp '2024-01-01', timestamp '2024-01-01 12:00' - timestamp '2024-01-02', date '2024-03-01' - date '2024-01-01', date '2024-01-31' + 1, date '2024-01-31' + interval '1 month'",
 	  "60 days|-12:00:00|60|2024-02-01|2024-02-29 00:00:00" },
+	{ "select interval '1 hour' * 3, interval '1 day' / 2, -interval '2 days', 2 * interval '1 mon 1 day', interval '1 mon' * 1.5, interval '1 mon' / 7, interval '3 days' * 0.1",
+	  "03:00:00|12:00:00|-2 days|2 mons 2 days|1 mon 15 days|4 days 06:51:25.6896|07:12:00" },
+	{ "select time '10:00' + interval '3 hours', time '23:00' + interval '2 hours', time '12:00' - time '10:30', time '01:00' - interval '2 hours', interval '1 day 1 hour' + time '00:30'",
+	  "13:00:00|01:00:00|01:30:00|23:00:00|01:30:00" },
+	{ "select time '23:59:59.123456', time '08:00', '07:05'::time, time '12:00:01.50', '2024-01-02 03:04:05.25'::timestamp::time",
+	  "23:59:59.123456|08:00:00|07:05:00|12:00:01.5|03:04:05.25" },
+	{ "select time '08:00' < time '08:00:00.5', time '10:00' > time '9:00', time '24:00:00'",
+	  "t|t|24:00:00" },
+	{ "select justify_hours(interval '25 hours'), justify_days(interval '35 days'), justify_interval(interval '1 mon -1 hour'), justify_hours(interval '-27 hours'), justify_days(interval '-65 days')",
+	  "1 day 01:00:00|1 mon 5 days|29 days 23:00:00|-1 days -03:00:00|-2 mons -5 days" },
+	{ "select interval '1 mon' = interval '30 days', interval '1 day' = interval '24 hours', interval '1 day' < interval '25 hours', interval '2 days' <> interval '48:00:00'",
+	  "t|t|t|f" },
+	{ "select sum(v), avg(v) from (values (interval '1 day'), (interval '1 day 2 hours'), (null::interval)) t(v)",
+	  "2 days 02:00:00|1 day 01:00:00" },
+	{ "select 'NaN'::float8 + 1, 'Infinity'::float8 * 2, '-Infinity'::float8 - 1, 1::float8 / 4, round(2.5::float8), round(3.5::float8), round(-2.5::float8)",
+	  "NaN|Infinity|-Infinity|0.25|2|4|-2" },
 	{ "select age(timestamp '2024-03-15', timestamp '2023-01-20'), age(timestamp '2024-01-01', timestamp '2024-03-15 12:00'), age(timestamp '2024-03-01', timestamp '2024-01-31'), age(timestamp '2024-01-01', timestamp '2024-01-01')",
 	  "1 year 1 mon 26 days|-2 mons -14 days -12:00:00|1 mon 1 day|00:00:00" },
 	{ "select to_char(timestamp '2024-03-05 14:07:09.123456', 'YYYY-MM-DD HH24:MI:SS.MS US'), to_char(timestamp '2024-03-05 14:07:09', 'Mon Month Day Dy DD'), to_char(timestamp '2024-03-05 14:07:09', 'FMMonth FMDD, HH12 AM'), to_char(timestamptz '2024-03-05 14:07:09+00', 'YYYY TZ'), to_char(timestamp '2024-03-05 14:07:09', '\"Q\"Q DDD IW MONTH DAY mon')",
@@ -253,6 +269,13 @@ static const struct {
 	{ "select 'a' ~ '('", "2201B" },
 	{ "select 'a' ~* '[z-a]'", "2201B" },
 	{ "select split_part('a,b', ',', 0)", "22023" },
+	{ "select 1e308::float8 * 10", "22003" },
+	{ "select 1e-300::float8 * 1e-300::float8", "22003" },
+	{ "select 1::float8 / 0", "22012" },
+	{ "select interval '1 day' / 0", "22012" },
+	{ "select '25:00:00'::time", "22008" },
+	{ "select 'abc'::time", "22007" },
+	{ "select justify_days('x'::text::interval)", "22007" },
 	{ "select chr(0)", "54000" },
 	{ "select chr(1114112)", "54000" },
 	{ "select format('%s %I', 1)", "22023" },
@@ -476,6 +499,54 @@ static void test_result_types(void **state)
 	}
 }
 
+/* extract()'s numeric display scale, as PostgreSQL 15 prints it
+ * (12.500000, 1500.000, a date's epoch whole); interval results of the
+ * date/time operators. */
+static void test_datetime_result_types(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *pg;
+		uint32_t oid;
+		int scale; /* -1: no typmod */
+	} cases[] = {
+		{ "select extract(second from now())", SQL_OID_NUMERIC, 6 },
+		{ "select extract(ms from now())", SQL_OID_NUMERIC, 3 },
+		{ "select extract(epoch from interval '1 day')", SQL_OID_NUMERIC,
+		  6 },
+		{ "select extract(epoch from '2024-01-01'::date)",
+		  SQL_OID_NUMERIC, 0 },
+		{ "select extract(year from now())", SQL_OID_NUMERIC, 0 },
+		{ "select interval '1 hour' * 2", SQL_OID_INTERVAL, -1 },
+		{ "select 2 * interval '1 hour'", SQL_OID_INTERVAL, -1 },
+		{ "select interval '1 hour' / 2", SQL_OID_INTERVAL, -1 },
+		{ "select -interval '1 hour'", SQL_OID_INTERVAL, -1 },
+		{ "select time '10:00' + interval '1 hour'", SQL_OID_TIME, -1 },
+		{ "select time '10:00' - time '09:00'", SQL_OID_INTERVAL, -1 },
+		{ "select justify_interval(interval '1 day')", SQL_OID_INTERVAL,
+		  -1 },
+		{ "select 1::float8 * 2", SQL_OID_FLOAT8, -1 },
+	};
+	for (size_t i = 0; i < TR_ARRAY_LEN(cases); i++) {
+		struct sql_batch b;
+		struct sql_error err;
+		assert_int_equal(sql_parse(&f->a, cases[i].pg, &b, &err),
+				 TR_OK);
+		struct sql_stmt *st = &b.stmts[0];
+		assert_false(st->failed);
+		int32_t want = cases[i].scale < 0
+				       ? -1
+				       : sql__numeric_scale_typmod(
+						 cases[i].scale);
+		if (st->cols[0].type_oid != cases[i].oid ||
+		    st->cols[0].typmod != want) {
+			fail_msg("<%s>: want %u/%d got %u/%d", cases[i].pg,
+				 cases[i].oid, want, st->cols[0].type_oid,
+				 st->cols[0].typmod);
+		}
+	}
+}
+
 /* The error mapper honours the SQLSTATE tag of triode's functions. */
 static void test_sqlstate_tag(void **state)
 {
@@ -559,6 +630,7 @@ int main(void)
 		T(test_null_handling),
 		T(test_translations),
 		T(test_result_types),
+		T(test_datetime_result_types),
 		T(test_sqlstate_tag),
 		T(test_auto_extension),
 	};

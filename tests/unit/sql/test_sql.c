@@ -241,7 +241,9 @@ static const struct tcase translations[] = {
 	{ "insert into kv (k, v) select k, v from old on conflict (k) do "
 	  "update set v = kv.v + excluded.v",
 	  "INSERT INTO kv (k, v) SELECT * FROM (SELECT k, v FROM old) WHERE 1 "
-	  "ON CONFLICT (k) DO UPDATE SET v = (kv.v + excluded.v)" },
+	  "ON CONFLICT (k) DO UPDATE SET v = (CASE WHEN typeof(kv.v) = "
+	  "'text' OR typeof(excluded.v) = 'text' THEN "
+	  "pg_dt_add_any(kv.v, excluded.v) ELSE (kv.v + excluded.v) END)" },
 	{ "insert into kv values ('a', 1) on conflict do nothing",
 	  "INSERT INTO kv VALUES ('a', 1) ON CONFLICT DO NOTHING" },
 	/* RETURNING: the text describes the result (the plan is tested in
