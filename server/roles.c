@@ -44,6 +44,8 @@ struct balance {
 	uint64_t target;      /* node being changed */
 	enum cluster_role to; /* its new role */
 	struct tr_buf ping;   /* the ping request */
+	bool pinging;         /* the ping's callback still has to run */
+	bool stop;            /* the server stops: end after the ping */
 };
 
 static struct cluster_member fresh[SERVER_MAX_MEMBERS];
@@ -102,6 +104,9 @@ static void balance_closed(struct cluster_client *c, void *arg)
 	struct balance *b = arg;
 	TR_UNUSED(c);
 	tr_buf_close(&b->ping);
+	if (b->srv->balancing == b) {
+		b->srv->balancing = NULL;
+	}
 	round_over(b->srv);
 	tr_free(b);
 }
@@ -156,6 +161,11 @@ static void pinged(void *arg, int rc, const uint8_t *resp, size_t len,
 	struct balance *b = arg;
 	TR_UNUSED(resp);
 	TR_UNUSED(len);
+	b->pinging = false;
+	if (b->stop) {
+		balance_end(b);
+		return;
+	}
 	if (rc != TR_OK) {
 		tr_debug("roles",
 			 "node %llu does not answer (%s): not "
@@ -191,11 +201,13 @@ static void change(struct balance *b, unsigned i, enum cluster_role to)
 		return;
 	}
 	server_admin_msg_encode(&m, &b->ping);
+	b->pinging = true;
 	if (tr_buf_err(&b->ping) != TR_OK ||
 	    cluster_admin_call(b->srv->loop, b->addresses[i],
 			       b->srv->node_client_ctx, b->ping.data,
 			       b->ping.len, PING_TIMEOUT_MS, pinged,
 			       b) != TR_OK) {
+		b->pinging = false;
 		balance_end(b);
 	}
 }
@@ -297,6 +309,7 @@ static void balance(struct server *srv)
 		round_over(srv);
 		return;
 	}
+	srv->balancing = b;
 	if (cluster_client_connect(b->cc, cluster_node_bind_address(srv->node),
 				   balance_connected, b) != TR_OK) {
 		balance_end(b);
@@ -461,6 +474,23 @@ static void tick(uv_timer_t *t)
 			     member_row, members_done, srv) != TR_OK) {
 		round_over(srv);
 	}
+}
+
+void server_roles_stop(struct server *srv)
+{
+	struct balance *b = srv->balancing;
+	if (b == NULL) {
+		return;
+	}
+	if (b->pinging) {
+		/* The ping (bounded by PING_TIMEOUT_MS) still holds @b:
+		 * its callback ends the round. */
+		b->stop = true;
+		return;
+	}
+	/* Pending requests fail with ECANCELED; balance_closed frees the
+	 * round. */
+	balance_end(b);
 }
 
 void server_roles_start(struct server *srv)

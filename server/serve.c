@@ -258,6 +258,7 @@ static void stop(struct server *srv, int code)
 	}
 	server_cluster_port_stop(srv);
 	uv_timer_stop(&srv->roles_timer);
+	server_roles_stop(srv);
 	/* A leader lookup in flight would keep the loop up to its timeout. */
 	cluster_leader_find_cancel_all();
 	uv_signal_stop(&srv->sigterm);

@@ -168,6 +168,7 @@ struct server {
 	unsigned offline_ms;        /* a member is offline after this */
 	uv_timer_t roles_timer;     /* role balancing, on the leader */
 	bool roles_busy;            /* a membership change is under way */
+	struct balance *balancing;  /* the role-balancing round in flight */
 	struct cluster_client *sys; /* owned: connection to _triode */
 	bool sys_ready;     /* internal database up to date: serve clients */
 	bool sys_open;      /* internal database opened (the gate may still
@@ -352,6 +353,9 @@ void server_roles_changed(struct server *srv);
 /* Start the periodic member refresh (and, on the leader, heartbeats and
  * balancing). */
 void server_roles_start(struct server *srv);
+/* Stopping: end a balancing round in flight (its ASSIGN may wait up to
+ * the request timeout for a quorum that is shutting down too). */
+void server_roles_stop(struct server *srv);
 /* Unix time in milliseconds (heartbeats are compared across nodes). */
 int64_t server_now_ms(void);
 
