@@ -835,19 +835,30 @@ static int bool_word(const char *s)
  * it at parse analysis, so a bad literal fails with its SQLSTATE and
  * position and a good one reaches SQLite in its stored form.
  */
+/* The type's input function on literal @s; false (and @e failed with its
+ * SQLSTATE at @location) when it refuses it. */
+static bool decode_literal(struct sql__emit *e, uint32_t oid, const char *s,
+			   int location, struct sql_value *v)
+{
+	struct sql_error err = { 0 };
+	int rv = sql_param_decode(oid, 0, (const uint8_t *)s,
+				  (int32_t)strlen(s), e->a, v, &err);
+	if (rv == TR_ENOMEM) {
+		sql__fail(e, location, "53200", "out of memory");
+		return false;
+	}
+	if (rv != TR_OK) {
+		sql__fail(e, location, err.sqlstate, "%s", err.message);
+		return false;
+	}
+	return true;
+}
+
 static void emit_decoded(struct sql__emit *e, uint32_t oid, const char *s,
 			 int location)
 {
 	struct sql_value v;
-	struct sql_error err = { 0 };
-	int rv = sql_param_decode(oid, 0, (const uint8_t *)s,
-				  (int32_t)strlen(s), e->a, &v, &err);
-	if (rv == TR_ENOMEM) {
-		sql__fail(e, location, "53200", "out of memory");
-		return;
-	}
-	if (rv != TR_OK) {
-		sql__fail(e, location, err.sqlstate, "%s", err.message);
+	if (!decode_literal(e, oid, s, location, &v)) {
 		return;
 	}
 	switch (v.type) {
@@ -1033,17 +1044,11 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 			}
 			return;
 		}
-		if (const_string(arg) != NULL) {
-			struct sql_value v;
-			struct sql_error err = { 0 };
-			const char *s = const_string(arg);
-			if (sql_param_decode(t->oid, 0, (const uint8_t *)s,
-					     (int32_t)strlen(s), e->a, &v,
-					     &err) == TR_ESQL) {
-				sql__fail(e, arg->a_const->location,
-					  err.sqlstate, "%s", err.message);
-				return;
-			}
+		struct sql_value v;
+		if (const_string(arg) != NULL &&
+		    !decode_literal(e, t->oid, const_string(arg),
+				    arg->a_const->location, &v)) {
+			return;
 		}
 		if (mods[0] > 0) {
 			/* Rounded to the scale, 22003 past the precision
