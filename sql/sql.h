@@ -287,6 +287,10 @@ struct sql_stmt {
 	 * made since the mirror was loaded, perhaps in the same batch): the
 	 * executor may reload the mirror and translate @text again. */
 	bool needs_schema;
+	/* Translated without the column types of a table the mirror did
+	 * not have (made since it was loaded?): the executor may reload the
+	 * mirror and translate @text again, once. */
+	bool schema_miss;
 	/* SQLite text for the cluster (QUERY, EXEC, transaction control). */
 	const char *sqlite;
 	/* CommandComplete tag verb: "SELECT", "INSERT", "UPDATE", "DELETE",
@@ -527,6 +531,13 @@ uint64_t sql_catalog_version(const struct sql_catalog *c);
  * sql_cache_parse); NULL: none known.  @c is borrowed until the next
  * call. */
 void sql_catalog_enum_scope(struct sql_catalog *c);
+/*
+ * The same, for a translation that also reads column types from @c
+ * (NULL: none).  @stale: @c is known to be behind the schema (DDL ran
+ * since it was loaded); a statement that reads a table's types is then
+ * marked schema_miss, to be translated again after a reload.
+ */
+void sql_catalog_translation_scope(struct sql_catalog *c, bool stale);
 /* The database name pg_database and current_database() show (copied;
  * default "postgres").  Takes effect at the next load. */
 TR_MUSTCHECK int sql_catalog_set_database(struct sql_catalog *c,

@@ -48,6 +48,9 @@ struct sql__emit {
 	 * after a rolled-back transaction); the first 8. */
 	const char *enums[8];
 	unsigned n_enums;
+	/* Column types of the tables in view (scope.c); NULL when the
+	 * translator has no mirror to read them from. */
+	struct sql__scope *scope;
 };
 
 /* Record a translation error on the statement (first one wins).
@@ -98,6 +101,73 @@ struct sql__colres {
 	void (*leave)(const struct sql__colres *r, unsigned mark);
 };
 extern _Thread_local const struct sql__colres *sql__colres;
+
+/*
+ * Scopes (scope.c): the FROM items of the SELECTs being translated,
+ * level by level, answering sql__colres's questions through a lookup
+ * (the mirror at translation time, the caller's at describe time).
+ */
+#define SQL__SCOPE_MAX 64
+struct sql__scope_item {
+	const char *table; /* NULL: columns unknown (subquery, function) */
+	const char *alias; /* the name the query uses, or NULL */
+	/* A subquery in FROM: its columns are typed from its select list. */
+	const PgQuery__RangeSubselect *sub;
+	unsigned level;
+};
+struct sql__scope {
+	struct sql__colres res; /* first: sql__colres points here */
+	sql_column_type_fn lookup;
+	void *ctx;
+	const struct sql__emit *e; /* its WITH names (may be NULL) */
+	unsigned n, level;
+	bool overflow; /* more items than fit: nothing is known */
+	struct sql__scope_item items[SQL__SCOPE_MAX];
+	struct sql__scope_memo *memo; /* lookups already made (may be NULL) */
+	unsigned n_memo;
+};
+void sql__scope_init(struct sql__scope *sc, sql_column_type_fn fn, void *ctx,
+		     const struct sql__emit *e);
+/* Add one FROM item to the innermost level. */
+void sql__scope_add(struct sql__scope *sc, const Node *n);
+/* A level with the FROM items @from; returns what close needs. */
+unsigned sql__scope_open(struct sql__scope *sc, Node *const *from, size_t n);
+void sql__scope_close(struct sql__scope *sc, unsigned mark);
+uint32_t sql__scope_type(const struct sql__scope *sc, const char *rel,
+			 const char *column, int32_t *typmod);
+/* The declared type of @column of @table in the mirror @ctx (sqlite3 *);
+ * 0 when unknown. */
+uint32_t sql__mirror_column_type(void *ctx, const char *table,
+				 const char *column, int32_t *typmod);
+/* Translation: make column types known from the mirror while @e is
+ * translated (nothing without a mirror, or in catalog mode). */
+void sql__scope_begin(struct sql__emit *e, struct sql__scope *sc);
+/* The mirror is behind the schema (sql_catalog_translation_scope). */
+void sql__scope_stale(bool stale);
+void sql__scope_end(struct sql__emit *e);
+/* A SELECT's (UPDATE's, DELETE's) FROM items enter the scope and leave
+ * it; no-ops without a scope. */
+unsigned sql__scope_enter(struct sql__emit *e, const PgQuery__RangeVar *target,
+			  Node *const *from, size_t n);
+void sql__scope_leave(struct sql__emit *e, unsigned mark);
+/* Table @rv under another name too (ON CONFLICT's "excluded"). */
+void sql__scope_alias(struct sql__emit *e, const PgQuery__RangeVar *rv,
+		      const char *alias);
+/* The type of column @column of the table an INSERT or UPDATE writes; 0
+ * when unknown. */
+uint32_t sql__target_type(struct sql__emit *e, const PgQuery__RangeVar *rv,
+			  const char *column, int32_t *typmod);
+/* The name of column @i of that table (INSERT without a column list), or
+ * NULL. */
+const char *sql__target_column(struct sql__emit *e, const PgQuery__RangeVar *rv,
+			       size_t i);
+/* @n as a value of type @oid: an untyped string literal goes through the
+ * type's input function, as PostgreSQL types it from its context (a
+ * column it is stored in or compared with); anything else as is. */
+void sql__expr_typed(struct sql__emit *e, const Node *n, uint32_t oid,
+		     int32_t typmod);
+/* @n is a string literal (PostgreSQL's "unknown" type). */
+bool sql__is_untyped_string(const Node *n);
 /* @name is one of PostgreSQL's built-in functions (pg_builtins.c). */
 bool sql__pg_builtin(const char *name);
 /* "integer, unknown": @fc's argument types as PostgreSQL names them. */
