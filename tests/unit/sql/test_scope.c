@@ -170,6 +170,17 @@ static void test_text_arithmetic_refused(void **state)
 	check(f, "SELECT id + '1' FROM s", "ok");
 }
 
+/* Column types choose the operator: arrays, jsonb. */
+static void test_operators_by_column_type(void **state)
+{
+	struct fixture *f = *state;
+	check(f, "CREATE TABLE ar (id int4, a int4[], j jsonb)", "ok");
+	check(f, "INSERT INTO ar VALUES (1, '{1,2}', '[1, 2, 3]')", "ok");
+	check(f, "SELECT id FROM ar WHERE a @> '{2}' AND a = '{1,2}'", "1");
+	check(f, "SELECT a || a FROM ar", "[1,2,1,2]");
+	check(f, "SELECT j - 0, j - 'x' FROM ar", "[2, 3]|[1, 2, 3]");
+}
+
 /* A subquery's columns have its select list's types; an unqualified
  * name a subquery may define is not looked up in an outer query. */
 static void test_subquery_columns(void **state)
@@ -218,6 +229,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_comparisons_typed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_text_arithmetic_refused,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_operators_by_column_type,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_subquery_columns, setup,
 						teardown),
