@@ -524,6 +524,10 @@ static void infer_columns(struct sql__emit *e, const PgQuery__SelectStmt *s)
 	if (e->stmt->cols == NULL) {
 		return;
 	}
+	/* Column types known now spare the executor typing the result
+	 * again at describe time (sql_infer_result_types). */
+	unsigned mark = sql__scope_enter(e, NULL, s->from_clause,
+					 s->n_from_clause);
 	for (size_t i = 0; i < n; i++) {
 		const PgQuery__ResTarget *rt = s->target_list[i]->res_target;
 		struct sql_column *c = &e->stmt->cols[i];
@@ -534,6 +538,7 @@ static void infer_columns(struct sql__emit *e, const PgQuery__SelectStmt *s)
 		c->type_oid = sql__infer(rt->val, &c->typmod);
 		c->typlen = sql_type_len(c->type_oid);
 	}
+	sql__scope_leave(e, mark);
 	e->stmt->n_cols = (unsigned)n;
 }
 
