@@ -30,6 +30,111 @@
 
 #include "sql/sql_int.h"
 
+/*
+ * Built-in PostgreSQL 15 types triode does not implement (pg_type's
+ * base, pseudo, range and multirange types, by their canonical names):
+ * a column or cast of one of these is a missing feature (0A000); any
+ * other unknown name is a type that does not exist (42704).
+ */
+static const char *const pg_only_types[] = {
+	"aclitem",
+	"any",
+	"anyarray",
+	"anycompatible",
+	"anycompatiblearray",
+	"anycompatiblemultirange",
+	"anycompatiblenonarray",
+	"anycompatiblerange",
+	"anyelement",
+	"anyenum",
+	"anymultirange",
+	"anynonarray",
+	"anyrange",
+	"bit",
+	"box",
+	"cid",
+	"cidr",
+	"circle",
+	"cstring",
+	"datemultirange",
+	"daterange",
+	"event_trigger",
+	"fdw_handler",
+	"gtsvector",
+	"index_am_handler",
+	"inet",
+	"int2vector",
+	"int4multirange",
+	"int4range",
+	"int8multirange",
+	"int8range",
+	"internal",
+	"jsonpath",
+	"language_handler",
+	"line",
+	"lseg",
+	"macaddr",
+	"macaddr8",
+	"money",
+	"nummultirange",
+	"numrange",
+	"oidvector",
+	"path",
+	"pg_brin_bloom_summary",
+	"pg_brin_minmax_multi_summary",
+	"pg_ddl_command",
+	"pg_dependencies",
+	"pg_lsn",
+	"pg_mcv_list",
+	"pg_ndistinct",
+	"pg_node_tree",
+	"pg_snapshot",
+	"point",
+	"polygon",
+	"record",
+	"refcursor",
+	"regclass",
+	"regcollation",
+	"regconfig",
+	"regdictionary",
+	"regnamespace",
+	"regoper",
+	"regoperator",
+	"regproc",
+	"regprocedure",
+	"regrole",
+	"regtype",
+	"table_am_handler",
+	"tid",
+	"trigger",
+	"tsmultirange",
+	"tsquery",
+	"tsrange",
+	"tstzmultirange",
+	"tstzrange",
+	"tsvector",
+	"txid_snapshot",
+	"unknown",
+	"varbit",
+	"void",
+	"xid",
+	"xid8",
+	"xml",
+};
+
+void sql__type_missing(struct sql__emit *e, const PgQuery__TypeName *tn,
+		       const char *name)
+{
+	for (size_t i = 0; i < TR_ARRAY_LEN(pg_only_types); i++) {
+		if (strcmp(pg_only_types[i], name) == 0) {
+			sql__fail(e, tn->location, "0A000",
+				  "type \"%s\" is not supported", name);
+			return;
+		}
+	}
+	sql__fail(e, tn->location, "42704", "type \"%s\" does not exist", name);
+}
+
 static const char *fk_action(const char *a)
 {
 	switch (a != NULL ? a[0] : 'a') {
@@ -268,9 +373,9 @@ static bool emit_column(struct sql__emit *e, const char *table,
 		 * shows attidentity 'a' rather than 'd'. */
 		sql__putf(e, " INTEGER /*pg:%s %s*/ PRIMARY KEY AUTOINCREMENT",
 			  sql_type_name(t->oid),
-			  !identity		  ? "serial"
+			  !identity             ? "serial"
 			  : identity_always(cd) ? "identity always"
-						  : "identity");
+						: "identity");
 		rowid = true;
 	} else if (is_enum) {
 		sql__enum_column(e, &en);
@@ -422,12 +527,12 @@ static bool emit_column(struct sql__emit *e, const char *table,
 	bool precise = t->oid == SQL_OID_NUMERIC && mods[0] > 0;
 	if ((narrow || precise) && !rowid && !t->serial) {
 		sql__put(e, " CONSTRAINT ");
-		sql__ident(e, tr_arena_printf(e->a, "%s_%s_%s_range", table,
-					      cd->colname,
-					      precise ? "numeric"
-					      : t->oid == SQL_OID_INT2
-						      ? "int2"
-						      : "int4"));
+		sql__ident(e,
+			   tr_arena_printf(e->a, "%s_%s_%s_range", table,
+					   cd->colname,
+					   precise                  ? "numeric"
+					   : t->oid == SQL_OID_INT2 ? "int2"
+								    : "int4"));
 		sql__put(e, precise ? " CHECK (abs(" : " CHECK (");
 		sql__ident(e, cd->colname);
 		if (precise) {
@@ -522,8 +627,7 @@ static bool option_number(struct sql__emit *e, const PgQuery__DefElem *d,
  * valid ones are accepted (pgbench -i and dumps use them) and checked as
  * PostgreSQL checks them; the rest are errors, never silently dropped.
  */
-static bool storage_options_ok(struct sql__emit *e, Node *const *opts,
-			       size_t n)
+static bool storage_options_ok(struct sql__emit *e, Node *const *opts, size_t n)
 {
 	static const struct {
 		const char *name;
@@ -548,8 +652,7 @@ static bool storage_options_ok(struct sql__emit *e, Node *const *opts,
 		}
 		if (d->defnamespace[0] != '\0' || k == TR_ARRAY_LEN(known)) {
 			sql__fail(e, d->location, "22023",
-				  "unrecognized parameter \"%s\"",
-				  d->defname);
+				  "unrecognized parameter \"%s\"", d->defname);
 			return false;
 		}
 		long v;
@@ -627,6 +730,19 @@ void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s)
 		const Node *n = s->table_elts[i];
 		if (n->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
 			const PgQuery__ColumnDef *cd = n->column_def;
+			for (size_t k = 0; k < i; k++) {
+				const Node *m = s->table_elts[k];
+				if (m->node_case ==
+					    PG_QUERY__NODE__NODE_COLUMN_DEF &&
+				    strcmp(m->column_def->colname,
+					   cd->colname) == 0) {
+					sql__fail(e, -1, "42701",
+						  "column \"%s\" specified "
+						  "more than once",
+						  cd->colname);
+					return;
+				}
+			}
 			sql__put(e, first ? "" : ", ");
 			bool table_pk = pk_col != NULL &&
 					strcmp(pk_col, cd->colname) == 0;
@@ -799,7 +915,8 @@ const char *sql__drop_name(struct sql__emit *e, const Node *o)
 	if (l->n_items == 2) {
 		const char *schema = sql__str(l->items[0]);
 		if (schema == NULL || strcmp(schema, "public") != 0) {
-			sql__fail(e, -1, "3F000", "schema \"%s\" does not exist",
+			sql__fail(e, -1, "3F000",
+				  "schema \"%s\" does not exist",
 				  schema != NULL ? schema : "");
 			return NULL;
 		}
@@ -811,14 +928,47 @@ const char *sql__drop_name(struct sql__emit *e, const Node *o)
 	return name;
 }
 
+/* DROP TABLE/VIEW: the executor reads the schema for what depends on
+ * the objects (rebuild.c). */
+static void drop_relations(struct sql__emit *e, const PgQuery__DropStmt *s)
+{
+	struct sql_rebuild *r = tr_arena_alloc(e->a, sizeof *r);
+	struct sql_drop *d = tr_arena_alloc(e->a, sizeof *d);
+	const char **names = tr_arena_alloc(e->a,
+					    (s->n_objects + 1) * sizeof *names);
+	if (r == NULL || d == NULL || names == NULL) {
+		sql__fail(e, -1, "53200", "out of memory");
+		return;
+	}
+	memset(r, 0, sizeof *r);
+	d->view = s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW;
+	d->cascade = s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
+	d->missing_ok = s->missing_ok;
+	d->n = 0;
+	d->names = names;
+	for (size_t i = 0; i < s->n_objects; i++) {
+		const char *name = sql__drop_name(e, s->objects[i]);
+		if (name == NULL) {
+			return;
+		}
+		names[d->n] = tr_arena_strdup(e->a, name);
+		if (names[d->n++] == NULL) {
+			sql__fail(e, -1, "53200", "out of memory");
+			return;
+		}
+	}
+	r->drop = d;
+	e->stmt->rebuild = r;
+}
+
 void sql__drop(struct sql__emit *e, const PgQuery__DropStmt *s)
 {
-	const char *what = s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE
-				   ? "TABLE"
-			   : s->remove_type ==
-					   PG_QUERY__OBJECT_TYPE__OBJECT_INDEX
-				   ? "INDEX"
-				   : "VIEW";
+	if (s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
+	    s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW) {
+		drop_relations(e, s);
+		return;
+	}
+	const char *what = "INDEX";
 	for (size_t i = 0; i < s->n_objects; i++) {
 		const char *name = sql__drop_name(e, s->objects[i]);
 		if (name == NULL) {
@@ -829,9 +979,6 @@ void sql__drop(struct sql__emit *e, const PgQuery__DropStmt *s)
 			sql__put(e, "IF EXISTS ");
 		}
 		sql__ident(e, name);
-		if (s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
-			sql__comment_drop_table(e, name); /* comment.c */
-		}
 	}
 }
 
@@ -861,8 +1008,8 @@ static const char *alter_action_name(PgQuery__AlterTableType t)
  * back to @mark.  NULL on OOM. */
 static const char *take_output(struct sql__emit *e, size_t mark)
 {
-	const char *s = tr_arena_strndup(
-		e->a, (const char *)e->out.data + mark, e->out.len - mark);
+	const char *s = tr_arena_strndup(e->a, (const char *)e->out.data + mark,
+					 e->out.len - mark);
 	e->out.len = mark;
 	return s;
 }
@@ -871,8 +1018,11 @@ static bool needs_rebuild(const PgQuery__AlterTableCmd *c)
 {
 	switch (c->subtype) {
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
+		/* Whether the column exists is in the schema (rebuild.c
+		 * adds it in place). */
+		return true;
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
-		/* IF [NOT] EXISTS needs the table's columns. */
+		/* IF EXISTS needs the table's columns. */
 		return c->missing_ok;
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint:
@@ -954,7 +1104,8 @@ static void alter_by_rebuild(struct sql__emit *e,
 	size_t cap = 2 * s->n_cmds;
 	for (size_t i = 0; i < s->n_cmds; i++) {
 		const PgQuery__AlterTableCmd *c = s->cmds[i]->alter_table_cmd;
-		if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint &&
+		if (c->subtype ==
+			    PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint &&
 		    c->def != NULL &&
 		    c->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
 			cap += c->def->constraint->n_keys;
@@ -970,6 +1121,7 @@ static void alter_by_rebuild(struct sql__emit *e,
 	r->alters = al;
 	r->n_alters = 0;
 	r->sequence = NULL;
+	r->drop = NULL;
 	for (size_t i = 0; i < s->n_cmds && !sql__failed(e); i++) {
 		const PgQuery__AlterTableCmd *c = s->cmds[i]->alter_table_cmd;
 		struct sql_alter *a = &al[r->n_alters++];
@@ -981,6 +1133,8 @@ static void alter_by_rebuild(struct sql__emit *e,
 		switch (c->subtype) {
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
 			a->op = SQL_ALTER_ADD_COLUMN;
+			a->column = tr_arena_strdup(
+				e->a, c->def->column_def->colname);
 			(void)emit_column(e, table, c->def->column_def, false,
 					  true);
 			a->text = take_output(e, mark);
@@ -993,7 +1147,8 @@ static void alter_by_rebuild(struct sql__emit *e,
 			a->op = SQL_ALTER_ADD_CONSTRAINT;
 			emit_table_constraint(e, table, k);
 			a->text = take_output(e, mark);
-			if (k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) {
+			if (k->contype !=
+			    PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) {
 				break;
 			}
 			/* A primary key makes its columns NOT NULL. */
@@ -1034,8 +1189,9 @@ static void alter_by_rebuild(struct sql__emit *e,
 		}
 		if (a->column == NULL && a->op != SQL_ALTER_ADD_COLUMN &&
 		    a->op != SQL_ALTER_ADD_CONSTRAINT && !sql__failed(e)) {
-			sql__fail(e, -1, "42601", "ALTER TABLE action without "
-						  "a name");
+			sql__fail(e, -1, "42601",
+				  "ALTER TABLE action without "
+				  "a name");
 			return;
 		}
 	}
@@ -1068,11 +1224,6 @@ void sql__alter_table(struct sql__emit *e, const PgQuery__AlterTableStmt *s)
 		sql__put(e, "ALTER TABLE ");
 		sql__relation(e, s->relation);
 		switch (c->subtype) {
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
-			sql__put(e, " ADD COLUMN ");
-			(void)emit_column(e, s->relation->relname,
-					  c->def->column_def, false, true);
-			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
 			sql__put(e, " DROP COLUMN ");
 			sql__ident(e, c->name);
@@ -1145,10 +1296,16 @@ void sql__truncate(struct sql__emit *e, const PgQuery__TruncateStmt *s)
 void sql__vacuum(struct sql__emit *e, const PgQuery__VacuumStmt *s)
 {
 	static const char *const accepted[] = {
-		"analyze",	   "verbose",	    "freeze",
-		"skip_locked",	   "disable_page_skipping",
-		"index_cleanup",   "process_toast", "truncate",
-		"parallel",	   "full",
+		"analyze",
+		"verbose",
+		"freeze",
+		"skip_locked",
+		"disable_page_skipping",
+		"index_cleanup",
+		"process_toast",
+		"truncate",
+		"parallel",
+		"full",
 	};
 	const char *what = s->is_vacuumcmd ? "VACUUM" : "ANALYZE";
 	for (size_t i = 0; i < s->n_options; i++) {
@@ -1170,7 +1327,8 @@ void sql__vacuum(struct sql__emit *e, const PgQuery__VacuumStmt *s)
 			return;
 		}
 		bool off = d->arg != NULL &&
-			   ((d->arg->node_case == PG_QUERY__NODE__NODE_INTEGER &&
+			   ((d->arg->node_case ==
+				     PG_QUERY__NODE__NODE_INTEGER &&
 			     d->arg->integer->ival == 0) ||
 			    (sql__str(d->arg) != NULL &&
 			     (strcasecmp(sql__str(d->arg), "false") == 0 ||

@@ -137,6 +137,15 @@ void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s);
 void sql__create_index(struct sql__emit *e, const PgQuery__IndexStmt *s);
 void sql__create_view(struct sql__emit *e, const PgQuery__ViewStmt *s);
 void sql__drop(struct sql__emit *e, const PgQuery__DropStmt *s);
+/* DROP TABLE / DROP VIEW, done from the leader's schema (rebuild.c):
+ * the names as written, in order. */
+struct sql_drop {
+	bool view; /* DROP VIEW; otherwise DROP TABLE */
+	bool cascade;
+	bool missing_ok;
+	unsigned n;
+	const char **names;
+};
 /* The name of one object of a DROP (schema public or none); NULL, with
  * @e failed, for other forms. */
 const char *sql__drop_name(struct sql__emit *e, const Node *o);
@@ -216,6 +225,11 @@ struct sql__type {
 const struct sql__type *sql__type_resolve(struct sql__emit *e,
 					  const PgQuery__TypeName *tn,
 					  int32_t *typmod, int mods[2]);
+/* Fail @e for type @name that sql__type_resolve does not know: 0A000
+ * for a PostgreSQL type triode lacks, 42704 for one PostgreSQL lacks
+ * too (ddl.c). */
+void sql__type_missing(struct sql__emit *e, const PgQuery__TypeName *tn,
+		       const char *name);
 /* True if @name is one of the built-in type names sql__type_resolve
  * knows. */
 bool sql__type_known(const char *name);
