@@ -135,3 +135,25 @@ def test_drop_in_a_transaction_is_all_or_nothing(node, table):
                          % table).fetchone() == (0,)
         c.execute("DROP TABLE %s_ch" % table)
         c.execute("DROP VIEW %s_v" % table)
+
+
+def test_primary_key_columns_are_not_null(node, table):
+    with psycopg.connect(node.dsn(), autocommit=True) as c:
+        c.execute("CREATE TABLE %s (k text PRIMARY KEY, v int)" % table)
+        with pytest.raises(psycopg.errors.NotNullViolation) as e:
+            c.execute("INSERT INTO %s DEFAULT VALUES" % table)
+        assert e.value.diag.column_name == "k"
+        assert e.value.diag.message_primary == (
+            'null value in column "k" of relation "%s" violates '
+            'not-null constraint' % table)
+        c.execute("CREATE TABLE %s_2 (a text, b text, PRIMARY KEY (a, b))"
+                  % table)
+        with pytest.raises(psycopg.errors.NotNullViolation) as e:
+            c.execute("INSERT INTO %s_2 VALUES ('x', NULL)" % table)
+        assert e.value.diag.column_name == "b"
+        c.execute("INSERT INTO %s_2 VALUES ('x', 'y')" % table)
+        assert c.execute(
+            "SELECT attname, attnotnull FROM pg_attribute WHERE attrelid = "
+            "'%s_2'::regclass AND attnum > 0 ORDER BY attnum"
+            % table).fetchall() == [("a", True), ("b", True)]
+        c.execute("DROP TABLE %s_2" % table)

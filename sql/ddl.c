@@ -315,7 +315,8 @@ static void emit_collation(struct sql__emit *e,
  * primary key (serial).
  */
 static bool emit_column(struct sql__emit *e, const char *table,
-			const PgQuery__ColumnDef *cd, bool table_pk, bool alter)
+			const PgQuery__ColumnDef *cd, bool table_pk, bool in_pk,
+			bool alter)
 {
 	int32_t typmod;
 	int mods[2];
@@ -408,7 +409,11 @@ static bool emit_column(struct sql__emit *e, const char *table,
 	if (cd->coll_clause != NULL) {
 		emit_collation(e, cd->coll_clause);
 	}
-	if (cd->is_not_null && !rowid) {
+	/* A primary key's columns are NOT NULL in PostgreSQL; SQLite
+	 * allows NULL in any but an INTEGER PRIMARY KEY. */
+	bool pk_not_null = (pk || in_pk) &&
+			   !col_has(cd, PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL);
+	if ((cd->is_not_null || pk_not_null) && !rowid) {
 		sql__put(e, " NOT NULL");
 	}
 	if (cd->raw_default != NULL) {
@@ -675,6 +680,26 @@ static bool storage_options_ok(struct sql__emit *e, Node *const *opts, size_t n)
 	return true;
 }
 
+/* @col is a key column of a table-level PRIMARY KEY of @s. */
+static bool in_table_pk(const PgQuery__CreateStmt *s, const char *col)
+{
+	for (size_t i = 0; i < s->n_table_elts; i++) {
+		const Node *n = s->table_elts[i];
+		if (n->node_case != PG_QUERY__NODE__NODE_CONSTRAINT ||
+		    n->constraint->contype !=
+			    PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) {
+			continue;
+		}
+		for (size_t k = 0; k < n->constraint->n_keys; k++) {
+			const char *key = sql__str(n->constraint->keys[k]);
+			if (key != NULL && strcmp(key, col) == 0) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s)
 {
 	const PgQuery__RangeVar *rv = s->relation;
@@ -746,7 +771,8 @@ void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s)
 			sql__put(e, first ? "" : ", ");
 			bool table_pk = pk_col != NULL &&
 					strcmp(pk_col, cd->colname) == 0;
-			if (emit_column(e, table, cd, table_pk, false) &&
+			if (emit_column(e, table, cd, table_pk,
+					in_table_pk(s, cd->colname), false) &&
 			    table_pk) {
 				pk_taken = true;
 			}
@@ -1048,7 +1074,7 @@ static bool alter_type(struct sql__emit *e, const char *table,
 	plain.raw_default = NULL;
 	plain.n_constraints = 0;
 	plain.coll_clause = NULL;
-	(void)emit_column(e, table, &plain, false, true);
+	(void)emit_column(e, table, &plain, false, false, true);
 	if (sql__failed(e)) {
 		return false;
 	}
@@ -1136,7 +1162,7 @@ static void alter_by_rebuild(struct sql__emit *e,
 			a->column = tr_arena_strdup(
 				e->a, c->def->column_def->colname);
 			(void)emit_column(e, table, c->def->column_def, false,
-					  true);
+					  false, true);
 			a->text = take_output(e, mark);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
