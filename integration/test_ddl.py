@@ -157,3 +157,40 @@ def test_primary_key_columns_are_not_null(node, table):
             "'%s_2'::regclass AND attnum > 0 ORDER BY attnum"
             % table).fetchall() == [("a", True), ("b", True)]
         c.execute("DROP TABLE %s_2" % table)
+
+
+def test_identity_always_refuses_given_values(node, table):
+    detail = 'Column "id" is an identity column defined as GENERATED ALWAYS.'
+    with psycopg.connect(node.dsn(), autocommit=True) as c:
+        c.execute("CREATE TABLE %s (id int GENERATED ALWAYS AS IDENTITY "
+                  "PRIMARY KEY, v text)" % table)
+        for sql in ("INSERT INTO %s (id, v) VALUES (5, 'x')",
+                    "INSERT INTO %s (v, id) VALUES ('x', 5)",
+                    "INSERT INTO %s VALUES (5, 'x')",
+                    "INSERT INTO %s (id, v) SELECT 7, 'q'"):
+            with pytest.raises(psycopg.errors.GeneratedAlways) as e:
+                c.execute(sql % table)
+            d = e.value.diag
+            assert d.message_primary == \
+                'cannot insert a non-DEFAULT value into column "id"'
+            assert d.message_detail == detail
+            assert d.message_hint == "Use OVERRIDING SYSTEM VALUE to override."
+        c.execute("INSERT INTO %s (v) VALUES ('a')" % table)
+        c.execute("INSERT INTO %s (id, v) VALUES (DEFAULT, 'b')" % table)
+        c.execute("INSERT INTO %s (id, v) OVERRIDING SYSTEM VALUE "
+                  "VALUES (50, 'c')" % table)
+        # A parameter is a value too.
+        with pytest.raises(psycopg.errors.GeneratedAlways):
+            c.execute("INSERT INTO %s (id, v) VALUES (%%s, 'd')" % table,
+                      (60,))
+        for sql in ("UPDATE %s SET id = 9",
+                    "UPDATE %s SET (id, v) = (3, 'a')"):
+            with pytest.raises(psycopg.errors.GeneratedAlways) as e:
+                c.execute(sql % table)
+            assert e.value.diag.message_primary == \
+                'column "id" can only be updated to DEFAULT'
+            assert e.value.diag.message_detail == detail
+        c.execute("UPDATE %s SET v = 'z' WHERE id = 50" % table)
+        assert c.execute("SELECT id, v FROM %s ORDER BY id"
+                         % table).fetchall() == \
+            [(1, "a"), (2, "b"), (50, "z")]

@@ -16,13 +16,16 @@
  *   which sql_error_from_sqlite reports as 22001.
  * - unnamed CHECK constraints get PostgreSQL's automatic names
  *   (<table>_<column>_check), so errors and the catalog can show them.
- * - Statements PostgreSQL does at once and SQLite cannot (DROP TABLE a, b;
- *   several ALTER TABLE actions; CREATE OR REPLACE VIEW; TRUNCATE a, b)
- *   become several statements separated by "; ", which dqlite's EXEC_SQL
- *   runs in order; the executor runs them inside a transaction.
- * - DROP ... CASCADE is accepted and behaves like RESTRICT-less SQLite:
- *   SQLite tracks no dependencies, so dependent views stay (and fail when
- *   used) and foreign keys are checked by SQLite itself.
+ * - Statements PostgreSQL does at once and SQLite cannot (several ALTER
+ *   TABLE actions; CREATE OR REPLACE VIEW; TRUNCATE a, b) become several
+ *   statements separated by "; ", which dqlite's EXEC_SQL runs in order;
+ *   the executor runs them inside a transaction.
+ * - What needs the leader's schema (ALTER TABLE by rebuild, ADD COLUMN,
+ *   DROP TABLE/VIEW with PostgreSQL's dependency rules) is a struct
+ *   sql_rebuild: the executor reads the schema under the write lock and
+ *   rebuild.c writes the script.
+ * - PRIMARY KEY columns are NOT NULL (SQLite allows NULL in all but an
+ *   INTEGER PRIMARY KEY).
  */
 #include <stdio.h>
 #include <string.h>

@@ -225,6 +225,11 @@ struct sql__type {
 const struct sql__type *sql__type_resolve(struct sql__emit *e,
 					  const PgQuery__TypeName *tn,
 					  int32_t *typmod, int mods[2]);
+/* GENERATED ALWAYS AS IDENTITY (identity.c): fail @e with 428C9 when
+ * the statement gives such a column of its target a value (the columns
+ * come from the scope's mirror; a table it does not know passes). */
+void sql__identity_insert(struct sql__emit *e, const PgQuery__InsertStmt *s);
+void sql__identity_update(struct sql__emit *e, const PgQuery__UpdateStmt *s);
 /* Fail @e for type @name that sql__type_resolve does not know: 0A000
  * for a PostgreSQL type triode lacks, 42704 for one PostgreSQL lacks
  * too (ddl.c). */
