@@ -311,15 +311,32 @@ static void emit_collation(struct sql__emit *e,
 		  coll != NULL ? coll : "");
 }
 
+/* The IDENTITY constraint of a column, or NULL. */
+static const PgQuery__Constraint *identity_of(const PgQuery__ColumnDef *cd)
+{
+	for (size_t i = 0; i < cd->n_constraints; i++) {
+		const Node *n = cd->constraints[i];
+		if (n->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+		    n->constraint->contype ==
+			    PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY) {
+			return n->constraint;
+		}
+	}
+	return NULL;
+}
+
 /*
  * One column definition.  @table_pk: the column is the single-column
- * table-level primary key.  @alter: ADD COLUMN (SQLite refuses PRIMARY
- * KEY and UNIQUE there).  Returns true if the column took over the table
+ * table-level primary key; @in_pk: it is in the table-level primary key.
+ * @alter: ADD COLUMN (SQLite refuses PRIMARY KEY and UNIQUE there).
+ * @post: where the DDL that must follow the CREATE TABLE goes (the
+ * sequence of a serial or identity column that is no rowid alias); NULL
+ * when there is none.  Returns true if the column took over the table
  * primary key (serial).
  */
 static bool emit_column(struct sql__emit *e, const char *table,
 			const PgQuery__ColumnDef *cd, bool table_pk, bool in_pk,
-			bool alter)
+			bool alter, struct tr_buf *post)
 {
 	int32_t typmod;
 	int mods[2];
@@ -363,23 +380,52 @@ static bool emit_column(struct sql__emit *e, const char *table,
 	}
 	sql__ident(e, cd->colname);
 	bool rowid = false;
+	bool owned = false; /* a sequence of its own */
+	const char *kind = !identity             ? "serial"
+			   : identity_always(cd) ? "identity always"
+						 : "identity";
+	const PgQuery__Constraint *ic = identity_of(cd);
 	if (t->serial || identity) {
 		bool integer = t->oid == SQL_OID_INT2 ||
 			       t->oid == SQL_OID_INT4 || t->oid == SQL_OID_INT8;
-		if (!pk || !integer) {
+		if (!integer) {
+			sql__fail(e, cd->location, "22023",
+				  "identity column type must be smallint, "
+				  "integer, or bigint");
+			return false;
+		}
+		owned = !pk || (ic != NULL && ic->n_options > 0);
+		if (owned && post == NULL) {
 			sql__fail(e, cd->location, "0A000",
-				  "%s columns are only supported as an "
-				  "integer primary key",
+				  "%s columns are only supported in CREATE "
+				  "TABLE",
 				  identity ? "identity" : t->name);
 			return false;
 		}
+	}
+	if (owned) {
+		/* NOT NULL DEFAULT nextval(<table>_<column>_seq), the kind
+		 * in a comment: the catalog shows an identity column as
+		 * one, DROP TABLE drops the sequence (rebuild.c). */
+		const char *seq = tr_arena_printf(e->a, "%s_%s_seq", table,
+						  cd->colname);
+		if (seq == NULL) {
+			sql__fail(e, -1, "53200", "out of memory");
+			return false;
+		}
+		sql__putf(e, " %s DEFAULT (pg_nextval(", sql_type_name(t->oid));
+		sql__string(e, seq);
+		sql__putf(e, ")) /*pg-seq %s*/", kind);
+		if (!sql__seq_owned(e, post, seq, t->oid,
+				    ic != NULL ? ic->options : NULL,
+				    ic != NULL ? ic->n_options : 0)) {
+			return false;
+		}
+	} else if (t->serial || identity) {
 		/* "identity always" for GENERATED ALWAYS: the catalog
 		 * shows attidentity 'a' rather than 'd'. */
 		sql__putf(e, " INTEGER /*pg:%s %s*/ PRIMARY KEY AUTOINCREMENT",
-			  sql_type_name(t->oid),
-			  !identity             ? "serial"
-			  : identity_always(cd) ? "identity always"
-						: "identity");
+			  sql_type_name(t->oid), kind);
 		rowid = true;
 	} else if (is_enum) {
 		sql__enum_column(e, &en);
@@ -414,10 +460,17 @@ static bool emit_column(struct sql__emit *e, const char *table,
 	}
 	/* A primary key's columns are NOT NULL in PostgreSQL; SQLite
 	 * allows NULL in any but an INTEGER PRIMARY KEY. */
-	bool pk_not_null = (pk || in_pk) &&
+	bool pk_not_null = (pk || in_pk || owned) &&
 			   !col_has(cd, PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL);
 	if ((cd->is_not_null || pk_not_null) && !rowid) {
 		sql__put(e, " NOT NULL");
+	}
+	if (cd->raw_default != NULL && owned) {
+		sql__fail(e, cd->location, "42601",
+			  "multiple default values specified for column "
+			  "\"%s\" of table \"%s\"",
+			  cd->colname, table);
+		return false;
 	}
 	if (cd->raw_default != NULL) {
 		sql__put(e, " DEFAULT (");
@@ -444,7 +497,7 @@ static bool emit_column(struct sql__emit *e, const char *table,
 			}
 			break;
 		case PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT:
-			if (rowid) {
+			if (rowid || owned) {
 				sql__fail(e, c->location, "42601",
 					  "multiple default values specified "
 					  "for column \"%s\" of table \"%s\"",
@@ -703,7 +756,8 @@ static bool in_table_pk(const PgQuery__CreateStmt *s, const char *col)
 	return false;
 }
 
-void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s)
+static void create_table(struct sql__emit *e, const PgQuery__CreateStmt *s,
+			 struct tr_buf *post)
 {
 	const PgQuery__RangeVar *rv = s->relation;
 	if (strncmp(rv->relname, "triode_cluster_", 15) == 0) {
@@ -775,7 +829,8 @@ void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s)
 			bool table_pk = pk_col != NULL &&
 					strcmp(pk_col, cd->colname) == 0;
 			if (emit_column(e, table, cd, table_pk,
-					in_table_pk(s, cd->colname), false) &&
+					in_table_pk(s, cd->colname), false,
+					post) &&
 			    table_pk) {
 				pk_taken = true;
 			}
@@ -807,6 +862,29 @@ void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s)
 		return;
 	}
 	sql__put(e, ")");
+}
+
+void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s)
+{
+	/* The sequences of serial and identity columns follow the table
+	 * (IF NOT EXISTS of an existing table: they fail, as PostgreSQL's
+	 * would not be made either way). */
+	struct tr_buf post;
+	tr_buf_init(&post, 0);
+	create_table(e, s, &post);
+	if (post.len > 0 && !sql__failed(e)) {
+		if (s->if_not_exists) {
+			sql__fail(e, s->relation->location, "0A000",
+				  "CREATE TABLE IF NOT EXISTS with serial or "
+				  "identity columns other than the integer "
+				  "primary key is not supported");
+		} else if (tr_buf_err(&post) != TR_OK) {
+			sql__fail(e, -1, "53200", "out of memory");
+		} else {
+			tr_buf_put(&e->out, post.data, post.len);
+		}
+	}
+	tr_buf_close(&post);
 }
 
 void sql__create_index(struct sql__emit *e, const PgQuery__IndexStmt *s)
@@ -1077,7 +1155,7 @@ static bool alter_type(struct sql__emit *e, const char *table,
 	plain.raw_default = NULL;
 	plain.n_constraints = 0;
 	plain.coll_clause = NULL;
-	(void)emit_column(e, table, &plain, false, false, true);
+	(void)emit_column(e, table, &plain, false, false, true, NULL);
 	if (sql__failed(e)) {
 		return false;
 	}
@@ -1165,7 +1243,7 @@ static void alter_by_rebuild(struct sql__emit *e,
 			a->column = tr_arena_strdup(
 				e->a, c->def->column_def->colname);
 			(void)emit_column(e, table, c->def->column_def, false,
-					  false, true);
+					  false, true, NULL);
 			a->text = take_output(e, mark);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:

@@ -44,6 +44,29 @@ static bool mirror_has(sqlite3 *db, const char *table, bool *known)
 	return rc == SQLITE_ROW;
 }
 
+/* The CREATE TABLE text of @table in the mirror (arena), or NULL. */
+static const char *table_sql(struct sql__emit *e, sqlite3 *db,
+			     const char *table)
+{
+	sqlite3_stmt *ps = NULL;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT sql FROM main.sqlite_schema WHERE type "
+			       "= 'table' AND name = ?1",
+			       -1, &ps, NULL) != SQLITE_OK) {
+		sqlite3_finalize(ps);
+		return NULL;
+	}
+	sqlite3_bind_text(ps, 1, table, -1, SQLITE_STATIC);
+	const char *sql = NULL;
+	if (sqlite3_step(ps) == SQLITE_ROW &&
+	    sqlite3_column_text(ps, 0) != NULL) {
+		sql = tr_arena_strdup(e->a,
+				      (const char *)sqlite3_column_text(ps, 0));
+	}
+	sqlite3_finalize(ps);
+	return sql;
+}
+
 /*
  * The columns of the target @rv in the mirror, in order, with whether
  * each is an identity-always column; false if it has none.  A relation
@@ -93,6 +116,20 @@ static bool always_columns(struct sql__emit *e, const PgQuery__RangeVar *rv,
 		count++;
 	}
 	sqlite3_finalize(ps);
+	/* Identity columns other than the rowid alias: a sequence of
+	 * their own, the kind in a comment of the table's text (ddl.c). */
+	const char *sql = table_sql(e, db, rv->relname);
+	for (size_t i = 0; sql != NULL && i < count; i++) {
+		char kind[32];
+		char seq[256];
+		if (!av[i] &&
+		    sql__column_seq(sql, nv[i], kind, sizeof kind, seq,
+				    sizeof seq) &&
+		    strcmp(kind, "identity always") == 0) {
+			av[i] = true;
+			any = true;
+		}
+	}
 	if (!any) {
 		return false;
 	}

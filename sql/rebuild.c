@@ -1214,6 +1214,10 @@ static const char *describe(struct tr_arena *a,
 	return tr_arena_printf(a, "%s %s", o->type, o->name);
 }
 
+static int fks_in(struct tr_arena *tmp, struct tr_arena *a, const char *table,
+		  const char *sql, const char *target, unsigned ci, unsigned on,
+		  struct deps *out);
+
 /* The foreign keys of table @c (objs[ci]) that reference objs[on]. */
 static int find_fks(struct tr_arena *a, const struct sql_schema_obj *objs,
 		    unsigned ci, unsigned on, struct deps *out)
@@ -1223,15 +1227,28 @@ static int find_fks(struct tr_arena *a, const struct sql_schema_obj *objs,
 	if (strcasestr(objs[ci].sql, "REFERENCES") == NULL) {
 		return TR_OK;
 	}
+	/* The parse is big: it goes with its own arena. */
+	struct tr_arena tmp;
+	tr_arena_init(&tmp, 16384);
+	int rv = fks_in(&tmp, a, table, objs[ci].sql, target, ci, on, out);
+	tr_arena_close(&tmp);
+	return rv;
+}
+
+/* find_fks on the parse of @sql in @tmp; names kept in @a. */
+static int fks_in(struct tr_arena *tmp, struct tr_arena *a, const char *table,
+		  const char *sql, const char *target, unsigned ci, unsigned on,
+		  struct deps *out)
+{
 	struct table_def t;
-	int rv = parse_table(a, objs[ci].sql, &t);
+	int rv = parse_table(tmp, sql, &t);
 	if (rv != TR_OK) {
 		return rv == TR_ENOMEM ? rv : TR_OK;
 	}
 	for (size_t i = 0; i < t.n; i++) {
 		const struct elem *e = &t.elems[i];
 		bool column = is_column(e);
-		const char *col = column ? tok_name(a, &e->toks[0]) : NULL;
+		const char *col = column ? tok_name(tmp, &e->toks[0]) : NULL;
 		size_t k = column ? type_end(e) : 0;
 		while (k < e->n) {
 			size_t end = column ? column_constraint_end(e, k)
@@ -1241,10 +1258,13 @@ static int find_fks(struct tr_arena *a, const struct sql_schema_obj *objs,
 			}
 			for (size_t j = k; j + 1 < end; j++) {
 				if (tok_is(&e->toks[j], "REFERENCES") &&
-				    tok_is_relation(a, &e->toks[j + 1],
+				    tok_is_relation(tmp, &e->toks[j + 1],
 						    target)) {
 					const char *name = default_name(
-						a, table, e, k, col);
+						tmp, table, e, k, col);
+					name = name != NULL ? tr_arena_strdup(
+								      a, name)
+							    : NULL;
 					if (name == NULL) {
 						return TR_ENOMEM;
 					}
@@ -1275,8 +1295,12 @@ static int find_views(struct tr_arena *a, unsigned n_objs,
 		    !is_user_relation(o) || is_sequence(o)) {
 			continue;
 		}
-		if (!reads_relation(a, o->sql, strlen(o->sql), objs[on].name,
-				    0)) {
+		struct tr_arena tmp;
+		tr_arena_init(&tmp, 16384);
+		bool reads = reads_relation(&tmp, o->sql, strlen(o->sql),
+					    objs[on].name, 0);
+		tr_arena_close(&tmp);
+		if (!reads) {
 			continue;
 		}
 		gone[v] = true;
@@ -1290,6 +1314,103 @@ static int find_views(struct tr_arena *a, unsigned n_objs,
 		}
 	}
 	return TR_OK;
+}
+
+/* A column element's /\*pg-seq <kind>*\/ marker (ddl.c) and the sequence
+ * its DEFAULT pg_nextval('...') names, copied out; false if either is
+ * missing or too long. */
+static bool elem_seq(const struct elem *e, char *kind, size_t kind_cap,
+		     char *seq, size_t seq_cap)
+{
+	bool has_kind = false;
+	bool has_seq = false;
+	for (size_t i = 0; i < e->n; i++) {
+		const struct tok *t = &e->toks[i];
+		if (t->len > 11 && strncmp(t->p, "/*pg-seq ", 9) == 0 &&
+		    t->len - 11 < kind_cap) {
+			memcpy(kind, t->p + 9, t->len - 11);
+			kind[t->len - 11] = '\0';
+			has_kind = true;
+		}
+		if (!tok_is(t, "DEFAULT") || i + 1 == e->n ||
+		    e->toks[i + 1].p[0] != '(') {
+			continue;
+		}
+		const struct tok *g = &e->toks[i + 1];
+		const char *p = strstr(g->p, "pg_nextval('");
+		if (p == NULL || p >= g->p + g->len) {
+			continue;
+		}
+		p += 12;
+		size_t n = 0;
+		while (p < g->p + g->len && n + 1 < seq_cap) {
+			if (*p == '\'' && p[1] == '\'') {
+				p++;
+			} else if (*p == '\'') {
+				break;
+			}
+			seq[n++] = *p++;
+		}
+		seq[n] = '\0';
+		has_seq = p < g->p + g->len && *p == '\'';
+	}
+	return has_kind && has_seq;
+}
+
+bool sql__column_seq(const char *sql, const char *column, char *kind,
+		     size_t kind_cap, char *seq, size_t seq_cap)
+{
+	if (sql == NULL || strstr(sql, "/*pg-seq ") == NULL) {
+		return false;
+	}
+	struct tr_arena tmp;
+	tr_arena_init(&tmp, 16384);
+	struct table_def t;
+	bool found = false;
+	if (parse_table(&tmp, sql, &t) == TR_OK) {
+		const struct elem *e = find_column(&tmp, &t, column, NULL);
+		found = e != NULL && elem_seq(e, kind, kind_cap, seq, seq_cap);
+	}
+	tr_arena_close(&tmp);
+	return found;
+}
+
+/* "; DROP VIEW <s>; DELETE FROM triode_sequences ..." for each sequence
+ * a serial or identity column of table @sql owns (sequence.c). */
+static void drop_owned_sequences(struct tr_buf *b, const char *sql,
+				 unsigned n_objs,
+				 const struct sql_schema_obj *objs)
+{
+	if (strstr(sql, "/*pg-seq ") == NULL) {
+		return;
+	}
+	struct tr_arena tmp;
+	tr_arena_init(&tmp, 16384);
+	struct table_def t;
+	if (parse_table(&tmp, sql, &t) == TR_OK) {
+		for (size_t i = 0; i < t.n; i++) {
+			char kind[32];
+			char seq[256];
+			if (!is_column(&t.elems[i]) ||
+			    !elem_seq(&t.elems[i], kind, sizeof kind, seq,
+				      sizeof seq)) {
+				continue;
+			}
+			for (unsigned k = 0; k < n_objs; k++) {
+				if (strcmp(objs[k].name, seq) != 0 ||
+				    !is_sequence(&objs[k])) {
+					continue;
+				}
+				tr_buf_put_str(b, "; DROP VIEW ");
+				sql__ident_buf(b, seq);
+				tr_buf_put_str(b,
+					       "; DELETE FROM triode_sequences "
+					       "WHERE name = ");
+				sql__string_buf(b, seq);
+			}
+		}
+	}
+	tr_arena_close(&tmp);
 }
 
 /* Lines "<prefix><dependent><suffix>" joined by newlines. */
@@ -1488,6 +1609,9 @@ static int drop_script(struct tr_arena *a, const struct sql_drop *d,
 		const struct sql_schema_obj *o = &objs[targets[i]];
 		tr_buf_put_str(&b, d->view ? "; DROP VIEW " : "; DROP TABLE ");
 		sql__ident_buf(&b, o->name);
+		if (!d->view) {
+			drop_owned_sequences(&b, o->sql, n_objs, objs);
+		}
 		/* The table's comments (comment.c). */
 		for (unsigned k = 0; k < n_objs && !d->view; k++) {
 			char table[256];

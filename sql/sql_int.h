@@ -179,6 +179,17 @@ void sql__create_sequence(struct sql__emit *e,
 			  const PgQuery__CreateSeqStmt *s);
 void sql__drop_sequence(struct sql__emit *e, const PgQuery__DropStmt *s);
 void sql__alter_sequence(struct sql__emit *e, const PgQuery__AlterSeqStmt *s);
+/* "; <the DDL of sequence @name>" for a serial or identity column of
+ * @type (int2/int4/int8) with identity options @opts, appended to @b;
+ * false after failing @e (22023 for inconsistent options). */
+bool sql__seq_owned(struct sql__emit *e, struct tr_buf *b, const char *name,
+		    uint32_t type, Node *const *opts, size_t n_opts);
+/* The /\*pg-seq <kind>*\/ marker ddl.c leaves on a serial or identity
+ * column backed by a sequence of its own, read from CREATE TABLE text
+ * @sql (rebuild.c): true with @kind ("serial", "identity", "identity
+ * always") and the sequence's name copied out. */
+bool sql__column_seq(const char *sql, const char *column, char *kind,
+		     size_t kind_cap, char *seq, size_t seq_cap);
 /* sql_rebuild_script for ALTER SEQUENCE (r->sequence set). */
 TR_MUSTCHECK int sql__alter_sequence_script(struct tr_arena *a,
 					    const struct sql_rebuild *r,

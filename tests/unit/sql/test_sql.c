@@ -278,7 +278,21 @@ static const struct tcase translations[] = {
 	  "CASCADE CONSTRAINT c_a_int4_range CHECK (a BETWEEN -2147483648 AND "
 	  "2147483647), b text, UNIQUE (a, b), CONSTRAINT c_a_check CHECK ((a > "
 	  "0)), CONSTRAINT x CHECK ((b <> '')))" },
-	{ "create table t (a serial)", "0A000" },
+	{ "create table t (a serial)",
+	  "CREATE TABLE t (a int4 DEFAULT (pg_nextval('t_a_seq')) /*pg-seq "
+	  "serial*/ NOT NULL); CREATE VIEW t_a_seq AS SELECT last_value, 0 AS "
+	  "log_cnt, is_called FROM triode_sequences WHERE name = 't_a_seq' "
+	  "/*pg:sequence 23 1 1 1 2147483647 1 0*/; CREATE TABLE IF NOT "
+	  "EXISTS triode_sequences (name text PRIMARY KEY, last_value int8 NOT "
+	  "NULL, is_called bool NOT NULL, start_value int8 NOT NULL, "
+	  "increment_by int8 NOT NULL, min_value int8 NOT NULL, max_value "
+	  "int8 NOT NULL, cache_size int8 NOT NULL, cycle bool NOT NULL, "
+	  "type_oid int8 NOT NULL); INSERT INTO triode_sequences VALUES "
+	  "('t_a_seq', 1, 0, 1, 1, 1, 2147483647, 1, 0, 23)" },
+	{ "create table if not exists t (a serial)", "0A000" },
+	{ "create table t (a text generated always as identity)", "22023" },
+	{ "create table t (a int generated always as identity (start 0))",
+	  "22023" },
 	{ "create table t (a citext)", "42704" },
 	{ "create table t (a money)", "0A000" },
 	{ "create table t (a int, b text, a text)", "42701" },
