@@ -1115,6 +1115,9 @@ static const char *alter_action_name(PgQuery__AlterTableType t)
  * back to @mark.  NULL on OOM. */
 static const char *take_output(struct sql__emit *e, size_t mark)
 {
+	if (e->out.len == mark) {
+		return tr_arena_strdup(e->a, ""); /* out.data may be NULL */
+	}
 	const char *s = tr_arena_strndup(e->a, (const char *)e->out.data + mark,
 					 e->out.len - mark);
 	e->out.len = mark;
