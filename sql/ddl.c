@@ -1232,6 +1232,7 @@ static void alter_by_rebuild(struct sql__emit *e,
 	r->n_alters = 0;
 	r->sequence = NULL;
 	r->drop = NULL;
+	r->enum_alter = NULL;
 	for (size_t i = 0; i < s->n_cmds && !sql__failed(e); i++) {
 		const PgQuery__AlterTableCmd *c = s->cmds[i]->alter_table_cmd;
 		struct sql_alter *a = &al[r->n_alters++];

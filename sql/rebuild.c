@@ -668,6 +668,33 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 	case SQL_ALTER_DROP_COLUMN:
 		remove_elem(t, exprs, at);
 		return TR_OK;
+	case SQL_ALTER_ENUM: {
+		/* The collation and the hidden check carry the labels
+		 * (enum.c); the rest of the column stays. */
+		const char *check = tr_arena_printf(a, "%s_%s_enum", table,
+						    al->column);
+		if (check == NULL || al->check == NULL) {
+			return TR_ENOMEM;
+		}
+		for (size_t i = 1; i + 1 < col->n; i++) {
+			if (tok_is(&col->toks[i], "COLLATE")) {
+				col->toks[i + 1] = (struct tok){
+					al->text, strlen(al->text)
+				};
+			}
+			if (i + 3 < col->n &&
+			    tok_is(&col->toks[i], "CONSTRAINT") &&
+			    tok_names(a, &col->toks[i + 1], check) &&
+			    tok_is(&col->toks[i + 2], "CHECK") &&
+			    col->toks[i + 3].p[0] == '(') {
+				col->toks[i + 3] = (struct tok){
+					al->check, strlen(al->check)
+				};
+			}
+		}
+		exprs[at] = al->expr;
+		return TR_OK;
+	}
 	case SQL_ALTER_SET_NOT_NULL:
 		if (!has_word(col, "NOT") || !has_word(col, "NULL")) {
 			if (!insert_tok(col, type_end(col), "NOT NULL")) {
@@ -880,6 +907,11 @@ static int table_script(struct tr_arena *a, const struct sql_rebuild *r,
 			const char **script, struct notes *notes,
 			struct sql_error *err);
 
+static int enum_script(struct tr_arena *a, const struct sql_enum_alter *x,
+		       unsigned n_objs, const struct sql_schema_obj *objs,
+		       const char **script, struct notes *notes,
+		       struct sql_error *err);
+
 int sql_rebuild_script(struct tr_arena *a, const struct sql_rebuild *r,
 		       unsigned n_objs, const struct sql_schema_obj *objs,
 		       const char **script, const struct sql_notice **notices,
@@ -892,6 +924,9 @@ int sql_rebuild_script(struct tr_arena *a, const struct sql_rebuild *r,
 						err);
 	} else if (r->drop != NULL) {
 		rv = drop_script(a, r->drop, n_objs, objs, script, &notes, err);
+	} else if (r->enum_alter != NULL) {
+		rv = enum_script(a, r->enum_alter, n_objs, objs, script, &notes,
+				 err);
 	} else {
 		rv = table_script(a, r, n_objs, objs, script, &notes, err);
 	}
@@ -1624,6 +1659,185 @@ static int drop_script(struct tr_arena *a, const struct sql_drop *d,
 				sql__ident_buf(&b, objs[k].name);
 			}
 		}
+	}
+	return finish(a, &b, script);
+}
+
+/* ---------------------------------------------------------------------
+ * ALTER TYPE ... ADD VALUE / RENAME VALUE (enum.c)
+ * ------------------------------------------------------------------- */
+
+/* The columns of table @sql declared @decl ("enum_text x<hex>"), their
+ * names in @a; NULL-terminated, or NULL on OOM. */
+static const char **enum_columns(struct tr_arena *a, const char *sql,
+				 const char *decl)
+{
+	const char *hex = strchr(decl, ' ') + 1;
+	struct tr_arena tmp;
+	tr_arena_init(&tmp, 16384);
+	struct table_def t;
+	const char **cols = NULL;
+	int rv = parse_table(&tmp, sql, &t);
+	if (rv != TR_ENOMEM) {
+		cols = tr_arena_alloc(a, (rv == TR_OK ? t.n + 1 : 1) *
+						 sizeof *cols);
+	}
+	size_t n = 0;
+	for (size_t i = 0; cols != NULL && rv == TR_OK && i < t.n; i++) {
+		const struct elem *e = &t.elems[i];
+		if (is_column(e) && e->n > 2 &&
+		    tok_is(&e->toks[1], "enum_text") &&
+		    tok_is(&e->toks[2], hex)) {
+			cols[n] = tr_arena_strdup(a,
+						  tok_name(&tmp, &e->toks[0]));
+			if (cols[n++] == NULL) {
+				cols = NULL;
+			}
+		}
+	}
+	if (cols != NULL) {
+		cols[n] = NULL;
+	}
+	tr_arena_close(&tmp);
+	return cols;
+}
+
+static int enum_script(struct tr_arena *a, const struct sql_enum_alter *x,
+		       unsigned n_objs, const struct sql_schema_obj *objs,
+		       const char **script, struct notes *notes,
+		       struct sql_error *err)
+{
+	const char *view = sql__enum_view_of(a, x->type);
+	const char *decl = sql__enum_decl(a, x->type);
+	if (view == NULL || decl == NULL) {
+		return TR_ENOMEM;
+	}
+	const struct sql_schema_obj *v = NULL;
+	for (unsigned i = 0; i < n_objs; i++) {
+		if (strcmp(objs[i].type, "view") == 0 &&
+		    strcmp(objs[i].name, view) == 0) {
+			v = &objs[i];
+		}
+	}
+	if (v == NULL) {
+		return sql__error(err, a, "42704", "type \"%s\" does not exist",
+				  x->type);
+	}
+	const char **labels;
+	unsigned n;
+	bool skip;
+	int rv = sql__enum_alter_labels(a, x, v->sql, &labels, &n, &skip, err);
+	if (rv != TR_OK) {
+		return rv;
+	}
+	if (skip) {
+		*script = "SELECT 1 WHERE 0";
+		return note(a, notes,
+			    tr_arena_printf(a,
+					    "enum label \"%s\" already exists, "
+					    "skipping",
+					    x->new_val),
+			    NULL);
+	}
+	const char *list = sql__enum_label_list(a, labels, n);
+	const char *view_sql = sql__enum_view_sql(a, x->type, labels, n);
+	const char *coll = list != NULL ? tr_arena_printf(a, "pgenum:%s", list)
+					: NULL;
+	if (view_sql == NULL || coll == NULL) {
+		return TR_ENOMEM;
+	}
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	tr_buf_put_str(&b, "DROP VIEW ");
+	sql__ident_buf(&b, view);
+	tr_buf_put_str(&b, "; ");
+	tr_buf_put_str(&b, view_sql);
+	const char *coll_ident = NULL;
+	{
+		struct tr_buf c;
+		tr_buf_init(&c, 0);
+		sql__ident_buf(&c, coll);
+		const char *cs = tr_buf_cstr(&c);
+		coll_ident = cs != NULL && tr_buf_err(&c) == TR_OK
+				     ? tr_arena_strdup(a, cs)
+				     : NULL;
+		tr_buf_close(&c);
+	}
+	const char *spaced = tr_arena_printf(a, " %s ", decl);
+	if (coll_ident == NULL || spaced == NULL) {
+		tr_buf_close(&b);
+		return TR_ENOMEM;
+	}
+	for (unsigned i = 0; i < n_objs; i++) {
+		const struct sql_schema_obj *o = &objs[i];
+		if (strcmp(o->type, "table") != 0 ||
+		    strstr(o->sql, spaced) == NULL) {
+			continue;
+		}
+		const char **cols = enum_columns(a, o->sql, decl);
+		if (cols == NULL) {
+			tr_buf_close(&b);
+			return TR_ENOMEM;
+		}
+		unsigned n_cols = 0;
+		while (cols[n_cols] != NULL) {
+			n_cols++;
+		}
+		if (n_cols == 0) {
+			continue;
+		}
+		struct sql_rebuild r = { .table = o->name };
+		r.alters = tr_arena_alloc(a, n_cols * sizeof *r.alters);
+		if (r.alters == NULL) {
+			tr_buf_close(&b);
+			return TR_ENOMEM;
+		}
+		for (unsigned k = 0; k < n_cols; k++) {
+			struct tr_buf c;
+			tr_buf_init(&c, 0);
+			tr_buf_put_str(&c, "(pg_enum_check(");
+			sql__ident_buf(&c, cols[k]);
+			tr_buf_put_str(&c, ", ");
+			sql__string_buf(&c, x->type);
+			tr_buf_put_str(&c, ", ");
+			sql__string_buf(&c, list);
+			tr_buf_put_str(&c, "))");
+			const char *check = NULL;
+			(void)finish(a, &c, &check);
+			const char *expr = NULL;
+			if (x->old_val != NULL) {
+				tr_buf_init(&c, 0);
+				tr_buf_put_str(&c, "CASE WHEN ");
+				sql__ident_buf(&c, cols[k]);
+				tr_buf_put_str(&c, " = ");
+				sql__string_buf(&c, x->old_val);
+				tr_buf_put_str(&c, " THEN ");
+				sql__string_buf(&c, x->new_val);
+				tr_buf_put_str(&c, " ELSE ");
+				sql__ident_buf(&c, cols[k]);
+				tr_buf_put_str(&c, " END");
+				(void)finish(a, &c, &expr);
+				if (expr == NULL) {
+					tr_buf_close(&b);
+					return TR_ENOMEM;
+				}
+			}
+			r.alters[r.n_alters++] = (struct sql_alter){
+				.op = SQL_ALTER_ENUM,
+				.column = cols[k],
+				.text = coll_ident,
+				.check = check,
+				.expr = expr,
+			};
+		}
+		const char *part;
+		rv = table_script(a, &r, n_objs, objs, &part, notes, err);
+		if (rv != TR_OK) {
+			tr_buf_close(&b);
+			return rv;
+		}
+		tr_buf_put_str(&b, "; ");
+		tr_buf_put_str(&b, part);
 	}
 	return finish(a, &b, script);
 }

@@ -140,6 +140,9 @@ enum sql_alter_op {
 	SQL_ALTER_SET_DEFAULT,	   /* column, text: expression or NULL */
 	SQL_ALTER_TYPE, /* column, text: declared type, expr: the new value
 			 * (SQLite, reading the old row's columns) */
+	SQL_ALTER_ENUM, /* column of an enum type whose labels change (ALTER
+			 * TYPE): text: its new COLLATE name, check: its
+			 * new hidden check, expr: the new value or NULL */
 };
 
 struct sql_alter {
@@ -152,10 +155,12 @@ struct sql_alter {
 	 * (without it PostgreSQL only converts along assignment casts). */
 	uint32_t type_oid;
 	bool has_using;
+	const char *check; /* SQL_ALTER_ENUM */
 };
 
 struct sql_seq_alter; /* sequence.c */
 struct sql_drop;      /* rebuild.c */
+struct sql_enum_alter; /* enum.c */
 
 struct sql_rebuild {
 	const char *table;
@@ -167,6 +172,9 @@ struct sql_rebuild {
 	/* DROP TABLE / DROP VIEW (@table NULL): the objects that depend on
 	 * the dropped ones come from the schema; NULL otherwise. */
 	struct sql_drop *drop;
+	/* ALTER TYPE ... ADD/RENAME VALUE (@table NULL): the type's view
+	 * and the tables with columns of the type; NULL otherwise. */
+	struct sql_enum_alter *enum_alter;
 };
 
 /* A NOTICE a statement sends before it completes (arena). */

@@ -283,6 +283,32 @@ void sql__comment_drop_table(struct sql__emit *e, const char *table);
 bool sql__comment_view(const char *name, char *table, size_t table_cap,
 		       char *column, size_t column_cap);
 void sql__create_enum(struct sql__emit *e, const PgQuery__CreateEnumStmt *s);
+/* ALTER TYPE t ADD VALUE / RENAME VALUE: a statement done from the
+ * schema (e->stmt->rebuild->enum_alter). */
+struct sql_enum_alter {
+	const char *type;
+	const char *old_val; /* RENAME VALUE: the label renamed; else NULL */
+	const char *new_val;
+	const char *neighbor; /* ADD VALUE ... BEFORE/AFTER it; or NULL */
+	bool after;
+	bool if_not_exists;
+};
+void sql__alter_enum(struct sql__emit *e, const PgQuery__AlterEnumStmt *s);
+/* The type's labels after @x, from its view text @view_sql (arena);
+ * @skip set for ADD VALUE IF NOT EXISTS of an existing label.  TR_ESQL
+ * with @err (42710, 22023), TR_ENOMEM. */
+int sql__enum_alter_labels(struct tr_arena *a, const struct sql_enum_alter *x,
+			   const char *view_sql, const char ***labels,
+			   unsigned *n, bool *skip, struct sql_error *err);
+/* The view of @type with @labels, as CREATE TYPE makes it (arena). */
+const char *sql__enum_view_sql(struct tr_arena *a, const char *type,
+			       const char *const *labels, unsigned n);
+/* @labels as the escaped list of the collation and check (arena). */
+const char *sql__enum_label_list(struct tr_arena *a,
+				 const char *const *labels, unsigned n);
+/* The declared type of a column of @type, and the name of its view. */
+const char *sql__enum_decl(struct tr_arena *a, const char *type);
+const char *sql__enum_view_of(struct tr_arena *a, const char *type);
 void sql__drop_type(struct sql__emit *e, const PgQuery__DropStmt *s);
 /* @tn names an enum type of the scope's mirror: true with @out filled;
  * false (and @e untouched unless out of memory) otherwise. */

@@ -408,6 +408,46 @@ static void test_catalog(void **state)
 	sql_catalog_free(cat);
 }
 
+/* ALTER TYPE ADD VALUE / RENAME VALUE: the tables using the type are
+ * rebuilt with the new labels (order, check, renamed rows). */
+static void test_alter_type(void **state)
+{
+	struct fixture *f = *state;
+	check(f, "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')", "ok");
+	check(f, "CREATE TABLE m (id int4 PRIMARY KEY, v mood)", "ok");
+	check(f, "CREATE INDEX m_v ON m (v)", "ok");
+	check(f, "INSERT INTO m VALUES (1, 'ok'), (2, 'happy'), (3, 'sad')",
+	      "ok");
+	check(f, "ALTER TYPE mood ADD VALUE 'ok'",
+	      "ERROR 42710 enum label \"ok\" already exists");
+	check(f, "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'ok'", "ok");
+	check(f, "ALTER TYPE mood ADD VALUE 'meh' BEFORE 'nope'",
+	      "ERROR 22023 \"nope\" is not an existing enum label");
+	check(f, "ALTER TYPE mood ADD VALUE 'meh' AFTER 'sad'", "ok");
+	check(f, "ALTER TYPE mood ADD VALUE 'angry' BEFORE 'sad'", "ok");
+	check(f, "ALTER TYPE mood ADD VALUE 'ecstatic'", "ok");
+	check(f, "ALTER TYPE nosuch ADD VALUE 'x'",
+	      "ERROR 42704 type \"nosuch\" does not exist");
+	check(f, "SELECT string_agg(label, ',') FROM (SELECT label FROM "
+		 "triode_enum_mood ORDER BY pos) x",
+	      "angry,sad,meh,ok,happy,ecstatic");
+	/* The new labels are accepted and sort in their place. */
+	check(f, "INSERT INTO m VALUES (4, 'meh'), (5, 'angry')", "ok");
+	check(f, "INSERT INTO m VALUES (6, 'nope')",
+	      "ERROR 22P02 invalid input value for enum mood: \"nope\"");
+	check(f, "SELECT string_agg(v, ',') FROM (SELECT v FROM m ORDER BY v) x",
+	      "angry,sad,meh,ok,happy");
+	check(f, "ALTER TYPE mood RENAME VALUE 'nope' TO 'x'",
+	      "ERROR 22023 \"nope\" is not an existing enum label");
+	check(f, "ALTER TYPE mood RENAME VALUE 'ok' TO 'happy'",
+	      "ERROR 42710 enum label \"happy\" already exists");
+	check(f, "ALTER TYPE mood RENAME VALUE 'ok' TO 'fine'", "ok");
+	check(f, "SELECT v FROM m WHERE id = 1", "fine");
+	check(f, "INSERT INTO m VALUES (7, 'ok')",
+	      "ERROR 22P02 invalid input value for enum mood: \"ok\"");
+	check(f, "SELECT count(*) FROM sqlite_schema WHERE name = 'm_v'", "1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -416,6 +456,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enum_odd_labels, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_enum_ddl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alter_type, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_comment_ddl, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_catalog, setup, teardown),
