@@ -856,6 +856,8 @@ static int finish(struct tr_arena *a, struct tr_buf *b, const char **script)
  */
 static int add_columns_script(struct tr_arena *a, const struct sql_rebuild *r,
 			      struct table_def *t, const char **exprs,
+			      unsigned n_objs,
+			      const struct sql_schema_obj *objs,
 			      const char **script, struct notes *notes,
 			      struct sql_error *err)
 {
@@ -868,6 +870,25 @@ static int add_columns_script(struct tr_arena *a, const struct sql_rebuild *r,
 		if (rv != TR_OK) {
 			tr_buf_close(&b);
 			return rv;
+		}
+		/* An enum type the mirror knew may be gone by now: the
+		 * schema says (enum.c's check on the in-place path). */
+		const char *en = strstr(al->text, "enum_text x");
+		char type[128];
+		if (en != NULL && sql__enum_decl_name(en, type, sizeof type)) {
+			const char *view = sql__enum_view_of(a, type);
+			bool found = false;
+			for (unsigned k = 0; view != NULL && k < n_objs; k++) {
+				found = found ||
+					(strcmp(objs[k].type, "view") == 0 &&
+					 strcmp(objs[k].name, view) == 0);
+			}
+			if (!found) {
+				tr_buf_close(&b);
+				return sql__error(err, a, "42704",
+						  "type \"%s\" does not exist",
+						  type);
+			}
 		}
 		if (t->n == before) {
 			rv = note(a, notes,
@@ -990,7 +1011,8 @@ static int table_script(struct tr_arena *a, const struct sql_rebuild *r,
 		in_place = in_place && r->alters[i].op == SQL_ALTER_ADD_COLUMN;
 	}
 	if (in_place) {
-		return add_columns_script(a, r, &t, exprs, script, notes, err);
+		return add_columns_script(a, r, &t, exprs, n_objs, objs, script,
+					  notes, err);
 	}
 	for (unsigned i = 0; i < r->n_alters; i++) {
 		rv = apply(a, r->table, &t, exprs, &r->alters[i], err);

@@ -446,6 +446,16 @@ static void test_alter_type(void **state)
 	check(f, "INSERT INTO m VALUES (7, 'ok')",
 	      "ERROR 22P02 invalid input value for enum mood: \"ok\"");
 	check(f, "SELECT count(*) FROM sqlite_schema WHERE name = 'm_v'", "1");
+	/* ADD COLUMN of a type dropped since the translation. */
+	check(f, "CREATE TYPE gone AS ENUM ('a')", "ok");
+	const struct sql_stmt *st = parse1(f, "ALTER TABLE m ADD COLUMN g gone");
+	assert_false(st->failed);
+	check(f, "DROP TYPE gone", "ok");
+	struct sql_error err;
+	assert_null(schema_script(f, st, &err));
+	assert_string_equal(err.sqlstate, "42704");
+	check(f, "ALTER TABLE m ADD COLUMN w mood", "ok");
+	check(f, "INSERT INTO m (id, w) VALUES (8, 'fine')", "ok");
 }
 
 int main(void)
