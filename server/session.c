@@ -1499,9 +1499,10 @@ static void rebuild_read(struct cluster_client *c, void *arg,
 		return;
 	}
 	const char *script;
+	const struct sql_notice *notices;
 	struct sql_error err = { .position = 0 };
 	int rv = sql_rebuild_script(&s->arena, s->cur->rebuild, s->n_objs,
-				    s->objs, &script, &err);
+				    s->objs, &script, &notices, &err);
 	if (rv == TR_ESQL) {
 		fail(s, &err);
 		return;
@@ -1509,6 +1510,16 @@ static void rebuild_read(struct cluster_client *c, void *arg,
 	if (rv != TR_OK) {
 		failf(s, "53200", "out of memory");
 		return;
+	}
+	/* DROP ... CASCADE, IF EXISTS: PostgreSQL's NOTICEs. */
+	for (const struct sql_notice *n = notices; n != NULL; n = n->next) {
+		struct pgwire_error pe = {
+			.severity = "NOTICE",
+			.sqlstate = "00000",
+			.message = n->message,
+			.detail = n->detail,
+		};
+		pgwire_session_send_notice(s->pg, &pe);
 	}
 	send_ddl(s, script);
 }

@@ -2007,7 +2007,9 @@ static void emit_collate(struct sql__emit *e, const PgQuery__CollateClause *c)
 		return;
 	}
 	if (strcmp(coll, "C") == 0 || strcmp(coll, "POSIX") == 0 ||
-	    strcmp(coll, "ucs_basic") == 0 || strcmp(coll, "C.UTF-8") == 0) {
+	    strcmp(coll, "ucs_basic") == 0 || strcmp(coll, "C.UTF-8") == 0 ||
+	    strcmp(coll, "C.utf8") == 0) {
+		/* Code point order; case mapping is Unicode's either way. */
 		sql__put(e, "(");
 		sql__expr(e, c->arg);
 		sql__put(e, " COLLATE BINARY)");

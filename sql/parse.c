@@ -696,6 +696,11 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 		st->writes = st->ddl = true;
 		sql__create_enum(e, n->create_enum_stmt);
 		return;
+	case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
+		st->tag = "ALTER TYPE";
+		st->writes = st->ddl = true;
+		sql__alter_enum(e, n->alter_enum_stmt); /* enum.c */
+		return;
 	case PG_QUERY__NODE__NODE_DROP_STMT:
 		if (n->drop_stmt->remove_type ==
 		    PG_QUERY__OBJECT_TYPE__OBJECT_TYPE) {

@@ -1054,6 +1054,7 @@ static void insert_value(struct sql__emit *e, const PgQuery__InsertStmt *s,
 
 void sql__insert(struct sql__emit *e, const PgQuery__InsertStmt *s)
 {
+	sql__identity_insert(e, s); /* GENERATED ALWAYS (identity.c) */
 	if (s->with_clause != NULL) {
 		emit_with(e, s->with_clause);
 	}
@@ -1209,6 +1210,7 @@ void sql__insert(struct sql__emit *e, const PgQuery__InsertStmt *s)
 
 void sql__update(struct sql__emit *e, const PgQuery__UpdateStmt *s)
 {
+	sql__identity_update(e, s); /* GENERATED ALWAYS (identity.c) */
 	if (s->with_clause != NULL) {
 		emit_with(e, s->with_clause);
 	}

@@ -207,6 +207,15 @@ void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s);
 void sql__create_index(struct sql__emit *e, const PgQuery__IndexStmt *s);
 void sql__create_view(struct sql__emit *e, const PgQuery__ViewStmt *s);
 void sql__drop(struct sql__emit *e, const PgQuery__DropStmt *s);
+/* DROP TABLE / DROP VIEW, done from the leader's schema (rebuild.c):
+ * the names as written, in order. */
+struct sql_drop {
+	bool view; /* DROP VIEW; otherwise DROP TABLE */
+	bool cascade;
+	bool missing_ok;
+	unsigned n;
+	const char **names;
+};
 /* The name of one object of a DROP (schema public or none); NULL, with
  * @e failed, for other forms. */
 const char *sql__drop_name(struct sql__emit *e, const Node *o);
@@ -240,6 +249,17 @@ void sql__create_sequence(struct sql__emit *e,
 			  const PgQuery__CreateSeqStmt *s);
 void sql__drop_sequence(struct sql__emit *e, const PgQuery__DropStmt *s);
 void sql__alter_sequence(struct sql__emit *e, const PgQuery__AlterSeqStmt *s);
+/* "; <the DDL of sequence @name>" for a serial or identity column of
+ * @type (int2/int4/int8) with identity options @opts, appended to @b;
+ * false after failing @e (22023 for inconsistent options). */
+bool sql__seq_owned(struct sql__emit *e, struct tr_buf *b, const char *name,
+		    uint32_t type, Node *const *opts, size_t n_opts);
+/* The /\*pg-seq <kind>*\/ marker ddl.c leaves on a serial or identity
+ * column backed by a sequence of its own, read from CREATE TABLE text
+ * @sql (rebuild.c): true with @kind ("serial", "identity", "identity
+ * always") and the sequence's name copied out. */
+bool sql__column_seq(const char *sql, const char *column, char *kind,
+		     size_t kind_cap, char *seq, size_t seq_cap);
 /* sql_rebuild_script for ALTER SEQUENCE (r->sequence set). */
 TR_MUSTCHECK int sql__alter_sequence_script(struct tr_arena *a,
 					    const struct sql_rebuild *r,
@@ -286,6 +306,16 @@ struct sql__type {
 const struct sql__type *sql__type_resolve(struct sql__emit *e,
 					  const PgQuery__TypeName *tn,
 					  int32_t *typmod, int mods[2]);
+/* GENERATED ALWAYS AS IDENTITY (identity.c): fail @e with 428C9 when
+ * the statement gives such a column of its target a value (the columns
+ * come from the scope's mirror; a table it does not know passes). */
+void sql__identity_insert(struct sql__emit *e, const PgQuery__InsertStmt *s);
+void sql__identity_update(struct sql__emit *e, const PgQuery__UpdateStmt *s);
+/* Fail @e for type @name that sql__type_resolve does not know: 0A000
+ * for a PostgreSQL type triode lacks, 42704 for one PostgreSQL lacks
+ * too (ddl.c). */
+void sql__type_missing(struct sql__emit *e, const PgQuery__TypeName *tn,
+		       const char *name);
 /* True if @name is one of the built-in type names sql__type_resolve
  * knows. */
 bool sql__type_known(const char *name);
@@ -323,6 +353,32 @@ void sql__comment_drop_table(struct sql__emit *e, const char *table);
 bool sql__comment_view(const char *name, char *table, size_t table_cap,
 		       char *column, size_t column_cap);
 void sql__create_enum(struct sql__emit *e, const PgQuery__CreateEnumStmt *s);
+/* ALTER TYPE t ADD VALUE / RENAME VALUE: a statement done from the
+ * schema (e->stmt->rebuild->enum_alter). */
+struct sql_enum_alter {
+	const char *type;
+	const char *old_val; /* RENAME VALUE: the label renamed; else NULL */
+	const char *new_val;
+	const char *neighbor; /* ADD VALUE ... BEFORE/AFTER it; or NULL */
+	bool after;
+	bool if_not_exists;
+};
+void sql__alter_enum(struct sql__emit *e, const PgQuery__AlterEnumStmt *s);
+/* The type's labels after @x, from its view text @view_sql (arena);
+ * @skip set for ADD VALUE IF NOT EXISTS of an existing label.  TR_ESQL
+ * with @err (42710, 22023), TR_ENOMEM. */
+int sql__enum_alter_labels(struct tr_arena *a, const struct sql_enum_alter *x,
+			   const char *view_sql, const char ***labels,
+			   unsigned *n, bool *skip, struct sql_error *err);
+/* The view of @type with @labels, as CREATE TYPE makes it (arena). */
+const char *sql__enum_view_sql(struct tr_arena *a, const char *type,
+			       const char *const *labels, unsigned n);
+/* @labels as the escaped list of the collation and check (arena). */
+const char *sql__enum_label_list(struct tr_arena *a,
+				 const char *const *labels, unsigned n);
+/* The declared type of a column of @type, and the name of its view. */
+const char *sql__enum_decl(struct tr_arena *a, const char *type);
+const char *sql__enum_view_of(struct tr_arena *a, const char *type);
 void sql__drop_type(struct sql__emit *e, const PgQuery__DropStmt *s);
 /* @tn names an enum type of the scope's mirror: true with @out filled;
  * false (and @e untouched unless out of memory) otherwise. */
