@@ -154,6 +154,20 @@ static void glob_of(struct sql__emit *e, const Node *pattern)
 	}
 }
 
+/* @n is x COLLATE "C.utf8" (or "C.UTF-8"): case folds by Unicode's
+ * rules there, where the database's default (C) folds ASCII only. */
+static bool unicode_collated(const Node *n)
+{
+	if (n == NULL || n->node_case != PG_QUERY__NODE__NODE_COLLATE_CLAUSE ||
+	    n->collate_clause->n_collname == 0) {
+		return false;
+	}
+	const PgQuery__CollateClause *c = n->collate_clause;
+	const char *coll = sql__str(c->collname[c->n_collname - 1]);
+	return coll != NULL &&
+	       (strcmp(coll, "C.utf8") == 0 || strcmp(coll, "C.UTF-8") == 0);
+}
+
 static void emit_like(struct sql__emit *e, const PgQuery__AExpr *x, bool negate,
 		      bool ilike)
 {
@@ -175,6 +189,19 @@ static void emit_like(struct sql__emit *e, const PgQuery__AExpr *x, bool negate,
 			esc = es[0];
 			pat = f->args[0];
 		}
+	}
+	if (ilike && (unicode_collated(x->lexpr) || unicode_collated(pat))) {
+		/* Both sides lower-cased by Unicode's rules first. */
+		sql__put(e, "(pg_lower(");
+		sql__expr(e, x->lexpr);
+		sql__put(e, negate ? ") NOT LIKE pg_lower(" : ") LIKE pg_lower(");
+		sql__expr(e, pat);
+		sql__put(e, ")");
+		char es[2] = { esc, 0 };
+		sql__put(e, " ESCAPE ");
+		sql__string(e, es);
+		sql__put(e, ")");
+		return;
 	}
 	sql__put(e, "(");
 	sql__expr(e, x->lexpr);
