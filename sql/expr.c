@@ -363,8 +363,8 @@ static bool is_interval_cmp(const PgQuery__AExpr *x)
 {
 	int32_t tm;
 	uint32_t l = sql__infer(x->lexpr, &tm), r = sql__infer(x->rexpr, &tm);
-	return (l == SQL_OID_INTERVAL && (r == SQL_OID_INTERVAL ||
-					  r == SQL_OID_TEXT || r == 0)) ||
+	return (l == SQL_OID_INTERVAL &&
+		(r == SQL_OID_INTERVAL || r == SQL_OID_TEXT || r == 0)) ||
 	       (r == SQL_OID_INTERVAL && (l == SQL_OID_TEXT || l == 0));
 }
 
@@ -541,8 +541,12 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 		divisor(e, x->rexpr);
 		sql__put(e, ")");
 		return;
+	} else if (strcmp(op, "#") == 0) {
+		/* Bitwise xor: SQLite has no operator for it. */
+		emit_call2(e, "pg_xor", x->lexpr, x->rexpr);
+		return;
 	} else if (strcmp(op, "^") == 0) {
-		sql__put(e, "pow(");
+		sql__put(e, "pg_pow(");
 		sql__expr(e, x->lexpr);
 		sql__put(e, ", ");
 		sql__expr(e, x->rexpr);
@@ -599,9 +603,10 @@ static int checked_int_width(const PgQuery__AExpr *x)
 	} else {
 		t = arith(sql__infer(x->lexpr, &tm), r);
 	}
-	return t == SQL_OID_INT2 ? 2 : t == SQL_OID_INT4 ? 4
-				     : t == SQL_OID_INT8 ? 8
-							 : 0;
+	return t == SQL_OID_INT2   ? 2
+	       : t == SQL_OID_INT4 ? 4
+	       : t == SQL_OID_INT8 ? 8
+				   : 0;
 }
 
 static void emit_a_expr(struct sql__emit *e, const PgQuery__AExpr *x)
@@ -965,16 +970,17 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 				/* Exactly: int8's bounds are not doubles. */
 				errno = 0;
 				long long v = strtoll(s, NULL, 10);
-				d = errno == ERANGE ? d
+				d = errno == ERANGE          ? d
 				    : t->oid == SQL_OID_INT8 ? 0
 							     : (double)v;
 			}
-			double lim = t->oid == SQL_OID_INT2   ? 32768.0
-				     : t->oid == SQL_OID_INT8 ? 9223372036854775808.0
-				     : t->oid == SQL_OID_OID  ? 4294967296.0
-							      : 2147483648.0;
-			if (d >= lim || d < (t->oid == SQL_OID_OID ? -lim / 2
-								     : -lim)) {
+			double lim = t->oid == SQL_OID_INT2 ? 32768.0
+				     : t->oid == SQL_OID_INT8
+					     ? 9223372036854775808.0
+				     : t->oid == SQL_OID_OID ? 4294967296.0
+							     : 2147483648.0;
+			if (d >= lim ||
+			    d < (t->oid == SQL_OID_OID ? -lim / 2 : -lim)) {
 				sql__fail(e, tc->location, "22003", "%s",
 					  t->oid == SQL_OID_INT2
 						  ? "smallint out of range"
@@ -1219,12 +1225,14 @@ enum fkind { F_SCALAR, F_AGG, F_WINDOW };
 
 /* How a PostgreSQL function is written in SQLite. */
 enum fmap {
-	M_SAME,   /* same name, same arguments */
-	M_RENAME, /* other name, same arguments */
-	M_NOW,    /* the now() text */
-	M_RANDOM, /* random() scaled to [0, 1) */
-	M_OCTETS, /* length(CAST(s AS BLOB)) */
-	M_UUID,   /* gen_random_uuid() */
+	M_SAME,      /* same name, same arguments */
+	M_RENAME,    /* other name, same arguments */
+	M_NOW,       /* the now() text */
+	M_RANDOM,    /* random() scaled to [0, 1) */
+	M_OCTETS,    /* length(CAST(s AS BLOB)) */
+	M_UUID,      /* gen_random_uuid() */
+	M_TOHEX,     /* to_hex(x): pg_to_hex(x, width of x's type) */
+	M_SUBSTRING, /* substring: by position, or by a regex */
 };
 
 static const struct func {
@@ -1262,8 +1270,8 @@ static const struct func {
 	{ "char_length", F_SCALAR, 1, 1, M_RENAME, "length" },
 	{ "character_length", F_SCALAR, 1, 1, M_RENAME, "length" },
 	{ "octet_length", F_SCALAR, 1, 1, M_OCTETS, NULL },
-	{ "substr", F_SCALAR, 2, 3, M_SAME, NULL },
-	{ "substring", F_SCALAR, 2, 3, M_RENAME, "substr" },
+	{ "substr", F_SCALAR, 2, 3, M_RENAME, "pg_substr" },
+	{ "substring", F_SCALAR, 2, 3, M_SUBSTRING, "pg_substr" },
 	{ "replace", F_SCALAR, 3, 3, M_SAME, NULL },
 	{ "btrim", F_SCALAR, 1, 2, M_RENAME, "trim" },
 	{ "trim", F_SCALAR, 1, 2, M_SAME, NULL },
@@ -1285,6 +1293,17 @@ static const struct func {
 	{ "translate", F_SCALAR, 3, 3, M_RENAME, "pg_translate" },
 	{ "reverse", F_SCALAR, 1, 1, M_RENAME, "pg_reverse" },
 	{ "format", F_SCALAR, 1, 100, M_RENAME, "pg_format" },
+	{ "starts_with", F_SCALAR, 2, 2, M_RENAME, "pg_starts_with" },
+	{ "quote_ident", F_SCALAR, 1, 1, M_RENAME, "pg_quote_ident" },
+	{ "quote_literal", F_SCALAR, 1, 1, M_RENAME, "pg_quote_literal" },
+	{ "quote_nullable", F_SCALAR, 1, 1, M_RENAME, "pg_quote_nullable" },
+	{ "to_hex", F_SCALAR, 1, 1, M_TOHEX, "pg_to_hex" },
+	{ "regexp_replace", F_SCALAR, 3, 6, M_RENAME, "pg_regexp_replace" },
+	{ "regexp_match", F_SCALAR, 2, 3, M_RENAME, "pg_regexp_match_array" },
+	{ "regexp_split_to_array", F_SCALAR, 2, 3, M_RENAME,
+	  "pg_regexp_split" },
+	{ "regexp_like", F_SCALAR, 2, 3, M_RENAME, "pg_regexp_like" },
+	{ "regexp_count", F_SCALAR, 2, 4, M_RENAME, "pg_regexp_count" },
 	{ "round", F_SCALAR, 1, 2, M_RENAME, "pg_round" },
 	{ "trunc", F_SCALAR, 1, 2, M_RENAME, "pg_trunc" },
 	{ "div", F_SCALAR, 2, 2, M_RENAME, "pg_div" },
@@ -1299,19 +1318,18 @@ static const struct func {
 	{ "age", F_SCALAR, 1, 2, M_RENAME, "pg_age" },
 	{ "justify_hours", F_SCALAR, 1, 1, M_RENAME, "pg_justify_hours" },
 	{ "justify_days", F_SCALAR, 1, 1, M_RENAME, "pg_justify_days" },
-	{ "justify_interval", F_SCALAR, 1, 1, M_RENAME,
-	  "pg_justify_interval" },
+	{ "justify_interval", F_SCALAR, 1, 1, M_RENAME, "pg_justify_interval" },
 	{ "to_char", F_SCALAR, 2, 2, M_RENAME, "pg_to_char" },
 	{ "ceil", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "ceiling", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "floor", F_SCALAR, 1, 1, M_SAME, NULL },
-	{ "sqrt", F_SCALAR, 1, 1, M_SAME, NULL },
-	{ "power", F_SCALAR, 2, 2, M_RENAME, "pow" },
-	{ "pow", F_SCALAR, 2, 2, M_SAME, NULL },
-	{ "exp", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "sqrt", F_SCALAR, 1, 1, M_RENAME, "pg_sqrt" },
+	{ "power", F_SCALAR, 2, 2, M_RENAME, "pg_pow" },
+	{ "pow", F_SCALAR, 2, 2, M_RENAME, "pg_pow" },
+	{ "exp", F_SCALAR, 1, 1, M_RENAME, "pg_exp" },
 	{ "ln", F_SCALAR, 1, 1, M_RENAME, "pg_ln" },
 	{ "log", F_SCALAR, 1, 2, M_RENAME, "pg_log" },
-	{ "log10", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "log10", F_SCALAR, 1, 1, M_RENAME, "pg_log" },
 	{ "sign", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "pi", F_SCALAR, 0, 0, M_SAME, NULL },
 	{ "degrees", F_SCALAR, 1, 1, M_SAME, NULL },
@@ -1319,8 +1337,8 @@ static const struct func {
 	{ "sin", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "cos", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "tan", F_SCALAR, 1, 1, M_SAME, NULL },
-	{ "asin", F_SCALAR, 1, 1, M_SAME, NULL },
-	{ "acos", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "asin", F_SCALAR, 1, 1, M_RENAME, "pg_asin" },
+	{ "acos", F_SCALAR, 1, 1, M_RENAME, "pg_acos" },
 	{ "atan", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "atan2", F_SCALAR, 2, 2, M_SAME, NULL },
 	{ "mod", F_SCALAR, 2, 2, M_RENAME, "pg_mod" },
@@ -1508,6 +1526,154 @@ static bool emit_iv_agg(struct sql__emit *e, const PgQuery__FuncCall *fc,
 	return true;
 }
 
+/* A statically text-typed operand, or an untyped string literal
+ * (which PostgreSQL resolves to text where text is an option). */
+static bool is_texty(const Node *n)
+{
+	int32_t tm;
+	uint32_t t = sql__infer(n, &tm);
+	return t == SQL_OID_TEXT || t == SQL_OID_VARCHAR ||
+	       t == SQL_OID_BPCHAR || is_const(n, PG_QUERY__A__CONST__VAL_SVAL);
+}
+
+/*
+ * substring(s from pattern): the POSIX regex form (pg_substring_re),
+ * chosen as PostgreSQL chooses the overload, by the pattern's type.
+ * The SQL-standard SIMILAR form (three text arguments) is refused.
+ * false: the positional form, for the caller to write.
+ */
+static bool emit_substring_re(struct sql__emit *e, const PgQuery__FuncCall *fc)
+{
+	if (fc->n_args < 2 || !is_texty(fc->args[1])) {
+		return false;
+	}
+	if (fc->n_args == 3) {
+		sql__fail(e, fc->location, "0A000",
+			  "substring with SIMILAR is not supported");
+		return true;
+	}
+	sql__put(e, "pg_substring_re(");
+	sql__expr_list(e, fc->args, fc->n_args);
+	sql__put(e, ")");
+	return true;
+}
+
+/* One direction letter per ORDER BY key of an aggregate (the codes of
+ * functions.c's pg_string_agg); false, with @e failed, for a form
+ * triode does not sort by (USING). */
+static bool agg_sort_dirs(struct sql__emit *e, const PgQuery__FuncCall *fc,
+			  struct tr_buf *k)
+{
+	for (size_t i = 0; i < fc->n_agg_order; i++) {
+		const Node *n = fc->agg_order[i];
+		if (n->node_case != PG_QUERY__NODE__NODE_SORT_BY ||
+		    n->sort_by->sortby_dir ==
+			    PG_QUERY__SORT_BY_DIR__SORTBY_USING) {
+			sql__fail(e, fc->location, "0A000",
+				  "this ORDER BY in an aggregate is not "
+				  "supported");
+			return false;
+		}
+		const PgQuery__SortBy *s = n->sort_by;
+		bool desc = s->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+		bool first = s->sortby_nulls ==
+			     PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST;
+		bool last = s->sortby_nulls ==
+			    PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST;
+		tr_buf_put_u8(k,
+			      desc ? (last ? 'D' : 'd') : (first ? 'A' : 'a'));
+	}
+	return true;
+}
+
+/* The SQLite text of @n (arena), written and taken back out of e->out;
+ * NULL on failure. */
+static const char *emitted(struct sql__emit *e, const Node *n)
+{
+	size_t mark = e->out.len;
+	sql__expr(e, n);
+	if (tr_buf_err(&e->out) != TR_OK || e->out.len < mark) {
+		return NULL;
+	}
+	char *t = tr_arena_alloc(e->a, e->out.len - mark + 1);
+	if (t != NULL) {
+		memcpy(t, e->out.data + mark, e->out.len - mark);
+		t[e->out.len - mark] = '\0';
+	}
+	e->out.len = mark;
+	return t;
+}
+
+/* Two expressions translate to the same text (DISTINCT's ORDER BY
+ * check: PostgreSQL compares the expressions, not their positions). */
+static bool same_expr(struct sql__emit *e, const Node *a, const Node *b)
+{
+	const char *ta = emitted(e, a), *tb = emitted(e, b);
+	return ta != NULL && tb != NULL && strcmp(ta, tb) == 0;
+}
+
+/*
+ * string_agg(x, sep ORDER BY ...) and string_agg(DISTINCT x, sep [ORDER
+ * BY x]): pg_string_agg (functions.c), which keeps the rows and sorts
+ * them.  With DISTINCT, PostgreSQL requires every ORDER BY key to be an
+ * argument (42P10); the value leads the keys, so that duplicates meet.
+ */
+static void emit_ordered_agg(struct sql__emit *e, const PgQuery__FuncCall *fc)
+{
+	struct tr_buf k;
+	tr_buf_init(&k, 0);
+	tr_buf_put_u8(&k, fc->agg_distinct ? 'd' : '-');
+	if (fc->agg_distinct) {
+		for (size_t i = 0; i < fc->n_agg_order; i++) {
+			const Node *o = fc->agg_order[i];
+			if (o->node_case == PG_QUERY__NODE__NODE_SORT_BY &&
+			    !same_expr(e, o->sort_by->node, fc->args[0]) &&
+			    !same_expr(e, o->sort_by->node, fc->args[1])) {
+				const Node *key = o->sort_by->node;
+				int loc =
+					key->node_case ==
+							PG_QUERY__NODE__NODE_COLUMN_REF
+						? key->column_ref->location
+						: o->sort_by->location;
+				sql__fail(e, loc, "42P10",
+					  "in an aggregate with DISTINCT, "
+					  "ORDER BY expressions must appear "
+					  "in argument list");
+				tr_buf_close(&k);
+				return;
+			}
+		}
+	}
+	if (!agg_sort_dirs(e, fc, &k)) {
+		tr_buf_close(&k);
+		return;
+	}
+	if (fc->agg_distinct) {
+		tr_buf_put_u8(&k, 'a'); /* then by the value itself */
+	}
+	sql__put(e, "pg_string_agg(");
+	sql__string(e, tr_buf_cstr(&k));
+	tr_buf_close(&k);
+	for (size_t i = 0; i < fc->n_args; i++) {
+		sql__put(e, ", ");
+		sql__expr(e, fc->args[i]);
+	}
+	for (size_t i = 0; i < fc->n_agg_order; i++) {
+		sql__put(e, ", ");
+		sql__expr(e, fc->agg_order[i]->sort_by->node);
+	}
+	if (fc->agg_distinct) {
+		sql__put(e, ", ");
+		sql__expr(e, fc->args[0]);
+	}
+	sql__put(e, ")");
+	if (fc->agg_filter != NULL) {
+		sql__put(e, " FILTER (WHERE ");
+		sql__expr(e, fc->agg_filter);
+		sql__put(e, ")");
+	}
+}
+
 static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 {
 	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
@@ -1578,6 +1744,12 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 			return;
 		}
 	}
+	if (strcmp(name, "string_agg") == 0 && fc->over == NULL &&
+	    !fc->agg_within_group &&
+	    (fc->n_agg_order > 0 || fc->agg_distinct)) {
+		emit_ordered_agg(e, fc);
+		return;
+	}
 	if (fc->n_agg_order > 0 || fc->agg_within_group) {
 		sql__fail(e, fc->location, "0A000",
 			  "ORDER BY in aggregate %s is not supported", name);
@@ -1619,9 +1791,40 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 		sql__expr(e, fc->args[0]);
 		sql__put(e, " AS BLOB))");
 		return;
+	case M_TOHEX: {
+		int32_t tm;
+		uint32_t t = sql__infer(fc->args[0], &tm);
+		sql__put(e, "pg_to_hex(");
+		sql__expr(e, fc->args[0]);
+		sql__putf(e, ", %d)",
+			  t == SQL_OID_INT8                        ? 8
+			  : t == SQL_OID_INT4 || t == SQL_OID_INT2 ? 4
+								   : 0);
+		return;
+	}
+	case M_SUBSTRING:
+		if (emit_substring_re(e, fc)) {
+			return;
+		}
+		break;
 	case M_SAME:
 	case M_RENAME:
 		break;
+	}
+	if (strcmp(name, "regexp_match") == 0 && fc->n_args == 3 &&
+	    const_string(fc->args[2]) != NULL) {
+		/* The global flag: refused here, where the error can carry
+		 * PostgreSQL's hint (an invalid flag before it comes first). */
+		const char *fl = const_string(fc->args[2]);
+		size_t ok = strspn(fl, "bceimnpqstwxg");
+		if (memchr(fl, 'g', ok) != NULL) {
+			sql__fail(e, -1, "22023",
+				  "regexp_match() does not support the "
+				  "\"global\" option");
+			e->stmt->error.hint = "Use the regexp_matches function "
+					      "instead.";
+			return;
+		}
 	}
 	if (emit_iv_agg(e, fc, name)) {
 		return;
@@ -1637,7 +1840,7 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 			return;
 		}
 	}
-	sql__put(e, f->map == M_RENAME ? f->to : f->name);
+	sql__put(e, f->to != NULL ? f->to : f->name);
 	sql__put(e, "(");
 	if (fc->agg_distinct) {
 		sql__put(e, "DISTINCT ");
@@ -2287,16 +2490,36 @@ static int32_t extract_typmod(const char *field, uint32_t from)
 		const char *name;
 		int scale;
 	} fields[] = {
-		{ "second", 6 },       { "seconds", 6 },     { "sec", 6 },
-		{ "secs", 6 },	       { "s", 6 },	     { "epoch", 6 },
-		{ "millisecond", 3 },  { "milliseconds", 3 }, { "msec", 3 },
-		{ "msecs", 3 },	       { "ms", 3 },	     { "microsecond", 0 },
-		{ "microseconds", 0 }, { "usec", 0 },	     { "usecs", 0 },
-		{ "us", 0 },	       { "minute", 0 },	     { "hour", 0 },
-		{ "day", 0 },	       { "month", 0 },	     { "year", 0 },
-		{ "quarter", 0 },      { "week", 0 },	     { "dow", 0 },
-		{ "isodow", 0 },       { "doy", 0 },	     { "decade", 0 },
-		{ "century", 0 },      { "millennium", 0 },  { "isoyear", 0 },
+		{ "second", 6 },
+		{ "seconds", 6 },
+		{ "sec", 6 },
+		{ "secs", 6 },
+		{ "s", 6 },
+		{ "epoch", 6 },
+		{ "millisecond", 3 },
+		{ "milliseconds", 3 },
+		{ "msec", 3 },
+		{ "msecs", 3 },
+		{ "ms", 3 },
+		{ "microsecond", 0 },
+		{ "microseconds", 0 },
+		{ "usec", 0 },
+		{ "usecs", 0 },
+		{ "us", 0 },
+		{ "minute", 0 },
+		{ "hour", 0 },
+		{ "day", 0 },
+		{ "month", 0 },
+		{ "year", 0 },
+		{ "quarter", 0 },
+		{ "week", 0 },
+		{ "dow", 0 },
+		{ "isodow", 0 },
+		{ "doy", 0 },
+		{ "decade", 0 },
+		{ "century", 0 },
+		{ "millennium", 0 },
+		{ "isoyear", 0 },
 	};
 	if (field == NULL) {
 		return -1;
@@ -2304,7 +2527,8 @@ static int32_t extract_typmod(const char *field, uint32_t from)
 	for (size_t i = 0; i < TR_ARRAY_LEN(fields); i++) {
 		if (strcasecmp(field, fields[i].name) == 0) {
 			int scale = fields[i].scale;
-			if (from == SQL_OID_DATE && strcasecmp(field, "epoch") == 0) {
+			if (from == SQL_OID_DATE &&
+			    strcasecmp(field, "epoch") == 0) {
 				scale = 0;
 			}
 			return sql__numeric_scale_typmod(scale);
@@ -2325,7 +2549,21 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 	    strcmp(name, "rank") == 0 || strcmp(name, "dense_rank") == 0) {
 		return SQL_OID_INT8;
 	}
+	if ((strcmp(name, "substr") == 0 || strcmp(name, "substring") == 0 ||
+	     strcmp(name, "string_agg") == 0) &&
+	    a0 == SQL_OID_BYTEA) {
+		return SQL_OID_BYTEA;
+	}
+	if (strcmp(name, "starts_with") == 0 ||
+	    strcmp(name, "regexp_like") == 0) {
+		return SQL_OID_BOOL;
+	}
+	if (strcmp(name, "regexp_match") == 0 ||
+	    strcmp(name, "regexp_split_to_array") == 0) {
+		return SQL_OID_TEXT_ARRAY;
+	}
 	if (strcmp(name, "ntile") == 0 || strcmp(name, "length") == 0 ||
+	    strcmp(name, "regexp_count") == 0 ||
 	    strcmp(name, "char_length") == 0 ||
 	    strcmp(name, "character_length") == 0 ||
 	    strcmp(name, "octet_length") == 0 || strcmp(name, "strpos") == 0 ||
@@ -2460,11 +2698,14 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 		return sql__seq_func_type(name); /* sequence.c */
 	}
 	static const char *const text_funcs[] = {
-		"lower", "upper",     "substr",  "substring",  "replace",
-		"btrim", "trim",      "ltrim",   "rtrim",      "left",
-		"right", "chr",       "concat",  "string_agg", "concat_ws",
-		"lpad",  "rpad",      "repeat",  "initcap",    "split_part",
-		"md5",   "translate", "reverse", "format",     "to_char",
+		"lower",   "upper",          "substr",        "substring",
+		"replace", "btrim",          "trim",          "ltrim",
+		"rtrim",   "left",           "right",         "chr",
+		"concat",  "string_agg",     "concat_ws",     "lpad",
+		"rpad",    "repeat",         "initcap",       "split_part",
+		"md5",     "translate",      "reverse",       "format",
+		"to_char", "quote_ident",    "quote_literal", "quote_nullable",
+		"to_hex",  "regexp_replace",
 	};
 	for (size_t i = 0; i < TR_ARRAY_LEN(text_funcs); i++) {
 		if (strcmp(name, text_funcs[i]) == 0) {
@@ -2577,6 +2818,16 @@ uint32_t sql__infer(const Node *n, int32_t *typmod)
 			}
 			if (strcmp(op, "^") == 0) {
 				return SQL_OID_FLOAT8;
+			}
+			if (strcmp(op, "#") == 0 || strcmp(op, "&") == 0 ||
+			    strcmp(op, "|") == 0) {
+				uint32_t l = sql__infer(x->lexpr, &tm);
+				uint32_t r = sql__infer(x->rexpr, &tm);
+				return is_int(l) && is_int(r) ? arith(l, r) : 0;
+			}
+			if (strcmp(op, "<<") == 0 || strcmp(op, ">>") == 0) {
+				uint32_t l = sql__infer(x->lexpr, &tm);
+				return is_int(l) ? l : 0;
 			}
 			if (strcmp(op, "->>") == 0) {
 				return SQL_OID_TEXT;

@@ -201,7 +201,7 @@ static bool is_alnum(uint32_t c)
 
 struct re_cache {
 	regex_t re;
-	bool icase;
+	int cflags;
 };
 
 static void re_free(void *p)
@@ -209,6 +209,21 @@ static void re_free(void *p)
 	struct re_cache *c = p;
 	regfree(&c->re);
 	sqlite3_free(c);
+}
+
+/* Switch the thread to the C.UTF-8 locale for glibc's regex (multibyte
+ * characters, case folding); returns what re_locale_leave restores. */
+static locale_t re_locale_enter(void)
+{
+	locale_t l = utf8();
+	return l != (locale_t)0 ? uselocale(l) : (locale_t)0;
+}
+
+static void re_locale_leave(locale_t old)
+{
+	if (old != (locale_t)0) {
+		uselocale(old);
+	}
 }
 
 /* PostgreSQL's class escapes, which POSIX ERE lacks, as bracket
@@ -290,6 +305,176 @@ static void re_rewrite(struct tr_buf *b, const char *p)
 	}
 }
 
+/*
+ * The compiled pattern of argument @pat with compile flags @cflags,
+ * cached as the argument's auxiliary data (a constant pattern compiles
+ * once per statement).  NULL with the error set: 2201B for a bad
+ * pattern.  The caller is inside re_locale_enter.
+ */
+static const regex_t *re_get(sqlite3_context *ctx, sqlite3_value **argv,
+			     int pat, int cflags, bool literal)
+{
+	struct re_cache *c = sqlite3_get_auxdata(ctx, pat);
+	int key = cflags | (literal ? 1 << 30 : 0);
+	if (c != NULL && c->cflags == key) {
+		return &c->re;
+	}
+	int n;
+	const char *p = text_of(argv[pat], &n);
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	if (literal) {
+		for (; *p != '\0'; p++) {
+			if (strchr(".[]()|*+?{}^$\\", *p) != NULL) {
+				tr_buf_put_u8(&b, '\\');
+			}
+			tr_buf_put_u8(&b, (uint8_t)*p);
+		}
+	} else {
+		re_rewrite(&b, p);
+	}
+	const char *rx = tr_buf_cstr(&b);
+	c = sqlite3_malloc(sizeof *c);
+	if (c == NULL || rx == NULL) {
+		sqlite3_free(c);
+		tr_buf_close(&b);
+		sqlite3_result_error_nomem(ctx);
+		return NULL;
+	}
+	c->cflags = key;
+	int rc = regcomp(&c->re, rx, cflags);
+	tr_buf_close(&b);
+	if (rc != 0) {
+		char err[128];
+		regerror(rc, &c->re, err, sizeof err);
+		sqlite3_free(c);
+		fail(ctx, "2201B: invalid regular expression: %s", err);
+		return NULL;
+	}
+	sqlite3_set_auxdata(ctx, pat, c, re_free);
+	c = sqlite3_get_auxdata(ctx, pat);
+	if (c == NULL) {
+		/* set_auxdata freed it (OOM): nothing cached. */
+		sqlite3_result_error_nomem(ctx);
+		return NULL;
+	}
+	return &c->re;
+}
+
+/* Options of the regexp_* functions (PostgreSQL's parse_re_flags). */
+struct re_opts {
+	int cflags;
+	bool glob;
+	bool literal;
+};
+
+/* Read the flags text @fl (NULL: none) into @o.  false with the error
+ * set for an unknown letter (22023) or one triode cannot honour
+ * (0A000). */
+static bool re_opts(sqlite3_context *ctx, const char *fl, bool allow_g,
+		    const char *fname, struct re_opts *o)
+{
+	o->cflags = REG_EXTENDED;
+	o->glob = false;
+	o->literal = false;
+	for (; fl != NULL && *fl != '\0'; fl++) {
+		switch (*fl) {
+		case 'g':
+			if (!allow_g) {
+				fail(ctx,
+				     "22023: %s() does not support the "
+				     "\"global\" option",
+				     fname);
+				return false;
+			}
+			o->glob = true;
+			break;
+		case 'i':
+			o->cflags |= REG_ICASE;
+			break;
+		case 'c':
+			o->cflags &= ~REG_ICASE;
+			break;
+		case 'n':
+		case 'm':
+			o->cflags |= REG_NEWLINE;
+			break;
+		case 's':
+			o->cflags &= ~REG_NEWLINE;
+			break;
+		case 'q':
+			o->literal = true;
+			break;
+		case 'e':
+		case 't':
+			break; /* the defaults: ERE, tight syntax */
+		case 'b':
+		case 'p':
+		case 'w':
+		case 'x':
+			fail(ctx,
+			     "0A000: regular expression option \"%c\" is not "
+			     "supported",
+			     *fl);
+			return false;
+		default:
+			fail(ctx,
+			     "22023: invalid regular expression option: "
+			     "\"%.*s\"",
+			     (int)(((unsigned char)*fl >= 0xc0)
+					   ? 1 + ((unsigned char)*fl >= 0xe0) +
+						     ((unsigned char)*fl >=
+						      0xf0)
+					   : 1),
+			     fl);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The flags argument @i when present (false: NULL or an error). */
+static bool re_opts_arg(sqlite3_context *ctx, int argc, sqlite3_value **argv,
+			int i, bool allow_g, const char *fname,
+			struct re_opts *o)
+{
+	const char *fl = NULL;
+	if (i < argc) {
+		fl = (const char *)sqlite3_value_text(argv[i]);
+		if (fl == NULL) {
+			return false; /* NULL flags: NULL result */
+		}
+	}
+	return re_opts(ctx, fl, allow_g, fname, o);
+}
+
+/*
+ * The first match of @re in @s (@len bytes) starting at byte @from:
+ * pm[0] the whole match, pm[1..nm) the groups (-1 when unmatched), as
+ * byte offsets in @s.  ^ matches at @from only when @from is 0 (or
+ * after a newline in newline-sensitive mode), as PostgreSQL's search.
+ */
+static bool re_exec(const regex_t *re, const char *s, int len, int from,
+		    regmatch_t *pm, size_t nm)
+{
+	pm[0].rm_so = from;
+	pm[0].rm_eo = len;
+	return regexec(re, s, nm, pm, REG_STARTEND) == 0;
+}
+
+/* Byte length of the UTF-8 character at s[i] (1 at the end). */
+static int char_len(const char *s, int len, int i)
+{
+	const unsigned char *p = (const unsigned char *)s + i;
+	const unsigned char *end = (const unsigned char *)s + len;
+	if (p >= end) {
+		return 1;
+	}
+	utf8_next(&p, end);
+	return (int)(p - ((const unsigned char *)s + i));
+}
+
+/* pg_regexp_match(s, pattern[, flags]): the ~ operators. */
 static void fn_regexp_match(sqlite3_context *ctx, int argc,
 			    sqlite3_value **argv)
 {
@@ -301,59 +486,349 @@ static void fn_regexp_match(sqlite3_context *ctx, int argc,
 		const char *fl = (const char *)sqlite3_value_text(argv[2]);
 		icase = fl != NULL && strchr(fl, 'i') != NULL;
 	}
-	locale_t l = utf8();
-	locale_t old = l != (locale_t)0 ? uselocale(l) : (locale_t)0;
-	struct re_cache *c = sqlite3_get_auxdata(ctx, 1);
-	if (c == NULL || c->icase != icase) {
+	locale_t old = re_locale_enter();
+	const regex_t *re = re_get(
+		ctx, argv, 1,
+		REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0), false);
+	if (re != NULL) {
 		int n;
-		const char *pat = text_of(argv[1], &n);
-		struct tr_buf b;
-		tr_buf_init(&b, 0);
-		re_rewrite(&b, pat);
-		const char *rx = tr_buf_cstr(&b);
-		c = sqlite3_malloc(sizeof *c);
-		if (c == NULL || rx == NULL) {
-			sqlite3_free(c);
-			tr_buf_close(&b);
-			if (old != (locale_t)0) {
-				uselocale(old);
-			}
-			sqlite3_result_error_nomem(ctx);
-			return;
+		const char *s = text_of(argv[0], &n);
+		regmatch_t pm[1];
+		sqlite3_result_int(ctx, re_exec(re, s, n, 0, pm, 1));
+	}
+	re_locale_leave(old);
+}
+
+/* Groups a replacement or a match result can refer to. */
+#define RE_GROUPS 10
+
+/* Append the replacement @r for the match @pm of @s (PostgreSQL's
+ * rules: \1..\9 a group, \& the whole match, \\ a backslash, any other
+ * backslash kept). */
+static void re_substitute(struct tr_buf *b, const char *s, const char *r,
+			  const regmatch_t *pm)
+{
+	for (; *r != '\0'; r++) {
+		if (*r != '\\') {
+			tr_buf_put_u8(b, (uint8_t)*r);
+			continue;
 		}
-		c->icase = icase;
-		int rc = regcomp(&c->re, rx,
-				 REG_EXTENDED | REG_NOSUB |
-					 (icase ? REG_ICASE : 0));
-		tr_buf_close(&b);
-		if (rc != 0) {
-			char err[128];
-			regerror(rc, &c->re, err, sizeof err);
-			sqlite3_free(c);
-			if (old != (locale_t)0) {
-				uselocale(old);
+		char c = r[1];
+		int g = c >= '1' && c <= '9' ? c - '0' : c == '&' ? 0 : -1;
+		if (g >= 0) {
+			if (pm[g].rm_so >= 0 && pm[g].rm_eo >= pm[g].rm_so) {
+				tr_buf_put(b, s + pm[g].rm_so,
+					   (size_t)(pm[g].rm_eo - pm[g].rm_so));
 			}
-			fail(ctx, "2201B: invalid regular expression: %s", err);
-			return;
-		}
-		sqlite3_set_auxdata(ctx, 1, c, re_free);
-		c = sqlite3_get_auxdata(ctx, 1);
-		if (c == NULL) {
-			/* set_auxdata freed it (OOM): nothing cached. */
-			if (old != (locale_t)0) {
-				uselocale(old);
-			}
-			sqlite3_result_error_nomem(ctx);
-			return;
+			r++;
+		} else if (c == '\\') {
+			tr_buf_put_u8(b, '\\');
+			r++;
+		} else {
+			tr_buf_put_u8(b, '\\');
 		}
 	}
-	int n;
-	const char *s = text_of(argv[0], &n);
-	int rc = regexec(&c->re, s, 0, NULL, 0);
-	if (old != (locale_t)0) {
-		uselocale(old);
+}
+
+/* Byte offset of character @n (1-based) of @s, or -1 past the end. */
+static int char_offset(const char *s, int len, int64_t n)
+{
+	int i = 0;
+	for (int64_t k = 1; k < n; k++) {
+		if (i >= len) {
+			return -1;
+		}
+		i += char_len(s, len, i);
 	}
-	sqlite3_result_int(ctx, rc == 0);
+	return i <= len ? i : -1;
+}
+
+/*
+ * pg_regexp_replace(s, pattern, replacement[, flags]) and
+ * pg_regexp_replace(s, pattern, replacement, start[, n[, flags]]): the
+ * fourth argument is the start when it is a number (PostgreSQL picks
+ * the overload by type; an untyped literal is the flags).
+ */
+static void fn_regexp_replace(sqlite3_context *ctx, int argc,
+			      sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	bool has_start = argc > 3 &&
+			 (sqlite3_value_type(argv[3]) == SQLITE_INTEGER ||
+			  sqlite3_value_type(argv[3]) == SQLITE_FLOAT);
+	int64_t start = 1, nth = -1;
+	int flags_at = 3;
+	if (has_start) {
+		start = sqlite3_value_int64(argv[3]);
+		if (start <= 0) {
+			fail(ctx,
+			     "22023: invalid value for parameter \"start\": "
+			     "%lld",
+			     (long long)start);
+			return;
+		}
+		flags_at = 4;
+		if (argc > 4) {
+			nth = sqlite3_value_int64(argv[4]);
+			if (nth < 0) {
+				fail(ctx,
+				     "22023: invalid value for parameter "
+				     "\"n\": %lld",
+				     (long long)nth);
+				return;
+			}
+			flags_at = 5;
+		}
+	}
+	struct re_opts o;
+	if (!re_opts_arg(ctx, argc, argv, flags_at, true, "regexp_replace",
+			 &o)) {
+		return;
+	}
+	if (nth < 0) {
+		nth = o.glob ? 0 : 1;
+	}
+	locale_t old = re_locale_enter();
+	const regex_t *re = re_get(ctx, argv, 1, o.cflags, o.literal);
+	if (re == NULL) {
+		re_locale_leave(old);
+		return;
+	}
+	int len;
+	const char *s = text_of(argv[0], &len);
+	const char *r = (const char *)sqlite3_value_text(argv[2]);
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	int at = char_offset(s, len, start);
+	int copied = 0;
+	int64_t count = 0;
+	regmatch_t pm[RE_GROUPS];
+	while (at >= 0 && at <= len && re_exec(re, s, len, at, pm, RE_GROUPS)) {
+		count++;
+		if (nth == 0 || count == nth) {
+			tr_buf_put(&b, s + copied,
+				   (size_t)(pm[0].rm_so - copied));
+			re_substitute(&b, s, r != NULL ? r : "", pm);
+			copied = pm[0].rm_eo;
+			if (nth != 0) {
+				break;
+			}
+		}
+		at = pm[0].rm_eo;
+		if (pm[0].rm_so == pm[0].rm_eo) {
+			if (at >= len) {
+				break;
+			}
+			at += char_len(s, len, at);
+		}
+	}
+	re_locale_leave(old);
+	tr_buf_put(&b, s + copied, (size_t)(len - copied));
+	result_buf(ctx, &b);
+}
+
+/* A JSON string (the stored form of a text array element). */
+static void put_json_text(struct tr_buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	tr_buf_put_u8(b, '"');
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			tr_buf_put_u8(b, '\\');
+			tr_buf_put_u8(b, c);
+		} else if (c < 0x20) {
+			tr_buf_put_str(b, "\\u00");
+			tr_buf_put_u8(b, (uint8_t)hex[c >> 4]);
+			tr_buf_put_u8(b, (uint8_t)hex[c & 15]);
+		} else {
+			tr_buf_put_u8(b, c);
+		}
+	}
+	tr_buf_put_u8(b, '"');
+}
+
+/*
+ * pg_regexp_match_array(s, pattern[, flags]): regexp_match, a text[]
+ * (stored as a JSON array) of the groups, or of the whole match when
+ * the pattern has none; NULL without a match.  pApp 1: substring(s
+ * from pattern), the first group's text (or the whole match).
+ */
+static void fn_regexp_first(sqlite3_context *ctx, int argc,
+			    sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	bool substring = sqlite3_user_data(ctx) != NULL;
+	struct re_opts o;
+	if (!re_opts_arg(ctx, argc, argv, 2, false, "regexp_match", &o)) {
+		return;
+	}
+	locale_t old = re_locale_enter();
+	const regex_t *re = re_get(ctx, argv, 1, o.cflags, o.literal);
+	if (re == NULL) {
+		re_locale_leave(old);
+		return;
+	}
+	int len;
+	const char *s = text_of(argv[0], &len);
+	size_t nsub = re->re_nsub;
+	regmatch_t *pm = sqlite3_malloc64((nsub + 1) * sizeof *pm);
+	if (pm == NULL) {
+		re_locale_leave(old);
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	bool found = re_exec(re, s, len, 0, pm, nsub + 1);
+	re_locale_leave(old);
+	if (!found) {
+		sqlite3_free(pm);
+		return;
+	}
+	if (substring) {
+		const regmatch_t *m = nsub > 0 ? &pm[1] : &pm[0];
+		if (m->rm_so >= 0) {
+			sqlite3_result_text(ctx, s + m->rm_so,
+					    (int)(m->rm_eo - m->rm_so),
+					    SQLITE_TRANSIENT);
+		}
+		sqlite3_free(pm);
+		return;
+	}
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	tr_buf_put_u8(&b, '[');
+	for (size_t g = nsub > 0 ? 1 : 0; g <= nsub; g++) {
+		if (g > 1) {
+			tr_buf_put_u8(&b, ',');
+		}
+		if (pm[g].rm_so < 0) {
+			tr_buf_put_str(&b, "null");
+		} else {
+			put_json_text(&b, s + pm[g].rm_so,
+				      (size_t)(pm[g].rm_eo - pm[g].rm_so));
+		}
+	}
+	tr_buf_put_u8(&b, ']');
+	sqlite3_free(pm);
+	result_buf(ctx, &b);
+}
+
+/*
+ * pg_regexp_split(s, pattern[, flags]): regexp_split_to_array, a text[]
+ * of the pieces between the matches.  As PostgreSQL, an empty match at
+ * the start or the end of the text splits nothing.
+ */
+static void fn_regexp_split(sqlite3_context *ctx, int argc,
+			    sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	struct re_opts o;
+	if (!re_opts_arg(ctx, argc, argv, 2, false, "regexp_split_to_array",
+			 &o)) {
+		return;
+	}
+	locale_t old = re_locale_enter();
+	const regex_t *re = re_get(ctx, argv, 1, o.cflags, o.literal);
+	if (re == NULL) {
+		re_locale_leave(old);
+		return;
+	}
+	int len;
+	const char *s = text_of(argv[0], &len);
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	tr_buf_put_u8(&b, '[');
+	int at = 0, piece = 0;
+	regmatch_t pm[1];
+	while (at <= len && re_exec(re, s, len, at, pm, 1)) {
+		if (pm[0].rm_so < len && pm[0].rm_eo > 0) {
+			put_json_text(&b, s + piece,
+				      (size_t)(pm[0].rm_so - piece));
+			tr_buf_put_u8(&b, ',');
+			piece = pm[0].rm_eo;
+		}
+		at = pm[0].rm_eo;
+		if (pm[0].rm_so == pm[0].rm_eo) {
+			if (at >= len) {
+				break;
+			}
+			at += char_len(s, len, at);
+		}
+	}
+	re_locale_leave(old);
+	put_json_text(&b, s + piece, (size_t)(len - piece));
+	tr_buf_put_u8(&b, ']');
+	result_buf(ctx, &b);
+}
+
+/* pg_regexp_like(s, pattern[, flags]) (PostgreSQL 15). */
+static void fn_regexp_like(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	struct re_opts o;
+	if (!re_opts_arg(ctx, argc, argv, 2, false, "regexp_like", &o)) {
+		return;
+	}
+	locale_t old = re_locale_enter();
+	const regex_t *re = re_get(ctx, argv, 1, o.cflags | REG_NOSUB,
+				   o.literal);
+	if (re != NULL) {
+		int len;
+		const char *s = text_of(argv[0], &len);
+		regmatch_t pm[1];
+		sqlite3_result_int(ctx, re_exec(re, s, len, 0, pm, 1));
+	}
+	re_locale_leave(old);
+}
+
+/* pg_regexp_count(s, pattern[, start[, flags]]) (PostgreSQL 15). */
+static void fn_regexp_count(sqlite3_context *ctx, int argc,
+			    sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int64_t start = argc > 2 ? sqlite3_value_int64(argv[2]) : 1;
+	if (start <= 0) {
+		fail(ctx, "22023: invalid value for parameter \"start\": %lld",
+		     (long long)start);
+		return;
+	}
+	struct re_opts o;
+	if (!re_opts_arg(ctx, argc, argv, 3, false, "regexp_count", &o)) {
+		return;
+	}
+	locale_t old = re_locale_enter();
+	const regex_t *re = re_get(ctx, argv, 1, o.cflags, o.literal);
+	if (re == NULL) {
+		re_locale_leave(old);
+		return;
+	}
+	int len;
+	const char *s = text_of(argv[0], &len);
+	int at = char_offset(s, len, start);
+	int64_t count = 0;
+	regmatch_t pm[1];
+	while (at >= 0 && at <= len && re_exec(re, s, len, at, pm, 1)) {
+		count++;
+		at = pm[0].rm_eo;
+		if (pm[0].rm_so == pm[0].rm_eo) {
+			if (at >= len) {
+				break;
+			}
+			at += char_len(s, len, at);
+		}
+	}
+	re_locale_leave(old);
+	sqlite3_result_int64(ctx, count);
 }
 
 bool sql__similar_to_regex(struct tr_buf *b, const char *p, const char *esc)
@@ -846,50 +1321,42 @@ static void fn_ascii(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* PostgreSQL's quote_ident: quoted unless a plain lower-case name that
- * is not a reserved word. */
+ * is not a keyword of PostgreSQL 15's reserved, column-name or
+ * type/function-name categories (unreserved keywords stay plain). */
 static void quote_ident(struct tr_buf *b, const char *s)
 {
+	// clang-format off
 	static const char *const reserved[] = {
-		"all",          "analyse",
-		"analyze",      "and",
-		"any",          "array",
-		"as",           "asc",
-		"asymmetric",   "both",
-		"case",         "cast",
-		"check",        "collate",
-		"column",       "constraint",
-		"create",       "current_catalog",
-		"current_date", "current_role",
-		"current_time", "current_timestamp",
-		"current_user", "default",
-		"deferrable",   "desc",
-		"distinct",     "do",
-		"else",         "end",
-		"except",       "false",
-		"fetch",        "for",
-		"foreign",      "from",
-		"grant",        "group",
-		"having",       "in",
-		"initially",    "intersect",
-		"into",         "lateral",
-		"leading",      "limit",
-		"localtime",    "localtimestamp",
-		"not",          "null",
-		"offset",       "on",
-		"only",         "or",
-		"order",        "placing",
-		"primary",      "references",
-		"returning",    "select",
-		"session_user", "some",
-		"symmetric",    "table",
-		"then",         "to",
-		"trailing",     "true",
-		"union",        "unique",
-		"user",         "using",
-		"variadic",     "when",
-		"where",        "window",
-		"with",
+		"all", "analyse", "analyze", "and", "any", "array", "as",
+		"asc", "asymmetric", "authorization", "between", "bigint",
+		"binary", "bit", "boolean", "both", "case", "cast", "char",
+		"character", "check", "coalesce", "collate", "collation",
+		"column", "concurrently", "constraint", "create", "cross",
+		"current_catalog", "current_date", "current_role",
+		"current_schema", "current_time", "current_timestamp",
+		"current_user", "dec", "decimal", "default", "deferrable",
+		"desc", "distinct", "do", "else", "end", "except", "exists",
+		"extract", "false", "fetch", "float", "for", "foreign",
+		"freeze", "from", "full", "grant", "greatest", "group",
+		"grouping", "having", "ilike", "in", "initially", "inner",
+		"inout", "int", "integer", "intersect", "interval", "into",
+		"is", "isnull", "join", "lateral", "leading", "least", "left",
+		"like", "limit", "localtime", "localtimestamp", "national",
+		"natural", "nchar", "none", "normalize", "not", "notnull",
+		"null", "nullif", "numeric", "offset", "on", "only", "or",
+		"order", "out", "outer", "overlaps", "overlay", "placing",
+		"position", "precision", "primary", "real", "references",
+		"returning", "right", "row", "select", "session_user",
+		"setof", "similar", "smallint", "some", "substring",
+		"symmetric", "table", "tablesample", "then", "time",
+		"timestamp", "to", "trailing", "treat", "trim", "true",
+		"union", "unique", "user", "using", "values", "varchar",
+		"variadic", "verbose", "when", "where", "window", "with",
+		"xmlattributes", "xmlconcat", "xmlelement", "xmlexists",
+		"xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot",
+		"xmlserialize", "xmltable",
 	};
+	// clang-format on
 	bool plain = s[0] != '\0' &&
 		     ((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_');
 	for (const char *p = s; *p != '\0' && plain; p++) {
@@ -926,6 +1393,117 @@ static void quote_literal(struct tr_buf *b, const char *s)
 		tr_buf_put_u8(b, (uint8_t)*p);
 	}
 	tr_buf_put_u8(b, '\'');
+}
+
+/* pg_quote_ident(s), pg_quote_literal(s), pg_quote_nullable(s) (pApp
+ * 0, 1, 2): quote_nullable(NULL) is the text NULL. */
+static void fn_quote(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	intptr_t kind = (intptr_t)sqlite3_user_data(ctx);
+	if (any_null(argc, argv)) {
+		if (kind == 2) {
+			sqlite3_result_text(ctx, "NULL", 4, SQLITE_STATIC);
+		}
+		return;
+	}
+	int n;
+	const char *s = text_of(argv[0], &n);
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	if (kind == 0) {
+		quote_ident(&b, s);
+	} else {
+		quote_literal(&b, s);
+	}
+	result_buf(ctx, &b);
+}
+
+/* pg_starts_with(s, prefix). */
+static void fn_starts_with(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int n, k;
+	const char *s = text_of(argv[0], &n);
+	const char *p = text_of(argv[1], &k);
+	sqlite3_result_int(ctx, k <= n && memcmp(s, p, (size_t)k) == 0);
+}
+
+/*
+ * pg_to_hex(x, width): to_hex of an int4 (width 4) or int8 (width 8);
+ * negative numbers as their two's complement in that width.  Width 0:
+ * the type is not known statically, int4 when the value fits.
+ */
+static void fn_to_hex(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int64_t x = sqlite3_value_int64(argv[0]);
+	int width = sqlite3_value_int(argv[1]);
+	if (width == 0) {
+		width = x >= INT32_MIN && x <= INT32_MAX ? 4 : 8;
+	}
+	uint64_t u = (uint64_t)x;
+	if (width == 4) {
+		u &= 0xffffffffu;
+	}
+	char buf[24];
+	snprintf(buf, sizeof buf, "%llx", (unsigned long long)u);
+	sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+}
+
+/*
+ * pg_substr(s, start[, count]): substr/substring with PostgreSQL's
+ * positions: characters start .. start+count-1 that exist (a start
+ * before 1 eats into the count), 22011 for a negative count.  bytea
+ * (a blob) counts bytes.
+ */
+static void fn_substr(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int64_t start = sqlite3_value_int64(argv[1]);
+	int64_t end = INT64_MAX; /* one past the last position */
+	if (argc > 2) {
+		int64_t count = sqlite3_value_int64(argv[2]);
+		if (count < 0) {
+			fail(ctx, "22011: negative substring length not "
+				  "allowed");
+			return;
+		}
+		end = start > INT64_MAX - count ? INT64_MAX : start + count;
+	}
+	if (start < 1) {
+		start = 1;
+	}
+	if (sqlite3_value_type(argv[0]) == SQLITE_BLOB) {
+		const unsigned char *p = sqlite3_value_blob(argv[0]);
+		int64_t n = sqlite3_value_bytes(argv[0]);
+		int64_t to = end - 1 < n ? end - 1 : n;
+		if (p == NULL || start > to) {
+			sqlite3_result_zeroblob(ctx, 0);
+			return;
+		}
+		sqlite3_result_blob64(ctx, p + start - 1,
+				      (sqlite3_uint64)(to - start + 1),
+				      SQLITE_TRANSIENT);
+		return;
+	}
+	int len;
+	const char *s = text_of(argv[0], &len);
+	int from = char_offset(s, len, start);
+	if (from < 0 || end <= start) {
+		sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+		return;
+	}
+	int to = from;
+	for (int64_t k = start; k < end && to < len; k++) {
+		to += char_len(s, len, to);
+	}
+	sqlite3_result_text(ctx, s + from, to - from, SQLITE_TRANSIENT);
 }
 
 static int utf8_count(const char *s)
@@ -1489,6 +2067,83 @@ static void fn_log(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	}
 	sqlite3_result_double(ctx, log(x) / log(base));
+}
+
+/*
+ * pg_sqrt, pg_exp, pg_pow, pg_asin, pg_acos (pApp: 's', 'e', 'p', 'a',
+ * 'c'): float8 functions with PostgreSQL's domain errors (2201F,
+ * 22003) where SQLite's answer NULL or an infinity.
+ */
+static void fn_math(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	char op = (char)(intptr_t)sqlite3_user_data(ctx);
+	double x = float_of(argv[0]), r;
+	switch (op) {
+	case 's':
+		if (x < 0) {
+			fail(ctx, "2201F: cannot take square root of a "
+				  "negative number");
+			return;
+		}
+		r = sqrt(x);
+		break;
+	case 'e':
+		r = exp(x);
+		if (isinf(r) && !isinf(x)) {
+			fail(ctx, "22003: value out of range: overflow");
+			return;
+		}
+		if (r == 0 && !isinf(x)) {
+			fail(ctx, "22003: value out of range: underflow");
+			return;
+		}
+		break;
+	case 'a':
+	case 'c':
+		if (!isnan(x) && (x < -1 || x > 1)) {
+			fail(ctx, "22003: input is out of range");
+			return;
+		}
+		r = op == 'a' ? asin(x) : acos(x);
+		break;
+	default: {
+		double y = float_of(argv[1]);
+		if (x == 0 && y < 0) {
+			fail(ctx, "2201F: zero raised to a negative power is "
+				  "undefined");
+			return;
+		}
+		if (x < 0 && isfinite(y) && floor(y) != y) {
+			fail(ctx, "2201F: a negative number raised to a "
+				  "non-integer power yields a complex result");
+			return;
+		}
+		r = pow(x, y);
+		if (isinf(r) && isfinite(x) && isfinite(y)) {
+			fail(ctx, "22003: value out of range: overflow");
+			return;
+		}
+		if (r == 0 && x != 0 && isfinite(x) && isfinite(y)) {
+			fail(ctx, "22003: value out of range: underflow");
+			return;
+		}
+		break;
+	}
+	}
+	result_float(ctx, r);
+}
+
+/* pg_xor(a, b): the # operator on integers. */
+static void fn_xor(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	sqlite3_result_int64(ctx, sqlite3_value_int64(argv[0]) ^
+					  sqlite3_value_int64(argv[1]));
 }
 
 /* ---------------------------------------------------------------------
@@ -2360,8 +3015,7 @@ static enum dt_shape shape_of(sqlite3_value *v, struct ts *ts, struct iv *iv)
 }
 
 /* a + b or a - b as SQLite computes them (text read as a number). */
-static void dt_arith_plain(sqlite3_context *ctx, sqlite3_value **argv,
-			   bool sub)
+static void dt_arith_plain(sqlite3_context *ctx, sqlite3_value **argv, bool sub)
 {
 	bool real = sqlite3_value_numeric_type(argv[0]) == SQLITE_FLOAT ||
 		    sqlite3_value_numeric_type(argv[1]) == SQLITE_FLOAT;
@@ -2379,10 +3033,9 @@ static void dt_arith_plain(sqlite3_context *ctx, sqlite3_value **argv,
 
 /*
  * pg_dt_add(a, b) and pg_dt_sub(a, b) (pApp: bit 0 sub; bit 1 set for
- * pg_dt_add_any/pg_dt_sub_any, which fall back to plain arithmetic): the + and -
- * of dates, timestamps and intervals, dispatched on the values' shapes
- * (the translator emits them when an operand is statically a date/time
- * type):
+ * pg_dt_add_any/pg_dt_sub_any, which fall back to plain arithmetic): the + and
+ * - of dates, timestamps and intervals, dispatched on the values' shapes (the
+ * translator emits them when an operand is statically a date/time type):
  *   timestamp ± interval -> timestamp (same kind; date ± interval ->
  *   timestamp), interval ± interval -> interval, timestamp - timestamp
  *   -> interval, date ± integer -> date, date - date -> integer.
@@ -2572,8 +3225,8 @@ static bool parse_time(const char *s, int64_t *usec, bool *range)
 	if (n_f < 2 || *p != '\0') {
 		struct ts t;
 		if (parse_ts(s, &t, range) && t.kind != TS_DATE) {
-			*usec = t.usec - floor_div(t.usec, USEC_PER_DAY) *
-						 USEC_PER_DAY;
+			*usec = t.usec -
+				floor_div(t.usec, USEC_PER_DAY) * USEC_PER_DAY;
 			return true;
 		}
 		return false;
@@ -2698,7 +3351,8 @@ static void fn_justify(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		if (months > 0 && (days < 0 || (days == 0 && usec < 0))) {
 			days += 30;
 			months--;
-		} else if (months < 0 && (days > 0 || (days == 0 && usec > 0))) {
+		} else if (months < 0 &&
+			   (days > 0 || (days == 0 && usec > 0))) {
 			days -= 30;
 			months++;
 		}
@@ -2730,8 +3384,10 @@ static void fn_iv_cmp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	    !iv_arg(ctx, argv[1], &b)) {
 		return;
 	}
-	__int128 ka = ((__int128)a.months * 30 + a.days) * USEC_PER_DAY + a.usec;
-	__int128 kb = ((__int128)b.months * 30 + b.days) * USEC_PER_DAY + b.usec;
+	__int128 ka = ((__int128)a.months * 30 + a.days) * USEC_PER_DAY +
+		      a.usec;
+	__int128 kb = ((__int128)b.months * 30 + b.days) * USEC_PER_DAY +
+		      b.usec;
 	sqlite3_result_int(ctx, ka < kb ? -1 : ka > kb);
 }
 
@@ -3330,8 +3986,7 @@ static void result_value(sqlite3_context *ctx, const struct sql_value *v)
 
 /* The range and out-of-range message of an integer type; false if @oid
  * is not one. */
-static bool int_range(uint32_t oid, double *min, double *max,
-		      const char **name)
+static bool int_range(uint32_t oid, double *min, double *max, const char **name)
 {
 	switch (oid) {
 	case SQL_OID_INT2:
@@ -3370,7 +4025,8 @@ static void cast_number(sqlite3_context *ctx, sqlite3_value *x, uint32_t oid,
 	}
 	if (sqlite3_value_type(x) == SQLITE_INTEGER) {
 		int64_t v = sqlite3_value_int64(x);
-		if (oid != SQL_OID_INT8 && (v < (int64_t)min || v > (int64_t)max)) {
+		if (oid != SQL_OID_INT8 &&
+		    (v < (int64_t)min || v > (int64_t)max)) {
 			fail(ctx, "22003: %s out of range", name);
 			return;
 		}
@@ -3740,6 +4396,256 @@ static const sqlite3_module gs_module = {
 };
 
 /* ---------------------------------------------------------------------
+ * Ordered aggregates: string_agg(x, sep ORDER BY ...), DISTINCT
+ *
+ * pg_string_agg(mode, value, sep, sort keys...).  mode: 'd' (DISTINCT)
+ * or '-', then one letter per sort key as json.c's aggregates take them:
+ * 'a' ASC NULLS LAST, 'A' ASC NULLS FIRST, 'd' DESC NULLS FIRST, 'D'
+ * DESC NULLS LAST.  SQLite 3.40 has no ORDER BY inside an aggregate, so
+ * the rows are kept and sorted (stably) when the result is made.  With
+ * DISTINCT the translator makes the value the first key (PostgreSQL
+ * requires the ORDER BY keys to be arguments), so equal values end up
+ * next to each other and all but the first are dropped.
+ * ------------------------------------------------------------------- */
+
+struct oagg_row {
+	sqlite3_value **v; /* value, separator, sort keys */
+	size_t seq;
+};
+
+struct oagg {
+	struct oagg_row *rows;
+	size_t n, cap;
+	size_t bytes;
+	int nv;
+	char mode[40];
+	bool failed;
+};
+
+static struct oagg *oagg_state(sqlite3_context *ctx, bool create)
+{
+	struct oagg **p = sqlite3_aggregate_context(ctx,
+						    create ? sizeof *p : 0);
+	if (p == NULL) {
+		return NULL;
+	}
+	if (*p == NULL && create) {
+		*p = sqlite3_malloc(sizeof **p);
+		if (*p != NULL) {
+			memset(*p, 0, sizeof **p);
+		}
+	}
+	return *p;
+}
+
+static void oagg_free(struct oagg *g)
+{
+	if (g == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		for (int k = 0; k < g->nv; k++) {
+			sqlite3_value_free(g->rows[i].v[k]);
+		}
+		sqlite3_free(g->rows[i].v);
+	}
+	sqlite3_free(g->rows);
+	sqlite3_free(g);
+}
+
+static void oagg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct oagg *g = oagg_state(ctx, true);
+	if (g == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	if (g->failed || sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+		return; /* string_agg skips NULL values */
+	}
+	if (g->cap == 0) {
+		const char *m = (const char *)sqlite3_value_text(argv[0]);
+		size_t ml = (size_t)sqlite3_value_bytes(argv[0]);
+		if (m == NULL || ml >= sizeof g->mode || (int)ml != argc - 2) {
+			g->failed = true;
+			sqlite3_result_error(ctx, "XX000: bad aggregate mode",
+					     -1);
+			return;
+		}
+		memcpy(g->mode, m, ml + 1);
+		g->nv = argc - 1;
+	}
+	if (argc - 1 != g->nv) {
+		g->failed = true;
+		sqlite3_result_error(ctx, "XX000: bad aggregate arguments", -1);
+		return;
+	}
+	if (g->n == g->cap) {
+		size_t ncap = g->cap == 0 ? 16 : g->cap * 2;
+		struct oagg_row *nr = sqlite3_realloc64(g->rows,
+							ncap * sizeof *nr);
+		if (nr == NULL) {
+			g->failed = true;
+			sqlite3_result_error_nomem(ctx);
+			return;
+		}
+		g->rows = nr;
+		g->cap = ncap;
+	}
+	struct oagg_row *r = &g->rows[g->n];
+	r->seq = g->n;
+	r->v = sqlite3_malloc64((size_t)g->nv * sizeof *r->v);
+	if (r->v == NULL) {
+		g->failed = true;
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	for (int k = 0; k < g->nv; k++) {
+		r->v[k] = sqlite3_value_dup(argv[k + 1]);
+		g->bytes += (size_t)sqlite3_value_bytes(argv[k + 1]) + 16;
+		if (r->v[k] == NULL) {
+			for (int i = 0; i < k; i++) {
+				sqlite3_value_free(r->v[i]);
+			}
+			sqlite3_free(r->v);
+			g->failed = true;
+			sqlite3_result_error_nomem(ctx);
+			return;
+		}
+	}
+	g->n++;
+	if (g->bytes > MAX_RESULT) {
+		g->failed = true;
+		sqlite3_result_error_toobig(ctx);
+	}
+}
+
+/* SQLite's order of values: NULL, numbers, text (bytes), blobs. */
+static int value_cmp(sqlite3_value *x, sqlite3_value *y)
+{
+	int tx = sqlite3_value_type(x), ty = sqlite3_value_type(y);
+	int cx = tx == SQLITE_INTEGER || tx == SQLITE_FLOAT ? 1
+		 : tx == SQLITE_TEXT                        ? 2
+		 : tx == SQLITE_BLOB                        ? 3
+							    : 0;
+	int cy = ty == SQLITE_INTEGER || ty == SQLITE_FLOAT ? 1
+		 : ty == SQLITE_TEXT                        ? 2
+		 : ty == SQLITE_BLOB                        ? 3
+							    : 0;
+	if (cx != cy) {
+		return cx < cy ? -1 : 1;
+	}
+	if (cx == 1) {
+		if (tx == SQLITE_INTEGER && ty == SQLITE_INTEGER) {
+			sqlite3_int64 a = sqlite3_value_int64(x);
+			sqlite3_int64 b = sqlite3_value_int64(y);
+			return a < b ? -1 : a > b;
+		}
+		double a = sqlite3_value_double(x), b = sqlite3_value_double(y);
+		return a < b ? -1 : a > b;
+	}
+	if (cx >= 2) {
+		const void *a = cx == 2 ? (const void *)sqlite3_value_text(x)
+					: sqlite3_value_blob(x);
+		const void *b = cx == 2 ? (const void *)sqlite3_value_text(y)
+					: sqlite3_value_blob(y);
+		int la = sqlite3_value_bytes(x), lb = sqlite3_value_bytes(y);
+		int c = memcmp(a != NULL ? a : "", b != NULL ? b : "",
+			       (size_t)(la < lb ? la : lb));
+		return c != 0 ? c : (la < lb ? -1 : la > lb);
+	}
+	return 0;
+}
+
+/* Sort keys start after the value and the separator. */
+#define OAGG_KEYS 2
+
+static int oagg_cmp_keys(const char *dirs, int nv, const struct oagg_row *a,
+			 const struct oagg_row *b)
+{
+	for (int k = OAGG_KEYS; k < nv; k++) {
+		char d = dirs[k - OAGG_KEYS];
+		sqlite3_value *x = a->v[k], *y = b->v[k];
+		bool nx = sqlite3_value_type(x) == SQLITE_NULL;
+		bool ny = sqlite3_value_type(y) == SQLITE_NULL;
+		if (nx || ny) {
+			if (nx && ny) {
+				continue;
+			}
+			bool nulls_first = d == 'A' || d == 'd';
+			return nx == nulls_first ? -1 : 1;
+		}
+		int c = value_cmp(x, y);
+		if (c != 0) {
+			return d == 'd' || d == 'D' ? -c : c;
+		}
+	}
+	return 0;
+}
+
+/* qsort has no context argument: the comparison reads it from here
+ * (thread-local: connections run on several threads). */
+static _Thread_local const struct oagg *oagg_sorting;
+
+static int oagg_cmp(const void *x, const void *y)
+{
+	const struct oagg_row *a = x, *b = y;
+	int c = oagg_cmp_keys(oagg_sorting->mode + 1, oagg_sorting->nv, a, b);
+	if (c != 0) {
+		return c;
+	}
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void oagg_final(sqlite3_context *ctx)
+{
+	struct oagg *g = oagg_state(ctx, false);
+	if (g == NULL || g->n == 0 || g->failed) {
+		oagg_free(g); /* no rows: NULL (or the step's error) */
+		return;
+	}
+	const struct oagg *saved = oagg_sorting;
+	oagg_sorting = g;
+	qsort(g->rows, g->n, sizeof *g->rows, oagg_cmp);
+	oagg_sorting = saved;
+	bool distinct = g->mode[0] == 'd';
+	bool blob = false;
+	for (size_t i = 0; i < g->n && !blob; i++) {
+		blob = sqlite3_value_type(g->rows[i].v[0]) == SQLITE_BLOB;
+	}
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	const struct oagg_row *prev = NULL;
+	for (size_t i = 0; i < g->n; i++) {
+		const struct oagg_row *r = &g->rows[i];
+		if (distinct && prev != NULL &&
+		    value_cmp(prev->v[0], r->v[0]) == 0) {
+			continue;
+		}
+		if (prev != NULL &&
+		    sqlite3_value_type(r->v[1]) != SQLITE_NULL) {
+			const void *sep = blob ? sqlite3_value_blob(r->v[1])
+					       : sqlite3_value_text(r->v[1]);
+			tr_buf_put(&b, sep != NULL ? sep : "",
+				   (size_t)sqlite3_value_bytes(r->v[1]));
+		}
+		const void *v = blob ? sqlite3_value_blob(r->v[0])
+				     : sqlite3_value_text(r->v[0]);
+		tr_buf_put(&b, v != NULL ? v : "",
+			   (size_t)sqlite3_value_bytes(r->v[0]));
+		prev = r;
+	}
+	oagg_free(g);
+	if (blob && tr_buf_err(&b) == TR_OK) {
+		sqlite3_result_blob64(ctx, b.len > 0 ? b.data : (uint8_t *)"",
+				      b.len, SQLITE_TRANSIENT);
+		tr_buf_close(&b);
+		return;
+	}
+	result_buf(ctx, &b);
+}
+
+/* ---------------------------------------------------------------------
  * Registration
  * ------------------------------------------------------------------- */
 
@@ -3756,6 +4662,33 @@ static const struct fdef {
 	{ "pg_regexp_match", 3, true, fn_regexp_match, 0 },
 	{ "pg_similar_escape", 1, true, fn_similar_escape, 0 },
 	{ "pg_similar_escape", 2, true, fn_similar_escape, 0 },
+	{ "pg_regexp_replace", 3, true, fn_regexp_replace, 0 },
+	{ "pg_regexp_replace", 4, true, fn_regexp_replace, 0 },
+	{ "pg_regexp_replace", 5, true, fn_regexp_replace, 0 },
+	{ "pg_regexp_replace", 6, true, fn_regexp_replace, 0 },
+	{ "pg_regexp_match_array", 2, true, fn_regexp_first, 0 },
+	{ "pg_regexp_match_array", 3, true, fn_regexp_first, 0 },
+	{ "pg_substring_re", 2, true, fn_regexp_first, 1 },
+	{ "pg_regexp_split", 2, true, fn_regexp_split, 0 },
+	{ "pg_regexp_split", 3, true, fn_regexp_split, 0 },
+	{ "pg_regexp_like", 2, true, fn_regexp_like, 0 },
+	{ "pg_regexp_like", 3, true, fn_regexp_like, 0 },
+	{ "pg_regexp_count", 2, true, fn_regexp_count, 0 },
+	{ "pg_regexp_count", 3, true, fn_regexp_count, 0 },
+	{ "pg_regexp_count", 4, true, fn_regexp_count, 0 },
+	{ "pg_quote_ident", 1, true, fn_quote, 0 },
+	{ "pg_quote_literal", 1, true, fn_quote, 1 },
+	{ "pg_quote_nullable", 1, true, fn_quote, 2 },
+	{ "pg_starts_with", 2, true, fn_starts_with, 0 },
+	{ "pg_to_hex", 2, true, fn_to_hex, 0 },
+	{ "pg_substr", 2, true, fn_substr, 0 },
+	{ "pg_substr", 3, true, fn_substr, 0 },
+	{ "pg_sqrt", 1, true, fn_math, 's' },
+	{ "pg_exp", 1, true, fn_math, 'e' },
+	{ "pg_pow", 2, true, fn_math, 'p' },
+	{ "pg_asin", 1, true, fn_math, 'a' },
+	{ "pg_acos", 1, true, fn_math, 'c' },
+	{ "pg_xor", 2, true, fn_xor, 0 },
 	{ "pg_concat", -1, true, fn_concat, 0 },
 	{ "pg_concat_ws", -1, true, fn_concat_ws, 0 },
 	{ "pg_lpad", 2, true, fn_pad, 0 },
@@ -3866,6 +4799,13 @@ int sql_functions_register(sqlite3 *db)
 			SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC,
 			(void *)avg, NULL, iv_acc_step, iv_acc_final, NULL);
 	}
+	if (rc != SQLITE_OK) {
+		return rc;
+	}
+	rc = sqlite3_create_function_v2(
+		db, "pg_string_agg", -1,
+		SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC, NULL,
+		NULL, oagg_step, oagg_final, NULL);
 	if (rc != SQLITE_OK) {
 		return rc;
 	}
