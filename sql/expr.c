@@ -460,6 +460,78 @@ static bool emit_dt_op(struct sql__emit *e, const PgQuery__AExpr *x,
 	return true;
 }
 
+static void emit_decoded(struct sql__emit *e, uint32_t oid, const char *s,
+			 int location);
+
+/* Rank of a date/time type in PostgreSQL's implicit casts between them
+ * (date -> timestamp -> timestamptz); 0 for other types. */
+static int dt_rank(uint32_t t)
+{
+	return t == SQL_OID_DATE          ? 1
+	       : t == SQL_OID_TIMESTAMP   ? 2
+	       : t == SQL_OID_TIMESTAMPTZ ? 3
+					  : 0;
+}
+
+static void emit_dt_as(struct sql__emit *e, const Node *n, int from, int to)
+{
+	static const char *const cast[] = { "", "pg_cast_date(",
+					    "pg_cast_timestamp(",
+					    "pg_cast_timestamptz(" };
+	static const uint32_t oid[] = { 0, SQL_OID_DATE, SQL_OID_TIMESTAMP,
+					SQL_OID_TIMESTAMPTZ };
+	if (from == to) {
+		sql__expr(e, n);
+		return;
+	}
+	if (from < 0) {
+		/* An untyped literal: read as the type, here. */
+		emit_decoded(e, oid[to], n->a_const->sval->sval,
+			     n->a_const->location);
+		return;
+	}
+	sql__put(e, cast[to]);
+	sql__expr(e, n);
+	sql__put(e, ")");
+}
+
+/*
+ * A comparison between date, timestamp and timestamptz operands of
+ * different types, or one of them and an untyped literal: both sides
+ * are brought to the wider type first, as PostgreSQL's implicit casts
+ * do (their text forms do not compare: '2024-01-15' sorts before
+ * '2024-01-15 00:00:00').  false: not such a comparison.
+ */
+static bool emit_dt_cmp(struct sql__emit *e, const PgQuery__AExpr *x,
+			const char *op)
+{
+	int32_t tm;
+	int l = dt_rank(sql__infer(x->lexpr, &tm));
+	int r = dt_rank(sql__infer(x->rexpr, &tm));
+	if (l == 0 && r == 0) {
+		return false;
+	}
+	if (l == 0 || r == 0) {
+		const Node *other = l == 0 ? x->lexpr : x->rexpr;
+		if (!is_const(other, PG_QUERY__A__CONST__VAL_SVAL)) {
+			return false;
+		}
+		/* The literal takes the typed side's type. */
+		l = l == 0 ? -r : l;
+		r = r == 0 ? -l : r;
+	}
+	if (l == r) {
+		return false;
+	}
+	int to = abs(l) > abs(r) ? abs(l) : abs(r);
+	sql__put(e, "(");
+	emit_dt_as(e, x->lexpr, l, to);
+	sql__putf(e, " %s ", op);
+	emit_dt_as(e, x->rexpr, r, to);
+	sql__put(e, ")");
+	return true;
+}
+
 static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 {
 	static const char *const binary[] = { "=", "<",  ">",  "<=", ">=",
@@ -568,6 +640,9 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 		sql__put(e, "(");
 		emit_call2(e, "pg_iv_cmp", x->lexpr, x->rexpr);
 		sql__putf(e, " %s 0)", op);
+		return;
+	}
+	if (is_cmp_op(op) && emit_dt_cmp(e, x, op)) {
 		return;
 	}
 	if (sql__catalog_bool_cmp(e, x, op)) {
@@ -1233,6 +1308,8 @@ enum fmap {
 	M_UUID,      /* gen_random_uuid() */
 	M_TOHEX,     /* to_hex(x): pg_to_hex(x, width of x's type) */
 	M_SUBSTRING, /* substring: by position, or by a regex */
+	M_TIMEZONE,  /* timezone(zone, x): pg_timezone(zone, x, mode) */
+	M_TYPEOF,    /* pg_typeof(x): the static type's name */
 };
 
 static const struct func {
@@ -1320,6 +1397,15 @@ static const struct func {
 	{ "justify_days", F_SCALAR, 1, 1, M_RENAME, "pg_justify_days" },
 	{ "justify_interval", F_SCALAR, 1, 1, M_RENAME, "pg_justify_interval" },
 	{ "to_char", F_SCALAR, 2, 2, M_RENAME, "pg_to_char" },
+	{ "to_date", F_SCALAR, 2, 2, M_RENAME, "pg_to_date" },
+	{ "to_timestamp", F_SCALAR, 1, 2, M_RENAME, "pg_to_timestamp" },
+	{ "make_date", F_SCALAR, 3, 3, M_RENAME, "pg_make_date" },
+	{ "make_time", F_SCALAR, 3, 3, M_RENAME, "pg_make_time" },
+	{ "make_timestamp", F_SCALAR, 6, 6, M_RENAME, "pg_make_timestamp" },
+	{ "make_timestamptz", F_SCALAR, 6, 7, M_RENAME, "pg_make_timestamptz" },
+	{ "make_interval", F_SCALAR, 0, 7, M_RENAME, "pg_make_interval" },
+	{ "timezone", F_SCALAR, 2, 2, M_TIMEZONE, "pg_timezone" },
+	{ "pg_typeof", F_SCALAR, 1, 1, M_TYPEOF, NULL },
 	{ "ceil", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "ceiling", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "floor", F_SCALAR, 1, 1, M_SAME, NULL },
@@ -1558,6 +1644,123 @@ static bool emit_substring_re(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	return true;
 }
 
+/*
+ * make_interval(years, months, weeks, days, hours, mins, secs), each
+ * optional and nameable (make_interval(days => 3)): pg_make_interval
+ * with all seven, the missing ones 0.
+ */
+static void emit_make_interval(struct sql__emit *e, const PgQuery__FuncCall *fc)
+{
+	static const char *const names[] = { "years", "months", "weeks", "days",
+					     "hours", "mins",   "secs" };
+	const Node *arg[7] = { NULL };
+	bool named = false;
+	if (fc->n_args > 7) {
+		sql__fail(e, fc->location, "42883",
+			  "function make_interval with %zu arguments does not "
+			  "exist",
+			  fc->n_args);
+		return;
+	}
+	for (size_t i = 0; i < fc->n_args; i++) {
+		const Node *a = fc->args[i];
+		if (a->node_case != PG_QUERY__NODE__NODE_NAMED_ARG_EXPR) {
+			if (named) {
+				sql__fail(e, fc->location, "42601",
+					  "positional argument cannot follow "
+					  "named argument");
+				return;
+			}
+			arg[i] = a;
+			continue;
+		}
+		named = true;
+		const PgQuery__NamedArgExpr *na = a->named_arg_expr;
+		size_t k = 0;
+		while (k < 7 &&
+		       (na->name == NULL || strcmp(na->name, names[k]) != 0)) {
+			k++;
+		}
+		if (k == 7 || arg[k] != NULL) {
+			sql__fail(e, fc->location, "42883",
+				  "function make_interval(%s) does not exist",
+				  na->name != NULL ? na->name : "");
+			return;
+		}
+		arg[k] = (const Node *)na->arg;
+	}
+	sql__put(e, "pg_make_interval(");
+	for (size_t k = 0; k < 7; k++) {
+		if (k > 0) {
+			sql__put(e, ", ");
+		}
+		if (arg[k] != NULL) {
+			sql__expr(e, arg[k]);
+		} else {
+			sql__put(e, "0");
+		}
+	}
+	sql__put(e, ")");
+}
+
+/*
+ * timezone(zone, x), which x AT TIME ZONE zone parses to: PostgreSQL
+ * picks the overload by x's type (timestamp -> timestamptz, timestamptz
+ * or date -> timestamp; an untyped literal is a timestamptz); for an
+ * operand of unknown type the stored value decides.  An interval zone
+ * is an offset east of UTC.
+ */
+static void emit_timezone(struct sql__emit *e, const PgQuery__FuncCall *fc)
+{
+	int32_t tm;
+	uint32_t t = sql__infer(fc->args[1], &tm);
+	uint32_t z = sql__infer(fc->args[0], &tm);
+	char mode = '?';
+	if (t == SQL_OID_TIMESTAMP) {
+		mode = 'p';
+	} else if (t == SQL_OID_TIMESTAMPTZ || t == SQL_OID_DATE ||
+		   is_const(fc->args[1], PG_QUERY__A__CONST__VAL_SVAL)) {
+		mode = 'z';
+	} else if (t != 0) {
+		sql__fail(e, fc->location, "0A000",
+			  "AT TIME ZONE on a value of this type is not "
+			  "supported");
+		return;
+	}
+	sql__put(e, "pg_timezone(");
+	sql__expr(e, fc->args[0]);
+	sql__put(e, ", ");
+	sql__expr(e, fc->args[1]);
+	sql__putf(e, ", '%c%s')", mode, z == SQL_OID_INTERVAL ? "i" : "");
+}
+
+/*
+ * pg_typeof(x): the name of x's static type (regtype output), written
+ * as a literal.  An untyped literal is "unknown", as in PostgreSQL; an
+ * operand whose type triode cannot tell at translation is refused.
+ */
+static void emit_typeof(struct sql__emit *e, const PgQuery__FuncCall *fc)
+{
+	const Node *a = fc->args[0];
+	int32_t tm;
+	uint32_t t = sql__infer(a, &tm);
+	if (a->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	    (a->a_const->isnull ||
+	     a->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL)) {
+		sql__string(e, "unknown");
+		return;
+	}
+	if (t == 0) {
+		sql__fail(e, fc->location, "0A000",
+			  "pg_typeof of an expression whose type is not known "
+			  "at translation is not supported");
+		return;
+	}
+	char name[96];
+	sql__format_type(t, -1, false, name, sizeof name);
+	sql__string(e, name);
+}
+
 /* One direction letter per ORDER BY key of an aggregate (the codes of
  * functions.c's pg_string_agg); false, with @e failed, for a form
  * triode does not sort by (USING). */
@@ -1736,6 +1939,12 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 			  nargs);
 		return;
 	}
+	if (strcmp(name, "make_interval") == 0 && !fc->agg_star &&
+	    !fc->agg_distinct && fc->agg_filter == NULL && fc->over == NULL &&
+	    fc->n_agg_order == 0 && !fc->func_variadic) {
+		emit_make_interval(e, fc);
+		return;
+	}
 	for (size_t i = 0; i < fc->n_args; i++) {
 		if (fc->args[i]->node_case ==
 		    PG_QUERY__NODE__NODE_NAMED_ARG_EXPR) {
@@ -1807,24 +2016,15 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 			return;
 		}
 		break;
+	case M_TIMEZONE:
+		emit_timezone(e, fc);
+		return;
+	case M_TYPEOF:
+		emit_typeof(e, fc);
+		return;
 	case M_SAME:
 	case M_RENAME:
 		break;
-	}
-	if (strcmp(name, "regexp_match") == 0 && fc->n_args == 3 &&
-	    const_string(fc->args[2]) != NULL) {
-		/* The global flag: refused here, where the error can carry
-		 * PostgreSQL's hint (an invalid flag before it comes first). */
-		const char *fl = const_string(fc->args[2]);
-		size_t ok = strspn(fl, "bceimnpqstwxg");
-		if (memchr(fl, 'g', ok) != NULL) {
-			sql__fail(e, -1, "22023",
-				  "regexp_match() does not support the "
-				  "\"global\" option");
-			e->stmt->error.hint = "Use the regexp_matches function "
-					      "instead.";
-			return;
-		}
 	}
 	if (emit_iv_agg(e, fc, name)) {
 		return;
@@ -2553,6 +2753,36 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 	     strcmp(name, "string_agg") == 0) &&
 	    a0 == SQL_OID_BYTEA) {
 		return SQL_OID_BYTEA;
+	}
+	if (strcmp(name, "make_date") == 0 || strcmp(name, "to_date") == 0) {
+		return SQL_OID_DATE;
+	}
+	if (strcmp(name, "make_time") == 0) {
+		return SQL_OID_TIME;
+	}
+	if (strcmp(name, "make_timestamp") == 0) {
+		return SQL_OID_TIMESTAMP;
+	}
+	if (strcmp(name, "make_timestamptz") == 0 ||
+	    strcmp(name, "to_timestamp") == 0) {
+		return SQL_OID_TIMESTAMPTZ;
+	}
+	if (strcmp(name, "make_interval") == 0) {
+		return SQL_OID_INTERVAL;
+	}
+	if (strcmp(name, "timezone") == 0 && f->n_args == 2) {
+		uint32_t a1 = sql__infer(f->args[1], &tm);
+		if (a1 == SQL_OID_TIMESTAMP) {
+			return SQL_OID_TIMESTAMPTZ;
+		}
+		return a1 == SQL_OID_TIMESTAMPTZ || a1 == SQL_OID_DATE ||
+				       is_const(f->args[1],
+						PG_QUERY__A__CONST__VAL_SVAL)
+			       ? SQL_OID_TIMESTAMP
+			       : 0;
+	}
+	if (strcmp(name, "pg_typeof") == 0) {
+		return 2206; /* regtype */
 	}
 	if (strcmp(name, "starts_with") == 0 ||
 	    strcmp(name, "regexp_like") == 0) {

@@ -383,7 +383,8 @@ static bool re_opts(sqlite3_context *ctx, const char *fl, bool allow_g,
 			if (!allow_g) {
 				fail(ctx,
 				     "22023: %s() does not support the "
-				     "\"global\" option",
+				     "\"global\" option\nHINT: Use the "
+				     "regexp_matches function instead.",
 				     fname);
 				return false;
 			}
@@ -3951,6 +3952,577 @@ static void fn_to_char(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* ---------------------------------------------------------------------
+ * Time zones, make_*, to_date and to_timestamp
+ * ------------------------------------------------------------------- */
+
+static void tz_release(void *p)
+{
+	sql__tz_free(p);
+}
+
+/* The zone named by argument @i (cached as its auxiliary data); NULL
+ * with the error set. */
+static const struct sql__tz *tz_arg(sqlite3_context *ctx, sqlite3_value **argv,
+				    int i)
+{
+	const struct sql__tz *z = sqlite3_get_auxdata(ctx, i);
+	if (z != NULL) {
+		return z;
+	}
+	const char *name = (const char *)sqlite3_value_text(argv[i]);
+	bool oom = name == NULL;
+	struct sql__tz *nz = oom ? NULL : sql__tz_find(name, &oom);
+	if (nz == NULL) {
+		if (oom) {
+			sqlite3_result_error_nomem(ctx);
+		} else {
+			fail(ctx, "22023: time zone \"%s\" not recognized",
+			     name);
+		}
+		return NULL;
+	}
+	sqlite3_set_auxdata(ctx, i, nz, tz_release);
+	z = sqlite3_get_auxdata(ctx, i);
+	if (z == NULL) {
+		sqlite3_result_error_nomem(ctx);
+	}
+	return z;
+}
+
+/*
+ * pg_timezone(zone, value, mode): timezone(zone, value), the AT TIME
+ * ZONE operator.  mode[0]: 'p' the value is a timestamp (the result is
+ * the timestamptz of that wall-clock time in the zone), 'z' a
+ * timestamptz (the result is the zone's wall-clock timestamp), '?' the
+ * stored value decides (a bare date counts as a timestamptz, as
+ * PostgreSQL's preferred type).  mode[1] 'i': the zone is an interval
+ * (east of UTC, no months or days).
+ */
+static void fn_timezone(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	const char *mode = (const char *)sqlite3_value_text(argv[2]);
+	struct ts ts;
+	if (mode == NULL || !ts_arg(ctx, argv[1], &ts)) {
+		if (mode == NULL) {
+			sqlite3_result_error_nomem(ctx);
+		}
+		return;
+	}
+	bool plain = mode[0] == 'p' || (mode[0] == '?' && ts.kind == TS_PLAIN);
+	int64_t secs = floor_div(ts.usec, USEC_PER_SEC);
+	int32_t off;
+	if (mode[0] != '\0' && mode[1] == 'i') {
+		struct iv iv;
+		if (!iv_arg(ctx, argv[0], &iv)) {
+			return;
+		}
+		if (iv.months != 0 || iv.days != 0) {
+			fail(ctx,
+			     "22023: interval time zone \"%s\" must not "
+			     "include months or days",
+			     (const char *)sqlite3_value_text(argv[0]));
+			return;
+		}
+		if (plain) {
+			result_ts(ctx, ts.usec - iv.usec, TS_TZ);
+		} else {
+			result_ts(ctx, ts.usec + iv.usec, TS_PLAIN);
+		}
+		return;
+	}
+	const struct sql__tz *z = tz_arg(ctx, argv, 0);
+	if (z == NULL) {
+		return;
+	}
+	if (plain) {
+		off = sql__tz_local_offset(z, secs);
+		result_ts(ctx, ts.usec - (int64_t)off * USEC_PER_SEC, TS_TZ);
+	} else {
+		off = sql__tz_offset(z, secs);
+		result_ts(ctx, ts.usec + (int64_t)off * USEC_PER_SEC, TS_PLAIN);
+	}
+}
+
+/* PostgreSQL's float_time_overflows: hour 0..24, minutes 0..59, seconds
+ * 0..60, at most 24:00:00. */
+static bool time_fields_bad(int64_t h, int64_t m, double s)
+{
+	return h < 0 || h > 24 || m < 0 || m > 59 || !(s >= 0) || s > 60 ||
+	       (double)(h * 3600 + m * 60) + s > 86400.0;
+}
+
+/* A year, month and day as make_date takes them; false with the error
+ * set (22008, or 0A000 for a BC year). */
+static bool date_fields(sqlite3_context *ctx, int64_t y, int64_t m, int64_t d)
+{
+	if (y < 0) {
+		fail(ctx, "0A000: BC dates are not supported");
+		return false;
+	}
+	if (y == 0 || y > 294276 || m < 1 || m > 12 || d < 1 ||
+	    d > days_in_month(y, (int)m)) {
+		fail(ctx,
+		     "22008: date field value out of range: %lld-%02lld-%02lld",
+		     (long long)y, (long long)m, (long long)d);
+		return false;
+	}
+	return true;
+}
+
+/* Microseconds of a time of day given as hours, minutes and seconds. */
+static int64_t time_usec(int64_t h, int64_t m, double s)
+{
+	return (h * 3600 + m * 60) * USEC_PER_SEC + llrint(s * 1e6);
+}
+
+/* pg_make_date(y, m, d). */
+static void fn_make_date(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int64_t y = sqlite3_value_int64(argv[0]);
+	int64_t m = sqlite3_value_int64(argv[1]);
+	int64_t d = sqlite3_value_int64(argv[2]);
+	if (date_fields(ctx, y, m, d)) {
+		result_ts(ctx,
+			  days_from_civil(y, (int)m, (int)d) * USEC_PER_DAY,
+			  TS_DATE);
+	}
+}
+
+/* pg_make_time(h, m, s). */
+static void fn_make_time(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int64_t h = sqlite3_value_int64(argv[0]);
+	int64_t m = sqlite3_value_int64(argv[1]);
+	double s = sqlite3_value_double(argv[2]);
+	if (time_fields_bad(h, m, s)) {
+		fail(ctx,
+		     "22008: time field value out of range: %lld:%02lld:%02g",
+		     (long long)h, (long long)m, s);
+		return;
+	}
+	result_time(ctx, time_usec(h, m, s));
+}
+
+/*
+ * pg_make_timestamp(y, mo, d, h, mi, s) and pg_make_timestamptz(...[,
+ * zone]) (pApp 0, 1): the wall-clock time, in the zone for timestamptz
+ * (the session's, UTC, without one).
+ */
+static void fn_make_timestamp(sqlite3_context *ctx, int argc,
+			      sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	bool tz = sqlite3_user_data(ctx) != NULL;
+	int64_t f[5];
+	for (int i = 0; i < 5; i++) {
+		f[i] = sqlite3_value_int64(argv[i]);
+	}
+	double s = sqlite3_value_double(argv[5]);
+	if (!date_fields(ctx, f[0], f[1], f[2])) {
+		return;
+	}
+	if (time_fields_bad(f[3], f[4], s)) {
+		fail(ctx,
+		     "22008: time field value out of range: %lld:%02lld:%02g",
+		     (long long)f[3], (long long)f[4], s);
+		return;
+	}
+	int64_t usec = days_from_civil(f[0], (int)f[1], (int)f[2]) *
+			       USEC_PER_DAY +
+		       time_usec(f[3], f[4], s);
+	if (tz && argc > 6) {
+		const struct sql__tz *z = tz_arg(ctx, argv, 6);
+		if (z == NULL) {
+			return;
+		}
+		int32_t off = sql__tz_local_offset(
+			z, floor_div(usec, USEC_PER_SEC));
+		usec -= (int64_t)off * USEC_PER_SEC;
+	}
+	result_ts(ctx, usec, tz ? TS_TZ : TS_PLAIN);
+}
+
+/* pg_make_interval(years, months, weeks, days, hours, mins, secs). */
+static void fn_make_interval(sqlite3_context *ctx, int argc,
+			     sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int64_t v[6];
+	for (int i = 0; i < 6; i++) {
+		v[i] = sqlite3_value_int64(argv[i]);
+	}
+	double secs = float_of(argv[6]);
+	int64_t months = v[0] * 12 + v[1];
+	int64_t days = v[2] * 7 + v[3];
+	double usec = ((double)v[4] * 3600 + (double)v[5] * 60) * 1e6 +
+		      secs * 1e6;
+	if (months < INT32_MIN || months > INT32_MAX || days < INT32_MIN ||
+	    days > INT32_MAX || !isfinite(usec) || fabs(usec) >= 9.2e18) {
+		fail(ctx, "22008: interval out of range");
+		return;
+	}
+	struct iv iv = { (int32_t)months, (int32_t)days, llrint(usec) };
+	result_iv(ctx, &iv);
+}
+
+/* pg_to_timestamp(epoch): to_timestamp(double precision). */
+static void fn_to_timestamp_epoch(sqlite3_context *ctx, int argc,
+				  sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	double x = float_of(argv[0]);
+	if (isnan(x)) {
+		fail(ctx, "22008: timestamp cannot be NaN");
+		return;
+	}
+	double usec = rint(x * 1e6);
+	/* PostgreSQL's range, 4714 BC to 294276 AD; triode has no BC. */
+	if (!(usec >= -62135596800e6 && usec < 9224318016000e6)) {
+		fail(ctx, "22008: timestamp out of range: \"%g\"", x);
+		return;
+	}
+	result_ts(ctx, (int64_t)usec, TS_TZ);
+}
+
+/* ---- to_date / to_timestamp(text, format) ---- */
+
+static const char *const month_names[] = {
+	"january", "february", "march",     "april",   "may",      "june",
+	"july",    "august",   "september", "october", "november", "december",
+};
+static const char *const day_names[] = {
+	"sunday",   "monday", "tuesday",  "wednesday",
+	"thursday", "friday", "saturday",
+};
+
+/* Template patterns to_date and to_timestamp read (case does not
+ * matter when reading); the longest match wins, so longer ones first. */
+enum fpat {
+	FP_NONE,
+	FP_HH24,
+	FP_HH12,
+	FP_HH,
+	FP_YYYY,
+	FP_YY,
+	FP_MONTH,
+	FP_MON,
+	FP_MM,
+	FP_MI,
+	FP_MS,
+	FP_US,
+	FP_SS,
+	FP_DDD,
+	FP_DD,
+	FP_DAY,
+	FP_DY,
+	FP_AMDOT,
+	FP_AM,
+};
+
+static const struct {
+	const char *text;
+	enum fpat pat;
+	int width; /* digits read when the next field follows directly */
+} fpats[] = {
+	{ "hh24", FP_HH24, 2 },  { "hh12", FP_HH12, 2 },
+	{ "hh", FP_HH12, 2 },    { "yyyy", FP_YYYY, 4 },
+	{ "yy", FP_YY, 2 },      { "month", FP_MONTH, 0 },
+	{ "mon", FP_MON, 0 },    { "mm", FP_MM, 2 },
+	{ "mi", FP_MI, 2 },      { "ms", FP_MS, 3 },
+	{ "us", FP_US, 6 },      { "ss", FP_SS, 2 },
+	{ "ddd", FP_DDD, 3 },    { "dd", FP_DD, 2 },
+	{ "day", FP_DAY, 0 },    { "dy", FP_DY, 0 },
+	{ "a.m.", FP_AMDOT, 0 }, { "p.m.", FP_AMDOT, 0 },
+	{ "am", FP_AM, 0 },      { "pm", FP_AM, 0 },
+};
+
+static int fpat_at(const char *f, size_t *len)
+{
+	for (size_t i = 0; i < TR_ARRAY_LEN(fpats); i++) {
+		size_t n = strlen(fpats[i].text);
+		if (strncasecmp(f, fpats[i].text, n) == 0) {
+			*len = n;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/* The fields read so far (-1: not given). */
+struct dtparse {
+	int64_t year, mon, mday, yday, hour, min, sec, usec;
+	int pm; /* -1 none, 0 am, 1 pm */
+	bool h12;
+};
+
+/* Read a number for the pattern @pname: exactly @width digits when
+ * @fixed, else as many as there are (at most 9).  false with the error
+ * set. */
+static bool fp_int(sqlite3_context *ctx, const char **s, int width, bool fixed,
+		   const char *pname, int64_t *out, int *ndigits)
+{
+	const char *p = *s;
+	int max = fixed ? width : 9;
+	int64_t v = 0;
+	int n = 0;
+	while (n < max && *p >= '0' && *p <= '9') {
+		v = v * 10 + (*p - '0');
+		p++;
+		n++;
+	}
+	if (n == 0) {
+		size_t bad = strcspn(*s, " ");
+		fail(ctx,
+		     "22007: invalid value \"%.*s\" for \"%s\"\nDETAIL: "
+		     "Value must be an integer.",
+		     (int)(bad > 20 ? 20 : bad), *s, pname);
+		return false;
+	}
+	*s = p;
+	*out = v;
+	*ndigits = n;
+	return true;
+}
+
+/* A name from @names (full, or its first three letters), without regard
+ * to case: its index, or -1. */
+static int fp_name(const char **s, const char *const *names, int n, bool abbrev)
+{
+	for (int i = 0; i < n; i++) {
+		size_t len = abbrev ? 3 : strlen(names[i]);
+		if (strncasecmp(*s, names[i], len) == 0) {
+			*s += len;
+			return i;
+		}
+	}
+	return -1;
+}
+
+/*
+ * pg_to_datetime(text, format) (pApp 0 to_date, 1 to_timestamp): the
+ * template patterns YYYY YY MM Mon Month DD DDD Day Dy HH HH12 HH24 MI
+ * SS MS US AM/PM (FM is ignored, "quoted" text skipped).  As PostgreSQL
+ * outside FX mode, blanks before a field are skipped and a separator
+ * of the template matches one separator of the input (or none).
+ */
+static void fn_to_datetime(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	bool stamp = sqlite3_user_data(ctx) != NULL;
+	int n;
+	const char *in = text_of(argv[0], &n);
+	const char *f = text_of(argv[1], &n);
+	const char *s = in;
+	struct dtparse d = { -1, -1, -1, -1, -1, -1, -1, -1, -1, false };
+	while (*f != '\0') {
+		if (strncasecmp(f, "fm", 2) == 0 ||
+		    strncasecmp(f, "fx", 2) == 0) {
+			f += 2;
+			continue;
+		}
+		if (*f == '"') {
+			for (f++; *f != '\0' && *f != '"'; f++) {
+				if (*s != '\0') {
+					s++;
+				}
+			}
+			if (*f == '"') {
+				f++;
+			}
+			continue;
+		}
+		size_t plen;
+		int k = fpat_at(f, &plen);
+		if (k < 0) {
+			if (*f == ' ') {
+				while (*s == ' ') {
+					s++;
+				}
+			} else if (!isalnum((unsigned char)*f)) {
+				if (*s != '\0' && !isalnum((unsigned char)*s) &&
+				    *s != ' ') {
+					s++;
+				}
+			} else if (*s != '\0') {
+				s++;
+			}
+			f++;
+			continue;
+		}
+		char pname[8];
+		snprintf(pname, sizeof pname, "%.*s", (int)plen, f);
+		f += plen;
+		while (*s == ' ') {
+			s++;
+		}
+		size_t nlen;
+		bool fixed = *f != '\0' && fpat_at(f, &nlen) >= 0 &&
+			     fpats[fpat_at(f, &nlen)].width > 0;
+		int64_t v;
+		int nd;
+		enum fpat pat = fpats[k].pat;
+		int64_t *slot = NULL;
+		switch (pat) {
+		case FP_MONTH:
+		case FP_MON:
+		case FP_DAY:
+		case FP_DY: {
+			bool month = pat == FP_MONTH || pat == FP_MON;
+			bool abbrev = pat == FP_MON || pat == FP_DY;
+			int i = month ? fp_name(&s, month_names, 12, abbrev)
+				      : fp_name(&s, day_names, 7, abbrev);
+			if (i < 0) {
+				size_t bad = strcspn(s, " ");
+				fail(ctx,
+				     "22007: invalid value \"%.*s\" for "
+				     "\"%s\"\nDETAIL: The given value did not "
+				     "match any of the allowed values for this "
+				     "field.",
+				     (int)(bad > 20 ? 20 : bad), s, pname);
+				return;
+			}
+			if (month) {
+				d.mon = i + 1;
+			}
+			continue;
+		}
+		case FP_AM:
+		case FP_AMDOT: {
+			const char *am = pat == FP_AM ? "am" : "a.m.";
+			const char *pmw = pat == FP_AM ? "pm" : "p.m.";
+			size_t l = strlen(am);
+			if (strncasecmp(s, am, l) == 0) {
+				d.pm = 0;
+			} else if (strncasecmp(s, pmw, l) == 0) {
+				d.pm = 1;
+			} else {
+				size_t bad = strcspn(s, " ");
+				fail(ctx,
+				     "22007: invalid value \"%.*s\" for "
+				     "\"%s\"\nDETAIL: The given value did not "
+				     "match any of the allowed values for this "
+				     "field.",
+				     (int)(bad > 20 ? 20 : bad), s, pname);
+				return;
+			}
+			s += l;
+			continue;
+		}
+		case FP_HH12:
+			d.h12 = true;
+			slot = &d.hour;
+			break;
+		case FP_HH24:
+			slot = &d.hour;
+			break;
+		case FP_YYYY:
+		case FP_YY:
+			slot = &d.year;
+			break;
+		case FP_MM:
+			slot = &d.mon;
+			break;
+		case FP_MI:
+			slot = &d.min;
+			break;
+		case FP_SS:
+			slot = &d.sec;
+			break;
+		case FP_DDD:
+			slot = &d.yday;
+			break;
+		case FP_DD:
+			slot = &d.mday;
+			break;
+		default:
+			break;
+		}
+		if (!fp_int(ctx, &s, fpats[k].width, fixed, pname, &v, &nd)) {
+			return;
+		}
+		if (pat == FP_YY && nd <= 2) {
+			v += v < 70 ? 2000 : 1900;
+		} else if (pat == FP_MS || pat == FP_US) {
+			int scale = pat == FP_MS ? 3 : 6;
+			for (int i = nd; i < scale; i++) {
+				v *= 10;
+			}
+			d.usec = pat == FP_MS ? v * 1000 : v;
+			continue;
+		}
+		if (slot != NULL) {
+			*slot = v;
+		}
+	}
+	if (d.h12 && d.hour >= 0 && (d.hour < 1 || d.hour > 12)) {
+		fail(ctx,
+		     "22007: hour \"%lld\" is invalid for the 12-hour "
+		     "clock\nHINT: Use the 24-hour clock, or give an hour "
+		     "between 1 and 12.",
+		     (long long)d.hour);
+		return;
+	}
+	if (d.pm >= 0 && d.hour >= 0 && d.hour <= 12) {
+		d.hour = d.hour % 12 + (d.pm ? 12 : 0);
+	}
+	if (d.year < 0) {
+		fail(ctx, "0A000: BC dates are not supported");
+		return;
+	}
+	struct tmx t = { d.year,
+			 d.mon < 0 ? 1 : (int)d.mon,
+			 d.mday < 0 ? 1 : (int)d.mday,
+			 d.hour < 0 ? 0 : (int)d.hour,
+			 d.min < 0 ? 0 : (int)d.min,
+			 d.sec < 0 ? 0 : (int)d.sec,
+			 d.usec < 0 ? 0 : (int)d.usec };
+	bool range = d.year == 0 || d.year > 294276 || d.mon > 12 ||
+		     t.mon < 1 || (d.mday >= 0 && d.mday < 1) || d.hour > 24 ||
+		     d.min > 59 || d.sec > 60 || d.usec > 999999 ||
+		     (d.hour == 24 && (d.min > 0 || d.sec > 0 || d.usec > 0));
+	if (!range && d.yday >= 0 && d.mon < 0 && d.mday < 0) {
+		int64_t yd = d.yday;
+		range = yd < 1 || yd > (is_leap(t.year) ? 366 : 365);
+		t.mday = 1;
+		if (!range) {
+			int64_t usec = from_tm(&t) + (yd - 1) * USEC_PER_DAY;
+			result_ts(ctx, stamp ? usec : usec,
+				  stamp ? TS_TZ : TS_DATE);
+			return;
+		}
+	}
+	if (!range && t.mday > days_in_month(t.year, t.mon)) {
+		range = true;
+	}
+	if (range) {
+		fail(ctx, "22008: date/time field value out of range: \"%s\"",
+		     in);
+		return;
+	}
+	if (!stamp) {
+		t.hour = t.min = t.sec = t.usec = 0;
+	}
+	result_ts(ctx, from_tm(&t), stamp ? TS_TZ : TS_DATE);
+}
+
+/* ---------------------------------------------------------------------
  * Checked casts
  *
  * pg_cast(x, oid, from_float): x::type where SQLite's CAST would accept
@@ -4752,6 +5324,16 @@ static const struct fdef {
 	/* age(t) reads the clock. */
 	{ "pg_age", 1, false, fn_age, 0 },
 	{ "pg_to_char", 2, true, fn_to_char, 0 },
+	{ "pg_timezone", 3, true, fn_timezone, 0 },
+	{ "pg_make_date", 3, true, fn_make_date, 0 },
+	{ "pg_make_time", 3, true, fn_make_time, 0 },
+	{ "pg_make_timestamp", 6, true, fn_make_timestamp, 0 },
+	{ "pg_make_timestamptz", 6, true, fn_make_timestamp, 1 },
+	{ "pg_make_timestamptz", 7, true, fn_make_timestamp, 1 },
+	{ "pg_make_interval", 7, true, fn_make_interval, 0 },
+	{ "pg_to_timestamp", 1, true, fn_to_timestamp_epoch, 0 },
+	{ "pg_to_date", 2, true, fn_to_datetime, 0 },
+	{ "pg_to_timestamp", 2, true, fn_to_datetime, 1 },
 	{ "pg_cast", 3, true, fn_cast, 0 },
 };
 

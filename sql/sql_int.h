@@ -362,6 +362,26 @@ bool sql__iv_parse(const char *s, int32_t *months, int32_t *days,
 /* IntervalStyle postgres output ('1 year 2 mons 3 days 04:05:06.5'). */
 void sql__iv_put(struct tr_buf *b, int32_t months, int32_t days, int64_t usec);
 
+/*
+ * Time zones (tz.c): a zone name as PostgreSQL's AT TIME ZONE reads it
+ * (an abbreviation, a tz database name, a POSIX TZ string).  NULL if it
+ * names none (@oom set when memory ran out instead).  Free with
+ * sql__tz_free.
+ */
+struct sql__tz;
+struct sql__tz *sql__tz_find(const char *name, bool *oom);
+/* A zone at a fixed offset of @offset seconds east of UTC (NULL: out of
+ * memory). */
+struct sql__tz *sql__tz_fixed(int32_t offset);
+void sql__tz_free(struct sql__tz *z);
+/* The zone's offset (seconds east of UTC) at UTC time @t (seconds since
+ * 1970). */
+int32_t sql__tz_offset(const struct sql__tz *z, int64_t t);
+/* The offset that applies to local wall-clock time @local (seconds since
+ * 1970 as if it were UTC): in a gap the one before the change, in an
+ * overlap the one after it, as PostgreSQL. */
+int32_t sql__tz_local_offset(const struct sql__tz *z, int64_t local);
+
 /* The value of hex digit @c, or -1 (value.c). */
 int sql__hex_digit(int c);
 /* Append code point @cp as UTF-8 (value.c). */
