@@ -1310,6 +1310,8 @@ enum fmap {
 	M_SUBSTRING, /* substring: by position, or by a regex */
 	M_TIMEZONE,  /* timezone(zone, x): pg_timezone(zone, x, mode) */
 	M_TYPEOF,    /* pg_typeof(x): the static type's name */
+	M_BYTEA1,    /* other name; an untyped literal first argument is
+		      * read as bytea */
 };
 
 static const struct func {
@@ -1371,6 +1373,8 @@ static const struct func {
 	{ "reverse", F_SCALAR, 1, 1, M_RENAME, "pg_reverse" },
 	{ "format", F_SCALAR, 1, 100, M_RENAME, "pg_format" },
 	{ "starts_with", F_SCALAR, 2, 2, M_RENAME, "pg_starts_with" },
+	{ "encode", F_SCALAR, 2, 2, M_BYTEA1, "pg_encode" },
+	{ "decode", F_SCALAR, 2, 2, M_RENAME, "pg_decode" },
 	{ "quote_ident", F_SCALAR, 1, 1, M_RENAME, "pg_quote_ident" },
 	{ "quote_literal", F_SCALAR, 1, 1, M_RENAME, "pg_quote_literal" },
 	{ "quote_nullable", F_SCALAR, 1, 1, M_RENAME, "pg_quote_nullable" },
@@ -2021,6 +2025,19 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 		return;
 	case M_TYPEOF:
 		emit_typeof(e, fc);
+		return;
+	case M_BYTEA1:
+		if (!is_const(fc->args[0], PG_QUERY__A__CONST__VAL_SVAL)) {
+			break;
+		}
+		sql__putf(e, "%s(", f->to);
+		emit_decoded(e, SQL_OID_BYTEA, fc->args[0]->a_const->sval->sval,
+			     fc->args[0]->a_const->location);
+		for (size_t i = 1; i < fc->n_args; i++) {
+			sql__put(e, ", ");
+			sql__expr(e, fc->args[i]);
+		}
+		sql__put(e, ")");
 		return;
 	case M_SAME:
 	case M_RENAME:
@@ -2752,6 +2769,9 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 	if ((strcmp(name, "substr") == 0 || strcmp(name, "substring") == 0 ||
 	     strcmp(name, "string_agg") == 0) &&
 	    a0 == SQL_OID_BYTEA) {
+		return SQL_OID_BYTEA;
+	}
+	if (strcmp(name, "decode") == 0) {
 		return SQL_OID_BYTEA;
 	}
 	if (strcmp(name, "make_date") == 0 || strcmp(name, "to_date") == 0) {

@@ -1324,7 +1324,7 @@ static void fn_ascii(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 /* PostgreSQL's quote_ident: quoted unless a plain lower-case name that
  * is not a keyword of PostgreSQL 15's reserved, column-name or
  * type/function-name categories (unreserved keywords stay plain). */
-static void quote_ident(struct tr_buf *b, const char *s)
+bool sql__ident_needs_quotes(const char *s)
 {
 	// clang-format off
 	static const char *const reserved[] = {
@@ -1367,7 +1367,12 @@ static void quote_ident(struct tr_buf *b, const char *s)
 	for (size_t i = 0; plain && i < TR_ARRAY_LEN(reserved); i++) {
 		plain = strcmp(s, reserved[i]) != 0;
 	}
-	if (plain) {
+	return !plain;
+}
+
+static void quote_ident(struct tr_buf *b, const char *s)
+{
+	if (!sql__ident_needs_quotes(s)) {
 		tr_buf_put_str(b, s);
 		return;
 	}
@@ -1505,6 +1510,246 @@ static void fn_substr(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		to += char_len(s, len, to);
 	}
 	sqlite3_result_text(ctx, s + from, to - from, SQLITE_TRANSIENT);
+}
+
+/* ---- encode / decode (bytea <-> text) ---- */
+
+static const char b64_chars[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int b64_value(unsigned char c)
+{
+	const char *p = c != 0 ? strchr(b64_chars, c) : NULL;
+	return p != NULL ? (int)(p - b64_chars) : -1;
+}
+
+static bool is_b64_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The bytes of argument @v: a blob's, or a text's UTF-8. */
+static const uint8_t *bytes_of(sqlite3_value *v, size_t *len)
+{
+	const void *p = sqlite3_value_type(v) == SQLITE_BLOB
+				? sqlite3_value_blob(v)
+				: (const void *)sqlite3_value_text(v);
+	*len = (size_t)sqlite3_value_bytes(v);
+	return p != NULL ? p : (const uint8_t *)"";
+}
+
+/* pg_encode(data, format): base64 (76-character lines), hex, escape. */
+static void fn_encode(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	size_t n;
+	const uint8_t *d = bytes_of(argv[0], &n);
+	const char *fmt = (const char *)sqlite3_value_text(argv[1]);
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	if (fmt != NULL && sqlite3_stricmp(fmt, "hex") == 0) {
+		static const char hex[] = "0123456789abcdef";
+		for (size_t i = 0; i < n; i++) {
+			tr_buf_put_u8(&b, (uint8_t)hex[d[i] >> 4]);
+			tr_buf_put_u8(&b, (uint8_t)hex[d[i] & 15]);
+		}
+	} else if (fmt != NULL && sqlite3_stricmp(fmt, "base64") == 0) {
+		size_t line = 0;
+		for (size_t i = 0; i < n; i += 3) {
+			uint32_t v = (uint32_t)d[i] << 16;
+			if (i + 1 < n) {
+				v |= (uint32_t)d[i + 1] << 8;
+			}
+			if (i + 2 < n) {
+				v |= d[i + 2];
+			}
+			if (line >= 76) {
+				tr_buf_put_u8(&b, '\n');
+				line = 0;
+			}
+			tr_buf_put_u8(&b, (uint8_t)b64_chars[v >> 18]);
+			tr_buf_put_u8(&b, (uint8_t)b64_chars[(v >> 12) & 63]);
+			tr_buf_put_u8(
+				&b, i + 1 < n
+					    ? (uint8_t)b64_chars[(v >> 6) & 63]
+					    : '=');
+			tr_buf_put_u8(&b, i + 2 < n ? (uint8_t)b64_chars[v & 63]
+						    : '=');
+			line += 4;
+		}
+	} else if (fmt != NULL && sqlite3_stricmp(fmt, "escape") == 0) {
+		for (size_t i = 0; i < n; i++) {
+			if (d[i] == 0 || d[i] >= 0x80) {
+				tr_buf_printf(&b, "\\%03o", d[i]);
+			} else if (d[i] == '\\') {
+				tr_buf_put_str(&b, "\\\\");
+			} else {
+				tr_buf_put_u8(&b, d[i]);
+			}
+		}
+	} else {
+		tr_buf_close(&b);
+		fail(ctx, "22023: unrecognized encoding: \"%s\"",
+		     fmt != NULL ? fmt : "");
+		return;
+	}
+	result_buf(ctx, &b);
+}
+
+/* PostgreSQL's base64 decoding (whitespace skipped, '=' ends the data
+ * at the group's end). */
+static bool b64_decode(sqlite3_context *ctx, const uint8_t *s, size_t n,
+		       struct tr_buf *b)
+{
+	uint32_t acc = 0;
+	int pos = 0, end = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+		int v = 0;
+		if (is_b64_space(c)) {
+			continue;
+		}
+		if (c == '=') {
+			if (end == 0) {
+				if (pos == 2) {
+					end = 1;
+				} else if (pos == 3) {
+					end = 2;
+				} else {
+					fail(ctx,
+					     "22023: unexpected \"=\" while "
+					     "decoding base64 sequence");
+					return false;
+				}
+			}
+		} else {
+			v = b64_value(c);
+			if (v < 0) {
+				int cl = char_len((const char *)s, (int)n,
+						  (int)i);
+				fail(ctx,
+				     "22023: invalid symbol \"%.*s\" found "
+				     "while decoding base64 sequence",
+				     cl, (const char *)s + i);
+				return false;
+			}
+		}
+		acc = (acc << 6) | (uint32_t)v;
+		if (++pos == 4) {
+			tr_buf_put_u8(b, (uint8_t)(acc >> 16));
+			if (end == 0 || end > 1) {
+				tr_buf_put_u8(b, (uint8_t)(acc >> 8));
+			}
+			if (end == 0 || end > 2) {
+				tr_buf_put_u8(b, (uint8_t)acc);
+			}
+			acc = 0;
+			pos = 0;
+		}
+	}
+	if (pos != 0) {
+		fail(ctx,
+		     "22023: invalid base64 end sequence\nHINT: Input data "
+		     "is missing padding, is truncated, or is otherwise "
+		     "corrupted.");
+		return false;
+	}
+	return true;
+}
+
+static bool hex_decode(sqlite3_context *ctx, const uint8_t *s, size_t n,
+		       struct tr_buf *b)
+{
+	for (size_t i = 0; i < n;) {
+		if (is_b64_space(s[i])) {
+			i++;
+			continue;
+		}
+		int hi = sql__hex_digit(s[i]);
+		if (hi < 0) {
+			fail(ctx, "22023: invalid hexadecimal digit: \"%.*s\"",
+			     char_len((const char *)s, (int)n, (int)i),
+			     (const char *)s + i);
+			return false;
+		}
+		if (i + 1 >= n) {
+			fail(ctx, "22023: invalid hexadecimal data: odd number "
+				  "of digits");
+			return false;
+		}
+		int lo = sql__hex_digit(s[i + 1]);
+		if (lo < 0) {
+			fail(ctx, "22023: invalid hexadecimal digit: \"%.*s\"",
+			     char_len((const char *)s, (int)n, (int)i + 1),
+			     (const char *)s + i + 1);
+			return false;
+		}
+		tr_buf_put_u8(b, (uint8_t)(hi << 4 | lo));
+		i += 2;
+	}
+	return true;
+}
+
+static bool escape_decode(sqlite3_context *ctx, const uint8_t *s, size_t n,
+			  struct tr_buf *b)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '\\') {
+			tr_buf_put_u8(b, s[i]);
+		} else if (i + 1 < n && s[i + 1] == '\\') {
+			tr_buf_put_u8(b, '\\');
+			i++;
+		} else if (i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+			   s[i + 2] >= '0' && s[i + 2] <= '7' &&
+			   s[i + 3] >= '0' && s[i + 3] <= '7') {
+			tr_buf_put_u8(b, (uint8_t)((s[i + 1] - '0') << 6 |
+						   (s[i + 2] - '0') << 3 |
+						   (s[i + 3] - '0')));
+			i += 3;
+		} else {
+			fail(ctx, "22P02: invalid input syntax for type bytea");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* pg_decode(text, format): the bytea encode made. */
+static void fn_decode(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	size_t n;
+	const uint8_t *s = bytes_of(argv[0], &n);
+	const char *fmt = (const char *)sqlite3_value_text(argv[1]);
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	bool ok;
+	if (fmt != NULL && sqlite3_stricmp(fmt, "hex") == 0) {
+		ok = hex_decode(ctx, s, n, &b);
+	} else if (fmt != NULL && sqlite3_stricmp(fmt, "base64") == 0) {
+		ok = b64_decode(ctx, s, n, &b);
+	} else if (fmt != NULL && sqlite3_stricmp(fmt, "escape") == 0) {
+		ok = escape_decode(ctx, s, n, &b);
+	} else {
+		fail(ctx, "22023: unrecognized encoding: \"%s\"",
+		     fmt != NULL ? fmt : "");
+		ok = false;
+	}
+	if (!ok) {
+		tr_buf_close(&b);
+		return;
+	}
+	if (tr_buf_err(&b) != TR_OK) {
+		result_buf(ctx, &b); /* the buffer's failure */
+		return;
+	}
+	sqlite3_result_blob64(ctx, b.len > 0 ? b.data : (const uint8_t *)"",
+			      b.len, SQLITE_TRANSIENT);
+	tr_buf_close(&b);
 }
 
 static int utf8_count(const char *s)
@@ -5252,6 +5497,8 @@ static const struct fdef {
 	{ "pg_quote_literal", 1, true, fn_quote, 1 },
 	{ "pg_quote_nullable", 1, true, fn_quote, 2 },
 	{ "pg_starts_with", 2, true, fn_starts_with, 0 },
+	{ "pg_encode", 2, true, fn_encode, 0 },
+	{ "pg_decode", 2, true, fn_decode, 0 },
 	{ "pg_to_hex", 2, true, fn_to_hex, 0 },
 	{ "pg_substr", 2, true, fn_substr, 0 },
 	{ "pg_substr", 3, true, fn_substr, 0 },

@@ -496,6 +496,10 @@ int sql__numeric_register(struct sqlite3 *db);
  * argument was passed (even -1), as the SQL function distinguishes. */
 void sql__format_type(uint32_t oid, int32_t typmod, bool given, char *buf,
 		      size_t cap);
+/* PostgreSQL's quote_ident would quote @name: not a plain lower-case
+ * name, or one of its reserved, column-name or type/function-name
+ * keywords (functions.c). */
+bool sql__ident_needs_quotes(const char *name);
 /* @name double-quoted when PostgreSQL's quote_ident would quote it; a
  * sqlite3_malloc'd string (NULL on OOM), free with sqlite3_free. */
 char *sql__pg_quote_ident(const char *name);
