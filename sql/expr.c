@@ -1685,10 +1685,22 @@ static void emit_make_interval(struct sql__emit *e, const PgQuery__FuncCall *fc)
 		       (na->name == NULL || strcmp(na->name, names[k]) != 0)) {
 			k++;
 		}
-		if (k == 7 || arg[k] != NULL) {
+		if (k < 7 && arg[k] != NULL) {
+			sql__fail(e, a->named_arg_expr->location, "42601",
+				  "argument name \"%s\" used more than once",
+				  na->name);
+			return;
+		}
+		if (k == 7) {
 			sql__fail(e, fc->location, "42883",
-				  "function make_interval(%s) does not exist",
-				  na->name != NULL ? na->name : "");
+				  "function make_interval(%s => %s) does not "
+				  "exist",
+				  na->name != NULL ? na->name : "",
+				  sql__arg_types(
+					  e, &(PgQuery__FuncCall){
+						     .n_args = 1,
+						     .args = (Node **)&na->arg,
+					     }));
 			return;
 		}
 		arg[k] = (const Node *)na->arg;
