@@ -207,7 +207,8 @@ bool sql__array_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 		const char *name = sql__str(tn->names[tn->n_names - 1]);
 		uint32_t from = array_type(tc->arg);
 		if (from == 0 || name == NULL ||
-		    (strcmp(name, "text") != 0 && strcmp(name, "varchar") != 0 &&
+		    (strcmp(name, "text") != 0 &&
+		     strcmp(name, "varchar") != 0 &&
 		     strcmp(name, "bpchar") != 0)) {
 			return false;
 		}
@@ -248,8 +249,9 @@ bool sql__array_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 /* x op ANY (arr) / x op ALL (arr), arr not an ARRAY[...] list. */
 bool sql__array_any(struct sql__emit *e, const PgQuery__AExpr *x)
 {
-	static const char *const ops[] = { "=", "<>", "!=", "<", ">", "<=",
-					   ">=" };
+	static const char *const ops[] = {
+		"=", "<>", "!=", "<", ">", "<=", ">="
+	};
 	if (e->catalog || x->lexpr == NULL || x->rexpr == NULL) {
 		return false;
 	}
@@ -352,8 +354,9 @@ bool sql__array_op(struct sql__emit *e, const PgQuery__AExpr *x)
 	}
 	uint32_t lt = array_type(x->lexpr), rt = array_type(x->rexpr);
 	uint32_t at = lt != 0 ? lt : rt;
-	if (at == 0 && (strcmp(op, "@>") == 0 || strcmp(op, "<@") == 0 ||
-			strcmp(op, "&&") == 0) &&
+	if (at == 0 &&
+	    (strcmp(op, "@>") == 0 || strcmp(op, "<@") == 0 ||
+	     strcmp(op, "&&") == 0) &&
 	    (maybe_json(x->lexpr) || maybe_json(x->rexpr))) {
 		return false; /* jsonb's operators, not ours */
 	}
@@ -387,8 +390,7 @@ bool sql__array_op(struct sql__emit *e, const PgQuery__AExpr *x)
 	for (int i = 0; i < 2; i++) {
 		if (st[i] != 0 || const_string(side[i]) != NULL) {
 			k[i] = 1;
-		} else if (side[i]->node_case ==
-				   PG_QUERY__NODE__NODE_A_CONST ||
+		} else if (side[i]->node_case == PG_QUERY__NODE__NODE_A_CONST ||
 			   sql__infer(side[i], &tm) != 0) {
 			k[i] = 2;
 		} else {
@@ -469,7 +471,8 @@ bool sql__array_sublink(struct sql__emit *e, const PgQuery__SubLink *s)
 	if (bytea) {
 		sql__putf(e, "CASE WHEN _as%u.", k);
 		sql__ident(e, col);
-		sql__putf(e, " IS NULL THEN NULL ELSE '\\x' || lower(hex(_as%u.",
+		sql__putf(e,
+			  " IS NULL THEN NULL ELSE '\\x' || lower(hex(_as%u.",
 			  k);
 		sql__ident(e, col);
 		sql__put(e, ")) END");
@@ -532,6 +535,12 @@ static bool nargs(struct sql__emit *e, const PgQuery__FuncCall *fc,
 	return true;
 }
 
+/* An aggregated element, its type inferred. */
+static void emit_elem0(struct sql__emit *e, const Node *n)
+{
+	emit_elem(e, n, 0);
+}
+
 static void emit_array_agg(struct sql__emit *e, const PgQuery__FuncCall *fc)
 {
 	if (fc->n_args != 1 || fc->agg_star || fc->func_variadic) {
@@ -541,7 +550,7 @@ static void emit_array_agg(struct sql__emit *e, const PgQuery__FuncCall *fc)
 			  fc->n_args);
 		return;
 	}
-	if (fc->n_agg_order > 0 || fc->agg_within_group) {
+	if (fc->agg_within_group) {
 		sql__fail(e, fc->location, "0A000",
 			  "ORDER BY in aggregate array_agg is not supported");
 		return;
@@ -553,6 +562,12 @@ static void emit_array_agg(struct sql__emit *e, const PgQuery__FuncCall *fc)
 		return;
 	}
 	bool window = fc->over != NULL;
+	if (!window && (fc->n_agg_order > 0 || fc->agg_distinct)) {
+		/* Sorted by the aggregate (expr.c, functions.c); no rows
+		 * give NULL there too. */
+		sql__ordered_agg(e, fc, true, emit_elem0);
+		return;
+	}
 	if (!window) {
 		/* No rows: NULL, as PostgreSQL's array_agg. */
 		sql__put(e, "CASE WHEN count(*)");
@@ -815,10 +830,10 @@ static uint32_t infer(const Node *n, int32_t *typmod, bool *mine)
 			    PG_QUERY__NODE__NODE_RES_TARGET) {
 			return 0;
 		}
-		return array_of(sql__infer(
-			s->subselect->select_stmt->target_list[0]
-				->res_target->val,
-			&tm));
+		return array_of(
+			sql__infer(s->subselect->select_stmt->target_list[0]
+					   ->res_target->val,
+				   &tm));
 	}
 	case PG_QUERY__NODE__NODE_A_EXPR: {
 		const PgQuery__AExpr *x = n->a_expr;

@@ -1832,22 +1832,27 @@ static bool same_expr(struct sql__emit *e, const Node *a, const Node *b)
 }
 
 /*
- * string_agg(x, sep ORDER BY ...) and string_agg(DISTINCT x, sep [ORDER
- * BY x]): pg_string_agg (functions.c), which keeps the rows and sorts
- * them.  With DISTINCT, PostgreSQL requires every ORDER BY key to be an
- * argument (42P10); the value leads the keys, so that duplicates meet.
+ * string_agg(x, sep ORDER BY ...), string_agg(DISTINCT x, sep [ORDER BY
+ * x]) and the same forms of array_agg (@array): pg_string_agg or
+ * pg_array_agg (functions.c), which keep the rows and sort them.  With
+ * DISTINCT, PostgreSQL requires every ORDER BY key to be an argument
+ * (42P10); the value leads the keys, so that duplicates meet.
  */
-static void emit_ordered_agg(struct sql__emit *e, const PgQuery__FuncCall *fc)
+void sql__ordered_agg(struct sql__emit *e, const PgQuery__FuncCall *fc,
+		      bool array,
+		      void (*value)(struct sql__emit *e, const Node *n))
 {
 	struct tr_buf k;
 	tr_buf_init(&k, 0);
-	tr_buf_put_u8(&k, fc->agg_distinct ? 'd' : '-');
+	tr_buf_put_u8(&k, array ? (fc->agg_distinct ? 'J' : 'j')
+				: (fc->agg_distinct ? 'd' : '-'));
 	if (fc->agg_distinct) {
 		for (size_t i = 0; i < fc->n_agg_order; i++) {
 			const Node *o = fc->agg_order[i];
 			if (o->node_case == PG_QUERY__NODE__NODE_SORT_BY &&
 			    !same_expr(e, o->sort_by->node, fc->args[0]) &&
-			    !same_expr(e, o->sort_by->node, fc->args[1])) {
+			    (fc->n_args < 2 ||
+			     !same_expr(e, o->sort_by->node, fc->args[1]))) {
 				const Node *key = o->sort_by->node;
 				int loc =
 					key->node_case ==
@@ -1870,12 +1875,16 @@ static void emit_ordered_agg(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	if (fc->agg_distinct) {
 		tr_buf_put_u8(&k, 'a'); /* then by the value itself */
 	}
-	sql__put(e, "pg_string_agg(");
+	sql__put(e, array ? "pg_array_agg(" : "pg_string_agg(");
 	sql__string(e, tr_buf_cstr(&k));
 	tr_buf_close(&k);
-	for (size_t i = 0; i < fc->n_args; i++) {
-		sql__put(e, ", ");
-		sql__expr(e, fc->args[i]);
+	sql__put(e, ", ");
+	value(e, fc->args[0]);
+	sql__put(e, ", ");
+	if (array) {
+		sql__put(e, "NULL"); /* no separator */
+	} else {
+		sql__expr(e, fc->args[1]);
 	}
 	for (size_t i = 0; i < fc->n_agg_order; i++) {
 		sql__put(e, ", ");
@@ -1972,7 +1981,7 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	if (strcmp(name, "string_agg") == 0 && fc->over == NULL &&
 	    !fc->agg_within_group &&
 	    (fc->n_agg_order > 0 || fc->agg_distinct)) {
-		emit_ordered_agg(e, fc);
+		sql__ordered_agg(e, fc, false, sql__expr);
 		return;
 	}
 	if (fc->n_agg_order > 0 || fc->agg_within_group) {

@@ -5213,16 +5213,18 @@ static const sqlite3_module gs_module = {
 };
 
 /* ---------------------------------------------------------------------
- * Ordered aggregates: string_agg(x, sep ORDER BY ...), DISTINCT
+ * Ordered aggregates: string_agg and array_agg with ORDER BY, DISTINCT
  *
- * pg_string_agg(mode, value, sep, sort keys...).  mode: 'd' (DISTINCT)
- * or '-', then one letter per sort key as json.c's aggregates take them:
+ * pg_string_agg(mode, value, sep, sort keys...) and pg_array_agg(mode,
+ * value, NULL, sort keys...).  mode: 'd' (string_agg DISTINCT), '-'
+ * (string_agg), 'J' (array_agg DISTINCT) or 'j' (array_agg), then one
+ * letter per sort key as json.c's aggregates take them:
  * 'a' ASC NULLS LAST, 'A' ASC NULLS FIRST, 'd' DESC NULLS FIRST, 'D'
  * DESC NULLS LAST.  SQLite 3.40 has no ORDER BY inside an aggregate, so
  * the rows are kept and sorted (stably) when the result is made.  With
- * DISTINCT the translator makes the value the first key (PostgreSQL
- * requires the ORDER BY keys to be arguments), so equal values end up
- * next to each other and all but the first are dropped.
+ * DISTINCT the translator adds the value as the last key; as every
+ * ORDER BY key is an argument (PostgreSQL requires it), equal values end
+ * up next to each other and all but the first are dropped.
  * ------------------------------------------------------------------- */
 
 struct oagg_row {
@@ -5277,8 +5279,11 @@ static void oagg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_error_nomem(ctx);
 		return;
 	}
-	if (g->failed || sqlite3_value_type(argv[1]) == SQLITE_NULL) {
-		return; /* string_agg skips NULL values */
+	const char *mode = (const char *)sqlite3_value_text(argv[0]);
+	bool array = mode != NULL && (mode[0] == 'j' || mode[0] == 'J');
+	if (g->failed ||
+	    (!array && sqlite3_value_type(argv[1]) == SQLITE_NULL)) {
+		return; /* string_agg skips NULL values, array_agg keeps them */
 	}
 	if (g->cap == 0) {
 		const char *m = (const char *)sqlite3_value_text(argv[0]);
@@ -5414,6 +5419,63 @@ static int oagg_cmp(const void *x, const void *y)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+/* array_agg's result: the values (sorted, duplicates dropped if
+ * @distinct) as a JSON array, each converted as json_group_array does
+ * (JSON values as they are). */
+static void oagg_array(sqlite3_context *ctx, const struct oagg *g,
+		       bool distinct)
+{
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	tr_buf_put_u8(&b, '[');
+	const struct oagg_row *prev = NULL;
+	for (size_t i = 0; i < g->n; i++) {
+		const struct oagg_row *r = &g->rows[i];
+		sqlite3_value *v = r->v[0];
+		if (distinct && prev != NULL && value_cmp(prev->v[0], v) == 0) {
+			continue;
+		}
+		if (prev != NULL) {
+			tr_buf_put_u8(&b, ',');
+		}
+		prev = r;
+		int n = sqlite3_value_bytes(v);
+		switch (sqlite3_value_type(v)) {
+		case SQLITE_NULL:
+			tr_buf_put_str(&b, "null");
+			break;
+		case SQLITE_INTEGER:
+			tr_buf_printf(&b, "%lld",
+				      (long long)sqlite3_value_int64(v));
+			break;
+		case SQLITE_FLOAT: {
+			char num[64];
+			sqlite3_snprintf(sizeof num, num, "%!0.15g",
+					 sqlite3_value_double(v));
+			tr_buf_put_str(&b, num);
+			break;
+		}
+		case SQLITE_TEXT: {
+			const char *t = (const char *)sqlite3_value_text(v);
+			if (sqlite3_value_subtype(v) == 'J') {
+				tr_buf_put(&b, t != NULL ? t : "", (size_t)n);
+			} else {
+				put_json_text(&b, t != NULL ? t : "",
+					      (size_t)n);
+			}
+			break;
+		}
+		default:
+			tr_buf_close(&b);
+			sqlite3_result_error(
+				ctx, "JSON cannot hold BLOB values", -1);
+			return;
+		}
+	}
+	tr_buf_put_u8(&b, ']');
+	result_buf(ctx, &b);
+}
+
 static void oagg_final(sqlite3_context *ctx)
 {
 	struct oagg *g = oagg_state(ctx, false);
@@ -5425,7 +5487,12 @@ static void oagg_final(sqlite3_context *ctx)
 	oagg_sorting = g;
 	qsort(g->rows, g->n, sizeof *g->rows, oagg_cmp);
 	oagg_sorting = saved;
-	bool distinct = g->mode[0] == 'd';
+	bool distinct = g->mode[0] == 'd' || g->mode[0] == 'J';
+	if (g->mode[0] == 'j' || g->mode[0] == 'J') {
+		oagg_array(ctx, g, distinct);
+		oagg_free(g);
+		return;
+	}
 	bool blob = false;
 	for (size_t i = 0; i < g->n && !blob; i++) {
 		blob = sqlite3_value_type(g->rows[i].v[0]) == SQLITE_BLOB;
@@ -5631,10 +5698,12 @@ int sql_functions_register(sqlite3 *db)
 	if (rc != SQLITE_OK) {
 		return rc;
 	}
-	rc = sqlite3_create_function_v2(
-		db, "pg_string_agg", -1,
-		SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC, NULL,
-		NULL, oagg_step, oagg_final, NULL);
+	for (int array = 0; array <= 1 && rc == SQLITE_OK; array++) {
+		rc = sqlite3_create_function_v2(
+			db, array ? "pg_array_agg" : "pg_string_agg", -1,
+			SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC,
+			NULL, NULL, oagg_step, oagg_final, NULL);
+	}
 	if (rc != SQLITE_OK) {
 		return rc;
 	}

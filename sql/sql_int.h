@@ -102,6 +102,13 @@ extern _Thread_local const struct sql__colres *sql__colres;
 bool sql__pg_builtin(const char *name);
 /* "integer, unknown": @fc's argument types as PostgreSQL names them. */
 const char *sql__arg_types(struct sql__emit *e, const PgQuery__FuncCall *fc);
+/* agg(x[, sep] ORDER BY ...) and agg(DISTINCT ...) of string_agg
+ * (@array false) and array_agg (@array true), sorted by the aggregate
+ * (functions.c); @value writes the aggregated value (the keys are
+ * written with sql__expr). */
+void sql__ordered_agg(struct sql__emit *e, const PgQuery__FuncCall *fc,
+		      bool array,
+		      void (*value)(struct sql__emit *e, const Node *n));
 /* @name is an aggregate function triode knows (count, sum, ...). */
 bool sql__func_is_agg(const char *name);
 /* String value of a String node, or NULL. */

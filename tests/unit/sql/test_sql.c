@@ -227,6 +227,9 @@ static const struct tcase translations[] = {
 	{ "select string_agg(distinct a, ',' order by a) from t",
 	  "SELECT pg_string_agg('daa', a, ',', a, a) AS string_agg FROM t" },
 	{ "select string_agg(distinct a, ',' order by b) from t", "42P10" },
+	{ "select array_agg(a order by b), array_agg(distinct a) from t",
+	  "SELECT pg_array_agg('ja', a, NULL, b) AS array_agg, "
+	  "pg_array_agg('Ja', a, NULL, a) AS array_agg FROM t" },
 	{ "select string_agg(a, ',' order by a) over () from t", "0A000" },
 	/* Functions by argument type, and their domain errors. */
 	{ "select substring(a from '[0-9]+'), substring(a from 2), "
