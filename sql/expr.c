@@ -1424,9 +1424,16 @@ static const struct func {
 	{ "pi", F_SCALAR, 0, 0, M_SAME, NULL },
 	{ "degrees", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "radians", F_SCALAR, 1, 1, M_SAME, NULL },
-	{ "sin", F_SCALAR, 1, 1, M_SAME, NULL },
-	{ "cos", F_SCALAR, 1, 1, M_SAME, NULL },
-	{ "tan", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "sin", F_SCALAR, 1, 1, M_RENAME, "pg_sin" },
+	{ "cos", F_SCALAR, 1, 1, M_RENAME, "pg_cos" },
+	{ "tan", F_SCALAR, 1, 1, M_RENAME, "pg_tan" },
+	{ "cot", F_SCALAR, 1, 1, M_RENAME, "pg_cot" },
+	{ "sinh", F_SCALAR, 1, 1, M_RENAME, "pg_sinh" },
+	{ "cosh", F_SCALAR, 1, 1, M_RENAME, "pg_cosh" },
+	{ "tanh", F_SCALAR, 1, 1, M_RENAME, "pg_tanh" },
+	{ "asinh", F_SCALAR, 1, 1, M_RENAME, "pg_asinh" },
+	{ "acosh", F_SCALAR, 1, 1, M_RENAME, "pg_acosh" },
+	{ "atanh", F_SCALAR, 1, 1, M_RENAME, "pg_atanh" },
 	{ "asin", F_SCALAR, 1, 1, M_RENAME, "pg_asin" },
 	{ "acos", F_SCALAR, 1, 1, M_RENAME, "pg_acos" },
 	{ "atan", F_SCALAR, 1, 1, M_SAME, NULL },
@@ -2950,7 +2957,11 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 	    strcmp(name, "radians") == 0 || strcmp(name, "sin") == 0 ||
 	    strcmp(name, "cos") == 0 || strcmp(name, "tan") == 0 ||
 	    strcmp(name, "asin") == 0 || strcmp(name, "acos") == 0 ||
-	    strcmp(name, "atan") == 0 || strcmp(name, "atan2") == 0) {
+	    strcmp(name, "atan") == 0 || strcmp(name, "atan2") == 0 ||
+	    strcmp(name, "cot") == 0 || strcmp(name, "sinh") == 0 ||
+	    strcmp(name, "cosh") == 0 || strcmp(name, "tanh") == 0 ||
+	    strcmp(name, "asinh") == 0 || strcmp(name, "acosh") == 0 ||
+	    strcmp(name, "atanh") == 0) {
 		return SQL_OID_FLOAT8;
 	}
 	if (strcmp(name, "now") == 0 ||

@@ -2316,9 +2316,10 @@ static void fn_log(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /*
- * pg_sqrt, pg_exp, pg_pow, pg_asin, pg_acos (pApp: 's', 'e', 'p', 'a',
- * 'c'): float8 functions with PostgreSQL's domain errors (2201F,
- * 22003) where SQLite's answer NULL or an infinity.
+ * pg_sqrt, pg_exp, pg_pow, the trigonometric and hyperbolic functions
+ * (pApp: a letter each, see the registration table): float8 functions
+ * with PostgreSQL's domain errors (2201F, 22003) where SQLite answers
+ * NULL or an infinity.
  */
 static void fn_math(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -2349,11 +2350,43 @@ static void fn_math(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		break;
 	case 'a':
 	case 'c':
+	case 'N':
 		if (!isnan(x) && (x < -1 || x > 1)) {
 			fail(ctx, "22003: input is out of range");
 			return;
 		}
-		r = op == 'a' ? asin(x) : acos(x);
+		r = op == 'a' ? asin(x) : op == 'c' ? acos(x) : atanh(x);
+		break;
+	case 'S':
+	case 'C':
+	case 'T':
+	case 'o':
+		if (isinf(x)) {
+			fail(ctx, "22003: input is out of range");
+			return;
+		}
+		r = op == 'S'   ? sin(x)
+		    : op == 'C' ? cos(x)
+		    : op == 'T' ? tan(x)
+				: 1.0 / tan(x);
+		break;
+	case 'h':
+	case 'k':
+		/* An overflow is an infinity, as dsinh and dcosh say. */
+		r = op == 'h' ? sinh(x) : cosh(x);
+		break;
+	case 'n':
+		r = tanh(x);
+		break;
+	case 'H':
+		r = asinh(x);
+		break;
+	case 'K':
+		if (x < 1) {
+			fail(ctx, "22003: input is out of range");
+			return;
+		}
+		r = acosh(x);
 		break;
 	default: {
 		double y = float_of(argv[1]);
@@ -5574,6 +5607,16 @@ static const struct fdef {
 	{ "pg_pow", 2, true, fn_math, 'p' },
 	{ "pg_asin", 1, true, fn_math, 'a' },
 	{ "pg_acos", 1, true, fn_math, 'c' },
+	{ "pg_sin", 1, true, fn_math, 'S' },
+	{ "pg_cos", 1, true, fn_math, 'C' },
+	{ "pg_tan", 1, true, fn_math, 'T' },
+	{ "pg_cot", 1, true, fn_math, 'o' },
+	{ "pg_sinh", 1, true, fn_math, 'h' },
+	{ "pg_cosh", 1, true, fn_math, 'k' },
+	{ "pg_tanh", 1, true, fn_math, 'n' },
+	{ "pg_asinh", 1, true, fn_math, 'H' },
+	{ "pg_acosh", 1, true, fn_math, 'K' },
+	{ "pg_atanh", 1, true, fn_math, 'N' },
 	{ "pg_xor", 2, true, fn_xor, 0 },
 	{ "pg_concat", -1, true, fn_concat, 0 },
 	{ "pg_concat_ws", -1, true, fn_concat_ws, 0 },
