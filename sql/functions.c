@@ -2593,7 +2593,22 @@ static bool parse_ts_zone(const char *s, struct ts *out, bool *range,
 		s++;
 	}
 	int64_t offset = 0;
-	if (*s == 'Z' || *s == 'z') {
+	char zname[64];
+	zname[0] = '\0';
+	size_t zlen = strlen(s);
+	while (zlen > 0 && s[zlen - 1] == ' ') {
+		zlen--;
+	}
+	if (isalpha((unsigned char)*s) && zlen < sizeof zname &&
+	    !((zlen == 1 && (*s == 'Z' || *s == 'z')) ||
+	      (zlen == 3 && (strncasecmp(s, "UTC", 3) == 0 ||
+			     strncasecmp(s, "GMT", 3) == 0)))) {
+		/* A zone name or abbreviation (tz.c), applied to the local
+		 * time once the fields are checked. */
+		memcpy(zname, s, zlen);
+		zname[zlen] = '\0';
+		s += zlen;
+	} else if (*s == 'Z' || *s == 'z') {
 		out->kind = out->kind == TS_DATE ? TS_DATE : TS_TZ;
 		s++;
 	} else if (strncasecmp(s, "UTC", 3) == 0 ||
@@ -2631,6 +2646,19 @@ static bool parse_ts_zone(const char *s, struct ts *out, bool *range,
 	    (t.hour == 24 && (t.min > 0 || t.sec > 0 || t.usec > 0))) {
 		*range = true;
 		return false;
+	}
+	if (zname[0] != '\0') {
+		bool oom;
+		struct sql__tz *z = sql__tz_find(zname, &oom);
+		if (z == NULL) {
+			return false;
+		}
+		int64_t local = from_tm(&t);
+		offset = (int64_t)sql__tz_local_offset(
+				 z, floor_div(local, USEC_PER_SEC)) *
+			 USEC_PER_SEC;
+		sql__tz_free(z);
+		out->kind = TS_TZ;
 	}
 	out->usec = from_tm(&t) - offset;
 	*zone = offset;
