@@ -1738,16 +1738,26 @@ static void emit_timezone(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	int32_t tm;
 	uint32_t t = sql__infer(fc->args[1], &tm);
 	uint32_t z = sql__infer(fc->args[0], &tm);
+	const Node *x = fc->args[1];
 	char mode = '?';
 	if (t == SQL_OID_TIMESTAMP) {
 		mode = 'p';
 	} else if (t == SQL_OID_TIMESTAMPTZ || t == SQL_OID_DATE ||
-		   is_const(fc->args[1], PG_QUERY__A__CONST__VAL_SVAL)) {
-		mode = 'z';
-	} else if (t != 0) {
+		   is_const(x, PG_QUERY__A__CONST__VAL_SVAL) ||
+		   (x->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+		    x->a_const->isnull)) {
+		mode = 'z'; /* an untyped literal is a timestamptz */
+	} else if (t == SQL_OID_TIME || t == SQL_OID_TIMETZ) {
 		sql__fail(e, fc->location, "0A000",
-			  "AT TIME ZONE on a value of this type is not "
-			  "supported");
+			  "AT TIME ZONE on a time of day is not supported");
+		return;
+	} else if (t != 0) {
+		sql__fail(e, fc->location, "42883",
+			  "function pg_catalog.timezone(%s) does not exist",
+			  sql__arg_types(e, fc));
+		e->stmt->error.hint = "No function matches the given name and "
+				      "argument types. You might need to add "
+				      "explicit type casts.";
 		return;
 	}
 	sql__put(e, "pg_timezone(");

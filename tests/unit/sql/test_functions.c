@@ -374,6 +374,7 @@ static const struct {
 	{ "select to_date('xyz 2024', 'Mon YYYY')", "22007" },
 	{ "select to_timestamp('2024 13:30 pm', 'YYYY HH12:MI pm')", "22007" },
 	{ "select timestamp '2024-01-15 12:00' at time zone 'foo'", "22023" },
+	{ "select 1 at time zone 'UTC'", "42883" },
 	{ "select timestamp '2024-01-15 12:00' at time zone '../../etc/passwd'",
 	  "22023" },
 	{ "select timestamp '2024-01-15 12:00' at time zone interval '1 day'",
