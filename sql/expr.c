@@ -1641,8 +1641,10 @@ static bool is_texty(const Node *n)
  */
 static bool emit_substring_re(struct sql__emit *e, const PgQuery__FuncCall *fc)
 {
-	if (fc->n_args < 2 || !is_texty(fc->args[1])) {
-		return false;
+	bool param = fc->n_args == 2 &&
+		     fc->args[1]->node_case == PG_QUERY__NODE__NODE_PARAM_REF;
+	if (fc->n_args < 2 || (!param && !is_texty(fc->args[1]))) {
+		return false; /* (a parameter there is text: params.c) */
 	}
 	if (fc->n_args == 3) {
 		sql__fail(e, fc->location, "0A000",

@@ -747,6 +747,9 @@ static void func_call(struct walk *w, const struct scope *sc,
 			continue;
 		}
 		const char *a = func_args[i].args;
+		if (strcmp(name, "substring") == 0 && fc->n_args == 2) {
+			a = "t"; /* substring(s from pattern): text wins */
+		}
 		size_t n = strlen(a);
 		for (size_t k = 0; k < fc->n_args; k++) {
 			char c = a[k < n ? k : n - 1];

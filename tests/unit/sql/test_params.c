@@ -715,6 +715,8 @@ static const struct {
 	{ "select lower($1)", "25" },
 	{ "select substr($1, $2, $3)", "25,23,23" },
 	{ "select regexp_replace($1, $2, $3, $4)", "25,25,25,25" },
+	{ "select substring($1 from $2), substring($3 from $4 for $5)",
+	  "25,25,25,23,23" },
 	{ "select make_timestamptz($1, $2, $3, $4, $5, $6, $7)",
 	  "23,23,23,23,23,701,25" },
 	{ "select to_date($1, $2), make_time($3, $4, $5)",
