@@ -207,8 +207,7 @@ bool sql__array_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 		const char *name = sql__str(tn->names[tn->n_names - 1]);
 		uint32_t from = array_type(tc->arg);
 		if (from == 0 || name == NULL ||
-		    (strcmp(name, "text") != 0 &&
-		     strcmp(name, "varchar") != 0 &&
+		    (strcmp(name, "text") != 0 && strcmp(name, "varchar") != 0 &&
 		     strcmp(name, "bpchar") != 0)) {
 			return false;
 		}
@@ -249,9 +248,8 @@ bool sql__array_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 /* x op ANY (arr) / x op ALL (arr), arr not an ARRAY[...] list. */
 bool sql__array_any(struct sql__emit *e, const PgQuery__AExpr *x)
 {
-	static const char *const ops[] = {
-		"=", "<>", "!=", "<", ">", "<=", ">="
-	};
+	static const char *const ops[] = { "=", "<>", "!=", "<", ">", "<=",
+					   ">=" };
 	if (e->catalog || x->lexpr == NULL || x->rexpr == NULL) {
 		return false;
 	}
@@ -354,9 +352,8 @@ bool sql__array_op(struct sql__emit *e, const PgQuery__AExpr *x)
 	}
 	uint32_t lt = array_type(x->lexpr), rt = array_type(x->rexpr);
 	uint32_t at = lt != 0 ? lt : rt;
-	if (at == 0 &&
-	    (strcmp(op, "@>") == 0 || strcmp(op, "<@") == 0 ||
-	     strcmp(op, "&&") == 0) &&
+	if (at == 0 && (strcmp(op, "@>") == 0 || strcmp(op, "<@") == 0 ||
+			strcmp(op, "&&") == 0) &&
 	    (maybe_json(x->lexpr) || maybe_json(x->rexpr))) {
 		return false; /* jsonb's operators, not ours */
 	}
@@ -390,7 +387,8 @@ bool sql__array_op(struct sql__emit *e, const PgQuery__AExpr *x)
 	for (int i = 0; i < 2; i++) {
 		if (st[i] != 0 || const_string(side[i]) != NULL) {
 			k[i] = 1;
-		} else if (side[i]->node_case == PG_QUERY__NODE__NODE_A_CONST ||
+		} else if (side[i]->node_case ==
+				   PG_QUERY__NODE__NODE_A_CONST ||
 			   sql__infer(side[i], &tm) != 0) {
 			k[i] = 2;
 		} else {
@@ -471,8 +469,7 @@ bool sql__array_sublink(struct sql__emit *e, const PgQuery__SubLink *s)
 	if (bytea) {
 		sql__putf(e, "CASE WHEN _as%u.", k);
 		sql__ident(e, col);
-		sql__putf(e,
-			  " IS NULL THEN NULL ELSE '\\x' || lower(hex(_as%u.",
+		sql__putf(e, " IS NULL THEN NULL ELSE '\\x' || lower(hex(_as%u.",
 			  k);
 		sql__ident(e, col);
 		sql__put(e, ")) END");
@@ -830,10 +827,10 @@ static uint32_t infer(const Node *n, int32_t *typmod, bool *mine)
 			    PG_QUERY__NODE__NODE_RES_TARGET) {
 			return 0;
 		}
-		return array_of(
-			sql__infer(s->subselect->select_stmt->target_list[0]
-					   ->res_target->val,
-				   &tm));
+		return array_of(sql__infer(
+			s->subselect->select_stmt->target_list[0]
+				->res_target->val,
+			&tm));
 	}
 	case PG_QUERY__NODE__NODE_A_EXPR: {
 		const PgQuery__AExpr *x = n->a_expr;

@@ -363,8 +363,8 @@ static bool is_interval_cmp(const PgQuery__AExpr *x)
 {
 	int32_t tm;
 	uint32_t l = sql__infer(x->lexpr, &tm), r = sql__infer(x->rexpr, &tm);
-	return (l == SQL_OID_INTERVAL &&
-		(r == SQL_OID_INTERVAL || r == SQL_OID_TEXT || r == 0)) ||
+	return (l == SQL_OID_INTERVAL && (r == SQL_OID_INTERVAL ||
+					  r == SQL_OID_TEXT || r == 0)) ||
 	       (r == SQL_OID_INTERVAL && (l == SQL_OID_TEXT || l == 0));
 }
 
@@ -678,10 +678,9 @@ static int checked_int_width(const PgQuery__AExpr *x)
 	} else {
 		t = arith(sql__infer(x->lexpr, &tm), r);
 	}
-	return t == SQL_OID_INT2   ? 2
-	       : t == SQL_OID_INT4 ? 4
-	       : t == SQL_OID_INT8 ? 8
-				   : 0;
+	return t == SQL_OID_INT2 ? 2 : t == SQL_OID_INT4 ? 4
+				     : t == SQL_OID_INT8 ? 8
+							 : 0;
 }
 
 static void emit_a_expr(struct sql__emit *e, const PgQuery__AExpr *x)
@@ -1045,17 +1044,16 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 				/* Exactly: int8's bounds are not doubles. */
 				errno = 0;
 				long long v = strtoll(s, NULL, 10);
-				d = errno == ERANGE          ? d
+				d = errno == ERANGE ? d
 				    : t->oid == SQL_OID_INT8 ? 0
 							     : (double)v;
 			}
-			double lim = t->oid == SQL_OID_INT2 ? 32768.0
-				     : t->oid == SQL_OID_INT8
-					     ? 9223372036854775808.0
-				     : t->oid == SQL_OID_OID ? 4294967296.0
-							     : 2147483648.0;
-			if (d >= lim ||
-			    d < (t->oid == SQL_OID_OID ? -lim / 2 : -lim)) {
+			double lim = t->oid == SQL_OID_INT2   ? 32768.0
+				     : t->oid == SQL_OID_INT8 ? 9223372036854775808.0
+				     : t->oid == SQL_OID_OID  ? 4294967296.0
+							      : 2147483648.0;
+			if (d >= lim || d < (t->oid == SQL_OID_OID ? -lim / 2
+								     : -lim)) {
 				sql__fail(e, tc->location, "22003", "%s",
 					  t->oid == SQL_OID_INT2
 						  ? "smallint out of range"
@@ -1399,7 +1397,8 @@ static const struct func {
 	{ "age", F_SCALAR, 1, 2, M_RENAME, "pg_age" },
 	{ "justify_hours", F_SCALAR, 1, 1, M_RENAME, "pg_justify_hours" },
 	{ "justify_days", F_SCALAR, 1, 1, M_RENAME, "pg_justify_days" },
-	{ "justify_interval", F_SCALAR, 1, 1, M_RENAME, "pg_justify_interval" },
+	{ "justify_interval", F_SCALAR, 1, 1, M_RENAME,
+	  "pg_justify_interval" },
 	{ "to_char", F_SCALAR, 2, 2, M_RENAME, "pg_to_char" },
 	{ "to_date", F_SCALAR, 2, 2, M_RENAME, "pg_to_date" },
 	{ "to_timestamp", F_SCALAR, 1, 2, M_RENAME, "pg_to_timestamp" },
@@ -2747,36 +2746,16 @@ static int32_t extract_typmod(const char *field, uint32_t from)
 		const char *name;
 		int scale;
 	} fields[] = {
-		{ "second", 6 },
-		{ "seconds", 6 },
-		{ "sec", 6 },
-		{ "secs", 6 },
-		{ "s", 6 },
-		{ "epoch", 6 },
-		{ "millisecond", 3 },
-		{ "milliseconds", 3 },
-		{ "msec", 3 },
-		{ "msecs", 3 },
-		{ "ms", 3 },
-		{ "microsecond", 0 },
-		{ "microseconds", 0 },
-		{ "usec", 0 },
-		{ "usecs", 0 },
-		{ "us", 0 },
-		{ "minute", 0 },
-		{ "hour", 0 },
-		{ "day", 0 },
-		{ "month", 0 },
-		{ "year", 0 },
-		{ "quarter", 0 },
-		{ "week", 0 },
-		{ "dow", 0 },
-		{ "isodow", 0 },
-		{ "doy", 0 },
-		{ "decade", 0 },
-		{ "century", 0 },
-		{ "millennium", 0 },
-		{ "isoyear", 0 },
+		{ "second", 6 },       { "seconds", 6 },     { "sec", 6 },
+		{ "secs", 6 },	       { "s", 6 },	     { "epoch", 6 },
+		{ "millisecond", 3 },  { "milliseconds", 3 }, { "msec", 3 },
+		{ "msecs", 3 },	       { "ms", 3 },	     { "microsecond", 0 },
+		{ "microseconds", 0 }, { "usec", 0 },	     { "usecs", 0 },
+		{ "us", 0 },	       { "minute", 0 },	     { "hour", 0 },
+		{ "day", 0 },	       { "month", 0 },	     { "year", 0 },
+		{ "quarter", 0 },      { "week", 0 },	     { "dow", 0 },
+		{ "isodow", 0 },       { "doy", 0 },	     { "decade", 0 },
+		{ "century", 0 },      { "millennium", 0 },  { "isoyear", 0 },
 	};
 	if (field == NULL) {
 		return -1;
@@ -2784,8 +2763,7 @@ static int32_t extract_typmod(const char *field, uint32_t from)
 	for (size_t i = 0; i < TR_ARRAY_LEN(fields); i++) {
 		if (strcasecmp(field, fields[i].name) == 0) {
 			int scale = fields[i].scale;
-			if (from == SQL_OID_DATE &&
-			    strcasecmp(field, "epoch") == 0) {
+			if (from == SQL_OID_DATE && strcasecmp(field, "epoch") == 0) {
 				scale = 0;
 			}
 			return sql__numeric_scale_typmod(scale);

@@ -3322,7 +3322,8 @@ static enum dt_shape shape_of(sqlite3_value *v, struct ts *ts, struct iv *iv)
 }
 
 /* a + b or a - b as SQLite computes them (text read as a number). */
-static void dt_arith_plain(sqlite3_context *ctx, sqlite3_value **argv, bool sub)
+static void dt_arith_plain(sqlite3_context *ctx, sqlite3_value **argv,
+			   bool sub)
 {
 	bool real = sqlite3_value_numeric_type(argv[0]) == SQLITE_FLOAT ||
 		    sqlite3_value_numeric_type(argv[1]) == SQLITE_FLOAT;
@@ -3340,9 +3341,10 @@ static void dt_arith_plain(sqlite3_context *ctx, sqlite3_value **argv, bool sub)
 
 /*
  * pg_dt_add(a, b) and pg_dt_sub(a, b) (pApp: bit 0 sub; bit 1 set for
- * pg_dt_add_any/pg_dt_sub_any, which fall back to plain arithmetic): the + and
- * - of dates, timestamps and intervals, dispatched on the values' shapes (the
- * translator emits them when an operand is statically a date/time type):
+ * pg_dt_add_any/pg_dt_sub_any, which fall back to plain arithmetic): the + and -
+ * of dates, timestamps and intervals, dispatched on the values' shapes
+ * (the translator emits them when an operand is statically a date/time
+ * type):
  *   timestamp ± interval -> timestamp (same kind; date ± interval ->
  *   timestamp), interval ± interval -> interval, timestamp - timestamp
  *   -> interval, date ± integer -> date, date - date -> integer.
@@ -3532,8 +3534,8 @@ static bool parse_time(const char *s, int64_t *usec, bool *range)
 	if (n_f < 2 || *p != '\0') {
 		struct ts t;
 		if (parse_ts(s, &t, range) && t.kind != TS_DATE) {
-			*usec = t.usec -
-				floor_div(t.usec, USEC_PER_DAY) * USEC_PER_DAY;
+			*usec = t.usec - floor_div(t.usec, USEC_PER_DAY) *
+						 USEC_PER_DAY;
 			return true;
 		}
 		return false;
@@ -3658,8 +3660,7 @@ static void fn_justify(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		if (months > 0 && (days < 0 || (days == 0 && usec < 0))) {
 			days += 30;
 			months--;
-		} else if (months < 0 &&
-			   (days > 0 || (days == 0 && usec > 0))) {
+		} else if (months < 0 && (days > 0 || (days == 0 && usec > 0))) {
 			days -= 30;
 			months++;
 		}
@@ -3691,10 +3692,8 @@ static void fn_iv_cmp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	    !iv_arg(ctx, argv[1], &b)) {
 		return;
 	}
-	__int128 ka = ((__int128)a.months * 30 + a.days) * USEC_PER_DAY +
-		      a.usec;
-	__int128 kb = ((__int128)b.months * 30 + b.days) * USEC_PER_DAY +
-		      b.usec;
+	__int128 ka = ((__int128)a.months * 30 + a.days) * USEC_PER_DAY + a.usec;
+	__int128 kb = ((__int128)b.months * 30 + b.days) * USEC_PER_DAY + b.usec;
 	sqlite3_result_int(ctx, ka < kb ? -1 : ka > kb);
 }
 
@@ -4864,7 +4863,8 @@ static void result_value(sqlite3_context *ctx, const struct sql_value *v)
 
 /* The range and out-of-range message of an integer type; false if @oid
  * is not one. */
-static bool int_range(uint32_t oid, double *min, double *max, const char **name)
+static bool int_range(uint32_t oid, double *min, double *max,
+		      const char **name)
 {
 	switch (oid) {
 	case SQL_OID_INT2:
@@ -4903,8 +4903,7 @@ static void cast_number(sqlite3_context *ctx, sqlite3_value *x, uint32_t oid,
 	}
 	if (sqlite3_value_type(x) == SQLITE_INTEGER) {
 		int64_t v = sqlite3_value_int64(x);
-		if (oid != SQL_OID_INT8 &&
-		    (v < (int64_t)min || v > (int64_t)max)) {
+		if (oid != SQL_OID_INT8 && (v < (int64_t)min || v > (int64_t)max)) {
 			fail(ctx, "22003: %s out of range", name);
 			return;
 		}

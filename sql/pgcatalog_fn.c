@@ -85,8 +85,8 @@ void sql__format_type(uint32_t oid, int32_t typmod, bool given, char *buf,
 	case SQL_OID_NUMERIC:
 		if (mod) {
 			int32_t t = typmod - 4;
-			snprintf(buf, cap, "numeric(%d,%d)%s",
-				 (t >> 16) & 0xffff, t & 0xffff, elem_suffix);
+			snprintf(buf, cap, "numeric(%d,%d)%s", (t >> 16) & 0xffff,
+				 t & 0xffff, elem_suffix);
 			return;
 		}
 		name = "numeric";
@@ -151,8 +151,7 @@ static void arr_free(struct arr *a)
 
 static bool arr_push(struct arr *a, const char *p, size_t len, bool null)
 {
-	char **it = sqlite3_realloc64(a->items,
-				      sizeof *it * (size_t)(a->n + 1));
+	char **it = sqlite3_realloc64(a->items, sizeof *it * (size_t)(a->n + 1));
 	if (it == NULL) {
 		return false;
 	}
@@ -271,8 +270,7 @@ static void result_buf(sqlite3_context *ctx, struct tr_buf *b)
 	if (tr_buf_err(b) != TR_OK) {
 		sqlite3_result_error_nomem(ctx);
 	} else {
-		sqlite3_result_text(ctx,
-				    b->len > 0 ? (const char *)b->data : "",
+		sqlite3_result_text(ctx, b->len > 0 ? (const char *)b->data : "",
 				    (int)b->len, SQLITE_TRANSIENT);
 	}
 	tr_buf_close(b);
@@ -336,7 +334,8 @@ static void fn_array_to_string(sqlite3_context *ctx, int argc,
 }
 
 /* array_upper / array_lower / array_length / cardinality (dimension 1). */
-static void fn_array_bound(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+static void fn_array_bound(sqlite3_context *ctx, int argc,
+			   sqlite3_value **argv)
 {
 	const char *which = sqlite3_user_data(ctx);
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL ||
@@ -390,7 +389,8 @@ static void fn_array_has(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* pg_array_elem(arr, i): arr[i]. */
-static void fn_array_elem(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+static void fn_array_elem(sqlite3_context *ctx, int argc,
+			  sqlite3_value **argv)
 {
 	TR_UNUSED(argc);
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL ||
@@ -417,7 +417,8 @@ static void fn_array_elem(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 /* pg_array_json(arr): the elements as a JSON array (integers as
  * numbers), for json_each (unnest). */
-static void fn_array_json(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+static void fn_array_json(sqlite3_context *ctx, int argc,
+			  sqlite3_value **argv)
 {
 	TR_UNUSED(argc);
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
@@ -702,7 +703,8 @@ static void lookup(sqlite3_context *ctx, const char *sql, sqlite3_value *arg,
 	sqlite3_finalize(ps);
 }
 
-static void fn_format_type(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+static void fn_format_type(sqlite3_context *ctx, int argc,
+			   sqlite3_value **argv)
 {
 	TR_UNUSED(argc);
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
@@ -768,9 +770,8 @@ static void fn_obj_description(sqlite3_context *ctx, int argc,
 			       sqlite3_value **argv)
 {
 	if (argc < 1 || argc > 2) {
-		sqlite3_result_error(ctx,
-				     "42883: function obj_description "
-				     "takes 1 or 2 arguments",
+		sqlite3_result_error(ctx, "42883: function obj_description "
+					  "takes 1 or 2 arguments",
 				     -1);
 		return;
 	}
@@ -837,10 +838,7 @@ static void fn_encoding(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	TR_UNUSED(argc);
 	int e = sqlite3_value_int(argv[0]);
-	sqlite3_result_text(ctx,
-			    e == 6   ? "UTF8"
-			    : e == 0 ? "SQL_ASCII"
-				     : "",
+	sqlite3_result_text(ctx, e == 6 ? "UTF8" : e == 0 ? "SQL_ASCII" : "",
 			    -1, SQLITE_STATIC);
 }
 
@@ -881,7 +879,8 @@ static void fn_current_schema(sqlite3_context *ctx, int argc,
 	sqlite3_result_text(ctx, "public", -1, SQLITE_STATIC);
 }
 
-static void fn_quote_ident(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+static void fn_quote_ident(sqlite3_context *ctx, int argc,
+			   sqlite3_value **argv)
 {
 	TR_UNUSED(argc);
 	const char *s = (const char *)sqlite3_value_text(argv[0]);
@@ -896,7 +895,8 @@ static void fn_quote_ident(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, q, -1, sqlite3_free);
 }
 
-static void fn_size_pretty(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+static void fn_size_pretty(sqlite3_context *ctx, int argc,
+			   sqlite3_value **argv)
 {
 	TR_UNUSED(argc);
 	char buf[48];
@@ -1101,8 +1101,7 @@ static void fn_reg_out(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
 			return;
 		}
-		lookup(ctx,
-		       "SELECT typname FROM pg_catalog.pg_type WHERE oid = ?1",
+		lookup(ctx, "SELECT typname FROM pg_catalog.pg_type WHERE oid = ?1",
 		       v, NULL);
 		return;
 	}
