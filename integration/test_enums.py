@@ -83,6 +83,44 @@ def test_create_type_and_table_in_one_query(node, names):
     assert cp.stdout.split() == ["b", "a"]
 
 
+def test_alter_type_add_and_rename_value(node, names):
+    typ, table = names
+    with node.connect() as c:
+        got = []
+        c.add_notice_handler(lambda d: got.append(d.message_primary))
+        make(c, typ, table)
+        c.execute("CREATE INDEX %s_m ON %s (m)" % (table, table))
+        with pytest.raises(psycopg.errors.DuplicateObject) as e:
+            c.execute("ALTER TYPE %s ADD VALUE 'ok'" % typ)
+        assert e.value.diag.message_primary == \
+            'enum label "ok" already exists'
+        c.execute("ALTER TYPE %s ADD VALUE IF NOT EXISTS 'ok'" % typ)
+        assert got == ['enum label "ok" already exists, skipping']
+        with pytest.raises(psycopg.errors.InvalidParameterValue) as e:
+            c.execute("ALTER TYPE %s ADD VALUE 'meh' BEFORE 'nope'" % typ)
+        assert e.value.diag.message_primary == \
+            '"nope" is not an existing enum label'
+        c.execute("ALTER TYPE %s ADD VALUE 'meh' AFTER 'sad'" % typ)
+        c.execute("ALTER TYPE %s ADD VALUE 'angry' BEFORE 'sad'" % typ)
+        c.execute("ALTER TYPE %s ADD VALUE 'ecstatic'" % typ)
+        info = EnumInfo.fetch(c, typ)
+        assert info.labels == ["angry", "sad", "meh", "ok", "happy",
+                               "ecstatic"]
+        c.execute("INSERT INTO %s VALUES (5, 'meh'), (6, 'angry')" % table)
+        assert c.execute("SELECT m::text AS label FROM %s WHERE m IS NOT "
+                         "NULL ORDER BY m" % table).fetchall() == \
+            [("angry",), ("sad",), ("meh",), ("ok",), ("happy",)]
+        with pytest.raises(psycopg.errors.DuplicateObject):
+            c.execute("ALTER TYPE %s RENAME VALUE 'ok' TO 'happy'" % typ)
+        c.execute("ALTER TYPE %s RENAME VALUE 'ok' TO 'fine'" % typ)
+        assert c.execute("SELECT m::text FROM %s WHERE id = 3"
+                         % table).fetchone() == ("fine",)
+        with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+            c.execute("INSERT INTO %s VALUES (7, 'ok')" % table)
+        with pytest.raises(psycopg.errors.UndefinedObject):
+            c.execute("ALTER TYPE %s_nope ADD VALUE 'x'" % typ)
+
+
 def test_row_description_and_psycopg_enuminfo(node, names):
     typ, table = names
     with node.connect() as c:

@@ -38,6 +38,10 @@ SCHEMA = [
     "CREATE INDEX orders_customer_idx ON orders (customer_id)",
     "CREATE TABLE tags (name text PRIMARY KEY, weight float8, seen date)",
     "CREATE VIEW big_orders AS SELECT id, qty FROM orders WHERE qty > 10",
+    "CREATE TABLE events ("
+    " id int GENERATED ALWAYS AS IDENTITY (START WITH 10),"
+    " code text PRIMARY KEY,"
+    " n serial)",
 ]
 
 # (golden file name, psql arguments)
@@ -54,6 +58,7 @@ COMMANDS = [
     ("d_orders", ["-c", "\\d orders"]),
     ("d_customers", ["-c", "\\d customers"]),
     ("d_tags", ["-c", "\\d tags"]),
+    ("d_events", ["-c", "\\d events"]),
     ("dplus_orders", ["-c", "\\d+ orders"]),
     ("dplus_customers", ["-c", "\\d+ customers"]),
     ("d_missing", ["-c", "\\d nosuchtable"]),

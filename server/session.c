@@ -1112,6 +1112,7 @@ static void retranslate(struct server_session *s)
 		st->location = location;
 	}
 	st->needs_schema = false;
+	st->schema_miss = false;
 	step(s);
 }
 
@@ -1498,9 +1499,10 @@ static void rebuild_read(struct cluster_client *c, void *arg,
 		return;
 	}
 	const char *script;
+	const struct sql_notice *notices;
 	struct sql_error err = { .position = 0 };
 	int rv = sql_rebuild_script(&s->arena, s->cur->rebuild, s->n_objs,
-				    s->objs, &script, &err);
+				    s->objs, &script, &notices, &err);
 	if (rv == TR_ESQL) {
 		fail(s, &err);
 		return;
@@ -1508,6 +1510,16 @@ static void rebuild_read(struct cluster_client *c, void *arg,
 	if (rv != TR_OK) {
 		failf(s, "53200", "out of memory");
 		return;
+	}
+	/* DROP ... CASCADE, IF EXISTS: PostgreSQL's NOTICEs. */
+	for (const struct sql_notice *n = notices; n != NULL; n = n->next) {
+		struct pgwire_error pe = {
+			.severity = "NOTICE",
+			.sqlstate = "00000",
+			.message = n->message,
+			.detail = n->detail,
+		};
+		pgwire_session_send_notice(s->pg, &pe);
 	}
 	send_ddl(s, script);
 }
@@ -4048,10 +4060,13 @@ static void step(struct server_session *s)
 		      "end of transaction block");
 		return;
 	}
-	if (st->failed && st->needs_schema && s->db != NULL) {
-		s->retranslate = true; /* an enum type made since? */
-		reload_catalog(s);
-		return;
+	if ((st->failed && st->needs_schema) || st->schema_miss) {
+		if (s->db != NULL) {
+			/* A type or table made since the mirror was read? */
+			s->retranslate = true;
+			reload_catalog(s);
+			return;
+		}
 	}
 	if (st->failed) {
 		fail(s, &st->error);
@@ -4617,10 +4632,18 @@ static int parse_cached(struct server_session *s, struct tr_arena *a,
 			struct sql_error *err)
 {
 	if (s->db == NULL) {
-		sql_catalog_enum_scope(NULL);
+		sql_catalog_translation_scope(NULL, false);
 		return sql_parse(a, sql, out, err);
 	}
-	sql_catalog_enum_scope(s->db->catalog); /* enum types */
+	/* Enum types and column types come from the mirror.  While DDL has
+	 * made it stale, the cache's entries (typed by the mirror as it
+	 * was) are passed by, and a translation that reads column types
+	 * asks for a reload (schema_miss). */
+	bool stale = !s->db->catalog_loaded;
+	sql_catalog_translation_scope(s->db->catalog, stale);
+	if (stale) {
+		return sql_parse(a, sql, out, err);
+	}
 	return sql_cache_parse(s->db->cache,
 			       sql_catalog_version(s->db->catalog),
 			       server_settings_get(s->settings, "search_path"),
@@ -4875,7 +4898,8 @@ static int op_prepare(void *data, struct pgwire_session *pg, const char *sql,
 			      "prepared statement");
 		send_sql_error(s, &err);
 	} else if (batch.n_stmts == 1 && batch.stmts[0].failed &&
-		   !batch.stmts[0].needs_schema) {
+		   !batch.stmts[0].needs_schema &&
+		   !batch.stmts[0].schema_miss) {
 		send_sql_error(s, &batch.stmts[0].error);
 	} else {
 		p->stmt = batch.n_stmts == 1 ? &batch.stmts[0] : NULL;

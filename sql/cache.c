@@ -573,10 +573,10 @@ static bool is_cacheable(const struct sql_stmt *st)
 	default:
 		return false;
 	}
-	return !st->failed && !st->ddl && st->sqlite != NULL &&
-	       st->copy == NULL && st->rebuild == NULL &&
-	       st->returning == NULL && st->name == NULL &&
-	       st->value == NULL && st->savepoint == NULL;
+	return !st->failed && !st->schema_miss && !st->ddl &&
+	       st->sqlite != NULL && st->copy == NULL && st->rebuild == NULL &&
+	       st->returning == NULL && st->name == NULL && st->value == NULL &&
+	       st->savepoint == NULL;
 }
 
 /* Everything but the SQLite text and the statement text agrees. */

@@ -181,6 +181,12 @@ void sql_catalog_enum_scope(struct sql_catalog *c)
 	sql__enum_scope(c != NULL ? c->db : NULL);
 }
 
+void sql_catalog_translation_scope(struct sql_catalog *c, bool stale)
+{
+	sql__enum_scope(c != NULL ? c->db : NULL);
+	sql__scope_stale(c != NULL && stale);
+}
+
 int sql_catalog_load(struct sql_catalog *c, unsigned n_ddl,
 		     const char *const *ddl)
 {

@@ -16,19 +16,127 @@
  *   which sql_error_from_sqlite reports as 22001.
  * - unnamed CHECK constraints get PostgreSQL's automatic names
  *   (<table>_<column>_check), so errors and the catalog can show them.
- * - Statements PostgreSQL does at once and SQLite cannot (DROP TABLE a, b;
- *   several ALTER TABLE actions; CREATE OR REPLACE VIEW; TRUNCATE a, b)
- *   become several statements separated by "; ", which dqlite's EXEC_SQL
- *   runs in order; the executor runs them inside a transaction.
- * - DROP ... CASCADE is accepted and behaves like RESTRICT-less SQLite:
- *   SQLite tracks no dependencies, so dependent views stay (and fail when
- *   used) and foreign keys are checked by SQLite itself.
+ * - Statements PostgreSQL does at once and SQLite cannot (several ALTER
+ *   TABLE actions; CREATE OR REPLACE VIEW; TRUNCATE a, b) become several
+ *   statements separated by "; ", which dqlite's EXEC_SQL runs in order;
+ *   the executor runs them inside a transaction.
+ * - What needs the leader's schema (ALTER TABLE by rebuild, ADD COLUMN,
+ *   DROP TABLE/VIEW with PostgreSQL's dependency rules) is a struct
+ *   sql_rebuild: the executor reads the schema under the write lock and
+ *   rebuild.c writes the script.
+ * - PRIMARY KEY columns are NOT NULL (SQLite allows NULL in all but an
+ *   INTEGER PRIMARY KEY).
  */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "sql/sql_int.h"
+
+/*
+ * Built-in PostgreSQL 15 types triode does not implement (pg_type's
+ * base, pseudo, range and multirange types, by their canonical names):
+ * a column or cast of one of these is a missing feature (0A000); any
+ * other unknown name is a type that does not exist (42704).
+ */
+static const char *const pg_only_types[] = {
+	"aclitem",
+	"any",
+	"anyarray",
+	"anycompatible",
+	"anycompatiblearray",
+	"anycompatiblemultirange",
+	"anycompatiblenonarray",
+	"anycompatiblerange",
+	"anyelement",
+	"anyenum",
+	"anymultirange",
+	"anynonarray",
+	"anyrange",
+	"bit",
+	"box",
+	"cid",
+	"cidr",
+	"circle",
+	"cstring",
+	"datemultirange",
+	"daterange",
+	"event_trigger",
+	"fdw_handler",
+	"gtsvector",
+	"index_am_handler",
+	"inet",
+	"int2vector",
+	"int4multirange",
+	"int4range",
+	"int8multirange",
+	"int8range",
+	"internal",
+	"jsonpath",
+	"language_handler",
+	"line",
+	"lseg",
+	"macaddr",
+	"macaddr8",
+	"money",
+	"nummultirange",
+	"numrange",
+	"oidvector",
+	"path",
+	"pg_brin_bloom_summary",
+	"pg_brin_minmax_multi_summary",
+	"pg_ddl_command",
+	"pg_dependencies",
+	"pg_lsn",
+	"pg_mcv_list",
+	"pg_ndistinct",
+	"pg_node_tree",
+	"pg_snapshot",
+	"point",
+	"polygon",
+	"record",
+	"refcursor",
+	"regclass",
+	"regcollation",
+	"regconfig",
+	"regdictionary",
+	"regnamespace",
+	"regoper",
+	"regoperator",
+	"regproc",
+	"regprocedure",
+	"regrole",
+	"regtype",
+	"table_am_handler",
+	"tid",
+	"trigger",
+	"tsmultirange",
+	"tsquery",
+	"tsrange",
+	"tstzmultirange",
+	"tstzrange",
+	"tsvector",
+	"txid_snapshot",
+	"unknown",
+	"varbit",
+	"void",
+	"xid",
+	"xid8",
+	"xml",
+};
+
+void sql__type_missing(struct sql__emit *e, const PgQuery__TypeName *tn,
+		       const char *name)
+{
+	for (size_t i = 0; i < TR_ARRAY_LEN(pg_only_types); i++) {
+		if (strcmp(pg_only_types[i], name) == 0) {
+			sql__fail(e, tn->location, "0A000",
+				  "type \"%s\" is not supported", name);
+			return;
+		}
+	}
+	sql__fail(e, tn->location, "42704", "type \"%s\" does not exist", name);
+}
 
 static const char *fk_action(const char *a)
 {
@@ -203,14 +311,32 @@ static void emit_collation(struct sql__emit *e,
 		  coll != NULL ? coll : "");
 }
 
+/* The IDENTITY constraint of a column, or NULL. */
+static const PgQuery__Constraint *identity_of(const PgQuery__ColumnDef *cd)
+{
+	for (size_t i = 0; i < cd->n_constraints; i++) {
+		const Node *n = cd->constraints[i];
+		if (n->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+		    n->constraint->contype ==
+			    PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY) {
+			return n->constraint;
+		}
+	}
+	return NULL;
+}
+
 /*
  * One column definition.  @table_pk: the column is the single-column
- * table-level primary key.  @alter: ADD COLUMN (SQLite refuses PRIMARY
- * KEY and UNIQUE there).  Returns true if the column took over the table
+ * table-level primary key; @in_pk: it is in the table-level primary key.
+ * @alter: ADD COLUMN (SQLite refuses PRIMARY KEY and UNIQUE there).
+ * @post: where the DDL that must follow the CREATE TABLE goes (the
+ * sequence of a serial or identity column that is no rowid alias); NULL
+ * when there is none.  Returns true if the column took over the table
  * primary key (serial).
  */
 static bool emit_column(struct sql__emit *e, const char *table,
-			const PgQuery__ColumnDef *cd, bool table_pk, bool alter)
+			const PgQuery__ColumnDef *cd, bool table_pk, bool in_pk,
+			bool alter, struct tr_buf *post)
 {
 	int32_t typmod;
 	int mods[2];
@@ -254,23 +380,52 @@ static bool emit_column(struct sql__emit *e, const char *table,
 	}
 	sql__ident(e, cd->colname);
 	bool rowid = false;
+	bool owned = false; /* a sequence of its own */
+	const char *kind = !identity             ? "serial"
+			   : identity_always(cd) ? "identity always"
+						 : "identity";
+	const PgQuery__Constraint *ic = identity_of(cd);
 	if (t->serial || identity) {
 		bool integer = t->oid == SQL_OID_INT2 ||
 			       t->oid == SQL_OID_INT4 || t->oid == SQL_OID_INT8;
-		if (!pk || !integer) {
+		if (!integer) {
+			sql__fail(e, cd->location, "22023",
+				  "identity column type must be smallint, "
+				  "integer, or bigint");
+			return false;
+		}
+		owned = !pk || (ic != NULL && ic->n_options > 0);
+		if (owned && post == NULL) {
 			sql__fail(e, cd->location, "0A000",
-				  "%s columns are only supported as an "
-				  "integer primary key",
+				  "%s columns are only supported in CREATE "
+				  "TABLE",
 				  identity ? "identity" : t->name);
 			return false;
 		}
+	}
+	if (owned) {
+		/* NOT NULL DEFAULT nextval(<table>_<column>_seq), the kind
+		 * in a comment: the catalog shows an identity column as
+		 * one, DROP TABLE drops the sequence (rebuild.c). */
+		const char *seq = tr_arena_printf(e->a, "%s_%s_seq", table,
+						  cd->colname);
+		if (seq == NULL) {
+			sql__fail(e, -1, "53200", "out of memory");
+			return false;
+		}
+		sql__putf(e, " %s DEFAULT (pg_nextval(", sql_type_name(t->oid));
+		sql__string(e, seq);
+		sql__putf(e, ")) /*pg-seq %s*/", kind);
+		if (!sql__seq_owned(e, post, seq, t->oid,
+				    ic != NULL ? ic->options : NULL,
+				    ic != NULL ? ic->n_options : 0)) {
+			return false;
+		}
+	} else if (t->serial || identity) {
 		/* "identity always" for GENERATED ALWAYS: the catalog
 		 * shows attidentity 'a' rather than 'd'. */
 		sql__putf(e, " INTEGER /*pg:%s %s*/ PRIMARY KEY AUTOINCREMENT",
-			  sql_type_name(t->oid),
-			  !identity		  ? "serial"
-			  : identity_always(cd) ? "identity always"
-						  : "identity");
+			  sql_type_name(t->oid), kind);
 		rowid = true;
 	} else if (is_enum) {
 		sql__enum_column(e, &en);
@@ -303,8 +458,19 @@ static bool emit_column(struct sql__emit *e, const char *table,
 	if (cd->coll_clause != NULL) {
 		emit_collation(e, cd->coll_clause);
 	}
-	if (cd->is_not_null && !rowid) {
+	/* A primary key's columns are NOT NULL in PostgreSQL; SQLite
+	 * allows NULL in any but an INTEGER PRIMARY KEY. */
+	bool pk_not_null = (pk || in_pk || owned) &&
+			   !col_has(cd, PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL);
+	if ((cd->is_not_null || pk_not_null) && !rowid) {
 		sql__put(e, " NOT NULL");
+	}
+	if (cd->raw_default != NULL && owned) {
+		sql__fail(e, cd->location, "42601",
+			  "multiple default values specified for column "
+			  "\"%s\" of table \"%s\"",
+			  cd->colname, table);
+		return false;
 	}
 	if (cd->raw_default != NULL) {
 		sql__put(e, " DEFAULT (");
@@ -331,7 +497,7 @@ static bool emit_column(struct sql__emit *e, const char *table,
 			}
 			break;
 		case PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT:
-			if (rowid) {
+			if (rowid || owned) {
 				sql__fail(e, c->location, "42601",
 					  "multiple default values specified "
 					  "for column \"%s\" of table \"%s\"",
@@ -422,12 +588,12 @@ static bool emit_column(struct sql__emit *e, const char *table,
 	bool precise = t->oid == SQL_OID_NUMERIC && mods[0] > 0;
 	if ((narrow || precise) && !rowid && !t->serial) {
 		sql__put(e, " CONSTRAINT ");
-		sql__ident(e, tr_arena_printf(e->a, "%s_%s_%s_range", table,
-					      cd->colname,
-					      precise ? "numeric"
-					      : t->oid == SQL_OID_INT2
-						      ? "int2"
-						      : "int4"));
+		sql__ident(e,
+			   tr_arena_printf(e->a, "%s_%s_%s_range", table,
+					   cd->colname,
+					   precise                  ? "numeric"
+					   : t->oid == SQL_OID_INT2 ? "int2"
+								    : "int4"));
 		sql__put(e, precise ? " CHECK (abs(" : " CHECK (");
 		sql__ident(e, cd->colname);
 		if (precise) {
@@ -522,8 +688,7 @@ static bool option_number(struct sql__emit *e, const PgQuery__DefElem *d,
  * valid ones are accepted (pgbench -i and dumps use them) and checked as
  * PostgreSQL checks them; the rest are errors, never silently dropped.
  */
-static bool storage_options_ok(struct sql__emit *e, Node *const *opts,
-			       size_t n)
+static bool storage_options_ok(struct sql__emit *e, Node *const *opts, size_t n)
 {
 	static const struct {
 		const char *name;
@@ -548,8 +713,7 @@ static bool storage_options_ok(struct sql__emit *e, Node *const *opts,
 		}
 		if (d->defnamespace[0] != '\0' || k == TR_ARRAY_LEN(known)) {
 			sql__fail(e, d->location, "22023",
-				  "unrecognized parameter \"%s\"",
-				  d->defname);
+				  "unrecognized parameter \"%s\"", d->defname);
 			return false;
 		}
 		long v;
@@ -572,7 +736,28 @@ static bool storage_options_ok(struct sql__emit *e, Node *const *opts,
 	return true;
 }
 
-void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s)
+/* @col is a key column of a table-level PRIMARY KEY of @s. */
+static bool in_table_pk(const PgQuery__CreateStmt *s, const char *col)
+{
+	for (size_t i = 0; i < s->n_table_elts; i++) {
+		const Node *n = s->table_elts[i];
+		if (n->node_case != PG_QUERY__NODE__NODE_CONSTRAINT ||
+		    n->constraint->contype !=
+			    PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) {
+			continue;
+		}
+		for (size_t k = 0; k < n->constraint->n_keys; k++) {
+			const char *key = sql__str(n->constraint->keys[k]);
+			if (key != NULL && strcmp(key, col) == 0) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static void create_table(struct sql__emit *e, const PgQuery__CreateStmt *s,
+			 struct tr_buf *post)
 {
 	const PgQuery__RangeVar *rv = s->relation;
 	if (strncmp(rv->relname, "triode_cluster_", 15) == 0) {
@@ -627,10 +812,25 @@ void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s)
 		const Node *n = s->table_elts[i];
 		if (n->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
 			const PgQuery__ColumnDef *cd = n->column_def;
+			for (size_t k = 0; k < i; k++) {
+				const Node *m = s->table_elts[k];
+				if (m->node_case ==
+					    PG_QUERY__NODE__NODE_COLUMN_DEF &&
+				    strcmp(m->column_def->colname,
+					   cd->colname) == 0) {
+					sql__fail(e, -1, "42701",
+						  "column \"%s\" specified "
+						  "more than once",
+						  cd->colname);
+					return;
+				}
+			}
 			sql__put(e, first ? "" : ", ");
 			bool table_pk = pk_col != NULL &&
 					strcmp(pk_col, cd->colname) == 0;
-			if (emit_column(e, table, cd, table_pk, false) &&
+			if (emit_column(e, table, cd, table_pk,
+					in_table_pk(s, cd->colname), false,
+					post) &&
 			    table_pk) {
 				pk_taken = true;
 			}
@@ -662,6 +862,29 @@ void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s)
 		return;
 	}
 	sql__put(e, ")");
+}
+
+void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s)
+{
+	/* The sequences of serial and identity columns follow the table
+	 * (IF NOT EXISTS of an existing table: they fail, as PostgreSQL's
+	 * would not be made either way). */
+	struct tr_buf post;
+	tr_buf_init(&post, 0);
+	create_table(e, s, &post);
+	if (post.len > 0 && !sql__failed(e)) {
+		if (s->if_not_exists) {
+			sql__fail(e, s->relation->location, "0A000",
+				  "CREATE TABLE IF NOT EXISTS with serial or "
+				  "identity columns other than the integer "
+				  "primary key is not supported");
+		} else if (tr_buf_err(&post) != TR_OK) {
+			sql__fail(e, -1, "53200", "out of memory");
+		} else {
+			tr_buf_put(&e->out, post.data, post.len);
+		}
+	}
+	tr_buf_close(&post);
 }
 
 void sql__create_index(struct sql__emit *e, const PgQuery__IndexStmt *s)
@@ -799,7 +1022,8 @@ const char *sql__drop_name(struct sql__emit *e, const Node *o)
 	if (l->n_items == 2) {
 		const char *schema = sql__str(l->items[0]);
 		if (schema == NULL || strcmp(schema, "public") != 0) {
-			sql__fail(e, -1, "3F000", "schema \"%s\" does not exist",
+			sql__fail(e, -1, "3F000",
+				  "schema \"%s\" does not exist",
 				  schema != NULL ? schema : "");
 			return NULL;
 		}
@@ -811,14 +1035,47 @@ const char *sql__drop_name(struct sql__emit *e, const Node *o)
 	return name;
 }
 
+/* DROP TABLE/VIEW: the executor reads the schema for what depends on
+ * the objects (rebuild.c). */
+static void drop_relations(struct sql__emit *e, const PgQuery__DropStmt *s)
+{
+	struct sql_rebuild *r = tr_arena_alloc(e->a, sizeof *r);
+	struct sql_drop *d = tr_arena_alloc(e->a, sizeof *d);
+	const char **names = tr_arena_alloc(e->a,
+					    (s->n_objects + 1) * sizeof *names);
+	if (r == NULL || d == NULL || names == NULL) {
+		sql__fail(e, -1, "53200", "out of memory");
+		return;
+	}
+	memset(r, 0, sizeof *r);
+	d->view = s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW;
+	d->cascade = s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
+	d->missing_ok = s->missing_ok;
+	d->n = 0;
+	d->names = names;
+	for (size_t i = 0; i < s->n_objects; i++) {
+		const char *name = sql__drop_name(e, s->objects[i]);
+		if (name == NULL) {
+			return;
+		}
+		names[d->n] = tr_arena_strdup(e->a, name);
+		if (names[d->n++] == NULL) {
+			sql__fail(e, -1, "53200", "out of memory");
+			return;
+		}
+	}
+	r->drop = d;
+	e->stmt->rebuild = r;
+}
+
 void sql__drop(struct sql__emit *e, const PgQuery__DropStmt *s)
 {
-	const char *what = s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE
-				   ? "TABLE"
-			   : s->remove_type ==
-					   PG_QUERY__OBJECT_TYPE__OBJECT_INDEX
-				   ? "INDEX"
-				   : "VIEW";
+	if (s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
+	    s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW) {
+		drop_relations(e, s);
+		return;
+	}
+	const char *what = "INDEX";
 	for (size_t i = 0; i < s->n_objects; i++) {
 		const char *name = sql__drop_name(e, s->objects[i]);
 		if (name == NULL) {
@@ -829,9 +1086,6 @@ void sql__drop(struct sql__emit *e, const PgQuery__DropStmt *s)
 			sql__put(e, "IF EXISTS ");
 		}
 		sql__ident(e, name);
-		if (s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
-			sql__comment_drop_table(e, name); /* comment.c */
-		}
 	}
 }
 
@@ -861,8 +1115,11 @@ static const char *alter_action_name(PgQuery__AlterTableType t)
  * back to @mark.  NULL on OOM. */
 static const char *take_output(struct sql__emit *e, size_t mark)
 {
-	const char *s = tr_arena_strndup(
-		e->a, (const char *)e->out.data + mark, e->out.len - mark);
+	if (e->out.len == mark) {
+		return tr_arena_strdup(e->a, ""); /* out.data may be NULL */
+	}
+	const char *s = tr_arena_strndup(e->a, (const char *)e->out.data + mark,
+					 e->out.len - mark);
 	e->out.len = mark;
 	return s;
 }
@@ -871,8 +1128,11 @@ static bool needs_rebuild(const PgQuery__AlterTableCmd *c)
 {
 	switch (c->subtype) {
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
+		/* Whether the column exists is in the schema (rebuild.c
+		 * adds it in place). */
+		return true;
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
-		/* IF [NOT] EXISTS needs the table's columns. */
+		/* IF EXISTS needs the table's columns. */
 		return c->missing_ok;
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint:
@@ -898,7 +1158,7 @@ static bool alter_type(struct sql__emit *e, const char *table,
 	plain.raw_default = NULL;
 	plain.n_constraints = 0;
 	plain.coll_clause = NULL;
-	(void)emit_column(e, table, &plain, false, true);
+	(void)emit_column(e, table, &plain, false, false, true, NULL);
 	if (sql__failed(e)) {
 		return false;
 	}
@@ -954,7 +1214,8 @@ static void alter_by_rebuild(struct sql__emit *e,
 	size_t cap = 2 * s->n_cmds;
 	for (size_t i = 0; i < s->n_cmds; i++) {
 		const PgQuery__AlterTableCmd *c = s->cmds[i]->alter_table_cmd;
-		if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint &&
+		if (c->subtype ==
+			    PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint &&
 		    c->def != NULL &&
 		    c->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
 			cap += c->def->constraint->n_keys;
@@ -970,6 +1231,8 @@ static void alter_by_rebuild(struct sql__emit *e,
 	r->alters = al;
 	r->n_alters = 0;
 	r->sequence = NULL;
+	r->drop = NULL;
+	r->enum_alter = NULL;
 	for (size_t i = 0; i < s->n_cmds && !sql__failed(e); i++) {
 		const PgQuery__AlterTableCmd *c = s->cmds[i]->alter_table_cmd;
 		struct sql_alter *a = &al[r->n_alters++];
@@ -981,8 +1244,10 @@ static void alter_by_rebuild(struct sql__emit *e,
 		switch (c->subtype) {
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
 			a->op = SQL_ALTER_ADD_COLUMN;
+			a->column = tr_arena_strdup(
+				e->a, c->def->column_def->colname);
 			(void)emit_column(e, table, c->def->column_def, false,
-					  true);
+					  false, true, NULL);
 			a->text = take_output(e, mark);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
@@ -993,7 +1258,8 @@ static void alter_by_rebuild(struct sql__emit *e,
 			a->op = SQL_ALTER_ADD_CONSTRAINT;
 			emit_table_constraint(e, table, k);
 			a->text = take_output(e, mark);
-			if (k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) {
+			if (k->contype !=
+			    PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) {
 				break;
 			}
 			/* A primary key makes its columns NOT NULL. */
@@ -1034,8 +1300,9 @@ static void alter_by_rebuild(struct sql__emit *e,
 		}
 		if (a->column == NULL && a->op != SQL_ALTER_ADD_COLUMN &&
 		    a->op != SQL_ALTER_ADD_CONSTRAINT && !sql__failed(e)) {
-			sql__fail(e, -1, "42601", "ALTER TABLE action without "
-						  "a name");
+			sql__fail(e, -1, "42601",
+				  "ALTER TABLE action without "
+				  "a name");
 			return;
 		}
 	}
@@ -1068,11 +1335,6 @@ void sql__alter_table(struct sql__emit *e, const PgQuery__AlterTableStmt *s)
 		sql__put(e, "ALTER TABLE ");
 		sql__relation(e, s->relation);
 		switch (c->subtype) {
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
-			sql__put(e, " ADD COLUMN ");
-			(void)emit_column(e, s->relation->relname,
-					  c->def->column_def, false, true);
-			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
 			sql__put(e, " DROP COLUMN ");
 			sql__ident(e, c->name);
@@ -1145,10 +1407,16 @@ void sql__truncate(struct sql__emit *e, const PgQuery__TruncateStmt *s)
 void sql__vacuum(struct sql__emit *e, const PgQuery__VacuumStmt *s)
 {
 	static const char *const accepted[] = {
-		"analyze",	   "verbose",	    "freeze",
-		"skip_locked",	   "disable_page_skipping",
-		"index_cleanup",   "process_toast", "truncate",
-		"parallel",	   "full",
+		"analyze",
+		"verbose",
+		"freeze",
+		"skip_locked",
+		"disable_page_skipping",
+		"index_cleanup",
+		"process_toast",
+		"truncate",
+		"parallel",
+		"full",
 	};
 	const char *what = s->is_vacuumcmd ? "VACUUM" : "ANALYZE";
 	for (size_t i = 0; i < s->n_options; i++) {
@@ -1170,7 +1438,8 @@ void sql__vacuum(struct sql__emit *e, const PgQuery__VacuumStmt *s)
 			return;
 		}
 		bool off = d->arg != NULL &&
-			   ((d->arg->node_case == PG_QUERY__NODE__NODE_INTEGER &&
+			   ((d->arg->node_case ==
+				     PG_QUERY__NODE__NODE_INTEGER &&
 			     d->arg->integer->ival == 0) ||
 			    (sql__str(d->arg) != NULL &&
 			     (strcasecmp(sql__str(d->arg), "false") == 0 ||

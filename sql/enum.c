@@ -30,9 +30,12 @@
  * them from (sql_catalog_enum_scope) before translating.  A type created
  * on another node and not yet in this node's mirror is "does not exist".
  *
- * Not done: ALTER TYPE (the collation and check are in each column's
- * DDL text; adding a label means rebuilding the tables that use it),
- * arrays of enums, enum-typed parameters other than text.
+ * ALTER TYPE ADD VALUE / RENAME VALUE: the collation and check are in
+ * each column's DDL text, so the tables that use the type are rebuilt
+ * (sql__alter_enum, rebuild.c).  A view that casts to the type keeps the
+ * labels it was made with.
+ *
+ * Not done: arrays of enums, enum-typed parameters other than text.
  */
 #include <stdio.h>
 #include <string.h>
@@ -201,6 +204,28 @@ static void put_decl_name(struct sql__emit *e, const char *name)
  * Statements
  * ------------------------------------------------------------------- */
 
+/* The CREATE VIEW of type @name with @labels. */
+static void put_view(struct tr_buf *b, const char *name,
+		     const char *const *labels, unsigned n)
+{
+	tr_buf_put_str(b, "CREATE VIEW ");
+	char view[sizeof ENUM_VIEW_PREFIX + ENUM_LABEL_MAX + 1];
+	snprintf(view, sizeof view, ENUM_VIEW_PREFIX "%s", name);
+	sql__ident_buf(b, view);
+	tr_buf_put_str(b, " (pos, label) AS ");
+	if (n == 0) {
+		/* An empty enum: a view with no rows. */
+		tr_buf_put_str(b, "SELECT 0, '' WHERE 0");
+		return;
+	}
+	tr_buf_put_str(b, "VALUES ");
+	for (unsigned i = 0; i < n; i++) {
+		tr_buf_printf(b, "%s(%u, ", i > 0 ? ", " : "", i + 1);
+		sql__string_buf(b, labels[i]);
+		tr_buf_put_str(b, ")");
+	}
+}
+
 void sql__create_enum(struct sql__emit *e, const PgQuery__CreateEnumStmt *s)
 {
 	const char *name = type_name(e, s->type_name, s->n_type_name, -1);
@@ -221,15 +246,12 @@ void sql__create_enum(struct sql__emit *e, const PgQuery__CreateEnumStmt *s)
 		sql__fail(e, -1, "54000", "too many enum labels");
 		return;
 	}
-	sql__put(e, "CREATE VIEW ");
-	sql__ident(e, tr_arena_printf(e->a, ENUM_VIEW_PREFIX "%s", name));
-	sql__put(e, " (pos, label) AS ");
-	if (s->n_vals == 0) {
-		/* An empty enum: a view with no rows. */
-		sql__put(e, "SELECT 0, '' WHERE 0");
+	const char **labels = tr_arena_alloc(e->a,
+					     (s->n_vals + 1) * sizeof *labels);
+	if (labels == NULL) {
+		sql__fail(e, -1, "53200", "out of memory");
 		return;
 	}
-	sql__put(e, "VALUES ");
 	for (size_t i = 0; i < s->n_vals; i++) {
 		const char *v = sql__str(s->vals[i]);
 		if (v == NULL) {
@@ -243,8 +265,7 @@ void sql__create_enum(struct sql__emit *e, const PgQuery__CreateEnumStmt *s)
 			return;
 		}
 		for (size_t j = 0; j < i; j++) {
-			const char *w = sql__str(s->vals[j]);
-			if (w != NULL && strcmp(v, w) == 0) {
+			if (strcmp(v, labels[j]) == 0) {
 				/* PostgreSQL's words: its pg_enum index. */
 				sql__fail(e, -1, "23505",
 					  "duplicate key value violates "
@@ -253,10 +274,213 @@ void sql__create_enum(struct sql__emit *e, const PgQuery__CreateEnumStmt *s)
 				return;
 			}
 		}
-		sql__putf(e, "%s(%zu, ", i > 0 ? ", " : "", i + 1);
-		sql__string(e, v);
-		sql__put(e, ")");
+		labels[i] = v;
 	}
+	put_view(&e->out, name, labels, (unsigned)s->n_vals);
+}
+
+/* ---------------------------------------------------------------------
+ * ALTER TYPE ... ADD VALUE / RENAME VALUE
+ *
+ * The labels are in the type's view and in the collation and check of
+ * every column of the type (see the file comment): the view is made
+ * again and those tables are rebuilt with the new collation and check
+ * (rebuild.c, from the leader's schema), a renamed label renamed in
+ * their rows.
+ * ------------------------------------------------------------------- */
+
+void sql__alter_enum(struct sql__emit *e, const PgQuery__AlterEnumStmt *s)
+{
+	const char *name = type_name(e, s->type_name, s->n_type_name, -1);
+	if (name == NULL) {
+		return;
+	}
+	const char *v = s->new_val;
+	if (v == NULL || v[0] == '\0' || strlen(v) > ENUM_LABEL_MAX) {
+		sql__fail(e, -1, "22023", "invalid enum label \"%s\"",
+			  v != NULL ? v : "");
+		return;
+	}
+	struct sql_rebuild *r = tr_arena_alloc(e->a, sizeof *r);
+	struct sql_enum_alter *x = tr_arena_alloc(e->a, sizeof *x);
+	if (r == NULL || x == NULL) {
+		sql__fail(e, -1, "53200", "out of memory");
+		return;
+	}
+	memset(r, 0, sizeof *r);
+	memset(x, 0, sizeof *x);
+	x->type = tr_arena_strdup(e->a, name);
+	x->new_val = tr_arena_strdup(e->a, v);
+	bool rename = s->old_val != NULL && s->old_val[0] != '\0';
+	x->old_val = rename ? tr_arena_strdup(e->a, s->old_val) : NULL;
+	x->neighbor = s->new_val_neighbor != NULL &&
+				      s->new_val_neighbor[0] != '\0'
+			      ? tr_arena_strdup(e->a, s->new_val_neighbor)
+			      : NULL;
+	x->after = s->new_val_is_after;
+	x->if_not_exists = s->skip_if_new_val_exists;
+	r->enum_alter = x;
+	e->stmt->rebuild = r;
+}
+
+/* The labels of the type whose view text is @sql, in order (arena). */
+static bool view_labels(struct tr_arena *a, const char *sql,
+			const char ***labels, unsigned *n)
+{
+	*n = 0;
+	*labels = tr_arena_alloc(a, (ENUM_MAX_LABELS + 2) * sizeof **labels);
+	if (*labels == NULL) {
+		return false;
+	}
+	const char *p = strstr(sql, " VALUES ");
+	if (p == NULL) {
+		return true; /* the empty enum's SELECT 0, '' WHERE 0 */
+	}
+	while ((p = strchr(p, '\'')) != NULL && *n <= ENUM_MAX_LABELS) {
+		struct tr_buf b;
+		tr_buf_init(&b, 0);
+		p++;
+		while (*p != '\0' && !(p[0] == '\'' && p[1] != '\'')) {
+			if (p[0] == '\'') {
+				p++; /* '' */
+			}
+			tr_buf_put(&b, p, 1);
+			p++;
+		}
+		const char *s = tr_buf_cstr(&b);
+		(*labels)[(*n)++] = tr_arena_strdup(a, s != NULL ? s : "");
+		tr_buf_close(&b);
+		if ((*labels)[*n - 1] == NULL) {
+			return false;
+		}
+		if (*p == '\0') {
+			break;
+		}
+		p++;
+	}
+	return true;
+}
+
+int sql__enum_alter_labels(struct tr_arena *a, const struct sql_enum_alter *x,
+			   const char *view_sql, const char ***labels,
+			   unsigned *n, bool *skip, struct sql_error *err)
+{
+	*skip = false;
+	const char **l;
+	unsigned count;
+	if (!view_labels(a, view_sql, &l, &count)) {
+		return TR_ENOMEM;
+	}
+	int found_new = -1;
+	int found_old = -1;
+	int found_near = -1;
+	for (unsigned i = 0; i < count; i++) {
+		if (strcmp(l[i], x->new_val) == 0) {
+			found_new = (int)i;
+		}
+		if (x->old_val != NULL && strcmp(l[i], x->old_val) == 0) {
+			found_old = (int)i;
+		}
+		if (x->neighbor != NULL && strcmp(l[i], x->neighbor) == 0) {
+			found_near = (int)i;
+		}
+	}
+	if (x->old_val != NULL) {
+		if (found_old < 0) {
+			return sql__error(err, a, "22023",
+					  "\"%s\" is not an existing enum "
+					  "label",
+					  x->old_val);
+		}
+		if (found_new >= 0 && found_new != found_old) {
+			return sql__error(err, a, "42710",
+					  "enum label \"%s\" already exists",
+					  x->new_val);
+		}
+		l[found_old] = x->new_val;
+		*labels = l;
+		*n = count;
+		return TR_OK;
+	}
+	if (found_new >= 0) {
+		if (x->if_not_exists) {
+			*skip = true;
+			return TR_OK;
+		}
+		return sql__error(err, a, "42710",
+				  "enum label \"%s\" already exists",
+				  x->new_val);
+	}
+	if (x->neighbor != NULL && found_near < 0) {
+		return sql__error(err, a, "22023",
+				  "\"%s\" is not an existing enum label",
+				  x->neighbor);
+	}
+	if (count >= ENUM_MAX_LABELS) {
+		return sql__error(err, a, "54000", "too many enum labels");
+	}
+	unsigned at = x->neighbor == NULL ? count
+		      : x->after          ? (unsigned)found_near + 1
+					  : (unsigned)found_near;
+	memmove(&l[at + 1], &l[at], (count - at) * sizeof *l);
+	l[at] = x->new_val;
+	*labels = l;
+	*n = count + 1;
+	return TR_OK;
+}
+
+const char *sql__enum_view_sql(struct tr_arena *a, const char *type,
+			       const char *const *labels, unsigned n)
+{
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	put_view(&b, type, labels, n);
+	const char *s = tr_buf_cstr(&b);
+	const char *out = tr_buf_err(&b) == TR_OK && s != NULL
+				  ? tr_arena_strdup(a, s)
+				  : NULL;
+	tr_buf_close(&b);
+	return out;
+}
+
+const char *sql__enum_label_list(struct tr_arena *a, const char *const *labels,
+				 unsigned n)
+{
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	for (unsigned i = 0; i < n; i++) {
+		if (i > 0) {
+			tr_buf_put_str(&b, ",");
+		}
+		put_label(&b, labels[i]);
+	}
+	const char *s = n > 0 ? tr_buf_cstr(&b) : "";
+	const char *out = tr_buf_err(&b) == TR_OK && s != NULL
+				  ? tr_arena_strdup(a, s)
+				  : NULL;
+	tr_buf_close(&b);
+	return out;
+}
+
+const char *sql__enum_decl(struct tr_arena *a, const char *type)
+{
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	tr_buf_put_str(&b, ENUM_DECL_PREFIX);
+	for (const unsigned char *p = (const unsigned char *)type; *p; p++) {
+		tr_buf_printf(&b, "%02x", *p);
+	}
+	const char *s = tr_buf_cstr(&b);
+	const char *out = tr_buf_err(&b) == TR_OK && s != NULL
+				  ? tr_arena_strdup(a, s)
+				  : NULL;
+	tr_buf_close(&b);
+	return out;
+}
+
+const char *sql__enum_view_of(struct tr_arena *a, const char *type)
+{
+	return tr_arena_printf(a, ENUM_VIEW_PREFIX "%s", type);
 }
 
 void sql__drop_type(struct sql__emit *e, const PgQuery__DropStmt *s)

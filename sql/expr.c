@@ -532,6 +532,73 @@ static bool emit_dt_cmp(struct sql__emit *e, const PgQuery__AExpr *x,
 	return true;
 }
 
+/* Operand @n of a comparison with @other: an untyped literal takes the
+ * other side's type, as PostgreSQL resolves 'unknown' operands. */
+static void emit_operand(struct sql__emit *e, const Node *n, const Node *other)
+{
+	int32_t tm = -1;
+	uint32_t t = const_string(n) != NULL && const_string(other) == NULL
+			     ? sql__infer(other, &tm)
+			     : 0;
+	/* A varchar's length does not bound what it is compared with. */
+	sql__expr_typed(e, n, t,
+			t == SQL_OID_VARCHAR || t == SQL_OID_BPCHAR ? -1 : tm);
+}
+
+static const char *type_label(uint32_t oid);
+
+/* Statically text (a text column, a cast, a text function, ||), not an
+ * untyped literal that PostgreSQL would type from the other operand. */
+static bool is_text_operand(const Node *n)
+{
+	int32_t tm;
+	uint32_t t = sql__infer(n, &tm);
+	if (t != SQL_OID_TEXT && t != SQL_OID_VARCHAR && t != SQL_OID_BPCHAR) {
+		return false;
+	}
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_COLUMN_REF:
+	case PG_QUERY__NODE__NODE_TYPE_CAST:
+	case PG_QUERY__NODE__NODE_FUNC_CALL:
+	case PG_QUERY__NODE__NODE_A_EXPR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Arithmetic on text: PostgreSQL has no such operator (42883), SQLite
+ * would read the text as a number.  Only when both operand types are
+ * known (an untyped literal is "unknown").
+ */
+static bool refuse_text_arith(struct sql__emit *e, const PgQuery__AExpr *x,
+			      const char *op)
+{
+	if (op[0] == '\0' || op[1] != '\0' || strchr("+-*/%^", op[0]) == NULL ||
+	    (!is_text_operand(x->lexpr) && !is_text_operand(x->rexpr))) {
+		return false;
+	}
+	const char *label[2];
+	const Node *side[2] = { x->lexpr, x->rexpr };
+	for (int i = 0; i < 2; i++) {
+		int32_t tm;
+		uint32_t t = sql__infer(side[i], &tm);
+		label[i] = const_string(side[i]) != NULL ? "unknown"
+			   : t != 0                      ? type_label(t)
+							 : NULL;
+		if (label[i] == NULL) {
+			return false;
+		}
+	}
+	sql__fail(e, x->location, "42883", "operator does not exist: %s %s %s",
+		  label[0], op, label[1]);
+	e->stmt->error.hint = "No operator matches the given name and argument "
+			      "types. You might need to add explicit type "
+			      "casts.";
+	return true;
+}
+
 static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 {
 	static const char *const binary[] = { "=", "<",  ">",  "<=", ">=",
@@ -578,7 +645,7 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 			   op[strlen(op) - 1] == '*');
 		return;
 	}
-	if (emit_dt_op(e, x, op)) {
+	if (refuse_text_arith(e, x, op) || emit_dt_op(e, x, op)) {
 		return;
 	}
 	if (strcmp(op, "~~") == 0 || strcmp(op, "!~~") == 0) {
@@ -652,9 +719,16 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 		return;
 	}
 	sql__put(e, "(");
-	sql__expr(e, x->lexpr);
-	sql__putf(e, " %s ", op);
-	sql__expr(e, x->rexpr);
+	if (is_cmp_op(op)) {
+		/* col = 'literal': the literal has the column's type. */
+		emit_operand(e, x->lexpr, x->rexpr);
+		sql__putf(e, " %s ", op);
+		emit_operand(e, x->rexpr, x->lexpr);
+	} else {
+		sql__expr(e, x->lexpr);
+		sql__putf(e, " %s ", op);
+		sql__expr(e, x->rexpr);
+	}
 	sql__put(e, ")");
 }
 
@@ -755,8 +829,12 @@ static void emit_a_expr(struct sql__emit *e, const PgQuery__AExpr *x)
 		sql__put(e, "(");
 		sql__expr(e, x->lexpr);
 		sql__put(e, strcmp(op, "<>") == 0 ? " NOT IN (" : " IN (");
-		sql__expr_list(e, x->rexpr->list->items,
-			       x->rexpr->list->n_items);
+		for (size_t i = 0; i < x->rexpr->list->n_items; i++) {
+			if (i > 0) {
+				sql__put(e, ", ");
+			}
+			emit_operand(e, x->rexpr->list->items[i], x->lexpr);
+		}
 		sql__put(e, "))");
 		return;
 	}
@@ -792,16 +870,16 @@ static void emit_a_expr(struct sql__emit *e, const PgQuery__AExpr *x)
 		sql__put(e, neg ? "(NOT (" : "((");
 		sql__expr(e, x->lexpr);
 		sql__put(e, " BETWEEN ");
-		sql__expr(e, lo);
+		emit_operand(e, lo, x->lexpr);
 		sql__put(e, " AND ");
-		sql__expr(e, hi);
+		emit_operand(e, hi, x->lexpr);
 		if (sym) {
 			sql__put(e, " OR ");
 			sql__expr(e, x->lexpr);
 			sql__put(e, " BETWEEN ");
-			sql__expr(e, hi);
+			emit_operand(e, hi, x->lexpr);
 			sql__put(e, " AND ");
-			sql__expr(e, lo);
+			emit_operand(e, lo, x->lexpr);
 		}
 		sql__put(e, "))");
 		return;
@@ -933,13 +1011,11 @@ static bool decode_literal(struct sql__emit *e, uint32_t oid, const char *s,
 	return true;
 }
 
-static void emit_decoded(struct sql__emit *e, uint32_t oid, const char *s,
-			 int location)
+/* A decoded value as a SQLite literal. */
+static void emit_value(struct sql__emit *e, const struct sql_value *vp,
+		       int location)
 {
-	struct sql_value v;
-	if (!decode_literal(e, oid, s, location, &v)) {
-		return;
-	}
+	struct sql_value v = *vp;
 	switch (v.type) {
 	case SQL_VALUE_INTEGER:
 		sql__putf(e, "%lld", (long long)v.integer);
@@ -974,6 +1050,109 @@ static void emit_decoded(struct sql__emit *e, uint32_t oid, const char *s,
 		sql__put(e, "NULL");
 		return;
 	}
+}
+
+static void emit_decoded(struct sql__emit *e, uint32_t oid, const char *s,
+			 int location)
+{
+	struct sql_value v;
+	if (decode_literal(e, oid, s, location, &v)) {
+		emit_value(e, &v, location);
+	}
+}
+
+static bool is_int_oid(uint32_t oid);
+
+bool sql__is_untyped_string(const Node *n)
+{
+	return const_string(n) != NULL;
+}
+
+/* Characters of UTF-8 text @s in its first @len bytes. */
+static size_t utf8_chars(const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	}
+	return n;
+}
+
+/*
+ * A string stored into varchar(n) / char(n): PostgreSQL drops the spaces
+ * beyond n instead of refusing the value (the column's length check
+ * refuses anything else that is too long).
+ */
+static const char *fit_spaces(struct sql__emit *e, const char *s,
+			      int32_t typmod)
+{
+	if (typmod < 5) {
+		return s;
+	}
+	size_t max = (size_t)typmod - 4;
+	size_t len = strlen(s);
+	if (utf8_chars(s, len) <= max) {
+		return s;
+	}
+	size_t keep = len;
+	while (keep > 0 && s[keep - 1] == ' ' && utf8_chars(s, keep) > max) {
+		keep--;
+	}
+	if (utf8_chars(s, keep) > max) {
+		return s; /* too long: the length check reports it */
+	}
+	const char *t = tr_arena_strndup(e->a, s, keep);
+	return t != NULL ? t : s;
+}
+
+void sql__expr_typed(struct sql__emit *e, const Node *n, uint32_t oid,
+		     int32_t typmod)
+{
+	const char *s = const_string(n);
+	if (oid == 0 || oid == SQL_OID_TEXT || oid == SQL_OID_NAME ||
+	    (s == NULL &&
+	     !(is_int_oid(oid) && is_const(n, PG_QUERY__A__CONST__VAL_FVAL)))) {
+		sql__expr(e, n);
+		return;
+	}
+	if (oid == SQL_OID_VARCHAR || oid == SQL_OID_BPCHAR) {
+		sql__string(e, fit_spaces(e, s, typmod));
+		return;
+	}
+	if (s == NULL) {
+		/* 2.5 into an integer column: rounded, as the assignment
+		 * cast numeric -> integer rounds (half away from zero). */
+		const PgQuery__AConst *c = n->a_const;
+		double d = strtod(c->fval->fval, NULL);
+		if (strpbrk(c->fval->fval, ".eE") == NULL) {
+			sql__expr(e, n); /* an integer too big for int4 */
+			return;
+		}
+		d = round(d);
+		double lim = oid == SQL_OID_INT2   ? 32768.0
+			     : oid == SQL_OID_INT8 ? 9223372036854775808.0
+			     : oid == SQL_OID_OID  ? 4294967296.0
+						   : 2147483648.0;
+		if (d >= lim || d < (oid == SQL_OID_OID ? 0 : -lim)) {
+			sql__fail(e, c->location, "22003", "%s",
+				  oid == SQL_OID_INT2 ? "smallint out of range"
+				  : oid == SQL_OID_INT8 ? "bigint out of range"
+				  : oid == SQL_OID_OID
+					  ? "OID out of range"
+					  : "integer out of range");
+			return;
+		}
+		sql__putf(e, "%lld", (long long)d);
+		return;
+	}
+	struct sql_value v;
+	if (!decode_literal(e, oid, s, n->a_const->location, &v)) {
+		/* Typed by a mirror that may be behind the leader: the
+		 * server reads the schema again and retries once. */
+		e->stmt->needs_schema = true;
+		return;
+	}
+	emit_value(e, &v, n->a_const->location);
 }
 
 /* pg_cast(x, oid, from_float): the checked cast of functions.c. */
@@ -1192,6 +1371,11 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 				    "ELSE 'true' END");
 		} else if (const_string(arg) != NULL) {
 			sql__expr(e, arg);
+		} else if (is_const(arg, PG_QUERY__A__CONST__VAL_FVAL) &&
+			   strpbrk(arg->a_const->fval->fval, "eE") == NULL) {
+			/* numeric's output keeps the literal's digits
+			 * (12.50::text is '12.50'). */
+			sql__string(e, arg->a_const->fval->fval);
 		} else {
 			sql__put(e, "CAST(");
 			sql__expr(e, arg);
@@ -1460,7 +1644,8 @@ static const struct func *find_func(const char *name)
 
 /* PostgreSQL's names (format_type) of the argument types of @fc, as its
  * "function f(integer, unknown) does not exist" lists them. */
-const char *sql__arg_types(struct sql__emit *e, const PgQuery__FuncCall *fc)
+/* PostgreSQL's name of a type as its error messages give it. */
+static const char *type_label(uint32_t oid)
 {
 	static const struct {
 		uint32_t oid;
@@ -1479,6 +1664,16 @@ const char *sql__arg_types(struct sql__emit *e, const PgQuery__FuncCall *fc)
 		{ SQL_OID_TIME, "time without time zone" },
 		{ SQL_OID_TIMETZ, "time with time zone" },
 	};
+	for (size_t k = 0; k < TR_ARRAY_LEN(names); k++) {
+		if (names[k].oid == oid) {
+			return names[k].name;
+		}
+	}
+	return oid != 0 ? sql_type_name(oid) : NULL;
+}
+
+const char *sql__arg_types(struct sql__emit *e, const PgQuery__FuncCall *fc)
+{
 	struct tr_buf b;
 	tr_buf_init(&b, 0);
 	for (size_t i = 0; i < fc->n_args; i++) {
@@ -1490,15 +1685,7 @@ const char *sql__arg_types(struct sql__emit *e, const PgQuery__FuncCall *fc)
 		     arg->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL)) {
 			oid = 0; /* an untyped literal: "unknown" */
 		}
-		const char *tn = NULL;
-		for (size_t k = 0; k < TR_ARRAY_LEN(names) && tn == NULL; k++) {
-			if (names[k].oid == oid) {
-				tn = names[k].name;
-			}
-		}
-		if (tn == NULL) {
-			tn = oid != 0 ? sql_type_name(oid) : NULL;
-		}
+		const char *tn = type_label(oid);
 		tr_buf_printf(&b, "%s%s", i > 0 ? ", " : "",
 			      tn != NULL ? tn : "unknown");
 	}
@@ -1602,7 +1789,18 @@ static bool emit_iv_agg(struct sql__emit *e, const PgQuery__FuncCall *fc,
 	const Node *x = fc->args[0];
 	int32_t tm;
 	const char *to = avg ? "pg_iv_avg(" : "pg_iv_sum(";
-	if (sql__infer(x, &tm) == SQL_OID_INTERVAL) {
+	uint32_t t = sql__infer(x, &tm);
+	if (t == SQL_OID_TEXT || t == SQL_OID_VARCHAR || t == SQL_OID_BPCHAR) {
+		/* A column typed by the mirror: no sum/avg of text. */
+		sql__fail(e, fc->location, "42883",
+			  "function %s(%s) does not exist", name,
+			  sql__arg_types(e, fc));
+		e->stmt->error.hint = "No function matches the given name and "
+				      "argument types. You might need to add "
+				      "explicit type casts.";
+		return true;
+	}
+	if (t == SQL_OID_INTERVAL) {
 		sql__put(e, to);
 		sql__expr(e, x);
 		sql__put(e, ")");
@@ -2268,7 +2466,9 @@ static void emit_collate(struct sql__emit *e, const PgQuery__CollateClause *c)
 		return;
 	}
 	if (strcmp(coll, "C") == 0 || strcmp(coll, "POSIX") == 0 ||
-	    strcmp(coll, "ucs_basic") == 0 || strcmp(coll, "C.UTF-8") == 0) {
+	    strcmp(coll, "ucs_basic") == 0 || strcmp(coll, "C.UTF-8") == 0 ||
+	    strcmp(coll, "C.utf8") == 0) {
+		/* Code point order; case mapping is Unicode's either way. */
 		sql__put(e, "(");
 		sql__expr(e, c->arg);
 		sql__put(e, " COLLATE BINARY)");
@@ -2278,8 +2478,40 @@ static void emit_collate(struct sql__emit *e, const PgQuery__CollateClause *c)
 		  coll);
 }
 
+/* A literal whose type its context decides: 'x' or NULL. */
+static bool is_unknown_literal(const Node *n)
+{
+	return n == NULL || (n->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+			     (n->a_const->isnull || const_string(n) != NULL));
+}
+
+/* The type of the first of @n values that is not an unknown literal
+ * (PostgreSQL's common type of CASE and COALESCE), or 0. */
+static uint32_t common_type(const Node *const *v, size_t n, int32_t *typmod)
+{
+	*typmod = -1;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t t = is_unknown_literal(v[i])
+				     ? 0
+				     : sql__infer(v[i], typmod);
+		if (t != 0) {
+			return t;
+		}
+	}
+	*typmod = -1;
+	return 0;
+}
+
 static void emit_case(struct sql__emit *e, const PgQuery__CaseExpr *c)
 {
+	const Node *res[64];
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_args && n < TR_ARRAY_LEN(res) - 1; i++) {
+		res[n++] = c->args[i]->case_when->result;
+	}
+	res[n++] = c->defresult;
+	int32_t tm;
+	uint32_t t = common_type(res, n, &tm);
 	sql__put(e, "CASE");
 	if (c->arg != NULL) {
 		sql__put(e, " ");
@@ -2288,13 +2520,18 @@ static void emit_case(struct sql__emit *e, const PgQuery__CaseExpr *c)
 	for (size_t i = 0; i < c->n_args; i++) {
 		const PgQuery__CaseWhen *w = c->args[i]->case_when;
 		sql__put(e, " WHEN ");
-		sql__expr(e, w->expr);
+		if (c->arg != NULL) {
+			emit_operand(e, w->expr, c->arg);
+		} else {
+			sql__expr(e, w->expr);
+		}
 		sql__put(e, " THEN ");
-		sql__expr(e, w->result);
+		/* 'x' in CASE ... THEN 1 ELSE 'x' is read as an integer. */
+		sql__expr_typed(e, w->result, t, -1);
 	}
 	if (c->defresult != NULL) {
 		sql__put(e, " ELSE ");
-		sql__expr(e, c->defresult);
+		sql__expr_typed(e, c->defresult, t, -1);
 	}
 	sql__put(e, " END");
 }
@@ -2400,12 +2637,21 @@ static void expr(struct sql__emit *e, const Node *n)
 	case PG_QUERY__NODE__NODE_CASE_EXPR:
 		emit_case(e, n->case_expr);
 		return;
-	case PG_QUERY__NODE__NODE_COALESCE_EXPR:
+	case PG_QUERY__NODE__NODE_COALESCE_EXPR: {
+		const PgQuery__CoalesceExpr *c = n->coalesce_expr;
+		int32_t tm;
+		uint32_t t = common_type((const Node *const *)c->args,
+					 c->n_args, &tm);
 		sql__put(e, "coalesce(");
-		sql__expr_list(e, n->coalesce_expr->args,
-			       n->coalesce_expr->n_args);
-		sql__put(e, n->coalesce_expr->n_args == 1 ? ", NULL)" : ")");
+		for (size_t i = 0; i < c->n_args; i++) {
+			if (i > 0) {
+				sql__put(e, ", ");
+			}
+			sql__expr_typed(e, c->args[i], t, -1);
+		}
+		sql__put(e, c->n_args == 1 ? ", NULL)" : ")");
 		return;
+	}
 	case PG_QUERY__NODE__NODE_MIN_MAX_EXPR:
 		emit_minmax(e, n->min_max_expr);
 		return;
@@ -3165,6 +3411,16 @@ uint32_t sql__infer(const Node *n, int32_t *typmod)
 	}
 	case PG_QUERY__NODE__NODE_CASE_EXPR: {
 		const PgQuery__CaseExpr *c = n->case_expr;
+		const Node *res[64];
+		size_t nres = 0;
+		for (size_t i = 0; i < c->n_args && nres < 63; i++) {
+			res[nres++] = c->args[i]->case_when->result;
+		}
+		res[nres++] = c->defresult;
+		uint32_t common = common_type(res, nres, typmod);
+		if (common != 0) {
+			return common; /* as emit_case types its literals */
+		}
 		for (size_t i = 0; i < c->n_args; i++) {
 			uint32_t t = sql__infer(c->args[i]->case_when->result,
 						typmod);
@@ -3179,6 +3435,11 @@ uint32_t sql__infer(const Node *n, int32_t *typmod)
 	}
 	case PG_QUERY__NODE__NODE_COALESCE_EXPR: {
 		const PgQuery__CoalesceExpr *c = n->coalesce_expr;
+		uint32_t common = common_type((const Node *const *)c->args,
+					      c->n_args, typmod);
+		if (common != 0) {
+			return common;
+		}
 		for (size_t i = 0; i < c->n_args; i++) {
 			uint32_t t = sql__infer(c->args[i], typmod);
 			if (t != 0) {

@@ -158,6 +158,11 @@ bool sql__json_op(struct sql__emit *e, const PgQuery__AExpr *x)
 		return false;
 	}
 	uint32_t l = type_of(x->lexpr), r = type_of(x->rexpr);
+	bool json = l == SQL_OID_JSON || l == SQL_OID_JSONB ||
+		    r == SQL_OID_JSON || r == SQL_OID_JSONB;
+	if (!json && (sql__array_elem(l) != 0 || sql__array_elem(r) != 0)) {
+		return false; /* @>, <@, || of arrays (array_sql.c) */
+	}
 	bool text = strcmp(op, "->>") == 0 || strcmp(op, "#>>") == 0;
 	if (strcmp(op, "->") == 0 || strcmp(op, "->>") == 0 ||
 	    strcmp(op, "#>") == 0 || strcmp(op, "#>>") == 0) {

@@ -524,6 +524,10 @@ static void infer_columns(struct sql__emit *e, const PgQuery__SelectStmt *s)
 	if (e->stmt->cols == NULL) {
 		return;
 	}
+	/* Column types known now spare the executor typing the result
+	 * again at describe time (sql_infer_result_types). */
+	unsigned mark = sql__scope_enter(e, NULL, s->from_clause,
+					 s->n_from_clause);
 	for (size_t i = 0; i < n; i++) {
 		const PgQuery__ResTarget *rt = s->target_list[i]->res_target;
 		struct sql_column *c = &e->stmt->cols[i];
@@ -534,6 +538,7 @@ static void infer_columns(struct sql__emit *e, const PgQuery__SelectStmt *s)
 		c->type_oid = sql__infer(rt->val, &c->typmod);
 		c->typlen = sql_type_len(c->type_oid);
 	}
+	sql__scope_leave(e, mark);
 	e->stmt->n_cols = (unsigned)n;
 }
 
@@ -690,6 +695,11 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 		st->tag = "CREATE TYPE";
 		st->writes = st->ddl = true;
 		sql__create_enum(e, n->create_enum_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
+		st->tag = "ALTER TYPE";
+		st->writes = st->ddl = true;
+		sql__alter_enum(e, n->alter_enum_stmt); /* enum.c */
 		return;
 	case PG_QUERY__NODE__NODE_DROP_STMT:
 		if (n->drop_stmt->remove_type ==
@@ -859,8 +869,11 @@ static int translate_one(struct tr_arena *a, const char *text,
 		return TR_ENOMEM;
 	}
 	struct sql__emit e = { .a = a, .query = text, .stmt = st };
+	struct sql__scope scope;
 	tr_buf_init(&e.out, 0);
+	sql__scope_begin(&e, &scope);
 	translate(&e, raw->stmt, loc);
+	sql__scope_end(&e);
 	if (e.saw_catalog) {
 		retranslate_for_catalog(&e, raw->stmt, loc);
 	}
@@ -972,75 +985,6 @@ done:
  * Result types with column types known (sql_infer_result_types)
  * ------------------------------------------------------------------- */
 
-#define MAX_SCOPE 32
-
-/* The tables of a FROM clause, with their aliases. */
-struct scope {
-	struct sql__colres res; /* first: sql__colres points here */
-	sql_column_type_fn lookup;
-	void *ctx;
-	unsigned n;
-	const char *table[MAX_SCOPE];
-	const char *alias[MAX_SCOPE];
-};
-
-static void scope_add(struct scope *sc, const Node *n)
-{
-	if (n == NULL) {
-		return;
-	}
-	if (n->node_case == PG_QUERY__NODE__NODE_JOIN_EXPR) {
-		scope_add(sc, n->join_expr->larg);
-		scope_add(sc, n->join_expr->rarg);
-		return;
-	}
-	if (n->node_case != PG_QUERY__NODE__NODE_RANGE_VAR ||
-	    sc->n == MAX_SCOPE) {
-		return;
-	}
-	const PgQuery__RangeVar *rv = n->range_var;
-	sc->table[sc->n] = rv->relname;
-	sc->alias[sc->n] = rv->alias != NULL ? rv->alias->aliasname : NULL;
-	sc->n++;
-}
-
-static unsigned scope_enter(const struct sql__colres *r,
-			    const PgQuery__SelectStmt *sel)
-{
-	struct scope *sc = (struct scope *)r;
-	unsigned mark = sc->n;
-	for (size_t i = 0; i < sel->n_from_clause; i++) {
-		scope_add(sc, sel->from_clause[i]);
-	}
-	return mark;
-}
-
-static void scope_leave(const struct sql__colres *r, unsigned mark)
-{
-	((struct scope *)r)->n = mark;
-}
-
-/* Innermost names first, as SQL resolves them. */
-static uint32_t scope_type(const struct sql__colres *r, const char *rel,
-			   const char *column, int32_t *typmod)
-{
-	const struct scope *sc = (const struct scope *)r;
-	for (unsigned k = sc->n; k-- > 0;) {
-		unsigned i = k;
-		const char *name = sc->alias[i] != NULL ? sc->alias[i]
-							: sc->table[i];
-		if (rel != NULL && strcmp(rel, name) != 0) {
-			continue;
-		}
-		uint32_t t = sc->lookup(sc->ctx, sc->table[i], column, typmod);
-		if (t != 0 || rel != NULL) {
-			return t;
-		}
-	}
-	*typmod = -1;
-	return 0;
-}
-
 /* The SELECT of a query or of a DECLARE CURSOR; NULL for others. */
 static const PgQuery__SelectStmt *query_of(const Node *n)
 {
@@ -1078,14 +1022,9 @@ static int infer_targets(const PgQuery__SelectStmt *sel,
 			return TR_EINVAL;
 		}
 	}
-	struct scope sc = { .res = { .type = scope_type,
-				     .enter = scope_enter,
-				     .leave = scope_leave },
-			    .lookup = lookup,
-			    .ctx = ctx };
-	for (size_t i = 0; i < sel->n_from_clause; i++) {
-		scope_add(&sc, sel->from_clause[i]);
-	}
+	struct sql__scope sc;
+	sql__scope_init(&sc, lookup, ctx, NULL);
+	(void)sql__scope_open(&sc, sel->from_clause, sel->n_from_clause);
 	sql__colres = &sc.res;
 	for (size_t i = 0; i < n; i++) {
 		int32_t tm;

@@ -646,6 +646,10 @@ struct col {
 	char *dflt;
 	int pk; /* position in the primary key, 0 if not */
 	int hidden;
+	/* 'a'/'d': an identity column with a sequence of its own (ddl.c's
+	 * comment), whose default pg_attrdef does not show. */
+	char identity;
+	char *seq; /* that sequence, or a serial column's; NULL if none */
 };
 
 struct table {
@@ -680,6 +684,7 @@ static void free_table(struct table *t)
 	for (int i = 0; i < t->n_cols; i++) {
 		sqlite3_free(t->cols[i].name);
 		sqlite3_free(t->cols[i].dflt);
+		sqlite3_free(t->cols[i].seq);
 	}
 	sqlite3_free(t->cols);
 	t->cols = NULL;
@@ -970,6 +975,17 @@ static void read_columns(struct build *b, struct table *t)
 		if (d != NULL) {
 			c->dflt = default_text(d, c->t.oid);
 		}
+		char kind[32];
+		char seq[256];
+		if (sql__column_seq(t->sql, c->name, kind, sizeof kind, seq,
+				    sizeof seq)) {
+			c->seq = sqlite3_mprintf("%s", seq);
+		}
+		if (c->seq != NULL && strncmp(kind, "identity", 8) == 0) {
+			c->identity = kind[8] != '\0' ? 'a' : 'd';
+			sqlite3_free(c->dflt);
+			c->dflt = NULL;
+		}
 	}
 	sqlite3_finalize(ps);
 	/* Only a single-column INTEGER primary key is the rowid alias. */
@@ -1082,7 +1098,8 @@ static void attributes(struct build *b, const struct table *t)
 		uint32_t typid = c->t.oid >= SQL__FIRST_USER_OID ? c->t.oid
 								  : ty->oid;
 		bool has_def = c->dflt != NULL || c->t.serial == 's';
-		char ident = c->t.serial != 'i' ? '\0'
+		char ident = c->identity   ? c->identity
+			     : c->t.serial != 'i' ? '\0'
 			     : c->t.always	? 'a'
 						: 'd';
 		run(b, "INSERT INTO pg_catalog.pg_attribute VALUES (%u, %Q, %u, "
@@ -1134,6 +1151,26 @@ static void sequences(struct build *b, const struct table *t)
 		    name, c->t.oid, (long long)max);
 		sqlite3_free(name);
 		break; /* at most one: the rowid alias */
+	}
+}
+
+/* The sequences serial and identity columns own (other than the rowid
+ * alias's): pg_depend, as pg_get_serial_sequence reads it. */
+static void owned_sequences(struct build *b, const struct table *tables,
+			    int n, const struct table *t)
+{
+	for (int i = 0; i < t->n_cols; i++) {
+		const struct col *c = &t->cols[i];
+		for (int k = 0; c->seq != NULL && k < n; k++) {
+			if (tables[k].is_seq &&
+			    strcmp(tables[k].name, c->seq) == 0) {
+				run(b, "INSERT INTO pg_catalog.pg_depend "
+				       "VALUES (1259, %u, 0, 1259, %u, %d, "
+				       "'%c')",
+				    tables[k].oid, t->oid, i + 1,
+				    c->identity ? 'i' : 'a');
+			}
+		}
 	}
 }
 
@@ -1762,6 +1799,7 @@ static void user_relations(struct build *b)
 		checks(b, t);
 		foreign_keys(b, tables, n, t);
 		sequences(b, t);
+		owned_sequences(b, tables, n, t);
 	}
 	for (int i = 0; i < n; i++) {
 		struct table *t = &tables[i];

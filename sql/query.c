@@ -895,7 +895,10 @@ static void set_arm(struct sql__emit *e, const PgQuery__SelectStmt *arm,
 		set_arm(e, arm->rarg, true);
 		return;
 	}
+	unsigned mark = sql__scope_enter(e, NULL, arm->from_clause,
+					 arm->n_from_clause);
 	simple_select(e, arm);
+	sql__scope_leave(e, mark);
 }
 
 static void select_stmt(struct sql__emit *e, const PgQuery__SelectStmt *s)
@@ -918,11 +921,18 @@ static void select_stmt(struct sql__emit *e, const PgQuery__SelectStmt *s)
 		body.limit_count = body.limit_offset = NULL;
 		body.with_clause = NULL;
 		set_arm(e, &body, false);
+		if (!is_distinct_on(s)) {
+			emit_tail(e, s);
+		}
 	} else {
+		/* ORDER BY may name the FROM items' columns too. */
+		unsigned mark = sql__scope_enter(e, NULL, s->from_clause,
+						 s->n_from_clause);
 		simple_select(e, s);
-	}
-	if (!is_distinct_on(s)) {
-		emit_tail(e, s); /* distinct_on wrote its own */
+		if (!is_distinct_on(s)) {
+			emit_tail(e, s); /* distinct_on wrote its own */
+		}
+		sql__scope_leave(e, mark);
 	}
 	e->depth--;
 }
@@ -932,8 +942,9 @@ void sql__select(struct sql__emit *e, const PgQuery__SelectStmt *s)
 	select_stmt(e, s);
 }
 
-/* SET a = x, (b, c) = (y, z) */
-static void emit_set_list(struct sql__emit *e, Node *const *targets, size_t n)
+/* SET a = x, (b, c) = (y, z): columns of @target. */
+static void emit_set_list(struct sql__emit *e, const PgQuery__RangeVar *target,
+			  Node *const *targets, size_t n)
 {
 	bool first = true;
 	for (size_t i = 0; i < n; i++) {
@@ -980,7 +991,9 @@ static void emit_set_list(struct sql__emit *e, Node *const *targets, size_t n)
 				  "SET column = DEFAULT is not supported");
 			return;
 		}
-		sql__expr(e, v);
+		int32_t typmod;
+		uint32_t oid = sql__target_type(e, target, rt->name, &typmod);
+		sql__expr_typed(e, v, oid, typmod);
 		first = false;
 	}
 }
@@ -1019,8 +1032,29 @@ void sql__insert_counts(struct sql__emit *e, const PgQuery__InsertStmt *s)
 	}
 }
 
+/*
+ * Item @i of a VALUES row of INSERT @s: typed as its column, as
+ * PostgreSQL types an untyped literal by the column it is stored in
+ * ('on' into a boolean, a zone-qualified timestamptz, jsonb made
+ * canonical, a bad integer refused with 22P02).
+ */
+static void insert_value(struct sql__emit *e, const PgQuery__InsertStmt *s,
+			 size_t i, const Node *v)
+{
+	const char *column = NULL;
+	if (s->n_cols > 0) {
+		column = i < s->n_cols ? s->cols[i]->res_target->name : NULL;
+	} else if (sql__is_untyped_string(v)) {
+		column = sql__target_column(e, s->relation, i);
+	}
+	int32_t typmod;
+	uint32_t oid = sql__target_type(e, s->relation, column, &typmod);
+	sql__expr_typed(e, v, oid, typmod);
+}
+
 void sql__insert(struct sql__emit *e, const PgQuery__InsertStmt *s)
 {
+	sql__identity_insert(e, s); /* GENERATED ALWAYS (identity.c) */
 	if (s->with_clause != NULL) {
 		emit_with(e, s->with_clause);
 	}
@@ -1094,13 +1128,23 @@ void sql__insert(struct sql__emit *e, const PgQuery__InsertStmt *s)
 			if (!first) {
 				sql__put(e, ", ");
 			}
-			sql__expr(e, row->list->items[i]);
+			insert_value(e, s, i, row->list->items[i]);
 			first = false;
 		}
 		sql__put(e, ")");
 	} else if (values) {
-		sql__put(e, " ");
-		emit_values(e, src);
+		sql__put(e, " VALUES ");
+		for (size_t r = 0; r < src->n_values_lists; r++) {
+			const PgQuery__List *l = src->values_lists[r]->list;
+			sql__put(e, r > 0 ? ", (" : "(");
+			for (size_t i = 0; i < l->n_items; i++) {
+				if (i > 0) {
+					sql__put(e, ", ");
+				}
+				insert_value(e, s, i, l->items[i]);
+			}
+			sql__put(e, ")");
+		}
 	} else if (s->on_conflict_clause != NULL) {
 		sql__put(e, " SELECT * FROM (");
 		select_stmt(e, src);
@@ -1154,15 +1198,19 @@ void sql__insert(struct sql__emit *e, const PgQuery__InsertStmt *s)
 		return;
 	}
 	sql__put(e, " DO UPDATE SET ");
-	emit_set_list(e, oc->target_list, oc->n_target_list);
+	unsigned mark = sql__scope_enter(e, s->relation, NULL, 0);
+	sql__scope_alias(e, s->relation, "excluded");
+	emit_set_list(e, s->relation, oc->target_list, oc->n_target_list);
 	if (oc->where_clause != NULL) {
 		sql__put(e, " WHERE ");
 		sql__expr(e, oc->where_clause);
 	}
+	sql__scope_leave(e, mark);
 }
 
 void sql__update(struct sql__emit *e, const PgQuery__UpdateStmt *s)
 {
+	sql__identity_update(e, s); /* GENERATED ALWAYS (identity.c) */
 	if (s->with_clause != NULL) {
 		emit_with(e, s->with_clause);
 	}
@@ -1170,7 +1218,9 @@ void sql__update(struct sql__emit *e, const PgQuery__UpdateStmt *s)
 	sql__relation(e, s->relation);
 	emit_alias(e, s->relation->alias);
 	sql__put(e, " SET ");
-	emit_set_list(e, s->target_list, s->n_target_list);
+	unsigned mark = sql__scope_enter(e, s->relation, s->from_clause,
+					 s->n_from_clause);
+	emit_set_list(e, s->relation, s->target_list, s->n_target_list);
 	if (s->n_from_clause > 0) {
 		sql__put(e, " FROM ");
 		for (size_t i = 0; i < s->n_from_clause; i++) {
@@ -1185,11 +1235,12 @@ void sql__update(struct sql__emit *e, const PgQuery__UpdateStmt *s)
 		    PG_QUERY__NODE__NODE_CURRENT_OF_EXPR) {
 			sql__fail(e, -1, "0A000",
 				  "WHERE CURRENT OF is not supported");
-			return;
+		} else {
+			sql__put(e, " WHERE ");
+			sql__expr(e, s->where_clause);
 		}
-		sql__put(e, " WHERE ");
-		sql__expr(e, s->where_clause);
 	}
+	sql__scope_leave(e, mark);
 }
 
 void sql__delete(struct sql__emit *e, const PgQuery__DeleteStmt *s)
@@ -1199,12 +1250,15 @@ void sql__delete(struct sql__emit *e, const PgQuery__DeleteStmt *s)
 	}
 	sql__put(e, "DELETE FROM ");
 	sql__relation(e, s->relation);
+	unsigned mark = sql__scope_enter(e, s->relation, s->using_clause,
+					 s->n_using_clause);
 	if (s->n_using_clause == 0) {
 		emit_alias(e, s->relation->alias);
 		if (s->where_clause != NULL) {
 			sql__put(e, " WHERE ");
 			sql__expr(e, s->where_clause);
 		}
+		sql__scope_leave(e, mark);
 		return;
 	}
 	/* DELETE ... USING: the rows of the target that join. */
@@ -1227,4 +1281,5 @@ void sql__delete(struct sql__emit *e, const PgQuery__DeleteStmt *s)
 		sql__expr(e, s->where_clause);
 	}
 	sql__put(e, ")");
+	sql__scope_leave(e, mark);
 }

@@ -38,7 +38,7 @@
  * SQLite's own limit on columns is 2000. */
 #define MAX_ELEMS 4096
 /* Most tokens of one element. */
-#define MAX_TOKS 512
+#define MAX_TOKS  512
 
 struct tok {
 	const char *p;
@@ -137,8 +137,8 @@ static bool tokenize(const char *p, size_t len, struct elem *out)
 			n = group_len(p + i);
 		}
 		if (n == 0 && is_word_char(p[i])) {
-			while (i + n < len && (is_word_char(p[i + n]) ||
-					       p[i + n] == '.')) {
+			while (i + n < len &&
+			       (is_word_char(p[i + n]) || p[i + n] == '.')) {
 				n++;
 			}
 		}
@@ -182,8 +182,7 @@ static char *tok_name(struct tr_arena *a, const struct tok *t)
 	return s;
 }
 
-static bool tok_names(struct tr_arena *a, const struct tok *t,
-		      const char *name)
+static bool tok_names(struct tr_arena *a, const struct tok *t, const char *name)
 {
 	char *s = tok_name(a, t);
 	return s != NULL && strcmp(s, name) == 0;
@@ -191,9 +190,8 @@ static bool tok_names(struct tr_arena *a, const struct tok *t,
 
 static bool is_constraint_start(const struct tok *t)
 {
-	static const char *const words[] = { "CONSTRAINT", "PRIMARY",
-					     "UNIQUE",	   "CHECK",
-					     "FOREIGN" };
+	static const char *const words[] = { "CONSTRAINT", "PRIMARY", "UNIQUE",
+					     "CHECK", "FOREIGN" };
 	for (size_t i = 0; i < TR_ARRAY_LEN(words); i++) {
 		if (tok_is(t, words[i])) {
 			return true;
@@ -206,15 +204,16 @@ static bool is_constraint_start(const struct tok *t)
 static bool is_column_constraint(const struct elem *e, size_t i)
 {
 	static const char *const words[] = {
-		"CONSTRAINT", "PRIMARY", "NOT",	       "UNIQUE",
-		"CHECK",      "DEFAULT", "COLLATE",    "REFERENCES",
-		"GENERATED",  "AS",	 "NULL",
+		"CONSTRAINT", "PRIMARY", "NOT",     "UNIQUE",
+		"CHECK",      "DEFAULT", "COLLATE", "REFERENCES",
+		"GENERATED",  "AS",      "NULL",
 	};
 	for (size_t k = 0; k < TR_ARRAY_LEN(words); k++) {
 		if (tok_is(&e->toks[i], words[k])) {
 			/* ON DELETE SET NULL, NOT DEFERRABLE: part of a
 			 * REFERENCES clause. */
-			if (k == 10 && i > 0 && tok_is(&e->toks[i - 1], "SET")) {
+			if (k == 10 && i > 0 &&
+			    tok_is(&e->toks[i - 1], "SET")) {
 				return false;
 			}
 			if (k == 2 && i + 1 < e->n &&
@@ -252,7 +251,8 @@ static void put_elem(struct tr_buf *b, const struct elem *e)
 	for (size_t i = 0; i < e->n; i++) {
 		/* "bpchar(88)" must stay one declared type for the mirror. */
 		bool glued = i > 0 && e->toks[i].p[0] == '(' &&
-			     is_word_char(e->toks[i - 1].p[e->toks[i - 1].len - 1]);
+			     is_word_char(
+				     e->toks[i - 1].p[e->toks[i - 1].len - 1]);
 		if (i > 0 && !glued) {
 			tr_buf_put_str(b, " ");
 		}
@@ -268,8 +268,7 @@ struct table_def {
 	const char *tail;
 };
 
-static int parse_table(struct tr_arena *a, const char *sql,
-		       struct table_def *t)
+static int parse_table(struct tr_arena *a, const char *sql, struct table_def *t)
 {
 	const char *p = sql;
 	while (*p != '\0' && *p != '(') {
@@ -378,8 +377,9 @@ static void remove_default(struct elem *e)
 			continue;
 		}
 		size_t n = 1;
-		if (i + n < e->n && (e->toks[i + n].p[0] == '-' ||
-				     e->toks[i + n].p[0] == '+') &&
+		if (i + n < e->n &&
+		    (e->toks[i + n].p[0] == '-' ||
+		     e->toks[i + n].p[0] == '+') &&
 		    e->toks[i + n].len == 1) {
 			n++;
 		}
@@ -414,8 +414,7 @@ static bool has_word(const struct elem *e, const char *w)
 /* PostgreSQL's default name for a constraint element (table level) or
  * for the column constraint at @i of column @col. */
 static const char *default_name(struct tr_arena *a, const char *table,
-				const struct elem *e, size_t i,
-				const char *col)
+				const struct elem *e, size_t i, const char *col)
 {
 	const struct tok *t = &e->toks[i];
 	if (tok_is(t, "CONSTRAINT") && i + 1 < e->n) {
@@ -424,9 +423,8 @@ static const char *default_name(struct tr_arena *a, const char *table,
 	if (tok_is(t, "PRIMARY")) {
 		return tr_arena_printf(a, "%s_pkey", table);
 	}
-	const char *suffix = tok_is(t, "UNIQUE")       ? "key"
-			     : tok_is(t, "REFERENCES") ||
-					     tok_is(t, "FOREIGN")
+	const char *suffix = tok_is(t, "UNIQUE") ? "key"
+			     : tok_is(t, "REFERENCES") || tok_is(t, "FOREIGN")
 				     ? "fkey"
 			     : tok_is(t, "CHECK") ? "check"
 						  : NULL;
@@ -577,18 +575,19 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 	size_t at;
 	struct elem *col = NULL;
 	bool autoinc = false;
-	if (al->text == NULL && (al->op == SQL_ALTER_ADD_COLUMN ||
-				 al->op == SQL_ALTER_ADD_CONSTRAINT ||
-				 al->op == SQL_ALTER_TYPE)) {
-		return sql__error(err, a, "XX000", "ALTER TABLE change without text");
+	if (al->text == NULL &&
+	    (al->op == SQL_ALTER_ADD_COLUMN ||
+	     al->op == SQL_ALTER_ADD_CONSTRAINT || al->op == SQL_ALTER_TYPE)) {
+		return sql__error(err, a, "XX000",
+				  "ALTER TABLE change without text");
 	}
 	switch (al->op) {
 	case SQL_ALTER_ADD_COLUMN:
 	case SQL_ALTER_ADD_CONSTRAINT: {
 		if (t->n == MAX_ELEMS) {
 			return sql__error(err, a, "54011",
-				    "tables can have at most %d columns",
-				    MAX_ELEMS);
+					  "tables can have at most %d columns",
+					  MAX_ELEMS);
 		}
 		/* Columns go before the table constraints. */
 		size_t pos = t->n;
@@ -609,7 +608,7 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 		t->added[pos] = al->op == SQL_ALTER_ADD_COLUMN;
 		if (!tokenize(al->text, strlen(al->text), &t->elems[pos])) {
 			return sql__error(err, a, "54000",
-				    "definition is too complex");
+					  "definition is too complex");
 		}
 		if (al->op == SQL_ALTER_ADD_COLUMN) {
 			const char *name = tok_name(a, &t->elems[pos].toks[0]);
@@ -623,10 +622,11 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 						remove_elem(t, exprs, pos);
 						return TR_OK;
 					}
-					return sql__error(err, a, "42701",
-						    "column \"%s\" of relation "
-						    "\"%s\" already exists",
-						    name, table);
+					return sql__error(
+						err, a, "42701",
+						"column \"%s\" of relation "
+						"\"%s\" already exists",
+						name, table);
 				}
 			}
 		}
@@ -638,15 +638,17 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 			if (al->missing_ok) {
 				return TR_OK;
 			}
-			return sql__error(err, a, "42704",
-				    "constraint \"%s\" of relation \"%s\" does "
-				    "not exist",
-				    al->column, table);
+			return sql__error(
+				err, a, "42704",
+				"constraint \"%s\" of relation \"%s\" does "
+				"not exist",
+				al->column, table);
 		}
 		if (autoinc) {
-			return sql__error(err, a, "0A000",
-				    "dropping the primary key of a serial or "
-				    "identity column is not supported");
+			return sql__error(
+				err, a, "0A000",
+				"dropping the primary key of a serial or "
+				"identity column is not supported");
 		}
 		return TR_OK;
 	default:
@@ -657,19 +659,47 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 		if (al->missing_ok) {
 			return TR_OK;
 		}
-		return sql__error(err, a, "42703",
-			    "column \"%s\" of relation \"%s\" does not exist",
-			    al->column, table);
+		return sql__error(
+			err, a, "42703",
+			"column \"%s\" of relation \"%s\" does not exist",
+			al->column, table);
 	}
 	switch (al->op) {
 	case SQL_ALTER_DROP_COLUMN:
 		remove_elem(t, exprs, at);
 		return TR_OK;
+	case SQL_ALTER_ENUM: {
+		/* The collation and the hidden check carry the labels
+		 * (enum.c); the rest of the column stays. */
+		const char *check = tr_arena_printf(a, "%s_%s_enum", table,
+						    al->column);
+		if (check == NULL || al->check == NULL) {
+			return TR_ENOMEM;
+		}
+		for (size_t i = 1; i + 1 < col->n; i++) {
+			if (tok_is(&col->toks[i], "COLLATE")) {
+				col->toks[i + 1] = (struct tok){
+					al->text, strlen(al->text)
+				};
+			}
+			if (i + 3 < col->n &&
+			    tok_is(&col->toks[i], "CONSTRAINT") &&
+			    tok_names(a, &col->toks[i + 1], check) &&
+			    tok_is(&col->toks[i + 2], "CHECK") &&
+			    col->toks[i + 3].p[0] == '(') {
+				col->toks[i + 3] = (struct tok){
+					al->check, strlen(al->check)
+				};
+			}
+		}
+		exprs[at] = al->expr;
+		return TR_OK;
+	}
 	case SQL_ALTER_SET_NOT_NULL:
 		if (!has_word(col, "NOT") || !has_word(col, "NULL")) {
 			if (!insert_tok(col, type_end(col), "NOT NULL")) {
 				return sql__error(err, a, "54000",
-					    "definition is too complex");
+						  "definition is too complex");
 			}
 		}
 		return TR_OK;
@@ -677,8 +707,8 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 		if (has_word(col, "PRIMARY") ||
 		    in_primary_key(a, t, al->column)) {
 			return sql__error(err, a, "42P16",
-				    "column \"%s\" is in a primary key",
-				    al->column);
+					  "column \"%s\" is in a primary key",
+					  al->column);
 		}
 		remove_not_null(col);
 		return TR_OK;
@@ -694,9 +724,10 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 		return TR_OK;
 	case SQL_ALTER_TYPE: {
 		if (has_word(col, "AUTOINCREMENT")) {
-			return sql__error(err, a, "0A000",
-				    "ALTER COLUMN ... TYPE of a serial or "
-				    "identity column is not supported");
+			return sql__error(
+				err, a, "0A000",
+				"ALTER COLUMN ... TYPE of a serial or "
+				"identity column is not supported");
 		}
 		/* The old type's hidden checks (ddl.c): the new type's
 		 * come with its text. */
@@ -730,8 +761,9 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 					      al->column,
 					      sql_type_name(al->type_oid));
 				err->hint = tr_arena_printf(
-					a, "You might need to specify "
-					   "\"USING %s::%s\".",
+					a,
+					"You might need to specify "
+					"\"USING %s::%s\".",
 					al->column,
 					sql_type_name(al->type_oid));
 				return TR_ESQL;
@@ -740,13 +772,14 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 		drop_toks(col, 1, end - 1);
 		if (!insert_tok(col, 1, al->text)) {
 			return sql__error(err, a, "54000",
-				    "definition is too complex");
+					  "definition is too complex");
 		}
 		exprs[at] = al->expr;
 		return TR_OK;
 	}
 	default:
-		return sql__error(err, a, "XX000", "unknown ALTER TABLE change");
+		return sql__error(err, a, "XX000",
+				  "unknown ALTER TABLE change");
 	}
 }
 
@@ -777,14 +810,156 @@ static bool mentions(struct tr_arena *a, const char *sql, const char *name)
 	return mentions_in(a, sql, strlen(sql), name);
 }
 
+/* The NOTICEs of one script, in order. */
+struct notes {
+	struct sql_notice *head;
+	struct sql_notice *tail;
+};
+
+static int note(struct tr_arena *a, struct notes *n, const char *message,
+		const char *detail)
+{
+	struct sql_notice *x = tr_arena_alloc(a, sizeof *x);
+	if (x == NULL || message == NULL) {
+		return TR_ENOMEM;
+	}
+	x->message = message;
+	x->detail = detail;
+	x->next = NULL;
+	if (n->tail != NULL) {
+		n->tail->next = x;
+	} else {
+		n->head = x;
+	}
+	n->tail = x;
+	return TR_OK;
+}
+
+/* The script text of @b into *@script (arena); @b is closed. */
+static int finish(struct tr_arena *a, struct tr_buf *b, const char **script)
+{
+	const char *text = tr_buf_cstr(b);
+	if (tr_buf_err(b) != TR_OK) {
+		tr_buf_close(b);
+		return TR_ENOMEM;
+	}
+	*script = tr_arena_strdup(a, text);
+	tr_buf_close(b);
+	return *script != NULL ? TR_OK : TR_ENOMEM;
+}
+
+/*
+ * ADD COLUMN alone needs no rebuild: SQLite adds a column in place.  The
+ * schema tells whether the column exists already (42701, or a NOTICE
+ * and nothing done for IF NOT EXISTS), which SQLite would only report
+ * as "duplicate column name".
+ */
+static int add_columns_script(struct tr_arena *a, const struct sql_rebuild *r,
+			      struct table_def *t, const char **exprs,
+			      unsigned n_objs,
+			      const struct sql_schema_obj *objs,
+			      const char **script, struct notes *notes,
+			      struct sql_error *err)
+{
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	for (unsigned i = 0; i < r->n_alters; i++) {
+		const struct sql_alter *al = &r->alters[i];
+		size_t before = t->n;
+		int rv = apply(a, r->table, t, exprs, al, err);
+		if (rv != TR_OK) {
+			tr_buf_close(&b);
+			return rv;
+		}
+		/* An enum type the mirror knew may be gone by now: the
+		 * schema says (enum.c's check on the in-place path). */
+		const char *en = strstr(al->text, "enum_text x");
+		char type[128];
+		if (en != NULL && sql__enum_decl_name(en, type, sizeof type)) {
+			const char *view = sql__enum_view_of(a, type);
+			bool found = false;
+			for (unsigned k = 0; view != NULL && k < n_objs; k++) {
+				found = found ||
+					(strcmp(objs[k].type, "view") == 0 &&
+					 strcmp(objs[k].name, view) == 0);
+			}
+			if (!found) {
+				tr_buf_close(&b);
+				return sql__error(err, a, "42704",
+						  "type \"%s\" does not exist",
+						  type);
+			}
+		}
+		if (t->n == before) {
+			rv = note(a, notes,
+				  tr_arena_printf(
+					  a,
+					  "column \"%s\" of relation "
+					  "\"%s\" already exists, "
+					  "skipping",
+					  al->column != NULL ? al->column : "",
+					  r->table),
+				  NULL);
+			if (rv != TR_OK) {
+				tr_buf_close(&b);
+				return rv;
+			}
+			continue;
+		}
+		tr_buf_put_str(&b,
+			       b.len > 0 ? "; ALTER TABLE " : "ALTER TABLE ");
+		sql__ident_buf(&b, r->table);
+		tr_buf_put_str(&b, " ADD COLUMN ");
+		tr_buf_put_str(&b, al->text);
+	}
+	if (b.len == 0) {
+		tr_buf_put_str(&b, "SELECT 1 WHERE 0"); /* nothing to do */
+	}
+	return finish(a, &b, script);
+}
+
+static int drop_script(struct tr_arena *a, const struct sql_drop *d,
+		       unsigned n_objs, const struct sql_schema_obj *objs,
+		       const char **script, struct notes *notes,
+		       struct sql_error *err);
+
+static int table_script(struct tr_arena *a, const struct sql_rebuild *r,
+			unsigned n_objs, const struct sql_schema_obj *objs,
+			const char **script, struct notes *notes,
+			struct sql_error *err);
+
+static int enum_script(struct tr_arena *a, const struct sql_enum_alter *x,
+		       unsigned n_objs, const struct sql_schema_obj *objs,
+		       const char **script, struct notes *notes,
+		       struct sql_error *err);
+
 int sql_rebuild_script(struct tr_arena *a, const struct sql_rebuild *r,
 		       unsigned n_objs, const struct sql_schema_obj *objs,
-		       const char **script, struct sql_error *err)
+		       const char **script, const struct sql_notice **notices,
+		       struct sql_error *err)
 {
+	struct notes notes = { NULL, NULL };
+	int rv;
 	if (r->sequence != NULL) {
-		return sql__alter_sequence_script(a, r, n_objs, objs, script,
-						  err);
+		rv = sql__alter_sequence_script(a, r, n_objs, objs, script,
+						err);
+	} else if (r->drop != NULL) {
+		rv = drop_script(a, r->drop, n_objs, objs, script, &notes, err);
+	} else if (r->enum_alter != NULL) {
+		rv = enum_script(a, r->enum_alter, n_objs, objs, script, &notes,
+				 err);
+	} else {
+		rv = table_script(a, r, n_objs, objs, script, &notes, err);
 	}
+	*notices = rv == TR_OK ? notes.head : NULL;
+	return rv;
+}
+
+static int table_script(struct tr_arena *a, const struct sql_rebuild *r,
+			unsigned n_objs, const struct sql_schema_obj *objs,
+			const char **script, struct notes *notes,
+			struct sql_error *err)
+{
 	const struct sql_schema_obj *table = NULL;
 	for (unsigned i = 0; i < n_objs; i++) {
 		if (strcmp(objs[i].type, "table") == 0 &&
@@ -793,8 +968,8 @@ int sql_rebuild_script(struct tr_arena *a, const struct sql_rebuild *r,
 		}
 	}
 	if (table == NULL) {
-		return sql__error(err, a, "42P01", "relation \"%s\" does not exist",
-			    r->table);
+		return sql__error(err, a, "42P01",
+				  "relation \"%s\" does not exist", r->table);
 	}
 	struct table_def t;
 	int rv = parse_table(a, table->sql, &t);
@@ -802,10 +977,11 @@ int sql_rebuild_script(struct tr_arena *a, const struct sql_rebuild *r,
 		return rv;
 	}
 	if (rv != TR_OK) {
-		return sql__error(err, a, "0A000",
-			    "ALTER TABLE cannot rebuild table \"%s\": its "
-			    "definition is not one triode wrote",
-			    r->table);
+		return sql__error(
+			err, a, "0A000",
+			"ALTER TABLE cannot rebuild table \"%s\": its "
+			"definition is not one triode wrote",
+			r->table);
 	}
 	/* PostgreSQL's views are bound to column types; SQLite's are text,
 	 * but the refusal is kept so that schemas behave the same. */
@@ -817,9 +993,10 @@ int sql_rebuild_script(struct tr_arena *a, const struct sql_rebuild *r,
 			if (strcmp(objs[k].type, "view") == 0 &&
 			    mentions(a, objs[k].sql, r->table) &&
 			    mentions(a, objs[k].sql, r->alters[i].column)) {
-				return sql__error(err, a, "0A000",
-					    "cannot alter type of a column "
-					    "used by a view or rule");
+				return sql__error(
+					err, a, "0A000",
+					"cannot alter type of a column "
+					"used by a view or rule");
 			}
 		}
 	}
@@ -829,6 +1006,14 @@ int sql_rebuild_script(struct tr_arena *a, const struct sql_rebuild *r,
 		return TR_ENOMEM;
 	}
 	memset(exprs, 0, MAX_ELEMS * sizeof *exprs);
+	bool in_place = r->n_alters > 0;
+	for (unsigned i = 0; i < r->n_alters; i++) {
+		in_place = in_place && r->alters[i].op == SQL_ALTER_ADD_COLUMN;
+	}
+	if (in_place) {
+		return add_columns_script(a, r, &t, exprs, n_objs, objs, script,
+					  notes, err);
+	}
 	for (unsigned i = 0; i < r->n_alters; i++) {
 		rv = apply(a, r->table, &t, exprs, &r->alters[i], err);
 		if (rv != TR_OK) {
@@ -901,7 +1086,7 @@ int sql_rebuild_script(struct tr_arena *a, const struct sql_rebuild *r,
 		 * no columns); SQLite cannot have a table without one. */
 		tr_buf_close(&b);
 		return sql__error(err, a, "0A000",
-			    "tables without columns are not supported");
+				  "tables without columns are not supported");
 	}
 	tr_buf_put_str(&b, " FROM ");
 	sql__ident_buf(&b, old);
@@ -914,8 +1099,9 @@ int sql_rebuild_script(struct tr_arena *a, const struct sql_rebuild *r,
 		tr_buf_put_str(&b, ", 0 WHERE NOT EXISTS (SELECT 1 FROM "
 				   "sqlite_sequence WHERE name = ");
 		sql__string_buf(&b, r->table);
-		tr_buf_put_str(&b, "); UPDATE sqlite_sequence SET seq = max(seq, "
-				   "coalesce((SELECT seq FROM ");
+		tr_buf_put_str(&b,
+			       "); UPDATE sqlite_sequence SET seq = max(seq, "
+			       "coalesce((SELECT seq FROM ");
 		sql__ident_buf(&b, seq);
 		tr_buf_put_str(&b, "), 0)) WHERE name = ");
 		sql__string_buf(&b, r->table);
@@ -944,12 +1130,736 @@ int sql_rebuild_script(struct tr_arena *a, const struct sql_rebuild *r,
 			tr_buf_put_str(&b, o->sql);
 		}
 	}
-	const char *text = tr_buf_cstr(&b);
-	if (tr_buf_err(&b) != TR_OK) {
+	return finish(a, &b, script);
+}
+
+/* ---------------------------------------------------------------------
+ * DROP TABLE / DROP VIEW with PostgreSQL's dependency rules
+ *
+ * SQLite tracks no dependencies: a view over a dropped table stays (and
+ * fails when read), and a foreign key to it stays (and fails the next
+ * write).  PostgreSQL refuses the drop (2BP01) unless CASCADE, which
+ * drops the dependent views and the referencing foreign-key constraints
+ * (not their tables).  The dependencies are read from the schema's text:
+ * a view depends on the relations its FROM clauses name, a table's
+ * REFERENCES clauses on the tables they name.  The foreign keys go by a
+ * rebuild of their table without them (table_script).
+ * ------------------------------------------------------------------- */
+
+/* @t names relation @name: "name", "main.name", "public.name". */
+static bool tok_is_relation(struct tr_arena *a, const struct tok *t,
+			    const char *name)
+{
+	if (tok_names(a, t, name)) {
+		return true;
+	}
+	size_t n = strlen(name);
+	if (t->len <= n + 1 || t->p[0] == '"') {
+		return false;
+	}
+	return t->p[t->len - n - 1] == '.' &&
+	       strncmp(t->p + t->len - n, name, n) == 0;
+}
+
+/* true if a FROM or JOIN of the SQL text @p[0..len) (or of a subquery in
+ * it) names relation @name. */
+static bool reads_relation(struct tr_arena *a, const char *p, size_t len,
+			   const char *name, int depth)
+{
+	struct elem *e = tr_arena_alloc(a, sizeof *e);
+	if (e == NULL || depth > 64 || !tokenize(p, len, e)) {
+		return false;
+	}
+	static const char *const ends[] = {
+		"WHERE",  "GROUP",  "ORDER",  "HAVING",
+		"LIMIT",  "UNION",  "EXCEPT", "INTERSECT",
+		"WINDOW", "SELECT", "VALUES", "RETURNING",
+	};
+	bool in_from = false;
+	for (size_t i = 0; i < e->n; i++) {
+		const struct tok *t = &e->toks[i];
+		if (t->p[0] == '(') {
+			if (t->len >= 2 &&
+			    reads_relation(a, t->p + 1, t->len - 2, name,
+					   depth + 1)) {
+				return true;
+			}
+			continue;
+		}
+		if (tok_is(t, "FROM") || tok_is(t, "JOIN")) {
+			in_from = true;
+			continue;
+		}
+		for (size_t k = 0; k < TR_ARRAY_LEN(ends); k++) {
+			if (tok_is(t, ends[k])) {
+				in_from = false;
+			}
+		}
+		if (in_from && i > 0 &&
+		    (tok_is(&e->toks[i - 1], "FROM") ||
+		     tok_is(&e->toks[i - 1], "JOIN") ||
+		     tok_is(&e->toks[i - 1], ",")) &&
+		    tok_is_relation(a, t, name)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A dependent object: a view, or a foreign-key constraint of a table. */
+struct dep {
+	unsigned obj;   /* the view, or the table of the constraint */
+	const char *fk; /* the constraint's name; NULL for a view */
+	unsigned on;    /* the object it depends on */
+};
+
+struct deps {
+	struct dep *v;
+	unsigned n, cap;
+};
+
+static int dep_add(struct tr_arena *a, struct deps *d, unsigned obj,
+		   const char *fk, unsigned on)
+{
+	if (d->n == d->cap) {
+		unsigned cap = d->cap ? d->cap * 2 : 16;
+		struct dep *v = tr_arena_alloc(a, cap * sizeof *v);
+		if (v == NULL) {
+			return TR_ENOMEM;
+		}
+		if (d->n > 0) {
+			memcpy(v, d->v, d->n * sizeof *v);
+		}
+		d->v = v;
+		d->cap = cap;
+	}
+	d->v[d->n++] = (struct dep){ obj, fk, on };
+	return TR_OK;
+}
+
+/* A relation the user sees: triode's own tables and views (sequences'
+ * state, enum types, comments) are not relations of PostgreSQL's. */
+static bool is_user_relation(const struct sql_schema_obj *o)
+{
+	if (strcmp(o->type, "table") != 0 && strcmp(o->type, "view") != 0) {
+		return false;
+	}
+	if (strcmp(o->name, "triode_sequences") == 0 ||
+	    strcmp(o->name, "triode_rows") == 0) {
+		return false;
+	}
+	return strcmp(o->type, "table") == 0 ||
+	       strncmp(o->name, "triode_", 7) != 0;
+}
+
+static bool is_sequence(const struct sql_schema_obj *o)
+{
+	struct sql__seqopts so;
+	return strcmp(o->type, "view") == 0 && sql__seq_marker(o->sql, &so);
+}
+
+/* "table p", "view v", "constraint c on table t" (getObjectDescription). */
+static const char *describe(struct tr_arena *a,
+			    const struct sql_schema_obj *objs,
+			    const struct dep *d)
+{
+	const struct sql_schema_obj *o = &objs[d->obj];
+	if (d->fk != NULL) {
+		return tr_arena_printf(a, "constraint %s on table %s", d->fk,
+				       o->name);
+	}
+	return tr_arena_printf(a, "%s %s", o->type, o->name);
+}
+
+static int fks_in(struct tr_arena *tmp, struct tr_arena *a, const char *table,
+		  const char *sql, const char *target, unsigned ci, unsigned on,
+		  struct deps *out);
+
+/* The foreign keys of table @c (objs[ci]) that reference objs[on]. */
+static int find_fks(struct tr_arena *a, const struct sql_schema_obj *objs,
+		    unsigned ci, unsigned on, struct deps *out)
+{
+	const char *target = objs[on].name;
+	const char *table = objs[ci].name;
+	if (strcasestr(objs[ci].sql, "REFERENCES") == NULL) {
+		return TR_OK;
+	}
+	/* The parse is big: it goes with its own arena. */
+	struct tr_arena tmp;
+	tr_arena_init(&tmp, 16384);
+	int rv = fks_in(&tmp, a, table, objs[ci].sql, target, ci, on, out);
+	tr_arena_close(&tmp);
+	return rv;
+}
+
+/* find_fks on the parse of @sql in @tmp; names kept in @a. */
+static int fks_in(struct tr_arena *tmp, struct tr_arena *a, const char *table,
+		  const char *sql, const char *target, unsigned ci, unsigned on,
+		  struct deps *out)
+{
+	struct table_def t;
+	int rv = parse_table(tmp, sql, &t);
+	if (rv != TR_OK) {
+		return rv == TR_ENOMEM ? rv : TR_OK;
+	}
+	for (size_t i = 0; i < t.n; i++) {
+		const struct elem *e = &t.elems[i];
+		bool column = is_column(e);
+		const char *col = column ? tok_name(tmp, &e->toks[0]) : NULL;
+		size_t k = column ? type_end(e) : 0;
+		while (k < e->n) {
+			size_t end = column ? column_constraint_end(e, k)
+					    : e->n;
+			if (end <= k) {
+				end = k + 1;
+			}
+			for (size_t j = k; j + 1 < end; j++) {
+				if (tok_is(&e->toks[j], "REFERENCES") &&
+				    tok_is_relation(tmp, &e->toks[j + 1],
+						    target)) {
+					const char *name = default_name(
+						tmp, table, e, k, col);
+					name = name != NULL ? tr_arena_strdup(
+								      a, name)
+							    : NULL;
+					if (name == NULL) {
+						return TR_ENOMEM;
+					}
+					rv = dep_add(a, out, ci, name, on);
+					if (rv != TR_OK) {
+						return rv;
+					}
+					break;
+				}
+			}
+			k = end;
+		}
+	}
+	return TR_OK;
+}
+
+/* The views that read objs[on], and theirs, depth first; marked @gone. */
+static int find_views(struct tr_arena *a, unsigned n_objs,
+		      const struct sql_schema_obj *objs, unsigned on,
+		      bool *gone, struct deps *out, int depth)
+{
+	if (depth > 100) {
+		return TR_OK;
+	}
+	for (unsigned v = 0; v < n_objs; v++) {
+		const struct sql_schema_obj *o = &objs[v];
+		if (gone[v] || strcmp(o->type, "view") != 0 ||
+		    !is_user_relation(o) || is_sequence(o)) {
+			continue;
+		}
+		struct tr_arena tmp;
+		tr_arena_init(&tmp, 16384);
+		bool reads = reads_relation(&tmp, o->sql, strlen(o->sql),
+					    objs[on].name, 0);
+		tr_arena_close(&tmp);
+		if (!reads) {
+			continue;
+		}
+		gone[v] = true;
+		int rv = dep_add(a, out, v, NULL, on);
+		if (rv == TR_OK) {
+			rv = find_views(a, n_objs, objs, v, gone, out,
+					depth + 1);
+		}
+		if (rv != TR_OK) {
+			return rv;
+		}
+	}
+	return TR_OK;
+}
+
+/* A column element's /\*pg-seq <kind>*\/ marker (ddl.c) and the sequence
+ * its DEFAULT pg_nextval('...') names, copied out; false if either is
+ * missing or too long. */
+static bool elem_seq(const struct elem *e, char *kind, size_t kind_cap,
+		     char *seq, size_t seq_cap)
+{
+	bool has_kind = false;
+	bool has_seq = false;
+	for (size_t i = 0; i < e->n; i++) {
+		const struct tok *t = &e->toks[i];
+		if (t->len > 11 && strncmp(t->p, "/*pg-seq ", 9) == 0 &&
+		    t->len - 11 < kind_cap) {
+			memcpy(kind, t->p + 9, t->len - 11);
+			kind[t->len - 11] = '\0';
+			has_kind = true;
+		}
+		if (!tok_is(t, "DEFAULT") || i + 1 == e->n ||
+		    e->toks[i + 1].p[0] != '(') {
+			continue;
+		}
+		const struct tok *g = &e->toks[i + 1];
+		const char *p = strstr(g->p, "pg_nextval('");
+		if (p == NULL || p >= g->p + g->len) {
+			continue;
+		}
+		p += 12;
+		size_t n = 0;
+		while (p < g->p + g->len && n + 1 < seq_cap) {
+			if (*p == '\'' && p[1] == '\'') {
+				p++;
+			} else if (*p == '\'') {
+				break;
+			}
+			seq[n++] = *p++;
+		}
+		seq[n] = '\0';
+		has_seq = p < g->p + g->len && *p == '\'';
+	}
+	return has_kind && has_seq;
+}
+
+bool sql__column_seq(const char *sql, const char *column, char *kind,
+		     size_t kind_cap, char *seq, size_t seq_cap)
+{
+	if (sql == NULL || strstr(sql, "/*pg-seq ") == NULL) {
+		return false;
+	}
+	struct tr_arena tmp;
+	tr_arena_init(&tmp, 16384);
+	struct table_def t;
+	bool found = false;
+	if (parse_table(&tmp, sql, &t) == TR_OK) {
+		const struct elem *e = find_column(&tmp, &t, column, NULL);
+		found = e != NULL && elem_seq(e, kind, kind_cap, seq, seq_cap);
+	}
+	tr_arena_close(&tmp);
+	return found;
+}
+
+/* "; DROP VIEW <s>; DELETE FROM triode_sequences ..." for each sequence
+ * a serial or identity column of table @sql owns (sequence.c). */
+static void drop_owned_sequences(struct tr_buf *b, const char *sql,
+				 unsigned n_objs,
+				 const struct sql_schema_obj *objs)
+{
+	if (strstr(sql, "/*pg-seq ") == NULL) {
+		return;
+	}
+	struct tr_arena tmp;
+	tr_arena_init(&tmp, 16384);
+	struct table_def t;
+	if (parse_table(&tmp, sql, &t) == TR_OK) {
+		for (size_t i = 0; i < t.n; i++) {
+			char kind[32];
+			char seq[256];
+			if (!is_column(&t.elems[i]) ||
+			    !elem_seq(&t.elems[i], kind, sizeof kind, seq,
+				      sizeof seq)) {
+				continue;
+			}
+			for (unsigned k = 0; k < n_objs; k++) {
+				if (strcmp(objs[k].name, seq) != 0 ||
+				    !is_sequence(&objs[k])) {
+					continue;
+				}
+				tr_buf_put_str(b, "; DROP VIEW ");
+				sql__ident_buf(b, seq);
+				tr_buf_put_str(b,
+					       "; DELETE FROM triode_sequences "
+					       "WHERE name = ");
+				sql__string_buf(b, seq);
+			}
+		}
+	}
+	tr_arena_close(&tmp);
+}
+
+/* Lines "<prefix><dependent><suffix>" joined by newlines. */
+static const char *dep_lines(struct tr_arena *a,
+			     const struct sql_schema_obj *objs,
+			     const struct deps *d, bool cascade)
+{
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	for (unsigned i = 0; i < d->n; i++) {
+		if (i > 0) {
+			tr_buf_put_str(&b, "\n");
+		}
+		const char *what = describe(a, objs, &d->v[i]);
+		struct dep on = { d->v[i].on, NULL, 0 };
+		if (cascade) {
+			tr_buf_printf(&b, "drop cascades to %s", what);
+		} else {
+			tr_buf_printf(&b, "%s depends on %s", what,
+				      describe(a, objs, &on));
+		}
+	}
+	const char *s = NULL;
+	(void)finish(a, &b, &s);
+	return s;
+}
+
+/* The target named @name of a DROP, as PostgreSQL resolves it: its
+ * index in @objs, or -1 (TR_ESQL in @rv when that is an error). */
+static long find_target(struct tr_arena *a, const struct sql_drop *d,
+			const char *name, unsigned n_objs,
+			const struct sql_schema_obj *objs, struct notes *notes,
+			struct sql_error *err, int *rv)
+{
+	const char *kind = d->view ? "view" : "table";
+	*rv = TR_OK;
+	for (unsigned i = 0; i < n_objs; i++) {
+		const struct sql_schema_obj *o = &objs[i];
+		if (strcmp(o->name, name) != 0 || !is_user_relation(o)) {
+			continue;
+		}
+		if (strcmp(o->type, kind) == 0 && !is_sequence(o)) {
+			return i;
+		}
+		sql_error_set(err, a, "42809", "\"%s\" is not a %s", name,
+			      kind);
+		err->hint = is_sequence(o) ? "Use DROP SEQUENCE to remove a "
+					     "sequence."
+			    : d->view      ? "Use DROP TABLE to remove a table."
+					   : "Use DROP VIEW to remove a view.";
+		*rv = TR_ESQL;
+		return -1;
+	}
+	if (!d->missing_ok) {
+		*rv = sql__error(err, a, "42P01", "%s \"%s\" does not exist",
+				 kind, name);
+		return -1;
+	}
+	*rv = note(a, notes,
+		   tr_arena_printf(a, "%s \"%s\" does not exist, skipping",
+				   kind, name),
+		   NULL);
+	return -1;
+}
+
+static int drop_script(struct tr_arena *a, const struct sql_drop *d,
+		       unsigned n_objs, const struct sql_schema_obj *objs,
+		       const char **script, struct notes *notes,
+		       struct sql_error *err)
+{
+	bool *gone = tr_arena_alloc(a, (n_objs + 1) * sizeof *gone);
+	long *targets = tr_arena_alloc(a, (d->n + 1) * sizeof *targets);
+	if (gone == NULL || targets == NULL) {
+		return TR_ENOMEM;
+	}
+	memset(gone, 0, (n_objs + 1) * sizeof *gone);
+	unsigned n_targets = 0;
+	for (unsigned i = 0; i < d->n; i++) {
+		int rv;
+		long k = find_target(a, d, d->names[i], n_objs, objs, notes,
+				     err, &rv);
+		if (rv != TR_OK) {
+			return rv;
+		}
+		if (k >= 0 && !gone[k]) {
+			gone[k] = true;
+			targets[n_targets++] = k;
+		}
+	}
+	/* What depends on the targets, in PostgreSQL's order: the foreign
+	 * keys that reference a table, then the views that read it (and
+	 * the views that read those). */
+	struct deps deps = { NULL, 0, 0 };
+	for (unsigned i = 0; i < n_targets; i++) {
+		unsigned on = (unsigned)targets[i];
+		for (unsigned c = 0; c < n_objs && !d->view; c++) {
+			if (gone[c] || strcmp(objs[c].type, "table") != 0 ||
+			    !is_user_relation(&objs[c])) {
+				continue;
+			}
+			int rv = find_fks(a, objs, c, on, &deps);
+			if (rv != TR_OK) {
+				return rv;
+			}
+		}
+		int rv = find_views(a, n_objs, objs, on, gone, &deps, 0);
+		if (rv != TR_OK) {
+			return rv;
+		}
+	}
+	if (deps.n > 0 && !d->cascade) {
+		unsigned on = (unsigned)targets[0];
+		if (n_targets > 1) {
+			sql_error_set(err, a, "2BP01",
+				      "cannot drop desired object(s) because "
+				      "other objects depend on them");
+		} else {
+			sql_error_set(err, a, "2BP01",
+				      "cannot drop %s %s because other "
+				      "objects depend on it",
+				      objs[on].type, objs[on].name);
+		}
+		err->detail = dep_lines(a, objs, &deps, false);
+		err->hint = "Use DROP ... CASCADE to drop the dependent "
+			    "objects too.";
+		return TR_ESQL;
+	}
+	if (deps.n == 1) {
+		int rv = note(a, notes,
+			      tr_arena_printf(a, "drop cascades to %s",
+					      describe(a, objs, &deps.v[0])),
+			      NULL);
+		if (rv != TR_OK) {
+			return rv;
+		}
+	} else if (deps.n > 1) {
+		int rv = note(a, notes,
+			      tr_arena_printf(a,
+					      "drop cascades to %u other "
+					      "objects",
+					      deps.n),
+			      dep_lines(a, objs, &deps, true));
+		if (rv != TR_OK) {
+			return rv;
+		}
+	}
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	/* Rows of a table losing its foreign key, or of two tables dropped
+	 * together, may be orphans until the statement is done. */
+	tr_buf_put_str(&b, "PRAGMA defer_foreign_keys = ON");
+	/* The foreign keys: one rebuild per referencing table. */
+	for (unsigned i = 0; i < deps.n; i++) {
+		if (deps.v[i].fk == NULL) {
+			continue;
+		}
+		bool seen = false;
+		for (unsigned k = 0; k < i; k++) {
+			seen = seen || (deps.v[k].fk != NULL &&
+					deps.v[k].obj == deps.v[i].obj);
+		}
+		if (seen) {
+			continue;
+		}
+		struct sql_rebuild r = { .table = objs[deps.v[i].obj].name };
+		r.alters = tr_arena_alloc(a, deps.n * sizeof *r.alters);
+		if (r.alters == NULL) {
+			tr_buf_close(&b);
+			return TR_ENOMEM;
+		}
+		for (unsigned k = i; k < deps.n; k++) {
+			if (deps.v[k].fk != NULL &&
+			    deps.v[k].obj == deps.v[i].obj) {
+				r.alters[r.n_alters++] = (struct sql_alter){
+					.op = SQL_ALTER_DROP_CONSTRAINT,
+					.column = deps.v[k].fk,
+				};
+			}
+		}
+		const char *part;
+		int rv = table_script(a, &r, n_objs, objs, &part, notes, err);
+		if (rv != TR_OK) {
+			tr_buf_close(&b);
+			return rv;
+		}
+		tr_buf_put_str(&b, "; ");
+		tr_buf_put_str(&b, part);
+	}
+	for (unsigned i = 0; i < deps.n; i++) {
+		if (deps.v[i].fk == NULL) {
+			tr_buf_put_str(&b, "; DROP VIEW ");
+			sql__ident_buf(&b, objs[deps.v[i].obj].name);
+		}
+	}
+	for (unsigned i = 0; i < n_targets; i++) {
+		const struct sql_schema_obj *o = &objs[targets[i]];
+		tr_buf_put_str(&b, d->view ? "; DROP VIEW " : "; DROP TABLE ");
+		sql__ident_buf(&b, o->name);
+		if (!d->view) {
+			drop_owned_sequences(&b, o->sql, n_objs, objs);
+		}
+		/* The table's comments (comment.c). */
+		for (unsigned k = 0; k < n_objs && !d->view; k++) {
+			char table[256];
+			char column[256];
+			if (strcmp(objs[k].type, "view") == 0 &&
+			    sql__comment_view(objs[k].name, table, sizeof table,
+					      column, sizeof column) &&
+			    strcmp(table, o->name) == 0) {
+				tr_buf_put_str(&b, "; DROP VIEW ");
+				sql__ident_buf(&b, objs[k].name);
+			}
+		}
+	}
+	return finish(a, &b, script);
+}
+
+/* ---------------------------------------------------------------------
+ * ALTER TYPE ... ADD VALUE / RENAME VALUE (enum.c)
+ * ------------------------------------------------------------------- */
+
+/* The columns of table @sql declared @decl ("enum_text x<hex>"), their
+ * names in @a; NULL-terminated, or NULL on OOM. */
+static const char **enum_columns(struct tr_arena *a, const char *sql,
+				 const char *decl)
+{
+	const char *hex = strchr(decl, ' ') + 1;
+	struct tr_arena tmp;
+	tr_arena_init(&tmp, 16384);
+	struct table_def t;
+	const char **cols = NULL;
+	int rv = parse_table(&tmp, sql, &t);
+	if (rv != TR_ENOMEM) {
+		cols = tr_arena_alloc(a, (rv == TR_OK ? t.n + 1 : 1) *
+						 sizeof *cols);
+	}
+	size_t n = 0;
+	for (size_t i = 0; cols != NULL && rv == TR_OK && i < t.n; i++) {
+		const struct elem *e = &t.elems[i];
+		if (is_column(e) && e->n > 2 &&
+		    tok_is(&e->toks[1], "enum_text") &&
+		    tok_is(&e->toks[2], hex)) {
+			cols[n] = tr_arena_strdup(a,
+						  tok_name(&tmp, &e->toks[0]));
+			if (cols[n++] == NULL) {
+				cols = NULL;
+			}
+		}
+	}
+	if (cols != NULL) {
+		cols[n] = NULL;
+	}
+	tr_arena_close(&tmp);
+	return cols;
+}
+
+static int enum_script(struct tr_arena *a, const struct sql_enum_alter *x,
+		       unsigned n_objs, const struct sql_schema_obj *objs,
+		       const char **script, struct notes *notes,
+		       struct sql_error *err)
+{
+	const char *view = sql__enum_view_of(a, x->type);
+	const char *decl = sql__enum_decl(a, x->type);
+	if (view == NULL || decl == NULL) {
+		return TR_ENOMEM;
+	}
+	const struct sql_schema_obj *v = NULL;
+	for (unsigned i = 0; i < n_objs; i++) {
+		if (strcmp(objs[i].type, "view") == 0 &&
+		    strcmp(objs[i].name, view) == 0) {
+			v = &objs[i];
+		}
+	}
+	if (v == NULL) {
+		return sql__error(err, a, "42704", "type \"%s\" does not exist",
+				  x->type);
+	}
+	const char **labels;
+	unsigned n;
+	bool skip;
+	int rv = sql__enum_alter_labels(a, x, v->sql, &labels, &n, &skip, err);
+	if (rv != TR_OK) {
+		return rv;
+	}
+	if (skip) {
+		*script = "SELECT 1 WHERE 0";
+		return note(a, notes,
+			    tr_arena_printf(a,
+					    "enum label \"%s\" already exists, "
+					    "skipping",
+					    x->new_val),
+			    NULL);
+	}
+	const char *list = sql__enum_label_list(a, labels, n);
+	const char *view_sql = sql__enum_view_sql(a, x->type, labels, n);
+	const char *coll = list != NULL ? tr_arena_printf(a, "pgenum:%s", list)
+					: NULL;
+	if (view_sql == NULL || coll == NULL) {
+		return TR_ENOMEM;
+	}
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	tr_buf_put_str(&b, "DROP VIEW ");
+	sql__ident_buf(&b, view);
+	tr_buf_put_str(&b, "; ");
+	tr_buf_put_str(&b, view_sql);
+	const char *coll_ident = NULL;
+	{
+		struct tr_buf c;
+		tr_buf_init(&c, 0);
+		sql__ident_buf(&c, coll);
+		const char *cs = tr_buf_cstr(&c);
+		coll_ident = cs != NULL && tr_buf_err(&c) == TR_OK
+				     ? tr_arena_strdup(a, cs)
+				     : NULL;
+		tr_buf_close(&c);
+	}
+	const char *spaced = tr_arena_printf(a, " %s ", decl);
+	if (coll_ident == NULL || spaced == NULL) {
 		tr_buf_close(&b);
 		return TR_ENOMEM;
 	}
-	*script = tr_arena_strdup(a, text);
-	tr_buf_close(&b);
-	return *script != NULL ? TR_OK : TR_ENOMEM;
+	for (unsigned i = 0; i < n_objs; i++) {
+		const struct sql_schema_obj *o = &objs[i];
+		if (strcmp(o->type, "table") != 0 ||
+		    strstr(o->sql, spaced) == NULL) {
+			continue;
+		}
+		const char **cols = enum_columns(a, o->sql, decl);
+		if (cols == NULL) {
+			tr_buf_close(&b);
+			return TR_ENOMEM;
+		}
+		unsigned n_cols = 0;
+		while (cols[n_cols] != NULL) {
+			n_cols++;
+		}
+		if (n_cols == 0) {
+			continue;
+		}
+		struct sql_rebuild r = { .table = o->name };
+		r.alters = tr_arena_alloc(a, n_cols * sizeof *r.alters);
+		if (r.alters == NULL) {
+			tr_buf_close(&b);
+			return TR_ENOMEM;
+		}
+		for (unsigned k = 0; k < n_cols; k++) {
+			struct tr_buf c;
+			tr_buf_init(&c, 0);
+			tr_buf_put_str(&c, "(pg_enum_check(");
+			sql__ident_buf(&c, cols[k]);
+			tr_buf_put_str(&c, ", ");
+			sql__string_buf(&c, x->type);
+			tr_buf_put_str(&c, ", ");
+			sql__string_buf(&c, list);
+			tr_buf_put_str(&c, "))");
+			const char *check = NULL;
+			(void)finish(a, &c, &check);
+			const char *expr = NULL;
+			if (x->old_val != NULL) {
+				tr_buf_init(&c, 0);
+				tr_buf_put_str(&c, "CASE WHEN ");
+				sql__ident_buf(&c, cols[k]);
+				tr_buf_put_str(&c, " = ");
+				sql__string_buf(&c, x->old_val);
+				tr_buf_put_str(&c, " THEN ");
+				sql__string_buf(&c, x->new_val);
+				tr_buf_put_str(&c, " ELSE ");
+				sql__ident_buf(&c, cols[k]);
+				tr_buf_put_str(&c, " END");
+				(void)finish(a, &c, &expr);
+				if (expr == NULL) {
+					tr_buf_close(&b);
+					return TR_ENOMEM;
+				}
+			}
+			r.alters[r.n_alters++] = (struct sql_alter){
+				.op = SQL_ALTER_ENUM,
+				.column = cols[k],
+				.text = coll_ident,
+				.check = check,
+				.expr = expr,
+			};
+		}
+		const char *part;
+		rv = table_script(a, &r, n_objs, objs, &part, notes, err);
+		if (rv != TR_OK) {
+			tr_buf_close(&b);
+			return rv;
+		}
+		tr_buf_put_str(&b, "; ");
+		tr_buf_put_str(&b, part);
+	}
+	return finish(a, &b, script);
 }

@@ -21,6 +21,11 @@
  * <cycle>*\/), from which pg_class/pg_sequence rows are made.  ALTER
  * SEQUENCE rewrites row and view together.
  *
+ * Other serial and identity columns (not the integer primary key, or
+ * with sequence options) get a sequence of their own, "<table>_<column>
+ * _seq" made with the table (sql__seq_owned), and DEFAULT nextval() of
+ * it; DROP TABLE drops it (rebuild.c).
+ *
  * serial and identity primary keys are SQLite AUTOINCREMENT rowid
  * aliases (ddl.c).  Their sequence "<table>_<column>_seq" is that
  * AUTOINCREMENT counter (sqlite_sequence): nextval() advances it past
@@ -58,11 +63,11 @@
 
 #include "sql/sql_int.h"
 
-#define SEQ_TABLE_DDL                                                       \
+#define SEQ_TABLE_DDL                                                          \
 	"CREATE TABLE IF NOT EXISTS triode_sequences (name text PRIMARY KEY, " \
-	"last_value int8 NOT NULL, is_called bool NOT NULL, start_value "   \
-	"int8 NOT NULL, increment_by int8 NOT NULL, min_value int8 NOT "    \
-	"NULL, max_value int8 NOT NULL, cache_size int8 NOT NULL, cycle "   \
+	"last_value int8 NOT NULL, is_called bool NOT NULL, start_value "      \
+	"int8 NOT NULL, increment_by int8 NOT NULL, min_value int8 NOT "       \
+	"NULL, max_value int8 NOT NULL, cache_size int8 NOT NULL, cycle "      \
 	"bool NOT NULL, type_oid int8 NOT NULL)"
 
 /* Result columns a query calling nextval() may have (triode_rows). */
@@ -165,7 +170,8 @@ static bool parse_options(struct sql__emit *e, Node *const *opts, size_t n,
 		if (strcmp(name, "restart") == 0) {
 			d->restart = true;
 			d->restart_to = INT64_MIN;
-			if (x->arg != NULL && !def_int(x->arg, &d->restart_to)) {
+			if (x->arg != NULL &&
+			    !def_int(x->arg, &d->restart_to)) {
 				sql__fail(e, loc, "22023",
 					  "RESTART requires a numeric value");
 				return false;
@@ -208,8 +214,8 @@ static bool parse_options(struct sql__emit *e, Node *const *opts, size_t n,
 			d->cache = v;
 			d->has_cache = true;
 		} else {
-			sql__fail(e, loc, "42601", "option \"%s\" not recognized",
-				  name);
+			sql__fail(e, loc, "42601",
+				  "option \"%s\" not recognized", name);
 			return false;
 		}
 	}
@@ -292,8 +298,7 @@ static bool resolve_options(const struct sql_seq_alter *d, bool create,
 	if (o->start > o->max) {
 		sql_error_set(err, a, "22023",
 			      "START value (%" PRId64
-			      ") cannot be greater than MAXVALUE (%" PRId64
-			      ")",
+			      ") cannot be greater than MAXVALUE (%" PRId64 ")",
 			      o->start, o->max);
 		return false;
 	}
@@ -343,7 +348,8 @@ bool sql__seq_marker(const char *sql, struct sql__seqopts *o)
 static void put_view(struct tr_buf *b, const char *name,
 		     const struct sql__seqopts *o, bool if_not_exists)
 {
-	tr_buf_printf(b, "CREATE VIEW %s", if_not_exists ? "IF NOT EXISTS " : "");
+	tr_buf_printf(b, "CREATE VIEW %s",
+		      if_not_exists ? "IF NOT EXISTS " : "");
 	sql__ident_buf(b, name);
 	tr_buf_printf(b, " AS SELECT last_value, 0 AS log_cnt, is_called FROM "
 			 "triode_sequences WHERE name = ");
@@ -400,8 +406,9 @@ void sql__create_sequence(struct sql__emit *e, const PgQuery__CreateSeqStmt *s)
 	/* View first: an existing relation of that name stops it all. */
 	struct tr_buf *b = &e->out;
 	put_view(b, name, &o, s->if_not_exists);
-	tr_buf_printf(b, "; " SEQ_TABLE_DDL "; INSERT %sINTO triode_sequences "
-			 "VALUES (",
+	tr_buf_printf(b,
+		      "; " SEQ_TABLE_DDL "; INSERT %sINTO triode_sequences "
+		      "VALUES (",
 		      s->if_not_exists ? "OR IGNORE " : "");
 	sql__string_buf(b, name);
 	tr_buf_printf(b,
@@ -409,6 +416,39 @@ void sql__create_sequence(struct sql__emit *e, const PgQuery__CreateSeqStmt *s)
 		      ", %" PRId64 ", %" PRId64 ", %d, %u)",
 		      o.start, o.start, o.inc, o.min, o.max, o.cache,
 		      o.cycle ? 1 : 0, o.type);
+}
+
+bool sql__seq_owned(struct sql__emit *e, struct tr_buf *b, const char *name,
+		    uint32_t type, Node *const *opts, size_t n_opts)
+{
+	struct sql_seq_alter d = { .name = name };
+	struct sql__seqopts o = { .type = SQL_OID_INT8 };
+	struct sql_error err = { .position = 0 };
+	if (!parse_options(e, opts, n_opts, &d)) {
+		return false;
+	}
+	if (d.restart) {
+		sql__fail(e, -1, "42601", "RESTART is for ALTER SEQUENCE");
+		return false;
+	}
+	/* The column's type, whatever AS says (PostgreSQL: the same). */
+	d.type = type;
+	d.has_type = true;
+	if (!resolve_options(&d, true, &o, e->a, &err)) {
+		sql__fail(e, -1, err.sqlstate, "%s", err.message);
+		return false;
+	}
+	tr_buf_put_str(b, "; ");
+	put_view(b, name, &o, false);
+	tr_buf_printf(b, "; " SEQ_TABLE_DDL "; INSERT INTO triode_sequences "
+			 "VALUES (");
+	sql__string_buf(b, name);
+	tr_buf_printf(b,
+		      ", %" PRId64 ", 0, %" PRId64 ", %" PRId64 ", %" PRId64
+		      ", %" PRId64 ", %" PRId64 ", %d, %u)",
+		      o.start, o.start, o.inc, o.min, o.max, o.cache,
+		      o.cycle ? 1 : 0, o.type);
+	return true;
 }
 
 void sql__drop_sequence(struct sql__emit *e, const PgQuery__DropStmt *s)
@@ -423,7 +463,8 @@ void sql__drop_sequence(struct sql__emit *e, const PgQuery__DropStmt *s)
 		tr_buf_printf(b, "; DROP VIEW %s",
 			      s->missing_ok ? "IF EXISTS " : "");
 		sql__ident_buf(b, name);
-		tr_buf_printf(b, "; DELETE FROM triode_sequences WHERE name = ");
+		tr_buf_printf(b,
+			      "; DELETE FROM triode_sequences WHERE name = ");
 		sql__string_buf(b, name);
 	}
 }
@@ -476,7 +517,8 @@ int sql__alter_sequence_script(struct tr_arena *a, const struct sql_rebuild *r,
 		}
 		if (view == NULL) {
 			sql_error_set(err, a, "42P01",
-				      "relation \"%s\" does not exist", x->name);
+				      "relation \"%s\" does not exist",
+				      x->name);
 		} else {
 			sql_error_set(err, a, "42809",
 				      "\"%s\" is not a sequence", x->name);
@@ -729,7 +771,7 @@ struct seq_conn {
 	struct seq_val {
 		char *name;
 		int64_t v;
-	} *vals;
+	} * vals;
 	unsigned n, cap;
 	bool has_last;
 	int64_t last;
@@ -825,8 +867,8 @@ bool sql__seq_parse_name(const char *s, char *out, size_t cap)
 				parts[n][len++] = ch < 128 ? (char)tolower(ch)
 							   : (char)ch;
 			}
-			while (len > 0 && isspace((unsigned char)
-							  parts[n][len - 1])) {
+			while (len > 0 &&
+			       isspace((unsigned char)parts[n][len - 1])) {
 				len--;
 			}
 		}
@@ -870,7 +912,7 @@ static bool in_write(sqlite3 *db)
 /* A sequence as the functions see it. */
 struct seq {
 	char name[128];
-	bool explicit_; /* a triode_sequences row; else a serial counter */
+	bool explicit_;  /* a triode_sequences row; else a serial counter */
 	char table[128]; /* serial: the table */
 	int64_t last;
 	bool called;
@@ -1041,8 +1083,7 @@ static bool seq_get(sqlite3_context *ctx, sqlite3_value *arg, struct seq *s)
 		return false;
 	}
 	if (!found) {
-		seq_fail(ctx, "42P01: relation \"%s\" does not exist",
-			 s->name);
+		seq_fail(ctx, "42P01: relation \"%s\" does not exist", s->name);
 		return false;
 	}
 	return true;
@@ -1202,8 +1243,10 @@ int sql__sequence_register(struct sqlite3 *db)
 		int n;
 		void (*fn)(sqlite3_context *, int, sqlite3_value **);
 	} defs[] = {
-		{ "pg_nextval", 1, fn_nextval }, { "pg_setval", 2, fn_setval },
-		{ "pg_setval", 3, fn_setval },	 { "pg_currval", 1, fn_currval },
+		{ "pg_nextval", 1, fn_nextval },
+		{ "pg_setval", 2, fn_setval },
+		{ "pg_setval", 3, fn_setval },
+		{ "pg_currval", 1, fn_currval },
 	};
 	for (size_t i = 0; i < TR_ARRAY_LEN(defs); i++) {
 		int rc = sqlite3_create_function_v2(db, defs[i].name, defs[i].n,

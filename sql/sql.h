@@ -140,6 +140,9 @@ enum sql_alter_op {
 	SQL_ALTER_SET_DEFAULT,	   /* column, text: expression or NULL */
 	SQL_ALTER_TYPE, /* column, text: declared type, expr: the new value
 			 * (SQLite, reading the old row's columns) */
+	SQL_ALTER_ENUM, /* column of an enum type whose labels change (ALTER
+			 * TYPE): text: its new COLLATE name, check: its
+			 * new hidden check, expr: the new value or NULL */
 };
 
 struct sql_alter {
@@ -152,9 +155,12 @@ struct sql_alter {
 	 * (without it PostgreSQL only converts along assignment casts). */
 	uint32_t type_oid;
 	bool has_using;
+	const char *check; /* SQL_ALTER_ENUM */
 };
 
 struct sql_seq_alter; /* sequence.c */
+struct sql_drop;      /* rebuild.c */
+struct sql_enum_alter; /* enum.c */
 
 struct sql_rebuild {
 	const char *table;
@@ -163,6 +169,19 @@ struct sql_rebuild {
 	/* ALTER SEQUENCE (@table is the sequence): the script comes from
 	 * the schema the same way; NULL otherwise. */
 	struct sql_seq_alter *sequence;
+	/* DROP TABLE / DROP VIEW (@table NULL): the objects that depend on
+	 * the dropped ones come from the schema; NULL otherwise. */
+	struct sql_drop *drop;
+	/* ALTER TYPE ... ADD/RENAME VALUE (@table NULL): the type's view
+	 * and the tables with columns of the type; NULL otherwise. */
+	struct sql_enum_alter *enum_alter;
+};
+
+/* A NOTICE a statement sends before it completes (arena). */
+struct sql_notice {
+	const char *message;
+	const char *detail; /* NULL if none */
+	const struct sql_notice *next;
 };
 
 /* One row of the leader's sqlite_schema (sql not NULL). */
@@ -176,10 +195,15 @@ struct sql_schema_obj {
 /*
  * The SQLite script (statements separated by "; ", no BEGIN/COMMIT) that
  * rebuilds @r->table with its changes applied, given the database's
- * schema (@objs, in sqlite_schema order): views are dropped and made
- * again, the rows copied into a new table that takes the old one's name,
- * indexes recreated, an AUTOINCREMENT counter kept.  TR_ESQL with @err
- * (42P01 no such table, 42703 no such column, 42704 no such constraint,
+ * schema (@objs, in sqlite_schema order): the rows copied into a new
+ * table that takes the old one's name, indexes recreated, an
+ * AUTOINCREMENT counter kept.  ADD COLUMN alone is done in place, once
+ * checked against the schema.  For DROP TABLE/VIEW (@r->drop) the script
+ * drops the objects, and with CASCADE the views that depend on them and
+ * the foreign keys of other tables that reference them.  @notices gets
+ * the NOTICEs to send before the statement completes (NULL if none; in
+ * @a).  TR_ESQL with @err (42P01 no such table, 42703 no such column,
+ * 42704 no such constraint, 42701 column exists, 2BP01 dependent objects,
  * 0A000 for a table definition the rebuild cannot follow), TR_ENOMEM.
  */
 TR_MUSTCHECK int sql_rebuild_script(struct tr_arena *a,
@@ -187,6 +211,7 @@ TR_MUSTCHECK int sql_rebuild_script(struct tr_arena *a,
 				    unsigned n_objs,
 				    const struct sql_schema_obj *objs,
 				    const char **script,
+				    const struct sql_notice **notices,
 				    struct sql_error *err);
 
 /*
@@ -287,6 +312,10 @@ struct sql_stmt {
 	 * made since the mirror was loaded, perhaps in the same batch): the
 	 * executor may reload the mirror and translate @text again. */
 	bool needs_schema;
+	/* Translated without the column types of a table the mirror did
+	 * not have (made since it was loaded?): the executor may reload the
+	 * mirror and translate @text again, once. */
+	bool schema_miss;
 	/* SQLite text for the cluster (QUERY, EXEC, transaction control). */
 	const char *sqlite;
 	/* CommandComplete tag verb: "SELECT", "INSERT", "UPDATE", "DELETE",
@@ -527,6 +556,13 @@ uint64_t sql_catalog_version(const struct sql_catalog *c);
  * sql_cache_parse); NULL: none known.  @c is borrowed until the next
  * call. */
 void sql_catalog_enum_scope(struct sql_catalog *c);
+/*
+ * The same, for a translation that also reads column types from @c
+ * (NULL: none).  @stale: @c is known to be behind the schema (DDL ran
+ * since it was loaded); a statement that reads a table's types is then
+ * marked schema_miss, to be translated again after a reload.
+ */
+void sql_catalog_translation_scope(struct sql_catalog *c, bool stale);
 /* The database name pg_database and current_database() show (copied;
  * default "postgres").  Takes effect at the next load. */
 TR_MUSTCHECK int sql_catalog_set_database(struct sql_catalog *c,

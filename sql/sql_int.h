@@ -48,6 +48,9 @@ struct sql__emit {
 	 * after a rolled-back transaction); the first 8. */
 	const char *enums[8];
 	unsigned n_enums;
+	/* Column types of the tables in view (scope.c); NULL when the
+	 * translator has no mirror to read them from. */
+	struct sql__scope *scope;
 };
 
 /* Record a translation error on the statement (first one wins).
@@ -98,6 +101,73 @@ struct sql__colres {
 	void (*leave)(const struct sql__colres *r, unsigned mark);
 };
 extern _Thread_local const struct sql__colres *sql__colres;
+
+/*
+ * Scopes (scope.c): the FROM items of the SELECTs being translated,
+ * level by level, answering sql__colres's questions through a lookup
+ * (the mirror at translation time, the caller's at describe time).
+ */
+#define SQL__SCOPE_MAX 64
+struct sql__scope_item {
+	const char *table; /* NULL: columns unknown (subquery, function) */
+	const char *alias; /* the name the query uses, or NULL */
+	/* A subquery in FROM: its columns are typed from its select list. */
+	const PgQuery__RangeSubselect *sub;
+	unsigned level;
+};
+struct sql__scope {
+	struct sql__colres res; /* first: sql__colres points here */
+	sql_column_type_fn lookup;
+	void *ctx;
+	const struct sql__emit *e; /* its WITH names (may be NULL) */
+	unsigned n, level;
+	bool overflow; /* more items than fit: nothing is known */
+	struct sql__scope_item items[SQL__SCOPE_MAX];
+	struct sql__scope_memo *memo; /* lookups already made (may be NULL) */
+	unsigned n_memo;
+};
+void sql__scope_init(struct sql__scope *sc, sql_column_type_fn fn, void *ctx,
+		     const struct sql__emit *e);
+/* Add one FROM item to the innermost level. */
+void sql__scope_add(struct sql__scope *sc, const Node *n);
+/* A level with the FROM items @from; returns what close needs. */
+unsigned sql__scope_open(struct sql__scope *sc, Node *const *from, size_t n);
+void sql__scope_close(struct sql__scope *sc, unsigned mark);
+uint32_t sql__scope_type(const struct sql__scope *sc, const char *rel,
+			 const char *column, int32_t *typmod);
+/* The declared type of @column of @table in the mirror @ctx (sqlite3 *);
+ * 0 when unknown. */
+uint32_t sql__mirror_column_type(void *ctx, const char *table,
+				 const char *column, int32_t *typmod);
+/* Translation: make column types known from the mirror while @e is
+ * translated (nothing without a mirror, or in catalog mode). */
+void sql__scope_begin(struct sql__emit *e, struct sql__scope *sc);
+/* The mirror is behind the schema (sql_catalog_translation_scope). */
+void sql__scope_stale(bool stale);
+void sql__scope_end(struct sql__emit *e);
+/* A SELECT's (UPDATE's, DELETE's) FROM items enter the scope and leave
+ * it; no-ops without a scope. */
+unsigned sql__scope_enter(struct sql__emit *e, const PgQuery__RangeVar *target,
+			  Node *const *from, size_t n);
+void sql__scope_leave(struct sql__emit *e, unsigned mark);
+/* Table @rv under another name too (ON CONFLICT's "excluded"). */
+void sql__scope_alias(struct sql__emit *e, const PgQuery__RangeVar *rv,
+		      const char *alias);
+/* The type of column @column of the table an INSERT or UPDATE writes; 0
+ * when unknown. */
+uint32_t sql__target_type(struct sql__emit *e, const PgQuery__RangeVar *rv,
+			  const char *column, int32_t *typmod);
+/* The name of column @i of that table (INSERT without a column list), or
+ * NULL. */
+const char *sql__target_column(struct sql__emit *e, const PgQuery__RangeVar *rv,
+			       size_t i);
+/* @n as a value of type @oid: an untyped string literal goes through the
+ * type's input function, as PostgreSQL types it from its context (a
+ * column it is stored in or compared with); anything else as is. */
+void sql__expr_typed(struct sql__emit *e, const Node *n, uint32_t oid,
+		     int32_t typmod);
+/* @n is a string literal (PostgreSQL's "unknown" type). */
+bool sql__is_untyped_string(const Node *n);
 /* @name is one of PostgreSQL's built-in functions (pg_builtins.c). */
 bool sql__pg_builtin(const char *name);
 /* "integer, unknown": @fc's argument types as PostgreSQL names them. */
@@ -144,6 +214,15 @@ void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s);
 void sql__create_index(struct sql__emit *e, const PgQuery__IndexStmt *s);
 void sql__create_view(struct sql__emit *e, const PgQuery__ViewStmt *s);
 void sql__drop(struct sql__emit *e, const PgQuery__DropStmt *s);
+/* DROP TABLE / DROP VIEW, done from the leader's schema (rebuild.c):
+ * the names as written, in order. */
+struct sql_drop {
+	bool view; /* DROP VIEW; otherwise DROP TABLE */
+	bool cascade;
+	bool missing_ok;
+	unsigned n;
+	const char **names;
+};
 /* The name of one object of a DROP (schema public or none); NULL, with
  * @e failed, for other forms. */
 const char *sql__drop_name(struct sql__emit *e, const Node *o);
@@ -177,6 +256,17 @@ void sql__create_sequence(struct sql__emit *e,
 			  const PgQuery__CreateSeqStmt *s);
 void sql__drop_sequence(struct sql__emit *e, const PgQuery__DropStmt *s);
 void sql__alter_sequence(struct sql__emit *e, const PgQuery__AlterSeqStmt *s);
+/* "; <the DDL of sequence @name>" for a serial or identity column of
+ * @type (int2/int4/int8) with identity options @opts, appended to @b;
+ * false after failing @e (22023 for inconsistent options). */
+bool sql__seq_owned(struct sql__emit *e, struct tr_buf *b, const char *name,
+		    uint32_t type, Node *const *opts, size_t n_opts);
+/* The /\*pg-seq <kind>*\/ marker ddl.c leaves on a serial or identity
+ * column backed by a sequence of its own, read from CREATE TABLE text
+ * @sql (rebuild.c): true with @kind ("serial", "identity", "identity
+ * always") and the sequence's name copied out. */
+bool sql__column_seq(const char *sql, const char *column, char *kind,
+		     size_t kind_cap, char *seq, size_t seq_cap);
 /* sql_rebuild_script for ALTER SEQUENCE (r->sequence set). */
 TR_MUSTCHECK int sql__alter_sequence_script(struct tr_arena *a,
 					    const struct sql_rebuild *r,
@@ -223,6 +313,16 @@ struct sql__type {
 const struct sql__type *sql__type_resolve(struct sql__emit *e,
 					  const PgQuery__TypeName *tn,
 					  int32_t *typmod, int mods[2]);
+/* GENERATED ALWAYS AS IDENTITY (identity.c): fail @e with 428C9 when
+ * the statement gives such a column of its target a value (the columns
+ * come from the scope's mirror; a table it does not know passes). */
+void sql__identity_insert(struct sql__emit *e, const PgQuery__InsertStmt *s);
+void sql__identity_update(struct sql__emit *e, const PgQuery__UpdateStmt *s);
+/* Fail @e for type @name that sql__type_resolve does not know: 0A000
+ * for a PostgreSQL type triode lacks, 42704 for one PostgreSQL lacks
+ * too (ddl.c). */
+void sql__type_missing(struct sql__emit *e, const PgQuery__TypeName *tn,
+		       const char *name);
 /* True if @name is one of the built-in type names sql__type_resolve
  * knows. */
 bool sql__type_known(const char *name);
@@ -260,6 +360,32 @@ void sql__comment_drop_table(struct sql__emit *e, const char *table);
 bool sql__comment_view(const char *name, char *table, size_t table_cap,
 		       char *column, size_t column_cap);
 void sql__create_enum(struct sql__emit *e, const PgQuery__CreateEnumStmt *s);
+/* ALTER TYPE t ADD VALUE / RENAME VALUE: a statement done from the
+ * schema (e->stmt->rebuild->enum_alter). */
+struct sql_enum_alter {
+	const char *type;
+	const char *old_val; /* RENAME VALUE: the label renamed; else NULL */
+	const char *new_val;
+	const char *neighbor; /* ADD VALUE ... BEFORE/AFTER it; or NULL */
+	bool after;
+	bool if_not_exists;
+};
+void sql__alter_enum(struct sql__emit *e, const PgQuery__AlterEnumStmt *s);
+/* The type's labels after @x, from its view text @view_sql (arena);
+ * @skip set for ADD VALUE IF NOT EXISTS of an existing label.  TR_ESQL
+ * with @err (42710, 22023), TR_ENOMEM. */
+int sql__enum_alter_labels(struct tr_arena *a, const struct sql_enum_alter *x,
+			   const char *view_sql, const char ***labels,
+			   unsigned *n, bool *skip, struct sql_error *err);
+/* The view of @type with @labels, as CREATE TYPE makes it (arena). */
+const char *sql__enum_view_sql(struct tr_arena *a, const char *type,
+			       const char *const *labels, unsigned n);
+/* @labels as the escaped list of the collation and check (arena). */
+const char *sql__enum_label_list(struct tr_arena *a,
+				 const char *const *labels, unsigned n);
+/* The declared type of a column of @type, and the name of its view. */
+const char *sql__enum_decl(struct tr_arena *a, const char *type);
+const char *sql__enum_view_of(struct tr_arena *a, const char *type);
 void sql__drop_type(struct sql__emit *e, const PgQuery__DropStmt *s);
 /* @tn names an enum type of the scope's mirror: true with @out filled;
  * false (and @e untouched unless out of memory) otherwise. */

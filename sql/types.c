@@ -120,8 +120,7 @@ const struct sql__type *sql__type_resolve(struct sql__emit *e,
 		}
 	}
 	if (t == NULL) {
-		sql__fail(e, tn->location, "0A000",
-			  "type \"%s\" is not supported", name);
+		sql__type_missing(e, tn, name); /* 0A000 or 42704 (ddl.c) */
 		e->stmt->needs_schema = true; /* an enum type? (enum.c) */
 		return NULL;
 	}

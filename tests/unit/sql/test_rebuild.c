@@ -20,6 +20,10 @@
 struct fixture {
 	struct tr_arena a;
 	sqlite3 *db;
+	/* The NOTICEs of the last script. */
+	const struct sql_notice *notices;
+	/* The error of the last script that failed. */
+	struct sql_error err;
 };
 
 static int setup(void **state)
@@ -109,8 +113,9 @@ static int alter(struct fixture *f, const char *pg, char state[6])
 	const char *script;
 	struct sql_error err = { .position = 0 };
 	int rv = sql_rebuild_script(&f->a, st->rebuild, n, objs, &script,
-				    &err);
+				    &f->notices, &err);
 	if (rv != TR_OK) {
+		f->err = err;
 		snprintf(state, 6, "%s", err.sqlstate);
 		return rv;
 	}
@@ -304,6 +309,100 @@ static void test_odd_names_survive(void **state)
 	assert_true(fails(f, "INSERT INTO \"Odd (t)\" VALUES (3, 'a', 0)"));
 }
 
+static void test_add_column_in_place(void **state)
+{
+	struct fixture *f = *state;
+	run(f, "create table t (id int primary key, score int)");
+	run(f, "insert into t values (1, 2)");
+	alter_fails(f, "alter table t add column score text", "42701");
+	assert_string_equal(f->err.message,
+			    "column \"score\" of relation \"t\" already exists");
+	alter_ok(f, "alter table t add column if not exists score text");
+	assert_non_null(f->notices);
+	assert_string_equal(f->notices->message,
+			    "column \"score\" of relation \"t\" already "
+			    "exists, skipping");
+	alter_ok(f, "alter table t add column note text default 'n'");
+	assert_null(f->notices);
+	assert_string_equal(value(f, "SELECT note FROM t"), "n");
+	alter_fails(f, "alter table nope add column x int", "42P01");
+}
+
+/* The NOTICE lines, "message|detail" per notice, joined by ';'. */
+static const char *notices(struct fixture *f)
+{
+	const char *s = "";
+	for (const struct sql_notice *n = f->notices; n != NULL; n = n->next) {
+		s = tr_arena_printf(&f->a, "%s%s%s|%s", s, s[0] ? ";" : "",
+				    n->message, n->detail ? n->detail : "");
+	}
+	return s;
+}
+
+static void test_drop_dependencies(void **state)
+{
+	struct fixture *f = *state;
+	run(f, "create table p (id int primary key, v text)");
+	run(f, "create table child (id int, pid int references p)");
+	run(f, "create table child2 (id int, pid int, constraint c2fk "
+	       "foreign key (pid) references p (id))");
+	run(f, "create view v as select * from p");
+	run(f, "create view v2 as select id from v");
+	run(f, "create view v3 as select c.id from child c join p on "
+	       "p.id = c.pid");
+	run(f, "create view other as select p from (select 1 as p) x");
+	run(f, "insert into p values (1, 'a')");
+	run(f, "insert into child values (1, 1)");
+	alter_fails(f, "drop table p", "2BP01");
+	assert_string_equal(f->err.message, "cannot drop table p because "
+					    "other objects depend on it");
+	assert_string_equal(f->err.detail,
+			    "constraint child_pid_fkey on table child depends "
+			    "on table p\n"
+			    "constraint c2fk on table child2 depends on "
+			    "table p\n"
+			    "view v depends on table p\n"
+			    "view v2 depends on view v\n"
+			    "view v3 depends on table p");
+	assert_string_equal(f->err.hint, "Use DROP ... CASCADE to drop the "
+					 "dependent objects too.");
+	alter_fails(f, "drop view v", "2BP01");
+	assert_string_equal(f->err.detail, "view v2 depends on view v");
+	alter_fails(f, "drop table v", "42809");
+	assert_string_equal(f->err.hint, "Use DROP VIEW to remove a view.");
+	alter_fails(f, "drop view p", "42809");
+	alter_fails(f, "drop table nosuch", "42P01");
+	alter_ok(f, "drop table if exists nosuch, nosuch2");
+	assert_string_equal(notices(f),
+			    "table \"nosuch\" does not exist, skipping|;"
+			    "table \"nosuch2\" does not exist, skipping|");
+	alter_ok(f, "drop view v cascade");
+	assert_string_equal(notices(f), "drop cascades to view v2|");
+	alter_ok(f, "drop table p cascade");
+	assert_string_equal(notices(f),
+			    "drop cascades to 3 other objects|"
+			    "drop cascades to constraint child_pid_fkey on "
+			    "table child\n"
+			    "drop cascades to constraint c2fk on table "
+			    "child2\n"
+			    "drop cascades to view v3");
+	/* The children keep their rows and lose their keys. */
+	assert_string_equal(
+		value(f, "SELECT count(*) FROM sqlite_master WHERE name IN "
+			 "('p', 'v3') OR sql LIKE '%REFERENCES%'"),
+		"0");
+	assert_string_equal(value(f, "SELECT count(*) FROM child"), "1");
+	assert_false(fails(f, "INSERT INTO child VALUES (2, 99)"));
+	assert_string_equal(value(f, "SELECT count(*) FROM other"), "1");
+	/* Tables dropped together may reference each other. */
+	run(f, "create table a (id int primary key)");
+	run(f, "create table b (id int references a)");
+	run(f, "insert into a values (1)");
+	run(f, "insert into b values (1)");
+	alter_ok(f, "drop table a, b");
+	assert_string_equal(notices(f), "");
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -312,6 +411,8 @@ int main(void)
 		T(test_constraints_defaults_and_types),
 		T(test_referenced_tables_and_views),
 		T(test_odd_names_survive),
+		T(test_add_column_in_place),
+		T(test_drop_dependencies),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

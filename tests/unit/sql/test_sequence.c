@@ -296,9 +296,10 @@ static void alter(struct fixture *f, const char *sql)
 	}
 	sqlite3_finalize(ps);
 	const char *script;
+	const struct sql_notice *notices;
 	struct sql_error err;
 	assert_int_equal(sql_rebuild_script(&f->a, st->rebuild, n, objs,
-					    &script, &err),
+					    &script, &notices, &err),
 			 TR_OK);
 	assert_int_equal(sqlite3_exec(f->db, script, NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -334,9 +335,10 @@ static void test_alter(void **state)
 	/* Unknown sequence. */
 	const struct sql_stmt *st = parse1(f, "ALTER SEQUENCE nope RESTART");
 	const char *script;
+	const struct sql_notice *notices;
 	struct sql_error err;
 	assert_int_equal(sql_rebuild_script(&f->a, st->rebuild, 0, NULL,
-					    &script, &err),
+					    &script, &notices, &err),
 			 TR_ESQL);
 	assert_string_equal(err.sqlstate, "42P01");
 }
