@@ -532,6 +532,12 @@ static bool nargs(struct sql__emit *e, const PgQuery__FuncCall *fc,
 	return true;
 }
 
+/* An aggregated element, its type inferred. */
+static void emit_elem0(struct sql__emit *e, const Node *n)
+{
+	emit_elem(e, n, 0);
+}
+
 static void emit_array_agg(struct sql__emit *e, const PgQuery__FuncCall *fc)
 {
 	if (fc->n_args != 1 || fc->agg_star || fc->func_variadic) {
@@ -541,7 +547,7 @@ static void emit_array_agg(struct sql__emit *e, const PgQuery__FuncCall *fc)
 			  fc->n_args);
 		return;
 	}
-	if (fc->n_agg_order > 0 || fc->agg_within_group) {
+	if (fc->agg_within_group) {
 		sql__fail(e, fc->location, "0A000",
 			  "ORDER BY in aggregate array_agg is not supported");
 		return;
@@ -553,6 +559,12 @@ static void emit_array_agg(struct sql__emit *e, const PgQuery__FuncCall *fc)
 		return;
 	}
 	bool window = fc->over != NULL;
+	if (!window && (fc->n_agg_order > 0 || fc->agg_distinct)) {
+		/* Sorted by the aggregate (expr.c, functions.c); no rows
+		 * give NULL there too. */
+		sql__ordered_agg(e, fc, true, emit_elem0);
+		return;
+	}
 	if (!window) {
 		/* No rows: NULL, as PostgreSQL's array_agg. */
 		sql__put(e, "CASE WHEN count(*)");

@@ -13,6 +13,7 @@
  * values PostgreSQL puts in the detail are not known, so no detail.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -245,7 +246,26 @@ void sql_error_from_sqlite(struct sql_error *e, struct tr_arena *a,
 	/* triode's own functions (functions.c) tag their messages with
 	 * the SQLSTATE: "22023: field position must not be zero". */
 	if (has_sqlstate_tag(msg)) {
-		sql_error_set(e, a, "", "%s", msg + 7);
+		/* "\nDETAIL: " and "\nHINT: " (in that order) after the
+		 * message carry PostgreSQL's detail and hint. */
+		const char *detail = strstr(msg, "\nDETAIL: ");
+		const char *hint = strstr(msg, "\nHINT: ");
+		const char *end = detail != NULL ? detail : hint;
+		sql_error_set(e, a, "", "%.*s",
+			      (int)(end != NULL ? end - msg - 7
+						: (ptrdiff_t)strlen(msg + 7)),
+			      msg + 7);
+		if (detail != NULL) {
+			e->detail = tr_arena_printf(
+				a, "%.*s",
+				(int)(hint != NULL && hint > detail
+					      ? hint - detail - 9
+					      : (ptrdiff_t)strlen(detail + 9)),
+				detail + 9);
+		}
+		if (hint != NULL) {
+			e->hint = tr_arena_strdup(a, hint + 7);
+		}
 		memcpy(e->sqlstate, msg, 5);
 		e->sqlstate[5] = '\0';
 		return;

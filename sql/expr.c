@@ -487,6 +487,78 @@ static bool emit_dt_op(struct sql__emit *e, const PgQuery__AExpr *x,
 	return true;
 }
 
+static void emit_decoded(struct sql__emit *e, uint32_t oid, const char *s,
+			 int location);
+
+/* Rank of a date/time type in PostgreSQL's implicit casts between them
+ * (date -> timestamp -> timestamptz); 0 for other types. */
+static int dt_rank(uint32_t t)
+{
+	return t == SQL_OID_DATE          ? 1
+	       : t == SQL_OID_TIMESTAMP   ? 2
+	       : t == SQL_OID_TIMESTAMPTZ ? 3
+					  : 0;
+}
+
+static void emit_dt_as(struct sql__emit *e, const Node *n, int from, int to)
+{
+	static const char *const cast[] = { "", "pg_cast_date(",
+					    "pg_cast_timestamp(",
+					    "pg_cast_timestamptz(" };
+	static const uint32_t oid[] = { 0, SQL_OID_DATE, SQL_OID_TIMESTAMP,
+					SQL_OID_TIMESTAMPTZ };
+	if (from == to) {
+		sql__expr(e, n);
+		return;
+	}
+	if (from < 0) {
+		/* An untyped literal: read as the type, here. */
+		emit_decoded(e, oid[to], n->a_const->sval->sval,
+			     n->a_const->location);
+		return;
+	}
+	sql__put(e, cast[to]);
+	sql__expr(e, n);
+	sql__put(e, ")");
+}
+
+/*
+ * A comparison between date, timestamp and timestamptz operands of
+ * different types, or one of them and an untyped literal: both sides
+ * are brought to the wider type first, as PostgreSQL's implicit casts
+ * do (their text forms do not compare: '2024-01-15' sorts before
+ * '2024-01-15 00:00:00').  false: not such a comparison.
+ */
+static bool emit_dt_cmp(struct sql__emit *e, const PgQuery__AExpr *x,
+			const char *op)
+{
+	int32_t tm;
+	int l = dt_rank(sql__infer(x->lexpr, &tm));
+	int r = dt_rank(sql__infer(x->rexpr, &tm));
+	if (l == 0 && r == 0) {
+		return false;
+	}
+	if (l == 0 || r == 0) {
+		const Node *other = l == 0 ? x->lexpr : x->rexpr;
+		if (!is_const(other, PG_QUERY__A__CONST__VAL_SVAL)) {
+			return false;
+		}
+		/* The literal takes the typed side's type. */
+		l = l == 0 ? -r : l;
+		r = r == 0 ? -l : r;
+	}
+	if (l == r) {
+		return false;
+	}
+	int to = abs(l) > abs(r) ? abs(l) : abs(r);
+	sql__put(e, "(");
+	emit_dt_as(e, x->lexpr, l, to);
+	sql__putf(e, " %s ", op);
+	emit_dt_as(e, x->rexpr, r, to);
+	sql__put(e, ")");
+	return true;
+}
+
 /* Operand @n of a comparison with @other: an untyped literal takes the
  * other side's type, as PostgreSQL resolves 'unknown' operands. */
 static void emit_operand(struct sql__emit *e, const Node *n, const Node *other)
@@ -635,8 +707,12 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 		divisor(e, x->rexpr);
 		sql__put(e, ")");
 		return;
+	} else if (strcmp(op, "#") == 0) {
+		/* Bitwise xor: SQLite has no operator for it. */
+		emit_call2(e, "pg_xor", x->lexpr, x->rexpr);
+		return;
 	} else if (strcmp(op, "^") == 0) {
-		sql__put(e, "pow(");
+		sql__put(e, "pg_pow(");
 		sql__expr(e, x->lexpr);
 		sql__put(e, ", ");
 		sql__expr(e, x->rexpr);
@@ -658,6 +734,9 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 		sql__put(e, "(");
 		emit_call2(e, "pg_iv_cmp", x->lexpr, x->rexpr);
 		sql__putf(e, " %s 0)", op);
+		return;
+	}
+	if (is_cmp_op(op) && emit_dt_cmp(e, x, op)) {
 		return;
 	}
 	if (sql__catalog_bool_cmp(e, x, op)) {
@@ -1430,12 +1509,18 @@ enum fkind { F_SCALAR, F_AGG, F_WINDOW };
 
 /* How a PostgreSQL function is written in SQLite. */
 enum fmap {
-	M_SAME,   /* same name, same arguments */
-	M_RENAME, /* other name, same arguments */
-	M_NOW,    /* the now() text */
-	M_RANDOM, /* random() scaled to [0, 1) */
-	M_OCTETS, /* length(CAST(s AS BLOB)) */
-	M_UUID,   /* gen_random_uuid() */
+	M_SAME,      /* same name, same arguments */
+	M_RENAME,    /* other name, same arguments */
+	M_NOW,       /* the now() text */
+	M_RANDOM,    /* random() scaled to [0, 1) */
+	M_OCTETS,    /* length(CAST(s AS BLOB)) */
+	M_UUID,      /* gen_random_uuid() */
+	M_TOHEX,     /* to_hex(x): pg_to_hex(x, width of x's type) */
+	M_SUBSTRING, /* substring: by position, or by a regex */
+	M_TIMEZONE,  /* timezone(zone, x): pg_timezone(zone, x, mode) */
+	M_TYPEOF,    /* pg_typeof(x): the static type's name */
+	M_BYTEA1,    /* other name; an untyped literal first argument is
+		      * read as bytea */
 };
 
 static const struct func {
@@ -1473,8 +1558,8 @@ static const struct func {
 	{ "char_length", F_SCALAR, 1, 1, M_RENAME, "length" },
 	{ "character_length", F_SCALAR, 1, 1, M_RENAME, "length" },
 	{ "octet_length", F_SCALAR, 1, 1, M_OCTETS, NULL },
-	{ "substr", F_SCALAR, 2, 3, M_SAME, NULL },
-	{ "substring", F_SCALAR, 2, 3, M_RENAME, "substr" },
+	{ "substr", F_SCALAR, 2, 3, M_RENAME, "pg_substr" },
+	{ "substring", F_SCALAR, 2, 3, M_SUBSTRING, "pg_substr" },
 	{ "replace", F_SCALAR, 3, 3, M_SAME, NULL },
 	{ "btrim", F_SCALAR, 1, 2, M_RENAME, "trim" },
 	{ "trim", F_SCALAR, 1, 2, M_SAME, NULL },
@@ -1496,6 +1581,19 @@ static const struct func {
 	{ "translate", F_SCALAR, 3, 3, M_RENAME, "pg_translate" },
 	{ "reverse", F_SCALAR, 1, 1, M_RENAME, "pg_reverse" },
 	{ "format", F_SCALAR, 1, 100, M_RENAME, "pg_format" },
+	{ "starts_with", F_SCALAR, 2, 2, M_RENAME, "pg_starts_with" },
+	{ "encode", F_SCALAR, 2, 2, M_BYTEA1, "pg_encode" },
+	{ "decode", F_SCALAR, 2, 2, M_RENAME, "pg_decode" },
+	{ "quote_ident", F_SCALAR, 1, 1, M_RENAME, "pg_quote_ident" },
+	{ "quote_literal", F_SCALAR, 1, 1, M_RENAME, "pg_quote_literal" },
+	{ "quote_nullable", F_SCALAR, 1, 1, M_RENAME, "pg_quote_nullable" },
+	{ "to_hex", F_SCALAR, 1, 1, M_TOHEX, "pg_to_hex" },
+	{ "regexp_replace", F_SCALAR, 3, 6, M_RENAME, "pg_regexp_replace" },
+	{ "regexp_match", F_SCALAR, 2, 3, M_RENAME, "pg_regexp_match_array" },
+	{ "regexp_split_to_array", F_SCALAR, 2, 3, M_RENAME,
+	  "pg_regexp_split" },
+	{ "regexp_like", F_SCALAR, 2, 3, M_RENAME, "pg_regexp_like" },
+	{ "regexp_count", F_SCALAR, 2, 4, M_RENAME, "pg_regexp_count" },
 	{ "round", F_SCALAR, 1, 2, M_RENAME, "pg_round" },
 	{ "trunc", F_SCALAR, 1, 2, M_RENAME, "pg_trunc" },
 	{ "div", F_SCALAR, 2, 2, M_RENAME, "pg_div" },
@@ -1513,25 +1611,41 @@ static const struct func {
 	{ "justify_interval", F_SCALAR, 1, 1, M_RENAME,
 	  "pg_justify_interval" },
 	{ "to_char", F_SCALAR, 2, 2, M_RENAME, "pg_to_char" },
+	{ "to_date", F_SCALAR, 2, 2, M_RENAME, "pg_to_date" },
+	{ "to_timestamp", F_SCALAR, 1, 2, M_RENAME, "pg_to_timestamp" },
+	{ "make_date", F_SCALAR, 3, 3, M_RENAME, "pg_make_date" },
+	{ "make_time", F_SCALAR, 3, 3, M_RENAME, "pg_make_time" },
+	{ "make_timestamp", F_SCALAR, 6, 6, M_RENAME, "pg_make_timestamp" },
+	{ "make_timestamptz", F_SCALAR, 6, 7, M_RENAME, "pg_make_timestamptz" },
+	{ "make_interval", F_SCALAR, 0, 7, M_RENAME, "pg_make_interval" },
+	{ "timezone", F_SCALAR, 2, 2, M_TIMEZONE, "pg_timezone" },
+	{ "pg_typeof", F_SCALAR, 1, 1, M_TYPEOF, NULL },
 	{ "ceil", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "ceiling", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "floor", F_SCALAR, 1, 1, M_SAME, NULL },
-	{ "sqrt", F_SCALAR, 1, 1, M_SAME, NULL },
-	{ "power", F_SCALAR, 2, 2, M_RENAME, "pow" },
-	{ "pow", F_SCALAR, 2, 2, M_SAME, NULL },
-	{ "exp", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "sqrt", F_SCALAR, 1, 1, M_RENAME, "pg_sqrt" },
+	{ "power", F_SCALAR, 2, 2, M_RENAME, "pg_pow" },
+	{ "pow", F_SCALAR, 2, 2, M_RENAME, "pg_pow" },
+	{ "exp", F_SCALAR, 1, 1, M_RENAME, "pg_exp" },
 	{ "ln", F_SCALAR, 1, 1, M_RENAME, "pg_ln" },
 	{ "log", F_SCALAR, 1, 2, M_RENAME, "pg_log" },
-	{ "log10", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "log10", F_SCALAR, 1, 1, M_RENAME, "pg_log" },
 	{ "sign", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "pi", F_SCALAR, 0, 0, M_SAME, NULL },
 	{ "degrees", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "radians", F_SCALAR, 1, 1, M_SAME, NULL },
-	{ "sin", F_SCALAR, 1, 1, M_SAME, NULL },
-	{ "cos", F_SCALAR, 1, 1, M_SAME, NULL },
-	{ "tan", F_SCALAR, 1, 1, M_SAME, NULL },
-	{ "asin", F_SCALAR, 1, 1, M_SAME, NULL },
-	{ "acos", F_SCALAR, 1, 1, M_SAME, NULL },
+	{ "sin", F_SCALAR, 1, 1, M_RENAME, "pg_sin" },
+	{ "cos", F_SCALAR, 1, 1, M_RENAME, "pg_cos" },
+	{ "tan", F_SCALAR, 1, 1, M_RENAME, "pg_tan" },
+	{ "cot", F_SCALAR, 1, 1, M_RENAME, "pg_cot" },
+	{ "sinh", F_SCALAR, 1, 1, M_RENAME, "pg_sinh" },
+	{ "cosh", F_SCALAR, 1, 1, M_RENAME, "pg_cosh" },
+	{ "tanh", F_SCALAR, 1, 1, M_RENAME, "pg_tanh" },
+	{ "asinh", F_SCALAR, 1, 1, M_RENAME, "pg_asinh" },
+	{ "acosh", F_SCALAR, 1, 1, M_RENAME, "pg_acosh" },
+	{ "atanh", F_SCALAR, 1, 1, M_RENAME, "pg_atanh" },
+	{ "asin", F_SCALAR, 1, 1, M_RENAME, "pg_asin" },
+	{ "acos", F_SCALAR, 1, 1, M_RENAME, "pg_acos" },
 	{ "atan", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "atan2", F_SCALAR, 2, 2, M_SAME, NULL },
 	{ "mod", F_SCALAR, 2, 2, M_RENAME, "pg_mod" },
@@ -1733,6 +1847,304 @@ static bool emit_iv_agg(struct sql__emit *e, const PgQuery__FuncCall *fc,
 	return true;
 }
 
+/* A statically text-typed operand, or an untyped string literal
+ * (which PostgreSQL resolves to text where text is an option). */
+static bool is_texty(const Node *n)
+{
+	int32_t tm;
+	uint32_t t = sql__infer(n, &tm);
+	return t == SQL_OID_TEXT || t == SQL_OID_VARCHAR ||
+	       t == SQL_OID_BPCHAR || is_const(n, PG_QUERY__A__CONST__VAL_SVAL);
+}
+
+/*
+ * substring(s from pattern): the POSIX regex form (pg_substring_re),
+ * chosen as PostgreSQL chooses the overload, by the pattern's type.
+ * The SQL-standard SIMILAR form (three text arguments) is refused.
+ * false: the positional form, for the caller to write.
+ */
+static bool emit_substring_re(struct sql__emit *e, const PgQuery__FuncCall *fc)
+{
+	bool param = fc->n_args == 2 &&
+		     fc->args[1]->node_case == PG_QUERY__NODE__NODE_PARAM_REF;
+	if (fc->n_args < 2 || (!param && !is_texty(fc->args[1]))) {
+		return false; /* (a parameter there is text: params.c) */
+	}
+	if (fc->n_args == 3) {
+		sql__fail(e, fc->location, "0A000",
+			  "substring with SIMILAR is not supported");
+		return true;
+	}
+	sql__put(e, "pg_substring_re(");
+	sql__expr_list(e, fc->args, fc->n_args);
+	sql__put(e, ")");
+	return true;
+}
+
+/*
+ * make_interval(years, months, weeks, days, hours, mins, secs), each
+ * optional and nameable (make_interval(days => 3)): pg_make_interval
+ * with all seven, the missing ones 0.
+ */
+static void emit_make_interval(struct sql__emit *e, const PgQuery__FuncCall *fc)
+{
+	static const char *const names[] = { "years", "months", "weeks", "days",
+					     "hours", "mins",   "secs" };
+	const Node *arg[7] = { NULL };
+	bool named = false;
+	if (fc->n_args > 7) {
+		sql__fail(e, fc->location, "42883",
+			  "function make_interval with %zu arguments does not "
+			  "exist",
+			  fc->n_args);
+		return;
+	}
+	for (size_t i = 0; i < fc->n_args; i++) {
+		const Node *a = fc->args[i];
+		if (a->node_case != PG_QUERY__NODE__NODE_NAMED_ARG_EXPR) {
+			if (named) {
+				sql__fail(e, fc->location, "42601",
+					  "positional argument cannot follow "
+					  "named argument");
+				return;
+			}
+			arg[i] = a;
+			continue;
+		}
+		named = true;
+		const PgQuery__NamedArgExpr *na = a->named_arg_expr;
+		size_t k = 0;
+		while (k < 7 &&
+		       (na->name == NULL || strcmp(na->name, names[k]) != 0)) {
+			k++;
+		}
+		if (k < 7 && arg[k] != NULL) {
+			sql__fail(e, a->named_arg_expr->location, "42601",
+				  "argument name \"%s\" used more than once",
+				  na->name);
+			return;
+		}
+		if (k == 7) {
+			sql__fail(e, fc->location, "42883",
+				  "function make_interval(%s => %s) does not "
+				  "exist",
+				  na->name != NULL ? na->name : "",
+				  sql__arg_types(
+					  e, &(PgQuery__FuncCall){
+						     .n_args = 1,
+						     .args = (Node **)&na->arg,
+					     }));
+			return;
+		}
+		arg[k] = (const Node *)na->arg;
+	}
+	sql__put(e, "pg_make_interval(");
+	for (size_t k = 0; k < 7; k++) {
+		if (k > 0) {
+			sql__put(e, ", ");
+		}
+		if (arg[k] != NULL) {
+			sql__expr(e, arg[k]);
+		} else {
+			sql__put(e, "0");
+		}
+	}
+	sql__put(e, ")");
+}
+
+/*
+ * timezone(zone, x), which x AT TIME ZONE zone parses to: PostgreSQL
+ * picks the overload by x's type (timestamp -> timestamptz, timestamptz
+ * or date -> timestamp; an untyped literal is a timestamptz); for an
+ * operand of unknown type the stored value decides.  An interval zone
+ * is an offset east of UTC.
+ */
+static void emit_timezone(struct sql__emit *e, const PgQuery__FuncCall *fc)
+{
+	int32_t tm;
+	uint32_t t = sql__infer(fc->args[1], &tm);
+	uint32_t z = sql__infer(fc->args[0], &tm);
+	const Node *x = fc->args[1];
+	char mode = '?';
+	if (t == SQL_OID_TIMESTAMP) {
+		mode = 'p';
+	} else if (t == SQL_OID_TIMESTAMPTZ || t == SQL_OID_DATE ||
+		   is_const(x, PG_QUERY__A__CONST__VAL_SVAL) ||
+		   (x->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+		    x->a_const->isnull)) {
+		mode = 'z'; /* an untyped literal is a timestamptz */
+	} else if (t == SQL_OID_TIME || t == SQL_OID_TIMETZ) {
+		sql__fail(e, fc->location, "0A000",
+			  "AT TIME ZONE on a time of day is not supported");
+		return;
+	} else if (t != 0) {
+		sql__fail(e, fc->location, "42883",
+			  "function pg_catalog.timezone(%s) does not exist",
+			  sql__arg_types(e, fc));
+		e->stmt->error.hint = "No function matches the given name and "
+				      "argument types. You might need to add "
+				      "explicit type casts.";
+		return;
+	}
+	sql__put(e, "pg_timezone(");
+	sql__expr(e, fc->args[0]);
+	sql__put(e, ", ");
+	sql__expr(e, fc->args[1]);
+	sql__putf(e, ", '%c%s')", mode, z == SQL_OID_INTERVAL ? "i" : "");
+}
+
+/*
+ * pg_typeof(x): the name of x's static type (regtype output), written
+ * as a literal.  An untyped literal is "unknown", as in PostgreSQL; an
+ * operand whose type triode cannot tell at translation is refused.
+ */
+static void emit_typeof(struct sql__emit *e, const PgQuery__FuncCall *fc)
+{
+	const Node *a = fc->args[0];
+	int32_t tm;
+	uint32_t t = sql__infer(a, &tm);
+	if (a->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	    (a->a_const->isnull ||
+	     a->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL)) {
+		sql__string(e, "unknown");
+		return;
+	}
+	if (t == 0) {
+		sql__fail(e, fc->location, "0A000",
+			  "pg_typeof of an expression whose type is not known "
+			  "at translation is not supported");
+		return;
+	}
+	char name[96];
+	sql__format_type(t, -1, false, name, sizeof name);
+	sql__string(e, name);
+}
+
+/* One direction letter per ORDER BY key of an aggregate (the codes of
+ * functions.c's pg_string_agg); false, with @e failed, for a form
+ * triode does not sort by (USING). */
+static bool agg_sort_dirs(struct sql__emit *e, const PgQuery__FuncCall *fc,
+			  struct tr_buf *k)
+{
+	for (size_t i = 0; i < fc->n_agg_order; i++) {
+		const Node *n = fc->agg_order[i];
+		if (n->node_case != PG_QUERY__NODE__NODE_SORT_BY ||
+		    n->sort_by->sortby_dir ==
+			    PG_QUERY__SORT_BY_DIR__SORTBY_USING) {
+			sql__fail(e, fc->location, "0A000",
+				  "this ORDER BY in an aggregate is not "
+				  "supported");
+			return false;
+		}
+		const PgQuery__SortBy *s = n->sort_by;
+		bool desc = s->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+		bool first = s->sortby_nulls ==
+			     PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST;
+		bool last = s->sortby_nulls ==
+			    PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST;
+		tr_buf_put_u8(k,
+			      desc ? (last ? 'D' : 'd') : (first ? 'A' : 'a'));
+	}
+	return true;
+}
+
+/* The SQLite text of @n (arena), written and taken back out of e->out;
+ * NULL on failure. */
+static const char *emitted(struct sql__emit *e, const Node *n)
+{
+	size_t mark = e->out.len;
+	sql__expr(e, n);
+	if (tr_buf_err(&e->out) != TR_OK || e->out.len < mark) {
+		return NULL;
+	}
+	char *t = tr_arena_alloc(e->a, e->out.len - mark + 1);
+	if (t != NULL) {
+		memcpy(t, e->out.data + mark, e->out.len - mark);
+		t[e->out.len - mark] = '\0';
+	}
+	e->out.len = mark;
+	return t;
+}
+
+/* Two expressions translate to the same text (DISTINCT's ORDER BY
+ * check: PostgreSQL compares the expressions, not their positions). */
+static bool same_expr(struct sql__emit *e, const Node *a, const Node *b)
+{
+	const char *ta = emitted(e, a), *tb = emitted(e, b);
+	return ta != NULL && tb != NULL && strcmp(ta, tb) == 0;
+}
+
+/*
+ * string_agg(x, sep ORDER BY ...), string_agg(DISTINCT x, sep [ORDER BY
+ * x]) and the same forms of array_agg (@array): pg_string_agg or
+ * pg_array_agg (functions.c), which keep the rows and sort them.  With
+ * DISTINCT, PostgreSQL requires every ORDER BY key to be an argument
+ * (42P10); the value leads the keys, so that duplicates meet.
+ */
+void sql__ordered_agg(struct sql__emit *e, const PgQuery__FuncCall *fc,
+		      bool array,
+		      void (*value)(struct sql__emit *e, const Node *n))
+{
+	struct tr_buf k;
+	tr_buf_init(&k, 0);
+	tr_buf_put_u8(&k, array ? (fc->agg_distinct ? 'J' : 'j')
+				: (fc->agg_distinct ? 'd' : '-'));
+	if (fc->agg_distinct) {
+		for (size_t i = 0; i < fc->n_agg_order; i++) {
+			const Node *o = fc->agg_order[i];
+			if (o->node_case == PG_QUERY__NODE__NODE_SORT_BY &&
+			    !same_expr(e, o->sort_by->node, fc->args[0]) &&
+			    (fc->n_args < 2 ||
+			     !same_expr(e, o->sort_by->node, fc->args[1]))) {
+				const Node *key = o->sort_by->node;
+				int loc =
+					key->node_case ==
+							PG_QUERY__NODE__NODE_COLUMN_REF
+						? key->column_ref->location
+						: o->sort_by->location;
+				sql__fail(e, loc, "42P10",
+					  "in an aggregate with DISTINCT, "
+					  "ORDER BY expressions must appear "
+					  "in argument list");
+				tr_buf_close(&k);
+				return;
+			}
+		}
+	}
+	if (!agg_sort_dirs(e, fc, &k)) {
+		tr_buf_close(&k);
+		return;
+	}
+	if (fc->agg_distinct) {
+		tr_buf_put_u8(&k, 'a'); /* then by the value itself */
+	}
+	sql__put(e, array ? "pg_array_agg(" : "pg_string_agg(");
+	sql__string(e, tr_buf_cstr(&k));
+	tr_buf_close(&k);
+	sql__put(e, ", ");
+	value(e, fc->args[0]);
+	sql__put(e, ", ");
+	if (array) {
+		sql__put(e, "NULL"); /* no separator */
+	} else {
+		sql__expr(e, fc->args[1]);
+	}
+	for (size_t i = 0; i < fc->n_agg_order; i++) {
+		sql__put(e, ", ");
+		sql__expr(e, fc->agg_order[i]->sort_by->node);
+	}
+	if (fc->agg_distinct) {
+		sql__put(e, ", ");
+		sql__expr(e, fc->args[0]);
+	}
+	sql__put(e, ")");
+	if (fc->agg_filter != NULL) {
+		sql__put(e, " FILTER (WHERE ");
+		sql__expr(e, fc->agg_filter);
+		sql__put(e, ")");
+	}
+}
+
 static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 {
 	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
@@ -1795,6 +2207,12 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 			  nargs);
 		return;
 	}
+	if (strcmp(name, "make_interval") == 0 && !fc->agg_star &&
+	    !fc->agg_distinct && fc->agg_filter == NULL && fc->over == NULL &&
+	    fc->n_agg_order == 0 && !fc->func_variadic) {
+		emit_make_interval(e, fc);
+		return;
+	}
 	for (size_t i = 0; i < fc->n_args; i++) {
 		if (fc->args[i]->node_case ==
 		    PG_QUERY__NODE__NODE_NAMED_ARG_EXPR) {
@@ -1802,6 +2220,12 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 				  "named arguments are not supported");
 			return;
 		}
+	}
+	if (strcmp(name, "string_agg") == 0 && fc->over == NULL &&
+	    !fc->agg_within_group &&
+	    (fc->n_agg_order > 0 || fc->agg_distinct)) {
+		sql__ordered_agg(e, fc, false, sql__expr);
+		return;
 	}
 	if (fc->n_agg_order > 0 || fc->agg_within_group) {
 		sql__fail(e, fc->location, "0A000",
@@ -1844,6 +2268,41 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 		sql__expr(e, fc->args[0]);
 		sql__put(e, " AS BLOB))");
 		return;
+	case M_TOHEX: {
+		int32_t tm;
+		uint32_t t = sql__infer(fc->args[0], &tm);
+		sql__put(e, "pg_to_hex(");
+		sql__expr(e, fc->args[0]);
+		sql__putf(e, ", %d)",
+			  t == SQL_OID_INT8                        ? 8
+			  : t == SQL_OID_INT4 || t == SQL_OID_INT2 ? 4
+								   : 0);
+		return;
+	}
+	case M_SUBSTRING:
+		if (emit_substring_re(e, fc)) {
+			return;
+		}
+		break;
+	case M_TIMEZONE:
+		emit_timezone(e, fc);
+		return;
+	case M_TYPEOF:
+		emit_typeof(e, fc);
+		return;
+	case M_BYTEA1:
+		if (!is_const(fc->args[0], PG_QUERY__A__CONST__VAL_SVAL)) {
+			break;
+		}
+		sql__putf(e, "%s(", f->to);
+		emit_decoded(e, SQL_OID_BYTEA, fc->args[0]->a_const->sval->sval,
+			     fc->args[0]->a_const->location);
+		for (size_t i = 1; i < fc->n_args; i++) {
+			sql__put(e, ", ");
+			sql__expr(e, fc->args[i]);
+		}
+		sql__put(e, ")");
+		return;
 	case M_SAME:
 	case M_RENAME:
 		break;
@@ -1862,7 +2321,7 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 			return;
 		}
 	}
-	sql__put(e, f->map == M_RENAME ? f->to : f->name);
+	sql__put(e, f->to != NULL ? f->to : f->name);
 	sql__put(e, "(");
 	if (fc->agg_distinct) {
 		sql__put(e, "DISTINCT ");
@@ -2598,7 +3057,54 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 	    strcmp(name, "rank") == 0 || strcmp(name, "dense_rank") == 0) {
 		return SQL_OID_INT8;
 	}
+	if ((strcmp(name, "substr") == 0 || strcmp(name, "substring") == 0 ||
+	     strcmp(name, "string_agg") == 0) &&
+	    a0 == SQL_OID_BYTEA) {
+		return SQL_OID_BYTEA;
+	}
+	if (strcmp(name, "decode") == 0) {
+		return SQL_OID_BYTEA;
+	}
+	if (strcmp(name, "make_date") == 0 || strcmp(name, "to_date") == 0) {
+		return SQL_OID_DATE;
+	}
+	if (strcmp(name, "make_time") == 0) {
+		return SQL_OID_TIME;
+	}
+	if (strcmp(name, "make_timestamp") == 0) {
+		return SQL_OID_TIMESTAMP;
+	}
+	if (strcmp(name, "make_timestamptz") == 0 ||
+	    strcmp(name, "to_timestamp") == 0) {
+		return SQL_OID_TIMESTAMPTZ;
+	}
+	if (strcmp(name, "make_interval") == 0) {
+		return SQL_OID_INTERVAL;
+	}
+	if (strcmp(name, "timezone") == 0 && f->n_args == 2) {
+		uint32_t a1 = sql__infer(f->args[1], &tm);
+		if (a1 == SQL_OID_TIMESTAMP) {
+			return SQL_OID_TIMESTAMPTZ;
+		}
+		return a1 == SQL_OID_TIMESTAMPTZ || a1 == SQL_OID_DATE ||
+				       is_const(f->args[1],
+						PG_QUERY__A__CONST__VAL_SVAL)
+			       ? SQL_OID_TIMESTAMP
+			       : 0;
+	}
+	if (strcmp(name, "pg_typeof") == 0) {
+		return 2206; /* regtype */
+	}
+	if (strcmp(name, "starts_with") == 0 ||
+	    strcmp(name, "regexp_like") == 0) {
+		return SQL_OID_BOOL;
+	}
+	if (strcmp(name, "regexp_match") == 0 ||
+	    strcmp(name, "regexp_split_to_array") == 0) {
+		return SQL_OID_TEXT_ARRAY;
+	}
 	if (strcmp(name, "ntile") == 0 || strcmp(name, "length") == 0 ||
+	    strcmp(name, "regexp_count") == 0 ||
 	    strcmp(name, "char_length") == 0 ||
 	    strcmp(name, "character_length") == 0 ||
 	    strcmp(name, "octet_length") == 0 || strcmp(name, "strpos") == 0 ||
@@ -2714,7 +3220,11 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 	    strcmp(name, "radians") == 0 || strcmp(name, "sin") == 0 ||
 	    strcmp(name, "cos") == 0 || strcmp(name, "tan") == 0 ||
 	    strcmp(name, "asin") == 0 || strcmp(name, "acos") == 0 ||
-	    strcmp(name, "atan") == 0 || strcmp(name, "atan2") == 0) {
+	    strcmp(name, "atan") == 0 || strcmp(name, "atan2") == 0 ||
+	    strcmp(name, "cot") == 0 || strcmp(name, "sinh") == 0 ||
+	    strcmp(name, "cosh") == 0 || strcmp(name, "tanh") == 0 ||
+	    strcmp(name, "asinh") == 0 || strcmp(name, "acosh") == 0 ||
+	    strcmp(name, "atanh") == 0) {
 		return SQL_OID_FLOAT8;
 	}
 	if (strcmp(name, "now") == 0 ||
@@ -2733,11 +3243,14 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 		return sql__seq_func_type(name); /* sequence.c */
 	}
 	static const char *const text_funcs[] = {
-		"lower", "upper",     "substr",  "substring",  "replace",
-		"btrim", "trim",      "ltrim",   "rtrim",      "left",
-		"right", "chr",       "concat",  "string_agg", "concat_ws",
-		"lpad",  "rpad",      "repeat",  "initcap",    "split_part",
-		"md5",   "translate", "reverse", "format",     "to_char",
+		"lower",   "upper",          "substr",        "substring",
+		"replace", "btrim",          "trim",          "ltrim",
+		"rtrim",   "left",           "right",         "chr",
+		"concat",  "string_agg",     "concat_ws",     "lpad",
+		"rpad",    "repeat",         "initcap",       "split_part",
+		"md5",     "translate",      "reverse",       "format",
+		"to_char", "quote_ident",    "quote_literal", "quote_nullable",
+		"to_hex",  "regexp_replace",
 	};
 	for (size_t i = 0; i < TR_ARRAY_LEN(text_funcs); i++) {
 		if (strcmp(name, text_funcs[i]) == 0) {
@@ -2850,6 +3363,16 @@ uint32_t sql__infer(const Node *n, int32_t *typmod)
 			}
 			if (strcmp(op, "^") == 0) {
 				return SQL_OID_FLOAT8;
+			}
+			if (strcmp(op, "#") == 0 || strcmp(op, "&") == 0 ||
+			    strcmp(op, "|") == 0) {
+				uint32_t l = sql__infer(x->lexpr, &tm);
+				uint32_t r = sql__infer(x->rexpr, &tm);
+				return is_int(l) && is_int(r) ? arith(l, r) : 0;
+			}
+			if (strcmp(op, "<<") == 0 || strcmp(op, ">>") == 0) {
+				uint32_t l = sql__infer(x->lexpr, &tm);
+				return is_int(l) ? l : 0;
 			}
 			if (strcmp(op, "->>") == 0) {
 				return SQL_OID_TEXT;

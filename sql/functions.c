@@ -201,7 +201,7 @@ static bool is_alnum(uint32_t c)
 
 struct re_cache {
 	regex_t re;
-	bool icase;
+	int cflags;
 };
 
 static void re_free(void *p)
@@ -209,6 +209,21 @@ static void re_free(void *p)
 	struct re_cache *c = p;
 	regfree(&c->re);
 	sqlite3_free(c);
+}
+
+/* Switch the thread to the C.UTF-8 locale for glibc's regex (multibyte
+ * characters, case folding); returns what re_locale_leave restores. */
+static locale_t re_locale_enter(void)
+{
+	locale_t l = utf8();
+	return l != (locale_t)0 ? uselocale(l) : (locale_t)0;
+}
+
+static void re_locale_leave(locale_t old)
+{
+	if (old != (locale_t)0) {
+		uselocale(old);
+	}
 }
 
 /* PostgreSQL's class escapes, which POSIX ERE lacks, as bracket
@@ -290,6 +305,177 @@ static void re_rewrite(struct tr_buf *b, const char *p)
 	}
 }
 
+/*
+ * The compiled pattern of argument @pat with compile flags @cflags,
+ * cached as the argument's auxiliary data (a constant pattern compiles
+ * once per statement).  NULL with the error set: 2201B for a bad
+ * pattern.  The caller is inside re_locale_enter.
+ */
+static const regex_t *re_get(sqlite3_context *ctx, sqlite3_value **argv,
+			     int pat, int cflags, bool literal)
+{
+	struct re_cache *c = sqlite3_get_auxdata(ctx, pat);
+	int key = cflags | (literal ? 1 << 30 : 0);
+	if (c != NULL && c->cflags == key) {
+		return &c->re;
+	}
+	int n;
+	const char *p = text_of(argv[pat], &n);
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	if (literal) {
+		for (; *p != '\0'; p++) {
+			if (strchr(".[]()|*+?{}^$\\", *p) != NULL) {
+				tr_buf_put_u8(&b, '\\');
+			}
+			tr_buf_put_u8(&b, (uint8_t)*p);
+		}
+	} else {
+		re_rewrite(&b, p);
+	}
+	const char *rx = tr_buf_cstr(&b);
+	c = sqlite3_malloc(sizeof *c);
+	if (c == NULL || rx == NULL) {
+		sqlite3_free(c);
+		tr_buf_close(&b);
+		sqlite3_result_error_nomem(ctx);
+		return NULL;
+	}
+	c->cflags = key;
+	int rc = regcomp(&c->re, rx, cflags);
+	tr_buf_close(&b);
+	if (rc != 0) {
+		char err[128];
+		regerror(rc, &c->re, err, sizeof err);
+		sqlite3_free(c);
+		fail(ctx, "2201B: invalid regular expression: %s", err);
+		return NULL;
+	}
+	sqlite3_set_auxdata(ctx, pat, c, re_free);
+	c = sqlite3_get_auxdata(ctx, pat);
+	if (c == NULL) {
+		/* set_auxdata freed it (OOM): nothing cached. */
+		sqlite3_result_error_nomem(ctx);
+		return NULL;
+	}
+	return &c->re;
+}
+
+/* Options of the regexp_* functions (PostgreSQL's parse_re_flags). */
+struct re_opts {
+	int cflags;
+	bool glob;
+	bool literal;
+};
+
+/* Read the flags text @fl (NULL: none) into @o.  false with the error
+ * set for an unknown letter (22023) or one triode cannot honour
+ * (0A000). */
+static bool re_opts(sqlite3_context *ctx, const char *fl, bool allow_g,
+		    const char *fname, struct re_opts *o)
+{
+	o->cflags = REG_EXTENDED;
+	o->glob = false;
+	o->literal = false;
+	for (; fl != NULL && *fl != '\0'; fl++) {
+		switch (*fl) {
+		case 'g':
+			if (!allow_g) {
+				fail(ctx,
+				     "22023: %s() does not support the "
+				     "\"global\" option\nHINT: Use the "
+				     "regexp_matches function instead.",
+				     fname);
+				return false;
+			}
+			o->glob = true;
+			break;
+		case 'i':
+			o->cflags |= REG_ICASE;
+			break;
+		case 'c':
+			o->cflags &= ~REG_ICASE;
+			break;
+		case 'n':
+		case 'm':
+			o->cflags |= REG_NEWLINE;
+			break;
+		case 's':
+			o->cflags &= ~REG_NEWLINE;
+			break;
+		case 'q':
+			o->literal = true;
+			break;
+		case 'e':
+		case 't':
+			break; /* the defaults: ERE, tight syntax */
+		case 'b':
+		case 'p':
+		case 'w':
+		case 'x':
+			fail(ctx,
+			     "0A000: regular expression option \"%c\" is not "
+			     "supported",
+			     *fl);
+			return false;
+		default:
+			fail(ctx,
+			     "22023: invalid regular expression option: "
+			     "\"%.*s\"",
+			     (int)(((unsigned char)*fl >= 0xc0)
+					   ? 1 + ((unsigned char)*fl >= 0xe0) +
+						     ((unsigned char)*fl >=
+						      0xf0)
+					   : 1),
+			     fl);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The flags argument @i when present (false: NULL or an error). */
+static bool re_opts_arg(sqlite3_context *ctx, int argc, sqlite3_value **argv,
+			int i, bool allow_g, const char *fname,
+			struct re_opts *o)
+{
+	const char *fl = NULL;
+	if (i < argc) {
+		fl = (const char *)sqlite3_value_text(argv[i]);
+		if (fl == NULL) {
+			return false; /* NULL flags: NULL result */
+		}
+	}
+	return re_opts(ctx, fl, allow_g, fname, o);
+}
+
+/*
+ * The first match of @re in @s (@len bytes) starting at byte @from:
+ * pm[0] the whole match, pm[1..nm) the groups (-1 when unmatched), as
+ * byte offsets in @s.  ^ matches at @from only when @from is 0 (or
+ * after a newline in newline-sensitive mode), as PostgreSQL's search.
+ */
+static bool re_exec(const regex_t *re, const char *s, int len, int from,
+		    regmatch_t *pm, size_t nm)
+{
+	pm[0].rm_so = from;
+	pm[0].rm_eo = len;
+	return regexec(re, s, nm, pm, REG_STARTEND) == 0;
+}
+
+/* Byte length of the UTF-8 character at s[i] (1 at the end). */
+static int char_len(const char *s, int len, int i)
+{
+	const unsigned char *p = (const unsigned char *)s + i;
+	const unsigned char *end = (const unsigned char *)s + len;
+	if (p >= end) {
+		return 1;
+	}
+	utf8_next(&p, end);
+	return (int)(p - ((const unsigned char *)s + i));
+}
+
+/* pg_regexp_match(s, pattern[, flags]): the ~ operators. */
 static void fn_regexp_match(sqlite3_context *ctx, int argc,
 			    sqlite3_value **argv)
 {
@@ -301,59 +487,349 @@ static void fn_regexp_match(sqlite3_context *ctx, int argc,
 		const char *fl = (const char *)sqlite3_value_text(argv[2]);
 		icase = fl != NULL && strchr(fl, 'i') != NULL;
 	}
-	locale_t l = utf8();
-	locale_t old = l != (locale_t)0 ? uselocale(l) : (locale_t)0;
-	struct re_cache *c = sqlite3_get_auxdata(ctx, 1);
-	if (c == NULL || c->icase != icase) {
+	locale_t old = re_locale_enter();
+	const regex_t *re = re_get(
+		ctx, argv, 1,
+		REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0), false);
+	if (re != NULL) {
 		int n;
-		const char *pat = text_of(argv[1], &n);
-		struct tr_buf b;
-		tr_buf_init(&b, 0);
-		re_rewrite(&b, pat);
-		const char *rx = tr_buf_cstr(&b);
-		c = sqlite3_malloc(sizeof *c);
-		if (c == NULL || rx == NULL) {
-			sqlite3_free(c);
-			tr_buf_close(&b);
-			if (old != (locale_t)0) {
-				uselocale(old);
-			}
-			sqlite3_result_error_nomem(ctx);
-			return;
+		const char *s = text_of(argv[0], &n);
+		regmatch_t pm[1];
+		sqlite3_result_int(ctx, re_exec(re, s, n, 0, pm, 1));
+	}
+	re_locale_leave(old);
+}
+
+/* Groups a replacement or a match result can refer to. */
+#define RE_GROUPS 10
+
+/* Append the replacement @r for the match @pm of @s (PostgreSQL's
+ * rules: \1..\9 a group, \& the whole match, \\ a backslash, any other
+ * backslash kept). */
+static void re_substitute(struct tr_buf *b, const char *s, const char *r,
+			  const regmatch_t *pm)
+{
+	for (; *r != '\0'; r++) {
+		if (*r != '\\') {
+			tr_buf_put_u8(b, (uint8_t)*r);
+			continue;
 		}
-		c->icase = icase;
-		int rc = regcomp(&c->re, rx,
-				 REG_EXTENDED | REG_NOSUB |
-					 (icase ? REG_ICASE : 0));
-		tr_buf_close(&b);
-		if (rc != 0) {
-			char err[128];
-			regerror(rc, &c->re, err, sizeof err);
-			sqlite3_free(c);
-			if (old != (locale_t)0) {
-				uselocale(old);
+		char c = r[1];
+		int g = c >= '1' && c <= '9' ? c - '0' : c == '&' ? 0 : -1;
+		if (g >= 0) {
+			if (pm[g].rm_so >= 0 && pm[g].rm_eo >= pm[g].rm_so) {
+				tr_buf_put(b, s + pm[g].rm_so,
+					   (size_t)(pm[g].rm_eo - pm[g].rm_so));
 			}
-			fail(ctx, "2201B: invalid regular expression: %s", err);
-			return;
-		}
-		sqlite3_set_auxdata(ctx, 1, c, re_free);
-		c = sqlite3_get_auxdata(ctx, 1);
-		if (c == NULL) {
-			/* set_auxdata freed it (OOM): nothing cached. */
-			if (old != (locale_t)0) {
-				uselocale(old);
-			}
-			sqlite3_result_error_nomem(ctx);
-			return;
+			r++;
+		} else if (c == '\\') {
+			tr_buf_put_u8(b, '\\');
+			r++;
+		} else {
+			tr_buf_put_u8(b, '\\');
 		}
 	}
-	int n;
-	const char *s = text_of(argv[0], &n);
-	int rc = regexec(&c->re, s, 0, NULL, 0);
-	if (old != (locale_t)0) {
-		uselocale(old);
+}
+
+/* Byte offset of character @n (1-based) of @s, or -1 past the end. */
+static int char_offset(const char *s, int len, int64_t n)
+{
+	int i = 0;
+	for (int64_t k = 1; k < n; k++) {
+		if (i >= len) {
+			return -1;
+		}
+		i += char_len(s, len, i);
 	}
-	sqlite3_result_int(ctx, rc == 0);
+	return i <= len ? i : -1;
+}
+
+/*
+ * pg_regexp_replace(s, pattern, replacement[, flags]) and
+ * pg_regexp_replace(s, pattern, replacement, start[, n[, flags]]): the
+ * fourth argument is the start when it is a number (PostgreSQL picks
+ * the overload by type; an untyped literal is the flags).
+ */
+static void fn_regexp_replace(sqlite3_context *ctx, int argc,
+			      sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	bool has_start = argc > 3 &&
+			 (sqlite3_value_type(argv[3]) == SQLITE_INTEGER ||
+			  sqlite3_value_type(argv[3]) == SQLITE_FLOAT);
+	int64_t start = 1, nth = -1;
+	int flags_at = 3;
+	if (has_start) {
+		start = sqlite3_value_int64(argv[3]);
+		if (start <= 0) {
+			fail(ctx,
+			     "22023: invalid value for parameter \"start\": "
+			     "%lld",
+			     (long long)start);
+			return;
+		}
+		flags_at = 4;
+		if (argc > 4) {
+			nth = sqlite3_value_int64(argv[4]);
+			if (nth < 0) {
+				fail(ctx,
+				     "22023: invalid value for parameter "
+				     "\"n\": %lld",
+				     (long long)nth);
+				return;
+			}
+			flags_at = 5;
+		}
+	}
+	struct re_opts o;
+	if (!re_opts_arg(ctx, argc, argv, flags_at, true, "regexp_replace",
+			 &o)) {
+		return;
+	}
+	if (nth < 0) {
+		nth = o.glob ? 0 : 1;
+	}
+	locale_t old = re_locale_enter();
+	const regex_t *re = re_get(ctx, argv, 1, o.cflags, o.literal);
+	if (re == NULL) {
+		re_locale_leave(old);
+		return;
+	}
+	int len;
+	const char *s = text_of(argv[0], &len);
+	const char *r = (const char *)sqlite3_value_text(argv[2]);
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	int at = char_offset(s, len, start);
+	int copied = 0;
+	int64_t count = 0;
+	regmatch_t pm[RE_GROUPS];
+	while (at >= 0 && at <= len && re_exec(re, s, len, at, pm, RE_GROUPS)) {
+		count++;
+		if (nth == 0 || count == nth) {
+			tr_buf_put(&b, s + copied,
+				   (size_t)(pm[0].rm_so - copied));
+			re_substitute(&b, s, r != NULL ? r : "", pm);
+			copied = pm[0].rm_eo;
+			if (nth != 0) {
+				break;
+			}
+		}
+		at = pm[0].rm_eo;
+		if (pm[0].rm_so == pm[0].rm_eo) {
+			if (at >= len) {
+				break;
+			}
+			at += char_len(s, len, at);
+		}
+	}
+	re_locale_leave(old);
+	tr_buf_put(&b, s + copied, (size_t)(len - copied));
+	result_buf(ctx, &b);
+}
+
+/* A JSON string (the stored form of a text array element). */
+static void put_json_text(struct tr_buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	tr_buf_put_u8(b, '"');
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			tr_buf_put_u8(b, '\\');
+			tr_buf_put_u8(b, c);
+		} else if (c < 0x20) {
+			tr_buf_put_str(b, "\\u00");
+			tr_buf_put_u8(b, (uint8_t)hex[c >> 4]);
+			tr_buf_put_u8(b, (uint8_t)hex[c & 15]);
+		} else {
+			tr_buf_put_u8(b, c);
+		}
+	}
+	tr_buf_put_u8(b, '"');
+}
+
+/*
+ * pg_regexp_match_array(s, pattern[, flags]): regexp_match, a text[]
+ * (stored as a JSON array) of the groups, or of the whole match when
+ * the pattern has none; NULL without a match.  pApp 1: substring(s
+ * from pattern), the first group's text (or the whole match).
+ */
+static void fn_regexp_first(sqlite3_context *ctx, int argc,
+			    sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	bool substring = sqlite3_user_data(ctx) != NULL;
+	struct re_opts o;
+	if (!re_opts_arg(ctx, argc, argv, 2, false, "regexp_match", &o)) {
+		return;
+	}
+	locale_t old = re_locale_enter();
+	const regex_t *re = re_get(ctx, argv, 1, o.cflags, o.literal);
+	if (re == NULL) {
+		re_locale_leave(old);
+		return;
+	}
+	int len;
+	const char *s = text_of(argv[0], &len);
+	size_t nsub = re->re_nsub;
+	regmatch_t *pm = sqlite3_malloc64((nsub + 1) * sizeof *pm);
+	if (pm == NULL) {
+		re_locale_leave(old);
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	bool found = re_exec(re, s, len, 0, pm, nsub + 1);
+	re_locale_leave(old);
+	if (!found) {
+		sqlite3_free(pm);
+		return;
+	}
+	if (substring) {
+		const regmatch_t *m = nsub > 0 ? &pm[1] : &pm[0];
+		if (m->rm_so >= 0) {
+			sqlite3_result_text(ctx, s + m->rm_so,
+					    (int)(m->rm_eo - m->rm_so),
+					    SQLITE_TRANSIENT);
+		}
+		sqlite3_free(pm);
+		return;
+	}
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	tr_buf_put_u8(&b, '[');
+	for (size_t g = nsub > 0 ? 1 : 0; g <= nsub; g++) {
+		if (g > 1) {
+			tr_buf_put_u8(&b, ',');
+		}
+		if (pm[g].rm_so < 0) {
+			tr_buf_put_str(&b, "null");
+		} else {
+			put_json_text(&b, s + pm[g].rm_so,
+				      (size_t)(pm[g].rm_eo - pm[g].rm_so));
+		}
+	}
+	tr_buf_put_u8(&b, ']');
+	sqlite3_free(pm);
+	result_buf(ctx, &b);
+}
+
+/*
+ * pg_regexp_split(s, pattern[, flags]): regexp_split_to_array, a text[]
+ * of the pieces between the matches.  As PostgreSQL, an empty match at
+ * the start or the end of the text splits nothing.
+ */
+static void fn_regexp_split(sqlite3_context *ctx, int argc,
+			    sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	struct re_opts o;
+	if (!re_opts_arg(ctx, argc, argv, 2, false, "regexp_split_to_array",
+			 &o)) {
+		return;
+	}
+	locale_t old = re_locale_enter();
+	const regex_t *re = re_get(ctx, argv, 1, o.cflags, o.literal);
+	if (re == NULL) {
+		re_locale_leave(old);
+		return;
+	}
+	int len;
+	const char *s = text_of(argv[0], &len);
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	tr_buf_put_u8(&b, '[');
+	int at = 0, piece = 0;
+	regmatch_t pm[1];
+	while (at <= len && re_exec(re, s, len, at, pm, 1)) {
+		if (pm[0].rm_so < len && pm[0].rm_eo > 0) {
+			put_json_text(&b, s + piece,
+				      (size_t)(pm[0].rm_so - piece));
+			tr_buf_put_u8(&b, ',');
+			piece = pm[0].rm_eo;
+		}
+		at = pm[0].rm_eo;
+		if (pm[0].rm_so == pm[0].rm_eo) {
+			if (at >= len) {
+				break;
+			}
+			at += char_len(s, len, at);
+		}
+	}
+	re_locale_leave(old);
+	put_json_text(&b, s + piece, (size_t)(len - piece));
+	tr_buf_put_u8(&b, ']');
+	result_buf(ctx, &b);
+}
+
+/* pg_regexp_like(s, pattern[, flags]) (PostgreSQL 15). */
+static void fn_regexp_like(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	struct re_opts o;
+	if (!re_opts_arg(ctx, argc, argv, 2, false, "regexp_like", &o)) {
+		return;
+	}
+	locale_t old = re_locale_enter();
+	const regex_t *re = re_get(ctx, argv, 1, o.cflags | REG_NOSUB,
+				   o.literal);
+	if (re != NULL) {
+		int len;
+		const char *s = text_of(argv[0], &len);
+		regmatch_t pm[1];
+		sqlite3_result_int(ctx, re_exec(re, s, len, 0, pm, 1));
+	}
+	re_locale_leave(old);
+}
+
+/* pg_regexp_count(s, pattern[, start[, flags]]) (PostgreSQL 15). */
+static void fn_regexp_count(sqlite3_context *ctx, int argc,
+			    sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int64_t start = argc > 2 ? sqlite3_value_int64(argv[2]) : 1;
+	if (start <= 0) {
+		fail(ctx, "22023: invalid value for parameter \"start\": %lld",
+		     (long long)start);
+		return;
+	}
+	struct re_opts o;
+	if (!re_opts_arg(ctx, argc, argv, 3, false, "regexp_count", &o)) {
+		return;
+	}
+	locale_t old = re_locale_enter();
+	const regex_t *re = re_get(ctx, argv, 1, o.cflags, o.literal);
+	if (re == NULL) {
+		re_locale_leave(old);
+		return;
+	}
+	int len;
+	const char *s = text_of(argv[0], &len);
+	int at = char_offset(s, len, start);
+	int64_t count = 0;
+	regmatch_t pm[1];
+	while (at >= 0 && at <= len && re_exec(re, s, len, at, pm, 1)) {
+		count++;
+		at = pm[0].rm_eo;
+		if (pm[0].rm_so == pm[0].rm_eo) {
+			if (at >= len) {
+				break;
+			}
+			at += char_len(s, len, at);
+		}
+	}
+	re_locale_leave(old);
+	sqlite3_result_int64(ctx, count);
 }
 
 bool sql__similar_to_regex(struct tr_buf *b, const char *p, const char *esc)
@@ -846,50 +1322,42 @@ static void fn_ascii(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* PostgreSQL's quote_ident: quoted unless a plain lower-case name that
- * is not a reserved word. */
-static void quote_ident(struct tr_buf *b, const char *s)
+ * is not a keyword of PostgreSQL 15's reserved, column-name or
+ * type/function-name categories (unreserved keywords stay plain). */
+bool sql__ident_needs_quotes(const char *s)
 {
+	// clang-format off
 	static const char *const reserved[] = {
-		"all",          "analyse",
-		"analyze",      "and",
-		"any",          "array",
-		"as",           "asc",
-		"asymmetric",   "both",
-		"case",         "cast",
-		"check",        "collate",
-		"column",       "constraint",
-		"create",       "current_catalog",
-		"current_date", "current_role",
-		"current_time", "current_timestamp",
-		"current_user", "default",
-		"deferrable",   "desc",
-		"distinct",     "do",
-		"else",         "end",
-		"except",       "false",
-		"fetch",        "for",
-		"foreign",      "from",
-		"grant",        "group",
-		"having",       "in",
-		"initially",    "intersect",
-		"into",         "lateral",
-		"leading",      "limit",
-		"localtime",    "localtimestamp",
-		"not",          "null",
-		"offset",       "on",
-		"only",         "or",
-		"order",        "placing",
-		"primary",      "references",
-		"returning",    "select",
-		"session_user", "some",
-		"symmetric",    "table",
-		"then",         "to",
-		"trailing",     "true",
-		"union",        "unique",
-		"user",         "using",
-		"variadic",     "when",
-		"where",        "window",
-		"with",
+		"all", "analyse", "analyze", "and", "any", "array", "as",
+		"asc", "asymmetric", "authorization", "between", "bigint",
+		"binary", "bit", "boolean", "both", "case", "cast", "char",
+		"character", "check", "coalesce", "collate", "collation",
+		"column", "concurrently", "constraint", "create", "cross",
+		"current_catalog", "current_date", "current_role",
+		"current_schema", "current_time", "current_timestamp",
+		"current_user", "dec", "decimal", "default", "deferrable",
+		"desc", "distinct", "do", "else", "end", "except", "exists",
+		"extract", "false", "fetch", "float", "for", "foreign",
+		"freeze", "from", "full", "grant", "greatest", "group",
+		"grouping", "having", "ilike", "in", "initially", "inner",
+		"inout", "int", "integer", "intersect", "interval", "into",
+		"is", "isnull", "join", "lateral", "leading", "least", "left",
+		"like", "limit", "localtime", "localtimestamp", "national",
+		"natural", "nchar", "none", "normalize", "not", "notnull",
+		"null", "nullif", "numeric", "offset", "on", "only", "or",
+		"order", "out", "outer", "overlaps", "overlay", "placing",
+		"position", "precision", "primary", "real", "references",
+		"returning", "right", "row", "select", "session_user",
+		"setof", "similar", "smallint", "some", "substring",
+		"symmetric", "table", "tablesample", "then", "time",
+		"timestamp", "to", "trailing", "treat", "trim", "true",
+		"union", "unique", "user", "using", "values", "varchar",
+		"variadic", "verbose", "when", "where", "window", "with",
+		"xmlattributes", "xmlconcat", "xmlelement", "xmlexists",
+		"xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot",
+		"xmlserialize", "xmltable",
 	};
+	// clang-format on
 	bool plain = s[0] != '\0' &&
 		     ((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_');
 	for (const char *p = s; *p != '\0' && plain; p++) {
@@ -899,7 +1367,12 @@ static void quote_ident(struct tr_buf *b, const char *s)
 	for (size_t i = 0; plain && i < TR_ARRAY_LEN(reserved); i++) {
 		plain = strcmp(s, reserved[i]) != 0;
 	}
-	if (plain) {
+	return !plain;
+}
+
+static void quote_ident(struct tr_buf *b, const char *s)
+{
+	if (!sql__ident_needs_quotes(s)) {
 		tr_buf_put_str(b, s);
 		return;
 	}
@@ -926,6 +1399,357 @@ static void quote_literal(struct tr_buf *b, const char *s)
 		tr_buf_put_u8(b, (uint8_t)*p);
 	}
 	tr_buf_put_u8(b, '\'');
+}
+
+/* pg_quote_ident(s), pg_quote_literal(s), pg_quote_nullable(s) (pApp
+ * 0, 1, 2): quote_nullable(NULL) is the text NULL. */
+static void fn_quote(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	intptr_t kind = (intptr_t)sqlite3_user_data(ctx);
+	if (any_null(argc, argv)) {
+		if (kind == 2) {
+			sqlite3_result_text(ctx, "NULL", 4, SQLITE_STATIC);
+		}
+		return;
+	}
+	int n;
+	const char *s = text_of(argv[0], &n);
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	if (kind == 0) {
+		quote_ident(&b, s);
+	} else {
+		quote_literal(&b, s);
+	}
+	result_buf(ctx, &b);
+}
+
+/* pg_starts_with(s, prefix). */
+static void fn_starts_with(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int n, k;
+	const char *s = text_of(argv[0], &n);
+	const char *p = text_of(argv[1], &k);
+	sqlite3_result_int(ctx, k <= n && memcmp(s, p, (size_t)k) == 0);
+}
+
+/*
+ * pg_to_hex(x, width): to_hex of an int4 (width 4) or int8 (width 8);
+ * negative numbers as their two's complement in that width.  Width 0:
+ * the type is not known statically, int4 when the value fits.
+ */
+static void fn_to_hex(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int64_t x = sqlite3_value_int64(argv[0]);
+	int width = sqlite3_value_int(argv[1]);
+	if (width == 0) {
+		width = x >= INT32_MIN && x <= INT32_MAX ? 4 : 8;
+	}
+	uint64_t u = (uint64_t)x;
+	if (width == 4) {
+		u &= 0xffffffffu;
+	}
+	char buf[24];
+	snprintf(buf, sizeof buf, "%llx", (unsigned long long)u);
+	sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+}
+
+/*
+ * pg_substr(s, start[, count]): substr/substring with PostgreSQL's
+ * positions: characters start .. start+count-1 that exist (a start
+ * before 1 eats into the count), 22011 for a negative count.  bytea
+ * (a blob) counts bytes.
+ */
+static void fn_substr(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int64_t start = sqlite3_value_int64(argv[1]);
+	int64_t end = INT64_MAX; /* one past the last position */
+	if (argc > 2) {
+		int64_t count = sqlite3_value_int64(argv[2]);
+		if (count < 0) {
+			fail(ctx, "22011: negative substring length not "
+				  "allowed");
+			return;
+		}
+		end = start > INT64_MAX - count ? INT64_MAX : start + count;
+	}
+	if (start < 1) {
+		start = 1;
+	}
+	if (sqlite3_value_type(argv[0]) == SQLITE_BLOB) {
+		const unsigned char *p = sqlite3_value_blob(argv[0]);
+		int64_t n = sqlite3_value_bytes(argv[0]);
+		int64_t to = end - 1 < n ? end - 1 : n;
+		if (p == NULL || start > to) {
+			sqlite3_result_zeroblob(ctx, 0);
+			return;
+		}
+		sqlite3_result_blob64(ctx, p + start - 1,
+				      (sqlite3_uint64)(to - start + 1),
+				      SQLITE_TRANSIENT);
+		return;
+	}
+	int len;
+	const char *s = text_of(argv[0], &len);
+	int from = char_offset(s, len, start);
+	if (from < 0 || end <= start) {
+		sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+		return;
+	}
+	int to = from;
+	for (int64_t k = start; k < end && to < len; k++) {
+		to += char_len(s, len, to);
+	}
+	sqlite3_result_text(ctx, s + from, to - from, SQLITE_TRANSIENT);
+}
+
+/* ---- encode / decode (bytea <-> text) ---- */
+
+static const char b64_chars[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int b64_value(unsigned char c)
+{
+	const char *p = c != 0 ? strchr(b64_chars, c) : NULL;
+	return p != NULL ? (int)(p - b64_chars) : -1;
+}
+
+static bool is_b64_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The bytes of argument @v: a blob's, or a text's UTF-8. */
+static const uint8_t *bytes_of(sqlite3_value *v, size_t *len)
+{
+	const void *p = sqlite3_value_type(v) == SQLITE_BLOB
+				? sqlite3_value_blob(v)
+				: (const void *)sqlite3_value_text(v);
+	*len = (size_t)sqlite3_value_bytes(v);
+	return p != NULL ? p : (const uint8_t *)"";
+}
+
+/* pg_encode(data, format): base64 (76-character lines), hex, escape. */
+static void fn_encode(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	size_t n;
+	const uint8_t *d = bytes_of(argv[0], &n);
+	const char *fmt = (const char *)sqlite3_value_text(argv[1]);
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	if (fmt != NULL && sqlite3_stricmp(fmt, "hex") == 0) {
+		static const char hex[] = "0123456789abcdef";
+		for (size_t i = 0; i < n; i++) {
+			tr_buf_put_u8(&b, (uint8_t)hex[d[i] >> 4]);
+			tr_buf_put_u8(&b, (uint8_t)hex[d[i] & 15]);
+		}
+	} else if (fmt != NULL && sqlite3_stricmp(fmt, "base64") == 0) {
+		size_t line = 0;
+		for (size_t i = 0; i < n; i += 3) {
+			uint32_t v = (uint32_t)d[i] << 16;
+			if (i + 1 < n) {
+				v |= (uint32_t)d[i + 1] << 8;
+			}
+			if (i + 2 < n) {
+				v |= d[i + 2];
+			}
+			if (line >= 76) {
+				tr_buf_put_u8(&b, '\n');
+				line = 0;
+			}
+			tr_buf_put_u8(&b, (uint8_t)b64_chars[v >> 18]);
+			tr_buf_put_u8(&b, (uint8_t)b64_chars[(v >> 12) & 63]);
+			tr_buf_put_u8(
+				&b, i + 1 < n
+					    ? (uint8_t)b64_chars[(v >> 6) & 63]
+					    : '=');
+			tr_buf_put_u8(&b, i + 2 < n ? (uint8_t)b64_chars[v & 63]
+						    : '=');
+			line += 4;
+		}
+	} else if (fmt != NULL && sqlite3_stricmp(fmt, "escape") == 0) {
+		for (size_t i = 0; i < n; i++) {
+			if (d[i] == 0 || d[i] >= 0x80) {
+				tr_buf_printf(&b, "\\%03o", d[i]);
+			} else if (d[i] == '\\') {
+				tr_buf_put_str(&b, "\\\\");
+			} else {
+				tr_buf_put_u8(&b, d[i]);
+			}
+		}
+	} else {
+		tr_buf_close(&b);
+		fail(ctx, "22023: unrecognized encoding: \"%s\"",
+		     fmt != NULL ? fmt : "");
+		return;
+	}
+	result_buf(ctx, &b);
+}
+
+/* PostgreSQL's base64 decoding (whitespace skipped, '=' ends the data
+ * at the group's end). */
+static bool b64_decode(sqlite3_context *ctx, const uint8_t *s, size_t n,
+		       struct tr_buf *b)
+{
+	uint32_t acc = 0;
+	int pos = 0, end = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+		int v = 0;
+		if (is_b64_space(c)) {
+			continue;
+		}
+		if (c == '=') {
+			if (end == 0) {
+				if (pos == 2) {
+					end = 1;
+				} else if (pos == 3) {
+					end = 2;
+				} else {
+					fail(ctx,
+					     "22023: unexpected \"=\" while "
+					     "decoding base64 sequence");
+					return false;
+				}
+			}
+		} else {
+			v = b64_value(c);
+			if (v < 0) {
+				int cl = char_len((const char *)s, (int)n,
+						  (int)i);
+				fail(ctx,
+				     "22023: invalid symbol \"%.*s\" found "
+				     "while decoding base64 sequence",
+				     cl, (const char *)s + i);
+				return false;
+			}
+		}
+		acc = (acc << 6) | (uint32_t)v;
+		if (++pos == 4) {
+			tr_buf_put_u8(b, (uint8_t)(acc >> 16));
+			if (end == 0 || end > 1) {
+				tr_buf_put_u8(b, (uint8_t)(acc >> 8));
+			}
+			if (end == 0 || end > 2) {
+				tr_buf_put_u8(b, (uint8_t)acc);
+			}
+			acc = 0;
+			pos = 0;
+		}
+	}
+	if (pos != 0) {
+		fail(ctx,
+		     "22023: invalid base64 end sequence\nHINT: Input data "
+		     "is missing padding, is truncated, or is otherwise "
+		     "corrupted.");
+		return false;
+	}
+	return true;
+}
+
+static bool hex_decode(sqlite3_context *ctx, const uint8_t *s, size_t n,
+		       struct tr_buf *b)
+{
+	for (size_t i = 0; i < n;) {
+		if (is_b64_space(s[i])) {
+			i++;
+			continue;
+		}
+		int hi = sql__hex_digit(s[i]);
+		if (hi < 0) {
+			fail(ctx, "22023: invalid hexadecimal digit: \"%.*s\"",
+			     char_len((const char *)s, (int)n, (int)i),
+			     (const char *)s + i);
+			return false;
+		}
+		if (i + 1 >= n) {
+			fail(ctx, "22023: invalid hexadecimal data: odd number "
+				  "of digits");
+			return false;
+		}
+		int lo = sql__hex_digit(s[i + 1]);
+		if (lo < 0) {
+			fail(ctx, "22023: invalid hexadecimal digit: \"%.*s\"",
+			     char_len((const char *)s, (int)n, (int)i + 1),
+			     (const char *)s + i + 1);
+			return false;
+		}
+		tr_buf_put_u8(b, (uint8_t)(hi << 4 | lo));
+		i += 2;
+	}
+	return true;
+}
+
+static bool escape_decode(sqlite3_context *ctx, const uint8_t *s, size_t n,
+			  struct tr_buf *b)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '\\') {
+			tr_buf_put_u8(b, s[i]);
+		} else if (i + 1 < n && s[i + 1] == '\\') {
+			tr_buf_put_u8(b, '\\');
+			i++;
+		} else if (i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+			   s[i + 2] >= '0' && s[i + 2] <= '7' &&
+			   s[i + 3] >= '0' && s[i + 3] <= '7') {
+			tr_buf_put_u8(b, (uint8_t)((s[i + 1] - '0') << 6 |
+						   (s[i + 2] - '0') << 3 |
+						   (s[i + 3] - '0')));
+			i += 3;
+		} else {
+			fail(ctx, "22P02: invalid input syntax for type bytea");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* pg_decode(text, format): the bytea encode made. */
+static void fn_decode(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	size_t n;
+	const uint8_t *s = bytes_of(argv[0], &n);
+	const char *fmt = (const char *)sqlite3_value_text(argv[1]);
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	bool ok;
+	if (fmt != NULL && sqlite3_stricmp(fmt, "hex") == 0) {
+		ok = hex_decode(ctx, s, n, &b);
+	} else if (fmt != NULL && sqlite3_stricmp(fmt, "base64") == 0) {
+		ok = b64_decode(ctx, s, n, &b);
+	} else if (fmt != NULL && sqlite3_stricmp(fmt, "escape") == 0) {
+		ok = escape_decode(ctx, s, n, &b);
+	} else {
+		fail(ctx, "22023: unrecognized encoding: \"%s\"",
+		     fmt != NULL ? fmt : "");
+		ok = false;
+	}
+	if (!ok) {
+		tr_buf_close(&b);
+		return;
+	}
+	if (tr_buf_err(&b) != TR_OK) {
+		result_buf(ctx, &b); /* the buffer's failure */
+		return;
+	}
+	sqlite3_result_blob64(ctx, b.len > 0 ? b.data : (const uint8_t *)"",
+			      b.len, SQLITE_TRANSIENT);
+	tr_buf_close(&b);
 }
 
 static int utf8_count(const char *s)
@@ -1491,6 +2315,116 @@ static void fn_log(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_double(ctx, log(x) / log(base));
 }
 
+/*
+ * pg_sqrt, pg_exp, pg_pow, the trigonometric and hyperbolic functions
+ * (pApp: a letter each, see the registration table): float8 functions
+ * with PostgreSQL's domain errors (2201F, 22003) where SQLite answers
+ * NULL or an infinity.
+ */
+static void fn_math(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	char op = (char)(intptr_t)sqlite3_user_data(ctx);
+	double x = float_of(argv[0]), r;
+	switch (op) {
+	case 's':
+		if (x < 0) {
+			fail(ctx, "2201F: cannot take square root of a "
+				  "negative number");
+			return;
+		}
+		r = sqrt(x);
+		break;
+	case 'e':
+		r = exp(x);
+		if (isinf(r) && !isinf(x)) {
+			fail(ctx, "22003: value out of range: overflow");
+			return;
+		}
+		if (r == 0 && !isinf(x)) {
+			fail(ctx, "22003: value out of range: underflow");
+			return;
+		}
+		break;
+	case 'a':
+	case 'c':
+	case 'N':
+		if (!isnan(x) && (x < -1 || x > 1)) {
+			fail(ctx, "22003: input is out of range");
+			return;
+		}
+		r = op == 'a' ? asin(x) : op == 'c' ? acos(x) : atanh(x);
+		break;
+	case 'S':
+	case 'C':
+	case 'T':
+	case 'o':
+		if (isinf(x)) {
+			fail(ctx, "22003: input is out of range");
+			return;
+		}
+		r = op == 'S'   ? sin(x)
+		    : op == 'C' ? cos(x)
+		    : op == 'T' ? tan(x)
+				: 1.0 / tan(x);
+		break;
+	case 'h':
+	case 'k':
+		/* An overflow is an infinity, as dsinh and dcosh say. */
+		r = op == 'h' ? sinh(x) : cosh(x);
+		break;
+	case 'n':
+		r = tanh(x);
+		break;
+	case 'H':
+		r = asinh(x);
+		break;
+	case 'K':
+		if (x < 1) {
+			fail(ctx, "22003: input is out of range");
+			return;
+		}
+		r = acosh(x);
+		break;
+	default: {
+		double y = float_of(argv[1]);
+		if (x == 0 && y < 0) {
+			fail(ctx, "2201F: zero raised to a negative power is "
+				  "undefined");
+			return;
+		}
+		if (x < 0 && isfinite(y) && floor(y) != y) {
+			fail(ctx, "2201F: a negative number raised to a "
+				  "non-integer power yields a complex result");
+			return;
+		}
+		r = pow(x, y);
+		if (isinf(r) && isfinite(x) && isfinite(y)) {
+			fail(ctx, "22003: value out of range: overflow");
+			return;
+		}
+		if (r == 0 && x != 0 && isfinite(x) && isfinite(y)) {
+			fail(ctx, "22003: value out of range: underflow");
+			return;
+		}
+		break;
+	}
+	}
+	result_float(ctx, r);
+}
+
+/* pg_xor(a, b): the # operator on integers. */
+static void fn_xor(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	sqlite3_result_int64(ctx, sqlite3_value_int64(argv[0]) ^
+					  sqlite3_value_int64(argv[1]));
+}
+
 /* ---------------------------------------------------------------------
  * Date and time
  * ------------------------------------------------------------------- */
@@ -1659,7 +2593,22 @@ static bool parse_ts_zone(const char *s, struct ts *out, bool *range,
 		s++;
 	}
 	int64_t offset = 0;
-	if (*s == 'Z' || *s == 'z') {
+	char zname[64];
+	zname[0] = '\0';
+	size_t zlen = strlen(s);
+	while (zlen > 0 && s[zlen - 1] == ' ') {
+		zlen--;
+	}
+	if (isalpha((unsigned char)*s) && zlen < sizeof zname &&
+	    !((zlen == 1 && (*s == 'Z' || *s == 'z')) ||
+	      (zlen == 3 && (strncasecmp(s, "UTC", 3) == 0 ||
+			     strncasecmp(s, "GMT", 3) == 0)))) {
+		/* A zone name or abbreviation (tz.c), applied to the local
+		 * time once the fields are checked. */
+		memcpy(zname, s, zlen);
+		zname[zlen] = '\0';
+		s += zlen;
+	} else if (*s == 'Z' || *s == 'z') {
 		out->kind = out->kind == TS_DATE ? TS_DATE : TS_TZ;
 		s++;
 	} else if (strncasecmp(s, "UTC", 3) == 0 ||
@@ -1697,6 +2646,19 @@ static bool parse_ts_zone(const char *s, struct ts *out, bool *range,
 	    (t.hour == 24 && (t.min > 0 || t.sec > 0 || t.usec > 0))) {
 		*range = true;
 		return false;
+	}
+	if (zname[0] != '\0') {
+		bool oom;
+		struct sql__tz *z = sql__tz_find(zname, &oom);
+		if (z == NULL) {
+			return false;
+		}
+		int64_t local = from_tm(&t);
+		offset = (int64_t)sql__tz_local_offset(
+				 z, floor_div(local, USEC_PER_SEC)) *
+			 USEC_PER_SEC;
+		sql__tz_free(z);
+		out->kind = TS_TZ;
 	}
 	out->usec = from_tm(&t) - offset;
 	*zone = offset;
@@ -3295,6 +4257,577 @@ static void fn_to_char(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* ---------------------------------------------------------------------
+ * Time zones, make_*, to_date and to_timestamp
+ * ------------------------------------------------------------------- */
+
+static void tz_release(void *p)
+{
+	sql__tz_free(p);
+}
+
+/* The zone named by argument @i (cached as its auxiliary data); NULL
+ * with the error set. */
+static const struct sql__tz *tz_arg(sqlite3_context *ctx, sqlite3_value **argv,
+				    int i)
+{
+	const struct sql__tz *z = sqlite3_get_auxdata(ctx, i);
+	if (z != NULL) {
+		return z;
+	}
+	const char *name = (const char *)sqlite3_value_text(argv[i]);
+	bool oom = name == NULL;
+	struct sql__tz *nz = oom ? NULL : sql__tz_find(name, &oom);
+	if (nz == NULL) {
+		if (oom) {
+			sqlite3_result_error_nomem(ctx);
+		} else {
+			fail(ctx, "22023: time zone \"%s\" not recognized",
+			     name);
+		}
+		return NULL;
+	}
+	sqlite3_set_auxdata(ctx, i, nz, tz_release);
+	z = sqlite3_get_auxdata(ctx, i);
+	if (z == NULL) {
+		sqlite3_result_error_nomem(ctx);
+	}
+	return z;
+}
+
+/*
+ * pg_timezone(zone, value, mode): timezone(zone, value), the AT TIME
+ * ZONE operator.  mode[0]: 'p' the value is a timestamp (the result is
+ * the timestamptz of that wall-clock time in the zone), 'z' a
+ * timestamptz (the result is the zone's wall-clock timestamp), '?' the
+ * stored value decides (a bare date counts as a timestamptz, as
+ * PostgreSQL's preferred type).  mode[1] 'i': the zone is an interval
+ * (east of UTC, no months or days).
+ */
+static void fn_timezone(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	const char *mode = (const char *)sqlite3_value_text(argv[2]);
+	struct ts ts;
+	if (mode == NULL || !ts_arg(ctx, argv[1], &ts)) {
+		if (mode == NULL) {
+			sqlite3_result_error_nomem(ctx);
+		}
+		return;
+	}
+	bool plain = mode[0] == 'p' || (mode[0] == '?' && ts.kind == TS_PLAIN);
+	int64_t secs = floor_div(ts.usec, USEC_PER_SEC);
+	int32_t off;
+	if (mode[0] != '\0' && mode[1] == 'i') {
+		struct iv iv;
+		if (!iv_arg(ctx, argv[0], &iv)) {
+			return;
+		}
+		if (iv.months != 0 || iv.days != 0) {
+			fail(ctx,
+			     "22023: interval time zone \"%s\" must not "
+			     "include months or days",
+			     (const char *)sqlite3_value_text(argv[0]));
+			return;
+		}
+		if (plain) {
+			result_ts(ctx, ts.usec - iv.usec, TS_TZ);
+		} else {
+			result_ts(ctx, ts.usec + iv.usec, TS_PLAIN);
+		}
+		return;
+	}
+	const struct sql__tz *z = tz_arg(ctx, argv, 0);
+	if (z == NULL) {
+		return;
+	}
+	if (plain) {
+		off = sql__tz_local_offset(z, secs);
+		result_ts(ctx, ts.usec - (int64_t)off * USEC_PER_SEC, TS_TZ);
+	} else {
+		off = sql__tz_offset(z, secs);
+		result_ts(ctx, ts.usec + (int64_t)off * USEC_PER_SEC, TS_PLAIN);
+	}
+}
+
+/* PostgreSQL's float_time_overflows: hour 0..24, minutes 0..59, seconds
+ * 0..60, at most 24:00:00. */
+static bool time_fields_bad(int64_t h, int64_t m, double s)
+{
+	return h < 0 || h > 24 || m < 0 || m > 59 || !(s >= 0) || s > 60 ||
+	       (double)(h * 3600 + m * 60) + s > 86400.0;
+}
+
+/* A year, month and day as make_date takes them; false with the error
+ * set (22008, or 0A000 for a BC year). */
+static bool date_fields(sqlite3_context *ctx, int64_t y, int64_t m, int64_t d)
+{
+	if (y < 0) {
+		fail(ctx, "0A000: BC dates are not supported");
+		return false;
+	}
+	if (y == 0 || y > 294276 || m < 1 || m > 12 || d < 1 ||
+	    d > days_in_month(y, (int)m)) {
+		fail(ctx,
+		     "22008: date field value out of range: %lld-%02lld-%02lld",
+		     (long long)y, (long long)m, (long long)d);
+		return false;
+	}
+	return true;
+}
+
+/* Microseconds of a time of day given as hours, minutes and seconds. */
+static int64_t time_usec(int64_t h, int64_t m, double s)
+{
+	return (h * 3600 + m * 60) * USEC_PER_SEC + llrint(s * 1e6);
+}
+
+/* pg_make_date(y, m, d). */
+static void fn_make_date(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int64_t y = sqlite3_value_int64(argv[0]);
+	int64_t m = sqlite3_value_int64(argv[1]);
+	int64_t d = sqlite3_value_int64(argv[2]);
+	if (date_fields(ctx, y, m, d)) {
+		result_ts(ctx,
+			  days_from_civil(y, (int)m, (int)d) * USEC_PER_DAY,
+			  TS_DATE);
+	}
+}
+
+/* pg_make_time(h, m, s). */
+static void fn_make_time(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int64_t h = sqlite3_value_int64(argv[0]);
+	int64_t m = sqlite3_value_int64(argv[1]);
+	double s = sqlite3_value_double(argv[2]);
+	if (time_fields_bad(h, m, s)) {
+		fail(ctx,
+		     "22008: time field value out of range: %lld:%02lld:%02g",
+		     (long long)h, (long long)m, s);
+		return;
+	}
+	result_time(ctx, time_usec(h, m, s));
+}
+
+/*
+ * pg_make_timestamp(y, mo, d, h, mi, s) and pg_make_timestamptz(...[,
+ * zone]) (pApp 0, 1): the wall-clock time, in the zone for timestamptz
+ * (the session's, UTC, without one).
+ */
+static void fn_make_timestamp(sqlite3_context *ctx, int argc,
+			      sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	bool tz = sqlite3_user_data(ctx) != NULL;
+	int64_t f[5];
+	for (int i = 0; i < 5; i++) {
+		f[i] = sqlite3_value_int64(argv[i]);
+	}
+	double s = sqlite3_value_double(argv[5]);
+	if (!date_fields(ctx, f[0], f[1], f[2])) {
+		return;
+	}
+	if (time_fields_bad(f[3], f[4], s)) {
+		fail(ctx,
+		     "22008: time field value out of range: %lld:%02lld:%02g",
+		     (long long)f[3], (long long)f[4], s);
+		return;
+	}
+	int64_t usec = days_from_civil(f[0], (int)f[1], (int)f[2]) *
+			       USEC_PER_DAY +
+		       time_usec(f[3], f[4], s);
+	if (tz && argc > 6) {
+		const struct sql__tz *z = tz_arg(ctx, argv, 6);
+		if (z == NULL) {
+			return;
+		}
+		int32_t off = sql__tz_local_offset(
+			z, floor_div(usec, USEC_PER_SEC));
+		usec -= (int64_t)off * USEC_PER_SEC;
+	}
+	result_ts(ctx, usec, tz ? TS_TZ : TS_PLAIN);
+}
+
+/* pg_make_interval(years, months, weeks, days, hours, mins, secs). */
+static void fn_make_interval(sqlite3_context *ctx, int argc,
+			     sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int64_t v[6];
+	for (int i = 0; i < 6; i++) {
+		v[i] = sqlite3_value_int64(argv[i]);
+	}
+	double secs = float_of(argv[6]);
+	int64_t months = v[0] * 12 + v[1];
+	int64_t days = v[2] * 7 + v[3];
+	double usec = ((double)v[4] * 3600 + (double)v[5] * 60) * 1e6 +
+		      secs * 1e6;
+	if (months < INT32_MIN || months > INT32_MAX || days < INT32_MIN ||
+	    days > INT32_MAX || !isfinite(usec) || fabs(usec) >= 9.2e18) {
+		fail(ctx, "22008: interval out of range");
+		return;
+	}
+	struct iv iv = { (int32_t)months, (int32_t)days, llrint(usec) };
+	result_iv(ctx, &iv);
+}
+
+/* pg_to_timestamp(epoch): to_timestamp(double precision). */
+static void fn_to_timestamp_epoch(sqlite3_context *ctx, int argc,
+				  sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	double x = float_of(argv[0]);
+	if (isnan(x)) {
+		fail(ctx, "22008: timestamp cannot be NaN");
+		return;
+	}
+	double usec = rint(x * 1e6);
+	/* PostgreSQL's range, 4714 BC to 294276 AD; triode has no BC. */
+	if (!(usec >= -62135596800e6 && usec < 9224318016000e6)) {
+		fail(ctx, "22008: timestamp out of range: \"%g\"", x);
+		return;
+	}
+	result_ts(ctx, (int64_t)usec, TS_TZ);
+}
+
+/* ---- to_date / to_timestamp(text, format) ---- */
+
+static const char *const month_names[] = {
+	"january", "february", "march",     "april",   "may",      "june",
+	"july",    "august",   "september", "october", "november", "december",
+};
+static const char *const day_names[] = {
+	"sunday",   "monday", "tuesday",  "wednesday",
+	"thursday", "friday", "saturday",
+};
+
+/* Template patterns to_date and to_timestamp read (case does not
+ * matter when reading); the longest match wins, so longer ones first. */
+enum fpat {
+	FP_NONE,
+	FP_HH24,
+	FP_HH12,
+	FP_HH,
+	FP_YYYY,
+	FP_YY,
+	FP_MONTH,
+	FP_MON,
+	FP_MM,
+	FP_MI,
+	FP_MS,
+	FP_US,
+	FP_SS,
+	FP_DDD,
+	FP_DD,
+	FP_DAY,
+	FP_DY,
+	FP_AMDOT,
+	FP_AM,
+};
+
+static const struct {
+	const char *text;
+	enum fpat pat;
+	int width; /* digits read when the next field follows directly */
+} fpats[] = {
+	{ "hh24", FP_HH24, 2 },  { "hh12", FP_HH12, 2 },
+	{ "hh", FP_HH12, 2 },    { "yyyy", FP_YYYY, 4 },
+	{ "yy", FP_YY, 2 },      { "month", FP_MONTH, 0 },
+	{ "mon", FP_MON, 0 },    { "mm", FP_MM, 2 },
+	{ "mi", FP_MI, 2 },      { "ms", FP_MS, 3 },
+	{ "us", FP_US, 6 },      { "ss", FP_SS, 2 },
+	{ "ddd", FP_DDD, 3 },    { "dd", FP_DD, 2 },
+	{ "day", FP_DAY, 0 },    { "dy", FP_DY, 0 },
+	{ "a.m.", FP_AMDOT, 0 }, { "p.m.", FP_AMDOT, 0 },
+	{ "am", FP_AM, 0 },      { "pm", FP_AM, 0 },
+};
+
+static int fpat_at(const char *f, size_t *len)
+{
+	for (size_t i = 0; i < TR_ARRAY_LEN(fpats); i++) {
+		size_t n = strlen(fpats[i].text);
+		if (strncasecmp(f, fpats[i].text, n) == 0) {
+			*len = n;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/* The fields read so far (-1: not given). */
+struct dtparse {
+	int64_t year, mon, mday, yday, hour, min, sec, usec;
+	int pm; /* -1 none, 0 am, 1 pm */
+	bool h12;
+};
+
+/* Read a number for the pattern @pname: exactly @width digits when
+ * @fixed, else as many as there are (at most 9).  false with the error
+ * set. */
+static bool fp_int(sqlite3_context *ctx, const char **s, int width, bool fixed,
+		   const char *pname, int64_t *out, int *ndigits)
+{
+	const char *p = *s;
+	int max = fixed ? width : 9;
+	int64_t v = 0;
+	int n = 0;
+	while (n < max && *p >= '0' && *p <= '9') {
+		v = v * 10 + (*p - '0');
+		p++;
+		n++;
+	}
+	if (n == 0) {
+		size_t bad = strcspn(*s, " ");
+		fail(ctx,
+		     "22007: invalid value \"%.*s\" for \"%s\"\nDETAIL: "
+		     "Value must be an integer.",
+		     (int)(bad > 20 ? 20 : bad), *s, pname);
+		return false;
+	}
+	*s = p;
+	*out = v;
+	*ndigits = n;
+	return true;
+}
+
+/* A name from @names (full, or its first three letters), without regard
+ * to case: its index, or -1. */
+static int fp_name(const char **s, const char *const *names, int n, bool abbrev)
+{
+	for (int i = 0; i < n; i++) {
+		size_t len = abbrev ? 3 : strlen(names[i]);
+		if (strncasecmp(*s, names[i], len) == 0) {
+			*s += len;
+			return i;
+		}
+	}
+	return -1;
+}
+
+/*
+ * pg_to_datetime(text, format) (pApp 0 to_date, 1 to_timestamp): the
+ * template patterns YYYY YY MM Mon Month DD DDD Day Dy HH HH12 HH24 MI
+ * SS MS US AM/PM (FM is ignored, "quoted" text skipped).  As PostgreSQL
+ * outside FX mode, blanks before a field are skipped and a separator
+ * of the template matches one separator of the input (or none).
+ */
+static void fn_to_datetime(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	bool stamp = sqlite3_user_data(ctx) != NULL;
+	int n;
+	const char *in = text_of(argv[0], &n);
+	const char *f = text_of(argv[1], &n);
+	const char *s = in;
+	struct dtparse d = { -1, -1, -1, -1, -1, -1, -1, -1, -1, false };
+	while (*f != '\0') {
+		if (strncasecmp(f, "fm", 2) == 0 ||
+		    strncasecmp(f, "fx", 2) == 0) {
+			f += 2;
+			continue;
+		}
+		if (*f == '"') {
+			for (f++; *f != '\0' && *f != '"'; f++) {
+				if (*s != '\0') {
+					s++;
+				}
+			}
+			if (*f == '"') {
+				f++;
+			}
+			continue;
+		}
+		size_t plen;
+		int k = fpat_at(f, &plen);
+		if (k < 0) {
+			if (*f == ' ') {
+				while (*s == ' ') {
+					s++;
+				}
+			} else if (!isalnum((unsigned char)*f)) {
+				if (*s != '\0' && !isalnum((unsigned char)*s) &&
+				    *s != ' ') {
+					s++;
+				}
+			} else if (*s != '\0') {
+				s++;
+			}
+			f++;
+			continue;
+		}
+		char pname[8];
+		snprintf(pname, sizeof pname, "%.*s", (int)plen, f);
+		f += plen;
+		while (*s == ' ') {
+			s++;
+		}
+		size_t nlen;
+		bool fixed = *f != '\0' && fpat_at(f, &nlen) >= 0 &&
+			     fpats[fpat_at(f, &nlen)].width > 0;
+		int64_t v;
+		int nd;
+		enum fpat pat = fpats[k].pat;
+		int64_t *slot = NULL;
+		switch (pat) {
+		case FP_MONTH:
+		case FP_MON:
+		case FP_DAY:
+		case FP_DY: {
+			bool month = pat == FP_MONTH || pat == FP_MON;
+			bool abbrev = pat == FP_MON || pat == FP_DY;
+			int i = month ? fp_name(&s, month_names, 12, abbrev)
+				      : fp_name(&s, day_names, 7, abbrev);
+			if (i < 0) {
+				size_t bad = strcspn(s, " ");
+				fail(ctx,
+				     "22007: invalid value \"%.*s\" for "
+				     "\"%s\"\nDETAIL: The given value did not "
+				     "match any of the allowed values for this "
+				     "field.",
+				     (int)(bad > 20 ? 20 : bad), s, pname);
+				return;
+			}
+			if (month) {
+				d.mon = i + 1;
+			}
+			continue;
+		}
+		case FP_AM:
+		case FP_AMDOT: {
+			const char *am = pat == FP_AM ? "am" : "a.m.";
+			const char *pmw = pat == FP_AM ? "pm" : "p.m.";
+			size_t l = strlen(am);
+			if (strncasecmp(s, am, l) == 0) {
+				d.pm = 0;
+			} else if (strncasecmp(s, pmw, l) == 0) {
+				d.pm = 1;
+			} else {
+				size_t bad = strcspn(s, " ");
+				fail(ctx,
+				     "22007: invalid value \"%.*s\" for "
+				     "\"%s\"\nDETAIL: The given value did not "
+				     "match any of the allowed values for this "
+				     "field.",
+				     (int)(bad > 20 ? 20 : bad), s, pname);
+				return;
+			}
+			s += l;
+			continue;
+		}
+		case FP_HH12:
+			d.h12 = true;
+			slot = &d.hour;
+			break;
+		case FP_HH24:
+			slot = &d.hour;
+			break;
+		case FP_YYYY:
+		case FP_YY:
+			slot = &d.year;
+			break;
+		case FP_MM:
+			slot = &d.mon;
+			break;
+		case FP_MI:
+			slot = &d.min;
+			break;
+		case FP_SS:
+			slot = &d.sec;
+			break;
+		case FP_DDD:
+			slot = &d.yday;
+			break;
+		case FP_DD:
+			slot = &d.mday;
+			break;
+		default:
+			break;
+		}
+		if (!fp_int(ctx, &s, fpats[k].width, fixed, pname, &v, &nd)) {
+			return;
+		}
+		if (pat == FP_YY && nd <= 2) {
+			v += v < 70 ? 2000 : 1900;
+		} else if (pat == FP_MS || pat == FP_US) {
+			int scale = pat == FP_MS ? 3 : 6;
+			for (int i = nd; i < scale; i++) {
+				v *= 10;
+			}
+			d.usec = pat == FP_MS ? v * 1000 : v;
+			continue;
+		}
+		if (slot != NULL) {
+			*slot = v;
+		}
+	}
+	if (d.h12 && d.hour >= 0 && (d.hour < 1 || d.hour > 12)) {
+		fail(ctx,
+		     "22007: hour \"%lld\" is invalid for the 12-hour "
+		     "clock\nHINT: Use the 24-hour clock, or give an hour "
+		     "between 1 and 12.",
+		     (long long)d.hour);
+		return;
+	}
+	if (d.pm >= 0 && d.hour >= 0 && d.hour <= 12) {
+		d.hour = d.hour % 12 + (d.pm ? 12 : 0);
+	}
+	if (d.year < 0) {
+		fail(ctx, "0A000: BC dates are not supported");
+		return;
+	}
+	struct tmx t = { d.year,
+			 d.mon < 0 ? 1 : (int)d.mon,
+			 d.mday < 0 ? 1 : (int)d.mday,
+			 d.hour < 0 ? 0 : (int)d.hour,
+			 d.min < 0 ? 0 : (int)d.min,
+			 d.sec < 0 ? 0 : (int)d.sec,
+			 d.usec < 0 ? 0 : (int)d.usec };
+	bool range = d.year == 0 || d.year > 294276 || d.mon > 12 ||
+		     t.mon < 1 || (d.mday >= 0 && d.mday < 1) || d.hour > 24 ||
+		     d.min > 59 || d.sec > 60 || d.usec > 999999 ||
+		     (d.hour == 24 && (d.min > 0 || d.sec > 0 || d.usec > 0));
+	if (!range && d.yday >= 0 && d.mon < 0 && d.mday < 0) {
+		int64_t yd = d.yday;
+		range = yd < 1 || yd > (is_leap(t.year) ? 366 : 365);
+		t.mday = 1;
+		if (!range) {
+			int64_t usec = from_tm(&t) + (yd - 1) * USEC_PER_DAY;
+			result_ts(ctx, stamp ? usec : usec,
+				  stamp ? TS_TZ : TS_DATE);
+			return;
+		}
+	}
+	if (!range && t.mday > days_in_month(t.year, t.mon)) {
+		range = true;
+	}
+	if (range) {
+		fail(ctx, "22008: date/time field value out of range: \"%s\"",
+		     in);
+		return;
+	}
+	if (!stamp) {
+		t.hour = t.min = t.sec = t.usec = 0;
+	}
+	result_ts(ctx, from_tm(&t), stamp ? TS_TZ : TS_DATE);
+}
+
+/* ---------------------------------------------------------------------
  * Checked casts
  *
  * pg_cast(x, oid, from_float): x::type where SQLite's CAST would accept
@@ -3740,6 +5273,323 @@ static const sqlite3_module gs_module = {
 };
 
 /* ---------------------------------------------------------------------
+ * Ordered aggregates: string_agg and array_agg with ORDER BY, DISTINCT
+ *
+ * pg_string_agg(mode, value, sep, sort keys...) and pg_array_agg(mode,
+ * value, NULL, sort keys...).  mode: 'd' (string_agg DISTINCT), '-'
+ * (string_agg), 'J' (array_agg DISTINCT) or 'j' (array_agg), then one
+ * letter per sort key as json.c's aggregates take them:
+ * 'a' ASC NULLS LAST, 'A' ASC NULLS FIRST, 'd' DESC NULLS FIRST, 'D'
+ * DESC NULLS LAST.  SQLite 3.40 has no ORDER BY inside an aggregate, so
+ * the rows are kept and sorted (stably) when the result is made.  With
+ * DISTINCT the translator adds the value as the last key; as every
+ * ORDER BY key is an argument (PostgreSQL requires it), equal values end
+ * up next to each other and all but the first are dropped.
+ * ------------------------------------------------------------------- */
+
+struct oagg_row {
+	sqlite3_value **v; /* value, separator, sort keys */
+	size_t seq;
+};
+
+struct oagg {
+	struct oagg_row *rows;
+	size_t n, cap;
+	size_t bytes;
+	int nv;
+	char mode[40];
+	bool failed;
+};
+
+static struct oagg *oagg_state(sqlite3_context *ctx, bool create)
+{
+	struct oagg **p = sqlite3_aggregate_context(ctx,
+						    create ? sizeof *p : 0);
+	if (p == NULL) {
+		return NULL;
+	}
+	if (*p == NULL && create) {
+		*p = sqlite3_malloc(sizeof **p);
+		if (*p != NULL) {
+			memset(*p, 0, sizeof **p);
+		}
+	}
+	return *p;
+}
+
+static void oagg_free(struct oagg *g)
+{
+	if (g == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		for (int k = 0; k < g->nv; k++) {
+			sqlite3_value_free(g->rows[i].v[k]);
+		}
+		sqlite3_free(g->rows[i].v);
+	}
+	sqlite3_free(g->rows);
+	sqlite3_free(g);
+}
+
+static void oagg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct oagg *g = oagg_state(ctx, true);
+	if (g == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	const char *mode = (const char *)sqlite3_value_text(argv[0]);
+	bool array = mode != NULL && (mode[0] == 'j' || mode[0] == 'J');
+	if (g->failed ||
+	    (!array && sqlite3_value_type(argv[1]) == SQLITE_NULL)) {
+		return; /* string_agg skips NULL values, array_agg keeps them */
+	}
+	if (g->cap == 0) {
+		const char *m = (const char *)sqlite3_value_text(argv[0]);
+		size_t ml = (size_t)sqlite3_value_bytes(argv[0]);
+		if (m == NULL || ml >= sizeof g->mode || (int)ml != argc - 2) {
+			g->failed = true;
+			sqlite3_result_error(ctx, "XX000: bad aggregate mode",
+					     -1);
+			return;
+		}
+		memcpy(g->mode, m, ml + 1);
+		g->nv = argc - 1;
+	}
+	if (argc - 1 != g->nv) {
+		g->failed = true;
+		sqlite3_result_error(ctx, "XX000: bad aggregate arguments", -1);
+		return;
+	}
+	if (g->n == g->cap) {
+		size_t ncap = g->cap == 0 ? 16 : g->cap * 2;
+		struct oagg_row *nr = sqlite3_realloc64(g->rows,
+							ncap * sizeof *nr);
+		if (nr == NULL) {
+			g->failed = true;
+			sqlite3_result_error_nomem(ctx);
+			return;
+		}
+		g->rows = nr;
+		g->cap = ncap;
+	}
+	struct oagg_row *r = &g->rows[g->n];
+	r->seq = g->n;
+	r->v = sqlite3_malloc64((size_t)g->nv * sizeof *r->v);
+	if (r->v == NULL) {
+		g->failed = true;
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	for (int k = 0; k < g->nv; k++) {
+		r->v[k] = sqlite3_value_dup(argv[k + 1]);
+		g->bytes += (size_t)sqlite3_value_bytes(argv[k + 1]) + 16;
+		if (r->v[k] == NULL) {
+			for (int i = 0; i < k; i++) {
+				sqlite3_value_free(r->v[i]);
+			}
+			sqlite3_free(r->v);
+			g->failed = true;
+			sqlite3_result_error_nomem(ctx);
+			return;
+		}
+	}
+	g->n++;
+	if (g->bytes > MAX_RESULT) {
+		g->failed = true;
+		sqlite3_result_error_toobig(ctx);
+	}
+}
+
+/* SQLite's order of values: NULL, numbers, text (bytes), blobs. */
+static int value_cmp(sqlite3_value *x, sqlite3_value *y)
+{
+	int tx = sqlite3_value_type(x), ty = sqlite3_value_type(y);
+	int cx = tx == SQLITE_INTEGER || tx == SQLITE_FLOAT ? 1
+		 : tx == SQLITE_TEXT                        ? 2
+		 : tx == SQLITE_BLOB                        ? 3
+							    : 0;
+	int cy = ty == SQLITE_INTEGER || ty == SQLITE_FLOAT ? 1
+		 : ty == SQLITE_TEXT                        ? 2
+		 : ty == SQLITE_BLOB                        ? 3
+							    : 0;
+	if (cx != cy) {
+		return cx < cy ? -1 : 1;
+	}
+	if (cx == 1) {
+		if (tx == SQLITE_INTEGER && ty == SQLITE_INTEGER) {
+			sqlite3_int64 a = sqlite3_value_int64(x);
+			sqlite3_int64 b = sqlite3_value_int64(y);
+			return a < b ? -1 : a > b;
+		}
+		double a = sqlite3_value_double(x), b = sqlite3_value_double(y);
+		return a < b ? -1 : a > b;
+	}
+	if (cx >= 2) {
+		const void *a = cx == 2 ? (const void *)sqlite3_value_text(x)
+					: sqlite3_value_blob(x);
+		const void *b = cx == 2 ? (const void *)sqlite3_value_text(y)
+					: sqlite3_value_blob(y);
+		int la = sqlite3_value_bytes(x), lb = sqlite3_value_bytes(y);
+		int c = memcmp(a != NULL ? a : "", b != NULL ? b : "",
+			       (size_t)(la < lb ? la : lb));
+		return c != 0 ? c : (la < lb ? -1 : la > lb);
+	}
+	return 0;
+}
+
+/* Sort keys start after the value and the separator. */
+#define OAGG_KEYS 2
+
+static int oagg_cmp_keys(const char *dirs, int nv, const struct oagg_row *a,
+			 const struct oagg_row *b)
+{
+	for (int k = OAGG_KEYS; k < nv; k++) {
+		char d = dirs[k - OAGG_KEYS];
+		sqlite3_value *x = a->v[k], *y = b->v[k];
+		bool nx = sqlite3_value_type(x) == SQLITE_NULL;
+		bool ny = sqlite3_value_type(y) == SQLITE_NULL;
+		if (nx || ny) {
+			if (nx && ny) {
+				continue;
+			}
+			bool nulls_first = d == 'A' || d == 'd';
+			return nx == nulls_first ? -1 : 1;
+		}
+		int c = value_cmp(x, y);
+		if (c != 0) {
+			return d == 'd' || d == 'D' ? -c : c;
+		}
+	}
+	return 0;
+}
+
+/* qsort has no context argument: the comparison reads it from here
+ * (thread-local: connections run on several threads). */
+static _Thread_local const struct oagg *oagg_sorting;
+
+static int oagg_cmp(const void *x, const void *y)
+{
+	const struct oagg_row *a = x, *b = y;
+	int c = oagg_cmp_keys(oagg_sorting->mode + 1, oagg_sorting->nv, a, b);
+	if (c != 0) {
+		return c;
+	}
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* array_agg's result: the values (sorted, duplicates dropped if
+ * @distinct) as a JSON array, each converted as json_group_array does
+ * (JSON values as they are). */
+static void oagg_array(sqlite3_context *ctx, const struct oagg *g,
+		       bool distinct)
+{
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	tr_buf_put_u8(&b, '[');
+	const struct oagg_row *prev = NULL;
+	for (size_t i = 0; i < g->n; i++) {
+		const struct oagg_row *r = &g->rows[i];
+		sqlite3_value *v = r->v[0];
+		if (distinct && prev != NULL && value_cmp(prev->v[0], v) == 0) {
+			continue;
+		}
+		if (prev != NULL) {
+			tr_buf_put_u8(&b, ',');
+		}
+		prev = r;
+		int n = sqlite3_value_bytes(v);
+		switch (sqlite3_value_type(v)) {
+		case SQLITE_NULL:
+			tr_buf_put_str(&b, "null");
+			break;
+		case SQLITE_INTEGER:
+			tr_buf_printf(&b, "%lld",
+				      (long long)sqlite3_value_int64(v));
+			break;
+		case SQLITE_FLOAT: {
+			char num[64];
+			sqlite3_snprintf(sizeof num, num, "%!0.15g",
+					 sqlite3_value_double(v));
+			tr_buf_put_str(&b, num);
+			break;
+		}
+		case SQLITE_TEXT: {
+			const char *t = (const char *)sqlite3_value_text(v);
+			if (sqlite3_value_subtype(v) == 'J') {
+				tr_buf_put(&b, t != NULL ? t : "", (size_t)n);
+			} else {
+				put_json_text(&b, t != NULL ? t : "",
+					      (size_t)n);
+			}
+			break;
+		}
+		default:
+			tr_buf_close(&b);
+			sqlite3_result_error(
+				ctx, "JSON cannot hold BLOB values", -1);
+			return;
+		}
+	}
+	tr_buf_put_u8(&b, ']');
+	result_buf(ctx, &b);
+}
+
+static void oagg_final(sqlite3_context *ctx)
+{
+	struct oagg *g = oagg_state(ctx, false);
+	if (g == NULL || g->n == 0 || g->failed) {
+		oagg_free(g); /* no rows: NULL (or the step's error) */
+		return;
+	}
+	const struct oagg *saved = oagg_sorting;
+	oagg_sorting = g;
+	qsort(g->rows, g->n, sizeof *g->rows, oagg_cmp);
+	oagg_sorting = saved;
+	bool distinct = g->mode[0] == 'd' || g->mode[0] == 'J';
+	if (g->mode[0] == 'j' || g->mode[0] == 'J') {
+		oagg_array(ctx, g, distinct);
+		oagg_free(g);
+		return;
+	}
+	bool blob = false;
+	for (size_t i = 0; i < g->n && !blob; i++) {
+		blob = sqlite3_value_type(g->rows[i].v[0]) == SQLITE_BLOB;
+	}
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	const struct oagg_row *prev = NULL;
+	for (size_t i = 0; i < g->n; i++) {
+		const struct oagg_row *r = &g->rows[i];
+		if (distinct && prev != NULL &&
+		    value_cmp(prev->v[0], r->v[0]) == 0) {
+			continue;
+		}
+		if (prev != NULL &&
+		    sqlite3_value_type(r->v[1]) != SQLITE_NULL) {
+			const void *sep = blob ? sqlite3_value_blob(r->v[1])
+					       : sqlite3_value_text(r->v[1]);
+			tr_buf_put(&b, sep != NULL ? sep : "",
+				   (size_t)sqlite3_value_bytes(r->v[1]));
+		}
+		const void *v = blob ? sqlite3_value_blob(r->v[0])
+				     : sqlite3_value_text(r->v[0]);
+		tr_buf_put(&b, v != NULL ? v : "",
+			   (size_t)sqlite3_value_bytes(r->v[0]));
+		prev = r;
+	}
+	oagg_free(g);
+	if (blob && tr_buf_err(&b) == TR_OK) {
+		sqlite3_result_blob64(ctx, b.len > 0 ? b.data : (uint8_t *)"",
+				      b.len, SQLITE_TRANSIENT);
+		tr_buf_close(&b);
+		return;
+	}
+	result_buf(ctx, &b);
+}
+
+/* ---------------------------------------------------------------------
  * Registration
  * ------------------------------------------------------------------- */
 
@@ -3756,6 +5606,45 @@ static const struct fdef {
 	{ "pg_regexp_match", 3, true, fn_regexp_match, 0 },
 	{ "pg_similar_escape", 1, true, fn_similar_escape, 0 },
 	{ "pg_similar_escape", 2, true, fn_similar_escape, 0 },
+	{ "pg_regexp_replace", 3, true, fn_regexp_replace, 0 },
+	{ "pg_regexp_replace", 4, true, fn_regexp_replace, 0 },
+	{ "pg_regexp_replace", 5, true, fn_regexp_replace, 0 },
+	{ "pg_regexp_replace", 6, true, fn_regexp_replace, 0 },
+	{ "pg_regexp_match_array", 2, true, fn_regexp_first, 0 },
+	{ "pg_regexp_match_array", 3, true, fn_regexp_first, 0 },
+	{ "pg_substring_re", 2, true, fn_regexp_first, 1 },
+	{ "pg_regexp_split", 2, true, fn_regexp_split, 0 },
+	{ "pg_regexp_split", 3, true, fn_regexp_split, 0 },
+	{ "pg_regexp_like", 2, true, fn_regexp_like, 0 },
+	{ "pg_regexp_like", 3, true, fn_regexp_like, 0 },
+	{ "pg_regexp_count", 2, true, fn_regexp_count, 0 },
+	{ "pg_regexp_count", 3, true, fn_regexp_count, 0 },
+	{ "pg_regexp_count", 4, true, fn_regexp_count, 0 },
+	{ "pg_quote_ident", 1, true, fn_quote, 0 },
+	{ "pg_quote_literal", 1, true, fn_quote, 1 },
+	{ "pg_quote_nullable", 1, true, fn_quote, 2 },
+	{ "pg_starts_with", 2, true, fn_starts_with, 0 },
+	{ "pg_encode", 2, true, fn_encode, 0 },
+	{ "pg_decode", 2, true, fn_decode, 0 },
+	{ "pg_to_hex", 2, true, fn_to_hex, 0 },
+	{ "pg_substr", 2, true, fn_substr, 0 },
+	{ "pg_substr", 3, true, fn_substr, 0 },
+	{ "pg_sqrt", 1, true, fn_math, 's' },
+	{ "pg_exp", 1, true, fn_math, 'e' },
+	{ "pg_pow", 2, true, fn_math, 'p' },
+	{ "pg_asin", 1, true, fn_math, 'a' },
+	{ "pg_acos", 1, true, fn_math, 'c' },
+	{ "pg_sin", 1, true, fn_math, 'S' },
+	{ "pg_cos", 1, true, fn_math, 'C' },
+	{ "pg_tan", 1, true, fn_math, 'T' },
+	{ "pg_cot", 1, true, fn_math, 'o' },
+	{ "pg_sinh", 1, true, fn_math, 'h' },
+	{ "pg_cosh", 1, true, fn_math, 'k' },
+	{ "pg_tanh", 1, true, fn_math, 'n' },
+	{ "pg_asinh", 1, true, fn_math, 'H' },
+	{ "pg_acosh", 1, true, fn_math, 'K' },
+	{ "pg_atanh", 1, true, fn_math, 'N' },
+	{ "pg_xor", 2, true, fn_xor, 0 },
 	{ "pg_concat", -1, true, fn_concat, 0 },
 	{ "pg_concat_ws", -1, true, fn_concat_ws, 0 },
 	{ "pg_lpad", 2, true, fn_pad, 0 },
@@ -3819,6 +5708,16 @@ static const struct fdef {
 	/* age(t) reads the clock. */
 	{ "pg_age", 1, false, fn_age, 0 },
 	{ "pg_to_char", 2, true, fn_to_char, 0 },
+	{ "pg_timezone", 3, true, fn_timezone, 0 },
+	{ "pg_make_date", 3, true, fn_make_date, 0 },
+	{ "pg_make_time", 3, true, fn_make_time, 0 },
+	{ "pg_make_timestamp", 6, true, fn_make_timestamp, 0 },
+	{ "pg_make_timestamptz", 6, true, fn_make_timestamp, 1 },
+	{ "pg_make_timestamptz", 7, true, fn_make_timestamp, 1 },
+	{ "pg_make_interval", 7, true, fn_make_interval, 0 },
+	{ "pg_to_timestamp", 1, true, fn_to_timestamp_epoch, 0 },
+	{ "pg_to_date", 2, true, fn_to_datetime, 0 },
+	{ "pg_to_timestamp", 2, true, fn_to_datetime, 1 },
 	{ "pg_cast", 3, true, fn_cast, 0 },
 };
 
@@ -3865,6 +5764,15 @@ int sql_functions_register(sqlite3 *db)
 			db, avg ? "pg_iv_avg" : "pg_iv_sum", 1,
 			SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC,
 			(void *)avg, NULL, iv_acc_step, iv_acc_final, NULL);
+	}
+	if (rc != SQLITE_OK) {
+		return rc;
+	}
+	for (int array = 0; array <= 1 && rc == SQLITE_OK; array++) {
+		rc = sqlite3_create_function_v2(
+			db, array ? "pg_array_agg" : "pg_string_agg", -1,
+			SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC,
+			NULL, NULL, oagg_step, oagg_final, NULL);
 	}
 	if (rc != SQLITE_OK) {
 		return rc;

@@ -712,6 +712,23 @@ static const struct {
 	{ "round", "ni" },
 	{ "trunc", "ni" },
 	{ "generate_series", "." },
+	{ "regexp_replace", "ttt." },
+	{ "regexp_match", "t" },
+	{ "regexp_split_to_array", "t" },
+	{ "regexp_like", "t" },
+	{ "regexp_count", "ttit" },
+	{ "quote_ident", "t" },
+	{ "quote_literal", "t" },
+	{ "quote_nullable", "t" },
+	{ "make_date", "i" },
+	{ "make_time", "iif" },
+	{ "make_timestamp", "iiiiif" },
+	{ "make_timestamptz", "iiiiift" },
+	{ "to_date", "t" },
+	{ "timezone", "t." },
+	{ "log10", "f" },
+	{ "asin", "f" },
+	{ "acos", "f" },
 };
 
 static void func_call(struct walk *w, const struct scope *sc,
@@ -730,6 +747,9 @@ static void func_call(struct walk *w, const struct scope *sc,
 			continue;
 		}
 		const char *a = func_args[i].args;
+		if (strcmp(name, "substring") == 0 && fc->n_args == 2) {
+			a = "t"; /* substring(s from pattern): text wins */
+		}
 		size_t n = strlen(a);
 		for (size_t k = 0; k < fc->n_args; k++) {
 			char c = a[k < n ? k : n - 1];

@@ -26,26 +26,7 @@
 
 char *sql__pg_quote_ident(const char *name)
 {
-	bool plain = name[0] != '\0' &&
-		     ((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_');
-	for (const char *p = name; *p != '\0' && plain; p++) {
-		plain = (*p >= 'a' && *p <= 'z') || *p == '_' ||
-			(*p >= '0' && *p <= '9');
-	}
-	/* PostgreSQL also quotes its reserved keywords; the ones a table
-	 * or column is likely to be named after. */
-	static const char *const reserved[] = {
-		"all",	 "and",	  "any",    "as",     "asc",   "case",
-		"check", "column", "default", "desc",  "do",    "else",
-		"end",	 "for",	  "from",   "group",  "in",    "limit",
-		"not",	 "null",  "offset", "on",     "or",    "order",
-		"table", "then",  "to",	    "user",   "when",  "where",
-		"with",	 "select", "primary", "references", "unique",
-	};
-	for (size_t i = 0; i < TR_ARRAY_LEN(reserved) && plain; i++) {
-		plain = strcmp(name, reserved[i]) != 0;
-	}
-	if (plain) {
+	if (!sql__ident_needs_quotes(name)) {
 		return sqlite3_mprintf("%s", name);
 	}
 	/* %w doubles embedded double quotes. */

@@ -172,6 +172,13 @@ bool sql__is_untyped_string(const Node *n);
 bool sql__pg_builtin(const char *name);
 /* "integer, unknown": @fc's argument types as PostgreSQL names them. */
 const char *sql__arg_types(struct sql__emit *e, const PgQuery__FuncCall *fc);
+/* agg(x[, sep] ORDER BY ...) and agg(DISTINCT ...) of string_agg
+ * (@array false) and array_agg (@array true), sorted by the aggregate
+ * (functions.c); @value writes the aggregated value (the keys are
+ * written with sql__expr). */
+void sql__ordered_agg(struct sql__emit *e, const PgQuery__FuncCall *fc,
+		      bool array,
+		      void (*value)(struct sql__emit *e, const Node *n));
 /* @name is an aggregate function triode knows (count, sum, ...). */
 bool sql__func_is_agg(const char *name);
 /* String value of a String node, or NULL. */
@@ -488,6 +495,26 @@ bool sql__iv_parse(const char *s, int32_t *months, int32_t *days,
 /* IntervalStyle postgres output ('1 year 2 mons 3 days 04:05:06.5'). */
 void sql__iv_put(struct tr_buf *b, int32_t months, int32_t days, int64_t usec);
 
+/*
+ * Time zones (tz.c): a zone name as PostgreSQL's AT TIME ZONE reads it
+ * (an abbreviation, a tz database name, a POSIX TZ string).  NULL if it
+ * names none (@oom set when memory ran out instead).  Free with
+ * sql__tz_free.
+ */
+struct sql__tz;
+struct sql__tz *sql__tz_find(const char *name, bool *oom);
+/* A zone at a fixed offset of @offset seconds east of UTC (NULL: out of
+ * memory). */
+struct sql__tz *sql__tz_fixed(int32_t offset);
+void sql__tz_free(struct sql__tz *z);
+/* The zone's offset (seconds east of UTC) at UTC time @t (seconds since
+ * 1970). */
+int32_t sql__tz_offset(const struct sql__tz *z, int64_t t);
+/* The offset that applies to local wall-clock time @local (seconds since
+ * 1970 as if it were UTC): in a gap the one before the change, in an
+ * overlap the one after it, as PostgreSQL. */
+int32_t sql__tz_local_offset(const struct sql__tz *z, int64_t local);
+
 /* The value of hex digit @c, or -1 (value.c). */
 int sql__hex_digit(int c);
 /* Append code point @cp as UTF-8 (value.c). */
@@ -602,6 +629,10 @@ int sql__numeric_register(struct sqlite3 *db);
  * argument was passed (even -1), as the SQL function distinguishes. */
 void sql__format_type(uint32_t oid, int32_t typmod, bool given, char *buf,
 		      size_t cap);
+/* PostgreSQL's quote_ident would quote @name: not a plain lower-case
+ * name, or one of its reserved, column-name or type/function-name
+ * keywords (functions.c). */
+bool sql__ident_needs_quotes(const char *name);
 /* @name double-quoted when PostgreSQL's quote_ident would quote it; a
  * sqlite3_malloc'd string (NULL on OOM), free with sqlite3_free. */
 char *sql__pg_quote_ident(const char *name);

@@ -38,3 +38,14 @@ SELECT max(a) AS mx, min(a) AS mn, sum(x) AS sx, avg(x)::numeric(6,3) AS ax, sum
 SELECT 2 + 3 * 4 AS prec, (2 + 3) * 4 AS paren, -2 ^ 2 AS neg_pow, 10 - 2 - 3 AS left_assoc;
 SELECT 5 & 3 AS band, 5 | 3 AS bor, 5 # 3 AS bxor, ~5 AS bnot, 1 << 4 AS shl, 256 >> 2 AS shr;
 DROP TABLE c05_m;
+SELECT 12 # 10 AS x1, 5::int8 # -1 AS x8, 6 & 3 | 8 AS mix;
+SELECT sqrt(2::float8) AS sq, power(2, -2) AS pw_neg, power(-8, 3) AS pw_odd, exp(0) AS e0, log10(1000) AS l10, asin(1) AS as1;
+SELECT ln(-1);
+SELECT log(0);
+SELECT log10(-5);
+SELECT power(0, -1);
+SELECT power(-8, 0.5::float8);
+SELECT exp(1000::float8);
+SELECT asin(2);
+SELECT acos(-1.5);
+SELECT sqrt(-4::float8);

@@ -204,7 +204,7 @@ static const struct tcase translations[] = {
 	  "OVER (PARTITION BY b ORDER BY c NULLS LAST) AS sum FROM t" },
 	{ "select substring(a from 2 for 3), trim(both 'x' from a), "
 	  "pg_catalog.lower(a) from t",
-	  "SELECT substr(a, 2, 3) AS substring, trim(a, 'x') AS btrim, "
+	  "SELECT pg_substr(a, 2, 3) AS substring, trim(a, 'x') AS btrim, "
 	  "pg_lower(a) AS lower FROM t" },
 	{ "select a collate \"C\" from t",
 	  "SELECT (a COLLATE BINARY) AS a FROM "
@@ -222,7 +222,29 @@ static const struct tcase translations[] = {
 	{ "select * from t order by 9", "SELECT * FROM t ORDER BY 9 NULLS LAST" },
 	{ "insert into kv (k, v) values ('a', 1, 2)", "42601" },
 	{ "insert into kv (k, v) values ('a')", "42601" },
-	{ "select string_agg(a, ',' order by a) from t", "0A000" },
+	{ "select string_agg(a, ',' order by b desc nulls last) from t",
+	  "SELECT pg_string_agg('-D', a, ',', b) AS string_agg FROM t" },
+	{ "select string_agg(distinct a, ',' order by a) from t",
+	  "SELECT pg_string_agg('daa', a, ',', a, a) AS string_agg FROM t" },
+	{ "select string_agg(distinct a, ',' order by b) from t", "42P10" },
+	{ "select array_agg(a order by b), array_agg(distinct a) from t",
+	  "SELECT pg_array_agg('ja', a, NULL, b) AS array_agg, "
+	  "pg_array_agg('Ja', a, NULL, a) AS array_agg FROM t" },
+	{ "select string_agg(a, ',' order by a) over () from t", "0A000" },
+	/* Functions by argument type, and their domain errors. */
+	{ "select substring(a from '[0-9]+'), substring(a from 2), "
+	  "substring(a similar 'x' escape '#') from t",
+	  "0A000" },
+	{ "select substring(a from '[0-9]+'), substr(a, -1, 3) from t",
+	  "SELECT pg_substring_re(a, '[0-9]+') AS substring, pg_substr(a, -1, "
+	  "3) AS substr FROM t" },
+	{ "select to_hex(1), to_hex(1::int8), to_hex(a) from t",
+	  "SELECT pg_to_hex(1, 4) AS to_hex, pg_to_hex(1, 8) AS to_hex, "
+	  "pg_to_hex(a, 0) AS to_hex FROM t" },
+	{ "select 5 # 3, 2 ^ 3, sqrt(2), regexp_match('a', 'a', 'i')",
+	  "SELECT pg_xor(5, 3) AS \"?column?\", pg_pow(2, 3) AS "
+	  "\"?column?\", pg_sqrt(2) AS sqrt, pg_regexp_match_array('a', 'a', "
+	  "'i') AS regexp_match" },
 	{ "select 'abc' similar to 'a%'",
 	  "SELECT pg_regexp_match('abc', '^(a.*)$') AS \"?column?\"" },
 	{ "select array[1, 2]", "SELECT json_array(1, 2) AS array" },
