@@ -1424,29 +1424,7 @@ static void emit_sort_list(struct sql__emit *e, Node *const *items, size_t n);
 
 static void emit_over(struct sql__emit *e, const PgQuery__WindowDef *w, int loc)
 {
-	/* FRAMEOPTION_DEFAULTS: RANGE UNBOUNDED PRECEDING .. CURRENT ROW. */
-	const int frame_defaults = 0x00002 | 0x00020 | 0x00400;
-	if ((w->name != NULL && w->name[0]) ||
-	    (w->refname != NULL && w->refname[0])) {
-		sql__fail(e, loc, "0A000", "named windows are not supported");
-		return;
-	}
-	if (w->frame_options != frame_defaults) {
-		sql__fail(e, loc, "0A000",
-			  "window frame clauses are not supported");
-		return;
-	}
-	sql__put(e, " OVER (");
-	if (w->n_partition_clause > 0) {
-		sql__put(e, "PARTITION BY ");
-		sql__expr_list(e, w->partition_clause, w->n_partition_clause);
-	}
-	if (w->n_order_clause > 0) {
-		sql__put(e, w->n_partition_clause > 0 ? " ORDER BY "
-						      : "ORDER BY ");
-		emit_sort_list(e, w->order_clause, w->n_order_clause);
-	}
-	sql__put(e, ")");
+	sql__window_over(e, w, loc); /* window.c */
 }
 
 /* An operand whose type only the stored value tells (a column of a
@@ -1907,6 +1885,9 @@ static void emit_bool_expr(struct sql__emit *e, const PgQuery__BoolExpr *b)
 
 static void expr(struct sql__emit *e, const Node *n)
 {
+	if (e->gset != NULL && sql__grouping_node(e, n)) {
+		return; /* grouping.c: an absent grouping column */
+	}
 	switch (n->node_case) {
 	case PG_QUERY__NODE__NODE_A_CONST:
 		emit_const(e, n->a_const);
@@ -1986,7 +1967,7 @@ static void expr(struct sql__emit *e, const Node *n)
 			  "subscripts and field selections are not supported");
 		return;
 	case PG_QUERY__NODE__NODE_GROUPING_FUNC:
-		sql__fail(e, -1, "0A000", "GROUPING is not supported");
+		sql__grouping_func(e, n->grouping_func); /* grouping.c */
 		return;
 	default:
 		sql__fail(e, -1, "0A000", "this expression is not supported");
@@ -2101,6 +2082,9 @@ static int figure(const Node *n, const char **name)
 	}
 	case PG_QUERY__NODE__NODE_COLLATE_CLAUSE:
 		return figure(n->collate_clause->arg, name);
+	case PG_QUERY__NODE__NODE_GROUPING_FUNC:
+		*name = "grouping";
+		return 2;
 	case PG_QUERY__NODE__NODE_SUB_LINK:
 		switch (n->sub_link->sub_link_type) {
 		case PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK:
@@ -2612,6 +2596,8 @@ uint32_t sql__infer(const Node *n, int32_t *typmod)
 	case PG_QUERY__NODE__NODE_NULL_TEST:
 	case PG_QUERY__NODE__NODE_BOOLEAN_TEST:
 		return SQL_OID_BOOL;
+	case PG_QUERY__NODE__NODE_GROUPING_FUNC:
+		return SQL_OID_INT4;
 	case PG_QUERY__NODE__NODE_SUB_LINK: {
 		const PgQuery__SubLink *s = n->sub_link;
 		if (s->sub_link_type != PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK) {

@@ -545,6 +545,49 @@ static bool is_distinct_on(const PgQuery__SelectStmt *s)
 static void emit_distinct_on_targets(struct sql__emit *e,
 				     const PgQuery__SelectStmt *s);
 
+static bool is_star_target(const Node *v);
+
+/* FROM and WHERE of @s (after its select list: e->expand). */
+static void emit_from_where(struct sql__emit *e, const PgQuery__SelectStmt *s)
+{
+	if (s->n_from_clause > 0) {
+		sql__put(e, " FROM ");
+		for (size_t i = 0; i < s->n_from_clause; i++) {
+			if (i > 0) {
+				sql__put(e, ", ");
+			}
+			emit_from_item(e, s->from_clause[i]);
+		}
+	}
+	sql__catalog_expand_from(e, s->n_from_clause > 0);
+	if (s->where_clause != NULL) {
+		if (has_aggregate(&s->where_clause->base, 0)) {
+			sql__fail(e, -1, "42803",
+				  "aggregate functions are not allowed in "
+				  "WHERE");
+			return;
+		}
+		sql__put(e, " WHERE ");
+		sql__expr(e, s->where_clause);
+	}
+}
+
+/* The checks of a GROUP BY clause without grouping sets. */
+static bool check_group(struct sql__emit *e, const PgQuery__SelectStmt *s)
+{
+	/* GROUP BY DISTINCT without sets is a plain GROUP BY. */
+	check_positions(e, s, s->group_clause, s->n_group_clause, false);
+	for (size_t i = 0; i < s->n_group_clause; i++) {
+		if (has_aggregate(&s->group_clause[i]->base, 0)) {
+			sql__fail(e, -1, "42803",
+				  "aggregate functions are not allowed in "
+				  "GROUP BY");
+			return false;
+		}
+	}
+	return !sql__failed(e);
+}
+
 /* The SELECT itself, without ORDER BY or LIMIT.  @inner: the inner
  * query of distinct_on, whose select list is emit_distinct_on_targets. */
 static void select_core(struct sql__emit *e, const PgQuery__SelectStmt *s,
@@ -563,68 +606,231 @@ static void select_core(struct sql__emit *e, const PgQuery__SelectStmt *s,
 			  "SELECT with an empty target list is not supported");
 		return;
 	}
+	/* GROUPING() in the select list and HAVING of a plain GROUP BY:
+	 * every grouping expression is present (0). */
+	struct sql__gset *outer_gset = e->gset;
+	struct sql__gset plain = { .group = s->group_clause,
+				   .n_group = s->n_group_clause };
+	bool *all = tr_arena_alloc(e->a, s->n_group_clause + 1);
+	if (all == NULL) {
+		sql__fail(e, -1, "53200", "out of memory");
+		return;
+	}
+	memset(all, 1, s->n_group_clause + 1);
+	plain.present = all;
+	struct sql__gset *gset = s->n_group_clause > 0 ? &plain : NULL;
 	const PgQuery__FuncCall *outer_expand = e->expand;
 	e->expand = sql__catalog_expand_find(e, s);
+	e->gset = gset;
 	if (inner) {
 		emit_distinct_on_targets(e, s);
 	} else {
 		emit_targets(e, s);
 	}
-	if (s->n_from_clause > 0) {
-		sql__put(e, " FROM ");
-		for (size_t i = 0; i < s->n_from_clause; i++) {
-			if (i > 0) {
-				sql__put(e, ", ");
-			}
-			emit_from_item(e, s->from_clause[i]);
-		}
-	}
-	sql__catalog_expand_from(e, s->n_from_clause > 0);
+	e->gset = NULL;
+	emit_from_where(e, s);
 	e->expand = outer_expand;
-	if (s->where_clause != NULL) {
-		if (has_aggregate(&s->where_clause->base, 0)) {
-			sql__fail(e, -1, "42803",
-				  "aggregate functions are not allowed in "
-				  "WHERE");
-			return;
-		}
-		sql__put(e, " WHERE ");
-		sql__expr(e, s->where_clause);
-	}
 	if (s->n_group_clause > 0) {
-		if (s->group_distinct) {
-			sql__fail(e, -1, "0A000",
-				  "GROUP BY DISTINCT is not supported");
+		if (!check_group(e, s)) {
+			e->gset = outer_gset;
 			return;
-		}
-		for (size_t i = 0; i < s->n_group_clause; i++) {
-			if (s->group_clause[i]->node_case ==
-			    PG_QUERY__NODE__NODE_GROUPING_SET) {
-				sql__fail(e, -1, "0A000",
-					  "grouping sets are not supported");
-				return;
-			}
-		}
-		check_positions(e, s, s->group_clause, s->n_group_clause,
-				false);
-		for (size_t i = 0; i < s->n_group_clause; i++) {
-			if (has_aggregate(&s->group_clause[i]->base, 0)) {
-				sql__fail(e, -1, "42803",
-					  "aggregate functions are not allowed "
-					  "in GROUP BY");
-				return;
-			}
 		}
 		sql__put(e, " GROUP BY ");
 		sql__expr_list(e, s->group_clause, s->n_group_clause);
 	}
 	if (s->having_clause != NULL) {
 		sql__put(e, " HAVING ");
+		e->gset = gset;
 		sql__expr(e, s->having_clause);
+		e->gset = NULL;
 	}
-	if (s->n_window_clause > 0) {
-		sql__fail(e, -1, "0A000", "WINDOW clauses are not supported");
+	sql__window_clause(e, s); /* window.c */
+	e->gset = outer_gset;
+}
+
+/* ---------------------------------------------------------------------
+ * GROUP BY GROUPING SETS / ROLLUP / CUBE
+ *
+ *   SELECT t1, ..., agg FROM f WHERE w GROUP BY ROLLUP (a, b)
+ *   HAVING h ORDER BY o LIMIT l
+ *
+ * becomes one grouped query per set (grouping.c expands them), with the
+ * grouping expressions a set lacks written as NULL:
+ *
+ *   SELECT __c1 AS t1, ... FROM (
+ *     SELECT t1 AS __c1, ..., o AS __s1 FROM f WHERE w GROUP BY a, b
+ *       HAVING h
+ *     UNION ALL SELECT ... GROUP BY a HAVING h
+ *     UNION ALL SELECT ... HAVING h)
+ *   ORDER BY __s1 LIMIT l
+ *
+ * ORDER BY items that name an output column (position or name) sort by
+ * it; any other expression is computed per set as a hidden column.  The
+ * set () groups all rows into one, even none: when the query has no
+ * aggregate, a hidden count(*) makes SQLite aggregate.  FROM and WHERE
+ * are evaluated once per set.
+ * ------------------------------------------------------------------- */
+
+/* The output column ORDER BY item @x names (1-based), or 0. */
+static size_t output_column(const PgQuery__SelectStmt *s, const Node *x)
+{
+	if (x->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	    x->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
+		int v = x->a_const->ival->ival;
+		return v >= 1 && (size_t)v <= s->n_target_list ? (size_t)v : 0;
 	}
+	if (x->node_case != PG_QUERY__NODE__NODE_COLUMN_REF ||
+	    x->column_ref->n_fields != 1) {
+		return 0;
+	}
+	const char *name = sql__str(x->column_ref->fields[0]);
+	for (size_t i = 0; name != NULL && i < s->n_target_list; i++) {
+		const PgQuery__ResTarget *rt = s->target_list[i]->res_target;
+		const char *out = rt->name[0] != '\0' ? rt->name
+						      : sql__colname(rt->val);
+		if (strcmp(out, name) == 0) {
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+static void grouping_select(struct sql__emit *e, const PgQuery__SelectStmt *s)
+{
+	struct sql__gsets g;
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		if (is_star_target(s->target_list[i]->res_target->val)) {
+			sql__fail(e, -1, "0A000",
+				  "grouping sets with * in the select list "
+				  "are not supported");
+			return;
+		}
+	}
+	if (is_distinct_on(s)) {
+		sql__fail(e, -1, "0A000",
+			  "SELECT DISTINCT ON with grouping sets is not "
+			  "supported");
+		return;
+	}
+	if (!check_group(e, s) || !sql__grouping_expand(e, s, &g)) {
+		return;
+	}
+	/* ORDER BY: an output column (> 0) or a hidden one. */
+	size_t n_sort = s->n_sort_clause;
+	size_t *col = tr_arena_alloc(e->a, (n_sort + 1) * sizeof *col);
+	bool *present = tr_arena_alloc(e->a, g.n_group + 1);
+	if (col == NULL || present == NULL) {
+		sql__fail(e, -1, "53200", "out of memory");
+		return;
+	}
+	size_t n_hidden = 0;
+	for (size_t i = 0; i < n_sort; i++) {
+		const PgQuery__SortBy *sb = s->sort_clause[i]->sort_by;
+		if (sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_USING) {
+			sql__fail(e, sb->location, "0A000",
+				  "ORDER BY ... USING is not supported");
+			return;
+		}
+		col[i] = output_column(s, sb->node);
+		if (col[i] == 0 &&
+		    sb->node->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+		    sb->node->a_const->val_case ==
+			    PG_QUERY__A__CONST__VAL_IVAL) {
+			sql__fail(e, sb->node->a_const->location, "42P10",
+				  "ORDER BY position %d is not in select list",
+				  sb->node->a_const->ival->ival);
+			return;
+		}
+		if (col[i] == 0 && s->n_distinct_clause > 0) {
+			sql__fail(e, sb->location, "42P10",
+				  "for SELECT DISTINCT, ORDER BY expressions "
+				  "must appear in select list");
+			return;
+		}
+		n_hidden += col[i] == 0;
+	}
+	bool agg = has_aggregate(&s->target_list[0]->base, 0);
+	for (size_t i = 1; i < s->n_target_list && !agg; i++) {
+		agg = has_aggregate(&s->target_list[i]->base, 0);
+	}
+	if (!agg && s->having_clause != NULL) {
+		agg = has_aggregate(&s->having_clause->base, 0);
+	}
+
+	sql__put(e, s->n_distinct_clause > 0 ? "SELECT DISTINCT " : "SELECT ");
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		const PgQuery__ResTarget *rt = s->target_list[i]->res_target;
+		sql__putf(e, "%s__c%zu AS ", i > 0 ? ", " : "", i + 1);
+		sql__ident(e, rt->name[0] != '\0' ? rt->name
+						  : sql__colname(rt->val));
+	}
+	sql__put(e, " FROM (");
+	struct sql__gset *outer_gset = e->gset;
+	const PgQuery__FuncCall *outer_expand = e->expand;
+	for (size_t k = 0; k < g.n_sets && !sql__failed(e); k++) {
+		struct sql__gset cur = { .group = g.group,
+					 .n_group = g.n_group,
+					 .present = g.sets[k],
+					 .sets = true };
+		sql__put(e, k > 0 ? " UNION ALL SELECT " : "SELECT ");
+		e->expand = sql__catalog_expand_find(e, s);
+		e->gset = &cur;
+		for (size_t i = 0; i < s->n_target_list; i++) {
+			sql__put(e, i > 0 ? ", " : "");
+			sql__expr(e, s->target_list[i]->res_target->val);
+			sql__putf(e, " AS __c%zu", i + 1);
+		}
+		for (size_t i = 0, h = 0; i < n_sort; i++) {
+			if (col[i] == 0) {
+				sql__put(e, ", ");
+				sql__expr(e, s->sort_clause[i]->sort_by->node);
+				sql__putf(e, " AS __s%zu", ++h);
+			}
+		}
+		if (!agg) {
+			sql__put(e, ", count(*) AS __n");
+		}
+		e->gset = NULL;
+		emit_from_where(e, s);
+		e->expand = outer_expand;
+		bool first = true;
+		for (size_t i = 0; i < g.n_group; i++) {
+			if (g.sets[k][i]) {
+				sql__put(e, first ? " GROUP BY " : ", ");
+				sql__expr(e, g.group[i]);
+				first = false;
+			}
+		}
+		if (s->having_clause != NULL) {
+			sql__put(e, " HAVING ");
+			e->gset = &cur;
+			sql__expr(e, s->having_clause);
+			e->gset = NULL;
+		}
+		sql__window_clause(e, s);
+	}
+	e->gset = outer_gset;
+	sql__put(e, ")");
+	for (size_t i = 0, h = 0; i < n_sort; i++) {
+		const PgQuery__SortBy *sb = s->sort_clause[i]->sort_by;
+		bool desc = sb->sortby_dir ==
+			    PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+		bool nulls_first =
+			sb->sortby_nulls ==
+					PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_DEFAULT
+				? desc
+				: sb->sortby_nulls ==
+					  PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST;
+		sql__put(e, i == 0 ? " ORDER BY " : ", ");
+		if (col[i] > 0) {
+			sql__putf(e, "__c%zu", col[i]);
+		} else {
+			sql__putf(e, "__s%zu", ++h);
+		}
+		sql__put(e, desc ? " DESC" : "");
+		sql__put(e, nulls_first ? " NULLS FIRST" : " NULLS LAST");
+	}
+	emit_limit(e, s);
 }
 
 /* ---------------------------------------------------------------------
@@ -851,11 +1057,16 @@ static void distinct_on(struct sql__emit *e, const PgQuery__SelectStmt *s)
 
 static void simple_select(struct sql__emit *e, const PgQuery__SelectStmt *s)
 {
-	if (is_distinct_on(s)) {
+	const PgQuery__SelectStmt *outer_windows = e->windows;
+	e->windows = s; /* an arm of a compound has its own */
+	if (sql__grouping_has_sets(s)) {
+		grouping_select(e, s);
+	} else if (is_distinct_on(s)) {
 		distinct_on(e, s);
-		return;
+	} else {
+		select_core(e, s, false);
 	}
-	select_core(e, s, false);
+	e->windows = outer_windows;
 }
 
 static bool has_own_tail(const PgQuery__SelectStmt *s)
@@ -911,6 +1122,9 @@ static void select_stmt(struct sql__emit *e, const PgQuery__SelectStmt *s)
 	if (s->with_clause != NULL) {
 		emit_with(e, s->with_clause);
 	}
+	/* OVER clauses name the windows of their own query level. */
+	const PgQuery__SelectStmt *outer_windows = e->windows;
+	e->windows = s;
 	if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE) {
 		/* The top level's own tail belongs to the whole compound. */
 		PgQuery__SelectStmt body = *s;
@@ -921,9 +1135,12 @@ static void select_stmt(struct sql__emit *e, const PgQuery__SelectStmt *s)
 	} else {
 		simple_select(e, s);
 	}
-	if (!is_distinct_on(s)) {
-		emit_tail(e, s); /* distinct_on wrote its own */
+	if (!is_distinct_on(s) &&
+	    !(s->op == PG_QUERY__SET_OPERATION__SETOP_NONE &&
+	      sql__grouping_has_sets(s))) {
+		emit_tail(e, s); /* distinct_on, grouping_select: their own */
 	}
+	e->windows = outer_windows;
 	e->depth--;
 }
 

@@ -37,6 +37,11 @@ struct sql__emit {
 	/* information_schema._pg_expandarray(x) in the current SELECT's
 	 * list: its rows come from a json_each joined to the FROM list. */
 	const PgQuery__FuncCall *expand;
+	/* The SELECT whose WINDOW clause OVER clauses may name (query.c
+	 * sets it per query level; NULL: none). */
+	const PgQuery__SelectStmt *windows;
+	/* The grouping set being written (grouping.c; NULL: none). */
+	struct sql__gset *gset;
 	/* Names of the statement's WITH queries, which catalog mode reads
 	 * as relations of the mirror, not as user tables. */
 	const char *ctes[16];
@@ -106,6 +111,44 @@ const char *sql__arg_types(struct sql__emit *e, const PgQuery__FuncCall *fc);
 bool sql__func_is_agg(const char *name);
 /* String value of a String node, or NULL. */
 const char *sql__str(const Node *n);
+
+/* Window functions (window.c): the OVER clause of a call, with named
+ * windows resolved and the frame checked; the WINDOW clause of @s
+ * checked (its windows are written where OVER names them). */
+void sql__window_over(struct sql__emit *e, const PgQuery__WindowDef *w,
+		      int loc);
+void sql__window_clause(struct sql__emit *e, const PgQuery__SelectStmt *s);
+
+/* Grouping sets (grouping.c).  The sets of a GROUP BY clause: every
+ * grouping expression once (positions resolved), and per set whether
+ * each is in it. */
+struct sql__gsets {
+	Node **group;
+	size_t n_group;
+	const bool *const *sets; /* n_sets arrays of n_group */
+	size_t n_sets;
+};
+/* The grouping set being written (e->gset). */
+struct sql__gset {
+	Node *const *group;
+	size_t n_group;
+	const bool *present; /* per group[i]: in this set */
+	bool sets;           /* from GROUPING SETS/ROLLUP/CUBE */
+	unsigned off;        /* > 0: inside an aggregate's arguments */
+};
+/* @s's GROUP BY has a GROUPING SETS, ROLLUP, CUBE or () item. */
+bool sql__grouping_has_sets(const PgQuery__SelectStmt *s);
+/* Expand @s's GROUP BY; false after sql__fail. */
+bool sql__grouping_expand(struct sql__emit *e, const PgQuery__SelectStmt *s,
+			  struct sql__gsets *g);
+/* Emit hook (expr.c, e->gset set): true when @n was written here (an
+ * absent grouping expression as NULL, an aggregate call without the
+ * substitution). */
+bool sql__grouping_node(struct sql__emit *e, const Node *n);
+/* GROUPING(...) as the bit mask of the current set (42803 outside one). */
+void sql__grouping_func(struct sql__emit *e, const PgQuery__GroupingFunc *f);
+/* Parse trees equal, locations aside (t.x equals x). */
+bool sql__same_expr(const Node *a, const Node *b);
 
 /* ORDER BY items with PostgreSQL's NULL placement made explicit. */
 void sql__sort(struct sql__emit *e, Node *const *items, size_t n);
