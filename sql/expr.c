@@ -1645,67 +1645,7 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 
 static void emit_sublink(struct sql__emit *e, const PgQuery__SubLink *s)
 {
-	const Node *sub = s->subselect;
-	if (sub == NULL || sub->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
-		sql__fail(e, s->location, "0A000", "subquery is not supported");
-		return;
-	}
-	const char *op = s->n_oper_name > 0
-				 ? sql__str(s->oper_name[s->n_oper_name - 1])
-				 : NULL;
-	switch (s->sub_link_type) {
-	case PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK:
-		sql__put(e, "EXISTS (");
-		break;
-	case PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK:
-		if (op != NULL && strcmp(op, "=") != 0) {
-			sql__fail(e, s->location, "0A000",
-				  "%s ANY (subquery) is not supported", op);
-			return;
-		}
-		sql__put(e, "(");
-		sql__expr(e, s->testexpr);
-		sql__put(e, " IN (");
-		break;
-	case PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK:
-		if (op == NULL ||
-		    (strcmp(op, "<>") != 0 && strcmp(op, "!=") != 0)) {
-			sql__fail(e, s->location, "0A000",
-				  "%s ALL (subquery) is not supported",
-				  op != NULL ? op : "");
-			return;
-		}
-		sql__put(e, "(");
-		sql__expr(e, s->testexpr);
-		sql__put(e, " NOT IN (");
-		break;
-	case PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK:
-	case PG_QUERY__SUB_LINK_TYPE__MULTIEXPR_SUBLINK:
-		sql__put(e, "(");
-		break;
-	case PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK:
-		if (sql__catalog_array_sublink(e, s) ||
-		    sql__array_sublink(e, s)) {
-			return;
-		}
-		sql__fail(e, s->location, "0A000",
-			  "ARRAY(subquery) is not supported");
-		return;
-	default:
-		sql__fail(e, s->location, "0A000",
-			  "this subquery form is not supported");
-		return;
-	}
-	if (++e->depth > SQL__MAX_DEPTH) {
-		sql__fail(e, s->location, "54001",
-			  "stack depth limit exceeded");
-	} else {
-		sql__select(e, sub->select_stmt);
-	}
-	e->depth--;
-	bool two = s->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK ||
-		   s->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK;
-	sql__put(e, two ? "))" : ")");
+	sql__sublink(e, s); /* subquery.c */
 }
 
 static void emit_minmax(struct sql__emit *e, const PgQuery__MinMaxExpr *m)

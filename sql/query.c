@@ -19,6 +19,7 @@
  * - SELECT DISTINCT ON (d) ... ORDER BY o keeps the first row of each
  *   partition by d in the order o, with row_number() (see distinct_on).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "sql/sql_int.h"
@@ -390,13 +391,13 @@ static void emit_limit(struct sql__emit *e, const PgQuery__SelectStmt *s)
 	}
 	sql__put(e, " LIMIT ");
 	if (count != NULL) {
-		sql__expr(e, count);
+		sql__limit_count(e, count, false); /* subquery.c */
 	} else {
 		sql__put(e, "-1");
 	}
 	if (s->limit_offset != NULL) {
 		sql__put(e, " OFFSET ");
-		sql__expr(e, s->limit_offset);
+		sql__limit_count(e, s->limit_offset, true);
 	}
 }
 
@@ -1076,6 +1077,117 @@ static bool has_own_tail(const PgQuery__SelectStmt *s)
 	       is_distinct_on(s);
 }
 
+/* ---------------------------------------------------------------------
+ * L INTERSECT ALL R, L EXCEPT ALL R
+ *
+ * SQLite has only the distinct forms.  Numbering the copies of each
+ * distinct row on both sides makes them distinct, and the distinct
+ * operation on (row, copy number) keeps min(m, n) copies (INTERSECT) or
+ * max(m - n, 0) (EXCEPT), PostgreSQL's counts:
+ *
+ *   SELECT __c1 AS a, ... FROM (
+ *     SELECT * FROM (WITH _tN(__c1, ...) AS (L)
+ *       SELECT __c1, ..., row_number() OVER (PARTITION BY __c1, ...)
+ *       FROM _tN)
+ *     INTERSECT
+ *     SELECT * FROM (... R ...))
+ *
+ * PARTITION BY, like INTERSECT, treats NULLs as equal.  The column count
+ * must be known from the select lists (no *).
+ * ------------------------------------------------------------------- */
+
+static const PgQuery__SelectStmt *leftmost_select(const PgQuery__SelectStmt *s)
+{
+	while (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE && s->larg) {
+		s = s->larg;
+	}
+	return s;
+}
+
+/* Result columns of @s from its select list; 0 with * or none. */
+static size_t n_result_columns(const PgQuery__SelectStmt *s)
+{
+	s = leftmost_select(s);
+	if (s->n_values_lists > 0) {
+		const Node *row = s->values_lists[0];
+		return row->node_case == PG_QUERY__NODE__NODE_LIST
+			       ? row->list->n_items
+			       : 0;
+	}
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		if (is_star_target(s->target_list[i]->res_target->val)) {
+			return 0;
+		}
+	}
+	return s->n_target_list;
+}
+
+static void numbered_side(struct sql__emit *e, const PgQuery__SelectStmt *s,
+			  size_t n)
+{
+	unsigned tmp = ++e->n_tmp;
+	sql__putf(e, "SELECT * FROM (WITH _t%u(", tmp);
+	for (size_t i = 0; i < n; i++) {
+		sql__putf(e, "%s__c%zu", i > 0 ? ", " : "", i + 1);
+	}
+	sql__put(e, ") AS (");
+	select_stmt(e, s);
+	sql__put(e, ") SELECT ");
+	for (size_t i = 0; i < n; i++) {
+		sql__putf(e, "__c%zu, ", i + 1);
+	}
+	sql__put(e, "row_number() OVER (PARTITION BY ");
+	for (size_t i = 0; i < n; i++) {
+		sql__putf(e, "%s__c%zu", i > 0 ? ", " : "", i + 1);
+	}
+	sql__putf(e, ") AS __n FROM _t%u)", tmp);
+}
+
+static void set_all(struct sql__emit *e, const PgQuery__SelectStmt *arm)
+{
+	const char *op = arm->op == PG_QUERY__SET_OPERATION__SETOP_INTERSECT
+				 ? "INTERSECT"
+				 : "EXCEPT";
+	size_t n = n_result_columns(arm->larg);
+	size_t nr = n_result_columns(arm->rarg);
+	if (n == 0 || nr == 0) {
+		sql__fail(e, -1, "0A000",
+			  "%s ALL with * in a select list is not supported",
+			  op);
+		return;
+	}
+	if (n != nr) {
+		sql__fail(e, -1, "42601",
+			  "each %s query must have the same number of columns",
+			  op);
+		return;
+	}
+	const PgQuery__SelectStmt *first = leftmost_select(arm->larg);
+	sql__put(e, "SELECT ");
+	for (size_t i = 0; i < n; i++) {
+		const char *name = "column";
+		if (first->n_values_lists > 0) {
+			char *buf = tr_arena_alloc(e->a, 32);
+			if (buf != NULL) {
+				snprintf(buf, 32, "column%zu", i + 1);
+				name = buf;
+			}
+		} else {
+			const PgQuery__ResTarget *rt =
+				first->target_list[i]->res_target;
+			name = rt->name[0] != '\0' ? rt->name
+						   : sql__colname(rt->val);
+		}
+		sql__putf(e, "%s__c%zu AS ", i > 0 ? ", " : "", i + 1);
+		sql__ident(e, name);
+	}
+	sql__put(e, " FROM (");
+	numbered_side(e, arm->larg, n);
+	sql__putf(e, " %s ", op);
+	numbered_side(e, arm->rarg, n);
+	sql__put(e, ")");
+}
+
 static void set_arm(struct sql__emit *e, const PgQuery__SelectStmt *arm,
 		    bool right)
 {
@@ -1087,6 +1199,11 @@ static void set_arm(struct sql__emit *e, const PgQuery__SelectStmt *arm,
 		sql__put(e, ")");
 		return;
 	}
+	if (arm->op != PG_QUERY__SET_OPERATION__SETOP_NONE && arm->all &&
+	    arm->op != PG_QUERY__SET_OPERATION__SETOP_UNION) {
+		set_all(e, arm);
+		return;
+	}
 	if (arm->op != PG_QUERY__SET_OPERATION__SETOP_NONE) {
 		set_arm(e, arm->larg, false);
 		sql__put(e,
@@ -1095,14 +1212,6 @@ static void set_arm(struct sql__emit *e, const PgQuery__SelectStmt *arm,
 			 : arm->op == PG_QUERY__SET_OPERATION__SETOP_INTERSECT
 				 ? " INTERSECT "
 				 : " EXCEPT ");
-		if (arm->all &&
-		    arm->op != PG_QUERY__SET_OPERATION__SETOP_UNION) {
-			sql__fail(
-				e, -1, "0A000", "%s ALL is not supported",
-				arm->op == PG_QUERY__SET_OPERATION__SETOP_INTERSECT
-					? "INTERSECT"
-					: "EXCEPT");
-		}
 		set_arm(e, arm->rarg, true);
 		return;
 	}
@@ -1142,6 +1251,34 @@ static void select_stmt(struct sql__emit *e, const PgQuery__SelectStmt *s)
 	}
 	e->windows = outer_windows;
 	e->depth--;
+}
+
+bool sql__select_single_row(const PgQuery__SelectStmt *s)
+{
+	if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE) {
+		return false;
+	}
+	const Node *c = s->limit_count;
+	if (c != NULL && c->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	    c->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL &&
+	    c->a_const->ival->ival >= 0 && c->a_const->ival->ival <= 1) {
+		return true;
+	}
+	if (s->n_values_lists > 0) {
+		return s->n_values_lists == 1;
+	}
+	if (s->n_group_clause > 0) {
+		return false;
+	}
+	if (s->n_from_clause == 0) {
+		return true; /* SELECT x [WHERE ...] */
+	}
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		if (has_aggregate(&s->target_list[i]->base, 0)) {
+			return true; /* an aggregate without GROUP BY */
+		}
+	}
+	return false;
 }
 
 void sql__select(struct sql__emit *e, const PgQuery__SelectStmt *s)

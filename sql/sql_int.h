@@ -112,6 +112,17 @@ bool sql__func_is_agg(const char *name);
 /* String value of a String node, or NULL. */
 const char *sql__str(const Node *n);
 
+/* Subqueries in expressions (subquery.c). */
+void sql__sublink(struct sql__emit *e, const PgQuery__SubLink *s);
+/* A LIMIT (@offset false) or OFFSET count, checked (2201W/2201X). */
+void sql__limit_count(struct sql__emit *e, const Node *n, bool offset);
+/* Register pg_scalar_subquery, pg_limit and pg_offset on @db.  SQLite
+ * result code. */
+struct sqlite3;
+int sql__subquery_register(struct sqlite3 *db);
+/* @s returns at most one row by its shape (query.c). */
+bool sql__select_single_row(const PgQuery__SelectStmt *s);
+
 /* Window functions (window.c): the OVER clause of a call, with named
  * windows resolved and the frame checked; the WINDOW clause of @s
  * checked (its windows are written where OVER names them). */
