@@ -1828,6 +1828,11 @@ static void expr(struct sql__emit *e, const Node *n)
 	if (e->gset != NULL && sql__grouping_node(e, n)) {
 		return; /* grouping.c: an absent grouping column */
 	}
+	if (n == e->srf) {
+		/* query.c: a generate_series moved into FROM */
+		sql__putf(e, "__srf%u.value", e->srf_tmp);
+		return;
+	}
 	switch (n->node_case) {
 	case PG_QUERY__NODE__NODE_A_CONST:
 		emit_const(e, n->a_const);

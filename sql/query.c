@@ -192,6 +192,35 @@ static void emit_join(struct sql__emit *e, const PgQuery__JoinExpr *j)
  * (PostgreSQL's implicit LATERAL for functions): the derived table hides
  * them.
  */
+/* The pg_generate_series* module for generate_series(@fc's arguments),
+ * chosen by their static types so that the column's declared type (what
+ * Describe reports) is PostgreSQL's result type. */
+static const char *gs_module(const PgQuery__FuncCall *fc)
+{
+	bool tstz = false, num = false, i8 = false;
+	int32_t tm;
+	uint32_t t0 = sql__infer(fc->args[0], &tm);
+	for (size_t i = 0; i < fc->n_args; i++) {
+		uint32_t t = sql__infer(fc->args[i], &tm);
+		tstz |= t == SQL_OID_TIMESTAMPTZ || t == SQL_OID_DATE ||
+			t == SQL_OID_INTERVAL;
+		num |= t == SQL_OID_NUMERIC || t == SQL_OID_FLOAT4 ||
+		       t == SQL_OID_FLOAT8;
+		i8 |= t == SQL_OID_INT8;
+	}
+	const char *module = "pg_generate_series";
+	if (t0 == SQL_OID_TIMESTAMP) {
+		module = "pg_generate_series_ts";
+	} else if (tstz) {
+		module = "pg_generate_series_tstz";
+	} else if (num) {
+		module = "pg_generate_series_numeric";
+	} else if (i8) {
+		module = "pg_generate_series_int8";
+	}
+	return module;
+}
+
 static void emit_range_function(struct sql__emit *e,
 				const PgQuery__RangeFunction *rf)
 {
@@ -236,27 +265,7 @@ static void emit_range_function(struct sql__emit *e,
 			  fc->n_args);
 		return;
 	}
-	bool tstz = false, num = false, i8 = false;
-	int32_t tm;
-	uint32_t t0 = sql__infer(fc->args[0], &tm);
-	for (size_t i = 0; i < fc->n_args; i++) {
-		uint32_t t = sql__infer(fc->args[i], &tm);
-		tstz |= t == SQL_OID_TIMESTAMPTZ || t == SQL_OID_DATE ||
-			t == SQL_OID_INTERVAL;
-		num |= t == SQL_OID_NUMERIC || t == SQL_OID_FLOAT4 ||
-		       t == SQL_OID_FLOAT8;
-		i8 |= t == SQL_OID_INT8;
-	}
-	const char *module = "pg_generate_series";
-	if (t0 == SQL_OID_TIMESTAMP) {
-		module = "pg_generate_series_ts";
-	} else if (tstz) {
-		module = "pg_generate_series_tstz";
-	} else if (num) {
-		module = "pg_generate_series_numeric";
-	} else if (i8) {
-		module = "pg_generate_series_int8";
-	}
+	const char *module = gs_module(fc);
 	const PgQuery__Alias *al = rf->alias;
 	const char *table = al != NULL && al->aliasname[0] != '\0'
 				    ? al->aliasname
@@ -512,6 +521,166 @@ static bool has_aggregate(const ProtobufCMessage *m, int depth)
 	return false;
 }
 
+/* Set-returning generate_series calls (@n_srf, the last in @srf) and
+ * window calls (@n_win) in @m, outside subqueries. */
+static void find_srf(const ProtobufCMessage *m, int depth, const Node **srf,
+		     unsigned *n_srf, unsigned *n_win)
+{
+	if (m == NULL || depth > SQL__MAX_DEPTH) {
+		return;
+	}
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	const char *base = (const char *)m;
+	if (d == &pg_query__node__descriptor) {
+		const Node *n = (const Node *)m;
+		if (n->node_case == PG_QUERY__NODE__NODE_SUB_LINK) {
+			return;
+		}
+		if (n->node_case == PG_QUERY__NODE__NODE_FUNC_CALL) {
+			const PgQuery__FuncCall *fc = n->func_call;
+			const char *name =
+				fc->n_funcname > 0
+					? sql__str(fc->funcname[fc->n_funcname - 1])
+					: NULL;
+			const char *schema = fc->n_funcname == 2
+						     ? sql__str(fc->funcname[0])
+						     : "pg_catalog";
+			*n_win += fc->over != NULL;
+			if (name != NULL && strcmp(name, "generate_series") == 0 &&
+			    schema != NULL && strcmp(schema, "pg_catalog") == 0 &&
+			    fc->n_funcname <= 2) {
+				*srf = n;
+				++*n_srf;
+			}
+		}
+	}
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE) {
+			continue;
+		}
+		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+			uint32_t c;
+			memcpy(&c, base + f->quantifier_offset, sizeof c);
+			if (c != f->id) {
+				continue;
+			}
+		}
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n;
+			ProtobufCMessage **items;
+			memcpy(&n, base + f->quantifier_offset, sizeof n);
+			memcpy(&items, base + f->offset, sizeof items);
+			for (size_t j = 0; j < n && items != NULL; j++) {
+				find_srf(items[j], depth + 1, srf, n_srf, n_win);
+			}
+		} else {
+			ProtobufCMessage *c;
+			memcpy(&c, base + f->offset, sizeof c);
+			find_srf(c, depth + 1, srf, n_srf, n_win);
+		}
+	}
+}
+
+/* A column reference in @m that the FROM item of a moved generate_series
+ * would capture or change: an unqualified value, start, stop or step (the
+ * table function's columns), or a *. */
+static bool has_capturable_ref(const ProtobufCMessage *m, int depth)
+{
+	if (m == NULL || depth > SQL__MAX_DEPTH) {
+		return false;
+	}
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	const char *base = (const char *)m;
+	if (d == &pg_query__column_ref__descriptor) {
+		const PgQuery__ColumnRef *c = (const PgQuery__ColumnRef *)m;
+		const char *name = c->n_fields == 1 ? sql__str(c->fields[0])
+						    : NULL;
+		if (c->n_fields > 0 &&
+		    c->fields[c->n_fields - 1]->node_case ==
+			    PG_QUERY__NODE__NODE_A_STAR) {
+			return true;
+		}
+		return name != NULL &&
+		       (strcmp(name, "value") == 0 ||
+			strcmp(name, "start") == 0 ||
+			strcmp(name, "stop") == 0 || strcmp(name, "step") == 0);
+	}
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE) {
+			continue;
+		}
+		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+			uint32_t c;
+			memcpy(&c, base + f->quantifier_offset, sizeof c);
+			if (c != f->id) {
+				continue;
+			}
+		}
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n;
+			ProtobufCMessage **items;
+			memcpy(&n, base + f->quantifier_offset, sizeof n);
+			memcpy(&items, base + f->offset, sizeof items);
+			for (size_t j = 0; j < n && items != NULL; j++) {
+				if (has_capturable_ref(items[j], depth + 1)) {
+					return true;
+				}
+			}
+		} else {
+			ProtobufCMessage *c;
+			memcpy(&c, base + f->offset, sizeof c);
+			if (has_capturable_ref(c, depth + 1)) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * generate_series(...) in the select list of @s: PostgreSQL runs it once
+ * per row of the FROM list and emits a row per value.  When it is the
+ * only set-returning call, in a query without grouping, aggregates or
+ * window functions, that is a join with the series (SQLite's table-valued
+ * functions see the columns of the FROM items before them, as LATERAL),
+ * so the call becomes a column of a FROM item __srfN (unless the query
+ * names a column that item would capture).  Returns the call
+ * (NULL: none movable; the call then fails in expr.c with 0A000).
+ */
+static const Node *movable_srf(const PgQuery__SelectStmt *s)
+{
+	const Node *srf = NULL;
+	unsigned n_srf = 0, n_win = 0;
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		find_srf(&s->target_list[i]->base, 0, &srf, &n_srf, &n_win);
+	}
+	if (n_srf != 1 || n_win > 0 || s->n_group_clause > 0 ||
+	    s->having_clause != NULL ||
+	    (s->n_from_clause > 0 && has_capturable_ref(&s->base, 0))) {
+		return NULL;
+	}
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		if (has_aggregate(&s->target_list[i]->base, 0)) {
+			return NULL;
+		}
+	}
+	const PgQuery__FuncCall *fc = srf->func_call;
+	if (fc->n_args < 2 || fc->n_args > 3 || fc->agg_star ||
+	    fc->agg_distinct || fc->agg_filter != NULL || fc->n_agg_order > 0 ||
+	    fc->func_variadic) {
+		return NULL;
+	}
+	for (size_t i = 0; i < fc->n_args; i++) {
+		if (fc->args[i]->node_case ==
+		    PG_QUERY__NODE__NODE_NAMED_ARG_EXPR) {
+			return NULL;
+		}
+	}
+	return srf;
+}
+
 static void emit_tail(struct sql__emit *e, const PgQuery__SelectStmt *s)
 {
 	if (s->n_sort_clause > 0) {
@@ -548,7 +717,8 @@ static void emit_distinct_on_targets(struct sql__emit *e,
 
 static bool is_star_target(const Node *v);
 
-/* FROM and WHERE of @s (after its select list: e->expand). */
+/* FROM and WHERE of @s (after its select list: e->expand), with the
+ * series of a generate_series moved out of the select list (e->srf). */
 static void emit_from_where(struct sql__emit *e, const PgQuery__SelectStmt *s)
 {
 	if (s->n_from_clause > 0) {
@@ -559,6 +729,17 @@ static void emit_from_where(struct sql__emit *e, const PgQuery__SelectStmt *s)
 			}
 			emit_from_item(e, s->from_clause[i]);
 		}
+	}
+	if (e->srf != NULL) {
+		const PgQuery__FuncCall *fc = e->srf->func_call;
+		const Node *srf = e->srf;
+		e->srf = NULL; /* its arguments are plain expressions */
+		sql__put(e, s->n_from_clause > 0 ? ", " : " FROM ");
+		sql__put(e, gs_module(fc));
+		sql__put(e, "(");
+		sql__expr_list(e, fc->args, fc->n_args);
+		sql__putf(e, ") AS __srf%u", e->srf_tmp);
+		TR_UNUSED(srf);
 	}
 	sql__catalog_expand_from(e, s->n_from_clause > 0);
 	if (s->where_clause != NULL) {
@@ -623,13 +804,23 @@ static void select_core(struct sql__emit *e, const PgQuery__SelectStmt *s,
 	const PgQuery__FuncCall *outer_expand = e->expand;
 	e->expand = sql__catalog_expand_find(e, s);
 	e->gset = gset;
+	const Node *outer_srf = e->srf;
+	unsigned outer_srf_tmp = e->srf_tmp;
+	e->srf = inner || e->catalog ? NULL : movable_srf(s);
+	if (e->srf != NULL) {
+		e->srf_tmp = ++e->n_tmp;
+	}
+	const Node *srf = e->srf;
 	if (inner) {
 		emit_distinct_on_targets(e, s);
 	} else {
 		emit_targets(e, s);
 	}
 	e->gset = NULL;
+	e->srf = srf;
 	emit_from_where(e, s);
+	e->srf = outer_srf;
+	e->srf_tmp = outer_srf_tmp;
 	e->expand = outer_expand;
 	if (s->n_group_clause > 0) {
 		if (!check_group(e, s)) {

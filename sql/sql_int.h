@@ -42,6 +42,11 @@ struct sql__emit {
 	const PgQuery__SelectStmt *windows;
 	/* The grouping set being written (grouping.c; NULL: none). */
 	struct sql__gset *gset;
+	/* A generate_series call of the select list being written, which
+	 * is written as column value of FROM item __srf<srf_tmp> (query.c;
+	 * NULL: none). */
+	const Node *srf;
+	unsigned srf_tmp;
 	/* Names of the statement's WITH queries, which catalog mode reads
 	 * as relations of the mirror, not as user tables. */
 	const char *ctes[16];
