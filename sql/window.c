@@ -17,12 +17,14 @@
  * PostgreSQL's analysis checks: GROUPS needs an ORDER BY, RANGE with an
  * offset needs exactly one ORDER BY column of a type with in_range
  * support (numbers only here: SQLite's RANGE compares numbers), ROWS and
- * GROUPS offsets must be integers, and a literal offset must not be
- * negative or NULL.  Any other offset (a parameter) goes to SQLite as
- * is; SQLite rejects a negative or NULL one at run time with "frame
- * starting offset must be a non-negative ...", which errors.c maps to
+ * GROUPS offsets are bigints (a numeric literal is rounded), and a
+ * literal offset must not be negative or NULL.  Any other offset (a parameter)
+ * goes to SQLite as is; SQLite rejects a negative or NULL one at run time with
+ * "frame starting offset must be a non-negative ...", which errors.c maps to
  * PostgreSQL's 22013.
  */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sql/sql_int.h"
@@ -233,6 +235,11 @@ static void frame_offset(struct sql__emit *e, const struct window *w,
 	uint32_t t = sql__infer(off, &tm);
 	bool neg, null, integer;
 	bool lit = literal_offset(off, &neg, &null, &integer);
+	if (lit && null) {
+		sql__fail(e, loc, "22004", "frame %s offset must not be null",
+			  which);
+		return;
+	}
 	if (w->frame & FO_RANGE) {
 		uint32_t ot = w->n_order == 1
 				      ? sql__infer(w->order[0]->sort_by->node,
@@ -262,21 +269,12 @@ static void frame_offset(struct sql__emit *e, const struct window *w,
 				  "numeric columns only");
 			return;
 		}
-	} else if ((lit && !integer && !null) || t == SQL_OID_NUMERIC ||
-		   t == SQL_OID_FLOAT4 || t == SQL_OID_FLOAT8 ||
-		   t == SQL_OID_TEXT) {
+	} else if (t == SQL_OID_TEXT || t == SQL_OID_VARCHAR) {
+		/* Not assignable to bigint (an unknown literal would be). */
 		sql__fail(e, loc, "42804",
 			  "argument of %s must be type bigint, not type %s",
 			  (w->frame & FO_ROWS) ? "ROWS" : "GROUPS",
-			  t == SQL_OID_TEXT     ? "text"
-			  : t == SQL_OID_FLOAT8 ? "double precision"
-			  : t == SQL_OID_FLOAT4 ? "real"
-						: "numeric");
-		return;
-	}
-	if (lit && null) {
-		sql__fail(e, loc, "22004", "frame %s offset must not be null",
-			  which);
+			  t == SQL_OID_TEXT ? "text" : "character varying");
 		return;
 	}
 	if (lit && neg) {
@@ -289,6 +287,14 @@ static void frame_offset(struct sql__emit *e, const struct window *w,
 				  "frame %s offset must not be negative",
 				  which);
 		}
+		return;
+	}
+	if (lit && !integer && !(w->frame & FO_RANGE) &&
+	    off->node_case == PG_QUERY__NODE__NODE_A_CONST) {
+		/* ROWS 1.5: assigned to bigint, rounded half away from zero;
+		 * SQLite wants an integer constant. */
+		sql__putf(e, "%.0f",
+			  round(strtod(off->a_const->fval->fval, NULL)));
 		return;
 	}
 	sql__expr(e, off);
