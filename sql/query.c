@@ -17,7 +17,14 @@
  * - FOR UPDATE/SHARE is dropped: SQLite write transactions already
  *   exclude other writers;
  * - SELECT DISTINCT ON (d) ... ORDER BY o keeps the first row of each
- *   partition by d in the order o, with row_number() (see distinct_on).
+ *   partition by d in the order o, with row_number() (see distinct_on);
+ * - GROUP BY GROUPING SETS / ROLLUP / CUBE is a UNION ALL of one grouped
+ *   query per set (grouping_select; the sets come from grouping.c);
+ * - INTERSECT ALL and EXCEPT ALL number the copies of each row (set_all);
+ * - a lone generate_series in the select list becomes a FROM item
+ *   (movable_srf);
+ * - LIMIT/OFFSET counts are checked (subquery.c), OVER clauses and the
+ *   WINDOW clause are window.c's.
  */
 #include <stdio.h>
 #include <string.h>
