@@ -49,9 +49,17 @@ static bool same_column(const PgQuery__ColumnRef *a,
 {
 	const char *x = last_name(a), *y = last_name(b);
 	if (x == NULL || y == NULL) {
-		return x == y && a->n_fields == b->n_fields &&
-		       same_msg(&a->fields[a->n_fields - 1]->base,
-				&b->fields[b->n_fields - 1]->base, depth + 1);
+		/* t.* or no name: compare the fields one by one. */
+		if (x != y || a->n_fields != b->n_fields) {
+			return false;
+		}
+		for (size_t i = 0; i < a->n_fields; i++) {
+			if (!same_msg(&a->fields[i]->base, &b->fields[i]->base,
+				      depth + 1)) {
+				return false;
+			}
+		}
+		return true;
 	}
 	if (strcmp(x, y) != 0) {
 		return false;
