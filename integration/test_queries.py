@@ -121,3 +121,27 @@ def test_generate_series_in_select_list(node, sales):
         assert cur.fetchall() == [(1, 1), (2, 1), (2, 2), (2, 3)]
         assert c.execute("SELECT generate_series(1, 3)").fetchall() == \
             [(1,), (2,), (3,)]
+
+
+def test_lateral_subqueries_of_one_row(node, sales, is_triode):
+    with node.connect() as c:
+        cur = c.execute(
+            # (Columns of derived tables are described as text today:
+            # the casts keep this test about LATERAL.)
+            "SELECT s.id, t.best::int4, t.n::int8 AS n FROM %s s LEFT "
+            "JOIN LATERAL (SELECT max(o.qty) AS best, count(*) AS n FROM "
+            "%s o WHERE o.region = s.region AND o.id <> s.id) t ON true "
+            "WHERE s.id < %%s ORDER BY s.id" % (sales, sales), (4,))
+        assert [d.name for d in cur.description] == ["id", "best", "n"]
+        assert cur.fetchall() == [(1, 3, 2), (2, 1, 2), (3, 5, 1)]
+        rows = c.execute(
+            "SELECT s.id, t.other::int4 FROM %s s CROSS JOIN LATERAL "
+            "(SELECT o.id AS other FROM %s o WHERE o.region = s.region AND "
+            "o.id > s.id ORDER BY o.id LIMIT 1) t ORDER BY 1"
+            % (sales, sales)).fetchall()
+        assert rows == [(1, 2), (2, 5), (3, 4)]
+        if is_triode:
+            # Several rows per outer row: not a scalar subquery.
+            with pytest.raises(psycopg.errors.FeatureNotSupported):
+                c.execute("SELECT * FROM %s s, LATERAL (SELECT o.id FROM "
+                          "%s o WHERE o.id > s.id) t" % (sales, sales))

@@ -1833,6 +1833,11 @@ static void expr(struct sql__emit *e, const Node *n)
 		sql__putf(e, "__srf%u.value", e->srf_tmp);
 		return;
 	}
+	if (e->lateral != NULL &&
+	    n->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+	    sql__lateral_column(e, n->column_ref)) {
+		return; /* query.c: a LATERAL subquery's column */
+	}
 	switch (n->node_case) {
 	case PG_QUERY__NODE__NODE_A_CONST:
 		emit_const(e, n->a_const);

@@ -32,6 +32,7 @@
 #include "sql/sql_int.h"
 
 static void select_stmt(struct sql__emit *e, const PgQuery__SelectStmt *s);
+static bool lateral_active(const struct sql__emit *e);
 
 void sql__relation(struct sql__emit *e, const PgQuery__RangeVar *rv)
 {
@@ -381,8 +382,9 @@ static void emit_targets(struct sql__emit *e, const PgQuery__SelectStmt *s)
 			sql__put(e, " AS ");
 			sql__ident(e, rt->name);
 		} else if (!is_star(rt->val) &&
-			   rt->val->node_case !=
-				   PG_QUERY__NODE__NODE_COLUMN_REF) {
+			   (rt->val->node_case !=
+				    PG_QUERY__NODE__NODE_COLUMN_REF ||
+			    lateral_active(e))) {
 			/* SQLite would name it after its text. */
 			sql__put(e, " AS ");
 			sql__ident(e, sql__colname(rt->val));
@@ -723,25 +725,331 @@ static void emit_distinct_on_targets(struct sql__emit *e,
 				     const PgQuery__SelectStmt *s);
 
 static bool is_star_target(const Node *v);
+static bool is_distinct_on(const PgQuery__SelectStmt *s);
+
+/* ---------------------------------------------------------------------
+ * LATERAL subqueries that return at most one row
+ *
+ *   SELECT e.name, x.top FROM emp e,
+ *     LATERAL (SELECT max(salary) AS top FROM emp o
+ *              WHERE o.dept = e.dept) x
+ *
+ * SQLite has no LATERAL, but a subquery that returns at most one row by
+ * its shape (sql__select_single_row) is, per row of the FROM items before
+ * it, one value per column: each reference to one of its columns (x.top,
+ * or top when no other FROM item could have it: PostgreSQL would call
+ * that ambiguous) is written as the correlated scalar subquery
+ *
+ *   (SELECT "top" FROM (SELECT max(salary) AS top ...))
+ *
+ * and the FROM item is dropped.  A comma, CROSS JOIN or JOIN ... ON true
+ * drops the rows for which the subquery has no row: EXISTS (subquery) is
+ * added to WHERE unless it always has one (an aggregate without GROUP
+ * BY, HAVING, LIMIT or OFFSET); LEFT JOIN LATERAL ... ON true keeps them
+ * with NULLs, which is what the scalar subqueries give.  Other forms (a
+ * subquery that may return several rows, another join condition, * or a
+ * whole-row reference) stay refused.  Each reference evaluates the
+ * subquery again.
+ * ------------------------------------------------------------------- */
+
+#define MAX_LATERAL 8
+
+struct lateral_item {
+	const PgQuery__RangeSubselect *rs;
+	const PgQuery__SelectStmt *sub;
+	const char *alias;
+	const char **cols; /* output column names */
+	size_t n_cols;
+	bool filter; /* inner join that may lose rows: EXISTS in WHERE */
+};
+
+struct sql__lateral {
+	const PgQuery__SelectStmt *sel; /* the query level */
+	const struct sql__lateral *outer;
+	struct lateral_item items[MAX_LATERAL];
+	size_t n;
+};
+
+static bool is_true_const(const Node *n)
+{
+	if (n == NULL) {
+		return true;
+	}
+	return n->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	       n->a_const->val_case == PG_QUERY__A__CONST__VAL_BOOLVAL &&
+	       n->a_const->boolval->boolval;
+}
+
+/* @sub returns exactly one row by its shape. */
+static bool always_one_row(const PgQuery__SelectStmt *sub)
+{
+	if (sub->op != PG_QUERY__SET_OPERATION__SETOP_NONE ||
+	    sub->n_group_clause > 0 || sub->having_clause != NULL ||
+	    sub->limit_count != NULL || sub->limit_offset != NULL ||
+	    sub->n_values_lists > 0 || sub->n_from_clause == 0) {
+		return sub->op == PG_QUERY__SET_OPERATION__SETOP_NONE &&
+		       sub->n_from_clause == 0 && sub->where_clause == NULL &&
+		       sub->n_values_lists == 0 && sub->limit_count == NULL &&
+		       sub->limit_offset == NULL && sub->having_clause == NULL;
+	}
+	for (size_t i = 0; i < sub->n_target_list; i++) {
+		if (has_aggregate(&sub->target_list[i]->base, 0)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Fill @it from lateral subselect @rs; false if its form is not one
+ * handled here. */
+static bool lateral_item(struct sql__emit *e, const PgQuery__RangeSubselect *rs,
+			 bool inner, struct lateral_item *it)
+{
+	if (!rs->lateral || rs->subquery == NULL ||
+	    rs->subquery->node_case != PG_QUERY__NODE__NODE_SELECT_STMT ||
+	    rs->alias == NULL || rs->alias->aliasname[0] == '\0') {
+		return false;
+	}
+	const PgQuery__SelectStmt *sub = rs->subquery->select_stmt;
+	if (!sql__select_single_row(sub) || is_distinct_on(sub) ||
+	    sub->n_values_lists > 0) {
+		return false;
+	}
+	size_t n = sub->n_target_list;
+	const char **cols = tr_arena_alloc(e->a, (n + 1) * sizeof *cols);
+	if (cols == NULL) {
+		return false;
+	}
+	const PgQuery__Alias *al = rs->alias;
+	if (al->n_colnames > n) {
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const PgQuery__ResTarget *rt = sub->target_list[i]->res_target;
+		if (is_star_target(rt->val)) {
+			return false;
+		}
+		cols[i] = i < al->n_colnames ? sql__str(al->colnames[i])
+		          : rt->name[0] != '\0' ? rt->name
+					     : sql__colname(rt->val);
+		for (size_t j = 0; cols[i] != NULL && j < i; j++) {
+			if (strcmp(cols[i], cols[j]) == 0) {
+				return false; /* SQLite could not tell them apart */
+			}
+		}
+		if (cols[i] == NULL) {
+			return false;
+		}
+	}
+	it->rs = rs;
+	it->sub = sub;
+	it->alias = al->aliasname;
+	it->cols = cols;
+	it->n_cols = n;
+	it->filter = inner && !always_one_row(sub);
+	return true;
+}
+
+/* The lateral subselect a FROM item is (or ends with, for a join), and
+ * whether the join is inner; NULL if none. */
+static const PgQuery__RangeSubselect *lateral_of(const Node *n, bool *inner)
+{
+	*inner = true;
+	if (n->node_case == PG_QUERY__NODE__NODE_RANGE_SUBSELECT) {
+		return n->range_subselect->lateral ? n->range_subselect : NULL;
+	}
+	if (n->node_case != PG_QUERY__NODE__NODE_JOIN_EXPR) {
+		return NULL;
+	}
+	const PgQuery__JoinExpr *j = n->join_expr;
+	if (j->rarg->node_case != PG_QUERY__NODE__NODE_RANGE_SUBSELECT ||
+	    !j->rarg->range_subselect->lateral) {
+		return NULL;
+	}
+	if (j->alias != NULL || j->join_using_alias != NULL || j->is_natural ||
+	    j->n_using_clause > 0 || !is_true_const(j->quals) ||
+	    (j->jointype != PG_QUERY__JOIN_TYPE__JOIN_INNER &&
+	     j->jointype != PG_QUERY__JOIN_TYPE__JOIN_LEFT)) {
+		return NULL;
+	}
+	*inner = j->jointype == PG_QUERY__JOIN_TYPE__JOIN_INNER;
+	return j->rarg->range_subselect;
+}
+
+/* The LATERAL items of @s's FROM list handled here (NULL: none). */
+static struct sql__lateral *plan_lateral(struct sql__emit *e,
+					 const PgQuery__SelectStmt *s)
+{
+	struct sql__lateral *p = NULL;
+	for (size_t i = 0; i < s->n_from_clause; i++) {
+		bool inner;
+		const PgQuery__RangeSubselect *rs =
+			lateral_of(s->from_clause[i], &inner);
+		if (rs == NULL) {
+			continue;
+		}
+		if (p == NULL) {
+			p = tr_arena_alloc(e->a, sizeof *p);
+			if (p == NULL) {
+				return NULL;
+			}
+			memset(p, 0, sizeof *p);
+			p->sel = s;
+		}
+		if (p->n < MAX_LATERAL &&
+		    lateral_item(e, rs, inner, &p->items[p->n])) {
+			p->n++;
+		}
+	}
+	if (p == NULL || p->n == 0) {
+		if (e->lateral == NULL) {
+			return NULL;
+		}
+		/* None here, but qualified references may name an outer
+		 * level's (a LATERAL subquery using an earlier one). */
+		p = tr_arena_alloc(e->a, sizeof *p);
+		if (p == NULL) {
+			return NULL;
+		}
+		memset(p, 0, sizeof *p);
+		p->sel = s;
+		p->outer = e->lateral;
+		return p;
+	}
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		if (is_star_target(s->target_list[i]->res_target->val)) {
+			return NULL; /* the FROM item's columns are unknown */
+		}
+	}
+	p->outer = e->lateral;
+	return p;
+}
+
+/* The current query level has LATERAL items written as subqueries. */
+static bool lateral_active(const struct sql__emit *e)
+{
+	return e->lateral != NULL && e->lateral->n > 0;
+}
+
+static const struct lateral_item *find_lateral(const struct sql__lateral *p,
+					       const PgQuery__RangeSubselect *rs)
+{
+	for (size_t i = 0; p != NULL && i < p->n; i++) {
+		if (p->items[i].rs == rs) {
+			return &p->items[i];
+		}
+	}
+	return NULL;
+}
+
+/* "(SELECT "col" FROM (sub))" for column @k of @it. */
+static void lateral_value(struct sql__emit *e, const struct lateral_item *it,
+			  size_t k)
+{
+	const struct sql__lateral *saved = e->lateral;
+	e->lateral = NULL; /* the subquery's names are its own */
+	sql__put(e, "(SELECT ");
+	if (it->rs->alias->n_colnames > 0) {
+		unsigned tmp = ++e->n_tmp;
+		sql__put(e, "__l");
+		sql__putf(e, "%zu FROM (WITH _t%u(", k + 1, tmp);
+		for (size_t i = 0; i < it->n_cols; i++) {
+			sql__putf(e, "%s__l%zu", i > 0 ? ", " : "", i + 1);
+		}
+		sql__put(e, ") AS (");
+		e->lateral = saved;
+		select_stmt(e, it->sub);
+		sql__putf(e, ") SELECT * FROM _t%u))", tmp);
+	} else {
+		sql__ident(e, it->cols[k]);
+		sql__put(e, " FROM (");
+		e->lateral = saved;
+		select_stmt(e, it->sub);
+		sql__put(e, "))");
+	}
+	e->lateral = saved;
+}
+
+bool sql__lateral_column(struct sql__emit *e, const PgQuery__ColumnRef *c)
+{
+	const char *qual = c->n_fields == 2 ? sql__str(c->fields[0]) : NULL;
+	const Node *last = c->fields[c->n_fields - 1];
+	const char *name = sql__str(last);
+	bool star = last->node_case == PG_QUERY__NODE__NODE_A_STAR;
+	if (c->n_fields > 2 || (c->n_fields == 2 && qual == NULL)) {
+		return false;
+	}
+	for (const struct sql__lateral *p = e->lateral; p != NULL;
+	     p = p->outer) {
+		for (size_t i = 0; i < p->n; i++) {
+			const struct lateral_item *it = &p->items[i];
+			if (qual != NULL && strcmp(qual, it->alias) != 0) {
+				continue;
+			}
+			if (star || (qual == NULL && name != NULL &&
+				     strcmp(name, it->alias) == 0)) {
+				sql__fail(e, c->location, "0A000",
+					  "whole-row references to a LATERAL "
+					  "subquery are not supported");
+				return true;
+			}
+			for (size_t k = 0; name != NULL && k < it->n_cols;
+			     k++) {
+				if (strcmp(name, it->cols[k]) == 0) {
+					lateral_value(e, it, k);
+					return true;
+				}
+			}
+		}
+		if (qual == NULL) {
+			break; /* unqualified: this query level only */
+		}
+	}
+	return false;
+}
+
+/* " AND EXISTS (sub)" for the inner LATERAL items that may lose rows;
+ * @first: no WHERE written yet. */
+static void lateral_filters(struct sql__emit *e, bool first)
+{
+	const struct sql__lateral *p = e->lateral;
+	for (size_t i = 0; p != NULL && i < p->n; i++) {
+		if (!p->items[i].filter) {
+			continue;
+		}
+		sql__put(e, first ? " WHERE EXISTS (" : " AND EXISTS (");
+		first = false;
+		e->lateral = NULL;
+		select_stmt(e, p->items[i].sub);
+		e->lateral = p;
+		sql__put(e, ")");
+	}
+}
 
 /* FROM and WHERE of @s (after its select list: e->expand), with the
  * series of a generate_series moved out of the select list (e->srf). */
 static void emit_from_where(struct sql__emit *e, const PgQuery__SelectStmt *s)
 {
-	if (s->n_from_clause > 0) {
-		sql__put(e, " FROM ");
-		for (size_t i = 0; i < s->n_from_clause; i++) {
-			if (i > 0) {
-				sql__put(e, ", ");
+	size_t n_from = 0;
+	for (size_t i = 0; i < s->n_from_clause; i++) {
+		const Node *f = s->from_clause[i];
+		bool inner;
+		const PgQuery__RangeSubselect *rs = lateral_of(f, &inner);
+		if (rs != NULL && e->lateral != NULL && e->lateral->sel == s &&
+		    find_lateral(e->lateral, rs) != NULL) {
+			if (f->node_case == PG_QUERY__NODE__NODE_RANGE_SUBSELECT) {
+				continue; /* its columns are scalar subqueries */
 			}
-			emit_from_item(e, s->from_clause[i]);
+			f = f->join_expr->larg; /* the join's left side only */
 		}
+		sql__put(e, n_from++ > 0 ? ", " : " FROM ");
+		emit_from_item(e, f);
 	}
 	if (e->srf != NULL) {
 		const PgQuery__FuncCall *fc = e->srf->func_call;
 		const Node *srf = e->srf;
 		e->srf = NULL; /* its arguments are plain expressions */
-		sql__put(e, s->n_from_clause > 0 ? ", " : " FROM ");
+		sql__put(e, n_from > 0 ? ", " : " FROM ");
 		sql__put(e, gs_module(fc));
 		sql__put(e, "(");
 		sql__expr_list(e, fc->args, fc->n_args);
@@ -756,8 +1064,18 @@ static void emit_from_where(struct sql__emit *e, const PgQuery__SelectStmt *s)
 				  "WHERE");
 			return;
 		}
-		sql__put(e, " WHERE ");
+		bool filters = false;
+		for (size_t i = 0; e->lateral != NULL && e->lateral->sel == s &&
+				   i < e->lateral->n;
+		     i++) {
+			filters |= e->lateral->items[i].filter;
+		}
+		sql__put(e, filters ? " WHERE (" : " WHERE ");
 		sql__expr(e, s->where_clause);
+		sql__put(e, filters ? ")" : "");
+	}
+	if (e->lateral != NULL && e->lateral->sel == s) {
+		lateral_filters(e, s->where_clause == NULL);
 	}
 }
 
@@ -1257,7 +1575,11 @@ static void distinct_on(struct sql__emit *e, const PgQuery__SelectStmt *s)
 static void simple_select(struct sql__emit *e, const PgQuery__SelectStmt *s)
 {
 	const PgQuery__SelectStmt *outer_windows = e->windows;
+	const struct sql__lateral *outer_lateral = e->lateral;
 	e->windows = s; /* an arm of a compound has its own */
+	if (e->lateral == NULL || e->lateral->sel != s) {
+		e->lateral = plan_lateral(e, s);
+	}
 	if (sql__grouping_has_sets(s)) {
 		grouping_select(e, s);
 	} else if (is_distinct_on(s)) {
@@ -1266,6 +1588,7 @@ static void simple_select(struct sql__emit *e, const PgQuery__SelectStmt *s)
 		select_core(e, s, false);
 	}
 	e->windows = outer_windows;
+	e->lateral = outer_lateral;
 }
 
 static bool has_own_tail(const PgQuery__SelectStmt *s)
@@ -1429,9 +1752,14 @@ static void select_stmt(struct sql__emit *e, const PgQuery__SelectStmt *s)
 	if (s->with_clause != NULL) {
 		emit_with(e, s->with_clause);
 	}
-	/* OVER clauses name the windows of their own query level. */
+	/* OVER clauses name the windows of their own query level, column
+	 * references the LATERAL items of their own (and outer ones). */
 	const PgQuery__SelectStmt *outer_windows = e->windows;
+	const struct sql__lateral *outer_lateral = e->lateral;
 	e->windows = s;
+	if (s->op == PG_QUERY__SET_OPERATION__SETOP_NONE) {
+		e->lateral = plan_lateral(e, s);
+	}
 	if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE) {
 		/* The top level's own tail belongs to the whole compound. */
 		PgQuery__SelectStmt body = *s;
@@ -1448,6 +1776,7 @@ static void select_stmt(struct sql__emit *e, const PgQuery__SelectStmt *s)
 		emit_tail(e, s); /* distinct_on, grouping_select: their own */
 	}
 	e->windows = outer_windows;
+	e->lateral = outer_lateral;
 	e->depth--;
 }
 

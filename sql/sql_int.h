@@ -47,6 +47,9 @@ struct sql__emit {
 	 * NULL: none). */
 	const Node *srf;
 	unsigned srf_tmp;
+	/* The LATERAL subqueries whose columns are written as scalar
+	 * subqueries (query.c; NULL: none). */
+	const struct sql__lateral *lateral;
 	/* Names of the statement's WITH queries, which catalog mode reads
 	 * as relations of the mirror, not as user tables. */
 	const char *ctes[16];
@@ -125,6 +128,9 @@ void sql__limit_count(struct sql__emit *e, const Node *n, bool offset);
  * result code. */
 struct sqlite3;
 int sql__subquery_register(struct sqlite3 *db);
+/* @c names a column of a LATERAL subquery in scope: true when written
+ * (as a scalar subquery) or failed (query.c). */
+bool sql__lateral_column(struct sql__emit *e, const PgQuery__ColumnRef *c);
 /* @s returns at most one row by its shape (query.c). */
 bool sql__select_single_row(const PgQuery__SelectStmt *s);
 

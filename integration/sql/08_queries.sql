@@ -85,4 +85,8 @@ SELECT (SELECT name FROM c08_emp WHERE dept_id = 1 ORDER BY id LIMIT 1) AS first
 SELECT name FROM c08_emp WHERE dept_id = (SELECT id FROM c08_dept WHERE name LIKE 'e%') ORDER BY name;
 SELECT id FROM c08_emp ORDER BY id OFFSET -1;
 SELECT id FROM c08_emp ORDER BY id LIMIT 2 OFFSET NULL;
+SELECT d.name, t.name AS top_name, t.salary FROM c08_dept d LEFT JOIN LATERAL (SELECT e.name, e.salary FROM c08_emp e WHERE e.dept_id = d.id ORDER BY e.salary DESC NULLS LAST LIMIT 1) t ON true ORDER BY d.id;
+SELECT d.name, t.n FROM c08_dept d CROSS JOIN LATERAL (SELECT e.name AS n FROM c08_emp e WHERE e.dept_id = d.id ORDER BY e.id LIMIT 1) t ORDER BY 1;
+SELECT d.id, y.c FROM c08_dept d, LATERAL (SELECT d.id * 2 AS b) x, LATERAL (SELECT x.b + 1 AS c) y WHERE y.c > 3 ORDER BY 1;
+SELECT d.id, s.cnt FROM c08_dept d JOIN LATERAL (SELECT count(*) AS cnt FROM c08_emp e WHERE e.dept_id = d.id) s ON true ORDER BY s.cnt DESC, d.id;
 DROP TABLE c08_emp, c08_dept;

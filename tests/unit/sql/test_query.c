@@ -205,6 +205,25 @@ static const struct qcase cases[] = {
 	  " id FROM c08_emp)",
 	  "42601" },
 	{ "SELECT 1 INTERSECT ALL SELECT 1, 2", "42601" },
+	{ "SELECT d.name, t.name, t.salary FROM c08_dept d LEFT JOIN "
+	  "LATERAL (SELECT e.name, e.salary FROM c08_emp e WHERE e.dept_id "
+	  "= d.id ORDER BY e.salary DESC NULLS LAST LIMIT 1) t ON true "
+	  "ORDER BY d.id",
+	  "eng|ada|300;ops|cal|150;empty|N|N" },
+	{ "SELECT d.name, t.n FROM c08_dept d CROSS JOIN LATERAL (SELECT "
+	  "e.name AS n FROM c08_emp e WHERE e.dept_id = d.id ORDER BY e.id "
+	  "LIMIT 1) t ORDER BY 1",
+	  "eng|ada;ops|cal" },
+	{ "SELECT d.id, y.c FROM c08_dept d, LATERAL (SELECT d.id * 2 AS "
+	  "b) x, LATERAL (SELECT x.b + 1 AS c) y WHERE y.c > 3 ORDER BY 1",
+	  "2|5;3|7" },
+	{ "SELECT d.id, s.cnt FROM c08_dept d JOIN LATERAL (SELECT count(*) "
+	  "AS cnt FROM c08_emp e WHERE e.dept_id = d.id) s ON true ORDER BY "
+	  "s.cnt DESC, d.id",
+	  "1|3;2|1;3|0" },
+	{ "SELECT e.id, s.a + s.b FROM c08_emp e, LATERAL (SELECT e.id, "
+	  "e.salary WHERE e.salary > 150) s(a, b) ORDER BY 1",
+	  "1|301;2|202" },
 };
 
 /* Translate and run @pg; its rows or its SQLSTATE, in @a. */
