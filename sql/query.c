@@ -549,14 +549,17 @@ static void find_srf(const ProtobufCMessage *m, int depth, const Node **srf,
 			const PgQuery__FuncCall *fc = n->func_call;
 			const char *name =
 				fc->n_funcname > 0
-					? sql__str(fc->funcname[fc->n_funcname - 1])
+					? sql__str(fc->funcname[fc->n_funcname -
+								1])
 					: NULL;
 			const char *schema = fc->n_funcname == 2
 						     ? sql__str(fc->funcname[0])
 						     : "pg_catalog";
 			*n_win += fc->over != NULL;
-			if (name != NULL && strcmp(name, "generate_series") == 0 &&
-			    schema != NULL && strcmp(schema, "pg_catalog") == 0 &&
+			if (name != NULL &&
+			    strcmp(name, "generate_series") == 0 &&
+			    schema != NULL &&
+			    strcmp(schema, "pg_catalog") == 0 &&
 			    fc->n_funcname <= 2) {
 				*srf = n;
 				++*n_srf;
@@ -581,7 +584,8 @@ static void find_srf(const ProtobufCMessage *m, int depth, const Node **srf,
 			memcpy(&n, base + f->quantifier_offset, sizeof n);
 			memcpy(&items, base + f->offset, sizeof items);
 			for (size_t j = 0; j < n && items != NULL; j++) {
-				find_srf(items[j], depth + 1, srf, n_srf, n_win);
+				find_srf(items[j], depth + 1, srf, n_srf,
+					 n_win);
 			}
 		} else {
 			ProtobufCMessage *c;
@@ -605,9 +609,8 @@ static bool has_capturable_ref(const ProtobufCMessage *m, int depth)
 		const PgQuery__ColumnRef *c = (const PgQuery__ColumnRef *)m;
 		const char *name = c->n_fields == 1 ? sql__str(c->fields[0])
 						    : NULL;
-		if (c->n_fields > 0 &&
-		    c->fields[c->n_fields - 1]->node_case ==
-			    PG_QUERY__NODE__NODE_A_STAR) {
+		if (c->n_fields > 0 && c->fields[c->n_fields - 1]->node_case ==
+					       PG_QUERY__NODE__NODE_A_STAR) {
 			return true;
 		}
 		return name != NULL &&
@@ -829,12 +832,12 @@ static bool lateral_item(struct sql__emit *e, const PgQuery__RangeSubselect *rs,
 		if (is_star_target(rt->val)) {
 			return false;
 		}
-		cols[i] = i < al->n_colnames ? sql__str(al->colnames[i])
-		          : rt->name[0] != '\0' ? rt->name
-					     : sql__colname(rt->val);
+		cols[i] = i < al->n_colnames    ? sql__str(al->colnames[i])
+			  : rt->name[0] != '\0' ? rt->name
+						: sql__colname(rt->val);
 		for (size_t j = 0; cols[i] != NULL && j < i; j++) {
 			if (strcmp(cols[i], cols[j]) == 0) {
-				return false; /* SQLite could not tell them apart */
+				return false; /* SQLite could not tell */
 			}
 		}
 		if (cols[i] == NULL) {
@@ -883,8 +886,8 @@ static struct sql__lateral *plan_lateral(struct sql__emit *e,
 	struct sql__lateral *p = NULL;
 	for (size_t i = 0; i < s->n_from_clause; i++) {
 		bool inner;
-		const PgQuery__RangeSubselect *rs =
-			lateral_of(s->from_clause[i], &inner);
+		const PgQuery__RangeSubselect *rs = lateral_of(
+			s->from_clause[i], &inner);
 		if (rs == NULL) {
 			continue;
 		}
@@ -931,8 +934,8 @@ static bool lateral_active(const struct sql__emit *e)
 	return e->lateral != NULL && e->lateral->n > 0;
 }
 
-static const struct lateral_item *find_lateral(const struct sql__lateral *p,
-					       const PgQuery__RangeSubselect *rs)
+static const struct lateral_item *find_lateral(
+	const struct sql__lateral *p, const PgQuery__RangeSubselect *rs)
 {
 	for (size_t i = 0; p != NULL && i < p->n; i++) {
 		if (p->items[i].rs == rs) {
@@ -1037,8 +1040,9 @@ static void emit_from_where(struct sql__emit *e, const PgQuery__SelectStmt *s)
 		const PgQuery__RangeSubselect *rs = lateral_of(f, &inner);
 		if (rs != NULL && e->lateral != NULL && e->lateral->sel == s &&
 		    find_lateral(e->lateral, rs) != NULL) {
-			if (f->node_case == PG_QUERY__NODE__NODE_RANGE_SUBSELECT) {
-				continue; /* its columns are scalar subqueries */
+			if (f->node_case ==
+			    PG_QUERY__NODE__NODE_RANGE_SUBSELECT) {
+				continue; /* columns: scalar subqueries */
 			}
 			f = f->join_expr->larg; /* the join's left side only */
 		}
