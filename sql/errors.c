@@ -278,6 +278,17 @@ void sql_error_from_sqlite(struct sql_error *e, struct tr_arena *a,
 		sql_error_set(e, a, "22012", "division by zero");
 		return;
 	}
+	/* A window frame offset (a parameter) that is negative or NULL. */
+	if ((rest = after(msg, "frame starting offset must be a non-")) !=
+		    NULL ||
+	    (rest = after(msg, "frame ending offset must be a non-")) != NULL) {
+		sql_error_set(e, a, "22013",
+			      "frame %s offset must not be "
+			      "negative",
+			      strstr(msg, "starting") != NULL ? "starting"
+							      : "ending");
+		return;
+	}
 	if ((rest = after(msg, "no such table: ")) != NULL ||
 	    (rest = after(msg, "no such view: ")) != NULL) {
 		sql_error_set(e, a, "42P01", "relation \"%s\" does not exist",

@@ -1752,29 +1752,7 @@ static void emit_sort_list(struct sql__emit *e, Node *const *items, size_t n);
 
 static void emit_over(struct sql__emit *e, const PgQuery__WindowDef *w, int loc)
 {
-	/* FRAMEOPTION_DEFAULTS: RANGE UNBOUNDED PRECEDING .. CURRENT ROW. */
-	const int frame_defaults = 0x00002 | 0x00020 | 0x00400;
-	if ((w->name != NULL && w->name[0]) ||
-	    (w->refname != NULL && w->refname[0])) {
-		sql__fail(e, loc, "0A000", "named windows are not supported");
-		return;
-	}
-	if (w->frame_options != frame_defaults) {
-		sql__fail(e, loc, "0A000",
-			  "window frame clauses are not supported");
-		return;
-	}
-	sql__put(e, " OVER (");
-	if (w->n_partition_clause > 0) {
-		sql__put(e, "PARTITION BY ");
-		sql__expr_list(e, w->partition_clause, w->n_partition_clause);
-	}
-	if (w->n_order_clause > 0) {
-		sql__put(e, w->n_partition_clause > 0 ? " ORDER BY "
-						      : "ORDER BY ");
-		emit_sort_list(e, w->order_clause, w->n_order_clause);
-	}
-	sql__put(e, ")");
+	sql__window_over(e, w, loc); /* window.c */
 }
 
 /* An operand whose type only the stored value tells (a column of a
@@ -2351,67 +2329,7 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 
 static void emit_sublink(struct sql__emit *e, const PgQuery__SubLink *s)
 {
-	const Node *sub = s->subselect;
-	if (sub == NULL || sub->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
-		sql__fail(e, s->location, "0A000", "subquery is not supported");
-		return;
-	}
-	const char *op = s->n_oper_name > 0
-				 ? sql__str(s->oper_name[s->n_oper_name - 1])
-				 : NULL;
-	switch (s->sub_link_type) {
-	case PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK:
-		sql__put(e, "EXISTS (");
-		break;
-	case PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK:
-		if (op != NULL && strcmp(op, "=") != 0) {
-			sql__fail(e, s->location, "0A000",
-				  "%s ANY (subquery) is not supported", op);
-			return;
-		}
-		sql__put(e, "(");
-		sql__expr(e, s->testexpr);
-		sql__put(e, " IN (");
-		break;
-	case PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK:
-		if (op == NULL ||
-		    (strcmp(op, "<>") != 0 && strcmp(op, "!=") != 0)) {
-			sql__fail(e, s->location, "0A000",
-				  "%s ALL (subquery) is not supported",
-				  op != NULL ? op : "");
-			return;
-		}
-		sql__put(e, "(");
-		sql__expr(e, s->testexpr);
-		sql__put(e, " NOT IN (");
-		break;
-	case PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK:
-	case PG_QUERY__SUB_LINK_TYPE__MULTIEXPR_SUBLINK:
-		sql__put(e, "(");
-		break;
-	case PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK:
-		if (sql__catalog_array_sublink(e, s) ||
-		    sql__array_sublink(e, s)) {
-			return;
-		}
-		sql__fail(e, s->location, "0A000",
-			  "ARRAY(subquery) is not supported");
-		return;
-	default:
-		sql__fail(e, s->location, "0A000",
-			  "this subquery form is not supported");
-		return;
-	}
-	if (++e->depth > SQL__MAX_DEPTH) {
-		sql__fail(e, s->location, "54001",
-			  "stack depth limit exceeded");
-	} else {
-		sql__select(e, sub->select_stmt);
-	}
-	e->depth--;
-	bool two = s->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK ||
-		   s->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK;
-	sql__put(e, two ? "))" : ")");
+	sql__sublink(e, s); /* subquery.c */
 }
 
 static void emit_minmax(struct sql__emit *e, const PgQuery__MinMaxExpr *m)
@@ -2630,6 +2548,19 @@ static void emit_bool_expr(struct sql__emit *e, const PgQuery__BoolExpr *b)
 
 static void expr(struct sql__emit *e, const Node *n)
 {
+	if (e->gset != NULL && sql__grouping_node(e, n)) {
+		return; /* grouping.c: an absent grouping column */
+	}
+	if (n == e->srf) {
+		/* query.c: a generate_series moved into FROM */
+		sql__putf(e, "__srf%u.value", e->srf_tmp);
+		return;
+	}
+	if (e->lateral != NULL &&
+	    n->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+	    sql__lateral_column(e, n->column_ref)) {
+		return; /* query.c: a LATERAL subquery's column */
+	}
 	switch (n->node_case) {
 	case PG_QUERY__NODE__NODE_A_CONST:
 		emit_const(e, n->a_const);
@@ -2718,7 +2649,7 @@ static void expr(struct sql__emit *e, const Node *n)
 			  "subscripts and field selections are not supported");
 		return;
 	case PG_QUERY__NODE__NODE_GROUPING_FUNC:
-		sql__fail(e, -1, "0A000", "GROUPING is not supported");
+		sql__grouping_func(e, n->grouping_func); /* grouping.c */
 		return;
 	default:
 		sql__fail(e, -1, "0A000", "this expression is not supported");
@@ -2833,6 +2764,9 @@ static int figure(const Node *n, const char **name)
 	}
 	case PG_QUERY__NODE__NODE_COLLATE_CLAUSE:
 		return figure(n->collate_clause->arg, name);
+	case PG_QUERY__NODE__NODE_GROUPING_FUNC:
+		*name = "grouping";
+		return 2;
 	case PG_QUERY__NODE__NODE_SUB_LINK:
 		switch (n->sub_link->sub_link_type) {
 		case PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK:
@@ -3408,6 +3342,8 @@ uint32_t sql__infer(const Node *n, int32_t *typmod)
 	case PG_QUERY__NODE__NODE_NULL_TEST:
 	case PG_QUERY__NODE__NODE_BOOLEAN_TEST:
 		return SQL_OID_BOOL;
+	case PG_QUERY__NODE__NODE_GROUPING_FUNC:
+		return SQL_OID_INT4;
 	case PG_QUERY__NODE__NODE_SUB_LINK: {
 		const PgQuery__SubLink *s = n->sub_link;
 		if (s->sub_link_type != PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK) {

@@ -5789,6 +5789,10 @@ int sql_functions_register(sqlite3 *db)
 	if (rc != SQLITE_OK) {
 		return rc;
 	}
+	rc = sql__subquery_register(db); /* subquery.c */
+	if (rc != SQLITE_OK) {
+		return rc;
+	}
 	return sql__array_register(db);
 }
 

@@ -17,13 +17,22 @@
  * - FOR UPDATE/SHARE is dropped: SQLite write transactions already
  *   exclude other writers;
  * - SELECT DISTINCT ON (d) ... ORDER BY o keeps the first row of each
- *   partition by d in the order o, with row_number() (see distinct_on).
+ *   partition by d in the order o, with row_number() (see distinct_on);
+ * - GROUP BY GROUPING SETS / ROLLUP / CUBE is a UNION ALL of one grouped
+ *   query per set (grouping_select; the sets come from grouping.c);
+ * - INTERSECT ALL and EXCEPT ALL number the copies of each row (set_all);
+ * - a lone generate_series in the select list becomes a FROM item
+ *   (movable_srf);
+ * - LIMIT/OFFSET counts are checked (subquery.c), OVER clauses and the
+ *   WINDOW clause are window.c's.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "sql/sql_int.h"
 
 static void select_stmt(struct sql__emit *e, const PgQuery__SelectStmt *s);
+static bool lateral_active(const struct sql__emit *e);
 
 void sql__relation(struct sql__emit *e, const PgQuery__RangeVar *rv)
 {
@@ -191,6 +200,35 @@ static void emit_join(struct sql__emit *e, const PgQuery__JoinExpr *j)
  * (PostgreSQL's implicit LATERAL for functions): the derived table hides
  * them.
  */
+/* The pg_generate_series* module for generate_series(@fc's arguments),
+ * chosen by their static types so that the column's declared type (what
+ * Describe reports) is PostgreSQL's result type. */
+static const char *gs_module(const PgQuery__FuncCall *fc)
+{
+	bool tstz = false, num = false, i8 = false;
+	int32_t tm;
+	uint32_t t0 = sql__infer(fc->args[0], &tm);
+	for (size_t i = 0; i < fc->n_args; i++) {
+		uint32_t t = sql__infer(fc->args[i], &tm);
+		tstz |= t == SQL_OID_TIMESTAMPTZ || t == SQL_OID_DATE ||
+			t == SQL_OID_INTERVAL;
+		num |= t == SQL_OID_NUMERIC || t == SQL_OID_FLOAT4 ||
+		       t == SQL_OID_FLOAT8;
+		i8 |= t == SQL_OID_INT8;
+	}
+	const char *module = "pg_generate_series";
+	if (t0 == SQL_OID_TIMESTAMP) {
+		module = "pg_generate_series_ts";
+	} else if (tstz) {
+		module = "pg_generate_series_tstz";
+	} else if (num) {
+		module = "pg_generate_series_numeric";
+	} else if (i8) {
+		module = "pg_generate_series_int8";
+	}
+	return module;
+}
+
 static void emit_range_function(struct sql__emit *e,
 				const PgQuery__RangeFunction *rf)
 {
@@ -235,27 +273,7 @@ static void emit_range_function(struct sql__emit *e,
 			  fc->n_args);
 		return;
 	}
-	bool tstz = false, num = false, i8 = false;
-	int32_t tm;
-	uint32_t t0 = sql__infer(fc->args[0], &tm);
-	for (size_t i = 0; i < fc->n_args; i++) {
-		uint32_t t = sql__infer(fc->args[i], &tm);
-		tstz |= t == SQL_OID_TIMESTAMPTZ || t == SQL_OID_DATE ||
-			t == SQL_OID_INTERVAL;
-		num |= t == SQL_OID_NUMERIC || t == SQL_OID_FLOAT4 ||
-		       t == SQL_OID_FLOAT8;
-		i8 |= t == SQL_OID_INT8;
-	}
-	const char *module = "pg_generate_series";
-	if (t0 == SQL_OID_TIMESTAMP) {
-		module = "pg_generate_series_ts";
-	} else if (tstz) {
-		module = "pg_generate_series_tstz";
-	} else if (num) {
-		module = "pg_generate_series_numeric";
-	} else if (i8) {
-		module = "pg_generate_series_int8";
-	}
+	const char *module = gs_module(fc);
 	const PgQuery__Alias *al = rf->alias;
 	const char *table = al != NULL && al->aliasname[0] != '\0'
 				    ? al->aliasname
@@ -364,8 +382,9 @@ static void emit_targets(struct sql__emit *e, const PgQuery__SelectStmt *s)
 			sql__put(e, " AS ");
 			sql__ident(e, rt->name);
 		} else if (!is_star(rt->val) &&
-			   rt->val->node_case !=
-				   PG_QUERY__NODE__NODE_COLUMN_REF) {
+			   (rt->val->node_case !=
+				    PG_QUERY__NODE__NODE_COLUMN_REF ||
+			    lateral_active(e))) {
 			/* SQLite would name it after its text. */
 			sql__put(e, " AS ");
 			sql__ident(e, sql__colname(rt->val));
@@ -390,13 +409,13 @@ static void emit_limit(struct sql__emit *e, const PgQuery__SelectStmt *s)
 	}
 	sql__put(e, " LIMIT ");
 	if (count != NULL) {
-		sql__expr(e, count);
+		sql__limit_count(e, count, false); /* subquery.c */
 	} else {
 		sql__put(e, "-1");
 	}
 	if (s->limit_offset != NULL) {
 		sql__put(e, " OFFSET ");
-		sql__expr(e, s->limit_offset);
+		sql__limit_count(e, s->limit_offset, true);
 	}
 }
 
@@ -511,6 +530,169 @@ static bool has_aggregate(const ProtobufCMessage *m, int depth)
 	return false;
 }
 
+/* Set-returning generate_series calls (@n_srf, the last in @srf) and
+ * window calls (@n_win) in @m, outside subqueries. */
+static void find_srf(const ProtobufCMessage *m, int depth, const Node **srf,
+		     unsigned *n_srf, unsigned *n_win)
+{
+	if (m == NULL || depth > SQL__MAX_DEPTH) {
+		return;
+	}
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	const char *base = (const char *)m;
+	if (d == &pg_query__node__descriptor) {
+		const Node *n = (const Node *)m;
+		if (n->node_case == PG_QUERY__NODE__NODE_SUB_LINK) {
+			return;
+		}
+		if (n->node_case == PG_QUERY__NODE__NODE_FUNC_CALL) {
+			const PgQuery__FuncCall *fc = n->func_call;
+			const char *name =
+				fc->n_funcname > 0
+					? sql__str(fc->funcname[fc->n_funcname -
+								1])
+					: NULL;
+			const char *schema = fc->n_funcname == 2
+						     ? sql__str(fc->funcname[0])
+						     : "pg_catalog";
+			*n_win += fc->over != NULL;
+			if (name != NULL &&
+			    strcmp(name, "generate_series") == 0 &&
+			    schema != NULL &&
+			    strcmp(schema, "pg_catalog") == 0 &&
+			    fc->n_funcname <= 2) {
+				*srf = n;
+				++*n_srf;
+			}
+		}
+	}
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE) {
+			continue;
+		}
+		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+			uint32_t c;
+			memcpy(&c, base + f->quantifier_offset, sizeof c);
+			if (c != f->id) {
+				continue;
+			}
+		}
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n;
+			ProtobufCMessage **items;
+			memcpy(&n, base + f->quantifier_offset, sizeof n);
+			memcpy(&items, base + f->offset, sizeof items);
+			for (size_t j = 0; j < n && items != NULL; j++) {
+				find_srf(items[j], depth + 1, srf, n_srf,
+					 n_win);
+			}
+		} else {
+			ProtobufCMessage *c;
+			memcpy(&c, base + f->offset, sizeof c);
+			find_srf(c, depth + 1, srf, n_srf, n_win);
+		}
+	}
+}
+
+/* A column reference in @m that the FROM item of a moved generate_series
+ * would capture or change: an unqualified value, start, stop or step (the
+ * table function's columns), or a *. */
+static bool has_capturable_ref(const ProtobufCMessage *m, int depth)
+{
+	if (m == NULL || depth > SQL__MAX_DEPTH) {
+		return false;
+	}
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	const char *base = (const char *)m;
+	if (d == &pg_query__column_ref__descriptor) {
+		const PgQuery__ColumnRef *c = (const PgQuery__ColumnRef *)m;
+		const char *name = c->n_fields == 1 ? sql__str(c->fields[0])
+						    : NULL;
+		if (c->n_fields > 0 && c->fields[c->n_fields - 1]->node_case ==
+					       PG_QUERY__NODE__NODE_A_STAR) {
+			return true;
+		}
+		return name != NULL &&
+		       (strcmp(name, "value") == 0 ||
+			strcmp(name, "start") == 0 ||
+			strcmp(name, "stop") == 0 || strcmp(name, "step") == 0);
+	}
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE) {
+			continue;
+		}
+		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+			uint32_t c;
+			memcpy(&c, base + f->quantifier_offset, sizeof c);
+			if (c != f->id) {
+				continue;
+			}
+		}
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n;
+			ProtobufCMessage **items;
+			memcpy(&n, base + f->quantifier_offset, sizeof n);
+			memcpy(&items, base + f->offset, sizeof items);
+			for (size_t j = 0; j < n && items != NULL; j++) {
+				if (has_capturable_ref(items[j], depth + 1)) {
+					return true;
+				}
+			}
+		} else {
+			ProtobufCMessage *c;
+			memcpy(&c, base + f->offset, sizeof c);
+			if (has_capturable_ref(c, depth + 1)) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * generate_series(...) in the select list of @s: PostgreSQL runs it once
+ * per row of the FROM list and emits a row per value.  When it is the
+ * only set-returning call, in a query without grouping, aggregates or
+ * window functions, that is a join with the series (SQLite's table-valued
+ * functions see the columns of the FROM items before them, as LATERAL),
+ * so the call becomes a column of a FROM item __srfN (unless the query
+ * names a column that item would capture).  Returns the call
+ * (NULL: none movable; the call then fails in expr.c with 0A000).
+ */
+static const Node *movable_srf(const PgQuery__SelectStmt *s)
+{
+	const Node *srf = NULL;
+	unsigned n_srf = 0, n_win = 0;
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		find_srf(&s->target_list[i]->base, 0, &srf, &n_srf, &n_win);
+	}
+	if (n_srf != 1 || n_win > 0 || s->n_group_clause > 0 ||
+	    s->having_clause != NULL ||
+	    (s->n_from_clause > 0 && has_capturable_ref(&s->base, 0))) {
+		return NULL;
+	}
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		if (has_aggregate(&s->target_list[i]->base, 0)) {
+			return NULL;
+		}
+	}
+	const PgQuery__FuncCall *fc = srf->func_call;
+	if (fc->n_args < 2 || fc->n_args > 3 || fc->agg_star ||
+	    fc->agg_distinct || fc->agg_filter != NULL || fc->n_agg_order > 0 ||
+	    fc->func_variadic) {
+		return NULL;
+	}
+	for (size_t i = 0; i < fc->n_args; i++) {
+		if (fc->args[i]->node_case ==
+		    PG_QUERY__NODE__NODE_NAMED_ARG_EXPR) {
+			return NULL;
+		}
+	}
+	return srf;
+}
+
 static void emit_tail(struct sql__emit *e, const PgQuery__SelectStmt *s)
 {
 	if (s->n_sort_clause > 0) {
@@ -545,6 +727,378 @@ static bool is_distinct_on(const PgQuery__SelectStmt *s)
 static void emit_distinct_on_targets(struct sql__emit *e,
 				     const PgQuery__SelectStmt *s);
 
+static bool is_star_target(const Node *v);
+static bool is_distinct_on(const PgQuery__SelectStmt *s);
+
+/* ---------------------------------------------------------------------
+ * LATERAL subqueries that return at most one row
+ *
+ *   SELECT e.name, x.top FROM emp e,
+ *     LATERAL (SELECT max(salary) AS top FROM emp o
+ *              WHERE o.dept = e.dept) x
+ *
+ * SQLite has no LATERAL, but a subquery that returns at most one row by
+ * its shape (sql__select_single_row) is, per row of the FROM items before
+ * it, one value per column: each reference to one of its columns (x.top,
+ * or top when no other FROM item could have it: PostgreSQL would call
+ * that ambiguous) is written as the correlated scalar subquery
+ *
+ *   (SELECT "top" FROM (SELECT max(salary) AS top ...))
+ *
+ * and the FROM item is dropped.  A comma, CROSS JOIN or JOIN ... ON true
+ * drops the rows for which the subquery has no row: EXISTS (subquery) is
+ * added to WHERE unless it always has one (an aggregate without GROUP
+ * BY, HAVING, LIMIT or OFFSET); LEFT JOIN LATERAL ... ON true keeps them
+ * with NULLs, which is what the scalar subqueries give.  Other forms (a
+ * subquery that may return several rows, another join condition, * or a
+ * whole-row reference) stay refused.  Each reference evaluates the
+ * subquery again.
+ * ------------------------------------------------------------------- */
+
+#define MAX_LATERAL 8
+
+struct lateral_item {
+	const PgQuery__RangeSubselect *rs;
+	const PgQuery__SelectStmt *sub;
+	const char *alias;
+	const char **cols; /* output column names */
+	size_t n_cols;
+	bool filter; /* inner join that may lose rows: EXISTS in WHERE */
+};
+
+struct sql__lateral {
+	const PgQuery__SelectStmt *sel; /* the query level */
+	const struct sql__lateral *outer;
+	struct lateral_item items[MAX_LATERAL];
+	size_t n;
+};
+
+static bool is_true_const(const Node *n)
+{
+	if (n == NULL) {
+		return true;
+	}
+	return n->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	       n->a_const->val_case == PG_QUERY__A__CONST__VAL_BOOLVAL &&
+	       n->a_const->boolval->boolval;
+}
+
+/* @sub returns exactly one row by its shape. */
+static bool always_one_row(const PgQuery__SelectStmt *sub)
+{
+	if (sub->op != PG_QUERY__SET_OPERATION__SETOP_NONE ||
+	    sub->n_group_clause > 0 || sub->having_clause != NULL ||
+	    sub->limit_count != NULL || sub->limit_offset != NULL ||
+	    sub->n_values_lists > 0 || sub->n_from_clause == 0) {
+		return sub->op == PG_QUERY__SET_OPERATION__SETOP_NONE &&
+		       sub->n_from_clause == 0 && sub->where_clause == NULL &&
+		       sub->n_values_lists == 0 && sub->limit_count == NULL &&
+		       sub->limit_offset == NULL && sub->having_clause == NULL;
+	}
+	for (size_t i = 0; i < sub->n_target_list; i++) {
+		if (has_aggregate(&sub->target_list[i]->base, 0)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Fill @it from lateral subselect @rs; false if its form is not one
+ * handled here. */
+static bool lateral_item(struct sql__emit *e, const PgQuery__RangeSubselect *rs,
+			 bool inner, struct lateral_item *it)
+{
+	if (!rs->lateral || rs->subquery == NULL ||
+	    rs->subquery->node_case != PG_QUERY__NODE__NODE_SELECT_STMT ||
+	    rs->alias == NULL || rs->alias->aliasname[0] == '\0') {
+		return false;
+	}
+	const PgQuery__SelectStmt *sub = rs->subquery->select_stmt;
+	if (!sql__select_single_row(sub) || is_distinct_on(sub) ||
+	    sub->n_values_lists > 0) {
+		return false;
+	}
+	size_t n = sub->n_target_list;
+	const char **cols = tr_arena_alloc(e->a, (n + 1) * sizeof *cols);
+	if (cols == NULL) {
+		return false;
+	}
+	const PgQuery__Alias *al = rs->alias;
+	if (al->n_colnames > n) {
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const PgQuery__ResTarget *rt = sub->target_list[i]->res_target;
+		if (is_star_target(rt->val)) {
+			return false;
+		}
+		cols[i] = i < al->n_colnames    ? sql__str(al->colnames[i])
+			  : rt->name[0] != '\0' ? rt->name
+						: sql__colname(rt->val);
+		for (size_t j = 0; cols[i] != NULL && j < i; j++) {
+			if (strcmp(cols[i], cols[j]) == 0) {
+				return false; /* SQLite could not tell */
+			}
+		}
+		if (cols[i] == NULL) {
+			return false;
+		}
+	}
+	it->rs = rs;
+	it->sub = sub;
+	it->alias = al->aliasname;
+	it->cols = cols;
+	it->n_cols = n;
+	it->filter = inner && !always_one_row(sub);
+	return true;
+}
+
+/* The lateral subselect a FROM item is (or ends with, for a join), and
+ * whether the join is inner; NULL if none. */
+static const PgQuery__RangeSubselect *lateral_of(const Node *n, bool *inner)
+{
+	*inner = true;
+	if (n->node_case == PG_QUERY__NODE__NODE_RANGE_SUBSELECT) {
+		return n->range_subselect->lateral ? n->range_subselect : NULL;
+	}
+	if (n->node_case != PG_QUERY__NODE__NODE_JOIN_EXPR) {
+		return NULL;
+	}
+	const PgQuery__JoinExpr *j = n->join_expr;
+	if (j->rarg->node_case != PG_QUERY__NODE__NODE_RANGE_SUBSELECT ||
+	    !j->rarg->range_subselect->lateral) {
+		return NULL;
+	}
+	if (j->alias != NULL || j->join_using_alias != NULL || j->is_natural ||
+	    j->n_using_clause > 0 || !is_true_const(j->quals) ||
+	    (j->jointype != PG_QUERY__JOIN_TYPE__JOIN_INNER &&
+	     j->jointype != PG_QUERY__JOIN_TYPE__JOIN_LEFT)) {
+		return NULL;
+	}
+	*inner = j->jointype == PG_QUERY__JOIN_TYPE__JOIN_INNER;
+	return j->rarg->range_subselect;
+}
+
+/* The LATERAL items of @s's FROM list handled here (NULL: none). */
+static struct sql__lateral *plan_lateral(struct sql__emit *e,
+					 const PgQuery__SelectStmt *s)
+{
+	struct sql__lateral *p = NULL;
+	for (size_t i = 0; i < s->n_from_clause; i++) {
+		bool inner;
+		const PgQuery__RangeSubselect *rs = lateral_of(
+			s->from_clause[i], &inner);
+		if (rs == NULL) {
+			continue;
+		}
+		if (p == NULL) {
+			p = tr_arena_alloc(e->a, sizeof *p);
+			if (p == NULL) {
+				return NULL;
+			}
+			memset(p, 0, sizeof *p);
+			p->sel = s;
+		}
+		if (p->n < MAX_LATERAL &&
+		    lateral_item(e, rs, inner, &p->items[p->n])) {
+			p->n++;
+		}
+	}
+	if (p == NULL || p->n == 0) {
+		if (e->lateral == NULL) {
+			return NULL;
+		}
+		/* None here, but qualified references may name an outer
+		 * level's (a LATERAL subquery using an earlier one). */
+		p = tr_arena_alloc(e->a, sizeof *p);
+		if (p == NULL) {
+			return NULL;
+		}
+		memset(p, 0, sizeof *p);
+		p->sel = s;
+		p->outer = e->lateral;
+		return p;
+	}
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		if (is_star_target(s->target_list[i]->res_target->val)) {
+			return NULL; /* the FROM item's columns are unknown */
+		}
+	}
+	p->outer = e->lateral;
+	return p;
+}
+
+/* The current query level has LATERAL items written as subqueries. */
+static bool lateral_active(const struct sql__emit *e)
+{
+	return e->lateral != NULL && e->lateral->n > 0;
+}
+
+static const struct lateral_item *find_lateral(
+	const struct sql__lateral *p, const PgQuery__RangeSubselect *rs)
+{
+	for (size_t i = 0; p != NULL && i < p->n; i++) {
+		if (p->items[i].rs == rs) {
+			return &p->items[i];
+		}
+	}
+	return NULL;
+}
+
+/* "(SELECT "col" FROM (sub))" for column @k of @it. */
+static void lateral_value(struct sql__emit *e, const struct lateral_item *it,
+			  size_t k)
+{
+	const struct sql__lateral *saved = e->lateral;
+	e->lateral = NULL; /* the subquery's names are its own */
+	sql__put(e, "(SELECT ");
+	if (it->rs->alias->n_colnames > 0) {
+		unsigned tmp = ++e->n_tmp;
+		sql__put(e, "__l");
+		sql__putf(e, "%zu FROM (WITH _t%u(", k + 1, tmp);
+		for (size_t i = 0; i < it->n_cols; i++) {
+			sql__putf(e, "%s__l%zu", i > 0 ? ", " : "", i + 1);
+		}
+		sql__put(e, ") AS (");
+		e->lateral = saved;
+		select_stmt(e, it->sub);
+		sql__putf(e, ") SELECT * FROM _t%u))", tmp);
+	} else {
+		sql__ident(e, it->cols[k]);
+		sql__put(e, " FROM (");
+		e->lateral = saved;
+		select_stmt(e, it->sub);
+		sql__put(e, "))");
+	}
+	e->lateral = saved;
+}
+
+bool sql__lateral_column(struct sql__emit *e, const PgQuery__ColumnRef *c)
+{
+	const char *qual = c->n_fields == 2 ? sql__str(c->fields[0]) : NULL;
+	const Node *last = c->fields[c->n_fields - 1];
+	const char *name = sql__str(last);
+	bool star = last->node_case == PG_QUERY__NODE__NODE_A_STAR;
+	if (c->n_fields > 2 || (c->n_fields == 2 && qual == NULL)) {
+		return false;
+	}
+	for (const struct sql__lateral *p = e->lateral; p != NULL;
+	     p = p->outer) {
+		for (size_t i = 0; i < p->n; i++) {
+			const struct lateral_item *it = &p->items[i];
+			if (qual != NULL && strcmp(qual, it->alias) != 0) {
+				continue;
+			}
+			if (star || (qual == NULL && name != NULL &&
+				     strcmp(name, it->alias) == 0)) {
+				sql__fail(e, c->location, "0A000",
+					  "whole-row references to a LATERAL "
+					  "subquery are not supported");
+				return true;
+			}
+			for (size_t k = 0; name != NULL && k < it->n_cols;
+			     k++) {
+				if (strcmp(name, it->cols[k]) == 0) {
+					lateral_value(e, it, k);
+					return true;
+				}
+			}
+		}
+		if (qual == NULL) {
+			break; /* unqualified: this query level only */
+		}
+	}
+	return false;
+}
+
+/* " AND EXISTS (sub)" for the inner LATERAL items that may lose rows;
+ * @first: no WHERE written yet. */
+static void lateral_filters(struct sql__emit *e, bool first)
+{
+	const struct sql__lateral *p = e->lateral;
+	for (size_t i = 0; p != NULL && i < p->n; i++) {
+		if (!p->items[i].filter) {
+			continue;
+		}
+		sql__put(e, first ? " WHERE EXISTS (" : " AND EXISTS (");
+		first = false;
+		e->lateral = NULL;
+		select_stmt(e, p->items[i].sub);
+		e->lateral = p;
+		sql__put(e, ")");
+	}
+}
+
+/* FROM and WHERE of @s (after its select list: e->expand), with the
+ * series of a generate_series moved out of the select list (e->srf). */
+static void emit_from_where(struct sql__emit *e, const PgQuery__SelectStmt *s)
+{
+	size_t n_from = 0;
+	for (size_t i = 0; i < s->n_from_clause; i++) {
+		const Node *f = s->from_clause[i];
+		bool inner;
+		const PgQuery__RangeSubselect *rs = lateral_of(f, &inner);
+		if (rs != NULL && e->lateral != NULL && e->lateral->sel == s &&
+		    find_lateral(e->lateral, rs) != NULL) {
+			if (f->node_case ==
+			    PG_QUERY__NODE__NODE_RANGE_SUBSELECT) {
+				continue; /* columns: scalar subqueries */
+			}
+			f = f->join_expr->larg; /* the join's left side only */
+		}
+		sql__put(e, n_from++ > 0 ? ", " : " FROM ");
+		emit_from_item(e, f);
+	}
+	if (e->srf != NULL) {
+		const PgQuery__FuncCall *fc = e->srf->func_call;
+		const Node *srf = e->srf;
+		e->srf = NULL; /* its arguments are plain expressions */
+		sql__put(e, n_from > 0 ? ", " : " FROM ");
+		sql__put(e, gs_module(fc));
+		sql__put(e, "(");
+		sql__expr_list(e, fc->args, fc->n_args);
+		sql__putf(e, ") AS __srf%u", e->srf_tmp);
+		TR_UNUSED(srf);
+	}
+	sql__catalog_expand_from(e, s->n_from_clause > 0);
+	if (s->where_clause != NULL) {
+		if (has_aggregate(&s->where_clause->base, 0)) {
+			sql__fail(e, -1, "42803",
+				  "aggregate functions are not allowed in "
+				  "WHERE");
+			return;
+		}
+		bool filters = false;
+		for (size_t i = 0; e->lateral != NULL && e->lateral->sel == s &&
+				   i < e->lateral->n;
+		     i++) {
+			filters |= e->lateral->items[i].filter;
+		}
+		sql__put(e, filters ? " WHERE (" : " WHERE ");
+		sql__expr(e, s->where_clause);
+		sql__put(e, filters ? ")" : "");
+	}
+	if (e->lateral != NULL && e->lateral->sel == s) {
+		lateral_filters(e, s->where_clause == NULL);
+	}
+}
+
+/* The checks of a GROUP BY clause without grouping sets. */
+static bool check_group(struct sql__emit *e, const PgQuery__SelectStmt *s)
+{
+	/* GROUP BY DISTINCT without sets is a plain GROUP BY. */
+	check_positions(e, s, s->group_clause, s->n_group_clause, false);
+	for (size_t i = 0; i < s->n_group_clause; i++) {
+		if (has_aggregate(&s->group_clause[i]->base, 0)) {
+			sql__fail(e, -1, "42803",
+				  "aggregate functions are not allowed in "
+				  "GROUP BY");
+			return false;
+		}
+	}
+	return !sql__failed(e);
+}
+
 /* The SELECT itself, without ORDER BY or LIMIT.  @inner: the inner
  * query of distinct_on, whose select list is emit_distinct_on_targets. */
 static void select_core(struct sql__emit *e, const PgQuery__SelectStmt *s,
@@ -563,68 +1117,241 @@ static void select_core(struct sql__emit *e, const PgQuery__SelectStmt *s,
 			  "SELECT with an empty target list is not supported");
 		return;
 	}
+	/* GROUPING() in the select list and HAVING of a plain GROUP BY:
+	 * every grouping expression is present (0). */
+	struct sql__gset *outer_gset = e->gset;
+	struct sql__gset plain = { .group = s->group_clause,
+				   .n_group = s->n_group_clause };
+	bool *all = tr_arena_alloc(e->a, s->n_group_clause + 1);
+	if (all == NULL) {
+		sql__fail(e, -1, "53200", "out of memory");
+		return;
+	}
+	memset(all, 1, s->n_group_clause + 1);
+	plain.present = all;
+	struct sql__gset *gset = s->n_group_clause > 0 ? &plain : NULL;
 	const PgQuery__FuncCall *outer_expand = e->expand;
 	e->expand = sql__catalog_expand_find(e, s);
+	e->gset = gset;
+	const Node *outer_srf = e->srf;
+	unsigned outer_srf_tmp = e->srf_tmp;
+	e->srf = inner || e->catalog ? NULL : movable_srf(s);
+	if (e->srf != NULL) {
+		e->srf_tmp = ++e->n_tmp;
+	}
+	const Node *srf = e->srf;
 	if (inner) {
 		emit_distinct_on_targets(e, s);
 	} else {
 		emit_targets(e, s);
 	}
-	if (s->n_from_clause > 0) {
-		sql__put(e, " FROM ");
-		for (size_t i = 0; i < s->n_from_clause; i++) {
-			if (i > 0) {
-				sql__put(e, ", ");
-			}
-			emit_from_item(e, s->from_clause[i]);
-		}
-	}
-	sql__catalog_expand_from(e, s->n_from_clause > 0);
+	e->gset = NULL;
+	e->srf = srf;
+	emit_from_where(e, s);
+	e->srf = outer_srf;
+	e->srf_tmp = outer_srf_tmp;
 	e->expand = outer_expand;
-	if (s->where_clause != NULL) {
-		if (has_aggregate(&s->where_clause->base, 0)) {
-			sql__fail(e, -1, "42803",
-				  "aggregate functions are not allowed in "
-				  "WHERE");
-			return;
-		}
-		sql__put(e, " WHERE ");
-		sql__expr(e, s->where_clause);
-	}
 	if (s->n_group_clause > 0) {
-		if (s->group_distinct) {
-			sql__fail(e, -1, "0A000",
-				  "GROUP BY DISTINCT is not supported");
+		if (!check_group(e, s)) {
+			e->gset = outer_gset;
 			return;
-		}
-		for (size_t i = 0; i < s->n_group_clause; i++) {
-			if (s->group_clause[i]->node_case ==
-			    PG_QUERY__NODE__NODE_GROUPING_SET) {
-				sql__fail(e, -1, "0A000",
-					  "grouping sets are not supported");
-				return;
-			}
-		}
-		check_positions(e, s, s->group_clause, s->n_group_clause,
-				false);
-		for (size_t i = 0; i < s->n_group_clause; i++) {
-			if (has_aggregate(&s->group_clause[i]->base, 0)) {
-				sql__fail(e, -1, "42803",
-					  "aggregate functions are not allowed "
-					  "in GROUP BY");
-				return;
-			}
 		}
 		sql__put(e, " GROUP BY ");
 		sql__expr_list(e, s->group_clause, s->n_group_clause);
 	}
 	if (s->having_clause != NULL) {
 		sql__put(e, " HAVING ");
+		e->gset = gset;
 		sql__expr(e, s->having_clause);
+		e->gset = NULL;
 	}
-	if (s->n_window_clause > 0) {
-		sql__fail(e, -1, "0A000", "WINDOW clauses are not supported");
+	sql__window_clause(e, s); /* window.c */
+	e->gset = outer_gset;
+}
+
+/* ---------------------------------------------------------------------
+ * GROUP BY GROUPING SETS / ROLLUP / CUBE
+ *
+ *   SELECT t1, ..., agg FROM f WHERE w GROUP BY ROLLUP (a, b)
+ *   HAVING h ORDER BY o LIMIT l
+ *
+ * becomes one grouped query per set (grouping.c expands them), with the
+ * grouping expressions a set lacks written as NULL:
+ *
+ *   SELECT __c1 AS t1, ... FROM (
+ *     SELECT t1 AS __c1, ..., o AS __s1 FROM f WHERE w GROUP BY a, b
+ *       HAVING h
+ *     UNION ALL SELECT ... GROUP BY a HAVING h
+ *     UNION ALL SELECT ... HAVING h)
+ *   ORDER BY __s1 LIMIT l
+ *
+ * ORDER BY items that name an output column (position or name) sort by
+ * it; any other expression is computed per set as a hidden column.  The
+ * set () groups all rows into one, even none: when the query has no
+ * aggregate, a hidden count(*) makes SQLite aggregate.  FROM and WHERE
+ * are evaluated once per set.
+ * ------------------------------------------------------------------- */
+
+/* The output column ORDER BY item @x names (1-based), or 0. */
+static size_t output_column(const PgQuery__SelectStmt *s, const Node *x)
+{
+	if (x->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	    x->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
+		int v = x->a_const->ival->ival;
+		return v >= 1 && (size_t)v <= s->n_target_list ? (size_t)v : 0;
 	}
+	if (x->node_case != PG_QUERY__NODE__NODE_COLUMN_REF ||
+	    x->column_ref->n_fields != 1) {
+		return 0;
+	}
+	const char *name = sql__str(x->column_ref->fields[0]);
+	for (size_t i = 0; name != NULL && i < s->n_target_list; i++) {
+		const PgQuery__ResTarget *rt = s->target_list[i]->res_target;
+		const char *out = rt->name[0] != '\0' ? rt->name
+						      : sql__colname(rt->val);
+		if (strcmp(out, name) == 0) {
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+static void grouping_select(struct sql__emit *e, const PgQuery__SelectStmt *s)
+{
+	struct sql__gsets g;
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		if (is_star_target(s->target_list[i]->res_target->val)) {
+			sql__fail(e, -1, "0A000",
+				  "grouping sets with * in the select list "
+				  "are not supported");
+			return;
+		}
+	}
+	if (is_distinct_on(s)) {
+		sql__fail(e, -1, "0A000",
+			  "SELECT DISTINCT ON with grouping sets is not "
+			  "supported");
+		return;
+	}
+	if (!check_group(e, s) || !sql__grouping_expand(e, s, &g)) {
+		return;
+	}
+	/* ORDER BY: an output column (> 0) or a hidden one. */
+	size_t n_sort = s->n_sort_clause;
+	size_t *col = tr_arena_alloc(e->a, (n_sort + 1) * sizeof *col);
+	bool *present = tr_arena_alloc(e->a, g.n_group + 1);
+	if (col == NULL || present == NULL) {
+		sql__fail(e, -1, "53200", "out of memory");
+		return;
+	}
+	size_t n_hidden = 0;
+	for (size_t i = 0; i < n_sort; i++) {
+		const PgQuery__SortBy *sb = s->sort_clause[i]->sort_by;
+		if (sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_USING) {
+			sql__fail(e, sb->location, "0A000",
+				  "ORDER BY ... USING is not supported");
+			return;
+		}
+		col[i] = output_column(s, sb->node);
+		if (col[i] == 0 &&
+		    sb->node->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+		    sb->node->a_const->val_case ==
+			    PG_QUERY__A__CONST__VAL_IVAL) {
+			sql__fail(e, sb->node->a_const->location, "42P10",
+				  "ORDER BY position %d is not in select list",
+				  sb->node->a_const->ival->ival);
+			return;
+		}
+		if (col[i] == 0 && s->n_distinct_clause > 0) {
+			sql__fail(e, sb->location, "42P10",
+				  "for SELECT DISTINCT, ORDER BY expressions "
+				  "must appear in select list");
+			return;
+		}
+		n_hidden += col[i] == 0;
+	}
+	bool agg = has_aggregate(&s->target_list[0]->base, 0);
+	for (size_t i = 1; i < s->n_target_list && !agg; i++) {
+		agg = has_aggregate(&s->target_list[i]->base, 0);
+	}
+	if (!agg && s->having_clause != NULL) {
+		agg = has_aggregate(&s->having_clause->base, 0);
+	}
+
+	sql__put(e, s->n_distinct_clause > 0 ? "SELECT DISTINCT " : "SELECT ");
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		const PgQuery__ResTarget *rt = s->target_list[i]->res_target;
+		sql__putf(e, "%s__c%zu AS ", i > 0 ? ", " : "", i + 1);
+		sql__ident(e, rt->name[0] != '\0' ? rt->name
+						  : sql__colname(rt->val));
+	}
+	sql__put(e, " FROM (");
+	struct sql__gset *outer_gset = e->gset;
+	const PgQuery__FuncCall *outer_expand = e->expand;
+	for (size_t k = 0; k < g.n_sets && !sql__failed(e); k++) {
+		struct sql__gset cur = { .group = g.group,
+					 .n_group = g.n_group,
+					 .present = g.sets[k],
+					 .sets = true };
+		sql__put(e, k > 0 ? " UNION ALL SELECT " : "SELECT ");
+		e->expand = sql__catalog_expand_find(e, s);
+		e->gset = &cur;
+		for (size_t i = 0; i < s->n_target_list; i++) {
+			sql__put(e, i > 0 ? ", " : "");
+			sql__expr(e, s->target_list[i]->res_target->val);
+			sql__putf(e, " AS __c%zu", i + 1);
+		}
+		for (size_t i = 0, h = 0; i < n_sort; i++) {
+			if (col[i] == 0) {
+				sql__put(e, ", ");
+				sql__expr(e, s->sort_clause[i]->sort_by->node);
+				sql__putf(e, " AS __s%zu", ++h);
+			}
+		}
+		if (!agg) {
+			sql__put(e, ", count(*) AS __n");
+		}
+		e->gset = NULL;
+		emit_from_where(e, s);
+		e->expand = outer_expand;
+		bool first = true;
+		for (size_t i = 0; i < g.n_group; i++) {
+			if (g.sets[k][i]) {
+				sql__put(e, first ? " GROUP BY " : ", ");
+				sql__expr(e, g.group[i]);
+				first = false;
+			}
+		}
+		if (s->having_clause != NULL) {
+			sql__put(e, " HAVING ");
+			e->gset = &cur;
+			sql__expr(e, s->having_clause);
+			e->gset = NULL;
+		}
+		sql__window_clause(e, s);
+	}
+	e->gset = outer_gset;
+	sql__put(e, ")");
+	for (size_t i = 0, h = 0; i < n_sort; i++) {
+		const PgQuery__SortBy *sb = s->sort_clause[i]->sort_by;
+		bool desc = sb->sortby_dir ==
+			    PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+		bool nulls_first =
+			sb->sortby_nulls ==
+					PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_DEFAULT
+				? desc
+				: sb->sortby_nulls ==
+					  PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST;
+		sql__put(e, i == 0 ? " ORDER BY " : ", ");
+		if (col[i] > 0) {
+			sql__putf(e, "__c%zu", col[i]);
+		} else {
+			sql__putf(e, "__s%zu", ++h);
+		}
+		sql__put(e, desc ? " DESC" : "");
+		sql__put(e, nulls_first ? " NULLS FIRST" : " NULLS LAST");
+	}
+	emit_limit(e, s);
 }
 
 /* ---------------------------------------------------------------------
@@ -851,11 +1578,21 @@ static void distinct_on(struct sql__emit *e, const PgQuery__SelectStmt *s)
 
 static void simple_select(struct sql__emit *e, const PgQuery__SelectStmt *s)
 {
-	if (is_distinct_on(s)) {
-		distinct_on(e, s);
-		return;
+	const PgQuery__SelectStmt *outer_windows = e->windows;
+	const struct sql__lateral *outer_lateral = e->lateral;
+	e->windows = s; /* an arm of a compound has its own */
+	if (e->lateral == NULL || e->lateral->sel != s) {
+		e->lateral = plan_lateral(e, s);
 	}
-	select_core(e, s, false);
+	if (sql__grouping_has_sets(s)) {
+		grouping_select(e, s);
+	} else if (is_distinct_on(s)) {
+		distinct_on(e, s);
+	} else {
+		select_core(e, s, false);
+	}
+	e->windows = outer_windows;
+	e->lateral = outer_lateral;
 }
 
 static bool has_own_tail(const PgQuery__SelectStmt *s)
@@ -863,6 +1600,117 @@ static bool has_own_tail(const PgQuery__SelectStmt *s)
 	return s->n_sort_clause > 0 || s->limit_count != NULL ||
 	       s->limit_offset != NULL || s->with_clause != NULL ||
 	       is_distinct_on(s);
+}
+
+/* ---------------------------------------------------------------------
+ * L INTERSECT ALL R, L EXCEPT ALL R
+ *
+ * SQLite has only the distinct forms.  Numbering the copies of each
+ * distinct row on both sides makes them distinct, and the distinct
+ * operation on (row, copy number) keeps min(m, n) copies (INTERSECT) or
+ * max(m - n, 0) (EXCEPT), PostgreSQL's counts:
+ *
+ *   SELECT __c1 AS a, ... FROM (
+ *     SELECT * FROM (WITH _tN(__c1, ...) AS (L)
+ *       SELECT __c1, ..., row_number() OVER (PARTITION BY __c1, ...)
+ *       FROM _tN)
+ *     INTERSECT
+ *     SELECT * FROM (... R ...))
+ *
+ * PARTITION BY, like INTERSECT, treats NULLs as equal.  The column count
+ * must be known from the select lists (no *).
+ * ------------------------------------------------------------------- */
+
+static const PgQuery__SelectStmt *leftmost_select(const PgQuery__SelectStmt *s)
+{
+	while (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE && s->larg) {
+		s = s->larg;
+	}
+	return s;
+}
+
+/* Result columns of @s from its select list; 0 with * or none. */
+static size_t n_result_columns(const PgQuery__SelectStmt *s)
+{
+	s = leftmost_select(s);
+	if (s->n_values_lists > 0) {
+		const Node *row = s->values_lists[0];
+		return row->node_case == PG_QUERY__NODE__NODE_LIST
+			       ? row->list->n_items
+			       : 0;
+	}
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		if (is_star_target(s->target_list[i]->res_target->val)) {
+			return 0;
+		}
+	}
+	return s->n_target_list;
+}
+
+static void numbered_side(struct sql__emit *e, const PgQuery__SelectStmt *s,
+			  size_t n)
+{
+	unsigned tmp = ++e->n_tmp;
+	sql__putf(e, "SELECT * FROM (WITH _t%u(", tmp);
+	for (size_t i = 0; i < n; i++) {
+		sql__putf(e, "%s__c%zu", i > 0 ? ", " : "", i + 1);
+	}
+	sql__put(e, ") AS (");
+	select_stmt(e, s);
+	sql__put(e, ") SELECT ");
+	for (size_t i = 0; i < n; i++) {
+		sql__putf(e, "__c%zu, ", i + 1);
+	}
+	sql__put(e, "row_number() OVER (PARTITION BY ");
+	for (size_t i = 0; i < n; i++) {
+		sql__putf(e, "%s__c%zu", i > 0 ? ", " : "", i + 1);
+	}
+	sql__putf(e, ") AS __n FROM _t%u)", tmp);
+}
+
+static void set_all(struct sql__emit *e, const PgQuery__SelectStmt *arm)
+{
+	const char *op = arm->op == PG_QUERY__SET_OPERATION__SETOP_INTERSECT
+				 ? "INTERSECT"
+				 : "EXCEPT";
+	size_t n = n_result_columns(arm->larg);
+	size_t nr = n_result_columns(arm->rarg);
+	if (n == 0 || nr == 0) {
+		sql__fail(e, -1, "0A000",
+			  "%s ALL with * in a select list is not supported",
+			  op);
+		return;
+	}
+	if (n != nr) {
+		sql__fail(e, -1, "42601",
+			  "each %s query must have the same number of columns",
+			  op);
+		return;
+	}
+	const PgQuery__SelectStmt *first = leftmost_select(arm->larg);
+	sql__put(e, "SELECT ");
+	for (size_t i = 0; i < n; i++) {
+		const char *name = "column";
+		if (first->n_values_lists > 0) {
+			char *buf = tr_arena_alloc(e->a, 32);
+			if (buf != NULL) {
+				snprintf(buf, 32, "column%zu", i + 1);
+				name = buf;
+			}
+		} else {
+			const PgQuery__ResTarget *rt =
+				first->target_list[i]->res_target;
+			name = rt->name[0] != '\0' ? rt->name
+						   : sql__colname(rt->val);
+		}
+		sql__putf(e, "%s__c%zu AS ", i > 0 ? ", " : "", i + 1);
+		sql__ident(e, name);
+	}
+	sql__put(e, " FROM (");
+	numbered_side(e, arm->larg, n);
+	sql__putf(e, " %s ", op);
+	numbered_side(e, arm->rarg, n);
+	sql__put(e, ")");
 }
 
 static void set_arm(struct sql__emit *e, const PgQuery__SelectStmt *arm,
@@ -876,6 +1724,11 @@ static void set_arm(struct sql__emit *e, const PgQuery__SelectStmt *arm,
 		sql__put(e, ")");
 		return;
 	}
+	if (arm->op != PG_QUERY__SET_OPERATION__SETOP_NONE && arm->all &&
+	    arm->op != PG_QUERY__SET_OPERATION__SETOP_UNION) {
+		set_all(e, arm);
+		return;
+	}
 	if (arm->op != PG_QUERY__SET_OPERATION__SETOP_NONE) {
 		set_arm(e, arm->larg, false);
 		sql__put(e,
@@ -884,14 +1737,6 @@ static void set_arm(struct sql__emit *e, const PgQuery__SelectStmt *arm,
 			 : arm->op == PG_QUERY__SET_OPERATION__SETOP_INTERSECT
 				 ? " INTERSECT "
 				 : " EXCEPT ");
-		if (arm->all &&
-		    arm->op != PG_QUERY__SET_OPERATION__SETOP_UNION) {
-			sql__fail(
-				e, -1, "0A000", "%s ALL is not supported",
-				arm->op == PG_QUERY__SET_OPERATION__SETOP_INTERSECT
-					? "INTERSECT"
-					: "EXCEPT");
-		}
 		set_arm(e, arm->rarg, true);
 		return;
 	}
@@ -914,6 +1759,14 @@ static void select_stmt(struct sql__emit *e, const PgQuery__SelectStmt *s)
 	if (s->with_clause != NULL) {
 		emit_with(e, s->with_clause);
 	}
+	/* OVER clauses name the windows of their own query level, column
+	 * references the LATERAL items of their own (and outer ones). */
+	const PgQuery__SelectStmt *outer_windows = e->windows;
+	const struct sql__lateral *outer_lateral = e->lateral;
+	e->windows = s;
+	if (s->op == PG_QUERY__SET_OPERATION__SETOP_NONE) {
+		e->lateral = plan_lateral(e, s);
+	}
 	if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE) {
 		/* The top level's own tail belongs to the whole compound. */
 		PgQuery__SelectStmt body = *s;
@@ -929,12 +1782,43 @@ static void select_stmt(struct sql__emit *e, const PgQuery__SelectStmt *s)
 		unsigned mark = sql__scope_enter(e, NULL, s->from_clause,
 						 s->n_from_clause);
 		simple_select(e, s);
-		if (!is_distinct_on(s)) {
-			emit_tail(e, s); /* distinct_on wrote its own */
+		if (!is_distinct_on(s) && !sql__grouping_has_sets(s)) {
+			/* distinct_on, grouping_select: their own */
+			emit_tail(e, s);
 		}
 		sql__scope_leave(e, mark);
 	}
+	e->windows = outer_windows;
+	e->lateral = outer_lateral;
 	e->depth--;
+}
+
+bool sql__select_single_row(const PgQuery__SelectStmt *s)
+{
+	if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE) {
+		return false;
+	}
+	const Node *c = s->limit_count;
+	if (c != NULL && c->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	    c->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL &&
+	    c->a_const->ival->ival >= 0 && c->a_const->ival->ival <= 1) {
+		return true;
+	}
+	if (s->n_values_lists > 0) {
+		return s->n_values_lists == 1;
+	}
+	if (s->n_group_clause > 0) {
+		return false;
+	}
+	if (s->n_from_clause == 0) {
+		return true; /* SELECT x [WHERE ...] */
+	}
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		if (has_aggregate(&s->target_list[i]->base, 0)) {
+			return true; /* an aggregate without GROUP BY */
+		}
+	}
+	return false;
 }
 
 void sql__select(struct sql__emit *e, const PgQuery__SelectStmt *s)

@@ -37,6 +37,19 @@ struct sql__emit {
 	/* information_schema._pg_expandarray(x) in the current SELECT's
 	 * list: its rows come from a json_each joined to the FROM list. */
 	const PgQuery__FuncCall *expand;
+	/* The SELECT whose WINDOW clause OVER clauses may name (query.c
+	 * sets it per query level; NULL: none). */
+	const PgQuery__SelectStmt *windows;
+	/* The grouping set being written (grouping.c; NULL: none). */
+	struct sql__gset *gset;
+	/* A generate_series call of the select list being written, which
+	 * is written as column value of FROM item __srf<srf_tmp> (query.c;
+	 * NULL: none). */
+	const Node *srf;
+	unsigned srf_tmp;
+	/* The LATERAL subqueries whose columns are written as scalar
+	 * subqueries (query.c; NULL: none). */
+	const struct sql__lateral *lateral;
 	/* Names of the statement's WITH queries, which catalog mode reads
 	 * as relations of the mirror, not as user tables. */
 	const char *ctes[16];
@@ -183,6 +196,58 @@ void sql__ordered_agg(struct sql__emit *e, const PgQuery__FuncCall *fc,
 bool sql__func_is_agg(const char *name);
 /* String value of a String node, or NULL. */
 const char *sql__str(const Node *n);
+
+/* Subqueries in expressions (subquery.c). */
+void sql__sublink(struct sql__emit *e, const PgQuery__SubLink *s);
+/* A LIMIT (@offset false) or OFFSET count, checked (2201W/2201X). */
+void sql__limit_count(struct sql__emit *e, const Node *n, bool offset);
+/* Register pg_scalar_subquery, pg_limit and pg_offset on @db.  SQLite
+ * result code. */
+struct sqlite3;
+int sql__subquery_register(struct sqlite3 *db);
+/* @c names a column of a LATERAL subquery in scope: true when written
+ * (as a scalar subquery) or failed (query.c). */
+bool sql__lateral_column(struct sql__emit *e, const PgQuery__ColumnRef *c);
+/* @s returns at most one row by its shape (query.c). */
+bool sql__select_single_row(const PgQuery__SelectStmt *s);
+
+/* Window functions (window.c): the OVER clause of a call, with named
+ * windows resolved and the frame checked; the WINDOW clause of @s
+ * checked (its windows are written where OVER names them). */
+void sql__window_over(struct sql__emit *e, const PgQuery__WindowDef *w,
+		      int loc);
+void sql__window_clause(struct sql__emit *e, const PgQuery__SelectStmt *s);
+
+/* Grouping sets (grouping.c).  The sets of a GROUP BY clause: every
+ * grouping expression once (positions resolved), and per set whether
+ * each is in it. */
+struct sql__gsets {
+	Node **group;
+	size_t n_group;
+	const bool *const *sets; /* n_sets arrays of n_group */
+	size_t n_sets;
+};
+/* The grouping set being written (e->gset). */
+struct sql__gset {
+	Node *const *group;
+	size_t n_group;
+	const bool *present; /* per group[i]: in this set */
+	bool sets;           /* from GROUPING SETS/ROLLUP/CUBE */
+	unsigned off;        /* > 0: inside an aggregate's arguments */
+};
+/* @s's GROUP BY has a GROUPING SETS, ROLLUP, CUBE or () item. */
+bool sql__grouping_has_sets(const PgQuery__SelectStmt *s);
+/* Expand @s's GROUP BY; false after sql__fail. */
+bool sql__grouping_expand(struct sql__emit *e, const PgQuery__SelectStmt *s,
+			  struct sql__gsets *g);
+/* Emit hook (expr.c, e->gset set): true when @n was written here (an
+ * absent grouping expression as NULL, an aggregate call without the
+ * substitution). */
+bool sql__grouping_node(struct sql__emit *e, const Node *n);
+/* GROUPING(...) as the bit mask of the current set (42803 outside one). */
+void sql__grouping_func(struct sql__emit *e, const PgQuery__GroupingFunc *f);
+/* Parse trees equal, locations aside (t.x equals x). */
+bool sql__same_expr(const Node *a, const Node *b);
 
 /* ORDER BY items with PostgreSQL's NULL placement made explicit. */
 void sql__sort(struct sql__emit *e, Node *const *items, size_t n);

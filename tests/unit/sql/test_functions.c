@@ -340,7 +340,7 @@ static const struct {
 	  "'2024-01-02', interval '0 days')",
 	  "22023" },
 	{ "select 'a' similar to 'a#' escape '#'", "22025" },
-	{ "select generate_series(1, 3)", "0A000" },
+	{ "select generate_series(1, 2), generate_series(1, 3)", "0A000" },
 	{ "select * from generate_series(1, 3) with ordinality", "0A000" },
 	{ "select * from unnest(array[1], array[2])", "0A000" },
 	{ "select regexp_match('abc', 'b', 'g')", "22023" },

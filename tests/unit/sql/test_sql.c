@@ -92,7 +92,7 @@ static const struct tcase translations[] = {
 	{ "select a from t fetch first 3 rows only",
 	  "SELECT a FROM t LIMIT 3" },
 	{ "select a from t limit $1 offset $2",
-	  "SELECT a FROM t LIMIT ?1 OFFSET ?2" },
+	  "SELECT a FROM t LIMIT pg_limit(?1) OFFSET pg_offset(?2)" },
 	/* Schemas. */
 	{ "select * from public.t join pg_catalog.u using (a)",
 	  "SELECT * FROM t JOIN u USING (a)" },
@@ -114,7 +114,7 @@ static const struct tcase translations[] = {
 	  "order by 1",
 	  "SELECT * FROM (SELECT a FROM t ORDER BY a NULLS LAST LIMIT 1) UNION "
 	  "ALL SELECT b FROM u ORDER BY 1 NULLS LAST" },
-	{ "select 1 intersect all select 1", "0A000" },
+	{ "select 1 intersect all select *", "0A000" },
 	{ "with recursive r(n) as (select 1 union all select n + 1 from r) "
 	  "select n from r",
 	  "WITH RECURSIVE r(n) AS (SELECT 1 AS \"?column?\" UNION ALL SELECT "
