@@ -559,6 +559,53 @@ static bool emit_dt_cmp(struct sql__emit *e, const PgQuery__AExpr *x,
 	return true;
 }
 
+static bool is_unknown_literal(const Node *n);
+
+/* Types SQLite keeps in another form than PostgreSQL's text output:
+ * booleans as 0/1, floats and numerics as doubles (no shortest form, no
+ * display scale), date/time values with microseconds, bytea as a blob. */
+static bool stored_unlike_output(uint32_t t)
+{
+	switch (t) {
+	case SQL_OID_BOOL:
+	case SQL_OID_FLOAT4:
+	case SQL_OID_FLOAT8:
+	case SQL_OID_NUMERIC:
+	case SQL_OID_TIME:
+	case SQL_OID_TIMETZ:
+	case SQL_OID_TIMESTAMP:
+	case SQL_OID_TIMESTAMPTZ:
+	case SQL_OID_INTERVAL:
+	case SQL_OID_BYTEA:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * @n as text, as PostgreSQL converts a value: its type's output function
+ * (pg_out), or for a boolean cast to text 'true'/'false' (@cast; the
+ * output function, which concat() uses, prints 't'/'f').
+ */
+static void emit_as_text(struct sql__emit *e, const Node *n, bool cast)
+{
+	int32_t tm;
+	uint32_t t = sql__infer(n, &tm);
+	if (is_unknown_literal(n) || !stored_unlike_output(t)) {
+		sql__expr(e, n);
+	} else if (t == SQL_OID_BOOL && cast) {
+		sql__put(e, "CASE ");
+		sql__expr(e, n);
+		sql__put(e, " WHEN 0 THEN 'false' WHEN NULL THEN NULL "
+			    "ELSE 'true' END");
+	} else {
+		sql__put(e, "pg_out(");
+		sql__expr(e, n);
+		sql__putf(e, ", %u, %d)", t, (int)tm);
+	}
+}
+
 /* Operand @n of a comparison with @other: an untyped literal takes the
  * other side's type, as PostgreSQL resolves 'unknown' operands. */
 static void emit_operand(struct sql__emit *e, const Node *n, const Node *other)
@@ -751,6 +798,11 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 		emit_operand(e, x->lexpr, x->rexpr);
 		sql__putf(e, " %s ", op);
 		emit_operand(e, x->rexpr, x->lexpr);
+	} else if (strcmp(op, "||") == 0) {
+		/* text || x is text || x::text. */
+		emit_as_text(e, x->lexpr, true);
+		sql__put(e, " || ");
+		emit_as_text(e, x->rexpr, true);
 	} else {
 		sql__expr(e, x->lexpr);
 		sql__putf(e, " %s ", op);
@@ -1403,6 +1455,8 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 			/* numeric's output keeps the literal's digits
 			 * (12.50::text is '12.50'). */
 			sql__string(e, arg->a_const->fval->fval);
+		} else if (stored_unlike_output(from)) {
+			emit_as_text(e, arg, true); /* 1.0::float8::text is 1 */
 		} else {
 			sql__put(e, "CAST(");
 			sql__expr(e, arg);
@@ -2309,6 +2363,14 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	} else if (strcmp(name, "coalesce") == 0 && fc->n_args == 1) {
 		sql__expr(e, fc->args[0]);
 		sql__put(e, ", NULL");
+	} else if (strcmp(name, "concat") == 0 ||
+		   strcmp(name, "concat_ws") == 0 ||
+		   strcmp(name, "format") == 0) {
+		/* Their arguments print as their types' output does. */
+		for (size_t i = 0; i < fc->n_args; i++) {
+			sql__put(e, i > 0 ? ", " : "");
+			emit_as_text(e, fc->args[i], false);
+		}
 	} else {
 		sql__expr_list(e, fc->args, fc->n_args);
 	}

@@ -913,6 +913,45 @@ static void fn_similar_escape(sqlite3_context *ctx, int argc,
  * Strings
  * ------------------------------------------------------------------- */
 
+/*
+ * pg_out(x, oid, typmod): x as the output function of type oid prints it
+ * (format.c), the text PostgreSQL gives a value converted to text: 't'
+ * for a boolean in concat(), 1 for 1.0::float8, 100.00 for a
+ * numeric(10,2), a timestamptz without its stored microseconds.
+ */
+static void fn_out(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	TR_UNUSED(argc);
+	struct sql_value v = { .type = SQL_VALUE_NULL };
+	switch (sqlite3_value_type(argv[0])) {
+	case SQLITE_NULL:
+		return;
+	case SQLITE_INTEGER:
+		v.type = SQL_VALUE_INTEGER;
+		v.integer = sqlite3_value_int64(argv[0]);
+		break;
+	case SQLITE_FLOAT:
+		v.type = SQL_VALUE_FLOAT;
+		v.real = sqlite3_value_double(argv[0]);
+		break;
+	case SQLITE_BLOB:
+		v.type = SQL_VALUE_BLOB;
+		v.p = sqlite3_value_blob(argv[0]);
+		v.len = (size_t)sqlite3_value_bytes(argv[0]);
+		break;
+	default:
+		v.type = SQL_VALUE_TEXT;
+		v.p = sqlite3_value_text(argv[0]);
+		v.len = (size_t)sqlite3_value_bytes(argv[0]);
+		break;
+	}
+	struct tr_buf b;
+	tr_buf_init(&b, MAX_RESULT);
+	(void)sql_format_text_mod((uint32_t)sqlite3_value_int64(argv[1]),
+				  (int32_t)sqlite3_value_int64(argv[2]), &v, &b);
+	result_buf(ctx, &b);
+}
+
 static void fn_concat(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	struct tr_buf b;
@@ -5646,6 +5685,7 @@ static const struct fdef {
 	{ "pg_atanh", 1, true, fn_math, 'N' },
 	{ "pg_xor", 2, true, fn_xor, 0 },
 	{ "pg_concat", -1, true, fn_concat, 0 },
+	{ "pg_out", 3, true, fn_out, 0 },
 	{ "pg_concat_ws", -1, true, fn_concat_ws, 0 },
 	{ "pg_lpad", 2, true, fn_pad, 0 },
 	{ "pg_lpad", 3, true, fn_pad, 0 },

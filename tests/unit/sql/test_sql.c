@@ -945,7 +945,12 @@ static void test_execute_translated_sql(void **state)
 		  "between 0 and 5",
 		  "a|1" },
 		{ "select count(*) from big", "2" },
-		{ "select length(now()::text), now() > '2020-01-01'", "29|t" },
+		/* now() has millisecond precision; its text drops trailing
+		 * zeros of the fraction, as PostgreSQL's output does. */
+		{ "select now()::text ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2} "
+		  "[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?[+]00$', "
+		  "now() > '2020-01-01'",
+		  "t|t" },
 		{ "select '2024-01-02 03:04:05'::timestamp, "
 		  "'2024-01-02'::date",
 		  "2024-01-02 03:04:05|2024-01-02" },
