@@ -613,6 +613,24 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 	if (n->node_case == PG_QUERY__NODE__NODE_INSERT_STMT) {
 		sql__insert_counts(e, n->insert_stmt);
 	}
+	if (sql__with_has_dml(n)) {
+		/* INSERT/UPDATE/DELETE in WITH: a plan (returning.c). */
+		bool sel = n->node_case == PG_QUERY__NODE__NODE_SELECT_STMT;
+		st->kind = sel || has_returning(n) ? SQL_QUERY : SQL_EXEC;
+		st->tag = sel ? "SELECT"
+			  : n->node_case == PG_QUERY__NODE__NODE_INSERT_STMT
+				  ? "INSERT"
+			  : n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT
+				  ? "UPDATE"
+				  : "DELETE";
+		st->writes = true;
+		st->counted = true;
+		const PgQuery__SelectStmt *shape = sql__with_dml(e, n, loc);
+		if (shape != NULL) {
+			infer_columns(e, shape);
+		}
+		return;
+	}
 	if (has_returning(n)) {
 		/* Emulated (returning.c): rows come back, so a query. */
 		st->kind = SQL_QUERY;

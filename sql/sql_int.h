@@ -41,6 +41,10 @@ struct sql__emit {
 	 * as relations of the mirror, not as user tables. */
 	const char *ctes[16];
 	unsigned n_ctes;
+	/* The WITH queries written so far (query.c), whose columns the
+	 * scope types (scope.c); the first 16. */
+	const PgQuery__CommonTableExpr *with_ctes[16];
+	unsigned n_with_ctes;
 	/* The statement calls nextval() or setval() (sequence.c). */
 	bool seq_writes;
 	/* Enum types the statement's columns use (enum.c), checked to
@@ -51,6 +55,13 @@ struct sql__emit {
 	/* Column types of the tables in view (scope.c); NULL when the
 	 * translator has no mirror to read them from. */
 	struct sql__scope *scope;
+	/* The statement's data-modifying WITH queries (returning.c), which
+	 * emit_with writes as reads of their captured rows, or, with
+	 * @dml_shape, as their RETURNING lists over their targets (the
+	 * text Describe prepares). */
+	const struct sql__dml_cte *dml;
+	unsigned n_dml;
+	bool dml_shape;
 };
 
 /* Record a translation error on the statement (first one wins).
@@ -113,6 +124,8 @@ struct sql__scope_item {
 	const char *alias; /* the name the query uses, or NULL */
 	/* A subquery in FROM: its columns are typed from its select list. */
 	const PgQuery__RangeSubselect *sub;
+	/* A WITH query: typed from its select or RETURNING list. */
+	const PgQuery__CommonTableExpr *cte;
 	unsigned level;
 };
 struct sql__scope {
@@ -197,6 +210,19 @@ void sql__relation(struct sql__emit *e, const PgQuery__RangeVar *rv);
  * own column inference), or NULL after a failure. */
 const PgQuery__SelectStmt *sql__returning(struct sql__emit *e, const Node *n,
 					  int loc);
+/* Data-modifying statements in WITH (returning.c).  @n (a SELECT,
+ * INSERT, UPDATE or DELETE) has INSERT/UPDATE/DELETE queries in its
+ * top-level WITH. */
+bool sql__with_has_dml(const Node *n);
+/* Plan such a statement (kind SQL_RETURNING_WITH in e->stmt->returning;
+ * e->out the text Describe prepares).  Returns the tree whose select
+ * list gives the result columns (NULL when the main statement returns
+ * no rows, or after a failure). */
+const PgQuery__SelectStmt *sql__with_dml(struct sql__emit *e, const Node *n,
+					 int loc);
+/* emit_with's hook: @c is one of e->dml; writes "name(cols) AS (...)"
+ * and returns true, or returns false (not a known one). */
+bool sql__with_dml_cte(struct sql__emit *e, const PgQuery__CommonTableExpr *c);
 /* Register triode_returning_rowid(x) on @db: sets the connection's
  * last_insert_rowid to x, returns 1 (an upsert's DO UPDATE WHERE calls it
  * with the updated row's rowid).  SQLite result code. */
