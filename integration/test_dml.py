@@ -197,3 +197,51 @@ def test_snapshot_refusals(node, table):
     with node.connect() as c:
         assert c.execute("SELECT count(*) FROM %s"
                          % table).fetchone() == (3,)
+
+
+def test_on_conflict_errors(node, table):
+    with node.connect() as c:
+        kv(c, table)
+        with pytest.raises(psycopg.errors.InvalidColumnReference) as e:
+            c.execute("INSERT INTO %s (k, v) VALUES ('q', 1) ON CONFLICT "
+                      "(v) DO NOTHING" % table)
+        assert e.value.diag.message_primary == (
+            "there is no unique or exclusion constraint matching the ON "
+            "CONFLICT specification")
+    for sql in ("INSERT INTO {t} (k, v) VALUES ('q', 1), ('q', 2) ON "
+                "CONFLICT (k) DO UPDATE SET v = excluded.v",
+                "INSERT INTO {t} AS x (k, v) VALUES ('a', 5), ('b', 6), "
+                "('a', 7) ON CONFLICT (k) DO UPDATE SET v = x.v + 1",
+                "INSERT INTO {t} (k, v) SELECT 'z', g FROM "
+                "generate_series(1, 2) AS g ON CONFLICT (k) DO UPDATE SET "
+                "v = excluded.v"):
+        with node.connect() as c:
+            with pytest.raises(psycopg.errors.CardinalityViolation) as e:
+                c.execute(sql.format(t=table))
+            assert e.value.diag.message_primary == (
+                "ON CONFLICT DO UPDATE command cannot affect row a second "
+                "time")
+            assert e.value.diag.message_hint == (
+                "Ensure that no rows proposed for insertion within the "
+                "same command have duplicate constrained values.")
+    with node.connect() as c:
+        # Nothing of the failed statements stayed.
+        assert c.execute("SELECT k, v FROM %s ORDER BY k"
+                         % table).fetchall() == [("a", 1), ("b", 2),
+                                                 ("c", 3)]
+        # Several rows, each affected once: fine, in any protocol.
+        cur = c.execute("INSERT INTO %s (k, v) VALUES ('a', 10), ('n', 4) "
+                        "ON CONFLICT (k) DO UPDATE SET v = excluded.v"
+                        % table)
+        assert cur.statusmessage == "INSERT 0 2"
+        cur = c.execute("INSERT INTO %s AS x (k, v) VALUES (%%s, 1), "
+                        "(%%s, 1) ON CONFLICT (k) DO UPDATE SET v = x.v + "
+                        "excluded.v WHERE x.v < 5" % table, ("a", "b"))
+        assert cur.statusmessage == "INSERT 0 1"
+        cur = c.execute("INSERT INTO %s (k, v) SELECT k || '2', v FROM %s "
+                        "WHERE k IN ('a', 'n') ON CONFLICT (k) DO UPDATE "
+                        "SET v = 0" % (table, table))
+        assert cur.statusmessage == "INSERT 0 2"
+        assert c.execute("SELECT k, v FROM %s ORDER BY k"
+                         % table).fetchall() == [
+            ("a", 10), ("a2", 10), ("b", 3), ("c", 3), ("n", 4), ("n2", 4)]

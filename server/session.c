@@ -2051,7 +2051,8 @@ static bool ret_check(struct server_session *s)
 			}
 		}
 	}
-	bool fetched = r->plan->kind != SQL_RETURNING_DELETE;
+	bool fetched = r->plan->kind != SQL_RETURNING_DELETE &&
+		       r->plan->fetch.sql != NULL;
 	bool bad;
 	if (r->plan->capture) {
 		/* The rows stored stand for the rows fetched. */
@@ -2262,6 +2263,12 @@ static void ret_next(struct server_session *s)
 		ret_send_step(s, &p->write, false);
 		return;
 	case RET_FETCH:
+		if (p->fetch.sql == NULL) {
+			/* An upsert without RETURNING: nothing to read. */
+			r->phase = RET_DONE;
+			ret_next(s);
+			return;
+		}
 		ret_send_step(s, &p->fetch, !p->capture);
 		return;
 	case RET_DONE:

@@ -666,7 +666,9 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 	case PG_QUERY__NODE__NODE_INSERT_STMT:
 		st->tag = "INSERT";
 		st->writes = st->counted = true;
-		sql__insert(e, n->insert_stmt);
+		if (!sql__upsert_plan(e, n->insert_stmt, loc)) {
+			sql__insert(e, n->insert_stmt);
+		}
 		return;
 	case PG_QUERY__NODE__NODE_UPDATE_STMT:
 		st->tag = "UPDATE";

@@ -813,6 +813,45 @@ const char *sql_returning_row_sql(struct tr_arena *a,
 	return s;
 }
 
+bool sql__upsert_plan(struct sql__emit *e, const PgQuery__InsertStmt *s,
+		      int loc)
+{
+	const PgQuery__OnConflictClause *oc = s->on_conflict_clause;
+	const Node *src = s->select_stmt;
+	if (oc == NULL ||
+	    oc->action != PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_UPDATE ||
+	    src == NULL || src->node_case != PG_QUERY__NODE__NODE_SELECT_STMT ||
+	    (src->select_stmt->n_values_lists == 1 &&
+	     !has_own_tail(src->select_stmt)) ||
+	    e->catalog || s->n_returning_list > 0) {
+		return false; /* one row at most: it cannot meet itself */
+	}
+	struct sql_returning *p = tr_arena_alloc(e->a, sizeof *p);
+	if (p == NULL) {
+		oom(e);
+		return true;
+	}
+	memset(p, 0, sizeof *p);
+	struct target t;
+	t.rel = s->relation;
+	t.qual = t.rel->alias != NULL && t.rel->alias->aliasname[0] != '\0'
+			 ? t.rel->alias->aliasname
+			 : t.rel->relname;
+	plan_insert(e, s, &t, p);
+	if (e->stmt->cluster_view && !sql__failed(e)) {
+		sql__fail(e, loc, "42809",
+			  "triode_cluster_members is a read-only view");
+	}
+	if (sql__failed(e)) {
+		return true;
+	}
+	/* The statement as written stays the text (never sent). */
+	tr_buf_reset(&e->out);
+	sql__insert(e, s);
+	e->stmt->returning = p;
+	return true;
+}
+
 /* ---------------------------------------------------------------------
  * Data-modifying statements in WITH
  *

@@ -278,7 +278,9 @@ struct sql_returning {
 	const char *row_head;
 	const char *row_tail;
 	unsigned row_params; /* the statement's parameters a row binds */
-	/* ON CONFLICT DO UPDATE: a row may be affected once only (21000). */
+	/* ON CONFLICT DO UPDATE: a row may be affected once only (21000).
+	 * An INSERT of several rows with DO UPDATE and no RETURNING is an
+	 * INSERT plan without @fetch (sql__upsert_plan), for this check. */
 	bool upsert;
 	/* UPDATE, DELETE. */
 	struct sql_ret_step collect;

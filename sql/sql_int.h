@@ -210,6 +210,13 @@ void sql__relation(struct sql__emit *e, const PgQuery__RangeVar *rv);
  * own column inference), or NULL after a failure. */
 const PgQuery__SelectStmt *sql__returning(struct sql__emit *e, const Node *n,
 					  int loc);
+/* INSERT ... ON CONFLICT DO UPDATE of several rows (VALUES lists or a
+ * SELECT) without RETURNING: a plan of one INSERT per row (kind
+ * SQL_RETURNING_INSERT, no fetch), so that the executor can refuse a row
+ * affected twice (21000) as PostgreSQL does; false (nothing done) for
+ * other statements. */
+bool sql__upsert_plan(struct sql__emit *e, const PgQuery__InsertStmt *s,
+		      int loc);
 /* Data-modifying statements in WITH (returning.c).  @n (a SELECT,
  * INSERT, UPDATE or DELETE) has INSERT/UPDATE/DELETE queries in its
  * top-level WITH. */

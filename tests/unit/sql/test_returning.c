@@ -394,6 +394,9 @@ static int plan_run(struct fixture *f, const struct sql_returning *p, char *out,
 				affected++;
 			}
 		}
+		if (p->fetch.sql == NULL) {
+			return affected; /* an upsert without RETURNING */
+		}
 		stored = step_run(f, &p->fetch, &ids, NULL, 0,
 				  p->capture ? NULL : out, cap);
 		assert_int_equal(p->capture ? stored : 0,
@@ -559,6 +562,48 @@ static void with_refused(void **state)
 	sql__enum_scope(NULL);
 }
 
+/* Upserts of several rows without RETURNING: a plan, for the 21000
+ * check; one row, or DO NOTHING: plain. */
+static void upsert_plan(void **state)
+{
+	struct fixture *f = *state;
+	const struct sql_stmt *st = plan(
+		f, "INSERT INTO kv (k, v) VALUES ('a', 1), ('q', 2) ON CONFLICT "
+		   "(k) DO UPDATE SET v = excluded.v");
+	assert_false(st->failed);
+	assert_int_equal(st->kind, SQL_EXEC);
+	assert_string_equal(st->tag, "INSERT");
+	const struct sql_returning *p = st->returning;
+	assert_non_null(p);
+	assert_int_equal(p->kind, SQL_RETURNING_INSERT);
+	assert_true(p->upsert);
+	assert_int_equal(p->n_rows, 2);
+	assert_null(p->fetch.sql);
+	char out[64];
+	out[0] = '\0';
+	assert_int_equal(plan_run(f, p, out, sizeof out), 2);
+	assert_int_equal(int_of(f, "SELECT v FROM kv WHERE k = 'q'"), 2);
+	st = plan(f, "INSERT INTO kv (k, v) SELECT k, 0 FROM kv ON CONFLICT "
+		     "(k) DO UPDATE SET v = 9");
+	assert_false(st->failed);
+	assert_non_null(st->returning);
+	assert_non_null(st->returning->source.sql);
+	st = plan(f, "INSERT INTO kv (k, v) VALUES ('a', 1) ON CONFLICT (k) "
+		     "DO UPDATE SET v = 2");
+	assert_false(st->failed);
+	assert_null(st->returning);
+	st = plan(f, "INSERT INTO kv (k, v) VALUES ('a', 1), ('b', 1) ON "
+		     "CONFLICT DO NOTHING");
+	assert_false(st->failed);
+	assert_null(st->returning);
+	/* SQLite's error for a conflict target without a unique index. */
+	struct sql_error err;
+	sql_error_from_sqlite(&err, &f->a, 1,
+			      "ON CONFLICT clause does not match any PRIMARY "
+			      "KEY or UNIQUE constraint");
+	assert_string_equal(err.sqlstate, "42P10");
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -566,6 +611,7 @@ int main(void)
 		T(insert_values_upsert), T(insert_select),  T(update_from),
 		T(delete_using),         T(refused),        T(scanner),
 		T(with_update_select),   T(with_move_rows), T(with_refused),
+		T(upsert_plan),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
