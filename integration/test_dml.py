@@ -245,3 +245,27 @@ def test_on_conflict_errors(node, table):
         assert c.execute("SELECT k, v FROM %s ORDER BY k"
                          % table).fetchall() == [
             ("a", 10), ("a2", 10), ("b", 3), ("c", 3), ("n", 4), ("n2", 4)]
+
+
+def test_insert_fewer_values(node, table):
+    """Without a column list, VALUES (or a SELECT) fills the leading
+    columns; the others take their defaults."""
+    with node.connect() as c:
+        c.execute("CREATE TABLE %s (k text PRIMARY KEY, v int4 DEFAULT 7, "
+                  "note text)" % table)
+        cur = c.execute("INSERT INTO %s VALUES ('a'), ('b')" % table)
+        assert cur.statusmessage == "INSERT 0 2"
+        c.execute("INSERT INTO %s VALUES ('c', 3)" % table)
+        c.execute("INSERT INTO %s SELECT 'd', 4" % table)
+        cur = c.execute("INSERT INTO %s VALUES (%%s) RETURNING *" % table,
+                        ("e",))
+        assert cur.fetchall() == [("e", 7, None)]
+        assert c.execute("SELECT k, v, note FROM %s ORDER BY k"
+                         % table).fetchall() == [
+            ("a", 7, None), ("b", 7, None), ("c", 3, None), ("d", 4, None),
+            ("e", 7, None)]
+        with pytest.raises(psycopg.errors.SyntaxError) as e:
+            c.execute("INSERT INTO %s VALUES ('f', 1, 'x', 'extra')"
+                      % table)
+        assert e.value.diag.message_primary == (
+            "INSERT has more expressions than target columns")

@@ -326,7 +326,7 @@ void sql_error_from_sqlite(struct sql_error *e, struct tr_arena *a,
 		return;
 	}
 	if (strstr(msg, "ON CONFLICT clause does not match any PRIMARY KEY "
-		       "or UNIQUE constraint") != NULL) {
+			"or UNIQUE constraint") != NULL) {
 		sql_error_set(e, a, "42P10",
 			      "there is no unique or exclusion constraint "
 			      "matching the ON CONFLICT specification");

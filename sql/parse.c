@@ -610,7 +610,13 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 {
 	struct sql_stmt *st = e->stmt;
 	st->kind = SQL_EXEC;
+	Node filled;
 	if (n->node_case == PG_QUERY__NODE__NODE_INSERT_STMT) {
+		/* VALUES shorter than the table: its leading columns. */
+		filled = *n;
+		filled.insert_stmt = (PgQuery__InsertStmt *)sql__insert_fill(
+			e, n->insert_stmt);
+		n = &filled;
 		sql__insert_counts(e, n->insert_stmt);
 	}
 	if (sql__with_has_dml(n)) {

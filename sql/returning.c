@@ -1182,6 +1182,89 @@ static void dml_columns(struct sql__emit *e, struct sql__dml_cte *d)
 	}
 }
 
+/* The number of values each row of INSERT source @src gives; 0 when
+ * unknown (a star, or no source). */
+static size_t source_width(const Node *src)
+{
+	if (src == NULL || src->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
+		return 0;
+	}
+	const PgQuery__SelectStmt *s = src->select_stmt;
+	while (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE &&
+	       s->larg != NULL) {
+		s = s->larg;
+	}
+	if (s->n_values_lists > 0) {
+		const Node *row = s->values_lists[0];
+		return row->node_case == PG_QUERY__NODE__NODE_LIST
+			       ? row->list->n_items
+			       : 0;
+	}
+	const char *qual;
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		const Node *t = s->target_list[i];
+		if (t->node_case != PG_QUERY__NODE__NODE_RES_TARGET ||
+		    star_of(t->res_target->val, &qual)) {
+			return 0;
+		}
+	}
+	return s->n_target_list;
+}
+
+const PgQuery__InsertStmt *sql__insert_fill(struct sql__emit *e,
+					    const PgQuery__InsertStmt *s)
+{
+	size_t width = source_width(s->select_stmt);
+	const PgQuery__RangeVar *rv = s->relation;
+	if (s->n_cols > 0 || width == 0 || e->catalog ||
+	    sql__scope_mirror() == NULL ||
+	    (rv->schemaname[0] != '\0' &&
+	     strcmp(rv->schemaname, "public") != 0) ||
+	    strncmp(rv->relname, "pg_", 3) == 0 ||
+	    strncmp(rv->relname, "triode_", 7) == 0) {
+		return s; /* the catalogs and triode's views: not here */
+	}
+	/* A table the mirror does not know (made since it was loaded):
+	 * 42P01 with needs_schema, which reloads it and translates again. */
+	unsigned n;
+	const char **names = table_columns(e, rv, &n);
+	if (names == NULL) {
+		return s;
+	}
+	if (width > n) {
+		sql__fail(e, -1, "42601",
+			  "INSERT has more expressions than target columns");
+		return s;
+	}
+	if (width == n) {
+		return s;
+	}
+	/* Fewer values: the leading columns, named. */
+	PgQuery__InsertStmt *c = tr_arena_alloc(e->a, sizeof *c);
+	Node **cols = tr_arena_alloc(e->a, sizeof *cols * width);
+	if (c == NULL || cols == NULL) {
+		oom(e);
+		return s;
+	}
+	for (size_t i = 0; i < width; i++) {
+		cols[i] = node_new(e->a, PG_QUERY__NODE__NODE_RES_TARGET);
+		PgQuery__ResTarget *rt = tr_arena_alloc(e->a, sizeof *rt);
+		if (cols[i] == NULL || rt == NULL) {
+			oom(e);
+			return s;
+		}
+		PgQuery__ResTarget init = PG_QUERY__RES_TARGET__INIT;
+		*rt = init;
+		rt->name = (char *)names[i];
+		rt->location = -1;
+		cols[i]->res_target = rt;
+	}
+	*c = *s;
+	c->n_cols = width;
+	c->cols = cols;
+	return c;
+}
+
 /* ---------------------------------------------------------------------
  * The snapshot check
  * ------------------------------------------------------------------- */
@@ -1548,6 +1631,9 @@ const PgQuery__SelectStmt *sql__with_dml(struct sql__emit *e, const Node *n,
 			return NULL;
 		}
 		if (sub->node_case == PG_QUERY__NODE__NODE_INSERT_STMT) {
+			Node *fill = (Node *)sub;
+			fill->insert_stmt = (PgQuery__InsertStmt *)
+				sql__insert_fill(e, sub->insert_stmt);
 			sql__insert_counts(e, sub->insert_stmt);
 		}
 		plan_returning(e, sub, dml[i].cte->location, &cap, &subs[i]);

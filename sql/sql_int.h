@@ -217,6 +217,12 @@ const PgQuery__SelectStmt *sql__returning(struct sql__emit *e, const Node *n,
  * other statements. */
 bool sql__upsert_plan(struct sql__emit *e, const PgQuery__InsertStmt *s,
 		      int loc);
+/* INSERT without a column list whose rows have fewer values than the
+ * table (on the scope's mirror) has columns: a copy naming the leading
+ * columns, as PostgreSQL fills them (42601 for more values); @s itself
+ * otherwise, or when the mirror does not know the table. */
+const PgQuery__InsertStmt *sql__insert_fill(struct sql__emit *e,
+					    const PgQuery__InsertStmt *s);
 /* Data-modifying statements in WITH (returning.c).  @n (a SELECT,
  * INSERT, UPDATE or DELETE) has INSERT/UPDATE/DELETE queries in its
  * top-level WITH. */

@@ -568,8 +568,9 @@ static void upsert_plan(void **state)
 {
 	struct fixture *f = *state;
 	const struct sql_stmt *st = plan(
-		f, "INSERT INTO kv (k, v) VALUES ('a', 1), ('q', 2) ON CONFLICT "
-		   "(k) DO UPDATE SET v = excluded.v");
+		f,
+		"INSERT INTO kv (k, v) VALUES ('a', 1), ('q', 2) ON CONFLICT "
+		"(k) DO UPDATE SET v = excluded.v");
 	assert_false(st->failed);
 	assert_int_equal(st->kind, SQL_EXEC);
 	assert_string_equal(st->tag, "INSERT");
@@ -604,6 +605,40 @@ static void upsert_plan(void **state)
 	assert_string_equal(err.sqlstate, "42P10");
 }
 
+/* INSERT without a column list and fewer values: the leading columns
+ * named, from the mirror. */
+static void insert_fill(void **state)
+{
+	struct fixture *f = *state;
+	sql__enum_scope(f->db);
+	const struct sql_stmt *st = plan(f, "INSERT INTO kv VALUES (9, 'n')");
+	assert_false(st->failed);
+	assert_string_equal(st->sqlite,
+			    "INSERT INTO kv (id, k) VALUES (9, 'n')");
+	st = plan(f, "INSERT INTO kv SELECT 8");
+	assert_false(st->failed);
+	assert_string_equal(st->sqlite,
+			    "INSERT INTO kv (id) SELECT 8 AS \"?column?\"");
+	st = plan(f, "INSERT INTO kv VALUES (7, 'm', 1)");
+	assert_false(st->failed);
+	assert_string_equal(st->sqlite, "INSERT INTO kv VALUES (7, 'm', 1)");
+	st = plan(f, "INSERT INTO kv VALUES (7, 'm', 1, 2)");
+	assert_true(st->failed);
+	assert_string_equal(st->error.sqlstate, "42601");
+	/* Unknown to the mirror: reloaded and translated again. */
+	st = plan(f, "INSERT INTO newer VALUES (1)");
+	assert_true(st->failed);
+	assert_true(st->needs_schema);
+	assert_string_equal(st->error.sqlstate, "42P01");
+	st = plan(f, "INSERT INTO kv SELECT * FROM kv");
+	assert_false(st->failed);
+	sql__enum_scope(NULL);
+	/* No mirror: as written. */
+	st = plan(f, "INSERT INTO kv VALUES (9, 'n')");
+	assert_false(st->failed);
+	assert_string_equal(st->sqlite, "INSERT INTO kv VALUES (9, 'n')");
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -611,7 +646,7 @@ int main(void)
 		T(insert_values_upsert), T(insert_select),  T(update_from),
 		T(delete_using),         T(refused),        T(scanner),
 		T(with_update_select),   T(with_move_rows), T(with_refused),
-		T(upsert_plan),
+		T(upsert_plan),          T(insert_fill),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
