@@ -269,3 +269,46 @@ def test_insert_fewer_values(node, table):
                       % table)
         assert e.value.diag.message_primary == (
             "INSERT has more expressions than target columns")
+
+
+def test_whole_row_json(node, two):
+    a, b = two
+    with node.connect() as c:
+        c.execute("CREATE TABLE %s (id int4 PRIMARY KEY, name text, ok bool, "
+                  "doc jsonb, at timestamptz)" % a)
+        c.execute("INSERT INTO %s VALUES (1, 'x', true, '{\"k\": [1]}', "
+                  "'2024-01-02 03:04:05+00'), (2, NULL, false, NULL, NULL)"
+                  % a)
+        c.execute("CREATE TABLE %s (id int4, %s int4)" % (b, a))
+        c.execute("INSERT INTO %s VALUES (1, 7)" % b)
+        rows = c.execute("SELECT row_to_json(t)::text, to_jsonb(t)::text "
+                         "FROM %s t ORDER BY id" % a).fetchall()
+        assert rows == [
+            ('{"id":1,"name":"x","ok":true,"doc":{"k": [1]},'
+             '"at":"2024-01-02T03:04:05+00:00"}',
+             '{"at": "2024-01-02T03:04:05+00:00", "id": 1, "ok": true, '
+             '"doc": {"k": [1]}, "name": "x"}'),
+            ('{"id":2,"name":null,"ok":false,"doc":null,"at":null}',
+             '{"at": null, "id": 2, "ok": false, "doc": null, '
+             '"name": null}')]
+        assert c.execute("SELECT json_agg(x ORDER BY x.id DESC)::text FROM "
+                         "(SELECT id, upper(name) AS n FROM %s) AS x"
+                         % a).fetchone() == (
+            '[{"id":2,"n":null}, \n {"id":1,"n":"X"}]',)
+        assert c.execute("SELECT jsonb_agg(%s.*)::text FROM %s WHERE id = 1"
+                         % (a, a)).fetchone() == (
+            '[{"at": "2024-01-02T03:04:05+00:00", "id": 1, "ok": true, '
+            '"doc": {"k": [1]}, "name": "x"}]',)
+        # In a subquery, naming the outer query's item.
+        assert c.execute("SELECT (SELECT to_json(t) FROM (SELECT 1) s)::text "
+                         "FROM %s t WHERE id = 2" % a).fetchone() == (
+            '{"id":2,"name":null,"ok":false,"doc":null,"at":null}',)
+        # A column of the same name comes first.
+        assert c.execute("SELECT to_json(%s) FROM %s" % (a, b)).fetchone() \
+            == (7,)
+        # The row itself, as record text.
+        cur = psycopg.ClientCursor(c)
+        cur.execute("SELECT t::text AS r FROM %s t ORDER BY id" % a)
+        assert cur.fetchall() == [
+            ('(1,x,t,"{""k"": [1]}","2024-01-02 03:04:05+00")',),
+            ("(2,,f,,)",)]

@@ -562,8 +562,22 @@ static void emit_distinct_on_targets(struct sql__emit *e,
 
 /* The SELECT itself, without ORDER BY or LIMIT.  @inner: the inner
  * query of distinct_on, whose select list is emit_distinct_on_targets. */
+static void select_core_body(struct sql__emit *e, const PgQuery__SelectStmt *s,
+			     bool inner);
+
+/* One SELECT ... FROM ..., its FROM items in e->from while it is
+ * written (whole-row references, json_sql.c). */
 static void select_core(struct sql__emit *e, const PgQuery__SelectStmt *s,
 			bool inner)
+{
+	struct sql__from_scope scope = { .sel = s, .up = e->from };
+	e->from = &scope;
+	select_core_body(e, s, inner);
+	e->from = scope.up;
+}
+
+static void select_core_body(struct sql__emit *e, const PgQuery__SelectStmt *s,
+			     bool inner)
 {
 	if (s->n_values_lists > 0) {
 		emit_values(e, s);

@@ -62,6 +62,15 @@ struct sql__emit {
 	const struct sql__dml_cte *dml;
 	unsigned n_dml;
 	bool dml_shape;
+	/* The SELECTs being written, innermost first (query.c): their FROM
+	 * items, which a whole-row reference names (json_sql.c). */
+	const struct sql__from_scope *from;
+};
+
+/* One level of e->from (on the C stack of select_core). */
+struct sql__from_scope {
+	const PgQuery__SelectStmt *sel;
+	const struct sql__from_scope *up;
 };
 
 /* Record a translation error on the statement (first one wins).
@@ -550,6 +559,9 @@ bool sql__json_func(struct sql__emit *e, const PgQuery__FuncCall *fc,
 bool sql__json_range_function(struct sql__emit *e,
 			      const PgQuery__RangeFunction *rf,
 			      const PgQuery__FuncCall *fc, const char *name);
+/* A bare FROM item name as a value ("SELECT t FROM t"): its row as
+ * PostgreSQL's record text "(1,abc)" (json_sql.c); true when written. */
+bool sql__whole_row(struct sql__emit *e, const Node *n);
 /* Static result type of a json operator / function, 0 if not one. */
 uint32_t sql__json_op_type(const PgQuery__AExpr *x);
 uint32_t sql__json_func_type(const char *name);
