@@ -1449,9 +1449,15 @@ static void fn_concat(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			/* Later pairs win when the result is written. */
 			r = jv_container(&a, J_OBJ, 2 * (x->n + y->n) + 1);
 			if (r != NULL) {
-				memcpy(r->v, x->v, 2 * x->n * sizeof *r->v);
-				memcpy(r->v + 2 * x->n, y->v,
-				       2 * y->n * sizeof *r->v);
+				/* ({} has no pairs, and no array.) */
+				if (x->n > 0) {
+					memcpy(r->v, x->v,
+					       2 * x->n * sizeof *r->v);
+				}
+				if (y->n > 0) {
+					memcpy(r->v + 2 * x->n, y->v,
+					       2 * y->n * sizeof *r->v);
+				}
 				r->n = x->n + y->n;
 			}
 		} else {
@@ -1459,15 +1465,15 @@ static void fn_concat(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			size_t ny = y->t == J_ARR ? y->n : 1;
 			r = jv_container(&a, J_ARR, nx + ny + 1);
 			if (r != NULL) {
-				if (x->t == J_ARR) {
+				if (x->t == J_ARR && nx > 0) {
 					memcpy(r->v, x->v, nx * sizeof *r->v);
-				} else {
+				} else if (x->t != J_ARR) {
 					r->v[0] = x;
 				}
-				if (y->t == J_ARR) {
+				if (y->t == J_ARR && ny > 0) {
 					memcpy(r->v + nx, y->v,
 					       ny * sizeof *r->v);
-				} else {
+				} else if (y->t != J_ARR) {
 					r->v[nx] = y;
 				}
 				r->n = nx + ny;
