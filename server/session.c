@@ -1579,6 +1579,14 @@ static void send_ddl(struct server_session *s, const char *sql)
  *   DELETE: collect QUERY, write EXEC -> [fetch QUERY] -> [COMMIT]
  *   -> RowDescription (simple protocol), DataRows, tag
  *
+ * A statement with data-modifying WITH queries (SQL_RETURNING_WITH) runs
+ * in stages, all in the same transaction: prep EXEC (the holding table),
+ * then each WITH query's plan in capture mode (its RETURNING rows are
+ * stored on the leader by EXECs, none come back), then the main
+ * statement (its own RETURNING plan, the SELECT as a QUERY whose rows are
+ * held, or an EXEC whose count is the tag's), then cleanup EXEC.  Each
+ * stage is checked as its plan is (ret_check) before the next begins.
+ *
  * Rows are rendered when they arrive (types from Describe) but held until
  * the write is done, as PostgreSQL runs a RETURNING statement to
  * completion before the first row goes out: an error never follows rows.
@@ -1624,20 +1632,58 @@ struct ret_run {
 	const char **names; /* result column names, from the leader */
 	unsigned n_names;
 	uint64_t affected;
+	/* SQL_RETURNING_WITH: the whole plan, the stage (0 prep, 1..n_subs
+	 * the WITH queries, n_subs + 1 the main statement, then cleanup),
+	 * and the rows a capture step stored. */
+	const struct sql_returning *top;
+	unsigned stage;
+	uint64_t captured;
 };
 
 static void ret_next(struct server_session *s);
+static void ret_stage(struct server_session *s);
 
 /* The first step inside the transaction. */
 static enum ret_phase ret_first(const struct sql_returning *p)
 {
 	switch (p->kind) {
 	case SQL_RETURNING_SELECT:
+	case SQL_RETURNING_WITH:
 		return RET_PREP;
 	case SQL_RETURNING_INSERT:
 		return p->source.sql != NULL ? RET_SOURCE : RET_ROWS;
 	default:
 		return RET_COLLECT;
+	}
+}
+
+/*
+ * SQL_RETURNING_WITH: on to the next stage, with the per-plan state of
+ * the last one dropped (the held rows and the main's count stay).
+ */
+static void ret_stage(struct server_session *s)
+{
+	struct ret_run *r = s->ret;
+	const struct sql_returning *top = r->top;
+	r->stage++;
+	r->next = 0;
+	r->n_ids = 0;
+	r->n_src = 0;
+	r->src_width = 0;
+	r->captured = 0;
+	if (r->stage <= top->n_subs) {
+		r->affected = 0;
+		r->plan = &top->subs[r->stage - 1];
+		r->phase = ret_first(r->plan);
+	} else if (r->stage == top->n_subs + 1) {
+		r->affected = 0;
+		r->plan = top->main != NULL ? top->main : top;
+		r->phase = top->main != NULL        ? ret_first(top->main)
+			   : top->fetch.sql != NULL ? RET_FETCH
+						    : RET_WRITE;
+	} else {
+		r->plan = top;
+		r->phase = RET_CLEANUP;
 	}
 }
 
@@ -1907,9 +1953,10 @@ static void ret_deliver(struct server_session *s)
 		end_query(s);
 		return;
 	}
-	if (s->ext != EXT_EXECUTE) {
+	if (s->ext != EXT_EXECUTE && s->cur->kind == SQL_QUERY) {
 		/* Simple protocol: RowDescription first (Describe sent it
-		 * in the extended one). */
+		 * in the extended one); none for a WITH statement whose main
+		 * statement returns no rows. */
 		unsigned n = r->names != NULL ? r->n_names : s->n_cols;
 		const char **names = r->names;
 		if (names == NULL) {
@@ -1976,7 +2023,8 @@ static int ret_cmp_id(const void *a, const void *b)
 static bool ret_check(struct server_session *s)
 {
 	struct ret_run *r = s->ret;
-	if (r->plan->kind == SQL_RETURNING_SELECT) {
+	if (r->plan->kind == SQL_RETURNING_SELECT ||
+	    r->plan->kind == SQL_RETURNING_WITH) {
 		return true;
 	}
 	if (r->plan->upsert && r->n_ids > 1) {
@@ -2003,10 +2051,22 @@ static bool ret_check(struct server_session *s)
 			}
 		}
 	}
-	bool fetched = r->plan->kind != SQL_RETURNING_DELETE;
-	if ((fetched && r->n_rows != r->n_ids) ||
-	    (r->plan->kind != SQL_RETURNING_INSERT &&
-	     r->affected != r->n_ids)) {
+	bool fetched = r->plan->kind != SQL_RETURNING_DELETE &&
+		       r->plan->fetch.sql != NULL;
+	bool bad;
+	if (r->plan->capture) {
+		/* The rows stored stand for the rows fetched. */
+		bad = fetched ? r->captured != r->n_ids ||
+					(r->plan->kind ==
+						 SQL_RETURNING_UPDATE &&
+					 r->affected != r->n_ids)
+			      : r->affected != r->captured;
+	} else {
+		bad = (fetched && r->n_rows != r->n_ids) ||
+		      (r->plan->kind != SQL_RETURNING_INSERT &&
+		       r->affected != r->n_ids);
+	}
+	if (bad) {
 		failf(s, "0A000",
 		      "RETURNING is not supported for a statement that "
 		      "changes a row's integer primary key, or whose "
@@ -2033,7 +2093,21 @@ static void ret_exec_done(struct cluster_client *c, void *arg,
 		r->phase = ret_first(r->plan);
 		break;
 	case RET_PREP:
+		if (r->top != NULL) {
+			ret_stage(s);
+			break;
+		}
 		r->phase = RET_WRITE;
+		break;
+	case RET_COLLECT:
+		/* A WITH query's DELETE: its rows were stored. */
+		r->captured = res->rows_affected;
+		r->phase = RET_WRITE;
+		break;
+	case RET_FETCH:
+		/* A WITH query's INSERT or UPDATE: its rows were stored. */
+		r->captured = res->rows_affected;
+		r->phase = RET_DONE;
 		break;
 	case RET_CLEANUP:
 		r->phase = RET_DONE;
@@ -2053,8 +2127,10 @@ static void ret_exec_done(struct cluster_client *c, void *arg,
 		break;
 	case RET_WRITE:
 		r->affected = res->rows_affected;
-		r->phase = r->plan->kind == SQL_RETURNING_DELETE ? RET_DONE
-								 : RET_FETCH;
+		r->phase = r->plan->kind == SQL_RETURNING_DELETE ||
+					   r->plan->kind == SQL_RETURNING_WITH
+				   ? RET_DONE
+				   : RET_FETCH;
 		break;
 	case RET_COMMIT:
 		txn_ended(s, true);
@@ -2088,6 +2164,9 @@ static void ret_query_done(struct cluster_client *c, void *arg,
 		r->phase = RET_WRITE;
 		break;
 	case RET_FETCH:
+		if (r->plan->kind == SQL_RETURNING_WITH) {
+			r->affected = r->n_rows; /* the main SELECT's */
+		}
 		r->phase = r->plan->kind == SQL_RETURNING_SELECT ? RET_CLEANUP
 								 : RET_DONE;
 		break;
@@ -2176,16 +2255,29 @@ static void ret_next(struct server_session *s)
 		ret_send_step(s, &p->rows[r->next], false);
 		return;
 	case RET_COLLECT:
-		ret_send_step(s, &p->collect, true);
+		/* Capture mode: a DELETE's collect stores its rows. */
+		ret_send_step(s, &p->collect,
+			      !(p->capture && p->kind == SQL_RETURNING_DELETE));
 		return;
 	case RET_WRITE:
 		ret_send_step(s, &p->write, false);
 		return;
 	case RET_FETCH:
-		ret_send_step(s, &p->fetch, true);
+		if (p->fetch.sql == NULL) {
+			/* An upsert without RETURNING: nothing to read. */
+			r->phase = RET_DONE;
+			ret_next(s);
+			return;
+		}
+		ret_send_step(s, &p->fetch, !p->capture);
 		return;
 	case RET_DONE:
 		if (!ret_check(s)) {
+			return;
+		}
+		if (r->top != NULL && r->stage <= r->top->n_subs + 1) {
+			ret_stage(s); /* the next WITH query, main, cleanup */
+			ret_next(s);
 			return;
 		}
 		if (r->wrapped) {
@@ -2220,6 +2312,7 @@ static void ret_start(struct server_session *s)
 	memset(r, 0, sizeof *r);
 	r->stmt = s->cur;
 	r->plan = s->cur->returning;
+	r->top = r->plan->kind == SQL_RETURNING_WITH ? r->plan : NULL;
 	r->tail = &r->rows;
 	s->ret = r;
 	r->phase = s->txn == TXN_NONE ? RET_BEGIN : ret_first(r->plan);

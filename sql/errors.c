@@ -356,6 +356,13 @@ void sql_error_from_sqlite(struct sql_error *e, struct tr_arena *a,
 		sql_error_set(e, a, "42601", "syntax error");
 		return;
 	}
+	if (strstr(msg, "ON CONFLICT clause does not match any PRIMARY KEY "
+			"or UNIQUE constraint") != NULL) {
+		sql_error_set(e, a, "42P10",
+			      "there is no unique or exclusion constraint "
+			      "matching the ON CONFLICT specification");
+		return;
+	}
 	if (strstr(msg, "integer overflow") != NULL) {
 		sql_error_set(e, a, "22003", "integer out of range");
 		return;

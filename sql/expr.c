@@ -2628,6 +2628,9 @@ static void expr(struct sql__emit *e, const Node *n)
 		emit_const(e, n->a_const);
 		return;
 	case PG_QUERY__NODE__NODE_COLUMN_REF:
+		if (sql__whole_row(e, n)) {
+			return; /* a FROM item's row (json_sql.c) */
+		}
 		emit_column_ref(e, n->column_ref);
 		return;
 	case PG_QUERY__NODE__NODE_PARAM_REF:

@@ -1449,9 +1449,15 @@ static void fn_concat(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			/* Later pairs win when the result is written. */
 			r = jv_container(&a, J_OBJ, 2 * (x->n + y->n) + 1);
 			if (r != NULL) {
-				memcpy(r->v, x->v, 2 * x->n * sizeof *r->v);
-				memcpy(r->v + 2 * x->n, y->v,
-				       2 * y->n * sizeof *r->v);
+				/* ({} has no pairs, and no array.) */
+				if (x->n > 0) {
+					memcpy(r->v, x->v,
+					       2 * x->n * sizeof *r->v);
+				}
+				if (y->n > 0) {
+					memcpy(r->v + 2 * x->n, y->v,
+					       2 * y->n * sizeof *r->v);
+				}
 				r->n = x->n + y->n;
 			}
 		} else {
@@ -1459,15 +1465,15 @@ static void fn_concat(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			size_t ny = y->t == J_ARR ? y->n : 1;
 			r = jv_container(&a, J_ARR, nx + ny + 1);
 			if (r != NULL) {
-				if (x->t == J_ARR) {
+				if (x->t == J_ARR && nx > 0) {
 					memcpy(r->v, x->v, nx * sizeof *r->v);
-				} else {
+				} else if (x->t != J_ARR) {
 					r->v[0] = x;
 				}
-				if (y->t == J_ARR) {
+				if (y->t == J_ARR && ny > 0) {
 					memcpy(r->v + nx, y->v,
 					       ny * sizeof *r->v);
-				} else {
+				} else if (y->t != J_ARR) {
 					r->v[nx] = y;
 				}
 				r->n = nx + ny;
@@ -2140,8 +2146,9 @@ static void fn_to_json(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* pg_json_build(kinds, ...): kinds[0] 'j'/'b' (json/jsonb), then 'o'
- * object, 'a' array or 'r' row (row_to_json(ROW(...)): keys f1, f2...),
- * then the kinds of the arguments. */
+ * object, 'a' array, 'r' row (row_to_json(ROW(...)): keys f1, f2...) or
+ * 'R' row of named columns (a whole-row reference: key, value pairs,
+ * written as row_to_json writes), then the kinds of the arguments. */
 static void fn_build(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	const char *k = (const char *)sqlite3_value_text(argv[0]);
@@ -2152,6 +2159,8 @@ static void fn_build(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	}
 	bool jsonb = k[0] == 'b';
 	char shape = k[1];
+	bool row = shape == 'R';
+	shape = row ? 'o' : shape; /* pairs, as an object's */
 	k++, klen--;
 	int n = argc - 1;
 	sqlite3_value **args = argv + 1;
@@ -2176,10 +2185,10 @@ static void fn_build(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	for (int i = 0; i < n && err == NULL; i++) {
 		if (shape == 'o' && i % 2 == 0) {
 			if (i > 0) {
-				tr_buf_put_str(&b, ", ");
+				tr_buf_put_str(&b, row ? "," : ", ");
 			}
 			put_key(&b, args[i], kind_at(k, klen, i));
-			tr_buf_put_str(&b, " : ");
+			tr_buf_put_str(&b, row ? ":" : " : ");
 			continue;
 		}
 		if (shape == 'r') {
@@ -2726,6 +2735,87 @@ static const sqlite3_module srf_module = {
 };
 
 /* ---------------------------------------------------------------------
+ * pg_record_out(oids, v...): a whole row as PostgreSQL's record text
+ *
+ * "(1,abc,,t)": each field as its type's text output (sql_format_text
+ * of the OID at its place in the comma list @oids; 0 or missing: as
+ * stored), nothing for NULL, and double quotes around a field that is
+ * empty or holds a quote, backslash, parenthesis, comma or white space,
+ * with quotes and backslashes doubled inside (PostgreSQL's record_out).
+ * ------------------------------------------------------------------- */
+
+static void fn_record_out(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (argc < 1) {
+		fail(ctx, "42883: function pg_record_out() does not exist");
+		return;
+	}
+	const char *oids = (const char *)sqlite3_value_text(argv[0]);
+	struct tr_buf b, f;
+	tr_buf_init(&b, JSON_MAX_OUT);
+	tr_buf_init(&f, JSON_MAX_OUT);
+	tr_buf_put_u8(&b, '(');
+	for (int i = 1; i < argc; i++) {
+		uint32_t oid = 0;
+		if (oids != NULL && *oids != '\0') {
+			oid = (uint32_t)strtoul(oids, NULL, 10);
+			oids = strchr(oids, ',');
+			oids = oids != NULL ? oids + 1 : NULL;
+		}
+		if (i > 1) {
+			tr_buf_put_u8(&b, ',');
+		}
+		sqlite3_value *x = argv[i];
+		int type = sqlite3_value_type(x);
+		if (type == SQLITE_NULL) {
+			continue;
+		}
+		struct sql_value v = { .type = (enum sql_value_type)type };
+		v.integer = sqlite3_value_int64(x);
+		v.real = sqlite3_value_double(x);
+		v.p = type == SQLITE_BLOB ? sqlite3_value_blob(x)
+					  : (const void *)sqlite3_value_text(x);
+		v.len = (size_t)sqlite3_value_bytes(x);
+		tr_buf_reset(&f);
+		if (!sql_format_text(oid != 0 ? oid : SQL_OID_TEXT, &v, &f)) {
+			continue;
+		}
+		bool quote = f.len == 0;
+		for (size_t k = 0; k < f.len && !quote; k++) {
+			uint8_t c = f.data[k];
+			quote = c == '"' || c == '\\' || c == '(' || c == ')' ||
+				c == ',' || c == ' ' ||
+				(c >= '\t' && c <= '\r');
+		}
+		if (!quote) {
+			tr_buf_put(&b, f.data, f.len);
+			continue;
+		}
+		tr_buf_put_u8(&b, '"');
+		for (size_t k = 0; k < f.len; k++) {
+			uint8_t c = f.data[k];
+			if (c == '"' || c == '\\') {
+				tr_buf_put_u8(&b, c);
+			}
+			tr_buf_put_u8(&b, c);
+		}
+		tr_buf_put_u8(&b, '"');
+	}
+	tr_buf_put_u8(&b, ')');
+	int err = tr_buf_err(&b) != TR_OK ? tr_buf_err(&b) : tr_buf_err(&f);
+	if (err == TR_ETOOBIG) {
+		fail(ctx, "54000: record result is too large");
+	} else if (err != TR_OK) {
+		sqlite3_result_error_nomem(ctx);
+	} else {
+		sqlite3_result_text(ctx, (const char *)b.data, (int)b.len,
+				    SQLITE_TRANSIENT);
+	}
+	tr_buf_close(&f);
+	tr_buf_close(&b);
+}
+
+/* ---------------------------------------------------------------------
  * Registration
  * ------------------------------------------------------------------- */
 
@@ -2754,6 +2844,7 @@ static const struct {
 	{ "pg_jsonb", 1, fn_cast, 1 },
 	{ "pg_to_json", 2, fn_to_json, 0 },
 	{ "pg_json_build", -1, fn_build, 0 },
+	{ "pg_record_out", -1, fn_record_out, 0 },
 };
 
 int sql__json_register(sqlite3 *db)

@@ -27,12 +27,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "sql/sql_int.h"
 
 static uint32_t type_of(const Node *n)
 {
 	int32_t tm;
 	return sql__infer(n, &tm);
+}
+
+static uint32_t scope_column_type(struct sql__emit *e, const Node *n);
+
+/* type_of; for a column, with @e (not NULL), its declared type found
+ * through the FROM items of the query (see "Whole-row references"). */
+static uint32_t type_of_e(struct sql__emit *e, const Node *n)
+{
+	uint32_t t = type_of(n);
+	if (t == 0 && e != NULL && n != NULL &&
+	    n->node_case == PG_QUERY__NODE__NODE_COLUMN_REF) {
+		t = scope_column_type(e, n);
+	}
+	return t;
 }
 
 static const char *op_of(const PgQuery__AExpr *x)
@@ -81,9 +97,9 @@ static bool is_array_expr(const Node *n)
 	       n->type_cast->type_name->n_array_bounds > 0;
 }
 
-static bool is_jsonb_concat(const PgQuery__AExpr *x)
+static bool is_jsonb_concat(struct sql__emit *e, const PgQuery__AExpr *x)
 {
-	uint32_t l = type_of(x->lexpr), r = type_of(x->rexpr);
+	uint32_t l = type_of_e(e, x->lexpr), r = type_of_e(e, x->rexpr);
 	if (l == SQL_OID_JSON || r == SQL_OID_JSON) {
 		return false;
 	}
@@ -108,9 +124,9 @@ static bool arith_literal(const char *s)
 	       sql__iv_parse(s, &months, &days, &usec);
 }
 
-static bool is_jsonb_delete(const PgQuery__AExpr *x)
+static bool is_jsonb_delete(struct sql__emit *e, const PgQuery__AExpr *x)
 {
-	uint32_t l = type_of(x->lexpr);
+	uint32_t l = type_of_e(e, x->lexpr);
 	if (l == SQL_OID_JSONB) {
 		return true;
 	}
@@ -157,7 +173,7 @@ bool sql__json_op(struct sql__emit *e, const PgQuery__AExpr *x)
 	if (x->lexpr == NULL || x->rexpr == NULL) {
 		return false;
 	}
-	uint32_t l = type_of(x->lexpr), r = type_of(x->rexpr);
+	uint32_t l = type_of_e(e, x->lexpr), r = type_of_e(e, x->rexpr);
 	bool json = l == SQL_OID_JSON || l == SQL_OID_JSONB ||
 		    r == SQL_OID_JSON || r == SQL_OID_JSONB;
 	if (!json && (sql__array_elem(l) != 0 || sql__array_elem(r) != 0)) {
@@ -203,9 +219,9 @@ bool sql__json_op(struct sql__emit *e, const PgQuery__AExpr *x)
 		/* Numbers compare by value (1 = 1.0), not as text. */
 		call2(e, op[0] == '=' ? "pg_jsonb_eq" : "(NOT pg_jsonb_eq",
 		      x->lexpr, x->rexpr, op[0] == '=' ? ")" : "))");
-	} else if (strcmp(op, "||") == 0 && is_jsonb_concat(x)) {
+	} else if (strcmp(op, "||") == 0 && is_jsonb_concat(e, x)) {
 		call2(e, "pg_jsonb_concat", x->lexpr, x->rexpr, ")");
-	} else if (strcmp(op, "-") == 0 && is_jsonb_delete(x)) {
+	} else if (strcmp(op, "-") == 0 && is_jsonb_delete(e, x)) {
 		call2(e, "pg_jsonb_delete", x->lexpr, x->rexpr,
 		      is_array_expr(x->rexpr) ? ", 1)" : ", 0)");
 	} else {
@@ -233,8 +249,8 @@ uint32_t sql__json_op_type(const PgQuery__AExpr *x)
 		return SQL_OID_BOOL;
 	}
 	if (strcmp(op, "#-") == 0 ||
-	    (strcmp(op, "||") == 0 && is_jsonb_concat(x)) ||
-	    (strcmp(op, "-") == 0 && is_jsonb_delete(x))) {
+	    (strcmp(op, "||") == 0 && is_jsonb_concat(NULL, x)) ||
+	    (strcmp(op, "-") == 0 && is_jsonb_delete(NULL, x))) {
 		return SQL_OID_JSONB;
 	}
 	return 0;
@@ -339,12 +355,8 @@ uint32_t sql__json_func_type(const char *name)
 }
 
 /* The letter json.c reads for a value of static type @t. */
-static char kind_of(const Node *n)
+static char kind_of_oid(uint32_t t)
 {
-	if (n != NULL && n->node_case == PG_QUERY__NODE__NODE_ROW_EXPR) {
-		return 'r';
-	}
-	uint32_t t = type_of(n);
 	switch (t) {
 	case 0:
 		return 'u';
@@ -374,22 +386,382 @@ static char kind_of(const Node *n)
 	}
 }
 
-static void put_kinds(struct tr_buf *b, Node *const *args, size_t n)
+/* The kind of argument @n (@e: see type_of_e). */
+static char kind_of(struct sql__emit *e, const Node *n)
 {
-	for (size_t i = 0; i < n; i++) {
-		tr_buf_put_u8(b, (uint8_t)kind_of(args[i]));
+	if (n != NULL && n->node_case == PG_QUERY__NODE__NODE_ROW_EXPR) {
+		return 'r';
+	}
+	return kind_of_oid(type_of_e(e, n));
+}
+
+/* ---------------------------------------------------------------------
+ * Whole-row references: json_agg(x), row_to_json(t), to_jsonb(t.*)
+ *
+ * PostgreSQL reads a bare name that is no column but a FROM item (a
+ * table or an aliased subquery) of the query, or of an enclosing one, as
+ * that item's row.  Passed to a json function, the row is the object of
+ * its columns; here it is written as that object, pg_json_build('jR...',
+ * 'col', x.col, ...), each value with its type's kind.  The columns and
+ * their declared types come from the mirror, which prepares the table
+ * (or the subquery, as translated) without running it; an item it cannot
+ * prepare (a WITH query, a set-returning function) is not resolved, and
+ * the name stays a column name (42703 from the leader).
+ * ------------------------------------------------------------------- */
+
+/* Columns a whole row may have. */
+#define WR_MAX_COLS 1600
+
+struct whole_row {
+	const char *name;  /* the FROM item's name */
+	unsigned n;	   /* columns */
+	const char **cols; /* their names (arena) */
+	char *kinds;	   /* their kinds (arena, NUL-terminated) */
+	uint32_t *oids;	   /* their types (0: unknown) */
+};
+
+/* The name FROM item @n goes by, or NULL. */
+static const char *item_name(const Node *n)
+{
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_RANGE_VAR: {
+		const PgQuery__RangeVar *rv = n->range_var;
+		return rv->alias != NULL && rv->alias->aliasname[0] != '\0'
+			       ? rv->alias->aliasname
+			       : rv->relname;
+	}
+	case PG_QUERY__NODE__NODE_RANGE_SUBSELECT: {
+		const PgQuery__Alias *al = n->range_subselect->alias;
+		return al != NULL && al->aliasname[0] != '\0' ? al->aliasname
+							      : NULL;
+	}
+	default:
+		return NULL;
 	}
 }
 
-/* An argument; ROW(...) becomes the object row_to_json makes. */
+/* The FROM item named @name among @items (joins searched), or NULL. */
+static const Node *item_named(Node *const *items, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		const Node *it = items[i];
+		if (it->node_case == PG_QUERY__NODE__NODE_JOIN_EXPR) {
+			const PgQuery__JoinExpr *j = it->join_expr;
+			Node *const pair[2] = { j->larg, j->rarg };
+			const Node *f = j->alias == NULL
+						? item_named(pair, 2, name)
+						: NULL;
+			if (f != NULL) {
+				return f;
+			}
+			continue;
+		}
+		const char *nm = item_name(it);
+		if (nm != NULL && strcmp(nm, name) == 0) {
+			return it;
+		}
+	}
+	return NULL;
+}
+
+/* The type of a column of declared type @decl (NULL: none). */
+static uint32_t decl_oid(const char *decl)
+{
+	int32_t tm;
+	return decl != NULL ? sql_type_from_decltype(decl, &tm) : 0;
+}
+
+/* The columns of FROM item @it, from the mirror; false when unknown. */
+static bool item_columns(struct sql__emit *e, const Node *it,
+			 struct whole_row *w)
+{
+	sqlite3 *db = sql__scope_mirror();
+	if (db == NULL || e->catalog) {
+		return false;
+	}
+	struct tr_buf q;
+	tr_buf_init(&q, 0);
+	const PgQuery__SelectStmt *sub = NULL;
+	if (it->node_case == PG_QUERY__NODE__NODE_RANGE_VAR) {
+		const PgQuery__RangeVar *rv = it->range_var;
+		if (rv->schemaname[0] != '\0' &&
+		    strcmp(rv->schemaname, "public") != 0) {
+			tr_buf_close(&q);
+			return false;
+		}
+		tr_buf_put_str(&q, "SELECT * FROM main.");
+		sql__ident_buf(&q, rv->relname);
+	} else {
+		const Node *s = it->range_subselect->subquery;
+		if (s == NULL ||
+		    s->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
+			tr_buf_close(&q);
+			return false;
+		}
+		sub = s->select_stmt;
+		/* The subquery as translated, written aside. */
+		struct tr_buf saved = e->out;
+		tr_buf_init(&e->out, 0);
+		sql__select(e, sub);
+		tr_buf_put_str(&q, "SELECT * FROM (");
+		tr_buf_put(&q, e->out.data, e->out.len);
+		tr_buf_put_str(&q, ")");
+		if (tr_buf_err(&e->out) != TR_OK) {
+			tr_buf_put_str(&q, "\x01"); /* never prepares */
+		}
+		tr_buf_close(&e->out);
+		e->out = saved;
+	}
+	sqlite3_stmt *ps = NULL;
+	int rc = tr_buf_err(&q) == TR_OK
+			 ? sqlite3_prepare_v2(db, tr_buf_cstr(&q), -1, &ps,
+					      NULL)
+			 : SQLITE_NOMEM;
+	tr_buf_close(&q);
+	int n = rc == SQLITE_OK ? sqlite3_column_count(ps) : 0;
+	if (rc != SQLITE_OK || n <= 0 || n > WR_MAX_COLS) {
+		sqlite3_finalize(ps);
+		return false;
+	}
+	/* Expressions of the subquery have no declared type: their
+	 * static type, when the select list is plain. */
+	while (sub != NULL && sub->op != PG_QUERY__SET_OPERATION__SETOP_NONE &&
+	       sub->larg != NULL) {
+		sub = sub->larg;
+	}
+	bool plain = sub != NULL && sub->n_target_list == (size_t)n;
+	w->cols = tr_arena_alloc(e->a, sizeof *w->cols * (size_t)n);
+	w->kinds = tr_arena_alloc(e->a, (size_t)n + 1);
+	w->oids = tr_arena_alloc(e->a, sizeof *w->oids * (size_t)n);
+	for (int i = 0;
+	     w->cols != NULL && w->kinds != NULL && w->oids != NULL && i < n;
+	     i++) {
+		const char *c = sqlite3_column_name(ps, i);
+		const char *decl = sqlite3_column_decltype(ps, i);
+		w->cols[i] = tr_arena_strdup(e->a, c != NULL ? c : "?column?");
+		w->oids[i] = decl_oid(decl);
+		if (decl == NULL && plain &&
+		    sub->target_list[i]->node_case ==
+			    PG_QUERY__NODE__NODE_RES_TARGET) {
+			w->oids[i] = type_of(
+				sub->target_list[i]->res_target->val);
+		}
+		w->kinds[i] = kind_of_oid(w->oids[i]);
+		if (w->cols[i] == NULL) {
+			w->cols = NULL;
+		}
+	}
+	sqlite3_finalize(ps);
+	if (w->cols == NULL || w->kinds == NULL || w->oids == NULL) {
+		sql__fail(e, -1, "53200", "out of memory");
+		return false;
+	}
+	w->kinds[n] = '\0';
+	w->n = (unsigned)n;
+	return true;
+}
+
+/* The type of column @name of the first FROM item of @items that has
+ * one (0: unknown type); UINT32_MAX when none has. */
+static uint32_t items_column_type(struct sql__emit *e, Node *const *items,
+				  size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		const Node *it = items[i];
+		if (it->node_case == PG_QUERY__NODE__NODE_JOIN_EXPR) {
+			Node *const pair[2] = { it->join_expr->larg,
+						it->join_expr->rarg };
+			uint32_t t = items_column_type(e, pair, 2, name);
+			if (t != UINT32_MAX) {
+				return t;
+			}
+			continue;
+		}
+		struct whole_row w;
+		if (item_name(it) == NULL || !item_columns(e, it, &w)) {
+			continue;
+		}
+		for (unsigned k = 0; k < w.n; k++) {
+			if (strcmp(w.cols[k], name) == 0) {
+				return w.oids[k];
+			}
+		}
+	}
+	return UINT32_MAX;
+}
+
+/* Some FROM item of @items has a column @name. */
+static bool items_have_column(struct sql__emit *e, Node *const *items, size_t n,
+			      const char *name)
+{
+	return items_column_type(e, items, n, name) != UINT32_MAX;
+}
+
+/* @n ("x" or "x.*") is a whole-row reference: true with @w filled. */
+static bool whole_row(struct sql__emit *e, const Node *n, struct whole_row *w)
+{
+	if (n == NULL || n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF ||
+	    e->from == NULL) {
+		return false;
+	}
+	const PgQuery__ColumnRef *r = n->column_ref;
+	bool star = r->n_fields == 2 &&
+		    r->fields[1]->node_case == PG_QUERY__NODE__NODE_A_STAR;
+	if (r->n_fields != 1 && !star) {
+		return false;
+	}
+	const char *name = sql__str(r->fields[0]);
+	if (name == NULL) {
+		return false;
+	}
+	/* Cheap first: no FROM item of that name, no whole row. */
+	const struct sql__from_scope *sc = e->from;
+	while (sc != NULL && item_named(sc->sel->from_clause,
+					sc->sel->n_from_clause, name) == NULL) {
+		sc = sc->up;
+	}
+	if (sc == NULL) {
+		return false;
+	}
+	for (sc = e->from; sc != NULL; sc = sc->up) {
+		const PgQuery__SelectStmt *s = sc->sel;
+		const Node *it = item_named(s->from_clause, s->n_from_clause,
+					    name);
+		/* A column of this level's items comes first ("x.*" names
+		 * an item always). */
+		if (!star && items_have_column(e, s->from_clause,
+					       s->n_from_clause, name)) {
+			return false;
+		}
+		if (it != NULL) {
+			w->name = name;
+			return item_columns(e, it, w);
+		}
+	}
+	return false;
+}
+
+/* The type of column reference @n ("c" or "q.c") from the declared
+ * types of the FROM items in scope; 0 when not found. */
+static uint32_t scope_column_type(struct sql__emit *e, const Node *n)
+{
+	const PgQuery__ColumnRef *r = n->column_ref;
+	if ((r->n_fields != 1 && r->n_fields != 2) ||
+	    r->fields[r->n_fields - 1]->node_case !=
+		    PG_QUERY__NODE__NODE_STRING) {
+		return 0;
+	}
+	const char *col = sql__str(r->fields[r->n_fields - 1]);
+	const char *qual = r->n_fields == 2 ? sql__str(r->fields[0]) : NULL;
+	if (col == NULL || (r->n_fields == 2 && qual == NULL)) {
+		return 0;
+	}
+	for (const struct sql__from_scope *sc = e->from; sc != NULL;
+	     sc = sc->up) {
+		const PgQuery__SelectStmt *s = sc->sel;
+		struct whole_row w;
+		if (qual != NULL) {
+			const Node *it = item_named(s->from_clause,
+						    s->n_from_clause, qual);
+			if (it == NULL) {
+				continue;
+			}
+			if (!item_columns(e, it, &w)) {
+				return 0;
+			}
+			for (unsigned i = 0; i < w.n; i++) {
+				if (strcmp(w.cols[i], col) == 0) {
+					return w.oids[i];
+				}
+			}
+			return 0;
+		}
+		uint32_t t = items_column_type(e, s->from_clause,
+					       s->n_from_clause, col);
+		if (t != UINT32_MAX) {
+			return t;
+		}
+	}
+	return 0;
+}
+
+bool sql__whole_row(struct sql__emit *e, const Node *n)
+{
+	struct whole_row w;
+	if (n->node_case != PG_QUERY__NODE__NODE_COLUMN_REF ||
+	    n->column_ref->n_fields != 1 || !whole_row(e, n, &w)) {
+		return false;
+	}
+	/* PostgreSQL's record text, each field as its type prints. */
+	struct tr_buf k;
+	tr_buf_init(&k, 0);
+	for (unsigned i = 0; i < w.n; i++) {
+		tr_buf_printf(&k, i > 0 ? ",%u" : "%u", w.oids[i]);
+	}
+	sql__put(e, "pg_record_out(");
+	sql__string(e, tr_buf_cstr(&k));
+	tr_buf_close(&k);
+	for (unsigned i = 0; i < w.n; i++) {
+		sql__put(e, ", ");
+		sql__ident(e, w.name);
+		sql__put(e, ".");
+		sql__ident(e, w.cols[i]);
+	}
+	sql__put(e, ")");
+	return true;
+}
+
+/* The row as a json object (its columns' names and values). */
+static void emit_whole_row(struct sql__emit *e, const struct whole_row *w,
+			   bool jsonb)
+{
+	struct tr_buf k;
+	tr_buf_init(&k, 0);
+	tr_buf_put_u8(&k, jsonb ? 'b' : 'j');
+	tr_buf_put_u8(&k, 'R');
+	for (unsigned i = 0; i < w->n; i++) {
+		tr_buf_put_u8(&k, 't');
+		tr_buf_put_u8(&k, (uint8_t)w->kinds[i]);
+	}
+	sql__put(e, "pg_json_build(");
+	sql__string(e, tr_buf_cstr(&k));
+	tr_buf_close(&k);
+	for (unsigned i = 0; i < w->n; i++) {
+		sql__put(e, ", ");
+		sql__string(e, w->cols[i]);
+		sql__put(e, ", ");
+		sql__ident(e, w->name);
+		sql__put(e, ".");
+		sql__ident(e, w->cols[i]);
+	}
+	sql__put(e, ")");
+}
+
+static void put_kinds(struct sql__emit *e, struct tr_buf *b, Node *const *args,
+		      size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct whole_row w;
+		char k = whole_row(e, args[i], &w) ? 'r' : kind_of(e, args[i]);
+		tr_buf_put_u8(b, (uint8_t)k);
+	}
+}
+
+/* An argument; ROW(...) and a whole row become the object row_to_json
+ * makes. */
 static void value(struct sql__emit *e, const Node *n)
 {
+	struct whole_row w;
+	if (whole_row(e, n, &w)) {
+		emit_whole_row(e, &w, false);
+		return;
+	}
 	if (n != NULL && n->node_case == PG_QUERY__NODE__NODE_ROW_EXPR) {
 		const PgQuery__RowExpr *r = n->row_expr;
 		struct tr_buf k;
 		tr_buf_init(&k, 0);
 		tr_buf_put_str(&k, "jr");
-		put_kinds(&k, r->args, r->n_args);
+		put_kinds(e, &k, r->args, r->n_args);
 		sql__put(e, "pg_json_build(");
 		sql__string(e, tr_buf_cstr(&k));
 		tr_buf_close(&k);
@@ -458,7 +830,7 @@ static void emit_agg(struct sql__emit *e, const PgQuery__FuncCall *fc,
 	struct tr_buf k;
 	tr_buf_init(&k, 0);
 	tr_buf_put_u8(&k, f->jsonb ? 'b' : 'j');
-	put_kinds(&k, fc->args, fc->n_args);
+	put_kinds(e, &k, fc->args, fc->n_args);
 	if (!sort_dirs(e, fc, &k)) {
 		tr_buf_close(&k);
 		return;
@@ -487,7 +859,7 @@ static void emit_build(struct sql__emit *e, const PgQuery__FuncCall *fc,
 	tr_buf_init(&k, 0);
 	tr_buf_put_u8(&k, jsonb ? 'b' : 'j');
 	tr_buf_put_str(&k, shape);
-	put_kinds(&k, args, n);
+	put_kinds(e, &k, args, n);
 	sql__put(e, "pg_json_build(");
 	sql__string(e, tr_buf_cstr(&k));
 	tr_buf_close(&k);
@@ -551,14 +923,39 @@ bool sql__json_func(struct sql__emit *e, const PgQuery__FuncCall *fc,
 			emit_build(e, fc, "r", f->jsonb, r->args, r->n_args);
 			return true;
 		}
+		struct whole_row w;
+		if (whole_row(e, a[0], &w)) {
+			emit_whole_row(e, &w, f->jsonb);
+			return true;
+		}
+		if (f->form == JF_ROW &&
+		    a[0]->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+		    e->from != NULL && sql__scope_mirror() != NULL) {
+			/* No row: a column (of which type?) or nothing. */
+			uint32_t t = scope_column_type(e, a[0]);
+			char type[64];
+			sql__format_type(t, -1, false, type, sizeof type);
+			if (t != 0) {
+				sql__fail(e, fc->location, "42883",
+					  "function row_to_json(%s) does not "
+					  "exist",
+					  type);
+			} else {
+				sql__fail(e, a[0]->column_ref->location,
+					  "42703",
+					  "column \"%s\" does not exist",
+					  sql__colname(a[0]));
+			}
+			return true;
+		}
 		if (f->form == JF_ROW) {
 			sql__fail(e, fc->location, "0A000",
-				  "row_to_json is supported for ROW(...) "
-				  "only");
+				  "row_to_json is supported for ROW(...) and "
+				  "whole rows only");
 			return true;
 		}
 		sql__putf(e, "pg_to_json('%c%c', ", f->jsonb ? 'b' : 'j',
-			  kind_of(a[0]));
+			  kind_of(e, a[0]));
 		sql__expr(e, a[0]);
 		sql__put(e, ")");
 		return true;

@@ -610,8 +610,32 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 {
 	struct sql_stmt *st = e->stmt;
 	st->kind = SQL_EXEC;
+	Node filled;
 	if (n->node_case == PG_QUERY__NODE__NODE_INSERT_STMT) {
+		/* VALUES shorter than the table: its leading columns. */
+		filled = *n;
+		filled.insert_stmt = (PgQuery__InsertStmt *)sql__insert_fill(
+			e, n->insert_stmt);
+		n = &filled;
 		sql__insert_counts(e, n->insert_stmt);
+	}
+	if (sql__with_has_dml(n)) {
+		/* INSERT/UPDATE/DELETE in WITH: a plan (returning.c). */
+		bool sel = n->node_case == PG_QUERY__NODE__NODE_SELECT_STMT;
+		st->kind = sel || has_returning(n) ? SQL_QUERY : SQL_EXEC;
+		st->tag = sel ? "SELECT"
+			  : n->node_case == PG_QUERY__NODE__NODE_INSERT_STMT
+				  ? "INSERT"
+			  : n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT
+				  ? "UPDATE"
+				  : "DELETE";
+		st->writes = true;
+		st->counted = true;
+		const PgQuery__SelectStmt *shape = sql__with_dml(e, n, loc);
+		if (shape != NULL) {
+			infer_columns(e, shape);
+		}
+		return;
 	}
 	if (has_returning(n)) {
 		/* Emulated (returning.c): rows come back, so a query. */
@@ -648,7 +672,9 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 	case PG_QUERY__NODE__NODE_INSERT_STMT:
 		st->tag = "INSERT";
 		st->writes = st->counted = true;
-		sql__insert(e, n->insert_stmt);
+		if (!sql__upsert_plan(e, n->insert_stmt, loc)) {
+			sql__insert(e, n->insert_stmt);
+		}
 		return;
 	case PG_QUERY__NODE__NODE_UPDATE_STMT:
 		st->tag = "UPDATE";

@@ -76,7 +76,12 @@ static void emit_with(struct sql__emit *e, const PgQuery__WithClause *w)
 {
 	sql__put(e, w->recursive ? "WITH RECURSIVE " : "WITH ");
 	for (size_t i = 0; i < w->n_ctes; i++) {
-		sql__catalog_note_cte(e, w->ctes[i]->common_table_expr->ctename);
+		const PgQuery__CommonTableExpr *c =
+			w->ctes[i]->common_table_expr;
+		sql__catalog_note_cte(e, c->ctename);
+		if (e->n_with_ctes < TR_ARRAY_LEN(e->with_ctes)) {
+			e->with_ctes[e->n_with_ctes++] = c; /* scope.c */
+		}
 	}
 	for (size_t i = 0; i < w->n_ctes; i++) {
 		const PgQuery__CommonTableExpr *c =
@@ -89,12 +94,22 @@ static void emit_with(struct sql__emit *e, const PgQuery__WithClause *w)
 				  "SEARCH and CYCLE clauses are not supported");
 			return;
 		}
-		if (c->ctequery == NULL ||
+		if (c->ctequery != NULL &&
 		    c->ctequery->node_case !=
 			    PG_QUERY__NODE__NODE_SELECT_STMT) {
+			/* INSERT/UPDATE/DELETE: a read of the rows its run
+			 * stored (returning.c), at the top level only. */
+			if (sql__with_dml_cte(e, c)) {
+				continue;
+			}
 			sql__fail(e, c->location, "0A000",
-				  "data-modifying statements in WITH are not "
-				  "supported");
+				  "WITH clause containing a data-modifying "
+				  "statement must be at the top level");
+			return;
+		}
+		if (c->ctequery == NULL) {
+			sql__fail(e, c->location, "42601",
+				  "invalid WITH query");
 			return;
 		}
 		sql__ident(e, c->ctename);
@@ -1101,8 +1116,22 @@ static bool check_group(struct sql__emit *e, const PgQuery__SelectStmt *s)
 
 /* The SELECT itself, without ORDER BY or LIMIT.  @inner: the inner
  * query of distinct_on, whose select list is emit_distinct_on_targets. */
+static void select_core_body(struct sql__emit *e, const PgQuery__SelectStmt *s,
+			     bool inner);
+
+/* One SELECT ... FROM ..., its FROM items in e->from while it is
+ * written (whole-row references, json_sql.c). */
 static void select_core(struct sql__emit *e, const PgQuery__SelectStmt *s,
 			bool inner)
+{
+	struct sql__from_scope scope = { .sel = s, .up = e->from };
+	e->from = &scope;
+	select_core_body(e, s, inner);
+	e->from = scope.up;
+}
+
+static void select_core_body(struct sql__emit *e, const PgQuery__SelectStmt *s,
+			     bool inner)
 {
 	if (s->n_values_lists > 0) {
 		emit_values(e, s);

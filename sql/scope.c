@@ -52,6 +52,7 @@ static void add_item(struct sql__scope *sc, const char *table,
 	sc->items[sc->n].table = table;
 	sc->items[sc->n].alias = alias;
 	sc->items[sc->n].sub = NULL;
+	sc->items[sc->n].cte = NULL;
 	sc->items[sc->n].level = sc->level;
 	sc->n++;
 }
@@ -200,6 +201,115 @@ static uint32_t sub_type(const struct sql__scope *sc,
 	return 0;
 }
 
+/* WITH queries being typed inside one another (a recursive one names
+ * itself): a bound. */
+static _Thread_local unsigned cte_depth;
+
+/*
+ * Column @column of WITH query @c: the type of its select-list item (a
+ * SELECT), or RETURNING item (INSERT, UPDATE, DELETE: the target and
+ * FROM/USING items in view), of that name (or position, under c(a, b)).
+ * 0 when unknown.
+ */
+static uint32_t cte_type(const struct sql__scope *sc,
+			 const PgQuery__CommonTableExpr *c, const char *column,
+			 int32_t *typmod)
+{
+	const Node *q = c->ctequery;
+	Node *const *targets = NULL, *const *from = NULL;
+	size_t n_targets = 0, n_from = 0;
+	const PgQuery__RangeVar *target = NULL;
+	*typmod = -1;
+	if (q == NULL || cte_depth >= 4) {
+		return 0;
+	}
+	switch (q->node_case) {
+	case PG_QUERY__NODE__NODE_SELECT_STMT: {
+		const PgQuery__SelectStmt *sel = q->select_stmt;
+		while (sel->op != PG_QUERY__SET_OPERATION__SETOP_NONE &&
+		       sel->larg != NULL) {
+			sel = sel->larg;
+		}
+		targets = sel->target_list;
+		n_targets = sel->n_target_list;
+		from = sel->from_clause;
+		n_from = sel->n_from_clause;
+		break;
+	}
+	case PG_QUERY__NODE__NODE_INSERT_STMT:
+		target = q->insert_stmt->relation;
+		targets = q->insert_stmt->returning_list;
+		n_targets = q->insert_stmt->n_returning_list;
+		break;
+	case PG_QUERY__NODE__NODE_UPDATE_STMT:
+		target = q->update_stmt->relation;
+		targets = q->update_stmt->returning_list;
+		n_targets = q->update_stmt->n_returning_list;
+		from = q->update_stmt->from_clause;
+		n_from = q->update_stmt->n_from_clause;
+		break;
+	case PG_QUERY__NODE__NODE_DELETE_STMT:
+		target = q->delete_stmt->relation;
+		targets = q->delete_stmt->returning_list;
+		n_targets = q->delete_stmt->n_returning_list;
+		from = q->delete_stmt->using_clause;
+		n_from = q->delete_stmt->n_using_clause;
+		break;
+	default:
+		return 0;
+	}
+	const Node *expr = NULL;
+	bool star = false;
+	for (size_t i = 0; i < n_targets && expr == NULL; i++) {
+		if (targets[i]->node_case != PG_QUERY__NODE__NODE_RES_TARGET) {
+			return 0;
+		}
+		const PgQuery__ResTarget *rt = targets[i]->res_target;
+		const Node *v = rt->val;
+		if (v == NULL) {
+			return 0;
+		}
+		if (v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+		    v->column_ref->n_fields > 0 &&
+		    v->column_ref->fields[v->column_ref->n_fields - 1]
+				    ->node_case ==
+			    PG_QUERY__NODE__NODE_A_STAR) {
+			star = true; /* later positions unknown */
+			continue;
+		}
+		const char *name = rt->name != NULL && rt->name[0] != '\0'
+					   ? rt->name
+					   : sql__colname(v);
+		if (i < c->n_aliascolnames) {
+			if (star) {
+				return 0;
+			}
+			name = sql__str(c->aliascolnames[i]);
+		}
+		if (name != NULL && strcmp(name, column) == 0) {
+			expr = v;
+		}
+	}
+	if (expr == NULL && (!star || c->n_aliascolnames > 0)) {
+		return 0;
+	}
+	struct sql__scope *w = (struct sql__scope *)sc;
+	unsigned mark = sql__scope_open(w, NULL, 0);
+	if (target != NULL) {
+		add_target(w, target, alias_of(target->alias));
+	}
+	for (size_t i = 0; i < n_from; i++) {
+		sql__scope_add(w, from[i]);
+	}
+	cte_depth++;
+	/* Through a star: a column of the query's own items. */
+	uint32_t t = expr != NULL ? sql__infer(expr, typmod)
+				  : sql__scope_type(w, NULL, column, typmod);
+	cte_depth--;
+	sql__scope_close(w, mark);
+	return t;
+}
+
 uint32_t sql__scope_type(const struct sql__scope *sc, const char *rel,
 			 const char *column, int32_t *typmod)
 {
@@ -225,11 +335,17 @@ uint32_t sql__scope_type(const struct sql__scope *sc, const char *rel,
 				       : it->sub != NULL
 					       ? sub_type(sc, it->sub, column,
 							  typmod)
+				       : it->cte != NULL
+					       ? cte_type(sc, it->cte, column,
+							  typmod)
 					       : 0;
 			}
 			if (it->table == NULL) {
 				uint32_t t = it->sub != NULL
 						     ? sub_type(sc, it->sub,
+								column, typmod)
+					     : it->cte != NULL
+						     ? cte_type(sc, it->cte,
 								column, typmod)
 						     : 0;
 				if (t != 0) {
@@ -367,11 +483,19 @@ void sql__scope_end(struct sql__emit *e)
 static void add_target(struct sql__scope *sc, const PgQuery__RangeVar *rv,
 		       const char *alias)
 {
+	bool cte = rv->schemaname[0] == '\0' && is_cte(sc, rv->relname);
 	bool known = (rv->schemaname[0] == '\0' ||
 		      strcmp(rv->schemaname, "public") == 0) &&
 		     !is_cte(sc, rv->relname);
 	add_item(sc, known ? rv->relname : NULL,
 		 alias != NULL ? alias : rv->relname);
+	/* A WITH query: its node, when the statement wrote it. */
+	for (unsigned i = 0; cte && !sc->overflow && i < sc->e->n_with_ctes;
+	     i++) {
+		if (strcmp(sc->e->with_ctes[i]->ctename, rv->relname) == 0) {
+			sc->items[sc->n - 1].cte = sc->e->with_ctes[i];
+		}
+	}
 }
 
 unsigned sql__scope_enter(struct sql__emit *e, const PgQuery__RangeVar *target,

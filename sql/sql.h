@@ -256,6 +256,14 @@ enum sql_returning_kind {
 	 * rows in it, @fetch reads them back in order, @cleanup empties
 	 * it. */
 	SQL_RETURNING_SELECT,
+	/* A statement whose WITH holds INSERT/UPDATE/DELETE queries (see
+	 * returning.c, "Data-modifying statements in WITH"): @prep makes
+	 * and empties the holding table triode_rows, each of @subs runs
+	 * (in capture mode) and stores its RETURNING rows there, then the
+	 * main statement runs, reading them: @main when it has RETURNING,
+	 * else @fetch (a SELECT, QUERY: the result) or @write (EXEC: the
+	 * count); @cleanup empties the table. */
+	SQL_RETURNING_WITH,
 };
 
 struct sql_returning {
@@ -270,16 +278,32 @@ struct sql_returning {
 	const char *row_head;
 	const char *row_tail;
 	unsigned row_params; /* the statement's parameters a row binds */
-	/* ON CONFLICT DO UPDATE: a row may be affected once only (21000). */
+	/* ON CONFLICT DO UPDATE: a row may be affected once only (21000).
+	 * An INSERT of several rows with DO UPDATE and no RETURNING is an
+	 * INSERT plan without @fetch (sql__upsert_plan), for this check. */
 	bool upsert;
 	/* UPDATE, DELETE. */
 	struct sql_ret_step collect;
 	struct sql_ret_step write;
 	/* INSERT, UPDATE: the RETURNING rows by rowid (key order). */
 	struct sql_ret_step fetch;
-	/* SELECT only. */
+	/* SELECT and WITH only. */
 	struct sql_ret_step prep;
 	struct sql_ret_step cleanup;
+	/* WITH only: the data-modifying WITH queries, in order, and the
+	 * main statement's own plan when it has RETURNING (else NULL). */
+	unsigned n_subs;
+	struct sql_returning *subs;
+	struct sql_returning *main;
+	/*
+	 * A WITH query's plan (capture mode): its RETURNING rows go to
+	 * triode_rows, not to the client.  INSERT and UPDATE: @fetch is an
+	 * EXEC (INSERT INTO triode_rows ... with the key), which must store
+	 * one row per rowid collected.  DELETE: @collect is an EXEC storing
+	 * the rows (rowid in c1) and @write, without a key, deletes the
+	 * rowids stored; it must delete as many rows as were stored.
+	 */
+	bool capture;
 };
 
 /*

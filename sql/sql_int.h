@@ -54,6 +54,10 @@ struct sql__emit {
 	 * as relations of the mirror, not as user tables. */
 	const char *ctes[16];
 	unsigned n_ctes;
+	/* The WITH queries written so far (query.c), whose columns the
+	 * scope types (scope.c); the first 16. */
+	const PgQuery__CommonTableExpr *with_ctes[16];
+	unsigned n_with_ctes;
 	/* The statement calls nextval() or setval() (sequence.c). */
 	bool seq_writes;
 	/* Enum types the statement's columns use (enum.c), checked to
@@ -64,6 +68,22 @@ struct sql__emit {
 	/* Column types of the tables in view (scope.c); NULL when the
 	 * translator has no mirror to read them from. */
 	struct sql__scope *scope;
+	/* The statement's data-modifying WITH queries (returning.c), which
+	 * emit_with writes as reads of their captured rows, or, with
+	 * @dml_shape, as their RETURNING lists over their targets (the
+	 * text Describe prepares). */
+	const struct sql__dml_cte *dml;
+	unsigned n_dml;
+	bool dml_shape;
+	/* The SELECTs being written, innermost first (query.c): their FROM
+	 * items, which a whole-row reference names (json_sql.c). */
+	const struct sql__from_scope *from;
+};
+
+/* One level of e->from (on the C stack of select_core). */
+struct sql__from_scope {
+	const PgQuery__SelectStmt *sel;
+	const struct sql__from_scope *up;
 };
 
 /* Record a translation error on the statement (first one wins).
@@ -126,6 +146,8 @@ struct sql__scope_item {
 	const char *alias; /* the name the query uses, or NULL */
 	/* A subquery in FROM: its columns are typed from its select list. */
 	const PgQuery__RangeSubselect *sub;
+	/* A WITH query: typed from its select or RETURNING list. */
+	const PgQuery__CommonTableExpr *cte;
 	unsigned level;
 };
 struct sql__scope {
@@ -269,6 +291,32 @@ void sql__relation(struct sql__emit *e, const PgQuery__RangeVar *rv);
  * own column inference), or NULL after a failure. */
 const PgQuery__SelectStmt *sql__returning(struct sql__emit *e, const Node *n,
 					  int loc);
+/* INSERT ... ON CONFLICT DO UPDATE of several rows (VALUES lists or a
+ * SELECT) without RETURNING: a plan of one INSERT per row (kind
+ * SQL_RETURNING_INSERT, no fetch), so that the executor can refuse a row
+ * affected twice (21000) as PostgreSQL does; false (nothing done) for
+ * other statements. */
+bool sql__upsert_plan(struct sql__emit *e, const PgQuery__InsertStmt *s,
+		      int loc);
+/* INSERT without a column list whose rows have fewer values than the
+ * table (on the scope's mirror) has columns: a copy naming the leading
+ * columns, as PostgreSQL fills them (42601 for more values); @s itself
+ * otherwise, or when the mirror does not know the table. */
+const PgQuery__InsertStmt *sql__insert_fill(struct sql__emit *e,
+					    const PgQuery__InsertStmt *s);
+/* Data-modifying statements in WITH (returning.c).  @n (a SELECT,
+ * INSERT, UPDATE or DELETE) has INSERT/UPDATE/DELETE queries in its
+ * top-level WITH. */
+bool sql__with_has_dml(const Node *n);
+/* Plan such a statement (kind SQL_RETURNING_WITH in e->stmt->returning;
+ * e->out the text Describe prepares).  Returns the tree whose select
+ * list gives the result columns (NULL when the main statement returns
+ * no rows, or after a failure). */
+const PgQuery__SelectStmt *sql__with_dml(struct sql__emit *e, const Node *n,
+					 int loc);
+/* emit_with's hook: @c is one of e->dml; writes "name(cols) AS (...)"
+ * and returns true, or returns false (not a known one). */
+bool sql__with_dml_cte(struct sql__emit *e, const PgQuery__CommonTableExpr *c);
 /* Register triode_returning_rowid(x) on @db: sets the connection's
  * last_insert_rowid to x, returns 1 (an upsert's DO UPDATE WHERE calls it
  * with the updated row's rowid).  SQLite result code. */
@@ -603,6 +651,9 @@ bool sql__json_func(struct sql__emit *e, const PgQuery__FuncCall *fc,
 bool sql__json_range_function(struct sql__emit *e,
 			      const PgQuery__RangeFunction *rf,
 			      const PgQuery__FuncCall *fc, const char *name);
+/* A bare FROM item name as a value ("SELECT t FROM t"): its row as
+ * PostgreSQL's record text "(1,abc)" (json_sql.c); true when written. */
+bool sql__whole_row(struct sql__emit *e, const Node *n);
 /* Static result type of a json operator / function, 0 if not one. */
 uint32_t sql__json_op_type(const PgQuery__AExpr *x);
 uint32_t sql__json_func_type(const char *name);

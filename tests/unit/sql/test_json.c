@@ -302,6 +302,8 @@ static const struct ecase pg_outputs[] = {
 	  "t|t|t|t|f" },
 	{ "select '{\"a\": 1, \"b\": 2}'::jsonb || '{\"b\": 3}', '[1]'::jsonb || '[2, 3]', '{\"a\": 1}'::jsonb || '1', '\"x\"'::jsonb || '\"y\"'",
 	  "{\"a\": 1, \"b\": 3}|[1, 2, 3]|[{\"a\": 1}, 1]|[\"x\", \"y\"]" },
+	{ "select '{}'::jsonb || '{}', '[]'::jsonb || '[]', '{}'::jsonb || '{\"a\": 1}', '[]'::jsonb || '1'",
+	  "{}|[]|{\"a\": 1}|[1]" },
 	{ "select '{\"a\": 1, \"b\": 2}'::jsonb - 'a', '[\"a\", \"b\", \"a\"]'::jsonb - 'a', '[1, 2, 3]'::jsonb - 1, '[1, 2, 3]'::jsonb - -1, '{\"a\": 1, \"b\": 2, \"c\": 3}'::jsonb - array['a', 'b']",
 	  "{\"b\": 2}|[\"b\"]|[1, 3]|[1, 2]|{\"c\": 3}" },
 	{ "select '{\"a\": {\"b\": 1, \"c\": 2}}'::jsonb #- '{a,c}', '[1, [2, 3]]'::jsonb #- '{1,-1}', '{\"a\": 1}'::jsonb #- '{b}'",
@@ -579,6 +581,92 @@ static void test_malformed_arguments(void **state)
 	}
 }
 
+/* The first column of @pg's rows, run on f->db, which is also the
+ * mirror the translator reads table columns from. */
+static const char *run_mirror(struct fixture *f, const char *pg)
+{
+	struct sql_batch b;
+	struct sql_error err;
+	sql__enum_scope(f->db);
+	int rv = sql_parse(&f->a, pg, &b, &err);
+	sql__enum_scope(NULL);
+	assert_int_equal(rv, TR_OK);
+	assert_int_equal(b.n_stmts, 1);
+	if (b.stmts[0].failed) {
+		return tr_arena_strdup(&f->a, b.stmts[0].error.sqlstate);
+	}
+	sqlite3_stmt *ps;
+	if (sqlite3_prepare_v2(f->db, b.stmts[0].sqlite, -1, &ps, NULL) !=
+	    SQLITE_OK) {
+		fail_msg("<%s> -> <%s>: %s", pg, b.stmts[0].sqlite,
+			 sqlite3_errmsg(f->db));
+	}
+	struct tr_buf out;
+	tr_buf_init(&out, 0);
+	while (sqlite3_step(ps) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(ps, 0);
+		tr_buf_put_str(&out, out.len > 0 ? ";" : "");
+		tr_buf_put_str(&out, t != NULL ? t : "N");
+	}
+	sqlite3_finalize(ps);
+	const char *res = tr_arena_strdup(&f->a, tr_buf_cstr(&out));
+	tr_buf_close(&out);
+	return res;
+}
+
+/* Whole-row references and column types from the mirror, against
+ * PostgreSQL 15.18's output. */
+static void test_whole_row(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(
+		sqlite3_exec(f->db,
+			     "CREATE TABLE w (id int4, ok bool, j jsonb, k "
+			     "json); INSERT INTO w VALUES (1, 1, '{\"b\": 1, "
+			     "\"a\": 2}', '\"s\"'), (2, 0, NULL, NULL); "
+			     "CREATE TABLE v (id int4, w int4); INSERT INTO v "
+			     "VALUES (5, 6)",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
+	static const struct {
+		const char *pg, *want;
+	} cases[] = {
+		{ "select row_to_json(w) from w order by id",
+		  "{\"id\":1,\"ok\":true,\"j\":{\"a\": 2, \"b\": 1},\"k\":\"s\"};"
+		  "{\"id\":2,\"ok\":false,\"j\":null,\"k\":null}" },
+		{ "select to_jsonb(x.*) from w x where id = 2",
+		  "{\"j\": null, \"k\": null, \"id\": 2, \"ok\": false}" },
+		{ "select json_agg(x order by x.n desc) from (select id, id * "
+		  "2 as n from w) x",
+		  "[{\"id\":2,\"n\":4}, \n {\"id\":1,\"n\":2}]" },
+		{ "select json_build_object('r', w, 'ok', ok) from w where id "
+		  "= 1",
+		  "{\"r\" : {\"id\":1,\"ok\":true,\"j\":{\"a\": 2, \"b\": 1},"
+		  "\"k\":\"s\"}, \"ok\" : true}" },
+		/* a column named like the FROM item comes first */
+		{ "select to_json(w) from v", "6" },
+		/* column types: a json column's string, a bool */
+		{ "select json_agg(k order by id) from w", "[\"s\", null]" },
+		{ "select json_build_array(t.ok, t.j) from w t where id = 1",
+		  "[true, {\"a\": 2, \"b\": 1}]" },
+		{ "select row_to_json(nosuch) from w", "42703" },
+		/* the row itself: record text */
+		{ "select w from w order by id",
+		  "(1,t,\"{\"\"a\"\": 2, \"\"b\"\": 1}\",\"\"\"s\"\"\");"
+		  "(2,f,,)" },
+		{ "select x from (select 'a b' as s, '' as e, 'q\\' as b) x",
+		  "(\"a b\",\"\",\"q\\\\\")" },
+		{ "select row_to_json(id) from w", "42883" },
+	};
+	for (size_t i = 0; i < TR_ARRAY_LEN(cases); i++) {
+		const char *got = run_mirror(f, cases[i].pg);
+		if (strcmp(got, cases[i].want) != 0) {
+			fail_msg("<%s>:\n want <%s>\n got  <%s>", cases[i].pg,
+				 cases[i].want, got);
+		}
+	}
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -592,6 +680,7 @@ int main(void)
 		T(test_result_types),
 		T(test_param_decode),
 		T(test_malformed_arguments),
+		T(test_whole_row),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

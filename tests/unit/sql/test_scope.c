@@ -203,6 +203,34 @@ static void test_subquery_columns(void **state)
 	      "1");
 }
 
+/* WITH queries' columns: typed from their select or RETURNING lists
+ * (the result columns of the statement, at translation). */
+static void test_with_columns(void **state)
+{
+	struct fixture *f = *state;
+	make_table(f);
+	check(f, "INSERT INTO t (id, b) VALUES (1, true)", "ok");
+	check(f,
+	      "WITH w AS (SELECT id, b AS flag FROM t) SELECT id FROM w "
+	      "WHERE flag = 'on'",
+	      "1");
+	const struct sql_stmt *st = parse1(
+		f, "WITH u AS (UPDATE t SET n = 5 RETURNING id, n) SELECT u.n "
+		   "* 2 AS d, sum(id) AS total FROM u GROUP BY u.n");
+	assert_false(st->failed);
+	assert_int_equal(st->n_cols, 2);
+	assert_int_equal(st->cols[0].type_oid, SQL_OID_INT8);
+	assert_int_equal(st->cols[1].type_oid, SQL_OID_INT8);
+	st = parse1(f, "WITH s(x) AS (SELECT b FROM t) SELECT (SELECT x FROM "
+		       "s) AS x");
+	assert_false(st->failed);
+	assert_int_equal(st->cols[0].type_oid, SQL_OID_BOOL);
+	/* A recursive query names itself: bounded. */
+	st = parse1(f, "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n "
+		       "+ 1 FROM r WHERE n < 3) SELECT n * 2 FROM r");
+	assert_false(st->failed);
+}
+
 /* A table the mirror lacks, or a mirror known to be stale: the
  * statement asks to be translated again after a reload. */
 static void test_schema_miss(void **state)
@@ -233,6 +261,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_operators_by_column_type,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_subquery_columns, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_with_columns, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_schema_miss, setup,
 						teardown),
