@@ -5326,16 +5326,8 @@ static const sqlite3_module gs_module = {
  * up next to each other and all but the first are dropped.
  * ------------------------------------------------------------------- */
 
-struct oagg_row {
-	sqlite3_value **v; /* value, separator, sort keys */
-	size_t seq;
-};
-
 struct oagg {
-	struct oagg_row *rows;
-	size_t n, cap;
-	size_t bytes;
-	int nv;
+	struct sql__agg_rows r; /* value, separator, sort keys */
 	char mode[40];
 	bool failed;
 };
@@ -5358,17 +5350,10 @@ static struct oagg *oagg_state(sqlite3_context *ctx, bool create)
 
 static void oagg_free(struct oagg *g)
 {
-	if (g == NULL) {
-		return;
+	if (g != NULL) {
+		sql__agg_rows_free(&g->r);
+		sqlite3_free(g);
 	}
-	for (size_t i = 0; i < g->n; i++) {
-		for (int k = 0; k < g->nv; k++) {
-			sqlite3_value_free(g->rows[i].v[k]);
-		}
-		sqlite3_free(g->rows[i].v);
-	}
-	sqlite3_free(g->rows);
-	sqlite3_free(g);
 }
 
 static void oagg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -5384,7 +5369,7 @@ static void oagg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	    (!array && sqlite3_value_type(argv[1]) == SQLITE_NULL)) {
 		return; /* string_agg skips NULL values, array_agg keeps them */
 	}
-	if (g->cap == 0) {
+	if (g->r.cap == 0) {
 		const char *m = (const char *)sqlite3_value_text(argv[0]);
 		size_t ml = (size_t)sqlite3_value_bytes(argv[0]);
 		if (m == NULL || ml >= sizeof g->mode || (int)ml != argc - 2) {
@@ -5394,129 +5379,25 @@ static void oagg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			return;
 		}
 		memcpy(g->mode, m, ml + 1);
-		g->nv = argc - 1;
 	}
-	if (argc - 1 != g->nv) {
-		g->failed = true;
-		sqlite3_result_error(ctx, "XX000: bad aggregate arguments", -1);
+	switch (sql__agg_rows_add(&g->r, argc - 1, argv + 1, MAX_RESULT)) {
+	case SQL__AGG_OK:
 		return;
-	}
-	if (g->n == g->cap) {
-		size_t ncap = g->cap == 0 ? 16 : g->cap * 2;
-		struct oagg_row *nr = sqlite3_realloc64(g->rows,
-							ncap * sizeof *nr);
-		if (nr == NULL) {
-			g->failed = true;
-			sqlite3_result_error_nomem(ctx);
-			return;
-		}
-		g->rows = nr;
-		g->cap = ncap;
-	}
-	struct oagg_row *r = &g->rows[g->n];
-	r->seq = g->n;
-	r->v = sqlite3_malloc64((size_t)g->nv * sizeof *r->v);
-	if (r->v == NULL) {
-		g->failed = true;
+	case SQL__AGG_NOMEM:
 		sqlite3_result_error_nomem(ctx);
-		return;
-	}
-	for (int k = 0; k < g->nv; k++) {
-		r->v[k] = sqlite3_value_dup(argv[k + 1]);
-		g->bytes += (size_t)sqlite3_value_bytes(argv[k + 1]) + 16;
-		if (r->v[k] == NULL) {
-			for (int i = 0; i < k; i++) {
-				sqlite3_value_free(r->v[i]);
-			}
-			sqlite3_free(r->v);
-			g->failed = true;
-			sqlite3_result_error_nomem(ctx);
-			return;
-		}
-	}
-	g->n++;
-	if (g->bytes > MAX_RESULT) {
-		g->failed = true;
+		break;
+	case SQL__AGG_TOOBIG:
 		sqlite3_result_error_toobig(ctx);
+		break;
+	case SQL__AGG_BAD:
+		sqlite3_result_error(ctx, "XX000: bad aggregate arguments", -1);
+		break;
 	}
-}
-
-/* SQLite's order of values: NULL, numbers, text (bytes), blobs. */
-static int value_cmp(sqlite3_value *x, sqlite3_value *y)
-{
-	int tx = sqlite3_value_type(x), ty = sqlite3_value_type(y);
-	int cx = tx == SQLITE_INTEGER || tx == SQLITE_FLOAT ? 1
-		 : tx == SQLITE_TEXT                        ? 2
-		 : tx == SQLITE_BLOB                        ? 3
-							    : 0;
-	int cy = ty == SQLITE_INTEGER || ty == SQLITE_FLOAT ? 1
-		 : ty == SQLITE_TEXT                        ? 2
-		 : ty == SQLITE_BLOB                        ? 3
-							    : 0;
-	if (cx != cy) {
-		return cx < cy ? -1 : 1;
-	}
-	if (cx == 1) {
-		if (tx == SQLITE_INTEGER && ty == SQLITE_INTEGER) {
-			sqlite3_int64 a = sqlite3_value_int64(x);
-			sqlite3_int64 b = sqlite3_value_int64(y);
-			return a < b ? -1 : a > b;
-		}
-		double a = sqlite3_value_double(x), b = sqlite3_value_double(y);
-		return a < b ? -1 : a > b;
-	}
-	if (cx >= 2) {
-		const void *a = cx == 2 ? (const void *)sqlite3_value_text(x)
-					: sqlite3_value_blob(x);
-		const void *b = cx == 2 ? (const void *)sqlite3_value_text(y)
-					: sqlite3_value_blob(y);
-		int la = sqlite3_value_bytes(x), lb = sqlite3_value_bytes(y);
-		int c = memcmp(a != NULL ? a : "", b != NULL ? b : "",
-			       (size_t)(la < lb ? la : lb));
-		return c != 0 ? c : (la < lb ? -1 : la > lb);
-	}
-	return 0;
+	g->failed = true;
 }
 
 /* Sort keys start after the value and the separator. */
 #define OAGG_KEYS 2
-
-static int oagg_cmp_keys(const char *dirs, int nv, const struct oagg_row *a,
-			 const struct oagg_row *b)
-{
-	for (int k = OAGG_KEYS; k < nv; k++) {
-		char d = dirs[k - OAGG_KEYS];
-		sqlite3_value *x = a->v[k], *y = b->v[k];
-		bool nx = sqlite3_value_type(x) == SQLITE_NULL;
-		bool ny = sqlite3_value_type(y) == SQLITE_NULL;
-		if (nx || ny) {
-			if (nx && ny) {
-				continue;
-			}
-			bool nulls_first = d == 'A' || d == 'd';
-			return nx == nulls_first ? -1 : 1;
-		}
-		int c = value_cmp(x, y);
-		if (c != 0) {
-			return d == 'd' || d == 'D' ? -c : c;
-		}
-	}
-	return 0;
-}
-
-/* qsort has no context argument: the comparison reads it from here
- * (thread-local: connections run on several threads). */
-static _Thread_local const struct oagg *oagg_sorting;
-
-static int oagg_cmp(const void *x, const void *y)
-{
-	const struct oagg_row *a = x, *b = y;
-	int c = oagg_cmp_keys(oagg_sorting->mode + 1, oagg_sorting->nv, a, b);
-	if (c != 0) {
-		return c;
-	}
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
 
 /* array_agg's result: the values (sorted, duplicates dropped if
  * @distinct) as a JSON array, each converted as json_group_array does
@@ -5527,11 +5408,12 @@ static void oagg_array(sqlite3_context *ctx, const struct oagg *g,
 	struct tr_buf b;
 	tr_buf_init(&b, MAX_RESULT);
 	tr_buf_put_u8(&b, '[');
-	const struct oagg_row *prev = NULL;
-	for (size_t i = 0; i < g->n; i++) {
-		const struct oagg_row *r = &g->rows[i];
+	const struct sql__agg_row *prev = NULL;
+	for (size_t i = 0; i < g->r.n; i++) {
+		const struct sql__agg_row *r = &g->r.rows[i];
 		sqlite3_value *v = r->v[0];
-		if (distinct && prev != NULL && value_cmp(prev->v[0], v) == 0) {
+		if (distinct && prev != NULL &&
+		    sql__value_cmp(prev->v[0], v) == 0) {
 			continue;
 		}
 		if (prev != NULL) {
@@ -5578,14 +5460,11 @@ static void oagg_array(sqlite3_context *ctx, const struct oagg *g,
 static void oagg_final(sqlite3_context *ctx)
 {
 	struct oagg *g = oagg_state(ctx, false);
-	if (g == NULL || g->n == 0 || g->failed) {
+	if (g == NULL || g->r.n == 0 || g->failed) {
 		oagg_free(g); /* no rows: NULL (or the step's error) */
 		return;
 	}
-	const struct oagg *saved = oagg_sorting;
-	oagg_sorting = g;
-	qsort(g->rows, g->n, sizeof *g->rows, oagg_cmp);
-	oagg_sorting = saved;
+	sql__agg_rows_sort(&g->r, OAGG_KEYS, g->mode + 1);
 	bool distinct = g->mode[0] == 'd' || g->mode[0] == 'J';
 	if (g->mode[0] == 'j' || g->mode[0] == 'J') {
 		oagg_array(ctx, g, distinct);
@@ -5593,16 +5472,16 @@ static void oagg_final(sqlite3_context *ctx)
 		return;
 	}
 	bool blob = false;
-	for (size_t i = 0; i < g->n && !blob; i++) {
-		blob = sqlite3_value_type(g->rows[i].v[0]) == SQLITE_BLOB;
+	for (size_t i = 0; i < g->r.n && !blob; i++) {
+		blob = sqlite3_value_type(g->r.rows[i].v[0]) == SQLITE_BLOB;
 	}
 	struct tr_buf b;
 	tr_buf_init(&b, MAX_RESULT);
-	const struct oagg_row *prev = NULL;
-	for (size_t i = 0; i < g->n; i++) {
-		const struct oagg_row *r = &g->rows[i];
+	const struct sql__agg_row *prev = NULL;
+	for (size_t i = 0; i < g->r.n; i++) {
+		const struct sql__agg_row *r = &g->r.rows[i];
 		if (distinct && prev != NULL &&
-		    value_cmp(prev->v[0], r->v[0]) == 0) {
+		    sql__value_cmp(prev->v[0], r->v[0]) == 0) {
 			continue;
 		}
 		if (prev != NULL &&

@@ -2216,16 +2216,8 @@ static void fn_build(sqlite3_context *ctx, int argc, sqlite3_value **argv)
  * so the rows are kept and sorted when the result is made.
  * ------------------------------------------------------------------- */
 
-struct agg_row {
-	sqlite3_value **v; /* key (object form), value, sort keys */
-	size_t seq;
-};
-
 struct agg {
-	struct agg_row *rows;
-	size_t n, cap;
-	size_t bytes;
-	int nv;	      /* values per row */
+	struct sql__agg_rows r; /* key (object form), value, sort keys */
 	char kinds[64];
 	bool failed;
 };
@@ -2247,17 +2239,10 @@ static struct agg *agg_state(sqlite3_context *ctx, bool create)
 
 static void agg_free(struct agg *g)
 {
-	if (g == NULL) {
-		return;
+	if (g != NULL) {
+		sql__agg_rows_free(&g->r);
+		sqlite3_free(g);
 	}
-	for (size_t i = 0; i < g->n; i++) {
-		for (int k = 0; k < g->nv; k++) {
-			sqlite3_value_free(g->rows[i].v[k]);
-		}
-		sqlite3_free(g->rows[i].v);
-	}
-	sqlite3_free(g->rows);
-	sqlite3_free(g);
 }
 
 static void agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -2270,7 +2255,7 @@ static void agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	if (g->failed) {
 		return;
 	}
-	if (g->n == 0 && g->cap == 0) {
+	if (g->r.n == 0 && g->r.cap == 0) {
 		const char *k = (const char *)sqlite3_value_text(argv[0]);
 		size_t kl = (size_t)sqlite3_value_bytes(argv[0]);
 		if (k == NULL || kl >= sizeof g->kinds) {
@@ -2279,7 +2264,6 @@ static void agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			return;
 		}
 		memcpy(g->kinds, k, kl + 1);
-		g->nv = argc - 1;
 	}
 	bool object = sqlite3_user_data(ctx) != NULL;
 	if (object && sqlite3_value_type(argv[1]) == SQLITE_NULL) {
@@ -2288,135 +2272,29 @@ static void agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 				     -1);
 		return;
 	}
-	if (argc - 1 != g->nv) {
-		g->failed = true;
-		sqlite3_result_error(ctx, "42883: wrong number of arguments",
-				     -1);
+	switch (sql__agg_rows_add(&g->r, argc - 1, argv + 1, JSON_MAX_OUT)) {
+	case SQL__AGG_OK:
 		return;
-	}
-	if (g->n == g->cap) {
-		size_t ncap = g->cap == 0 ? 16 : g->cap * 2;
-		struct agg_row *nr = sqlite3_realloc64(g->rows,
-						       ncap * sizeof *nr);
-		if (nr == NULL) {
-			g->failed = true;
-			sqlite3_result_error_nomem(ctx);
-			return;
-		}
-		g->rows = nr;
-		g->cap = ncap;
-	}
-	struct agg_row *r = &g->rows[g->n];
-	r->seq = g->n;
-	r->v = sqlite3_malloc64((size_t)g->nv * sizeof *r->v);
-	if (r->v == NULL) {
-		g->failed = true;
+	case SQL__AGG_NOMEM:
 		sqlite3_result_error_nomem(ctx);
-		return;
-	}
-	for (int k = 0; k < g->nv; k++) {
-		r->v[k] = sqlite3_value_dup(argv[k + 1]);
-		g->bytes += (size_t)sqlite3_value_bytes(argv[k + 1]) + 16;
-		if (r->v[k] == NULL) {
-			for (int i = 0; i < k; i++) {
-				sqlite3_value_free(r->v[i]);
-			}
-			sqlite3_free(r->v);
-			g->failed = true;
-			sqlite3_result_error_nomem(ctx);
-			return;
-		}
-	}
-	g->n++;
-	if (g->bytes > JSON_MAX_OUT) {
-		g->failed = true;
+		break;
+	case SQL__AGG_TOOBIG:
 		sqlite3_result_error(ctx, "54000: json aggregate is too large",
 				     -1);
+		break;
+	case SQL__AGG_BAD:
+		sqlite3_result_error(ctx, "42883: wrong number of arguments",
+				     -1);
+		break;
 	}
-}
-
-/* SQLite's order of values: NULL, numbers, text (bytes), blobs. */
-static int value_cmp(sqlite3_value *x, sqlite3_value *y)
-{
-	int tx = sqlite3_value_type(x), ty = sqlite3_value_type(y);
-	int cx = tx == SQLITE_INTEGER || tx == SQLITE_FLOAT ? 1
-		 : tx == SQLITE_TEXT			  ? 2
-		 : tx == SQLITE_BLOB			  ? 3
-							  : 0;
-	int cy = ty == SQLITE_INTEGER || ty == SQLITE_FLOAT ? 1
-		 : ty == SQLITE_TEXT			  ? 2
-		 : ty == SQLITE_BLOB			  ? 3
-							  : 0;
-	if (cx != cy) {
-		return cx < cy ? -1 : 1;
-	}
-	if (cx == 1) {
-		if (tx == SQLITE_INTEGER && ty == SQLITE_INTEGER) {
-			sqlite3_int64 a = sqlite3_value_int64(x);
-			sqlite3_int64 b = sqlite3_value_int64(y);
-			return a < b ? -1 : a > b;
-		}
-		double a = sqlite3_value_double(x), b = sqlite3_value_double(y);
-		return a < b ? -1 : a > b;
-	}
-	if (cx >= 2) {
-		const void *a = cx == 2 ? (const void *)sqlite3_value_text(x)
-					: sqlite3_value_blob(x);
-		const void *b = cx == 2 ? (const void *)sqlite3_value_text(y)
-					: sqlite3_value_blob(y);
-		int la = sqlite3_value_bytes(x), lb = sqlite3_value_bytes(y);
-		int c = memcmp(a != NULL ? a : "", b != NULL ? b : "",
-			       (size_t)(la < lb ? la : lb));
-		return c != 0 ? c : (la < lb ? -1 : la > lb);
-	}
-	return 0;
-}
-
-static int row_cmp_keys(const struct agg *g, const struct agg_row *a,
-			const struct agg_row *b, int first_key,
-			const char *dirs)
-{
-	for (int k = first_key; k < g->nv; k++) {
-		char d = dirs[k - first_key];
-		sqlite3_value *x = a->v[k], *y = b->v[k];
-		bool nx = sqlite3_value_type(x) == SQLITE_NULL;
-		bool ny = sqlite3_value_type(y) == SQLITE_NULL;
-		if (nx || ny) {
-			if (nx && ny) {
-				continue;
-			}
-			bool nulls_first = d == 'A' || d == 'd';
-			return nx == nulls_first ? -1 : 1;
-		}
-		int c = value_cmp(x, y);
-		if (c != 0) {
-			return d == 'd' || d == 'D' ? -c : c;
-		}
-	}
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
-/* qsort has no context argument: the comparison reads it from here
- * (thread-local: connections run on several threads). */
-struct sort_ctx {
-	const struct agg *g;
-	int first_key;
-	const char *dirs;
-};
-
-static _Thread_local const struct sort_ctx *sort_ctx;
-
-static int row_cmp_ctx(const void *x, const void *y)
-{
-	return row_cmp_keys(sort_ctx->g, x, y, sort_ctx->first_key,
-			    sort_ctx->dirs);
+	g->failed = true;
 }
 
 static void agg_final(sqlite3_context *ctx)
 {
 	struct agg *g = agg_state(ctx, false);
 	bool object = sqlite3_user_data(ctx) != NULL;
-	if (g == NULL || g->n == 0) {
+	if (g == NULL || g->r.n == 0) {
 		sqlite3_result_null(ctx);
 		agg_free(g);
 		return;
@@ -2429,25 +2307,19 @@ static void agg_final(sqlite3_context *ctx)
 	int nfixed = object ? 2 : 1;
 	const char *dirs = g->kinds + 1 + nfixed;
 	if (strlen(g->kinds) < (size_t)(1 + nfixed) ||
-	    (int)strlen(dirs) != g->nv - nfixed) {
+	    (int)strlen(dirs) != g->r.nv - nfixed) {
 		sqlite3_result_error(ctx, "XX000: bad json aggregate kinds", -1);
 		agg_free(g);
 		return;
 	}
-	struct sort_ctx sc = { g, nfixed, dirs };
-	const struct sort_ctx *saved = sort_ctx;
-	sort_ctx = &sc;
-	if (g->nv > nfixed) {
-		qsort(g->rows, g->n, sizeof *g->rows, row_cmp_ctx);
-	}
-	sort_ctx = saved;
+	sql__agg_rows_sort(&g->r, nfixed, dirs);
 	bool jsonb = g->kinds[0] == 'b';
 	struct tr_buf b;
 	tr_buf_init(&b, JSON_MAX_OUT);
 	const char *err = NULL;
 	tr_buf_put_str(&b, object ? "{ " : "[");
-	for (size_t i = 0; i < g->n && err == NULL; i++) {
-		struct agg_row *r = &g->rows[i];
+	for (size_t i = 0; i < g->r.n && err == NULL; i++) {
+		struct sql__agg_row *r = &g->r.rows[i];
 		if (i > 0) {
 			tr_buf_put_str(&b, ", ");
 		}

@@ -274,6 +274,37 @@ bool sql__same_expr(const Node *a, const Node *b);
 /* ORDER BY items with PostgreSQL's NULL placement made explicit. */
 void sql__sort(struct sql__emit *e, Node *const *items, size_t n);
 
+/*
+ * Ordered aggregates' rows (aggrows.c): each row's values copied, to be
+ * sorted when the result is made.
+ */
+struct sql__agg_row {
+	struct sqlite3_value **v;
+	size_t seq; /* arrival order: the sort is stable */
+};
+struct sql__agg_rows {
+	struct sql__agg_row *rows;
+	size_t n, cap;
+	size_t bytes; /* copied so far, about */
+	int nv;       /* values per row (the first row's count) */
+};
+enum sql__agg_add {
+	SQL__AGG_OK,
+	SQL__AGG_NOMEM,
+	SQL__AGG_TOOBIG, /* kept, but more than @max_bytes in all */
+	SQL__AGG_BAD,    /* another count of values than the first row's */
+};
+enum sql__agg_add sql__agg_rows_add(struct sql__agg_rows *r, int nv,
+				    struct sqlite3_value **argv,
+				    size_t max_bytes);
+/* Stable sort by the values from @first_key on, one direction letter of
+ * @dirs each ('a' 'A' 'd' 'D': see aggrows.c). */
+void sql__agg_rows_sort(struct sql__agg_rows *r, int first_key,
+			const char *dirs);
+void sql__agg_rows_free(struct sql__agg_rows *r);
+/* SQLite's order of values: NULL, numbers, text (bytes), blobs. */
+int sql__value_cmp(struct sqlite3_value *x, struct sqlite3_value *y);
+
 /* Queries (query.c). */
 void sql__select(struct sql__emit *e, const PgQuery__SelectStmt *s);
 void sql__insert(struct sql__emit *e, const PgQuery__InsertStmt *s);
