@@ -383,62 +383,24 @@ static void note_ctes(struct walk *w, const PgQuery__WithClause *wc)
  * Node handlers
  * ------------------------------------------------------------------- */
 
+struct children {
+	struct walk *w;
+	const struct scope *sc;
+};
+
+static bool visit_child(const ProtobufCMessage *c, void *ctx)
+{
+	const struct children *ch = ctx;
+	visit(ch->w, ch->sc, c);
+	return false;
+}
+
 /* Children of any message, through its descriptor. */
 static void walk_children(struct walk *w, const struct scope *sc,
 			  const ProtobufCMessage *m)
 {
-	const ProtobufCMessageDescriptor *d = m->descriptor;
-	const char *base = (const char *)m;
-	if (d == &pg_query__node__descriptor) {
-		/* A Node is a oneof of ~240 fields: go straight to the one
-		 * set (scanning them all was most of the walk's time). */
-		const Node *n = (const Node *)m;
-		const ProtobufCFieldDescriptor *f =
-			n->node_case == PG_QUERY__NODE__NODE__NOT_SET
-				? NULL
-				: protobuf_c_message_descriptor_get_field(
-					  d, (unsigned)n->node_case);
-		ProtobufCMessage *c = NULL;
-		if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE &&
-		    f->label != PROTOBUF_C_LABEL_REPEATED) {
-			memcpy(&c, base + f->offset, sizeof c);
-		}
-		if (c != NULL) {
-			visit(w, sc, c);
-		}
-		return;
-	}
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE) {
-			continue;
-		}
-		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) != 0) {
-			uint32_t which;
-			memcpy(&which, base + f->quantifier_offset,
-			       sizeof which);
-			if (which != f->id) {
-				continue;
-			}
-		}
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n;
-			ProtobufCMessage **items;
-			memcpy(&n, base + f->quantifier_offset, sizeof n);
-			memcpy(&items, base + f->offset, sizeof items);
-			for (size_t j = 0; j < n && items != NULL; j++) {
-				if (items[j] != NULL) {
-					visit(w, sc, items[j]);
-				}
-			}
-		} else {
-			ProtobufCMessage *c;
-			memcpy(&c, base + f->offset, sizeof c);
-			if (c != NULL) {
-				visit(w, sc, c);
-			}
-		}
-	}
+	struct children ch = { w, sc };
+	(void)sql__children(m, visit_child, &ch);
 }
 
 static void select_stmt(struct walk *w, const struct scope *sc,

@@ -483,14 +483,19 @@ static void check_positions(struct sql__emit *e, const PgQuery__SelectStmt *s,
 
 /* An aggregate call in @m, outside subqueries (which are their own
  * level) and window calls. */
+static bool has_aggregate(const ProtobufCMessage *m, int depth);
+
+static bool aggregate_child(const ProtobufCMessage *c, void *depth)
+{
+	return has_aggregate(c, *(int *)depth + 1);
+}
+
 static bool has_aggregate(const ProtobufCMessage *m, int depth)
 {
 	if (m == NULL || depth > SQL__MAX_DEPTH) {
 		return false;
 	}
-	const ProtobufCMessageDescriptor *d = m->descriptor;
-	const char *base = (const char *)m;
-	if (d == &pg_query__node__descriptor) {
+	if (m->descriptor == &pg_query__node__descriptor) {
 		const Node *n = (const Node *)m;
 		if (n->node_case == PG_QUERY__NODE__NODE_SUB_LINK) {
 			return false;
@@ -507,55 +512,35 @@ static bool has_aggregate(const ProtobufCMessage *m, int depth)
 				return true;
 			}
 		}
-		const ProtobufCFieldDescriptor *f =
-			n->node_case == PG_QUERY__NODE__NODE__NOT_SET
-				? NULL
-				: protobuf_c_message_descriptor_get_field(
-					  d, (unsigned)n->node_case);
-		ProtobufCMessage *c = NULL;
-		if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE &&
-		    f->label != PROTOBUF_C_LABEL_REPEATED) {
-			memcpy(&c, base + f->offset, sizeof c);
-		}
-		return has_aggregate(c, depth + 1);
 	}
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE) {
-			continue;
-		}
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n;
-			ProtobufCMessage **items;
-			memcpy(&n, base + f->quantifier_offset, sizeof n);
-			memcpy(&items, base + f->offset, sizeof items);
-			for (size_t j = 0; j < n && items != NULL; j++) {
-				if (has_aggregate(items[j], depth + 1)) {
-					return true;
-				}
-			}
-		} else {
-			ProtobufCMessage *c;
-			memcpy(&c, base + f->offset, sizeof c);
-			if (has_aggregate(c, depth + 1)) {
-				return true;
-			}
-		}
-	}
-	return false;
+	return sql__children(m, aggregate_child, &depth);
 }
 
 /* Set-returning generate_series calls (@n_srf, the last in @srf) and
  * window calls (@n_win) in @m, outside subqueries. */
+struct srf_walk {
+	int depth;
+	const Node **srf;
+	unsigned *n_srf, *n_win;
+};
+
+static void find_srf(const ProtobufCMessage *m, int depth, const Node **srf,
+		     unsigned *n_srf, unsigned *n_win);
+
+static bool srf_child(const ProtobufCMessage *c, void *ctx)
+{
+	const struct srf_walk *w = ctx;
+	find_srf(c, w->depth + 1, w->srf, w->n_srf, w->n_win);
+	return false;
+}
+
 static void find_srf(const ProtobufCMessage *m, int depth, const Node **srf,
 		     unsigned *n_srf, unsigned *n_win)
 {
 	if (m == NULL || depth > SQL__MAX_DEPTH) {
 		return;
 	}
-	const ProtobufCMessageDescriptor *d = m->descriptor;
-	const char *base = (const char *)m;
-	if (d == &pg_query__node__descriptor) {
+	if (m->descriptor == &pg_query__node__descriptor) {
 		const Node *n = (const Node *)m;
 		if (n->node_case == PG_QUERY__NODE__NODE_SUB_LINK) {
 			return;
@@ -581,46 +566,26 @@ static void find_srf(const ProtobufCMessage *m, int depth, const Node **srf,
 			}
 		}
 	}
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE) {
-			continue;
-		}
-		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-			uint32_t c;
-			memcpy(&c, base + f->quantifier_offset, sizeof c);
-			if (c != f->id) {
-				continue;
-			}
-		}
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n;
-			ProtobufCMessage **items;
-			memcpy(&n, base + f->quantifier_offset, sizeof n);
-			memcpy(&items, base + f->offset, sizeof items);
-			for (size_t j = 0; j < n && items != NULL; j++) {
-				find_srf(items[j], depth + 1, srf, n_srf,
-					 n_win);
-			}
-		} else {
-			ProtobufCMessage *c;
-			memcpy(&c, base + f->offset, sizeof c);
-			find_srf(c, depth + 1, srf, n_srf, n_win);
-		}
-	}
+	struct srf_walk w = { depth, srf, n_srf, n_win };
+	(void)sql__children(m, srf_child, &w);
 }
 
 /* A column reference in @m that the FROM item of a moved generate_series
  * would capture or change: an unqualified value, start, stop or step (the
  * table function's columns), or a *. */
+static bool has_capturable_ref(const ProtobufCMessage *m, int depth);
+
+static bool capturable_child(const ProtobufCMessage *c, void *depth)
+{
+	return has_capturable_ref(c, *(int *)depth + 1);
+}
+
 static bool has_capturable_ref(const ProtobufCMessage *m, int depth)
 {
 	if (m == NULL || depth > SQL__MAX_DEPTH) {
 		return false;
 	}
-	const ProtobufCMessageDescriptor *d = m->descriptor;
-	const char *base = (const char *)m;
-	if (d == &pg_query__column_ref__descriptor) {
+	if (m->descriptor == &pg_query__column_ref__descriptor) {
 		const PgQuery__ColumnRef *c = (const PgQuery__ColumnRef *)m;
 		const char *name = c->n_fields == 1 ? sql__str(c->fields[0])
 						    : NULL;
@@ -633,37 +598,7 @@ static bool has_capturable_ref(const ProtobufCMessage *m, int depth)
 			strcmp(name, "start") == 0 ||
 			strcmp(name, "stop") == 0 || strcmp(name, "step") == 0);
 	}
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE) {
-			continue;
-		}
-		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-			uint32_t c;
-			memcpy(&c, base + f->quantifier_offset, sizeof c);
-			if (c != f->id) {
-				continue;
-			}
-		}
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n;
-			ProtobufCMessage **items;
-			memcpy(&n, base + f->quantifier_offset, sizeof n);
-			memcpy(&items, base + f->offset, sizeof items);
-			for (size_t j = 0; j < n && items != NULL; j++) {
-				if (has_capturable_ref(items[j], depth + 1)) {
-					return true;
-				}
-			}
-		} else {
-			ProtobufCMessage *c;
-			memcpy(&c, base + f->offset, sizeof c);
-			if (has_capturable_ref(c, depth + 1)) {
-				return true;
-			}
-		}
-	}
-	return false;
+	return sql__children(m, capturable_child, &depth);
 }
 
 /*

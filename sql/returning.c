@@ -1348,6 +1348,14 @@ static void check_rangevar(struct walk_state *ws, const PgQuery__RangeVar *rv)
 	}
 }
 
+static void walk(struct walk_state *ws, const ProtobufCMessage *m);
+
+static bool walk_child(const ProtobufCMessage *c, void *ws)
+{
+	walk(ws, c);
+	return sql__failed(((struct walk_state *)ws)->e);
+}
+
 static void walk(struct walk_state *ws, const ProtobufCMessage *m)
 {
 	if (m == NULL || sql__failed(ws->e) || m == ws->parts[ws->self].skip) {
@@ -1357,38 +1365,10 @@ static void walk(struct walk_state *ws, const ProtobufCMessage *m)
 		sql__fail(ws->e, -1, "54001", "stack depth limit exceeded");
 		return;
 	}
-	const ProtobufCMessageDescriptor *d = m->descriptor;
-	const char *base = (const char *)m;
-	if (d == &pg_query__range_var__descriptor) {
+	if (m->descriptor == &pg_query__range_var__descriptor) {
 		check_rangevar(ws, (const PgQuery__RangeVar *)m);
 	}
-	for (unsigned i = 0; i < d->n_fields && !sql__failed(ws->e); i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE) {
-			continue;
-		}
-		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) != 0) {
-			uint32_t which;
-			memcpy(&which, base + f->quantifier_offset,
-			       sizeof which);
-			if (which != f->id) {
-				continue;
-			}
-		}
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n;
-			ProtobufCMessage **items;
-			memcpy(&n, base + f->quantifier_offset, sizeof n);
-			memcpy(&items, base + f->offset, sizeof items);
-			for (size_t j = 0; j < n && items != NULL; j++) {
-				walk(ws, items[j]);
-			}
-		} else {
-			ProtobufCMessage *c;
-			memcpy(&c, base + f->offset, sizeof c);
-			walk(ws, c);
-		}
-	}
+	(void)sql__children(m, walk_child, ws);
 	ws->depth--;
 }
 

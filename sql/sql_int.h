@@ -305,6 +305,13 @@ void sql__agg_rows_free(struct sql__agg_rows *r);
 /* SQLite's order of values: NULL, numbers, text (bytes), blobs. */
 int sql__value_cmp(struct sqlite3_value *x, struct sqlite3_value *y);
 
+/* Call @fn on each child message of @m (walk.c): every message field, for
+ * a oneof (a Node) only the member set.  Stops, returning true, as soon as
+ * @fn returns true. */
+bool sql__children(const ProtobufCMessage *m,
+		   bool (*fn)(const ProtobufCMessage *child, void *ctx),
+		   void *ctx);
+
 /* Queries (query.c). */
 void sql__select(struct sql__emit *e, const PgQuery__SelectStmt *s);
 void sql__insert(struct sql__emit *e, const PgQuery__InsertStmt *s);
