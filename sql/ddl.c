@@ -334,6 +334,28 @@ static const PgQuery__Constraint *identity_of(const PgQuery__ColumnDef *cd)
  * when there is none.  Returns true if the column took over the table
  * primary key (serial).
  */
+/*
+ * The type a column's literal DEFAULT is read as (0: as written).  A
+ * literal is stored as the type stores values ('f' on a boolean is false,
+ * a timestamptz is in UTC, jsonb canonical); numbers are left as written,
+ * which SQLite's column affinity already stores as numbers and \d shows
+ * as PostgreSQL does ('0'::numeric).
+ */
+static uint32_t default_type(uint32_t oid)
+{
+	switch (oid) {
+	case SQL_OID_INT2:
+	case SQL_OID_INT4:
+	case SQL_OID_INT8:
+	case SQL_OID_FLOAT4:
+	case SQL_OID_FLOAT8:
+	case SQL_OID_NUMERIC:
+		return 0;
+	default:
+		return oid;
+	}
+}
+
 static bool emit_column(struct sql__emit *e, const char *table,
 			const PgQuery__ColumnDef *cd, bool table_pk, bool in_pk,
 			bool alter, struct tr_buf *post)
@@ -474,7 +496,8 @@ static bool emit_column(struct sql__emit *e, const char *table,
 	}
 	if (cd->raw_default != NULL) {
 		sql__put(e, " DEFAULT (");
-		sql__expr(e, cd->raw_default);
+		sql__expr_typed(e, cd->raw_default, default_type(t->oid),
+				typmod);
 		sql__put(e, ")");
 	}
 	bool after_fk = false;
@@ -505,7 +528,8 @@ static bool emit_column(struct sql__emit *e, const char *table,
 				break;
 			}
 			sql__put(e, " DEFAULT (");
-			sql__expr(e, c->raw_expr);
+			sql__expr_typed(e, c->raw_expr, default_type(t->oid),
+					typmod);
 			sql__put(e, ")");
 			break;
 		case PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY:
@@ -1283,7 +1307,11 @@ static void alter_by_rebuild(struct sql__emit *e,
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_ColumnDefault:
 			a->op = SQL_ALTER_SET_DEFAULT;
 			if (c->def != NULL) {
-				sql__expr(e, c->def);
+				int32_t tm;
+				uint32_t oid = sql__target_type(e, s->relation,
+								c->name, &tm);
+				sql__expr_typed(e, c->def, default_type(oid),
+						tm);
 				a->text = take_output(e, mark);
 			}
 			break;

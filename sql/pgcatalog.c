@@ -592,6 +592,28 @@ static char *strip_parens(const char *s)
 	return sqlite3_mprintf("%.*s", (int)n, s);
 }
 
+/* "...:SS.120000+00" -> "...:SS.12+00": fraction digits as PostgreSQL's
+ * output shows them (none when they are all zero). */
+static void drop_zero_fraction(char *s)
+{
+	char *dot = strchr(s, '.');
+	if (dot == NULL || !isdigit((unsigned char)dot[1])) {
+		return;
+	}
+	char *end = dot + 1;
+	while (isdigit((unsigned char)*end)) {
+		end++;
+	}
+	char *keep = end;
+	while (keep > dot + 1 && keep[-1] == '0') {
+		keep--;
+	}
+	if (keep == dot + 1) {
+		keep = dot;
+	}
+	memmove(keep, end, strlen(end) + 1);
+}
+
 /* What pg_get_expr shows for a column default (SQLite's text of the
  * translated default): now(), true/false, literals with PostgreSQL's
  * casts. */
@@ -626,6 +648,10 @@ static char *default_text(const char *dflt, uint32_t oid)
 	} else if (s[0] == '\'') {
 		char ft[96];
 		sql__format_type(oid, -1, false, ft, sizeof ft);
+		if (oid == SQL_OID_TIMESTAMP || oid == SQL_OID_TIMESTAMPTZ ||
+		    oid == SQL_OID_TIME) {
+			drop_zero_fraction(s); /* stored 10:00:00.000000 */
+		}
 		r = sqlite3_mprintf("%s::%s", s, ft);
 	} else if (s[0] == '-' && isdigit((unsigned char)s[1])) {
 		char ft[96];

@@ -170,6 +170,22 @@ static void test_text_arithmetic_refused(void **state)
 	check(f, "SELECT id + '1' FROM s", "ok");
 }
 
+/* A literal DEFAULT is stored as its column's type stores values. */
+static void test_defaults_typed(void **state)
+{
+	struct fixture *f = *state;
+	check(f,
+	      "CREATE TABLE d (id int4, b bool DEFAULT 'f', "
+	      "u uuid DEFAULT '{A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11}', "
+	      "n numeric(10,2) DEFAULT '0')",
+	      "ok");
+	check(f, "INSERT INTO d (id) VALUES (1)", "ok");
+	check(f, "SELECT id, u, n FROM d WHERE NOT b",
+	      "1|a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11|0");
+	check(f, "CREATE TABLE bad (b bool DEFAULT 'maybe')",
+	      "ERROR 22P02 invalid input syntax for type boolean: \"maybe\"");
+}
+
 /* Column types choose the operator: arrays, jsonb. */
 static void test_operators_by_column_type(void **state)
 {
@@ -258,6 +274,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_text_arithmetic_refused,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_defaults_typed, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_operators_by_column_type,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_subquery_columns, setup,
