@@ -343,3 +343,31 @@ def test_isolation_level_reported_as_requested(node):
         assert show(c, "transaction_isolation") == "serializable"
         c.execute("COMMIT")
         assert show(c, "transaction_isolation") == "read committed"
+
+
+def test_now_is_the_transaction_start(node, kv):
+    """now() and CURRENT_TIMESTAMP are the transaction's start, the same
+    in every statement of it (reads and writes); statement_timestamp() is
+    the statement's; clock_timestamp() moves within a statement."""
+    import time
+    with node.connect() as c:
+        c.execute("BEGIN")
+        first, = c.execute("SELECT now()").fetchone()
+        time.sleep(0.05)
+        c.execute("INSERT INTO %s VALUES (1, now()::text)" % kv)
+        again, cur, stmt = c.execute(
+            "SELECT now(), current_timestamp, statement_timestamp()"
+        ).fetchone()
+        assert again == first and cur == first
+        assert stmt > first
+        stored, = c.execute("SELECT v::timestamptz FROM %s" % kv).fetchone()
+        assert stored == first
+        c.execute("COMMIT")
+        later, = c.execute("SELECT now()").fetchone()
+        assert later > first
+        a, b = c.execute(
+            "SELECT min(t), max(t) FROM (SELECT clock_timestamp() AS t "
+            "FROM generate_series(1, 20000)) s").fetchone()
+        assert b > a
+        n1, n2 = c.execute("SELECT now(), now()").fetchone()
+        assert n1 == n2

@@ -1482,18 +1482,13 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 			const char *tz = t->oid == SQL_OID_TIMESTAMP ? ""
 								     : "+00";
 			if (strcasecmp(w, "now") == 0) {
-				sql__putf(
-					e,
-					"(strftime('%%Y-%%m-%%d %%H:%%M:%%f', "
-					"'now') || '000%s')",
-					tz);
+				sql__putf(e, "pg_now(0, %d)", tz[0] ? 0 : 1);
 				return;
 			}
 			if (strcasecmp(w, "today") == 0) {
-				sql__putf(
-					e,
-					"(date('now') || ' 00:00:00.000000%s')",
-					tz);
+				sql__putf(e,
+					  "(pg_now(0, 4) || ' 00:00:00.000000%s')",
+					  tz);
 				return;
 			}
 			if (strcasecmp(w, "epoch") == 0) {
@@ -1802,7 +1797,8 @@ bool sql__func_is_denied(const char *name)
 
 static void emit_sort_list(struct sql__emit *e, Node *const *items, size_t n);
 
-#define NOW_EXPR "(strftime('%Y-%m-%d %H:%M:%f', 'now') || '000+00')"
+/* The transaction's start as timestamptz (clock.c). */
+#define NOW_EXPR "pg_now(0, 0)"
 
 static void emit_over(struct sql__emit *e, const PgQuery__WindowDef *w, int loc)
 {
@@ -2282,7 +2278,12 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	}
 	switch (f->map) {
 	case M_NOW:
-		sql__put(e, NOW_EXPR);
+		/* statement_timestamp() is the statement's start,
+		 * clock_timestamp() each call's time (clock.c). */
+		sql__put(e, strcmp(name, "clock_timestamp") == 0 ? "pg_now(2, 0)"
+			    : strcmp(name, "statement_timestamp") == 0
+				    ? "pg_now(1, 0)"
+				    : NOW_EXPR);
 		return;
 	case M_RANDOM:
 		sql__put(e, "(random() / 18446744073709551616.0 + 0.5)");
@@ -2430,18 +2431,18 @@ static void emit_sqlvalue(struct sql__emit *e,
 		return;
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP:
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP_N:
-		sql__put(e, "(strftime('%Y-%m-%d %H:%M:%f', 'now') || '000')");
+		sql__put(e, "pg_now(0, 1)");
 		return;
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE:
-		sql__put(e, "date('now')");
+		sql__put(e, "pg_now(0, 4)");
 		return;
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIME:
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIME_N:
-		sql__put(e, "(strftime('%H:%M:%f', 'now') || '000+00')");
+		sql__put(e, "pg_now(0, 2)");
 		return;
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIME:
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIME_N:
-		sql__put(e, "(strftime('%H:%M:%f', 'now') || '000')");
+		sql__put(e, "pg_now(0, 3)");
 		return;
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA:
 		sql__put(e, "'public'");

@@ -5712,6 +5712,10 @@ int sql_functions_register(sqlite3 *db)
 	if (rc != SQLITE_OK) {
 		return rc;
 	}
+	rc = sql__clock_register(db); /* clock.c */
+	if (rc != SQLITE_OK) {
+		return rc;
+	}
 	return sql__array_register(db);
 }
 

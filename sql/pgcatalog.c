@@ -628,8 +628,27 @@ static char *default_text(const char *dflt, uint32_t oid)
 		sqlite3_free(s);
 		return NULL;
 	}
-	if (strstr(s, "strftime(") != NULL && strstr(s, "'now'") != NULL) {
-		r = sqlite3_mprintf("now()");
+	static const struct {
+		const char *call, *shown;
+	} clocks[] = {
+		/* clock.c's pg_now(which, form) */
+		{ "pg_now(0, 0)", "now()" },
+		{ "pg_now(0, 1)", "LOCALTIMESTAMP" },
+		{ "pg_now(0, 2)", "CURRENT_TIME" },
+		{ "pg_now(0, 3)", "LOCALTIME" },
+		{ "pg_now(0, 4)", "CURRENT_DATE" },
+		{ "pg_now(1, 0)", "statement_timestamp()" },
+		{ "pg_now(2, 0)", "clock_timestamp()" },
+	};
+	for (size_t i = 0; i < TR_ARRAY_LEN(clocks) && r == NULL; i++) {
+		if (strcmp(s, clocks[i].call) == 0) {
+			r = sqlite3_mprintf("%s", clocks[i].shown);
+		}
+	}
+	if (r != NULL) {
+		/* a clock */
+	} else if (strstr(s, "strftime(") != NULL && strstr(s, "'now'") != NULL) {
+		r = sqlite3_mprintf("now()"); /* tables made before clock.c */
 	} else if (strncmp(s, "pg_nextval('", 12) == 0 &&
 		   strchr(s + 12, '\'') != NULL &&
 		   strcmp(strchr(s + 12, '\''), "')") == 0) {

@@ -312,6 +312,10 @@ bool sql__children(const ProtobufCMessage *m,
 		   bool (*fn)(const ProtobufCMessage *child, void *ctx),
 		   void *ctx);
 
+/* Register pg_now(which, form) on @db with its transaction and statement
+ * times (clock.c).  SQLite result code. */
+int sql__clock_register(struct sqlite3 *db);
+
 /* Queries (query.c). */
 void sql__select(struct sql__emit *e, const PgQuery__SelectStmt *s);
 void sql__insert(struct sql__emit *e, const PgQuery__InsertStmt *s);

@@ -193,9 +193,7 @@ static const struct tcase translations[] = {
 	  "SELECT pg_cast(a, 21, 0) AS a, pg_cast(pg_cast(b, 701, 0), 23, 1) AS "
 	  "b, pg_cast(CAST(c AS TEXT), 20, 0) AS c, pg_cast(d, 20, 0) AS d" },
 	{ "select now(), current_timestamp",
-	  "SELECT (strftime('%Y-%m-%d %H:%M:%f', 'now') || '000+00') AS now, "
-	  "(strftime('%Y-%m-%d %H:%M:%f', 'now') || '000+00') AS "
-	  "\"current_timestamp\"" },
+	  "SELECT pg_now(0, 0) AS now, pg_now(0, 0) AS \"current_timestamp\"" },
 	{ "select random()",
 	  "SELECT (random() / 18446744073709551616.0 + 0.5) AS random" },
 	{ "select count(distinct a) filter (where b > 0), sum(a) over "
