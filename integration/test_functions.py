@@ -114,3 +114,37 @@ def test_pg_typeof_and_bitwise(node):
                         ).fetchone()
         assert row == ("integer", "timestamp with time zone", "unknown", 6,
                        "ffffffff")
+
+
+DATE_FORMS = [
+    ("12/31/2024", "2024-12-31"), ("1/8/1999", "1999-01-08"),
+    ("2024/12/31", "2024-12-31"), ("1999.01.08", "1999-01-08"),
+    ("20241231", "2024-12-31"), ("Dec 31 2024", "2024-12-31"),
+    ("31 Dec 2024", "2024-12-31"), ("January 8, 1999", "1999-01-08"),
+    ("1999-Jan-08", "1999-01-08"), ("08-Jan-1999", "1999-01-08"),
+    ("Jan-08-1999", "1999-01-08"), ("Sept 3 2024", "2024-09-03"),
+]
+
+
+@pytest.mark.parametrize("text,iso", DATE_FORMS)
+def test_date_input_forms(node, text, iso):
+    """The date forms PostgreSQL reads with DateStyle ISO, MDY, as
+    literals, typed columns' input and parameters."""
+    with node.connect() as c:
+        row = c.execute("SELECT '%s'::date::text, %%s::date::text" % text,
+                        (text,)).fetchone()
+        assert row == (iso, iso)
+
+
+def test_date_input_times_and_errors(node):
+    with node.connect() as c:
+        row = c.execute(
+            "SELECT '2024-12-31 10:00 PM'::timestamp::text, "
+            "'12/31/2024 12:30 AM'::timestamp::text").fetchone()
+        assert row == ("2024-12-31 22:00:00", "2024-12-31 00:30:00")
+        for text, state in (("31/12/2024", "22008"),
+                            ("2024-12-31 13:00 PM", "22008"),
+                            ("Mayday 3 2024", "22007")):
+            with pytest.raises(psycopg.Error) as ei:
+                c.execute("SELECT '%s'::timestamp" % text)
+            assert ei.value.sqlstate == state, text

@@ -1467,11 +1467,31 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 		}
 		return;
 	}
-	case SQL_OID_DATE:
+	case SQL_OID_DATE: {
+		const char *w = const_string(arg);
+		if (w != NULL && strcasecmp(w, "now") != 0 &&
+		    strcasecmp(w, "today") != 0 &&
+		    strcasecmp(w, "tomorrow") != 0 &&
+		    strcasecmp(w, "yesterday") != 0) {
+			/* date_in now, with its errors and position. */
+			emit_decoded(e, SQL_OID_DATE, w, arg->a_const->location);
+			return;
+		}
+		if (w != NULL) {
+			/* The transaction's date (clock.c), or the day next
+			 * to it. */
+			sql__put(e, strcasecmp(w, "tomorrow") == 0
+					    ? "date(pg_now(0, 4), '+1 day')"
+				    : strcasecmp(w, "yesterday") == 0
+					    ? "date(pg_now(0, 4), '-1 day')"
+					    : "pg_now(0, 4)");
+			return;
+		}
 		sql__put(e, "pg_cast_date(");
 		sql__expr(e, arg);
 		sql__put(e, ")");
 		return;
+	}
 	case SQL_OID_TIMESTAMP:
 	case SQL_OID_TIMESTAMPTZ:
 		/* Canonical text with microseconds (functions.c); the

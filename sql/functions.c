@@ -2565,11 +2565,177 @@ static int digits(const char **p, int max, int64_t *v)
 	return n;
 }
 
-/* 'YYYY-MM-DD[( |T)HH:MM[:SS[.f]]][ ][Z|UTC|+HH[[:]MM]]'.  false if the
- * text has another shape; *range set when fields are out of range.
- * *zone gets the offset that was subtracted (0 without one). */
+static bool parse_iso_zone(const char *s, struct ts *out, bool *range,
+			   int64_t *zone);
+
+/* 1..12 for a month name or its abbreviation ("Dec", "sept",
+ * "January"), else 0. */
+static int month_of(const char *w, size_t n)
+{
+	static const char *const names[] = { "january",	  "february",
+					     "march",	  "april",
+					     "may",	  "june",
+					     "july",	  "august",
+					     "september", "october",
+					     "november",  "december" };
+	for (int m = 0; m < 12 && n >= 3; m++) {
+		if (n <= strlen(names[m]) &&
+		    strncasecmp(w, names[m], n) == 0 &&
+		    (n == 3 || n == strlen(names[m]) ||
+		     (m == 8 && n == 4))) {
+			return m + 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The date forms PostgreSQL reads besides ISO (DateStyle ISO, MDY), as
+ * ISO text in @buf: "12/31/2024" (month first), "2024/12/31",
+ * "20241231", month names in any position ("Dec 31 2024", "31 Dec
+ * 2024", "January 8, 1999", "1999-Jan-08"), and a time with AM or PM.
+ * Fields are not checked here: "31/12/2024" becomes month 31, which
+ * parse_iso_zone reports as out of range (22008), as PostgreSQL does.
+ * false for other shapes (two-digit years among them).
+ */
+static bool normalize_date(const char *s, char *buf, size_t cap)
+{
+	struct {
+		const char *p;
+		size_t n;
+		bool alpha;
+	} f[3];
+	int nf = 0;
+	const char *p = s;
+	while (*p == ' ') {
+		p++;
+	}
+	while (nf < 3 && *p != '\0') {
+		const char *start = p;
+		bool alpha = isalpha((unsigned char)*p);
+		while (alpha ? isalpha((unsigned char)*p) != 0
+			     : (*p >= '0' && *p <= '9')) {
+			p++;
+		}
+		if (p == start) {
+			return false;
+		}
+		f[nf].p = start;
+		f[nf].n = (size_t)(p - start);
+		f[nf].alpha = alpha;
+		nf++;
+		if (nf == 1 && !alpha && f[0].n == 8) {
+			break; /* YYYYMMDD */
+		}
+		if (nf < 3) {
+			size_t sep = strspn(p, " -/.,");
+			if (sep == 0) {
+				return false;
+			}
+			p += sep;
+		}
+	}
+	long y, m, d;
+	if (nf == 1 && !f[0].alpha && f[0].n == 8) {
+		y = 0;
+		for (int i = 0; i < 4; i++) {
+			y = y * 10 + (f[0].p[i] - '0');
+		}
+		m = (f[0].p[4] - '0') * 10 + (f[0].p[5] - '0');
+		d = (f[0].p[6] - '0') * 10 + (f[0].p[7] - '0');
+	} else if (nf != 3) {
+		return false;
+	} else {
+		int month_at = -1;
+		for (int i = 0; i < 3; i++) {
+			if (f[i].alpha) {
+				if (month_at >= 0 ||
+				    month_of(f[i].p, f[i].n) == 0) {
+					return false;
+				}
+				month_at = i;
+			}
+		}
+		long v[3] = { 0, 0, 0 };
+		for (int i = 0; i < 3; i++) {
+			if (!f[i].alpha) {
+				if (f[i].n > 4) {
+					return false;
+				}
+				v[i] = strtol(f[i].p, NULL, 10);
+			}
+		}
+		if (month_at >= 0) {
+			/* The other two: a four-digit year and a day. */
+			int a = month_at == 0 ? 1 : 0;
+			int b = month_at == 2 ? 1 : 2;
+			int yi = f[a].n == 4 ? a : f[b].n == 4 ? b : -1;
+			if (yi < 0) {
+				return false;
+			}
+			y = v[yi];
+			d = v[yi == a ? b : a];
+			m = month_of(f[month_at].p, f[month_at].n);
+		} else if (f[0].n == 4) {
+			y = v[0], m = v[1], d = v[2]; /* 2024/12/31 */
+		} else if (f[2].n == 4) {
+			m = v[0], d = v[1], y = v[2]; /* MDY */
+		} else {
+			return false;
+		}
+	}
+	/* The rest: a time, perhaps with AM or PM, then a zone. */
+	while (*p == ' ' || *p == ',') {
+		p++;
+	}
+	char rest[96];
+	size_t rn = strlen(p);
+	if (rn >= sizeof rest) {
+		return false;
+	}
+	memcpy(rest, p, rn + 1);
+	char *colon = strchr(rest, ':');
+	char *ampm = colon;
+	while (ampm != NULL && *ampm != '\0' && *ampm != 'A' && *ampm != 'a' &&
+	       *ampm != 'P' && *ampm != 'p') {
+		ampm++;
+	}
+	int n;
+	if (colon != NULL && colon > rest && colon - rest <= 2 &&
+	    ampm[0] != '\0' && (ampm[1] == 'M' || ampm[1] == 'm') &&
+	    !isalpha((unsigned char)ampm[2])) {
+		/* 12 AM is midnight; 1..11 PM add 12; others are out of
+		 * range. */
+		int hour = (int)strtol(rest, NULL, 10);
+		bool pm = ampm[0] == 'P' || ampm[0] == 'p';
+		hour = hour < 1 || hour > 12 ? 99 : hour % 12 + (pm ? 12 : 0);
+		memmove(ampm, ampm + 2, strlen(ampm + 2) + 1);
+		n = snprintf(buf, cap, "%04ld-%02ld-%02ld %02d%s", y, m, d,
+			     hour, colon);
+	} else {
+		n = snprintf(buf, cap, "%04ld-%02ld-%02ld%s%s", y, m, d,
+			     rn > 0 ? " " : "", rest);
+	}
+	return n > 0 && (size_t)n < cap;
+}
+
+/* 'YYYY-MM-DD[( |T)HH:MM[:SS[.f]]][ ][Z|UTC|+HH[[:]MM]]', or one of the
+ * other date forms PostgreSQL reads (normalize_date).  false if the text
+ * has another shape; *range set when fields are out of range.  *zone
+ * gets the offset that was subtracted (0 without one). */
 static bool parse_ts_zone(const char *s, struct ts *out, bool *range,
 			  int64_t *zone)
+{
+	char iso[128];
+	if (parse_iso_zone(s, out, range, zone) || *range) {
+		return !*range;
+	}
+	return normalize_date(s, iso, sizeof iso) &&
+	       parse_iso_zone(iso, out, range, zone);
+}
+
+static bool parse_iso_zone(const char *s, struct ts *out, bool *range,
+			   int64_t *zone)
 {
 	struct tmx t = { 0 };
 	int64_t v;
