@@ -1078,6 +1078,14 @@ static bool collect_group(struct gc *g)
 			return false;
 		}
 	}
+	for (size_t i = 0; i < g->n_group; i++) {
+		if (g->group[i].col != NULL &&
+		    strcmp(g->group[i].col, "rowid") == 0) {
+			/* SQLite's row id (the SELECTs returning.c makes
+			 * group by it): every column depends on it. */
+			return false;
+		}
+	}
 	if (!sql__grouping_has_sets(s)) {
 		memcpy(g->common, g->group, g->n_group * sizeof *g->group);
 		g->n_common = g->n_group;
