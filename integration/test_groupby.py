@@ -188,6 +188,70 @@ CASES = [
      None),
     ("SELECT x FROM gb_t GROUP BY x UNION SELECT b FROM gb_u GROUP BY a",
      (UNGROUPED % "gb_u.b", 44)),
+    # More that PostgreSQL accepts.
+    ("SELECT t.x FROM gb_t t JOIN gb_u u ON true GROUP BY t.x, u.a "
+     "HAVING u.a > 1", None),
+    ("SELECT x FROM gb_t GROUP BY x HAVING x > 1", None),
+    ("SELECT count(*) FROM gb_t t WHERE t.y > 0 GROUP BY t.x "
+     "ORDER BY t.x", None),
+    ("SELECT x, (SELECT count(*) FROM gb_u) FROM gb_t GROUP BY x", None),
+    ("SELECT x, count(*) FROM gb_t GROUP BY x "
+     "HAVING x IN (SELECT a FROM gb_u)", None),
+    ("SELECT x FROM gb_t GROUP BY x "
+     "HAVING EXISTS (SELECT 1 FROM gb_u WHERE gb_u.a = x)", None),
+    ("SELECT sum(x) FROM gb_t GROUP BY ()", None),
+    ("SELECT a.x FROM gb_t a, gb_t b GROUP BY a.id", None),
+    ("SELECT x FROM gb_t GROUP BY gb_t.x, y ORDER BY gb_t.y", None),
+    ("SELECT x::text FROM gb_t GROUP BY x", None),
+    ("SELECT max(x) OVER (PARTITION BY y) FROM gb_t GROUP BY y, x", None),
+    ("SELECT CASE x WHEN 1 THEN 'a' END FROM gb_t GROUP BY x", None),
+    ("SELECT (x) FROM gb_t GROUP BY (x)", None),
+    ("SELECT count(*) FROM gb_t GROUP BY x ORDER BY count(*) DESC, x", None),
+    ("SELECT x AS \"X\" FROM gb_t GROUP BY \"X\"", None),
+    ("SELECT t.id, t.name, count(u.a) FROM gb_t t LEFT JOIN gb_u u "
+     "ON u.id = t.id GROUP BY t.id ORDER BY t.name", None),
+    ("SELECT u.id, count(*) FROM gb_t JOIN gb_u u USING (id) "
+     "GROUP BY u.id", None),
+    ("SELECT x, count(*) FROM gb_t GROUP BY x HAVING count(*) > "
+     "(SELECT count(*) FROM gb_u WHERE gb_u.a = x)", None),
+    ("SELECT x + y FROM gb_t GROUP BY x + y ORDER BY x + y", None),
+    ("SELECT 'a' || name FROM gb_t GROUP BY 'a' || name", None),
+    ("SELECT name || 'a' FROM gb_t GROUP BY name || 'a'::text", None),
+    ("SELECT coalesce(sum(x), 0) FROM gb_t", None),
+    ("SELECT x, string_agg(DISTINCT name, ',') FROM gb_t GROUP BY x", None),
+    ("SELECT (SELECT sum(gb_u.b) FROM gb_u WHERE gb_u.a = gb_t.x "
+     "GROUP BY gb_u.a) FROM gb_t", None),
+    ("SELECT y FROM (SELECT x, max(y) AS y FROM gb_t GROUP BY x) s", None),
+    ("SELECT s.m FROM (SELECT max(y) m FROM gb_t) s GROUP BY s.m", None),
+    ("SELECT x FROM gb_t GROUP BY x ORDER BY row_number() OVER "
+     "(ORDER BY x)", None),
+    ("SELECT x, count(*) FROM gb_t WHERE id IN "
+     "(SELECT id FROM gb_u GROUP BY id) GROUP BY x", None),
+    ("SELECT gb_t.x FROM public.gb_t GROUP BY gb_t.x", None),
+    ("SELECT public.gb_t.x FROM public.gb_t GROUP BY x", None),
+    ("SELECT 1 FROM gb_t GROUP BY x HAVING max(y) > 0 AND x > 0", None),
+    ("SELECT count(*), (SELECT count(*) FROM gb_u WHERE gb_u.a > 0) "
+     "FROM gb_t", None),
+    ("SELECT array_agg(x) FILTER (WHERE y > 0), x IS NULL FROM gb_t "
+     "GROUP BY x IS NULL", None),
+    ("WITH gb_u AS (SELECT 1 AS zz) SELECT zz, count(*) FROM gb_u "
+     "GROUP BY zz", None),
+    ("SELECT zz FROM (VALUES (1), (2)) v(zz) GROUP BY zz", None),
+    ("SELECT g, count(*) FROM generate_series(1, 3) g GROUP BY g", None),
+    ("SELECT x FROM gb_t GROUP BY x HAVING bool_and(y > 0)", None),
+    ("SELECT x, count(*) OVER () FROM gb_t GROUP BY x", None),
+    ("SELECT x FROM gb_t GROUP BY x, name ORDER BY lower(name)", None),
+    # More that PostgreSQL refuses.
+    ("SELECT x FROM gb_t GROUP BY ()", (UNGROUPED % "gb_t.x", 8)),
+    ("SELECT b.x FROM gb_t a, gb_t b GROUP BY a.id", (UNGROUPED % "b.x", 8)),
+    ("SELECT x FROM gb_t GROUP BY x ORDER BY row_number() OVER "
+     "(ORDER BY y)", (UNGROUPED % "gb_t.y", 68)),
+    ("SELECT name FROM gb_t GROUP BY x HAVING count(*) > 0 ORDER BY name",
+     (UNGROUPED % "gb_t.name", 8)),
+    ("SELECT x FROM gb_t GROUP BY x ORDER BY lower(name)",
+     (UNGROUPED % "gb_t.name", 46)),
+    ("SELECT zz, count(*) FROM (SELECT x AS zz, y FROM gb_t) s "
+     "GROUP BY y", (UNGROUPED % "s.zz", 8)),
     # Statements around a SELECT.
     ("INSERT INTO gb_u (a) SELECT x FROM gb_t GROUP BY x", None),
     ("INSERT INTO gb_u (a) SELECT y FROM gb_t GROUP BY x",

@@ -82,6 +82,14 @@ struct gc {
 	unsigned nest;
 	struct table_cols tables[MAX_TABLES];
 	unsigned n_tables;
+	/* Subqueries' and WITH queries' columns, by their node. */
+	struct {
+		const void *key;
+		bool ok, sure;
+		const char **names;
+		unsigned n;
+	} subs[MAX_TABLES];
+	unsigned n_subs;
 	/* Inline window definitions of s, checked after ORDER BY. */
 	const PgQuery__WindowDef *windows[MAX_WINDOW];
 	unsigned n_windows;
@@ -217,11 +225,15 @@ static const struct table_cols *star_table(struct gc *g,
 /*
  * The output column names of query @q renamed by @alias (n_alias names):
  * into @names (arena), false when they are not known (a star over
- * anything but one table, VALUES, not a SELECT).
+ * anything but one table, VALUES, not a SELECT).  @sure: every name is
+ * written (an alias, a column's own name), none made up for an
+ * expression (sql__colname), so a name not among them is not a column.
  */
 static bool select_names(struct gc *g, const Node *q, Node *const *alias,
-			 size_t n_alias, const char ***names, unsigned *n)
+			 size_t n_alias, const char ***names, unsigned *n,
+			 bool *sure)
 {
+	*sure = true;
 	if (q == NULL || q->node_case != PG_QUERY__NODE__NODE_SELECT_STMT) {
 		return false;
 	}
@@ -266,9 +278,12 @@ static bool select_names(struct gc *g, const Node *q, Node *const *alias,
 			}
 			continue;
 		}
-		out[k++] = rt->name != NULL && rt->name[0] != '\0'
-				   ? rt->name
-				   : sql__colname(rt->val);
+		bool named = rt->name != NULL && rt->name[0] != '\0';
+		if (!named && k >= n_alias &&
+		    rt->val->node_case != PG_QUERY__NODE__NODE_COLUMN_REF) {
+			*sure = false;
+		}
+		out[k++] = named ? rt->name : sql__colname(rt->val);
 	}
 	for (size_t i = 0; i < n_alias && i < total; i++) {
 		out[i] = sql__str(alias[i]);
@@ -283,26 +298,56 @@ static bool select_names(struct gc *g, const Node *q, Node *const *alias,
 	return true;
 }
 
-/* The columns of FROM item @it, in order; false when not known. */
+static bool item_select_names(struct gc *g, const struct sql__scope_item *it,
+			      const char ***names, unsigned *n, bool *sure);
+
+/* The columns of FROM item @it, in order; false when not known (@sure:
+ * as select_names). */
 static bool item_columns(struct gc *g, const struct sql__scope_item *it,
-			 const char ***names, unsigned *n)
+			 const char ***names, unsigned *n, bool *sure)
 {
+	*sure = true;
 	if (it->table != NULL) {
 		const struct table_cols *t = table_cols(g, it->table);
 		*names = t->names;
 		*n = t->n;
 		return t->known;
 	}
+	const void *key = it->sub != NULL ? (const void *)it->sub
+					  : (const void *)it->cte;
+	for (unsigned i = 0; key != NULL && i < g->n_subs; i++) {
+		if (g->subs[i].key == key) {
+			*names = g->subs[i].names;
+			*n = g->subs[i].n;
+			*sure = g->subs[i].sure;
+			return g->subs[i].ok;
+		}
+	}
+	bool ok = item_select_names(g, it, names, n, sure);
+	if (key != NULL && g->n_subs < MAX_TABLES) {
+		g->subs[g->n_subs].key = key;
+		g->subs[g->n_subs].ok = ok;
+		g->subs[g->n_subs].sure = *sure;
+		g->subs[g->n_subs].names = ok ? *names : NULL;
+		g->subs[g->n_subs].n = ok ? *n : 0;
+		g->n_subs++;
+	}
+	return ok;
+}
+
+static bool item_select_names(struct gc *g, const struct sql__scope_item *it,
+			      const char ***names, unsigned *n, bool *sure)
+{
 	if (it->sub != NULL) {
 		const PgQuery__Alias *al = it->sub->alias;
-		return select_names(g, it->sub->subquery,
-				    al != NULL ? al->colnames : NULL,
-				    al != NULL ? al->n_colnames : 0, names, n);
+		return select_names(
+			g, it->sub->subquery, al != NULL ? al->colnames : NULL,
+			al != NULL ? al->n_colnames : 0, names, n, sure);
 	}
 	if (it->cte != NULL) {
 		return select_names(g, it->cte->ctequery,
 				    it->cte->aliascolnames,
-				    it->cte->n_aliascolnames, names, n);
+				    it->cte->n_aliascolnames, names, n, sure);
 	}
 	return false;
 }
@@ -312,10 +357,11 @@ static int has_column(void *ctx, const struct sql__scope_item *it,
 {
 	const char **names;
 	unsigned n;
-	if (!item_columns(ctx, it, &names, &n)) {
+	bool sure;
+	if (!item_columns(ctx, it, &names, &n, &sure)) {
 		return -1;
 	}
-	int found = 0;
+	int found = sure ? 0 : -1;
 	for (unsigned i = 0; i < n; i++) {
 		if (strcmp(names[i], column) == 0) {
 			return 1;
@@ -1154,7 +1200,8 @@ static void check_star(struct gc *g, const PgQuery__ColumnRef *c)
 			seen = true;
 			const char **names;
 			unsigned n;
-			if (!item_columns(g, it, &names, &n)) {
+			bool sure;
+			if (!item_columns(g, it, &names, &n, &sure) || !sure) {
 				return; /* unknown columns */
 			}
 			for (unsigned i = 0; pass == 1 && i < n; i++) {
