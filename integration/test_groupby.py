@@ -241,6 +241,8 @@ CASES = [
     ("SELECT x FROM gb_t GROUP BY x HAVING bool_and(y > 0)", None),
     ("SELECT x, count(*) OVER () FROM gb_t GROUP BY x", None),
     ("SELECT x FROM gb_t GROUP BY x, name ORDER BY lower(name)", None),
+    ("SELECT t.id, (SELECT count(*) FROM gb_u WHERE gb_u.id = t.id "
+     "AND gb_u.a = t.x) FROM gb_t t GROUP BY t.id", None),
     # More that PostgreSQL refuses.
     ("SELECT x FROM gb_t GROUP BY ()", (UNGROUPED % "gb_t.x", 8)),
     ("SELECT b.x FROM gb_t a, gb_t b GROUP BY a.id", (UNGROUPED % "b.x", 8)),

@@ -1266,6 +1266,15 @@ void sql__groupcheck(struct sql__emit *e, const PgQuery__SelectStmt *s)
 	g->db = db;
 	g->s = s;
 	g->level = sc->level;
+	for (size_t i = 0; i < s->n_sort_clause; i++) {
+		const Node *x = sort_key(s->sort_clause[i]);
+		if (x != NULL && x->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+		    x->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL &&
+		    (x->a_const->ival->ival < 1 ||
+		     (size_t)x->a_const->ival->ival > s->n_target_list)) {
+			return; /* 42P10 comes first */
+		}
+	}
 
 	/* Grouped: GROUP BY, HAVING, or an aggregate of this level. */
 	struct walk w = { .g = g, .mode = FIND };
@@ -1294,7 +1303,13 @@ void sql__groupcheck(struct sql__emit *e, const PgQuery__SelectStmt *s)
 			walk_node(&w, rt->val, 0);
 		}
 	}
-	for (size_t i = 0; i < s->n_sort_clause && !g->stop; i++) {
+	/* Under plain DISTINCT, ORDER BY items are select-list items (or
+	 * 42P10, which PostgreSQL reports first). */
+	bool distinct = s->n_distinct_clause == 1 &&
+			(s->distinct_clause[0] == NULL ||
+			 s->distinct_clause[0]->node_case ==
+				 PG_QUERY__NODE__NODE__NOT_SET);
+	for (size_t i = 0; i < s->n_sort_clause && !g->stop && !distinct; i++) {
 		const Node *x = sort_key(s->sort_clause[i]);
 		if (!names_output(s, x)) {
 			walk_node(&w, x, 0);

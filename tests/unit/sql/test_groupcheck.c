@@ -119,6 +119,9 @@ static void test_plain_rule(void **state)
 	check(f, "SELECT x + 1, count(*) FROM t GROUP BY 1", "ok");
 	check(f, "SELECT x, row_number() OVER () FROM t", "ok");
 	check(f, "SELECT 1, 'a' FROM t GROUP BY x", "ok");
+	/* PostgreSQL reports this first. */
+	check(f, "SELECT x, y FROM t GROUP BY x ORDER BY 5",
+	      "ERROR 42P10 ORDER BY position 5 is not in select list @40");
 }
 
 static void test_expressions(void **state)
