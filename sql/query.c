@@ -1555,6 +1555,7 @@ static void simple_select(struct sql__emit *e, const PgQuery__SelectStmt *s)
 	} else {
 		select_core(e, s, false);
 	}
+	sql__groupcheck(e, s); /* 42803: groupcheck.c */
 	e->windows = outer_windows;
 	e->lateral = outer_lateral;
 }

@@ -366,6 +366,58 @@ uint32_t sql__scope_type(const struct sql__scope *sc, const char *rel,
 	return 0;
 }
 
+int sql__scope_resolve(const struct sql__scope *sc, const char *rel,
+		       const char *column, sql__scope_has_fn has, void *ctx)
+{
+	if (sc->overflow || column == NULL) {
+		return -1;
+	}
+	unsigned k = sc->n;
+	while (k > 0) {
+		unsigned level = sc->items[k - 1].level;
+		unsigned n_found = 0;
+		int found = -1;
+		bool unsure = false;
+		for (; k > 0 && sc->items[k - 1].level == level; k--) {
+			const struct sql__scope_item *it = &sc->items[k - 1];
+			if (rel != NULL) {
+				const char *name = it->alias != NULL
+							   ? it->alias
+							   : it->table;
+				if (name == NULL) {
+					unsure = true; /* its name unknown */
+				} else if (strcmp(name, rel) == 0) {
+					n_found++;
+					found = (int)(k - 1);
+				}
+				continue;
+			}
+			int h = has(ctx, it, column);
+			if (h < 0) {
+				unsure = true;
+			} else if (h > 0) {
+				n_found++;
+				found = (int)(k - 1);
+			}
+		}
+		if (n_found > 1) {
+			return -1; /* ambiguous, or merged by USING */
+		}
+		if (rel != NULL && n_found == 1) {
+			/* A qualified name stops at its item. */
+			return has(ctx, &sc->items[found], column) == 1 ? found
+									: -1;
+		}
+		if (unsure) {
+			return -1;
+		}
+		if (n_found == 1) {
+			return found;
+		}
+	}
+	return -1;
+}
+
 /* sql__colres's view of a scope (the first member: a cast suffices). */
 static uint32_t res_type(const struct sql__colres *r, const char *rel,
 			 const char *column, int32_t *typmod)
@@ -442,6 +494,11 @@ static _Thread_local bool mirror_stale;
 void sql__scope_stale(bool stale)
 {
 	mirror_stale = stale;
+}
+
+bool sql__scope_is_stale(void)
+{
+	return mirror_stale;
 }
 
 static uint32_t translation_lookup(void *ctx, const char *table,

@@ -170,6 +170,20 @@ unsigned sql__scope_open(struct sql__scope *sc, Node *const *from, size_t n);
 void sql__scope_close(struct sql__scope *sc, unsigned mark);
 uint32_t sql__scope_type(const struct sql__scope *sc, const char *rel,
 			 const char *column, int32_t *typmod);
+/*
+ * Which FROM item @rel.@column (@rel NULL: unqualified) names, innermost
+ * level first, as SQL resolves names: @has answers whether item @it has a
+ * column @column (1), has none (0) or cannot tell (-1).  The item's index
+ * in sc->items, or -1 when the name is unknown, ambiguous, found nowhere,
+ * or an item it might belong to cannot tell (groupcheck.c refuses nothing
+ * on -1).
+ */
+typedef int (*sql__scope_has_fn)(void *ctx, const struct sql__scope_item *it,
+				 const char *column);
+int sql__scope_resolve(const struct sql__scope *sc, const char *rel,
+		       const char *column, sql__scope_has_fn has, void *ctx);
+/* The mirror is known to be behind the schema (sql__scope_stale). */
+bool sql__scope_is_stale(void);
 /* The declared type of @column of @table in the mirror @ctx (sqlite3 *);
  * 0 when unknown. */
 uint32_t sql__mirror_column_type(void *ctx, const char *table,
@@ -268,6 +282,13 @@ bool sql__grouping_expand(struct sql__emit *e, const PgQuery__SelectStmt *s,
 bool sql__grouping_node(struct sql__emit *e, const Node *n);
 /* GROUPING(...) as the bit mask of the current set (42803 outside one). */
 void sql__grouping_func(struct sql__emit *e, const PgQuery__GroupingFunc *f);
+/* PostgreSQL's grouping rule (groupcheck.c): in a grouped SELECT @s
+ * (GROUP BY, HAVING or an aggregate of its level), a column outside an
+ * aggregate's arguments must be grouped, be in a grouped expression or
+ * depend on a grouped primary key; otherwise 42803.  Called once @s is
+ * written, its FROM items the innermost level of e->scope; refuses only
+ * what it can resolve with certainty (nothing without a scope). */
+void sql__groupcheck(struct sql__emit *e, const PgQuery__SelectStmt *s);
 /* Parse trees equal, locations aside (t.x equals x). */
 bool sql__same_expr(const Node *a, const Node *b);
 

@@ -57,4 +57,12 @@ SELECT region, sum(qty) AS total FROM c07_sales GROUP BY ROLLUP (region) HAVING 
 SELECT upper(region) AS r, count(*) AS n FROM c07_sales GROUP BY ROLLUP (upper(region)), ok IS TRUE ORDER BY 1, 2;
 SELECT region, count(*) AS n FROM c07_sales WHERE false GROUP BY ROLLUP (region);
 SELECT grouping(region) AS g FROM c07_sales;
+SELECT id, region, rep FROM c07_sales GROUP BY id ORDER BY id LIMIT 2;
+SELECT region, count(*) AS n FROM c07_sales HAVING count(*) > 0;
+SELECT count(*) AS n, qty FROM c07_sales;
+SELECT lower(region) AS r, count(*) AS n FROM c07_sales GROUP BY lower(region) ORDER BY r;
+SELECT region FROM c07_sales GROUP BY lower(region);
+SELECT region, (SELECT count(*) FROM c07_sales s WHERE s.rep = c07_sales.rep) AS n FROM c07_sales GROUP BY region;
+SELECT region, sum(amount) FILTER (WHERE ok) AS ok_total, sum(sum(qty)) OVER () AS all_qty FROM c07_sales GROUP BY 1 ORDER BY 1;
+SELECT region, rep FROM c07_sales GROUP BY GROUPING SETS ((region), (rep)) ORDER BY region, rep;
 DROP TABLE c07_sales;

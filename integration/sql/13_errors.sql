@@ -67,6 +67,8 @@ SELECT id FROM c13_p WHERE id = 'abc';
 SELECT id FROM c13_p WHERE id = '1';
 SELECT CASE WHEN true THEN 1 ELSE 'x' END;
 SELECT id FROM c13_p GROUP BY name;
+SELECT c13_p.* FROM c13_p GROUP BY name;
+SELECT name, qty FROM c13_p GROUP BY id ORDER BY id;
 SELECT count(*) FROM c13_p WHERE count(*) > 1;
 SELECT id, name FROM c13_p ORDER BY id;
 DROP TABLE c13_p;
