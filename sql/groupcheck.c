@@ -623,49 +623,35 @@ static void walk_list(struct walk *w, Node *const *items, size_t n,
 	}
 }
 
+static void walk_fields(struct walk *w, const ProtobufCMessage *m,
+			unsigned depth);
+
+struct fields_walk {
+	struct walk *w;
+	unsigned depth;
+};
+
+static bool field_child(const ProtobufCMessage *c, void *ctx)
+{
+	const struct fields_walk *fw = ctx;
+	struct walk *w = fw->w;
+	if (c->descriptor == &pg_query__node__descriptor) {
+		walk_node(w, (const Node *)c, fw->depth);
+	} else if (++w->g->nest > SQL__MAX_DEPTH) {
+		w->g->stop = true;
+	} else {
+		walk_fields(w, c, fw->depth);
+		w->g->nest--;
+	}
+	return w->g->stop;
+}
+
 /* Every Node under message @m (not a Node itself). */
 static void walk_fields(struct walk *w, const ProtobufCMessage *m,
 			unsigned depth)
 {
-	const ProtobufCMessageDescriptor *d = m->descriptor;
-	const char *base = (const char *)m;
-	for (unsigned i = 0; i < d->n_fields && !w->g->stop; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE) {
-			continue;
-		}
-		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-			uint32_t c;
-			memcpy(&c, base + f->quantifier_offset, sizeof c);
-			if (c != f->id) {
-				continue;
-			}
-		}
-		size_t n = 1;
-		const ProtobufCMessage *const *items;
-		const ProtobufCMessage *one;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			memcpy(&n, base + f->quantifier_offset, sizeof n);
-			memcpy(&items, base + f->offset, sizeof items);
-		} else {
-			memcpy(&one, base + f->offset, sizeof one);
-			items = &one;
-		}
-		for (size_t j = 0; j < n && items != NULL && !w->g->stop; j++) {
-			const ProtobufCMessage *c = items[j];
-			if (c == NULL) {
-				continue;
-			}
-			if (c->descriptor == &pg_query__node__descriptor) {
-				walk_node(w, (const Node *)c, depth);
-			} else if (++w->g->nest > SQL__MAX_DEPTH) {
-				w->g->stop = true;
-			} else {
-				walk_fields(w, c, depth);
-				w->g->nest--;
-			}
-		}
-	}
+	struct fields_walk fw = { w, depth };
+	(void)sql__children(m, field_child, &fw);
 }
 
 /* PostgreSQL 15's built-in aggregates (pg_proc.prokind 'a'). */
