@@ -1954,6 +1954,9 @@ void pgwire_session_terminate(struct pgwire_session *s, const char *sqlstate,
 			      const char *message)
 {
 	conn_fatal(s, sqlstate, "%s", message);
+	/* Called from outside the connection's tick (a timer, another
+	 * session's DROP DATABASE): write the FATAL now, not never. */
+	conn_tick(s);
 }
 
 void pgwire_session_send_error(struct pgwire_session *s,

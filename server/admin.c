@@ -6,7 +6,10 @@
  * for errors, "message".  Joiners (no certificate) may only send "join";
  * members may send anything.
  *
- *   ping   -> name, schema (the version this binary brings)
+ *   ping       -> name, schema (the version this binary brings)
+ *   schema     db -> (): DDL committed on db: its mirror is stale
+ *   dbsessions db, force ("0"/"1") -> sessions: how many sessions here
+ *              use db (DROP DATABASE; force ends the idle ones first)
  */
 #include <stdio.h>
 #include <string.h>
@@ -92,6 +95,14 @@ void server_admin_request(void *arg, struct cluster_admin_request *req,
 	}
 	if (strcmp(type, "ping") == 0) {
 		handle_ping(srv, req);
+		return;
+	}
+	if (strcmp(type, "schema") == 0) {
+		server_schema_handle(srv, req, &m);
+		return;
+	}
+	if (strcmp(type, "dbsessions") == 0) {
+		server_dbsessions_handle(srv, req, &m);
 		return;
 	}
 	server_admin_answer_error(req, "unknown request");

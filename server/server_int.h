@@ -63,6 +63,12 @@ struct server_db {
 	bool catalog_loaded;         /* mirror reflects the cluster's schema */
 	struct sql_cache *cache;     /* owned: translations, keyed by shape */
 	struct server_writeq writeq;
+	/* Keeping the mirror current across nodes (schema.c): */
+	uint64_t epoch;          /* bumped whenever it is made stale */
+	uint64_t verified_until; /* uv_hrtime(): trusted until then */
+	int64_t schema_version;  /* the leader's PRAGMA schema_version it
+				    was read at (valid if version_known) */
+	bool version_known;
 };
 
 /* ---------------------------------------------------------------------
@@ -361,6 +367,58 @@ int64_t server_now_ms(void);
 
 /* internal.c: the internal schema version this binary brings. */
 int server_internal_version(void);
+
+/* ---------------------------------------------------------------------
+ * schema.c: every node's schema mirrors follow DDL committed anywhere.
+ * ------------------------------------------------------------------- */
+
+/* How long a mirror checked against the leader is trusted without
+ * checking again; a DDL's answer waits at most this (plus a margin) for
+ * members that do not acknowledge its notice. */
+#define SERVER_SCHEMA_LEASE_MS 1000
+
+/* @db's mirror is behind the cluster (DDL here or elsewhere). */
+void server_schema_stale(struct server_db *db);
+/* Before translating against @db's mirror: if its lease ran out, mark it
+ * for a check against the leader (catalog_loaded false). */
+void server_schema_check_lease(struct server_db *db);
+/* The database @name's mirror, if this node has one (else NULL). */
+struct server_db *server_db_find(struct server *srv, const char *name);
+
+/*
+ * DDL on database @db committed (the commit's answer came at
+ * @committed, uv_hrtime()): tell every other member, and call @cb(@arg)
+ * once each acknowledged, or once every member's lease can have run out
+ * (SERVER_SCHEMA_LEASE_MS after @committed, plus a margin).  @cb may be
+ * NULL (nobody waits).  Called once, never before returning; TR_ENOMEM
+ * and no call otherwise.
+ */
+typedef void (*server_schema_cb)(void *arg);
+TR_MUSTCHECK int server_schema_announce(struct server *srv, const char *db,
+					uint64_t committed,
+					server_schema_cb cb, void *arg);
+/* Admin requests "schema" (a notice) and "dbsessions". */
+void server_schema_handle(struct server *srv, struct cluster_admin_request *req,
+			  const struct server_admin_msg *m);
+void server_dbsessions_handle(struct server *srv,
+			      struct cluster_admin_request *req,
+			      const struct server_admin_msg *m);
+/*
+ * DROP DATABASE @db: ask every other member how many of its sessions use
+ * @db (with @force, idle ones are terminated first, 57P01, and only the
+ * busy ones count).  @cb(@arg, n) with the sum, once, never before
+ * returning.  A member that does not answer within the timeout counts as
+ * having none (see schema.c).  TR_ENOTFOUND (and no call) when there is
+ * no other member to ask; TR_ENOMEM.
+ */
+typedef void (*server_dbsessions_cb)(void *arg, unsigned n);
+TR_MUSTCHECK int server_dbsessions_ask(struct server *srv, const char *db,
+				       bool force, server_dbsessions_cb cb,
+				       void *arg);
+/* session.c: this node's sessions on @db other than @except (may be
+ * NULL); with @force the idle ones are terminated and not counted. */
+unsigned server_sessions_on_db(struct server *srv, const char *db,
+			       bool force, const void *except);
 
 /* control.c: listen on DATA/control.sock (after start-up succeeded). */
 TR_MUSTCHECK int server_control_start(struct server *srv);

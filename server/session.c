@@ -172,6 +172,17 @@ struct server_session {
 	const char **ddl_names; /* ... object names and rowids (OIDs) */
 	int64_t *ddl_rowids;
 	unsigned n_ddl, cap_ddl;
+	/* The reload in flight (see reload_catalog, schema.c). */
+	uint64_t reload_epoch;   /* server_db.epoch when it started */
+	uint64_t reload_start;   /* uv_hrtime() when it was sent */
+	int64_t reload_version;  /* the leader's schema_version, or -1 */
+	bool reload_uncommitted; /* read inside a transaction with DDL */
+	struct cluster_value reload_param;
+	/* DDL of this session committed: tell the other nodes before the
+	 * client hears of it (announce_ddl). */
+	bool announce;
+	enum { ANNOUNCE_COMPLETE, ANNOUNCE_END } announce_then;
+	char announce_tag[64];
 	/* ALTER TABLE by rebuild: the schema read from the leader. */
 	struct sql_schema_obj *objs;
 	unsigned n_objs, cap_objs;
@@ -210,6 +221,7 @@ struct server_session {
 	 * connection of its own (@wipe), by the script built in @wipe_sql. */
 	struct cluster_client *wipe;
 	struct tr_buf wipe_sql;
+	unsigned dropdb_local; /* DROP DATABASE: sessions of this node */
 	/* A catalog query naming pg_database: the database list is read
 	 * from the internal database first. */
 	bool dbs_fed;
@@ -346,7 +358,10 @@ static void txn_ended(struct server_session *s, bool committed)
 	cursors_free(s); /* WITHOUT HOLD: they end with the transaction */
 	settings_txn_end(s, committed);
 	if (s->txn_ddl && !committed && s->db != NULL) {
-		s->db->catalog_loaded = false; /* the DDL was undone */
+		server_schema_stale(s->db); /* the DDL was undone */
+	}
+	if (!committed) {
+		s->announce = false; /* nothing changed for the others */
 	}
 	s->txn = TXN_NONE;
 	s->txn_ddl = false;
@@ -457,6 +472,57 @@ static void begin_op(struct server_session *s)
 	}
 }
 
+static void complete(struct server_session *s, const char *tag);
+static void end_query(struct server_session *s);
+
+/* The other nodes know of our DDL (or cannot trust their mirrors any
+ * longer): the client may hear of it now. */
+static void announced(void *arg)
+{
+	struct server_session *s = landed(arg);
+	if (s->announce_then == ANNOUNCE_COMPLETE) {
+		complete(s, s->announce_tag);
+		return;
+	}
+	end_query(s);
+}
+
+/*
+ * DDL of this session was committed: before its CommandComplete (or the
+ * ReadyForQuery ending an implicit transaction) reaches the client, every
+ * other node must have marked its mirror stale or have let its lease run
+ * out (schema.c), so that a statement the client sends to any node next
+ * sees the new schema.  True when the session now waits for that and goes
+ * on with @then (tag @tag) afterwards.
+ */
+static bool announce_ddl(struct server_session *s, int then, const char *tag)
+{
+	if (!s->announce || s->txn != TXN_NONE || s->db_name == NULL) {
+		return false;
+	}
+	s->announce = false;
+	if (s->closing) {
+		/* Nobody waits for the answer: notify all the same. */
+		if (server_schema_announce(s->srv, s->db_name, uv_hrtime(),
+					   NULL, NULL) != TR_OK) {
+			tr_warn("session",
+				"cannot announce DDL: out of memory");
+		}
+		return false;
+	}
+	s->announce_then = then;
+	snprintf(s->announce_tag, sizeof s->announce_tag, "%s",
+		 tag != NULL ? tag : "");
+	s->pending++;
+	if (server_schema_announce(s->srv, s->db_name, uv_hrtime(), announced,
+				   s) != TR_OK) {
+		s->pending--;
+		tr_warn("session", "cannot announce DDL: out of memory");
+		return false;
+	}
+	return true;
+}
+
 /*
  * The end of a Query or of an extended-protocol operation.  pgwire may
  * start the next operation from inside the answer (pipelined messages are
@@ -465,6 +531,9 @@ static void begin_op(struct server_session *s)
  */
 static void end_query(struct server_session *s)
 {
+	if (announce_ddl(s, ANNOUNCE_END, NULL)) {
+		return;
+	}
 	enum ext_op op = s->ext;
 	bool answer = !s->closing && !s->answered;
 	char status = txn_status(s);
@@ -742,6 +811,9 @@ static void cluster_failed(struct server_session *s,
 
 static void complete(struct server_session *s, const char *tag)
 {
+	if (announce_ddl(s, ANNOUNCE_COMPLETE, tag)) {
+		return;
+	}
 	if (s->ext == EXT_EXECUTE) {
 		/* One statement per Execute: report its tag and stop. */
 		s->ext_tag = tr_arena_strdup(&s->arena, tag);
@@ -1041,9 +1113,15 @@ static int reload_row(struct cluster_client *c, void *arg, unsigned n_cols,
 {
 	struct server_session *s = arg;
 	TR_UNUSED(c);
-	if (n_cols != 3 || vals[0].type != CLUSTER_TEXT ||
-	    vals[1].type != CLUSTER_TEXT || vals[2].type != CLUSTER_INTEGER) {
+	if (n_cols != 4) {
 		return TR_OK;
+	}
+	if (vals[3].type == CLUSTER_INTEGER) {
+		s->reload_version = vals[3].integer;
+	}
+	if (vals[0].type != CLUSTER_TEXT || vals[1].type != CLUSTER_TEXT ||
+	    vals[2].type != CLUSTER_INTEGER) {
+		return TR_OK; /* the schema is unchanged: no object rows */
 	}
 	if (s->n_ddl == s->cap_ddl) {
 		unsigned cap = s->cap_ddl ? s->cap_ddl * 2 : 32;
@@ -1125,9 +1203,32 @@ static void reload_done(struct cluster_client *c, void *arg,
 		cluster_failed(s, res, false);
 		return;
 	}
-	if (sql_catalog_load_ex(s->db->catalog, s->n_ddl, s->ddl,
-				s->ddl_names, s->ddl_rowids) == TR_OK) {
-		s->db->catalog_loaded = true;
+	struct server_db *db = s->db;
+	bool unchanged = s->reload_version >= 0 && db->version_known &&
+			 s->reload_version == db->schema_version &&
+			 !s->reload_uncommitted;
+	bool loaded = unchanged;
+	if (!unchanged &&
+	    sql_catalog_load_ex(db->catalog, s->n_ddl, s->ddl, s->ddl_names,
+				s->ddl_rowids) == TR_OK) {
+		loaded = true;
+		db->schema_version = s->reload_version;
+		/* What a transaction made is not the cluster's schema: the
+		 * next reload reads everything again. */
+		db->version_known = s->reload_version >= 0 &&
+				    !s->reload_uncommitted;
+	}
+	if (loaded) {
+		db->catalog_loaded = true;
+		/* A notice or DDL since the read started: the read may
+		 * predate that DDL, so it grants no lease (the next
+		 * statement checks again). */
+		db->verified_until = db->epoch == s->reload_epoch &&
+						     !s->reload_uncommitted
+					     ? s->reload_start +
+						       SERVER_SCHEMA_LEASE_MS *
+							       1000000ull
+					     : 0;
 	}
 	if (s->closing) {
 		end_query(s);
@@ -1140,11 +1241,18 @@ static void reload_done(struct cluster_client *c, void *arg,
 	describe_and_run(s);
 }
 
-#define SCHEMA_SQL                                                          \
-	"SELECT sql, name, rowid FROM sqlite_master WHERE sql IS NOT NULL " \
-	"AND name NOT "                                                      \
-	"LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY CASE type WHEN 'table' "    \
-	"THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, rowid"
+/*
+ * The leader's schema version and, only if it is not ?1 (the version the
+ * mirror was read at, -1 if none), the schema: one row of NULLs and the
+ * version when nothing changed.  One statement, so both come from the
+ * same snapshot.
+ */
+#define SCHEMA_SQL                                                           \
+	"SELECT m.sql, m.name, m.rowid, v.schema_version FROM "              \
+	"pragma_schema_version AS v LEFT JOIN sqlite_master AS m ON "        \
+	"v.schema_version <> ? AND m.sql IS NOT NULL AND m.name NOT LIKE "   \
+	"'sqlite\\_%' ESCAPE '\\' ORDER BY CASE m.type WHEN 'table' THEN 0 " \
+	"WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, m.rowid"
 
 static void reload_closed(struct cluster_client *c, void *arg)
 {
@@ -1173,9 +1281,11 @@ static void reload_side_done(struct cluster_client *c, void *arg,
 static void reload_side_opened(struct cluster_client *c, void *arg,
 			       const struct cluster_result *res)
 {
+	struct server_session *s = arg;
 	if (res->rc != TR_OK ||
-	    cluster_client_query_sql(c, SCHEMA_SQL, NULL, 0, NULL, reload_row,
-				     reload_side_done, arg) != TR_OK) {
+	    cluster_client_query_sql(c, SCHEMA_SQL, &s->reload_param, 1, NULL,
+				     reload_row, reload_side_done,
+				     arg) != TR_OK) {
 		struct cluster_result failed = {
 			.rc = res->rc != TR_OK ? res->rc : TR_ENOMEM,
 			.message = res->message,
@@ -1214,12 +1324,22 @@ static void reload_catalog(struct server_session *s)
 	s->n_ddl = 0;
 	s->cap_ddl = 0;
 	s->ddl = NULL;
+	s->reload_epoch = s->db->epoch;
+	s->reload_start = uv_hrtime();
+	s->reload_version = -1;
+	s->reload_uncommitted = s->txn != TXN_NONE && s->txn_ddl;
+	s->reload_param = (struct cluster_value){
+		.type = CLUSTER_INTEGER,
+		.integer = s->db->version_known && !s->reload_uncommitted
+				   ? s->db->schema_version
+				   : -1,
+	};
 	s->pending++;
 	s->wait = WAIT_CLUSTER;
 	if (s->txn == TXN_NONE || s->txn_ddl) {
-		if (cluster_client_query_sql(s->cc, SCHEMA_SQL, NULL, 0, NULL,
-					     reload_row, reload_done,
-					     s) != TR_OK) {
+		if (cluster_client_query_sql(
+			    s->cc, SCHEMA_SQL, &s->reload_param, 1, NULL,
+			    reload_row, reload_done, s) != TR_OK) {
 			s->pending--;
 			s->wait = WAIT_NONE;
 			failf(s, "53200", "out of memory");
@@ -1346,7 +1466,8 @@ static void exec_done(struct cluster_client *c, void *arg,
 		return;
 	}
 	if (st->ddl) {
-		s->db->catalog_loaded = false;
+		server_schema_stale(s->db);
+		s->announce = true; /* once committed: announce_ddl */
 		if (s->txn != TXN_NONE) {
 			s->txn_ddl = true;
 		}
@@ -1463,8 +1584,8 @@ static int rebuild_row(struct cluster_client *c, void *arg, unsigned n_cols,
 	}
 	if (s->n_objs == s->cap_objs) {
 		unsigned cap = s->cap_objs ? s->cap_objs * 2 : 32;
-		struct sql_schema_obj *o =
-			tr_arena_alloc(&s->arena, sizeof *o * cap);
+		struct sql_schema_obj *o = tr_arena_alloc(&s->arena,
+							  sizeof *o * cap);
 		if (o == NULL) {
 			return TR_ENOMEM;
 		}
@@ -1482,9 +1603,10 @@ static int rebuild_row(struct cluster_client *c, void *arg, unsigned n_cols,
 			return TR_ENOMEM;
 		}
 	}
-	s->objs[s->n_objs++] = (struct sql_schema_obj){
-		.type = f[0], .name = f[1], .tbl_name = f[2], .sql = f[3]
-	};
+	s->objs[s->n_objs++] = (struct sql_schema_obj){ .type = f[0],
+							.name = f[1],
+							.tbl_name = f[2],
+							.sql = f[3] };
 	return TR_OK;
 }
 
@@ -1524,8 +1646,8 @@ static void rebuild_read(struct cluster_client *c, void *arg,
 	send_ddl(s, script);
 }
 
-#define REBUILD_SCHEMA_SQL                                                   \
-	"SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS "  \
+#define REBUILD_SCHEMA_SQL                                                  \
+	"SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS " \
 	"NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid"
 
 /*
@@ -1732,7 +1854,8 @@ static const char *ret_key(struct server_session *s)
 	tr_buf_put_u8(&b, ']');
 	const char *key = tr_buf_err(&b) == TR_OK
 				  ? tr_arena_strndup(&s->arena,
-						     (const char *)b.data, b.len)
+						     (const char *)b.data,
+						     b.len)
 				  : NULL;
 	tr_buf_close(&b);
 	return key;
@@ -1743,8 +1866,7 @@ static const char *ret_key(struct server_session *s)
  * any the client did not send), then @n_extra values from @extra, or the
  * key when @step->key is set.
  */
-static struct cluster_value *ret_params(struct server_session *s,
-					unsigned n,
+static struct cluster_value *ret_params(struct server_session *s, unsigned n,
 					const struct sql_ret_step *step,
 					const struct cluster_value *extra,
 					unsigned n_extra, unsigned *count)
@@ -2120,8 +2242,9 @@ static void ret_exec_done(struct cluster_client *c, void *arg,
 		}
 		r->affected += res->rows_affected;
 		r->next++;
-		if (r->next >= (r->plan->source.sql != NULL ? r->n_src
-							    : r->plan->n_rows)) {
+		if (r->next >= (r->plan->source.sql != NULL
+					? r->n_src
+					: r->plan->n_rows)) {
 			r->phase = RET_FETCH;
 		}
 		break;
@@ -2243,9 +2366,9 @@ static void ret_next(struct server_session *s)
 	case RET_ROWS:
 		if (p->source.sql != NULL) {
 			unsigned n;
-			struct cluster_value *v =
-				ret_params(s, p->row_params, NULL,
-					   r->src[r->next], r->src_width, &n);
+			struct cluster_value *v = ret_params(
+				s, p->row_params, NULL, r->src[r->next],
+				r->src_width, &n);
 			ret_send(s,
 				 sql_returning_row_sql(&s->arena, p,
 						       r->src_width),
@@ -2442,16 +2565,15 @@ static bool in_block(const struct server_session *s)
 
 static bool default_read_only(const struct server_session *s)
 {
-	const char *v =
-		server_settings_get(s->settings, "default_transaction_read_only");
+	const char *v = server_settings_get(s->settings,
+					    "default_transaction_read_only");
 	return v != NULL && strcmp(v, "on") == 0;
 }
 
 /* PostgreSQL's spelling of isolation level @v, or NULL if it is none. */
 static const char *isolation_name(const char *v)
 {
-	static const char *const levels[] = { "serializable",
-					      "repeatable read",
+	static const char *const levels[] = { "serializable", "repeatable read",
 					      "read committed",
 					      "read uncommitted" };
 	for (size_t i = 0; v != NULL && i < TR_ARRAY_LEN(levels); i++) {
@@ -2632,11 +2754,12 @@ static void settings_txn_end(struct server_session *s, bool committed)
 						s->local_names[i], v, &report,
 						&err) == TR_OK &&
 			    report) {
-				report_setting(s, server_settings_canonical(
-							  s->local_names[i]),
-					       server_settings_get(
-						       s->settings,
-						       s->local_names[i]));
+				report_setting(
+					s,
+					server_settings_canonical(
+						s->local_names[i]),
+					server_settings_get(s->settings,
+							    s->local_names[i]));
 			}
 		}
 		server_settings_free(saved);
@@ -2671,8 +2794,9 @@ static void run_set(struct server_session *s)
 	}
 	if (s->cur->is_local) {
 		if (s->n_local == TR_ARRAY_LEN(s->local_names)) {
-			failf(s, "54000", "too many SET LOCAL settings in one "
-					  "transaction");
+			failf(s, "54000",
+			      "too many SET LOCAL settings in one "
+			      "transaction");
 			return;
 		}
 		s->local_names[s->n_local] = tr_strdup(s->cur->name);
@@ -2998,9 +3122,8 @@ static void copy_pump(struct server_session *s)
 /* A decoded value in dqlite's form. dqlite wants NUL-terminated text, so
  * text is always copied into @a; a blob only when @copy_blob says its
  * bytes die before the statement runs. */
-static int cluster_value_from_sql(const struct sql_value *v,
-				  struct tr_arena *a, bool copy_blob,
-				  struct cluster_value *out)
+static int cluster_value_from_sql(const struct sql_value *v, struct tr_arena *a,
+				  bool copy_blob, struct cluster_value *out)
 {
 	memset(out, 0, sizeof *out);
 	switch (v->type) {
@@ -3686,17 +3809,17 @@ static void run_declare(struct server_session *s, const struct sql_stmt *st)
 	c->name = tr_arena_strdup(&c->arena, st->name);
 	c->query.text = tr_arena_strdup(&c->arena, st->text);
 	c->query.sqlite = tr_arena_strdup(&c->arena, st->sqlite);
-	c->query.cols = st->n_cols > 0 ? tr_arena_alloc(&c->arena,
-							st->n_cols *
-								sizeof *st->cols)
-				       : NULL;
+	c->query.cols = st->n_cols > 0
+				? tr_arena_alloc(&c->arena,
+						 st->n_cols * sizeof *st->cols)
+				: NULL;
 	bool ok = c->name != NULL && c->query.text != NULL &&
 		  c->query.sqlite != NULL &&
 		  (st->n_cols == 0 || c->query.cols != NULL);
 	for (unsigned i = 0; ok && i < st->n_cols; i++) {
 		c->query.cols[i] = st->cols[i];
-		c->query.cols[i].name =
-			tr_arena_strdup(&c->arena, st->cols[i].name);
+		c->query.cols[i].name = tr_arena_strdup(&c->arena,
+							st->cols[i].name);
 		ok = c->query.cols[i].name != NULL;
 	}
 	if (!ok) {
@@ -3746,13 +3869,12 @@ static void run_fetch(struct server_session *s, const struct sql_stmt *st)
 	q->kind = SQL_QUERY;
 	q->tag = "FETCH";
 	q->counted = true;
-	q->sqlite = tr_arena_printf(&s->arena,
-				    "SELECT * FROM (%s) LIMIT %lld OFFSET %llu",
-				    c->query.sqlite,
-				    st->fetch_count == INT64_MAX
-					    ? -1LL
-					    : (long long)st->fetch_count,
-				    (unsigned long long)c->pos);
+	q->sqlite = tr_arena_printf(
+		&s->arena, "SELECT * FROM (%s) LIMIT %lld OFFSET %llu",
+		c->query.sqlite,
+		st->fetch_count == INT64_MAX ? -1LL
+					     : (long long)st->fetch_count,
+		(unsigned long long)c->pos);
 	if (q->sqlite == NULL) {
 		failf(s, "53200", "out of memory");
 		return;
@@ -3871,6 +3993,16 @@ static void wipe_closed(struct cluster_client *c, void *arg)
 	maybe_free(s);
 }
 
+static void dropdb_announced(void *arg)
+{
+	struct server_session *s = landed(arg);
+	if (s->closing) {
+		end_query(s);
+		return;
+	}
+	complete(s, "DROP DATABASE");
+}
+
 /* The wipe ended (@res): close its connection, answer the DROP. */
 static void wipe_end(struct server_session *s, const struct cluster_result *res)
 {
@@ -3890,7 +4022,14 @@ static void wipe_end(struct server_session *s, const struct cluster_result *res)
 		      res->message ? res->message : tr_strerror(res->rc));
 		return;
 	}
-	complete(l, "DROP DATABASE");
+	/* Every node's mirror of the dropped database is stale (a database
+	 * of the same name made next starts empty). */
+	l->pending++;
+	if (server_schema_announce(l->srv, l->cur->name, uv_hrtime(),
+				   dropdb_announced, l) != TR_OK) {
+		l->pending--;
+		complete(l, "DROP DATABASE");
+	}
 }
 
 static void wipe_dropped(struct cluster_client *c, void *arg,
@@ -3950,9 +4089,9 @@ static void wipe_listed(struct cluster_client *c, void *arg,
 
 /* Views first (they read tables); a table takes its indexes and
  * triggers along; SQLite's own tables stay. */
-#define WIPE_LIST_SQL                                                    \
-	"SELECT type, name FROM sqlite_master WHERE type IN ('view', "  \
-	"'table') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "           \
+#define WIPE_LIST_SQL                                                  \
+	"SELECT type, name FROM sqlite_master WHERE type IN ('view', " \
+	"'table') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "         \
 	"ORDER BY type = 'table', name"
 
 static void wipe_opened(struct cluster_client *c, void *arg,
@@ -3966,8 +4105,8 @@ static void wipe_opened(struct cluster_client *c, void *arg,
 	}
 	tr_buf_reset(&s->wipe_sql);
 	tr_buf_put_str(&s->wipe_sql, "BEGIN; ");
-	if (cluster_client_query_sql(c, WIPE_LIST_SQL, NULL, 0, NULL,
-				     wipe_row, wipe_listed, s) != TR_OK) {
+	if (cluster_client_query_sql(c, WIPE_LIST_SQL, NULL, 0, NULL, wipe_row,
+				     wipe_listed, s) != TR_OK) {
 		wipe_end(s, &failed);
 	}
 }
@@ -3994,7 +4133,7 @@ static void wipe_start(struct server_session *s)
 	TR_QUEUE_FOREACH (q, &s->srv->dbs) {
 		struct server_db *db = TR_QUEUE_DATA(q, struct server_db, link);
 		if (strcmp(db->name, s->cur->name) == 0) {
-			db->catalog_loaded = false;
+			server_schema_stale(db);
 		}
 	}
 	struct cluster_client_config cfg = { .tls = s->srv->node_client_ctx };
@@ -4053,6 +4192,71 @@ static void dropdb_done(struct cluster_client *c, void *arg,
 	wipe_start(s);
 }
 
+unsigned server_sessions_on_db(struct server *srv, const char *db, bool force,
+			       const void *except)
+{
+	unsigned n_busy = 0;
+	struct tr_queue *q = srv->sessions.next;
+	while (q != &srv->sessions) {
+		struct server_session *o = TR_QUEUE_DATA(
+			q, struct server_session, link);
+		/* Terminating may free @o: step on first. */
+		q = q->next;
+		if (o == except || o->closing || o->pg == NULL ||
+		    o->db_name == NULL || strcmp(o->db_name, db) != 0) {
+			continue;
+		}
+		if (force && !o->in_query) {
+			pgwire_session_terminate(
+				o->pg, "57P01",
+				"terminating connection due to administrator "
+				"command");
+			continue;
+		}
+		n_busy++;
+	}
+	return n_busy;
+}
+
+/* DROP DATABASE: the other members counted their sessions on it (@n). */
+static void dropdb_counted(void *arg, unsigned n)
+{
+	struct server_session *s = landed(arg);
+	const struct sql_stmt *st = s->cur;
+	if (s->closing) {
+		end_query(s);
+		return;
+	}
+	unsigned n_busy = s->dropdb_local + n;
+	if (n_busy > 0) {
+		struct sql_error e = { .position = 0 };
+		sql_error_set(&e, &s->arena, "55006",
+			      "database \"%s\" is being accessed by other "
+			      "users",
+			      st->name);
+		e.detail = tr_arena_printf(
+			&s->arena,
+			"There %s %u other session%s using the "
+			"database.",
+			n_busy == 1 ? "is" : "are", n_busy,
+			n_busy == 1 ? "" : "s");
+		fail(s, &e);
+		return;
+	}
+	struct cluster_value param = { .type = CLUSTER_TEXT };
+	param.text.p = st->name;
+	param.text.len = strlen(st->name);
+	s->pending++;
+	s->wait = WAIT_CLUSTER;
+	if (server_sys_exec(s->srv, true,
+			    "DELETE FROM databases WHERE name = ?", &param, 1,
+			    dropdb_done, s) != TR_OK) {
+		s->pending--;
+		s->wait = WAIT_NONE;
+		failf(s, "57P03", "the cluster is not available right now");
+	}
+}
+
 static void run_drop_database(struct server_session *s,
 			      const struct sql_stmt *st)
 {
@@ -4072,51 +4276,19 @@ static void run_drop_database(struct server_session *s,
 		failf(s, "3D000", "database \"%s\" does not exist", st->name);
 		return;
 	}
-	/* Sessions of this node on it: FORCE ends the idle ones. */
-	unsigned n_busy = 0;
-	struct tr_queue *q = s->srv->sessions.next;
-	while (q != &s->srv->sessions) {
-		struct server_session *o =
-			TR_QUEUE_DATA(q, struct server_session, link);
-		/* Terminating may free @o: step on first. */
-		q = q->next;
-		if (o == s || o->closing || o->pg == NULL ||
-		    o->db_name == NULL || strcmp(o->db_name, st->name) != 0) {
-			continue;
-		}
-		if (st->force && !o->in_query) {
-			pgwire_session_terminate(
-				o->pg, "57P01",
-				"terminating connection due to administrator "
-				"command");
-			continue;
-		}
-		n_busy++;
-	}
-	if (n_busy > 0) {
-		struct sql_error e = { .position = 0 };
-		sql_error_set(&e, &s->arena, "55006",
-			      "database \"%s\" is being accessed by other "
-			      "users",
-			      st->name);
-		e.detail = tr_arena_printf(
-			&s->arena, "There %s %u other session%s using the "
-			"database.",
-			n_busy == 1 ? "is" : "are", n_busy,
-			n_busy == 1 ? "" : "s");
-		fail(s, &e);
-		return;
-	}
-	struct cluster_value param = { .type = CLUSTER_TEXT };
-	param.text.p = st->name;
-	param.text.len = strlen(st->name);
+	/* Sessions of this node on it, then of the other nodes: FORCE ends
+	 * the idle ones. */
+	s->dropdb_local = server_sessions_on_db(s->srv, st->name, st->force, s);
 	s->pending++;
 	s->wait = WAIT_CLUSTER;
-	if (server_sys_exec(s->srv, true, "DELETE FROM databases WHERE name = ?",
-			    &param, 1, dropdb_done, s) != TR_OK) {
+	int rv = server_dbsessions_ask(s->srv, st->name, st->force,
+				       dropdb_counted, s);
+	if (rv == TR_ENOTFOUND) {
+		dropdb_counted(s, 0); /* no other member */
+	} else if (rv != TR_OK) {
 		s->pending--;
 		s->wait = WAIT_NONE;
-		failf(s, "57P03", "the cluster is not available right now");
+		failf(s, "53200", "out of memory");
 	}
 }
 
@@ -4167,8 +4339,8 @@ static void step(struct server_session *s)
 	}
 	const char *refused = read_only_refusal(st);
 	if (refused != NULL && s->ext != EXT_PREPARE && txn_read_only(s)) {
-		failf(s, "25006", "cannot execute %s in a read-only transaction",
-		      refused);
+		failf(s, "25006",
+		      "cannot execute %s in a read-only transaction", refused);
 		return;
 	}
 	if (st->cluster_view && st->kind != SQL_QUERY) {
@@ -4773,6 +4945,9 @@ static int op_query(void *data, struct pgwire_session *pg, const char *sql,
 	}
 	s->next = 0;
 	s->cur = NULL;
+	if (s->db != NULL) {
+		server_schema_check_lease(s->db);
+	}
 	int rv = parse_cached(s, &s->arena, sql, &s->batch, &err);
 	if (rv == TR_ESQL) {
 		/* A syntax error fails the whole Query before anything runs,
@@ -4894,8 +5069,8 @@ static void finish_prepare(struct server_session *s)
 		}
 	}
 	if (p->stmt != NULL && p->stmt->kind == SQL_FETCH) {
-		const struct server_cursor *c =
-			cursor_find(s, p->stmt->name, NULL);
+		const struct server_cursor *c = cursor_find(s, p->stmt->name,
+							    NULL);
 		if (c != NULL) {
 			n = c->query.n_cols;
 			cols = c->query.cols;
@@ -4974,6 +5149,9 @@ static int op_prepare(void *data, struct pgwire_session *pg, const char *sql,
 	s->next = 0;
 	s->cur = NULL;
 	memset(&s->batch, 0, sizeof s->batch);
+	if (s->db != NULL) {
+		server_schema_check_lease(s->db);
+	}
 	int rv = parse_cached(s, &p->arena, sql, &batch, &err);
 	if (rv == TR_ENOMEM) {
 		s->in_query = false;

@@ -314,6 +314,58 @@ static void test_admin_msg_caps(void **state)
 		TR_EPROTO);
 }
 
+/* A mirror checked against the leader is trusted until its lease runs
+ * out; then it is checked again (not known stale: the epoch stays). */
+static void test_schema_lease(void **state)
+{
+	struct server_db db = { .catalog_loaded = true };
+	TR_UNUSED(state);
+	db.verified_until = uv_hrtime() + 60ull * 1000000000ull;
+	server_schema_check_lease(&db);
+	assert_true(db.catalog_loaded);
+	assert_int_equal(db.epoch, 0);
+	db.verified_until = uv_hrtime() - 1;
+	server_schema_check_lease(&db);
+	assert_false(db.catalog_loaded);
+	assert_int_equal(db.epoch, 0);
+	/* An unloaded mirror stays so. */
+	server_schema_check_lease(&db);
+	assert_false(db.catalog_loaded);
+}
+
+/* DDL or a notice: stale, no lease, and a read in flight is told by the
+ * epoch that it may predate the change. */
+static void test_schema_stale(void **state)
+{
+	struct server_db db = { .catalog_loaded = true, .epoch = 7 };
+	TR_UNUSED(state);
+	db.verified_until = uv_hrtime() + 60ull * 1000000000ull;
+	server_schema_stale(&db);
+	assert_false(db.catalog_loaded);
+	assert_int_equal(db.verified_until, 0);
+	assert_int_equal(db.epoch, 8);
+	server_schema_stale(&db);
+	assert_int_equal(db.epoch, 9);
+}
+
+static void never_called(void *arg, unsigned n)
+{
+	TR_UNUSED(arg);
+	TR_UNUSED(n);
+	fail();
+}
+
+/* DROP DATABASE on a node alone: nobody to ask, answered at once. */
+static void test_dbsessions_without_members(void **state)
+{
+	struct server srv;
+	TR_UNUSED(state);
+	memset(&srv, 0, sizeof srv);
+	assert_int_equal(
+		server_dbsessions_ask(&srv, "x", false, never_called, NULL),
+		TR_ENOTFOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +373,9 @@ int main(void)
 		cmocka_unit_test(test_writeq_cancel_when_not_waiting_is_noop),
 		cmocka_unit_test(test_admin_msg_round_trip),
 		cmocka_unit_test(test_admin_msg_caps),
+		cmocka_unit_test(test_schema_lease),
+		cmocka_unit_test(test_schema_stale),
+		cmocka_unit_test(test_dbsessions_without_members),
 		cmocka_unit_test_setup_teardown(test_settings_defaults_and_case,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
