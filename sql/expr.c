@@ -2193,6 +2193,62 @@ void sql__ordered_agg(struct sql__emit *e, const PgQuery__FuncCall *fc,
 	}
 }
 
+/*
+ * A string function given a number, boolean, date, json, uuid... whose
+ * type is known: PostgreSQL has no implicit cast to text for those, so
+ * length(1) is 42883 (SQLite would measure "1").  The first argument of
+ * the functions that also take bytea may be bytea.
+ */
+static bool refuse_non_text_arg(struct sql__emit *e,
+				const PgQuery__FuncCall *fc, const char *name)
+{
+	static const struct {
+		const char *name;
+		bool bytea; /* an overload takes bytea */
+	} text_funcs[] = {
+		{ "length", true },	  { "char_length", false },
+		{ "character_length", false }, { "lower", false },
+		{ "upper", false },	  { "initcap", false },
+		{ "substr", true },	  { "substring", true },
+		{ "btrim", true },	  { "ltrim", true },
+		{ "rtrim", true },	  { "replace", false },
+		{ "split_part", false },  { "left", false },
+		{ "right", false },	  { "lpad", false },
+		{ "rpad", false },	  { "repeat", false },
+		{ "reverse", false },	  { "strpos", false },
+		{ "starts_with", false }, { "md5", true },
+		{ "ascii", false },	  { "translate", false },
+	};
+	if (fc->n_args == 0 || fc->n_funcname > 2) {
+		return false;
+	}
+	bool bytea_ok = false;
+	bool listed = false;
+	for (size_t i = 0; i < TR_ARRAY_LEN(text_funcs) && !listed; i++) {
+		if (strcmp(text_funcs[i].name, name) == 0) {
+			listed = true;
+			bytea_ok = text_funcs[i].bytea;
+		}
+	}
+	if (!listed) {
+		return false;
+	}
+	int32_t tm;
+	uint32_t t = sql__infer(fc->args[0], &tm);
+	if (t == 0 || t == SQL_OID_TEXT || t == SQL_OID_VARCHAR ||
+	    t == SQL_OID_BPCHAR || t == SQL_OID_NAME ||
+	    (bytea_ok && t == SQL_OID_BYTEA) || is_unknown_literal(fc->args[0]) ||
+	    sql__array_elem(t) != 0) {
+		return false;
+	}
+	sql__fail(e, fc->location, "42883", "function %s(%s) does not exist",
+		  name, sql__arg_types(e, fc));
+	e->stmt->error.hint = "No function matches the given name and argument "
+			      "types. You might need to add explicit type "
+			      "casts.";
+	return true;
+}
+
 static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 {
 	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
@@ -2253,6 +2309,9 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 		sql__fail(e, fc->location, "42883",
 			  "function %s with %d arguments does not exist", name,
 			  nargs);
+		return;
+	}
+	if (refuse_non_text_arg(e, fc, name)) {
 		return;
 	}
 	if (strcmp(name, "make_interval") == 0 && !fc->agg_star &&
