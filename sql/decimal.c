@@ -2,12 +2,12 @@
  * sql/decimal.c: exact decimal arithmetic for the numeric results a
  * double cannot hold, where they go straight to the client.
  *
- *   pg_num_div(a, b, s)    a / b as PostgreSQL's numeric_div: the
+ *   pg_num_div(a, b, sa, sb)  a / b as PostgreSQL's numeric_div: the
  *                          scale of select_div_scale, rounded half
  *                          away from zero
  *   pg_num_avg(x[, s])     avg of integers or numerics (aggregate and
  *                          window function), the sum kept exact
- *   pg_num_log(b, x, s)    log(b, x) of numerics, log_var's scale
+ *   pg_num_log(b, x, sb, sx)  log(b, x) of numerics, log_var's scale
  *   collation pg_num       decimal text ordered by value
  *
  * Why only there.  numeric is stored as a SQLite INTEGER or REAL
@@ -191,9 +191,10 @@ static enum kind dn_from_value(sqlite3_value *v, struct dnum *x, int *scale)
 		if (isinf(r)) {
 			return r > 0 ? K_PINF : K_MINF;
 		}
-		/* The shortest decimal that reads back as @r. */
-		for (int prec = 1; prec <= 17; prec++) {
-			snprintf(buf, sizeof buf, "%.*e", prec - 1, r);
+		/* The shortest decimal that reads back as @r: %g drops
+		 * trailing zeros, so 15 digits give any shorter form. */
+		for (int prec = 15; prec <= 17; prec++) {
+			snprintf(buf, sizeof buf, "%.*g", prec, r);
 			if (strtod(buf, NULL) == r) {
 				break;
 			}
@@ -276,6 +277,35 @@ static bool dn_add(struct dnum *acc, const struct dnum *v, bool negate)
 	dn_norm(&r);
 	*acc = r;
 	return true;
+}
+
+/* Round @x half away from zero to @scale decimals: a numeric(p,s)
+ * value (or any with a static scale) is stored rounded in PostgreSQL,
+ * but not in triode. */
+static void dn_round(struct dnum *x, int scale)
+{
+	int k = -scale - x->exp; /* digits to drop */
+	if (x->n == 0 || k <= 0) {
+		return;
+	}
+	bool up = k - 1 < x->n && x->d[k - 1] >= 5;
+	if (k >= x->n) {
+		x->n = 0;
+	} else {
+		memmove(x->d, x->d + k, (size_t)(x->n - k));
+		x->n -= k;
+	}
+	x->exp = -scale;
+	int i = 0;
+	while (up && i < x->n && x->d[i] == 9) {
+		x->d[i++] = 0;
+	}
+	if (up && i < x->n) {
+		x->d[i]++;
+	} else if (up && x->n < DEC_MAX) {
+		x->d[x->n++] = 1;
+	}
+	dn_norm(x);
 }
 
 /* PostgreSQL's weight (base-10000 digits) and first base-10000 digit
@@ -456,9 +486,28 @@ static void result_quotient(sqlite3_context *ctx, const struct dnum *a,
 	sqlite3_result_text(ctx, out, n, SQLITE_TRANSIENT);
 }
 
+/* Round finite operands @a, @b to their static scales @sva, @svb (if
+ * known, >= 0) and return the larger display scale: static if known,
+ * else the written one (@sa, @sb). */
+static int operand_scales(struct dnum *a, enum kind ka, int *sa,
+			  sqlite3_value *sva, struct dnum *b, enum kind kb,
+			  int *sb, sqlite3_value *svb)
+{
+	int ta = sqlite3_value_int(sva), tb = sqlite3_value_int(svb);
+	if (ka == K_NUM && ta >= 0 && ta <= MAX_DSCALE) {
+		dn_round(a, ta);
+		*sa = ta;
+	}
+	if (kb == K_NUM && tb >= 0 && tb <= MAX_DSCALE) {
+		dn_round(b, tb);
+		*sb = tb;
+	}
+	return *sa > *sb ? *sa : *sb;
+}
+
 /* ---------------------------------------------------------------------
- * pg_num_div(a, b, s): numeric division; @s the operands' static
- * display scale (-1 if unknown).
+ * pg_num_div(a, b, sa, sb): numeric division; @sa, @sb the operands'
+ * static display scales (-1 if unknown), to which they are rounded.
  * ------------------------------------------------------------------- */
 
 static void fn_div(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -473,7 +522,7 @@ static void fn_div(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	int sa, sb;
 	enum kind ka = dn_from_value(argv[0], &a, &sa);
 	enum kind kb = dn_from_value(argv[1], &b, &sb);
-	int dscale = sqlite3_value_int(argv[2]);
+	int dscale = operand_scales(&a, ka, &sa, argv[2], &b, kb, &sb, argv[3]);
 	if (ka == K_NAN || kb == K_NAN) {
 		result_special(ctx, K_NAN);
 		return;
@@ -504,12 +553,6 @@ static void fn_div(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	if (kb != K_NUM) {
 		sqlite3_result_text(ctx, "0", -1, SQLITE_STATIC);
 		return;
-	}
-	if (sa > dscale) {
-		dscale = sa;
-	}
-	if (sb > dscale) {
-		dscale = sb;
 	}
 	result_quotient(ctx, &a, &b, dscale, sqlite3_value_double(argv[0]),
 			sqlite3_value_double(argv[1]));
@@ -565,6 +608,11 @@ static void avg_update(sqlite3_context *ctx, sqlite3_value *v, bool remove)
 	case K_NUM:
 		break;
 	}
+	int s = (int)(intptr_t)sqlite3_user_data(ctx) - 1;
+	if (s >= 0) {
+		dn_round(&x, s); /* the value PostgreSQL stores */
+		scale = s;
+	}
 	if (!st->lost && !dn_add(&st->sum, &x, remove)) {
 		st->lost = true;
 	}
@@ -612,7 +660,7 @@ static void avg_result(sqlite3_context *ctx)
 			break;
 		}
 	}
-	int s = (int)(intptr_t)sqlite3_user_data(ctx);
+	int s = (int)(intptr_t)sqlite3_user_data(ctx) - 1;
 	if (s > dscale) {
 		dscale = s;
 	}
@@ -635,7 +683,8 @@ static void avg_final(sqlite3_context *ctx)
 }
 
 /* ---------------------------------------------------------------------
- * pg_num_log(b, x, s): log(b, x) of numerics.  PostgreSQL's log_var
+ * pg_num_log(b, x, sb, sx): log(b, x) of numerics (scales as for
+ * pg_num_div).  PostgreSQL's log_var
  * computes ln(x) / ln(b) to the scale that gives 16 significant
  * digits; long double logarithms give about 19, enough for those.
  * ------------------------------------------------------------------- */
@@ -693,6 +742,7 @@ static void fn_log(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	int sb, sx;
 	enum kind kb = dn_from_value(argv[0], &b, &sb);
 	enum kind kx = dn_from_value(argv[1], &x, &sx);
+	int dscale = operand_scales(&b, kb, &sb, argv[2], &x, kx, &sx, argv[3]);
 	if (kb == K_NAN || kx == K_NAN) {
 		result_special(ctx, K_NAN);
 		return;
@@ -723,10 +773,7 @@ static void fn_log(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	}
 	long double r = logl(dn_to_ld(&x)) / lb;
 	int rscale = MIN_SIG - (ln_dweight(&x) - ln_dweight(&b));
-	int s = sqlite3_value_int(argv[2]);
-	rscale = rscale > sb ? rscale : sb;
-	rscale = rscale > sx ? rscale : sx;
-	rscale = clamp_scale(rscale > s ? rscale : s);
+	rscale = clamp_scale(rscale > dscale ? rscale : dscale);
 	/* A long double holds about 19 significant digits: past 18 the
 	 * last ones would be wrong, so the double it is. */
 	int top = r == 0 ? 0 : (int)floorl(log10l(fabsl(r)));
@@ -792,15 +839,15 @@ static int coll_num(void *arg, int la, const void *pa, int lb, const void *pb)
 int sql__decimal_register(struct sqlite3 *db)
 {
 	int flags = SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC;
-	int rc = sqlite3_create_function_v2(db, "pg_num_div", 3, flags, NULL,
+	int rc = sqlite3_create_function_v2(db, "pg_num_div", 4, flags, NULL,
 					    fn_div, NULL, NULL, NULL);
 	if (rc == SQLITE_OK) {
-		rc = sqlite3_create_function_v2(db, "pg_num_log", 3, flags,
+		rc = sqlite3_create_function_v2(db, "pg_num_log", 4, flags,
 						NULL, fn_log, NULL, NULL, NULL);
 	}
 	/* pg_num_avg(x) (the scale from the values) and pg_num_avgN(x)
-	 * for a static scale N up to 40: one argument, so that DISTINCT
-	 * works. */
+	 * for a static scale N up to 40, to which the values are rounded:
+	 * one argument, so that DISTINCT works.  User data: N + 1. */
 	for (intptr_t s = -1; s <= 40 && rc == SQLITE_OK; s++) {
 		char name[32];
 		if (s < 0) {
@@ -809,7 +856,7 @@ int sql__decimal_register(struct sqlite3 *db)
 			snprintf(name, sizeof name, "pg_num_avg%d", (int)s);
 		}
 		rc = sqlite3_create_window_function(
-			db, name, 1, flags, (void *)(s < 0 ? 0 : s), avg_step,
+			db, name, 1, flags, (void *)(s + 1), avg_step,
 			avg_final, avg_value, avg_inverse, NULL);
 	}
 	if (rc == SQLITE_OK) {

@@ -245,8 +245,9 @@ static void emit_like(struct sql__emit *e, const PgQuery__AExpr *x, bool negate,
  * A numeric division, avg or log(b, x) at the root of an item of the
  * statement's own select list (e->exact, query.c) is computed in
  * decimal and arrives as text with PostgreSQL's digits and scale:
- *   (pg_num_div(a, b, s) COLLATE pg_num)
- * s: the operands' static display scale (-1 if unknown).  Anywhere
+ *   (pg_num_div(a, b, sa, sb) COLLATE pg_num)
+ * sa, sb: the operands' static display scales (-1 if unknown), to
+ * which decimal.c rounds them as PostgreSQL stores them.  Anywhere
  * else it stays double arithmetic (see decimal.c for why).
  * ------------------------------------------------------------------- */
 
@@ -308,13 +309,7 @@ static int static_scale(const Node *n)
 	return k < 0 ? -1 : sql__numeric_typmod_scale(k, &div);
 }
 
-static int max_scale(const Node *a, const Node *b)
-{
-	int sa = static_scale(a), sb = static_scale(b);
-	return sa < 0 || sb < 0 ? -1 : sa > sb ? sa : sb;
-}
-
-/* pg_num_div / pg_num_log(@a, @b, s) COLLATE pg_num. */
+/* pg_num_div / pg_num_log(@a, @b, sa, sb) COLLATE pg_num. */
 static void emit_exact2(struct sql__emit *e, const char *fn, const Node *a,
 			const Node *b)
 {
@@ -322,7 +317,8 @@ static void emit_exact2(struct sql__emit *e, const char *fn, const Node *a,
 	exact_operand(e, a);
 	sql__put(e, ", ");
 	exact_operand(e, b);
-	sql__putf(e, ", %d) COLLATE pg_num)", max_scale(a, b));
+	sql__putf(e, ", %d, %d) COLLATE pg_num)", static_scale(a),
+		  static_scale(b));
 }
 
 /* Divisor with PostgreSQL's division-by-zero error. */

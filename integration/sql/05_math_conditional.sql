@@ -49,3 +49,5 @@ SELECT exp(1000::float8);
 SELECT asin(2);
 SELECT acos(-1.5);
 SELECT sqrt(-4::float8);
+SELECT log(2, 10) AS l2, log(10, 0.001) AS lm, log(3, 81) AS l3;
+SELECT log(1, 10);

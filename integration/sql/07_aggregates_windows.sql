@@ -57,4 +57,7 @@ SELECT region, sum(qty) AS total FROM c07_sales GROUP BY ROLLUP (region) HAVING 
 SELECT upper(region) AS r, count(*) AS n FROM c07_sales GROUP BY ROLLUP (upper(region)), ok IS TRUE ORDER BY 1, 2;
 SELECT region, count(*) AS n FROM c07_sales WHERE false GROUP BY ROLLUP (region);
 SELECT grouping(region) AS g FROM c07_sales;
+SELECT region, avg(amount) AS a, avg(qty) AS q FROM c07_sales GROUP BY region ORDER BY a DESC;
+SELECT avg(qty) FILTER (WHERE qty > 1) AS f, avg(DISTINCT qty) AS d FROM c07_sales;
+SELECT id, avg(qty) OVER (ORDER BY id) AS running FROM c07_sales ORDER BY id;
 DROP TABLE c07_sales;
