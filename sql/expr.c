@@ -1956,13 +1956,16 @@ static bool emit_iv_agg(struct sql__emit *e, const PgQuery__FuncCall *fc,
 	    !is_untyped_column(x)) {
 		return false;
 	}
+	/* An exact avg for the client (decimal.c): values of an untyped
+	 * column are numeric as far as the result column says. */
+	bool exact = avg && is_exact_root(e, fc);
 	sql__put(e, "(CASE WHEN max(typeof(");
 	sql__expr(e, x);
 	sql__putf(e, ")) = 'text' THEN %s", to);
 	sql__expr(e, x);
-	sql__putf(e, ") ELSE %s(", name);
+	sql__putf(e, ") ELSE %s(", exact ? "pg_num_avg" : name);
 	sql__expr(e, x);
-	sql__put(e, ") END)");
+	sql__put(e, exact ? ") END COLLATE pg_num)" : ") END)");
 	return true;
 }
 
@@ -2276,8 +2279,8 @@ static bool exact_avg_name(const struct sql__emit *e,
 	}
 	int32_t tm;
 	uint32_t t = sql__infer(fc->args[0], &tm);
-	if (!is_int(t) && t != SQL_OID_NUMERIC) {
-		return false;
+	if (!is_int(t) && t != SQL_OID_NUMERIC && t != 0) {
+		return false; /* unknown: numeric, as the result column */
 	}
 	int sc = static_scale(fc->args[0]);
 	if (sc >= 0 && sc <= 40) {
