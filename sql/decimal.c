@@ -166,6 +166,44 @@ static enum kind dn_parse(const char *s, size_t len, struct dnum *x, int *scale)
 	return K_NUM;
 }
 
+/*
+ * @r as the decimal m x 10^-k with the fewest decimals k that reads
+ * back as @r, when |m| < 10^15 (the common case: money, measures):
+ * no text formatting.  Below 10^15 the decimal grid is coarser than
+ * the doubles, so at most one m per k reads back, and the product
+ * r x 10^k is within 0.11 of it, so rounding finds it.  false: use
+ * the general way.
+ */
+static bool dn_from_short_double(double r, struct dnum *x, int *scale)
+{
+	static const double pow10[] = { 1e0,  1e1,  1e2,  1e3, 1e4,  1e5,
+					1e6,  1e7,  1e8,  1e9, 1e10, 1e11,
+					1e12, 1e13, 1e14, 1e15 };
+	double a = fabs(r);
+	if (!(a < 1e15)) {
+		return false;
+	}
+	for (int k = 0; k < 16; k++) {
+		double m = nearbyint(a * pow10[k]);
+		if (m >= 1e15) {
+			return false;
+		}
+		if (m / pow10[k] == a) {
+			uint64_t u = (uint64_t)m;
+			x->neg = r < 0;
+			x->exp = -k;
+			x->n = 0;
+			for (; u > 0; u /= 10) {
+				x->d[x->n++] = (uint8_t)(u % 10);
+			}
+			*scale = k;
+			dn_norm(x);
+			return true;
+		}
+	}
+	return false;
+}
+
 static enum kind dn_from_value(sqlite3_value *v, struct dnum *x, int *scale)
 {
 	char buf[40];
@@ -190,6 +228,9 @@ static enum kind dn_from_value(sqlite3_value *v, struct dnum *x, int *scale)
 		}
 		if (isinf(r)) {
 			return r > 0 ? K_PINF : K_MINF;
+		}
+		if (dn_from_short_double(r, x, scale)) {
+			return K_NUM;
 		}
 		/* The shortest decimal that reads back as @r: %g drops
 		 * trailing zeros, so 15 digits give any shorter form. */
@@ -249,7 +290,9 @@ static bool dn_add(struct dnum *acc, const struct dnum *v, bool negate)
 		return false;
 	}
 	static_assert(sizeof(struct dnum) < 4096, "dnum fits the stack");
-	struct dnum r = { .exp = lo, .n = hi - lo + 1 };
+	struct dnum r; /* every digit is written below */
+	r.exp = lo;
+	r.n = hi - lo + 1;
 	if (acc->neg == vneg) {
 		int carry = 0;
 		for (int pw = lo; pw <= hi; pw++) {
@@ -275,7 +318,10 @@ static bool dn_add(struct dnum *acc, const struct dnum *v, bool negate)
 		}
 	}
 	dn_norm(&r);
-	*acc = r;
+	acc->neg = r.neg;
+	acc->exp = r.exp;
+	acc->n = r.n;
+	memcpy(acc->d, r.d, (size_t)r.n);
 	return true;
 }
 
@@ -359,10 +405,24 @@ static int dn_div_text(const struct dnum *a, const struct dnum *b, int rscale,
 	char *quo = out + 2; /* room for the sign and a carry digit */
 	int qn = 0;
 	memset(out, '0', 3);
-	if (a->n > 0 && den_len <= num_len) {
+	if (a->n > 0 && den_len <= num_len && den_len <= 17) {
+		/* A denominator below 10^17: the remainder times ten plus
+		 * a digit fits 64 bits. */
+		uint64_t den = 0, rem = 0;
+		for (int k = den_len - 1; k >= 0; k--) {
+			int shift = s < 0 ? -s : 0;
+			den = den * 10 + (k >= shift ? b->d[k - shift] : 0);
+		}
+		for (int i = 0; i < num_len; i++) {
+			rem = rem * 10 + (i < a->n ? a->d[a->n - 1 - i] : 0);
+			quo[qn++] = (char)('0' + rem / den);
+			rem %= den;
+		}
+	} else if (a->n > 0 && den_len <= num_len) {
 		/* Long division, one numerator digit at a time; the
 		 * remainder stays below the denominator (den_len digits). */
-		uint8_t rem[DEC_MAX + 2] = { 0 }; /* least significant first */
+		/* Least significant first; rn digits in use. */
+		uint8_t rem[DEC_MAX + 2];
 		int rn = 0;
 		for (int i = 0; i < num_len; i++) {
 			int dig = i < a->n ? a->d[a->n - 1 - i] : 0;
@@ -664,7 +724,7 @@ static void avg_result(sqlite3_context *ctx)
 	if (s > dscale) {
 		dscale = s;
 	}
-	struct dnum n = { 0 };
+	struct dnum n = { .n = 0 };
 	for (uint64_t c = (uint64_t)st->count; c > 0; c /= 10) {
 		n.d[n.n++] = (uint8_t)(c % 10);
 	}
