@@ -8,6 +8,7 @@
  *   pg_num_avg(x[, s])     avg of integers or numerics (aggregate and
  *                          window function), the sum kept exact
  *   pg_num_log(b, x, sb, sx)  log(b, x) of numerics, log_var's scale
+ *   pg_num_math(x, s, op)  sqrt, exp and ln of a numeric
  *   collation pg_num       decimal text ordered by value
  *
  * Why only there.  numeric is stored as a SQLite INTEGER or REAL
@@ -764,6 +765,21 @@ static long double dn_to_ld(const struct dnum *x)
 	return strtold(buf, NULL);
 }
 
+/* ln(@x), @x > 0.  Near 1, ln(1 + d) with d = x - 1 taken exactly:
+ * x itself as a long double would lose d's digits. */
+static long double dn_ln(const struct dnum *x)
+{
+	long double v = dn_to_ld(x);
+	if (v > 0.5L && v < 2.0L) {
+		struct dnum d = *x;
+		struct dnum one = { .n = 1, .d = { 1 } };
+		if (dn_add(&d, &one, true)) {
+			return d.n == 0 ? 0.0L : log1pl(dn_to_ld(&d));
+		}
+	}
+	return logl(v);
+}
+
 /* estimate_ln_dweight: the decimal weight of ln(@x), @x > 0. */
 static int ln_dweight(const struct dnum *x)
 {
@@ -790,6 +806,8 @@ static int ln_dweight(const struct dnum *x)
 	double ln = log(digits) + dweight * 2.302585092994046;
 	return (int)log10(fabs(ln));
 }
+
+static void result_ld(sqlite3_context *ctx, long double r, int rscale);
 
 static void fn_log(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -826,31 +844,131 @@ static void fn_log(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 				     log(sqlite3_value_double(argv[0])));
 		return;
 	}
-	long double lb = logl(dn_to_ld(&b));
+	long double lb = dn_ln(&b);
 	if (lb == 0) {
 		sqlite3_result_error(ctx, "22012: division by zero", -1);
 		return;
 	}
-	long double r = logl(dn_to_ld(&x)) / lb;
+	long double r = dn_ln(&x) / lb;
 	int rscale = MIN_SIG - (ln_dweight(&x) - ln_dweight(&b));
 	rscale = clamp_scale(rscale > dscale ? rscale : dscale);
-	/* A long double holds about 19 significant digits: past 18 the
-	 * last ones would be wrong, so the double it is. */
+	result_ld(ctx, r, rscale);
+}
+
+/* ---------------------------------------------------------------------
+ * pg_num_math(x, s, op): sqrt ('s'), exp ('e') and ln ('l') of a
+ * numeric, to the scale PostgreSQL's numeric_sqrt, numeric_exp and
+ * numeric_ln choose (16 significant digits, at least x's scale @s);
+ * computed in long double, so results past 18 significant digits
+ * come back as the double.
+ * ------------------------------------------------------------------- */
+
+/* @r with @rscale decimals as the result, or the double when a long
+ * double cannot give that many digits. */
+static void result_ld(sqlite3_context *ctx, long double r, int rscale)
+{
 	int top = r == 0 ? 0 : (int)floorl(log10l(fabsl(r)));
 	if (!isfinite((double)r) || rscale + top + 1 > 18) {
 		sqlite3_result_double(ctx, (double)r);
 		return;
 	}
-	char out[64];
+	char out[MAX_DSCALE + 64];
 	int n = snprintf(out, sizeof out, "%.*Lf", rscale, r);
-	if (n > 0 && (size_t)n < sizeof out && out[0] == '-') {
+	if (n <= 0 || (size_t)n >= sizeof out) {
+		sqlite3_result_double(ctx, (double)r);
+		return;
+	}
+	if (out[0] == '-' && strspn(out + 1, "0.") == (size_t)n - 1) {
 		/* -0.000...: PostgreSQL prints no sign on zero. */
-		bool zero = strspn(out + 1, "0.") == (size_t)n - 1;
-		sqlite3_result_text(ctx, zero ? out + 1 : out, -1,
-				    SQLITE_TRANSIENT);
+		sqlite3_result_text(ctx, out + 1, -1, SQLITE_TRANSIENT);
 		return;
 	}
 	sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
+static void fn_math(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		return;
+	}
+	int op = sqlite3_value_int(argv[2]);
+	struct dnum x;
+	int sx;
+	enum kind k = dn_from_value(argv[0], &x, &sx);
+	int ts = sqlite3_value_int(argv[1]);
+	if (k == K_NUM && ts >= 0 && ts <= MAX_DSCALE) {
+		dn_round(&x, ts);
+		sx = ts;
+	}
+	if (k == K_NAN) {
+		result_special(ctx, K_NAN);
+		return;
+	}
+	if (op == 's' && ((k == K_NUM && x.neg) || k == K_MINF)) {
+		sqlite3_result_error(
+			ctx,
+			"2201F: cannot take square root of a negative number",
+			-1);
+		return;
+	}
+	if (op == 'l' && k == K_NUM && x.n == 0) {
+		sqlite3_result_error(
+			ctx, "2201E: cannot take logarithm of zero", -1);
+		return;
+	}
+	if (op == 'l' && ((k == K_NUM && x.neg) || k == K_MINF)) {
+		sqlite3_result_error(
+			ctx,
+			"2201E: cannot take logarithm of a negative number",
+			-1);
+		return;
+	}
+	if (k != K_NUM) {
+		/* Infinity: sqrt, exp and ln of it are infinite; exp(-inf)
+		 * is 0.  Not a number we can read: the double. */
+		if (k == K_PINF || k == K_MINF) {
+			if (op == 'e' && k == K_MINF) {
+				sqlite3_result_text(ctx, "0", -1,
+						    SQLITE_STATIC);
+			} else {
+				result_special(ctx, K_PINF);
+			}
+			return;
+		}
+		double v = sqlite3_value_double(argv[0]);
+		sqlite3_result_double(ctx, op == 's'   ? sqrt(v)
+					   : op == 'e' ? exp(v)
+						       : log(v));
+		return;
+	}
+	long double v = x.n == 0 ? 0 : dn_to_ld(&x);
+	long double r;
+	int rscale;
+	if (op == 's') {
+		int w, first;
+		weight_first(&x, &w, &first);
+		rscale = MIN_SIG - ((w + 1) * 4 / 2 - 1);
+		r = sqrtl(v);
+	} else if (op == 'e') {
+		double dv = (double)v * 0.434294481903252;
+		dv = dv < -MAX_DSCALE  ? -MAX_DSCALE
+		     : dv > MAX_DSCALE ? MAX_DSCALE
+				       : dv;
+		rscale = MIN_SIG - (int)dv;
+		r = expl(v);
+		if (!isfinite((double)r)) {
+			sqlite3_result_error(
+				ctx, "22003: value overflows numeric format",
+				-1);
+			return;
+		}
+	} else {
+		rscale = MIN_SIG - ln_dweight(&x);
+		r = dn_ln(&x);
+	}
+	rscale = clamp_scale(rscale > sx ? rscale : sx);
+	result_ld(ctx, r, rscale);
 }
 
 /* ---------------------------------------------------------------------
@@ -901,6 +1019,11 @@ int sql__decimal_register(struct sqlite3 *db)
 	int flags = SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC;
 	int rc = sqlite3_create_function_v2(db, "pg_num_div", 4, flags, NULL,
 					    fn_div, NULL, NULL, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_create_function_v2(db, "pg_num_math", 3, flags,
+						NULL, fn_math, NULL, NULL,
+						NULL);
+	}
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_create_function_v2(db, "pg_num_log", 4, flags,
 						NULL, fn_log, NULL, NULL, NULL);

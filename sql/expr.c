@@ -2267,6 +2267,23 @@ void sql__ordered_agg(struct sql__emit *e, const PgQuery__FuncCall *fc,
 	}
 }
 
+/* sqrt, exp or ln of a numeric at an exact root: its operation
+ * letter for pg_num_math (decimal.c), else 0. */
+static int exact_math_op(const struct sql__emit *e,
+			 const PgQuery__FuncCall *fc, const char *name)
+{
+	int op = strcmp(name, "sqrt") == 0  ? 's'
+		 : strcmp(name, "exp") == 0 ? 'e'
+		 : strcmp(name, "ln") == 0  ? 'l'
+					    : 0;
+	int32_t tm;
+	if (op == 0 || fc->n_args != 1 || !is_exact_root(e, fc) ||
+	    sql__infer(fc->args[0], &tm) != SQL_OID_NUMERIC) {
+		return 0;
+	}
+	return op;
+}
+
 /* avg of integers or numerics at an exact root: pg_num_avgN, N the
  * argument's static scale (decimal.c), into @buf. */
 static bool exact_avg_name(const struct sql__emit *e,
@@ -2470,6 +2487,15 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	if (strcmp(name, "log") == 0 && fc->n_args == 2 &&
 	    is_exact_root(e, fc)) {
 		emit_exact2(e, "pg_num_log", fc->args[0], fc->args[1]);
+		return;
+	}
+	int math = exact_math_op(e, fc, name);
+	if (math != 0) {
+		/* (pg_num_math(x, s, op) COLLATE pg_num), decimal.c */
+		sql__put(e, "(pg_num_math(");
+		exact_operand(e, fc->args[0]);
+		sql__putf(e, ", %d, %d) COLLATE pg_num)",
+			  static_scale(fc->args[0]), math);
 		return;
 	}
 	char avg_fn[24];
@@ -3343,6 +3369,15 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 		int32_t k = k0 > k1 ? k0 : k1;
 		*typmod = k0 < 0 || k1 < 0 ? sql__numeric_div_typmod(0)
 					   : sql__numeric_div_typmod(k - 4);
+		return SQL_OID_NUMERIC;
+	}
+	if ((strcmp(name, "sqrt") == 0 || strcmp(name, "exp") == 0 ||
+	     strcmp(name, "ln") == 0) &&
+	    a0 == SQL_OID_NUMERIC) {
+		/* numeric_sqrt, _exp, _ln: 16 significant digits, at least
+		 * the argument's scale (decimal.c). */
+		int32_t k = sql__numeric_keep_scale(a0, tm);
+		*typmod = sql__numeric_div_typmod(k < 0 ? 0 : k - 4);
 		return SQL_OID_NUMERIC;
 	}
 	if (strcmp(name, "random") == 0 || strcmp(name, "percent_rank") == 0 ||

@@ -251,6 +251,14 @@ static void test_exact_quotients(void **state)
 		  "2201E: cannot take logarithm of zero" },
 		{ "SELECT pg_num_log(-2, 10, 0, 0)",
 		  "2201E: cannot take logarithm of a negative number" },
+		{ "SELECT pg_num_math(2, 0, 115)", "1.414213562373095" },
+		{ "SELECT pg_num_math(1, 0, 101)", "2.7182818284590452" },
+		{ "SELECT pg_num_math('1.0001', 4, 108)",
+		  "0.00009999500033330834" },
+		{ "SELECT pg_num_math(-1, 0, 115)",
+		  "2201F: cannot take square root of a negative number" },
+		{ "SELECT pg_num_math(0, 0, 108)",
+		  "2201E: cannot take logarithm of zero" },
 		/* avg: the sum exact, the count's quotient. */
 		{ "SELECT pg_num_avg0(column1) FROM (VALUES (1), (2), (5))",
 		  "2.6666666666666667" },
@@ -309,7 +317,9 @@ static void test_exact_translation(void **state)
 		{ "SELECT 1::numeric / 3", true },
 		{ "SELECT avg(x::int4) FROM (SELECT 1 AS x) s", true },
 		{ "SELECT log(2, 8)", true },
-		{ "SELECT 1 / 3", false }, /* integer division */
+		{ "SELECT sqrt(2.0)", true },
+		{ "SELECT sqrt(2)", false }, /* float8 */
+		{ "SELECT 1 / 3", false },   /* integer division */
 		{ "SELECT 1.0::float8 / 3", false },
 		{ "SELECT 1::numeric / 3 + 1", false },
 		{ "SELECT 1 WHERE 1::numeric / 3 > 0.3", false },
