@@ -32,6 +32,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -236,6 +237,88 @@ static void emit_like(struct sql__emit *e, const PgQuery__AExpr *x, bool negate,
 			  "ESCAPE is not supported");
 	}
 	sql__put(e, ")");
+}
+
+/* ---------------------------------------------------------------------
+ * Exact numeric results for the client (decimal.c)
+ *
+ * A numeric division, avg or log(b, x) at the root of an item of the
+ * statement's own select list (e->exact, query.c) is computed in
+ * decimal and arrives as text with PostgreSQL's digits and scale:
+ *   (pg_num_div(a, b, sa, sb) COLLATE pg_num)
+ * sa, sb: the operands' static display scales (-1 if unknown), to
+ * which decimal.c rounds them as PostgreSQL stores them.  Anywhere
+ * else it stays double arithmetic (see decimal.c for why).
+ * ------------------------------------------------------------------- */
+
+static bool is_exact_root(const struct sql__emit *e, const void *node)
+{
+	if (e->exact == NULL) {
+		return false;
+	}
+	switch (e->exact->node_case) {
+	case PG_QUERY__NODE__NODE_A_EXPR:
+		return e->exact->a_expr == node;
+	case PG_QUERY__NODE__NODE_FUNC_CALL:
+		return e->exact->func_call == node;
+	default:
+		return false;
+	}
+}
+
+/* The text of a decimal literal @n (1.50, 1e30, a number past int8,
+ * any of them ::numeric) or NULL: passed to decimal.c as text, it
+ * keeps all its digits. */
+static const char *numeric_literal(const Node *n)
+{
+	if (n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST) {
+		const PgQuery__TypeCast *tc = n->type_cast;
+		const PgQuery__TypeName *t = tc->type_name;
+		const char *tn = t != NULL && t->n_names > 0
+					 ? sql__str(t->names[t->n_names - 1])
+					 : NULL;
+		if (tn == NULL || strcmp(tn, "numeric") != 0 ||
+		    t->n_typmods > 0 || t->n_array_bounds > 0) {
+			return NULL;
+		}
+		n = tc->arg;
+	}
+	if (is_const(n, PG_QUERY__A__CONST__VAL_FVAL)) {
+		return n->a_const->fval->fval;
+	}
+	return NULL;
+}
+
+static void exact_operand(struct sql__emit *e, const Node *n)
+{
+	const char *lit = numeric_literal(n);
+	if (lit != NULL) {
+		sql__string(e, lit);
+	} else {
+		sql__expr(e, n);
+	}
+}
+
+/* The static display scale of @n as an operand (-1 if unknown). */
+static int static_scale(const Node *n)
+{
+	int32_t tm;
+	uint32_t t = sql__infer(n, &tm);
+	bool div;
+	int32_t k = sql__numeric_keep_scale(t, tm);
+	return k < 0 ? -1 : sql__numeric_typmod_scale(k, &div);
+}
+
+/* pg_num_div / pg_num_log(@a, @b, sa, sb) COLLATE pg_num. */
+static void emit_exact2(struct sql__emit *e, const char *fn, const Node *a,
+			const Node *b)
+{
+	sql__putf(e, "(%s(", fn);
+	exact_operand(e, a);
+	sql__put(e, ", ");
+	exact_operand(e, b);
+	sql__putf(e, ", %d, %d) COLLATE pg_num)", static_scale(a),
+		  static_scale(b));
 }
 
 /* Divisor with PostgreSQL's division-by-zero error. */
@@ -748,6 +831,10 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 		bool real = op[0] == '/' &&
 			    arith(sql__infer(x->lexpr, &tm),
 				  sql__infer(x->rexpr, &tm)) == SQL_OID_NUMERIC;
+		if (real && is_exact_root(e, x)) {
+			emit_exact2(e, "pg_num_div", x->lexpr, x->rexpr);
+			return;
+		}
 		sql__put(e, real ? "(CAST(" : "(");
 		sql__expr(e, x->lexpr);
 		sql__putf(e, real ? " AS REAL) %s " : " %s ", op);
@@ -1885,13 +1972,16 @@ static bool emit_iv_agg(struct sql__emit *e, const PgQuery__FuncCall *fc,
 	    !is_untyped_column(x)) {
 		return false;
 	}
+	/* An exact avg for the client (decimal.c): values of an untyped
+	 * column are numeric as far as the result column says. */
+	bool exact = avg && is_exact_root(e, fc);
 	sql__put(e, "(CASE WHEN max(typeof(");
 	sql__expr(e, x);
 	sql__putf(e, ")) = 'text' THEN %s", to);
 	sql__expr(e, x);
-	sql__putf(e, ") ELSE %s(", name);
+	sql__putf(e, ") ELSE %s(", exact ? "pg_num_avg" : name);
 	sql__expr(e, x);
-	sql__put(e, ") END)");
+	sql__put(e, exact ? ") END COLLATE pg_num)" : ") END)");
 	return true;
 }
 
@@ -2249,6 +2339,47 @@ static bool refuse_non_text_arg(struct sql__emit *e,
 	return true;
 }
 
+/* sqrt, exp or ln of a numeric at an exact root: its operation
+ * letter for pg_num_math (decimal.c), else 0. */
+static int exact_math_op(const struct sql__emit *e,
+			 const PgQuery__FuncCall *fc, const char *name)
+{
+	int op = strcmp(name, "sqrt") == 0  ? 's'
+		 : strcmp(name, "exp") == 0 ? 'e'
+		 : strcmp(name, "ln") == 0  ? 'l'
+					    : 0;
+	int32_t tm;
+	if (op == 0 || fc->n_args != 1 || !is_exact_root(e, fc) ||
+	    sql__infer(fc->args[0], &tm) != SQL_OID_NUMERIC) {
+		return 0;
+	}
+	return op;
+}
+
+/* avg of integers or numerics at an exact root: pg_num_avgN, N the
+ * argument's static scale (decimal.c), into @buf. */
+static bool exact_avg_name(const struct sql__emit *e,
+			   const PgQuery__FuncCall *fc, const char *name,
+			   char *buf, size_t cap)
+{
+	if (strcmp(name, "avg") != 0 || fc->n_args != 1 || fc->agg_star ||
+	    !is_exact_root(e, fc)) {
+		return false;
+	}
+	int32_t tm;
+	uint32_t t = sql__infer(fc->args[0], &tm);
+	if (!is_int(t) && t != SQL_OID_NUMERIC && t != 0) {
+		return false; /* unknown: numeric, as the result column */
+	}
+	int sc = static_scale(fc->args[0]);
+	if (sc >= 0 && sc <= 40) {
+		snprintf(buf, cap, "pg_num_avg%d", sc);
+	} else {
+		snprintf(buf, cap, "pg_num_avg");
+	}
+	return true;
+}
+
 static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 {
 	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
@@ -2433,7 +2564,24 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 			return;
 		}
 	}
-	sql__put(e, f->to != NULL ? f->to : f->name);
+	if (strcmp(name, "log") == 0 && fc->n_args == 2 &&
+	    is_exact_root(e, fc)) {
+		emit_exact2(e, "pg_num_log", fc->args[0], fc->args[1]);
+		return;
+	}
+	int math = exact_math_op(e, fc, name);
+	if (math != 0) {
+		/* (pg_num_math(x, s, op) COLLATE pg_num), decimal.c */
+		sql__put(e, "(pg_num_math(");
+		exact_operand(e, fc->args[0]);
+		sql__putf(e, ", %d, %d) COLLATE pg_num)",
+			  static_scale(fc->args[0]), math);
+		return;
+	}
+	char avg_fn[24];
+	bool exact_avg = exact_avg_name(e, fc, name, avg_fn, sizeof avg_fn);
+	sql__put(e, exact_avg ? "(" : "");
+	sql__put(e, exact_avg ? avg_fn : f->to != NULL ? f->to : f->name);
 	sql__put(e, "(");
 	if (fc->agg_distinct) {
 		sql__put(e, "DISTINCT ");
@@ -2463,6 +2611,7 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	if (fc->over != NULL) {
 		emit_over(e, fc->over, fc->location);
 	}
+	sql__put(e, exact_avg ? " COLLATE pg_num)" : "");
 }
 
 /* ---------------------------------------------------------------------
@@ -3289,6 +3438,27 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 	if (strcmp(name, "bool_and") == 0 || strcmp(name, "bool_or") == 0 ||
 	    strcmp(name, "every") == 0) {
 		return SQL_OID_BOOL;
+	}
+	if (strcmp(name, "log") == 0 && f->n_args == 2) {
+		/* log(numeric, numeric) only: 16 significant digits, as a
+		 * quotient's (numeric.c, decimal.c). */
+		int32_t tm1;
+		uint32_t a1 = sql__infer(f->args[1], &tm1);
+		int32_t k0 = sql__numeric_keep_scale(a0, tm);
+		int32_t k1 = sql__numeric_keep_scale(a1, tm1);
+		int32_t k = k0 > k1 ? k0 : k1;
+		*typmod = k0 < 0 || k1 < 0 ? sql__numeric_div_typmod(0)
+					   : sql__numeric_div_typmod(k - 4);
+		return SQL_OID_NUMERIC;
+	}
+	if ((strcmp(name, "sqrt") == 0 || strcmp(name, "exp") == 0 ||
+	     strcmp(name, "ln") == 0) &&
+	    a0 == SQL_OID_NUMERIC) {
+		/* numeric_sqrt, _exp, _ln: 16 significant digits, at least
+		 * the argument's scale (decimal.c). */
+		int32_t k = sql__numeric_keep_scale(a0, tm);
+		*typmod = sql__numeric_div_typmod(k < 0 ? 0 : k - 4);
+		return SQL_OID_NUMERIC;
 	}
 	if (strcmp(name, "random") == 0 || strcmp(name, "percent_rank") == 0 ||
 	    strcmp(name, "cume_dist") == 0 || strcmp(name, "pi") == 0 ||

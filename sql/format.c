@@ -374,6 +374,10 @@ static char *value_cstr(const struct sql_value *v, char *tmp, size_t cap)
 	return tmp;
 }
 
+/* Digits a numeric value may have here: exact quotients (decimal.c)
+ * reach 1000 decimals. */
+#define NUMERIC_DIGITS 1100
+
 /*
  * Decimal digits and exponent of a numeric value: value = (-1)^neg x
  * digits x 10^exp10, @dscale the display scale.  @special 'n' (NaN),
@@ -392,7 +396,7 @@ static bool numeric_parts(const struct sql_value *v, char d[48], int *exp10,
 		uint64_t u = v->integer < 0 ? (uint64_t)0 - (uint64_t)v->integer
 					    : (uint64_t)v->integer;
 		*neg = v->integer < 0;
-		snprintf(d, 48, "%" PRIu64, u);
+		snprintf(d, NUMERIC_DIGITS, "%" PRIu64, u);
 		return true;
 	}
 	case SQL_VALUE_FLOAT: {
@@ -416,7 +420,7 @@ static bool numeric_parts(const struct sql_value *v, char d[48], int *exp10,
 		return true;
 	}
 	case SQL_VALUE_TEXT: {
-		char tmp[64];
+		char tmp[NUMERIC_DIGITS + 16];
 		const char *s = value_cstr(v, tmp, sizeof tmp);
 		if (s == NULL) {
 			return false;
@@ -437,11 +441,14 @@ static bool numeric_parts(const struct sql_value *v, char d[48], int *exp10,
 			return true;
 		}
 		int n = 0, frac = 0;
-		bool point = false;
+		bool point = false, any = false;
 		while ((*s >= '0' && *s <= '9') || (*s == '.' && !point)) {
+			any = any || *s != '.';
 			if (*s == '.') {
 				point = true;
-			} else if (n < 40) {
+			} else if (n == 0 && *s == '0') {
+				frac += point; /* a leading zero */
+			} else if (n < NUMERIC_DIGITS - 1) {
 				d[n++] = *s;
 				frac += point;
 			} else {
@@ -462,7 +469,7 @@ static bool numeric_parts(const struct sql_value *v, char d[48], int *exp10,
 		while (*s == ' ') {
 			s++;
 		}
-		if (n == 0 || *s != '\0' || e > 100000 || e < -100000) {
+		if (!any || *s != '\0' || e > 100000 || e < -100000) {
 			return false;
 		}
 		*exp10 = e - frac;
@@ -477,7 +484,7 @@ static bool numeric_parts(const struct sql_value *v, char d[48], int *exp10,
 /* PostgreSQL's numeric_send layout from decimal parts. */
 static void put_numeric_binary(struct tr_buf *out, const struct sql_value *v)
 {
-	char d[48];
+	char d[NUMERIC_DIGITS];
 	int exp10, dscale, special;
 	bool neg;
 	if (!numeric_parts(v, d, &exp10, &neg, &dscale, &special)) {
@@ -520,9 +527,9 @@ static void put_numeric_binary(struct tr_buf *out, const struct sql_value *v)
 	int weight = top >= 0 ? top / 4 : -((-top + 3) / 4);
 	int low = exp10 >= 0 ? exp10 / 4 : -((-exp10 + 3) / 4);
 	int ngroups = weight - low + 1;
-	uint16_t groups[16];
+	uint16_t groups[NUMERIC_DIGITS / 4 + 3];
 	if (ngroups > (int)TR_ARRAY_LEN(groups)) {
-		ngroups = 0; /* cannot happen: at most 40 digits */
+		ngroups = 0; /* cannot happen: at most NUMERIC_DIGITS */
 	}
 	memset(groups, 0, sizeof groups);
 	for (int j = 0; j < n; j++) {
@@ -584,7 +591,7 @@ bool sql_format_binary_ok(uint32_t type_oid, const struct sql_value *v)
 		(void)value_double(v, &ok);
 		return ok;
 	case SQL_OID_NUMERIC: {
-		char d[48];
+		char d[NUMERIC_DIGITS];
 		int e, ds, sp;
 		bool neg;
 		return numeric_parts(v, d, &e, &neg, &ds, &sp);

@@ -31,9 +31,11 @@
  * Storing numeric as decimal text with C arithmetic would be exact but
  * would break SQLite's comparisons between text and numbers and slow
  * every arithmetic expression; the cost of this choice is that digits
- * beyond a double's 17 are not exact: 1::numeric / 3 prints the
- * double's shortest form padded, 0.33333333333333330000, where
- * PostgreSQL prints twenty 3s.
+ * beyond a double's 17 are not exact.  Where a quotient goes straight
+ * to the client (an item of the statement's own select list), it is
+ * computed exactly and arrives as decimal text with its scale
+ * (decimal.c), printed as it is: 1::numeric / 3 is twenty 3s there,
+ * 0.33333333333333330000 inside a larger expression.
  */
 #include <errno.h>
 #include <math.h>
@@ -373,6 +375,10 @@ static bool scaled_value(uint32_t oid, int32_t typmod,
 	    (scale = sql__numeric_typmod_scale(typmod, &div)) < 0) {
 		return false;
 	}
+	if (div && v->type == SQL_VALUE_TEXT) {
+		/* An exact quotient (decimal.c) has its scale already. */
+		return false;
+	}
 	int n = sql__numeric_render(v, scale, div, buf, cap);
 	if (n < 0) {
 		return false;
@@ -398,9 +404,8 @@ bool sql_format_text_mod(uint32_t type_oid, int32_t typmod,
 bool sql_format_binary_mod(uint32_t type_oid, int32_t typmod,
 			   const struct sql_value *v, struct tr_buf *out)
 {
-	/* The binary encoder reads digits and scale from decimal text; it
-	 * takes at most 40 digits. */
-	char buf[44];
+	/* The binary encoder reads digits and scale from decimal text. */
+	char buf[1100];
 	struct sql_value s;
 	if (scaled_value(type_oid, typmod, v, buf, sizeof buf, &s)) {
 		return sql_format_binary(type_oid, &s, out);
@@ -517,8 +522,7 @@ static bool numeric_fit(sqlite3_context *ctx, sqlite3_value *v, int prec,
 
 /* pg_numeric_chk(x, p, s): x rounded to numeric(p,s); 22003 if it does
  * not fit.  An integer comes back as INTEGER, anything else as REAL. */
-static void fn_numeric_chk(sqlite3_context *ctx, int argc,
-			   sqlite3_value **argv)
+static void fn_numeric_chk(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
@@ -565,5 +569,5 @@ int sql__numeric_register(struct sqlite3 *db)
 			return rc;
 		}
 	}
-	return SQLITE_OK;
+	return sql__decimal_register(db); /* decimal.c */
 }

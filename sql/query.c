@@ -390,9 +390,12 @@ static void emit_targets(struct sql__emit *e, const PgQuery__SelectStmt *s)
 		if (i > 0) {
 			sql__put(e, ", ");
 		}
+		/* Exact quotients for the client (decimal.c). */
+		e->exact = s == e->exact_sel ? rt->val : NULL;
 		if (!sql__catalog_target(e, rt->val)) {
 			sql__expr(e, rt->val);
 		}
+		e->exact = NULL;
 		if (rt->name[0] != '\0') {
 			sql__put(e, " AS ");
 			sql__ident(e, rt->name);
@@ -1720,6 +1723,13 @@ static void select_stmt(struct sql__emit *e, const PgQuery__SelectStmt *s)
 	}
 	if (s->into_clause != NULL) {
 		sql__fail(e, -1, "0A000", "SELECT INTO is not supported");
+	}
+	if (e->depth == 1 && s->op == PG_QUERY__SET_OPERATION__SETOP_NONE &&
+	    e->stmt->kind == SQL_QUERY && e->stmt->tag != NULL &&
+	    strcmp(e->stmt->tag, "SELECT") == 0 && !e->catalog) {
+		/* The statement's own rows: they go to the client as they
+		 * are (decimal.c). */
+		e->exact_sel = s;
 	}
 	if (s->with_clause != NULL) {
 		emit_with(e, s->with_clause);

@@ -78,6 +78,12 @@ struct sql__emit {
 	/* The SELECTs being written, innermost first (query.c): their FROM
 	 * items, which a whole-row reference names (json_sql.c). */
 	const struct sql__from_scope *from;
+	/* The SELECT whose rows go to the client as they are (query.c),
+	 * and the item of its select list being written: a numeric
+	 * quotient at that item's root is computed exactly as text
+	 * (decimal.c); NULL: none. */
+	const PgQuery__SelectStmt *exact_sel;
+	const Node *exact;
 };
 
 /* One level of e->from (on the C stack of select_core). */
@@ -803,6 +809,10 @@ int32_t sql__numeric_keep_scale(uint32_t oid, int32_t typmod);
 /* Register pg_int_chk and pg_numeric_chk on @db.  SQLite result
  * code. */
 int sql__numeric_register(struct sqlite3 *db);
+/* Register pg_num_div, pg_num_avg[N], pg_num_log and the collation
+ * pg_num (decimal.c: exact quotients for the client) on @db.  SQLite
+ * result code. */
+int sql__decimal_register(struct sqlite3 *db);
 
 /* PostgreSQL's format_type(@oid, @typmod) into @buf; @given: a typmod
  * argument was passed (even -1), as the SQL function distinguishes. */

@@ -49,3 +49,7 @@ SELECT exp(1000::float8);
 SELECT asin(2);
 SELECT acos(-1.5);
 SELECT sqrt(-4::float8);
+SELECT log(2, 10) AS l2, log(10, 0.001) AS lm, log(3, 81) AS l3;
+SELECT log(1, 10);
+SELECT sqrt(2.0) AS s, sqrt(0.0004) AS s2, exp(1::numeric) AS e, exp(-10::numeric) AS em, ln(2::numeric) AS l, ln(1.0001) AS l1;
+SELECT sqrt(-1::numeric);

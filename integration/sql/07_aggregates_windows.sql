@@ -65,4 +65,7 @@ SELECT region FROM c07_sales GROUP BY lower(region);
 SELECT region, (SELECT count(*) FROM c07_sales s WHERE s.rep = c07_sales.rep) AS n FROM c07_sales GROUP BY region;
 SELECT region, sum(amount) FILTER (WHERE ok) AS ok_total, sum(sum(qty)) OVER () AS all_qty FROM c07_sales GROUP BY 1 ORDER BY 1;
 SELECT region, rep FROM c07_sales GROUP BY GROUPING SETS ((region), (rep)) ORDER BY region, rep;
+SELECT region, avg(amount) AS a, avg(qty) AS q FROM c07_sales GROUP BY region ORDER BY a DESC;
+SELECT avg(qty) FILTER (WHERE qty > 1) AS f, avg(DISTINCT qty) AS d FROM c07_sales;
+SELECT id, avg(qty) OVER (ORDER BY id) AS running FROM c07_sales ORDER BY id;
 DROP TABLE c07_sales;
