@@ -53,6 +53,7 @@ static void add_item(struct sql__scope *sc, const char *table,
 	sc->items[sc->n].alias = alias;
 	sc->items[sc->n].sub = NULL;
 	sc->items[sc->n].cte = NULL;
+	sc->items[sc->n].fn = NULL;
 	sc->items[sc->n].level = sc->level;
 	sc->n++;
 }
@@ -105,6 +106,9 @@ void sql__scope_add(struct sql__scope *sc, const Node *n)
 	}
 	case PG_QUERY__NODE__NODE_RANGE_FUNCTION:
 		add_item(sc, NULL, alias_of(n->range_function->alias));
+		if (!sc->overflow) {
+			sc->items[sc->n - 1].fn = n->range_function;
+		}
 		return;
 	default:
 		add_item(sc, NULL, NULL);
@@ -310,6 +314,73 @@ static uint32_t cte_type(const struct sql__scope *sc,
 	return t;
 }
 
+/*
+ * The column of generate_series(start, stop[, step]) in FROM: the common
+ * type of its arguments; a numeric series shows the larger scale of
+ * start and step (generate_series(0.5, 2.0, 0.5) gives 1.0).  0 for
+ * other functions.
+ */
+static uint32_t series_type(const PgQuery__RangeFunction *rf,
+			    const char *column, int32_t *typmod)
+{
+	*typmod = -1;
+	if (rf->lateral || rf->ordinality || rf->is_rowsfrom ||
+	    rf->n_functions != 1 || rf->n_coldeflist > 0) {
+		return 0;
+	}
+	const Node *item = rf->functions[0];
+	const Node *call = item->node_case == PG_QUERY__NODE__NODE_LIST &&
+					   item->list->n_items > 0
+				   ? item->list->items[0]
+				   : NULL;
+	if (call == NULL || call->node_case != PG_QUERY__NODE__NODE_FUNC_CALL) {
+		return 0;
+	}
+	const PgQuery__FuncCall *fc = call->func_call;
+	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
+	const PgQuery__Alias *al = rf->alias;
+	const char *col = al == NULL ? "generate_series"
+			  : al->n_colnames > 0 ? sql__str(al->colnames[0])
+					       : al->aliasname;
+	if (name == NULL || strcmp(name, "generate_series") != 0 ||
+	    fc->n_args < 2 || fc->n_args > 3 || col == NULL ||
+	    strcmp(col, column) != 0) {
+		return 0;
+	}
+	uint32_t t = 0;
+	int scale = -1;
+	for (size_t i = 0; i < fc->n_args; i++) {
+		int32_t tm;
+		uint32_t a = sql__infer(fc->args[i], &tm);
+		if (a == SQL_OID_NUMERIC) {
+			bool div;
+			int sa = i == 1 ? -1 : sql__numeric_typmod_scale(tm, &div);
+			scale = sa > scale ? sa : scale;
+			t = SQL_OID_NUMERIC;
+		} else if (t != SQL_OID_NUMERIC &&
+			   (a == SQL_OID_INT8 || (a == SQL_OID_INT4 && t == 0))) {
+			t = a;
+		}
+	}
+	if (t == SQL_OID_NUMERIC) {
+		*typmod = sql__numeric_scale_typmod(scale < 0 ? 0 : scale);
+	}
+	return t;
+}
+
+/* A column of a FROM item that is not a table: a subquery's, a WITH
+ * query's, generate_series'; 0 when unknown. */
+static uint32_t derived_type(const struct sql__scope *sc,
+			     const struct sql__scope_item *it,
+			     const char *column, int32_t *typmod)
+{
+	*typmod = -1;
+	return it->sub != NULL	 ? sub_type(sc, it->sub, column, typmod)
+	       : it->cte != NULL ? cte_type(sc, it->cte, column, typmod)
+	       : it->fn != NULL	 ? series_type(it->fn, column, typmod)
+				 : 0;
+}
+
 uint32_t sql__scope_type(const struct sql__scope *sc, const char *rel,
 			 const char *column, int32_t *typmod)
 {
@@ -332,22 +403,12 @@ uint32_t sql__scope_type(const struct sql__scope *sc, const char *rel,
 				return it->table != NULL
 					       ? lookup(sc, it->table, column,
 							typmod)
-				       : it->sub != NULL
-					       ? sub_type(sc, it->sub, column,
-							  typmod)
-				       : it->cte != NULL
-					       ? cte_type(sc, it->cte, column,
-							  typmod)
-					       : 0;
+					       : derived_type(sc, it, column,
+							      typmod);
 			}
 			if (it->table == NULL) {
-				uint32_t t = it->sub != NULL
-						     ? sub_type(sc, it->sub,
-								column, typmod)
-					     : it->cte != NULL
-						     ? cte_type(sc, it->cte,
-								column, typmod)
-						     : 0;
+				uint32_t t = derived_type(sc, it, column,
+							  typmod);
 				if (t != 0) {
 					return t;
 				}

@@ -154,6 +154,9 @@ struct sql__scope_item {
 	const PgQuery__RangeSubselect *sub;
 	/* A WITH query: typed from its select or RETURNING list. */
 	const PgQuery__CommonTableExpr *cte;
+	/* A function in FROM (generate_series is typed from its
+	 * arguments). */
+	const PgQuery__RangeFunction *fn;
 	unsigned level;
 };
 struct sql__scope {

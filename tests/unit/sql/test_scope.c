@@ -247,6 +247,24 @@ static void test_with_columns(void **state)
 	assert_false(st->failed);
 }
 
+/* generate_series in FROM: its column has its arguments' type (and a
+ * numeric series the larger scale of start and step). */
+static void test_series_column_type(void **state)
+{
+	struct fixture *f = *state;
+	const struct sql_stmt *st =
+		parse1(f, "SELECT g FROM generate_series(0.5, 2.0, 0.5) AS g");
+	assert_int_equal(st->n_cols, 1);
+	assert_int_equal(st->cols[0].type_oid, SQL_OID_NUMERIC);
+	bool div;
+	assert_int_equal(sql__numeric_typmod_scale(st->cols[0].typmod, &div),
+			 1);
+	st = parse1(f, "SELECT n FROM generate_series(1, 3) AS s(n)");
+	assert_int_equal(st->cols[0].type_oid, SQL_OID_INT4);
+	st = parse1(f, "SELECT generate_series FROM generate_series(1, 3::int8)");
+	assert_int_equal(st->cols[0].type_oid, SQL_OID_INT8);
+}
+
 /* A table the mirror lacks, or a mirror known to be stale: the
  * statement asks to be translated again after a reload. */
 static void test_schema_miss(void **state)
@@ -281,6 +299,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_subquery_columns, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_with_columns, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_series_column_type, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_schema_miss, setup,
 						teardown),
