@@ -2158,11 +2158,8 @@ static void emit_typeof(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	sql__string(e, name);
 }
 
-/* One direction letter per ORDER BY key of an aggregate (the codes of
- * functions.c's pg_string_agg); false, with @e failed, for a form
- * triode does not sort by (USING). */
-static bool agg_sort_dirs(struct sql__emit *e, const PgQuery__FuncCall *fc,
-			  struct tr_buf *k)
+bool sql__agg_sort_dirs(struct sql__emit *e, const PgQuery__FuncCall *fc,
+			struct tr_buf *k)
 {
 	for (size_t i = 0; i < fc->n_agg_order; i++) {
 		const Node *n = fc->agg_order[i];
@@ -2249,7 +2246,7 @@ void sql__ordered_agg(struct sql__emit *e, const PgQuery__FuncCall *fc,
 			}
 		}
 	}
-	if (!agg_sort_dirs(e, fc, &k)) {
+	if (!sql__agg_sort_dirs(e, fc, &k)) {
 		tr_buf_close(&k);
 		return;
 	}

@@ -791,32 +791,6 @@ static void values(struct sql__emit *e, Node *const *args, size_t n)
 	}
 }
 
-/* ORDER BY inside an aggregate: one direction letter per key. */
-static bool sort_dirs(struct sql__emit *e, const PgQuery__FuncCall *fc,
-		      struct tr_buf *k)
-{
-	for (size_t i = 0; i < fc->n_agg_order; i++) {
-		const Node *n = fc->agg_order[i];
-		if (n->node_case != PG_QUERY__NODE__NODE_SORT_BY ||
-		    n->sort_by->sortby_dir ==
-			    PG_QUERY__SORT_BY_DIR__SORTBY_USING) {
-			sql__fail(e, fc->location, "0A000",
-				  "this ORDER BY in an aggregate is not "
-				  "supported");
-			return false;
-		}
-		const PgQuery__SortBy *s = n->sort_by;
-		bool desc = s->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
-		bool first = s->sortby_nulls ==
-			     PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST;
-		bool last = s->sortby_nulls ==
-			    PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST;
-		char d = desc ? (last ? 'D' : 'd') : (first ? 'A' : 'a');
-		tr_buf_put_u8(k, (uint8_t)d);
-	}
-	return true;
-}
-
 static void emit_agg(struct sql__emit *e, const PgQuery__FuncCall *fc,
 		     const struct jfunc *f)
 {
@@ -831,7 +805,7 @@ static void emit_agg(struct sql__emit *e, const PgQuery__FuncCall *fc,
 	tr_buf_init(&k, 0);
 	tr_buf_put_u8(&k, f->jsonb ? 'b' : 'j');
 	put_kinds(e, &k, fc->args, fc->n_args);
-	if (!sort_dirs(e, fc, &k)) {
+	if (!sql__agg_sort_dirs(e, fc, &k)) {
 		tr_buf_close(&k);
 		return;
 	}

@@ -346,6 +346,13 @@ bool sql__children(const ProtobufCMessage *m,
  * times (clock.c).  SQLite result code. */
 int sql__clock_register(struct sqlite3 *db);
 
+/* One direction letter per ORDER BY key of aggregate call @fc, appended
+ * to @k (aggrows.c's codes, read by the ordered aggregates of
+ * functions.c and json.c); false, with @e failed, for a form triode does
+ * not sort by (USING). */
+bool sql__agg_sort_dirs(struct sql__emit *e, const PgQuery__FuncCall *fc,
+			struct tr_buf *k);
+
 /* Queries (query.c). */
 void sql__select(struct sql__emit *e, const PgQuery__SelectStmt *s);
 void sql__insert(struct sql__emit *e, const PgQuery__InsertStmt *s);
