@@ -965,6 +965,7 @@ int sql__array_decode(uint32_t oid, int16_t format, const uint8_t *p,
 
 struct fmt {
 	uint32_t elem;
+	int32_t typmod; /* the elements' (text output only), or -1 */
 	struct tr_buf *out;
 	struct tr_buf tmp; /* one element's text or bytes */
 	unsigned n;
@@ -1033,7 +1034,7 @@ static int fmt_text_elem(void *arg, const struct sql_value *v)
 	if (f->elem == SQL_OID_BYTEA && v->type == SQL_VALUE_TEXT) {
 		tr_buf_put(&f->tmp, v->p, v->len); /* already "\x.." */
 	} else {
-		(void)sql_format_text(f->elem, v, &f->tmp);
+		(void)sql_format_text_mod(f->elem, f->typmod, v, &f->tmp);
 	}
 	if (tr_buf_err(&f->tmp) != TR_OK) {
 		return TR_ENOMEM;
@@ -1119,7 +1120,14 @@ static void fold_err(struct tr_buf *out, int rv)
 void sql__array_format_text(uint32_t oid, const struct sql_value *v,
 			    struct tr_buf *out)
 {
-	struct fmt f = { sql__array_elem(oid), out, { 0 }, 0, false, true };
+	sql__array_format_text_mod(oid, -1, v, out);
+}
+
+void sql__array_format_text_mod(uint32_t oid, int32_t typmod,
+				const struct sql_value *v, struct tr_buf *out)
+{
+	struct fmt f = { sql__array_elem(oid), typmod, out, { 0 }, 0, false,
+			 true };
 	struct tr_buf scratch;
 	tr_buf_init(&f.tmp, 0);
 	tr_buf_init(&scratch, 0);
@@ -1142,7 +1150,7 @@ void sql__array_format_text(uint32_t oid, const struct sql_value *v,
 
 bool sql__array_binary_ok(uint32_t oid, const struct sql_value *v)
 {
-	struct fmt f = { sql__array_elem(oid), NULL, { 0 }, 0, false, true };
+	struct fmt f = { sql__array_elem(oid), -1, NULL, { 0 }, 0, false, true };
 	struct tr_buf scratch;
 	tr_buf_init(&f.tmp, 0);
 	tr_buf_init(&scratch, 0);
@@ -1155,7 +1163,7 @@ bool sql__array_binary_ok(uint32_t oid, const struct sql_value *v)
 void sql__array_format_binary(uint32_t oid, const struct sql_value *v,
 			      struct tr_buf *out)
 {
-	struct fmt f = { sql__array_elem(oid), out, { 0 }, 0, false, true };
+	struct fmt f = { sql__array_elem(oid), -1, out, { 0 }, 0, false, true };
 	struct tr_buf scratch;
 	tr_buf_init(&f.tmp, 0);
 	tr_buf_init(&scratch, 0);

@@ -861,7 +861,12 @@ static uint32_t infer(const Node *n, int32_t *typmod, bool *mine)
 			return 0;
 		}
 		if (strcmp(name, "array_agg") == 0) {
-			return array_of(sql__infer(fc->args[0], &tm));
+			/* Elements keep a numeric's display scale. */
+			uint32_t t = sql__infer(fc->args[0], &tm);
+			if (t == SQL_OID_NUMERIC) {
+				*typmod = tm;
+			}
+			return array_of(t);
 		}
 		if (strcmp(name, "array_length") == 0 ||
 		    strcmp(name, "array_upper") == 0 ||

@@ -128,7 +128,9 @@ int32_t sql__numeric_keep_scale(uint32_t oid, int32_t typmod)
 
 int32_t sql_typmod_wire(uint32_t oid, int32_t typmod)
 {
-	if (oid == SQL_OID_NUMERIC && typmod >= 4 &&
+	if ((oid == SQL_OID_NUMERIC ||
+	     sql__array_elem(oid) == SQL_OID_NUMERIC) &&
+	    typmod >= 4 &&
 	    (((uint32_t)typmod - 4) >> 16) == 0) {
 		return -1;
 	}
@@ -394,6 +396,12 @@ bool sql_format_text_mod(uint32_t type_oid, int32_t typmod,
 {
 	char buf[1100];
 	struct sql_value s;
+	if (sql__array_elem(type_oid) == SQL_OID_NUMERIC && typmod != -1 &&
+	    v->type != SQL_VALUE_NULL) {
+		/* Each element with the display scale. */
+		sql__array_format_text_mod(type_oid, typmod, v, out);
+		return true;
+	}
 	if (scaled_value(type_oid, typmod, v, buf, sizeof buf, &s)) {
 		tr_buf_put(out, buf, s.len);
 		return true;

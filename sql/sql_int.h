@@ -635,6 +635,9 @@ TR_MUSTCHECK int sql__array_decode(uint32_t oid, int16_t format,
  * an empty array (binary; binary_ok says false). */
 void sql__array_format_text(uint32_t oid, const struct sql_value *v,
 			    struct tr_buf *out);
+/* The same with the elements' typmod (a numeric's display scale). */
+void sql__array_format_text_mod(uint32_t oid, int32_t typmod,
+				const struct sql_value *v, struct tr_buf *out);
 void sql__array_format_binary(uint32_t oid, const struct sql_value *v,
 			      struct tr_buf *out);
 bool sql__array_binary_ok(uint32_t oid, const struct sql_value *v);
