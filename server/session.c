@@ -1022,18 +1022,13 @@ static int query_row(struct cluster_client *c, void *arg, unsigned n_cols,
 			      s->formats[i] == 1;
 		to_sql_value(&vals[i], &v);
 		s->offs[i] = s->vals.len;
-		bool present;
-		if (oid == SQL_OID_NUMERIC) {
-			/* The typmod gives the display scale (numeric.c). */
-			int32_t tm = s->cols[i].typmod;
-			present = binary ? sql_format_binary_mod(oid, tm, &v,
-								 &s->vals)
-					 : sql_format_text_mod(oid, tm, &v,
-							       &s->vals);
-		} else {
-			present = binary ? sql_format_binary(oid, &v, &s->vals)
-					 : sql_format_text(oid, &v, &s->vals);
-		}
+		/* The typmod gives a numeric's (or numeric array's
+		 * elements') display scale (numeric.c). */
+		int32_t tm = s->described ? s->cols[i].typmod : -1;
+		bool present = binary ? sql_format_binary_mod(oid, tm, &v,
+							      &s->vals)
+				      : sql_format_text_mod(oid, tm, &v,
+							    &s->vals);
 		s->row[i].len = present ? (int32_t)(s->vals.len - s->offs[i])
 					: -1;
 	}
