@@ -130,6 +130,10 @@ struct server_session {
 	bool holds_lock;
 	struct server_writeq_waiter waiter;
 	uv_timer_t timer; /* write-lock wait bound */
+	/* Startup: the role being looked up, and how long to wait for a
+	 * leader to look it up (op_auth_lookup). */
+	char auth_user[64];
+	uint64_t auth_deadline;
 	bool timer_closed;
 	/* statement_timeout of the running statement; between statements
 	 * inside a transaction block, idle_in_transaction_session_timeout. */
@@ -4589,7 +4593,14 @@ static void kick(struct server_session *s)
 	uv_timer_start(&s->timer, kick_cb, 0, 0);
 }
 
-/* auth_lookup: the role's SCRAM verifier from the internal database. */
+/* auth_lookup: the role's SCRAM verifier from the internal database.
+ * A connection made while the node has no leader (a failover, a node
+ * just started) waits for one, up to AUTH_WAIT_MS, instead of failing at
+ * once: clients rarely retry a refused connection. */
+#define AUTH_WAIT_MS  5000
+#define AUTH_RETRY_MS 100
+
+static void auth_retry_cb(uv_timer_t *t);
 
 static int auth_row(struct cluster_client *c, void *arg, unsigned n,
 		    const struct cluster_value *vals)
@@ -4613,6 +4624,24 @@ static void auth_done(struct cluster_client *c, void *arg,
 	struct server_session *s = landed(arg);
 	TR_UNUSED(c);
 	server_sys_check(s->srv, res);
+	if (res->rc != TR_OK && res->rc != TR_ESQL && !s->closing &&
+	    (s->auth_deadline == 0 ||
+	     uv_now(s->srv->loop) < s->auth_deadline)) {
+		/* The leader went away under the lookup: wait for the next
+		 * one (auth_retry_cb). */
+		if (s->auth_deadline == 0) {
+			s->auth_deadline = uv_now(s->srv->loop) + AUTH_WAIT_MS;
+		}
+		if (s->verifier != NULL) {
+			memset(s->verifier, 0, strlen(s->verifier));
+			tr_free(s->verifier);
+			s->verifier = NULL;
+		}
+		s->pending++;
+		uv_timer_start(&s->timer, auth_retry_cb, AUTH_RETRY_MS, 0);
+		maybe_free(s);
+		return;
+	}
 	if (res->rc != TR_OK) {
 		tr_warn("session", "role lookup failed: %s",
 			res->message ? res->message : tr_strerror(res->rc));
@@ -4630,6 +4659,44 @@ static void auth_done(struct cluster_client *c, void *arg,
 	maybe_free(s);
 }
 
+static int auth_query(struct server_session *s)
+{
+	struct cluster_value param = { .type = CLUSTER_TEXT };
+	param.text.p = s->auth_user;
+	param.text.len = strlen(s->auth_user);
+	s->pending++;
+	s->wait = WAIT_AUTH;
+	int rv = server_sys_query(
+		s->srv, true,
+		"SELECT verifier, superuser FROM roles WHERE name = ?", &param,
+		1, NULL, auth_row, auth_done, s);
+	if (rv != TR_OK) {
+		s->pending--;
+		s->wait = WAIT_NONE;
+	}
+	return rv;
+}
+
+static void auth_retry_cb(uv_timer_t *t)
+{
+	struct server_session *s = t->data;
+	s->pending--;
+	if (s->closing) {
+		maybe_free(s);
+		return;
+	}
+	if (auth_query(s) == TR_OK) {
+		return;
+	}
+	if (uv_now(s->srv->loop) < s->auth_deadline) {
+		s->pending++;
+		uv_timer_start(&s->timer, auth_retry_cb, AUTH_RETRY_MS, 0);
+		return;
+	}
+	pgwire_session_auth_lookup_done(s->pg, TR_EIO, NULL);
+	maybe_free(s);
+}
+
 static int op_auth_lookup(void *data, struct pgwire_session *pg,
 			  const char *user)
 {
@@ -4638,20 +4705,15 @@ static int op_auth_lookup(void *data, struct pgwire_session *pg,
 	if (s == NULL) {
 		return TR_ENOMEM;
 	}
-	struct cluster_value param = { .type = CLUSTER_TEXT };
-	param.text.p = user;
-	param.text.len = strlen(user);
-	s->pending++;
-	s->wait = WAIT_AUTH;
-	int rv = server_sys_query(
-		srv, true,
-		"SELECT verifier, superuser FROM roles WHERE name = ?", &param,
-		1, NULL, auth_row, auth_done, s);
-	if (rv != TR_OK) {
-		s->pending--;
-		s->wait = WAIT_NONE;
+	snprintf(s->auth_user, sizeof s->auth_user, "%s", user);
+	if (auth_query(s) == TR_OK) {
+		return TR_OK;
 	}
-	return rv;
+	/* No system connection yet: wait for a leader. */
+	s->auth_deadline = uv_now(srv->loop) + AUTH_WAIT_MS;
+	s->pending++;
+	uv_timer_start(&s->timer, auth_retry_cb, AUTH_RETRY_MS, 0);
+	return TR_OK;
 }
 
 /* session_open: check the database, apply startup options, connect. */
