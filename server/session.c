@@ -648,6 +648,20 @@ static void rollback_done(struct cluster_client *c, void *arg,
  */
 static void fail(struct server_session *s, const struct sql_error *e)
 {
+	const struct sql_stmt *st = s->cur;
+	struct sql_error missing;
+	if (st != NULL && st->missing_from != NULL &&
+	    strcmp(e->sqlstate, "42703") == 0 && e->message != NULL &&
+	    strstr(e->message, st->missing_from) != NULL) {
+		/* "column x.id does not exist" for a table x that no FROM
+		 * list names: PostgreSQL reports the missing table. */
+		missing = (struct sql_error){ .position = 0 };
+		sql_error_set(&missing, &s->arena, "42P01",
+			      "missing FROM-clause entry for table \"%s\"",
+			      st->missing_from);
+		missing.position = st->missing_from_position;
+		e = &missing;
+	}
 	if (!s->closing) {
 		send_sql_error(s, e);
 	}

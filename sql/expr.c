@@ -1098,6 +1098,17 @@ static void emit_column_ref(struct sql__emit *e, const PgQuery__ColumnRef *c)
 		}
 		first = c->n_fields - 2;
 	}
+	const char *rel = c->n_fields >= 2 ? sql__str(c->fields[c->n_fields - 2])
+					   : NULL;
+	if (rel != NULL && e->scope != NULL && !e->catalog &&
+	    e->stmt->missing_from == NULL &&
+	    !sql__scope_names(e->scope, rel)) {
+		/* Only remembered: the statement may still be fine (a name
+		 * the scope does not see); SQLite's error decides. */
+		e->stmt->missing_from = tr_arena_strdup(e->a, rel);
+		e->stmt->missing_from_position =
+			sql__char_position(e->query, c->location);
+	}
 	for (size_t i = first; i < c->n_fields; i++) {
 		if (i > first) {
 			sql__put(e, ".");

@@ -25,7 +25,7 @@
 
 /* 1-based character position of byte offset @loc (PostgreSQL counts
  * characters, not bytes). */
-static int char_position(const char *q, int loc)
+int sql__char_position(const char *q, int loc)
 {
 	if (loc < 0) {
 		return 0;
@@ -52,7 +52,7 @@ void sql__fail(struct sql__emit *e, int location, const char *sqlstate,
 	va_end(ap);
 	e->stmt->failed = true;
 	sql_error_set(&e->stmt->error, e->a, sqlstate, "%s", tmp);
-	e->stmt->error.position = char_position(e->query, location);
+	e->stmt->error.position = sql__char_position(e->query, location);
 }
 
 void sql__put(struct sql__emit *e, const char *s)

@@ -577,6 +577,21 @@ static uint32_t translation_lookup(void *ctx, const char *table,
 	return oid;
 }
 
+bool sql__scope_names(const struct sql__scope *sc, const char *rel)
+{
+	if (sc->overflow) {
+		return true;
+	}
+	for (unsigned i = 0; i < sc->n; i++) {
+		const struct sql__scope_item *it = &sc->items[i];
+		const char *name = it->alias != NULL ? it->alias : it->table;
+		if (name != NULL && strcmp(name, rel) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 void sql__scope_begin(struct sql__emit *e, struct sql__scope *sc)
 {
 	sqlite3 *db = sql__scope_mirror();

@@ -340,6 +340,11 @@ struct sql_stmt {
 	 * not have (made since it was loaded?): the executor may reload the
 	 * mirror and translate @text again, once. */
 	bool schema_miss;
+	/* A qualified column reference whose table is in no FROM list of
+	 * the statement (x.id with no x): if SQLite then reports "no such
+	 * column", the error is PostgreSQL's 42P01 for that name. */
+	const char *missing_from;
+	int missing_from_position; /* as sql_error's position */
 	/* SQLite text for the cluster (QUERY, EXEC, transaction control). */
 	const char *sqlite;
 	/* CommandComplete tag verb: "SELECT", "INSERT", "UPDATE", "DELETE",

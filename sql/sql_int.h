@@ -101,6 +101,10 @@ static inline bool sql__failed(const struct sql__emit *e)
 	return e->stmt->failed;
 }
 
+/* 1-based character position of byte offset @location in @query (0 if
+ * @location < 0), as errors report it. */
+int sql__char_position(const char *query, int location);
+
 /* sql_error_set, returning TR_ESQL: "return sql__error(...)". */
 int sql__error(struct sql_error *e, struct tr_arena *a, const char *sqlstate,
 	       const char *fmt, ...) TR_PRINTF(4, 5);
@@ -200,6 +204,9 @@ uint32_t sql__mirror_column_type(void *ctx, const char *table,
 /* Translation: make column types known from the mirror while @e is
  * translated (nothing without a mirror, or in catalog mode). */
 void sql__scope_begin(struct sql__emit *e, struct sql__scope *sc);
+/* Some FROM item in view is called @rel (true when the scope cannot
+ * tell). */
+bool sql__scope_names(const struct sql__scope *sc, const char *rel);
 /* The mirror is behind the schema (sql_catalog_translation_scope). */
 void sql__scope_stale(bool stale);
 void sql__scope_end(struct sql__emit *e);
