@@ -201,3 +201,15 @@ def test_avg_of_untyped_columns(node):
         node, "SELECT avg(i) OVER (ORDER BY i) FROM generate_series(1, 3) i"
     ).splitlines() == ["1.00000000000000000000", "1.5000000000000000",
                        "2.0000000000000000"]
+
+
+def test_lag_with_default_keeps_each_values_scale(node, nums):
+    """lag/lead with a default: a value from the column prints with the
+    column's scale, the default with its own, as PostgreSQL's numerics
+    carry their scale per value; ordering by it is by value."""
+    rows = psql_value(
+        node, "SELECT i4, lag(n2, 1, 0) OVER (ORDER BY i4) AS p, "
+        "lead(n2, 1, 9.5) OVER (ORDER BY i4) AS q FROM %s "
+        "WHERE i4 IS NOT NULL ORDER BY p, i4" % nums).splitlines()
+    assert rows == ["1|-0.07|2.50", "-7|0|1.25", "2|1.25|3.33",
+                    "5|2.50|9.5"]

@@ -2388,6 +2388,31 @@ static bool exact_avg_name(const struct sql__emit *e,
 	return true;
 }
 
+/* @n as the decimal text a numeric prints: a literal's own digits, or
+ * pg_out with its display scale. */
+static void emit_numeric_text(struct sql__emit *e, const Node *n)
+{
+	if (is_const(n, PG_QUERY__A__CONST__VAL_IVAL) ||
+	    (is_const(n, PG_QUERY__A__CONST__VAL_FVAL) &&
+	     strpbrk(n->a_const->fval->fval, "eE") == NULL)) {
+		char num[32];
+		const char *t = n->a_const->val_case ==
+						PG_QUERY__A__CONST__VAL_IVAL
+					? (snprintf(num, sizeof num, "%d",
+						    n->a_const->ival->ival),
+					   num)
+					: n->a_const->fval->fval;
+		sql__string(e, t);
+		return;
+	}
+	int32_t tm;
+	uint32_t t = sql__infer(n, &tm);
+	sql__put(e, "pg_out(");
+	sql__expr(e, n);
+	sql__putf(e, ", %u, %d)", t == SQL_OID_NUMERIC || is_int(t) ? t : SQL_OID_NUMERIC,
+		  (int)tm);
+}
+
 static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 {
 	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
@@ -2575,6 +2600,23 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	if (strcmp(name, "log") == 0 && fc->n_args == 2 &&
 	    is_exact_root(e, fc)) {
 		emit_exact2(e, "pg_num_log", fc->args[0], fc->args[1]);
+		return;
+	}
+	if ((strcmp(name, "lag") == 0 || strcmp(name, "lead") == 0) &&
+	    fc->n_args == 3 && fc->over != NULL && is_exact_root(e, fc) &&
+	    sql__infer(fc->args[0], &(int32_t){ 0 }) == SQL_OID_NUMERIC) {
+		/* Each value keeps its own display scale, as PostgreSQL's
+		 * numerics do: lag(amount, 1, 0) gives 100.00 from the column
+		 * and 0 from the default, as decimal text (decimal.c). */
+		sql__putf(e, "(%s(", name);
+		emit_numeric_text(e, fc->args[0]);
+		sql__put(e, ", ");
+		sql__expr(e, fc->args[1]);
+		sql__put(e, ", ");
+		emit_numeric_text(e, fc->args[2]);
+		sql__put(e, ")");
+		emit_over(e, fc->over, fc->location);
+		sql__put(e, " COLLATE pg_num)");
 		return;
 	}
 	int math = exact_math_op(e, fc, name);
