@@ -4,44 +4,10 @@
  * runs them on the leader (that database doubling as the translator's
  * mirror), and the catalog rows a mirror loaded from them shows.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <cmocka.h>
-#include <sqlite3.h>
-
-#include "sql/sql.h"
-#include "sql/sql_int.h"
-
-struct fixture {
-	struct tr_arena a;
-	sqlite3 *db;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = test_malloc(sizeof *f);
-	tr_arena_init(&f->a, 4096);
-	assert_int_equal(sqlite3_open(":memory:", &f->db), SQLITE_OK);
-	assert_int_equal(sql_functions_register(f->db), SQLITE_OK);
-	sql__enum_scope(f->db);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	sql__enum_scope(NULL);
-	sqlite3_close(f->db);
-	tr_arena_close(&f->a);
-	test_free(f);
-	return 0;
-}
+#include "mirror_fixture.h"
 
 static const struct sql_stmt *parse1(struct fixture *f, const char *sql)
 {

@@ -4,45 +4,10 @@
  * the translator's mirror, so an untyped literal is read as the type of
  * the column it meets, as PostgreSQL reads it.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <cmocka.h>
-#include <sqlite3.h>
-
-#include "sql/sql.h"
-#include "sql/sql_int.h"
-
-struct fixture {
-	struct tr_arena a;
-	sqlite3 *db;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = test_malloc(sizeof *f);
-	tr_arena_init(&f->a, 4096);
-	assert_int_equal(sqlite3_open(":memory:", &f->db), SQLITE_OK);
-	assert_int_equal(sql_functions_register(f->db), SQLITE_OK);
-	sql__enum_scope(f->db); /* the mirror */
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	sql__enum_scope(NULL);
-	sql__scope_stale(false);
-	sqlite3_close(f->db);
-	tr_arena_close(&f->a);
-	test_free(f);
-	return 0;
-}
+#include "mirror_fixture.h"
 
 static const struct sql_stmt *parse1(struct fixture *f, const char *sql)
 {
