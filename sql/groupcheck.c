@@ -1236,6 +1236,13 @@ void sql__groupcheck(struct sql__emit *e, const PgQuery__SelectStmt *s)
 {
 	struct sql__scope *sc = e->scope;
 	sqlite3 *db = sql__scope_mirror();
+	if (sc != NULL && db != NULL && !e->catalog && sql__scope_is_stale() &&
+	    (s->n_group_clause > 0 || s->having_clause != NULL)) {
+		/* Not checked against a stale mirror, nor skipped: the
+		 * executor reloads it and translates again (schema_miss). */
+		e->stmt->schema_miss = true;
+		return;
+	}
 	if (sc == NULL || db == NULL || e->catalog || e->saw_catalog ||
 	    sql__failed(e) || e->stmt->schema_miss || sql__scope_is_stale() ||
 	    sc->overflow || s->n_values_lists > 0 ||
