@@ -16,6 +16,21 @@
 
 #include "sql/sql_int.h"
 
+void *sql__agg_state(struct sqlite3_context *ctx, size_t size, bool create)
+{
+	void **p = sqlite3_aggregate_context(ctx, create ? sizeof *p : 0);
+	if (p == NULL) {
+		return NULL;
+	}
+	if (*p == NULL && create) {
+		*p = sqlite3_malloc64(size);
+		if (*p != NULL) {
+			memset(*p, 0, size);
+		}
+	}
+	return *p;
+}
+
 enum sql__agg_add sql__agg_rows_add(struct sql__agg_rows *r, int nv,
 				    sqlite3_value **argv, size_t max_bytes)
 {

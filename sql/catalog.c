@@ -346,16 +346,11 @@ static void column_origin(struct sql_catalog *c, sqlite3_stmt *ps, int i,
 	sqlite3_finalize(q);
 }
 
-static uint32_t column_type(struct sql_catalog *c, const char *table,
-			    const char *column, int colno, int32_t *typmod,
-			    int *rv);
-
 static uint32_t lookup_column(void *ctx, const char *table,
 			      const char *column, int32_t *typmod)
 {
-	int rv = TR_OK;
-	uint32_t t = column_type(ctx, table, column, -1, typmod, &rv);
-	return rv == TR_OK ? t : 0;
+	return sql__mirror_column_type(((struct sql_catalog *)ctx)->db, table,
+				       column, typmod);
 }
 
 /*
@@ -495,14 +490,9 @@ int sql_catalog_describe(struct sql_catalog *c, const struct sql_stmt *stmt,
 	return TR_OK;
 }
 
-/*
- * Declared type of @column (or of the @colno-th column when @column is
- * NULL) of @table on the mirror: "SELECT col FROM table" prepared, never
- * run.  0 when the mirror lacks either; TR_ENOMEM in @rv.
- */
-static uint32_t column_type(struct sql_catalog *c, const char *table,
-			    const char *column, int colno, int32_t *typmod,
-			    int *rv)
+uint32_t sql__column_decl_type(struct sqlite3 *db, const char *table,
+			       const char *column, int colno, int32_t *typmod,
+			       int *rv)
 {
 	struct tr_buf q;
 	tr_buf_init(&q, 0);
@@ -521,7 +511,7 @@ static uint32_t column_type(struct sql_catalog *c, const char *table,
 		return 0;
 	}
 	sqlite3_stmt *ps = NULL;
-	int rc = sqlite3_prepare_v2(c->db, sql, -1, &ps, NULL);
+	int rc = sqlite3_prepare_v2(db, sql, -1, &ps, NULL);
 	tr_buf_close(&q);
 	uint32_t oid = 0;
 	if (rc == SQLITE_NOMEM) {
@@ -532,7 +522,7 @@ static uint32_t column_type(struct sql_catalog *c, const char *table,
 			const char *decl = sqlite3_column_decltype(ps, i);
 			if (decl != NULL) {
 				oid = sql_type_from_decltype(decl, typmod);
-				uint32_t en = sql__enum_decl_oid(c->db, decl);
+				uint32_t en = sql__enum_decl_oid(db, decl);
 				oid = en != 0 ? en : oid; /* enum.c */
 			}
 		}
@@ -555,7 +545,8 @@ int sql_catalog_describe_params(struct sql_catalog *c,
 		uint32_t oid = p->oid;
 		for (unsigned k = 0; oid == 0 && k < p->n_tables; k++) {
 			int32_t typmod;
-			oid = column_type(c, p->tables[k], p->column, p->colno,
+			oid = sql__column_decl_type(c->db, p->tables[k],
+						    p->column, p->colno,
 					  &typmod, &rv);
 			if (rv != TR_OK) {
 				return rv;

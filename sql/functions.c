@@ -5500,18 +5500,7 @@ struct oagg {
 
 static struct oagg *oagg_state(sqlite3_context *ctx, bool create)
 {
-	struct oagg **p = sqlite3_aggregate_context(ctx,
-						    create ? sizeof *p : 0);
-	if (p == NULL) {
-		return NULL;
-	}
-	if (*p == NULL && create) {
-		*p = sqlite3_malloc(sizeof **p);
-		if (*p != NULL) {
-			memset(*p, 0, sizeof **p);
-		}
-	}
-	return *p;
+	return sql__agg_state(ctx, sizeof(struct oagg), create);
 }
 
 static void oagg_free(struct oagg *g)

@@ -2224,17 +2224,7 @@ struct agg {
 
 static struct agg *agg_state(sqlite3_context *ctx, bool create)
 {
-	struct agg **p = sqlite3_aggregate_context(ctx, create ? sizeof *p : 0);
-	if (p == NULL) {
-		return NULL;
-	}
-	if (*p == NULL && create) {
-		*p = sqlite3_malloc(sizeof **p);
-		if (*p != NULL) {
-			memset(*p, 0, sizeof **p);
-		}
-	}
-	return *p;
+	return sql__agg_state(ctx, sizeof(struct agg), create);
 }
 
 static void agg_free(struct agg *g)

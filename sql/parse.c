@@ -606,6 +606,14 @@ static void translate_fetch(struct sql__emit *e, const PgQuery__FetchStmt *f,
 	}
 }
 
+/* The command tag of INSERT, UPDATE or DELETE statement @n. */
+static const char *dml_tag(const Node *n)
+{
+	return n->node_case == PG_QUERY__NODE__NODE_INSERT_STMT	  ? "INSERT"
+	       : n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT ? "UPDATE"
+								  : "DELETE";
+}
+
 static void translate(struct sql__emit *e, const Node *n, int loc)
 {
 	struct sql_stmt *st = e->stmt;
@@ -623,12 +631,7 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 		/* INSERT/UPDATE/DELETE in WITH: a plan (returning.c). */
 		bool sel = n->node_case == PG_QUERY__NODE__NODE_SELECT_STMT;
 		st->kind = sel || has_returning(n) ? SQL_QUERY : SQL_EXEC;
-		st->tag = sel ? "SELECT"
-			  : n->node_case == PG_QUERY__NODE__NODE_INSERT_STMT
-				  ? "INSERT"
-			  : n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT
-				  ? "UPDATE"
-				  : "DELETE";
+		st->tag = sel ? "SELECT" : dml_tag(n);
 		st->writes = true;
 		st->counted = true;
 		const PgQuery__SelectStmt *shape = sql__with_dml(e, n, loc);
@@ -640,11 +643,7 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 	if (has_returning(n)) {
 		/* Emulated (returning.c): rows come back, so a query. */
 		st->kind = SQL_QUERY;
-		st->tag = n->node_case == PG_QUERY__NODE__NODE_INSERT_STMT
-				  ? "INSERT"
-			  : n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT
-				  ? "UPDATE"
-				  : "DELETE";
+		st->tag = dml_tag(n);
 		st->writes = true;
 		st->counted = true;
 		const PgQuery__SelectStmt *shape = sql__returning(e, n, loc);

@@ -339,7 +339,7 @@ static uint32_t series_type(const PgQuery__RangeFunction *rf,
 	const PgQuery__FuncCall *fc = call->func_call;
 	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
 	const PgQuery__Alias *al = rf->alias;
-	const char *col = al == NULL ? "generate_series"
+	const char *col = al == NULL           ? "generate_series"
 			  : al->n_colnames > 0 ? sql__str(al->colnames[0])
 					       : al->aliasname;
 	if (name == NULL || strcmp(name, "generate_series") != 0 ||
@@ -354,11 +354,13 @@ static uint32_t series_type(const PgQuery__RangeFunction *rf,
 		uint32_t a = sql__infer(fc->args[i], &tm);
 		if (a == SQL_OID_NUMERIC) {
 			bool div;
-			int sa = i == 1 ? -1 : sql__numeric_typmod_scale(tm, &div);
+			int sa = i == 1 ? -1
+					: sql__numeric_typmod_scale(tm, &div);
 			scale = sa > scale ? sa : scale;
 			t = SQL_OID_NUMERIC;
 		} else if (t != SQL_OID_NUMERIC &&
-			   (a == SQL_OID_INT8 || (a == SQL_OID_INT4 && t == 0))) {
+			   (a == SQL_OID_INT8 ||
+			    (a == SQL_OID_INT4 && t == 0))) {
 			t = a;
 		}
 	}
@@ -375,9 +377,9 @@ static uint32_t derived_type(const struct sql__scope *sc,
 			     const char *column, int32_t *typmod)
 {
 	*typmod = -1;
-	return it->sub != NULL	 ? sub_type(sc, it->sub, column, typmod)
+	return it->sub != NULL   ? sub_type(sc, it->sub, column, typmod)
 	       : it->cte != NULL ? cte_type(sc, it->cte, column, typmod)
-	       : it->fn != NULL	 ? series_type(it->fn, column, typmod)
+	       : it->fn != NULL  ? series_type(it->fn, column, typmod)
 				 : 0;
 }
 
@@ -518,30 +520,10 @@ void sql__scope_init(struct sql__scope *sc, sql_column_type_fn fn, void *ctx,
 uint32_t sql__mirror_column_type(void *ctx, const char *table,
 				 const char *column, int32_t *typmod)
 {
-	sqlite3 *db = ctx;
+	int rv = TR_OK;
 	*typmod = -1;
-	struct tr_buf q;
-	tr_buf_init(&q, 0);
-	tr_buf_put_str(&q, "SELECT ");
-	sql__ident_buf(&q, column);
-	tr_buf_put_str(&q, " FROM ");
-	sql__ident_buf(&q, table);
-	uint32_t oid = 0;
-	sqlite3_stmt *ps = NULL;
-	if (tr_buf_err(&q) == TR_OK &&
-	    sqlite3_prepare_v2(db, tr_buf_cstr(&q), -1, &ps, NULL) ==
-		    SQLITE_OK &&
-	    sqlite3_column_count(ps) == 1) {
-		const char *decl = sqlite3_column_decltype(ps, 0);
-		if (decl != NULL) {
-			oid = sql_type_from_decltype(decl, typmod);
-			uint32_t en = sql__enum_decl_oid(db, decl);
-			oid = en != 0 ? en : oid; /* enum.c */
-		}
-	}
-	sqlite3_finalize(ps);
-	tr_buf_close(&q);
-	return oid;
+	uint32_t t = sql__column_decl_type(ctx, table, column, -1, typmod, &rv);
+	return rv == TR_OK ? t : 0;
 }
 
 /*

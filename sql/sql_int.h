@@ -197,8 +197,17 @@ int sql__scope_resolve(const struct sql__scope *sc, const char *rel,
 		       const char *column, sql__scope_has_fn has, void *ctx);
 /* The mirror is known to be behind the schema (sql__scope_stale). */
 bool sql__scope_is_stale(void);
-/* The declared type of @column of @table in the mirror @ctx (sqlite3 *);
- * 0 when unknown. */
+/*
+ * Declared type of @column (or of the @colno-th column when @column is
+ * NULL) of @table in the mirror @db (catalog.c): "SELECT col FROM table"
+ * prepared, never run.  0 when the mirror lacks either; TR_ENOMEM in
+ * @rv.
+ */
+uint32_t sql__column_decl_type(struct sqlite3 *db, const char *table,
+			       const char *column, int colno, int32_t *typmod,
+			       int *rv);
+/* The same as a sql_column_type_fn, @ctx the mirror (sqlite3 *); 0 when
+ * unknown. */
 uint32_t sql__mirror_column_type(void *ctx, const char *table,
 				 const char *column, int32_t *typmod);
 /* Translation: make column types known from the mirror while @e is
@@ -331,6 +340,13 @@ enum sql__agg_add {
 	SQL__AGG_TOOBIG, /* kept, but more than @max_bytes in all */
 	SQL__AGG_BAD,    /* another count of values than the first row's */
 };
+struct sqlite3_context;
+struct sqlite3_value;
+
+/* An aggregate's state for the group @ctx is in: @size zeroed bytes,
+ * allocated on the first call with @create (freed by the aggregate's
+ * final function); NULL before that, or out of memory. */
+void *sql__agg_state(struct sqlite3_context *ctx, size_t size, bool create);
 enum sql__agg_add sql__agg_rows_add(struct sql__agg_rows *r, int nv,
 				    struct sqlite3_value **argv,
 				    size_t max_bytes);
