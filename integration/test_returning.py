@@ -140,20 +140,14 @@ def test_update_returning(node, table):
             c.execute("DROP TABLE %s_o" % table)
 
 
-def test_update_primary_key(node, table, is_triode):
+def test_update_primary_key(node, table):
     with node.connect() as c:
         kv(c, table)
         c.execute("INSERT INTO %s (k) VALUES ('a'), ('b')" % table)
         sql = "UPDATE %s SET id = id + 100 RETURNING id, k" % table
-        if not is_triode:
-            assert sorted(c.execute(sql).fetchall()) == [(101, "a"),
-                                                         (102, "b")]
-            return
-        # Refused, and nothing changed: the emulation is atomic.
-        with pytest.raises(psycopg.errors.FeatureNotSupported):
-            c.execute(sql)
+        assert sorted(c.execute(sql).fetchall()) == [(101, "a"), (102, "b")]
         assert c.execute("SELECT id FROM %s ORDER BY id"
-                         % table).fetchall() == [(1,), (2,)]
+                         % table).fetchall() == [(101,), (102,)]
 
 
 def test_delete_returning(node, table):

@@ -162,6 +162,54 @@ def test_serial_sequence(node, table):
         assert one(c, "SELECT max(id) FROM %s" % table) == 11
 
 
+def test_explicit_ids_do_not_move_the_serial_sequence(node, table):
+    """PostgreSQL's rule, which applications meet after a bulk load with
+    explicit ids: the sequence does not move, so a later default id
+    collides (23505) until setval moves it on."""
+    with node.connect() as c:
+        c.execute("CREATE TABLE %s (id serial PRIMARY KEY, v text)" % table)
+        c.execute("INSERT INTO %s (id, v) VALUES (1, 'a'), (2, 'b')" % table)
+        with pytest.raises(psycopg.errors.UniqueViolation) as e:
+            c.execute("INSERT INTO %s (v) VALUES ('c')" % table)
+        assert e.value.diag.constraint_name == "%s_pkey" % table
+        c.rollback()
+        # The failed INSERT took 1; PostgreSQL's nextval is never undone,
+        # triode's is transactional (README), so only the next step is
+        # compared: setval past the ids, and defaults follow.
+        c.execute("SELECT setval('%s_id_seq', (SELECT max(id) FROM %s))"
+                  % (table, table))
+        c.execute("INSERT INTO %s (v) VALUES ('c')" % table)
+        assert c.execute("SELECT id, v FROM %s ORDER BY id"
+                         % table).fetchall() == [(1, "a"), (2, "b"),
+                                                 (3, "c")]
+        c.commit()
+
+
+def test_create_table_if_not_exists_with_serial(node, table):
+    with psycopg.connect(node.dsn(), autocommit=True) as c:
+        got = []
+        c.add_notice_handler(
+            lambda d: got.append((d.sqlstate, d.message_primary)))
+        ddl = ("CREATE TABLE IF NOT EXISTS %s (id bigserial PRIMARY KEY, "
+               "n serial, v text)" % table)
+        c.execute(ddl)
+        assert got == []
+        c.execute("INSERT INTO %s (v) VALUES ('a')" % table)
+        c.execute(ddl)
+        assert got == [("42P07", 'relation "%s" already exists, skipping'
+                        % table)]
+        # The second statement changed nothing: same sequences, same row.
+        c.execute("INSERT INTO %s (v) VALUES ('b')" % table)
+        assert c.execute("SELECT id, n, v FROM %s ORDER BY id"
+                         % table).fetchall() == [(1, 1, "a"), (2, 2, "b")]
+        # Any relation holds the name, as in PostgreSQL.
+        c.execute("CREATE INDEX %s_ix ON %s (v)" % (table, table))
+        del got[:]
+        c.execute("CREATE TABLE IF NOT EXISTS %s_ix (id serial)" % table)
+        assert got == [("42P07", 'relation "%s_ix" already exists, skipping'
+                        % table)]
+
+
 def test_catalog(node, seq):
     with node.connect() as c:
         c.execute("CREATE SEQUENCE %s START WITH 5 INCREMENT BY 3 "

@@ -1650,7 +1650,7 @@ static void rebuild_read(struct cluster_client *c, void *arg,
 	for (const struct sql_notice *n = notices; n != NULL; n = n->next) {
 		struct pgwire_error pe = {
 			.severity = "NOTICE",
-			.sqlstate = "00000",
+			.sqlstate = n->sqlstate != NULL ? n->sqlstate : "00000",
 			.message = n->message,
 			.detail = n->detail,
 		};

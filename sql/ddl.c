@@ -5,11 +5,12 @@
  * DATE, DATETIME, TIMESTAMP or BOOLEAN (DESIGN.md §4: dqlite 1.11.1
  * aborts on those).  What SQLite needs besides:
  *
- * - serial/bigserial/smallserial and GENERATED ... AS IDENTITY on the
- *   primary-key column become INTEGER PRIMARY KEY AUTOINCREMENT (the
- *   declared type must be exactly INTEGER for a rowid alias); the real
- *   type is kept in a comment (/ *pg:int4 serial* /) that SQLite stores in
- *   sqlite_schema.  Elsewhere they need sequences: 0A000 for now.
+ * - serial/bigserial/smallserial and GENERATED ... AS IDENTITY columns
+ *   get a sequence of their own (sequence.c) and DEFAULT nextval() of it,
+ *   as in PostgreSQL: an explicit id does not move the sequence.  (Older
+ *   builds made a serial primary key an INTEGER PRIMARY KEY AUTOINCREMENT
+ *   rowid alias, its type in a comment (/ *pg:int4 serial* /); the
+ *   catalog and nextval still read such tables.)
  * - varchar(n)/char(n) get a hidden length check named "<t>_<c>_len",
  *   int2/int4 and numeric(p,s) a hidden range check
  *   "<t>_<c>_<type>_range",
@@ -326,15 +327,6 @@ static const PgQuery__Constraint *identity_of(const PgQuery__ColumnDef *cd)
 }
 
 /*
- * One column definition.  @table_pk: the column is the single-column
- * table-level primary key; @in_pk: it is in the table-level primary key.
- * @alter: ADD COLUMN (SQLite refuses PRIMARY KEY and UNIQUE there).
- * @post: where the DDL that must follow the CREATE TABLE goes (the
- * sequence of a serial or identity column that is no rowid alias); NULL
- * when there is none.  Returns true if the column took over the table
- * primary key (serial).
- */
-/*
  * The type a column's literal DEFAULT is read as (0: as written).  A
  * literal is stored as the type stores values ('f' on a boolean is false,
  * a timestamptz is in UTC, jsonb canonical); numbers are left as written,
@@ -356,28 +348,35 @@ static uint32_t default_type(uint32_t oid)
 	}
 }
 
-static bool emit_column(struct sql__emit *e, const char *table,
-			const PgQuery__ColumnDef *cd, bool table_pk, bool in_pk,
-			bool alter, struct tr_buf *post)
+/*
+ * One column definition.  @in_pk: the column is in the table-level
+ * primary key.  @alter: ADD COLUMN (SQLite refuses PRIMARY KEY and
+ * UNIQUE there).  @post: where the DDL that must follow the CREATE TABLE
+ * goes (the sequence of a serial or identity column); NULL when there is
+ * none.
+ */
+static void emit_column(struct sql__emit *e, const char *table,
+			const PgQuery__ColumnDef *cd, bool in_pk, bool alter,
+			struct tr_buf *post)
 {
 	int32_t typmod;
 	int mods[2];
 	if (cd->type_name == NULL) {
 		sql__fail(e, cd->location, "0A000",
 			  "column without a type is not supported");
-		return false;
+		return;
 	}
 	/* An enum column is a text column with its own declared type,
 	 * collation and check (enum.c). */
 	struct sql__enum en;
 	bool is_enum = sql__enum_find(e, cd->type_name, &en);
 	if (sql__failed(e)) {
-		return false;
+		return;
 	}
 	if (is_enum && cd->coll_clause != NULL) {
 		sql__fail(e, cd->location, "42804",
 			  "collations are not supported by type %s", en.name);
-		return false;
+		return;
 	}
 	const struct sql__type *t = NULL;
 	if (is_enum) {
@@ -388,20 +387,18 @@ static bool emit_column(struct sql__emit *e, const char *table,
 		t = sql__type_resolve(e, cd->type_name, &typmod, mods);
 	}
 	if (t == NULL) {
-		return false;
+		return;
 	}
-	bool pk = table_pk ||
-		  col_has(cd, PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY);
+	bool pk = col_has(cd, PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY);
 	bool identity = col_has(cd, PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY);
 	if (alter && (pk || col_has(cd, PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE) ||
 		      t->serial || identity)) {
 		sql__fail(e, cd->location, "0A000",
 			  "ALTER TABLE ADD COLUMN with PRIMARY KEY, UNIQUE, "
 			  "serial or identity is not supported");
-		return false;
+		return;
 	}
 	sql__ident(e, cd->colname);
-	bool rowid = false;
 	bool owned = false; /* a sequence of its own */
 	const char *kind = !identity             ? "serial"
 			   : identity_always(cd) ? "identity always"
@@ -414,15 +411,15 @@ static bool emit_column(struct sql__emit *e, const char *table,
 			sql__fail(e, cd->location, "22023",
 				  "identity column type must be smallint, "
 				  "integer, or bigint");
-			return false;
+			return;
 		}
-		owned = !pk || (ic != NULL && ic->n_options > 0);
-		if (owned && post == NULL) {
+		owned = true;
+		if (post == NULL) {
 			sql__fail(e, cd->location, "0A000",
 				  "%s columns are only supported in CREATE "
 				  "TABLE",
 				  identity ? "identity" : t->name);
-			return false;
+			return;
 		}
 	}
 	if (owned) {
@@ -433,7 +430,7 @@ static bool emit_column(struct sql__emit *e, const char *table,
 						  cd->colname);
 		if (seq == NULL) {
 			sql__fail(e, -1, "53200", "out of memory");
-			return false;
+			return;
 		}
 		sql__putf(e, " %s DEFAULT (pg_nextval(", sql_type_name(t->oid));
 		sql__string(e, seq);
@@ -441,14 +438,8 @@ static bool emit_column(struct sql__emit *e, const char *table,
 		if (!sql__seq_owned(e, post, seq, t->oid,
 				    ic != NULL ? ic->options : NULL,
 				    ic != NULL ? ic->n_options : 0)) {
-			return false;
+			return;
 		}
-	} else if (t->serial || identity) {
-		/* "identity always" for GENERATED ALWAYS: the catalog
-		 * shows attidentity 'a' rather than 'd'. */
-		sql__putf(e, " INTEGER /*pg:%s %s*/ PRIMARY KEY AUTOINCREMENT",
-			  sql_type_name(t->oid), kind);
-		rowid = true;
 	} else if (is_enum) {
 		sql__enum_column(e, &en);
 	} else {
@@ -472,7 +463,7 @@ static bool emit_column(struct sql__emit *e, const char *table,
 		if (TR_NEVER(sql__decl_is_forbidden(decl))) {
 			sql__fail(e, cd->location, "XX000",
 				  "refusing declared type %s", decl);
-			return false;
+			return;
 		}
 		sql__put(e, " ");
 		sql__put(e, decl);
@@ -484,7 +475,7 @@ static bool emit_column(struct sql__emit *e, const char *table,
 	 * allows NULL in any but an INTEGER PRIMARY KEY. */
 	bool pk_not_null = (pk || in_pk || owned) &&
 			   !col_has(cd, PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL);
-	if ((cd->is_not_null || pk_not_null) && !rowid) {
+	if (cd->is_not_null || pk_not_null) {
 		sql__put(e, " NOT NULL");
 	}
 	if (cd->raw_default != NULL && owned) {
@@ -492,7 +483,7 @@ static bool emit_column(struct sql__emit *e, const char *table,
 			  "multiple default values specified for column "
 			  "\"%s\" of table \"%s\"",
 			  cd->colname, table);
-		return false;
+		return;
 	}
 	if (cd->raw_default != NULL) {
 		sql__put(e, " DEFAULT (");
@@ -510,17 +501,13 @@ static bool emit_column(struct sql__emit *e, const char *table,
 		bool fk = false;
 		switch (c->contype) {
 		case PG_QUERY__CONSTR_TYPE__CONSTR_NULL:
-			if (!rowid) {
-				sql__put(e, " NULL");
-			}
+			sql__put(e, " NULL");
 			break;
 		case PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL:
-			if (!rowid) {
-				sql__put(e, " NOT NULL");
-			}
+			sql__put(e, " NOT NULL");
 			break;
 		case PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT:
-			if (rowid || owned) {
+			if (owned) {
 				sql__fail(e, c->location, "42601",
 					  "multiple default values specified "
 					  "for column \"%s\" of table \"%s\"",
@@ -544,10 +531,8 @@ static bool emit_column(struct sql__emit *e, const char *table,
 			emit_check(e, c, table, cd->colname);
 			break;
 		case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
-			if (!rowid) {
-				emit_conname(e, c->conname);
-				sql__put(e, " PRIMARY KEY");
-			}
+			emit_conname(e, c->conname);
+			sql__put(e, " PRIMARY KEY");
 			break;
 		case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
 			if (c->nulls_not_distinct) {
@@ -596,7 +581,7 @@ static bool emit_column(struct sql__emit *e, const char *table,
 		sql__enum_check(e, &en, table, cd->colname);
 	}
 	if ((t->oid == SQL_OID_VARCHAR || t->oid == SQL_OID_BPCHAR) &&
-	    mods[0] > 0 && !rowid) {
+	    mods[0] > 0) {
 		sql__put(e, " CONSTRAINT ");
 		sql__ident(e, tr_arena_printf(e->a, "%s_%s_len", table,
 					      cd->colname));
@@ -610,7 +595,7 @@ static bool emit_column(struct sql__emit *e, const char *table,
 	 * the length check. */
 	bool narrow = t->oid == SQL_OID_INT2 || t->oid == SQL_OID_INT4;
 	bool precise = t->oid == SQL_OID_NUMERIC && mods[0] > 0;
-	if ((narrow || precise) && !rowid && !t->serial) {
+	if (narrow || precise) {
 		sql__put(e, " CONSTRAINT ");
 		sql__ident(e,
 			   tr_arena_printf(e->a, "%s_%s_%s_range", table,
@@ -629,7 +614,6 @@ static bool emit_column(struct sql__emit *e, const char *table,
 			sql__put(e, " BETWEEN -2147483648 AND 2147483647)");
 		}
 	}
-	return rowid;
 }
 
 static void emit_table_constraint(struct sql__emit *e, const char *table,
@@ -812,25 +796,9 @@ static void create_table(struct sql__emit *e, const PgQuery__CreateStmt *s,
 		return;
 	}
 	const char *table = rv->relname;
-	/* A single-column table-level PRIMARY KEY may belong to a serial
-	 * column, which then becomes the rowid alias. */
-	const char *pk_col = NULL;
-	for (size_t i = 0; i < s->n_table_elts; i++) {
-		const Node *n = s->table_elts[i];
-		if (n->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
-		    n->constraint->contype ==
-			    PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY &&
-		    n->constraint->n_keys == 1) {
-			pk_col = sql__str(n->constraint->keys[0]);
-		}
-	}
 	sql__put(e, "CREATE TABLE ");
-	if (s->if_not_exists) {
-		sql__put(e, "IF NOT EXISTS ");
-	}
 	sql__relation(e, rv);
 	sql__put(e, " (");
-	bool pk_taken = false;
 	bool first = true;
 	for (size_t i = 0; i < s->n_table_elts; i++) {
 		const Node *n = s->table_elts[i];
@@ -850,14 +818,8 @@ static void create_table(struct sql__emit *e, const PgQuery__CreateStmt *s,
 				}
 			}
 			sql__put(e, first ? "" : ", ");
-			bool table_pk = pk_col != NULL &&
-					strcmp(pk_col, cd->colname) == 0;
-			if (emit_column(e, table, cd, table_pk,
-					in_table_pk(s, cd->colname), false,
-					post) &&
-			    table_pk) {
-				pk_taken = true;
-			}
+			emit_column(e, table, cd, in_table_pk(s, cd->colname),
+				    false, post);
 			first = false;
 		}
 	}
@@ -871,13 +833,8 @@ static void create_table(struct sql__emit *e, const PgQuery__CreateStmt *s,
 				  "CREATE TABLE ... LIKE is not supported");
 			return;
 		}
-		const PgQuery__Constraint *c = n->constraint;
-		if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY &&
-		    pk_taken && c->n_keys == 1) {
-			continue;
-		}
 		sql__put(e, first ? "" : ",");
-		emit_table_constraint(e, table, c);
+		emit_table_constraint(e, table, n->constraint);
 		first = false;
 	}
 	if (first) {
@@ -890,25 +847,38 @@ static void create_table(struct sql__emit *e, const PgQuery__CreateStmt *s,
 
 void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s)
 {
-	/* The sequences of serial and identity columns follow the table
-	 * (IF NOT EXISTS of an existing table: they fail, as PostgreSQL's
-	 * would not be made either way). */
+	/* The sequences of serial and identity columns follow the table. */
+	size_t start = e->out.len;
 	struct tr_buf post;
 	tr_buf_init(&post, 0);
 	create_table(e, s, &post);
-	if (post.len > 0 && !sql__failed(e)) {
-		if (s->if_not_exists) {
-			sql__fail(e, s->relation->location, "0A000",
-				  "CREATE TABLE IF NOT EXISTS with serial or "
-				  "identity columns other than the integer "
-				  "primary key is not supported");
-		} else if (tr_buf_err(&post) != TR_OK) {
-			sql__fail(e, -1, "53200", "out of memory");
-		} else {
-			tr_buf_put(&e->out, post.data, post.len);
-		}
+	if (tr_buf_err(&post) != TR_OK) {
+		sql__fail(e, -1, "53200", "out of memory");
+	}
+	if (!sql__failed(e)) {
+		tr_buf_put(&e->out, post.data, post.len);
 	}
 	tr_buf_close(&post);
+	if (!s->if_not_exists || sql__failed(e)) {
+		return;
+	}
+	/* IF NOT EXISTS: the executor looks for the name under the write
+	 * lock and runs the script only if it is free (rebuild.c). */
+	struct sql_rebuild *r = tr_arena_alloc(e->a, sizeof *r);
+	const char *script = tr_buf_cstr(&e->out);
+	if (r == NULL || tr_buf_err(&e->out) != TR_OK) {
+		sql__fail(e, -1, "53200", "out of memory");
+		return;
+	}
+	memset(r, 0, sizeof *r);
+	r->table = s->relation->relname;
+	r->create = tr_arena_strdup(e->a, script + start);
+	if (r->create == NULL) {
+		sql__fail(e, -1, "53200", "out of memory");
+		return;
+	}
+	e->out.len = start;
+	e->stmt->rebuild = r;
 }
 
 void sql__create_index(struct sql__emit *e, const PgQuery__IndexStmt *s)
@@ -1182,7 +1152,7 @@ static bool alter_type(struct sql__emit *e, const char *table,
 	plain.raw_default = NULL;
 	plain.n_constraints = 0;
 	plain.coll_clause = NULL;
-	(void)emit_column(e, table, &plain, false, false, true, NULL);
+	emit_column(e, table, &plain, false, true, NULL);
 	if (sql__failed(e)) {
 		return false;
 	}
@@ -1251,12 +1221,9 @@ static void alter_by_rebuild(struct sql__emit *e,
 		return;
 	}
 	memset(al, 0, cap * sizeof *al);
+	memset(r, 0, sizeof *r);
 	r->table = tr_arena_strdup(e->a, table);
 	r->alters = al;
-	r->n_alters = 0;
-	r->sequence = NULL;
-	r->drop = NULL;
-	r->enum_alter = NULL;
 	for (size_t i = 0; i < s->n_cmds && !sql__failed(e); i++) {
 		const PgQuery__AlterTableCmd *c = s->cmds[i]->alter_table_cmd;
 		struct sql_alter *a = &al[r->n_alters++];
@@ -1270,8 +1237,8 @@ static void alter_by_rebuild(struct sql__emit *e,
 			a->op = SQL_ALTER_ADD_COLUMN;
 			a->column = tr_arena_strdup(
 				e->a, c->def->column_def->colname);
-			(void)emit_column(e, table, c->def->column_def, false,
-					  false, true, NULL);
+			emit_column(e, table, c->def->column_def, false, true,
+				    NULL);
 			a->text = take_output(e, mark);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:

@@ -823,6 +823,7 @@ static int note(struct tr_arena *a, struct notes *n, const char *message,
 	if (x == NULL || message == NULL) {
 		return TR_ENOMEM;
 	}
+	x->sqlstate = NULL;
 	x->message = message;
 	x->detail = detail;
 	x->next = NULL;
@@ -933,6 +934,34 @@ static int enum_script(struct tr_arena *a, const struct sql_enum_alter *x,
 		       const char **script, struct notes *notes,
 		       struct sql_error *err);
 
+/* CREATE TABLE IF NOT EXISTS: the table and its sequences, or, when a
+ * relation (table, view, sequence, index) has the name, nothing but
+ * PostgreSQL's NOTICE.  Decided here, under the write lock, because the
+ * sequences cannot be made conditionally in SQLite's DDL. */
+static int create_script(struct tr_arena *a, const struct sql_rebuild *r,
+			 unsigned n_objs, const struct sql_schema_obj *objs,
+			 const char **script, struct notes *notes)
+{
+	for (unsigned i = 0; i < n_objs; i++) {
+		if (strcmp(objs[i].name, r->table) == 0 &&
+		    strcmp(objs[i].type, "trigger") != 0) {
+			int rv = note(a, notes,
+				      tr_arena_printf(a,
+						      "relation \"%s\" already "
+						      "exists, skipping",
+						      r->table),
+				      NULL);
+			if (rv == TR_OK) {
+				notes->tail->sqlstate = "42P07";
+			}
+			*script = "SAVEPOINT triode_noop; RELEASE triode_noop";
+			return rv;
+		}
+	}
+	*script = r->create;
+	return TR_OK;
+}
+
 int sql_rebuild_script(struct tr_arena *a, const struct sql_rebuild *r,
 		       unsigned n_objs, const struct sql_schema_obj *objs,
 		       const char **script, const struct sql_notice **notices,
@@ -948,6 +977,8 @@ int sql_rebuild_script(struct tr_arena *a, const struct sql_rebuild *r,
 	} else if (r->enum_alter != NULL) {
 		rv = enum_script(a, r->enum_alter, n_objs, objs, script, &notes,
 				 err);
+	} else if (r->create != NULL) {
+		rv = create_script(a, r, n_objs, objs, script, &notes);
 	} else {
 		rv = table_script(a, r, n_objs, objs, script, &notes, err);
 	}

@@ -21,18 +21,16 @@
  * <cycle>*\/), from which pg_class/pg_sequence rows are made.  ALTER
  * SEQUENCE rewrites row and view together.
  *
- * Other serial and identity columns (not the integer primary key, or
- * with sequence options) get a sequence of their own, "<table>_<column>
- * _seq" made with the table (sql__seq_owned), and DEFAULT nextval() of
- * it; DROP TABLE drops it (rebuild.c).
+ * serial and identity columns get a sequence of their own,
+ * "<table>_<column>_seq" made with the table (sql__seq_owned), and
+ * DEFAULT nextval() of it; DROP TABLE drops it (rebuild.c).
  *
- * serial and identity primary keys are SQLite AUTOINCREMENT rowid
- * aliases (ddl.c).  Their sequence "<table>_<column>_seq" is that
- * AUTOINCREMENT counter (sqlite_sequence): nextval() advances it past
- * the table's largest id and returns the new value, setval() sets it, so
- * a value handed out by nextval() is never given to a later INSERT that
- * omits the id.  (SQLite's counter also moves past an explicit id, which
- * PostgreSQL's sequence does not.)
+ * Tables made by older builds kept a serial or identity primary key as
+ * an SQLite AUTOINCREMENT rowid alias.  Its sequence "<table>_<column>
+ * _seq" is that AUTOINCREMENT counter (sqlite_sequence): nextval()
+ * advances it past the table's largest id and returns the new value,
+ * setval() sets it, so a value handed out by nextval() is never given to
+ * a later INSERT that omits the id.
  *
  * Writes.  nextval and setval write, and dqlite replicates a write only
  * when it happens inside a statement sent with EXEC (a write inside a

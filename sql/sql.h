@@ -175,10 +175,15 @@ struct sql_rebuild {
 	/* ALTER TYPE ... ADD/RENAME VALUE (@table NULL): the type's view
 	 * and the tables with columns of the type; NULL otherwise. */
 	struct sql_enum_alter *enum_alter;
+	/* CREATE TABLE IF NOT EXISTS (@table the new table): the script
+	 * that makes it, run only if no relation has the name; NULL
+	 * otherwise. */
+	const char *create;
 };
 
 /* A NOTICE a statement sends before it completes (arena). */
 struct sql_notice {
+	const char *sqlstate; /* NULL: 00000 */
 	const char *message;
 	const char *detail; /* NULL if none */
 	const struct sql_notice *next;

@@ -238,11 +238,17 @@ static void test_constraints_defaults_and_types(void **state)
 	alter_fails(f, "alter table t alter column qty type int using "
 		       "qty::int",
 		    "SQLIT");
-	/* The serial counter survives: ids never come back. */
+	/* The serial's sequence survives: ids never come back. */
 	alter_ok(f, "alter table t add constraint qty_text check (qty <> '')");
 	run(f, "insert into t (qty) values ('z')");
 	assert_string_equal(value(f, "SELECT max(id) FROM t"), "6");
-	alter_fails(f, "alter table t alter column id type bigint", "0A000");
+	/* A serial column keeps its sequence through a new type. */
+	alter_ok(f, "alter table t alter column id type bigint");
+	run(f, "insert into t (qty) values ('w')");
+	assert_string_equal(value(f, "SELECT max(id) FROM t"), "7");
+	assert_string_equal(value(f, "SELECT type FROM pragma_table_info('t') "
+				     "WHERE name = 'id'"),
+			    "int8");
 }
 
 static void test_referenced_tables_and_views(void **state)
