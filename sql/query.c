@@ -383,12 +383,38 @@ static bool is_star(const Node *v)
 		       PG_QUERY__NODE__NODE_A_STAR;
 }
 
+static bool has_aggregate(const ProtobufCMessage *m, int depth);
+
+/* HAVING without GROUP BY makes the query one group even when the
+ * select list has no aggregate, which SQLite refuses ("HAVING clause on
+ * a non-aggregate query"); an aggregate wrapped around the first item
+ * tells SQLite so. */
+static bool needs_aggregate_marker(const PgQuery__SelectStmt *s)
+{
+	if (s->having_clause == NULL || s->n_group_clause > 0 ||
+	    s->n_target_list == 0 ||
+	    is_star(s->target_list[0]->res_target->val)) {
+		return false;
+	}
+	for (size_t i = 0; i < s->n_target_list; i++) {
+		if (has_aggregate(&s->target_list[i]->base, 0)) {
+			return false;
+		}
+	}
+	return true;
+}
+
 static void emit_targets(struct sql__emit *e, const PgQuery__SelectStmt *s)
 {
+	bool marker = needs_aggregate_marker(s);
 	for (size_t i = 0; i < s->n_target_list; i++) {
 		const PgQuery__ResTarget *rt = s->target_list[i]->res_target;
+		bool wrap = marker && i == 0;
 		if (i > 0) {
 			sql__put(e, ", ");
+		}
+		if (wrap) {
+			sql__put(e, "CASE WHEN count(*) IS NULL THEN NULL ELSE ");
 		}
 		/* Exact quotients for the client (decimal.c). */
 		e->exact = s == e->exact_sel ? rt->val : NULL;
@@ -396,13 +422,16 @@ static void emit_targets(struct sql__emit *e, const PgQuery__SelectStmt *s)
 			sql__expr(e, rt->val);
 		}
 		e->exact = NULL;
+		if (wrap) {
+			sql__put(e, " END");
+		}
 		if (rt->name[0] != '\0') {
 			sql__put(e, " AS ");
 			sql__ident(e, rt->name);
-		} else if (!is_star(rt->val) &&
-			   (rt->val->node_case !=
-				    PG_QUERY__NODE__NODE_COLUMN_REF ||
-			    lateral_active(e))) {
+		} else if (wrap || (!is_star(rt->val) &&
+				    (rt->val->node_case !=
+					     PG_QUERY__NODE__NODE_COLUMN_REF ||
+				     lateral_active(e)))) {
 			/* SQLite would name it after its text. */
 			sql__put(e, " AS ");
 			sql__ident(e, sql__colname(rt->val));
@@ -486,7 +515,6 @@ static void check_positions(struct sql__emit *e, const PgQuery__SelectStmt *s,
 
 /* An aggregate call in @m, outside subqueries (which are their own
  * level) and window calls. */
-static bool has_aggregate(const ProtobufCMessage *m, int depth);
 
 static bool aggregate_child(const ProtobufCMessage *c, void *depth)
 {

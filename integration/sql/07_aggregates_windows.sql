@@ -69,3 +69,11 @@ SELECT region, avg(amount) AS a, avg(qty) AS q FROM c07_sales GROUP BY region OR
 SELECT avg(qty) FILTER (WHERE qty > 1) AS f, avg(DISTINCT qty) AS d FROM c07_sales;
 SELECT id, avg(qty) OVER (ORDER BY id) AS running FROM c07_sales ORDER BY id;
 DROP TABLE c07_sales;
+CREATE TABLE c07_h (a int4);
+SELECT 1 AS one FROM c07_h HAVING count(*) = 0;
+SELECT count(*) AS n FROM c07_h HAVING count(*) > 0;
+INSERT INTO c07_h VALUES (1), (2), (3);
+SELECT 'some' AS label FROM c07_h HAVING count(*) > 2;
+SELECT 'none' AS label, 2 AS two FROM c07_h HAVING sum(a) > 100;
+SELECT (SELECT max(a) FROM c07_h) AS m HAVING count(*) = 1;
+DROP TABLE c07_h;
