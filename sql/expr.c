@@ -537,6 +537,14 @@ static bool emit_dt_op(struct sql__emit *e, const PgQuery__AExpr *x,
 		return true;
 	}
 	uint32_t t = arith(l, r);
+	if (t == SQL_OID_NUMERIC && op[0] != '/') {
+		/* NaN, stored as text, would count as 0 (functions.c). */
+		static const char *const nop[] = { "pg_num_add", "pg_num_sub",
+						   "pg_num_mul" };
+		emit_call2(e, nop[strchr("+-*", op[0]) - "+-*"], x->lexpr,
+			   x->rexpr);
+		return true;
+	}
 	if (t == SQL_OID_FLOAT8 || t == SQL_OID_FLOAT4) {
 		/* NaN and the infinities, overflow (functions.c). */
 		static const char *const fop[] = { "pg_float_add",
@@ -780,6 +788,17 @@ static void emit_op(struct sql__emit *e, const PgQuery__AExpr *x)
 			sql__put(e, "pg_iv_mul(");
 			sql__expr(e, x->rexpr);
 			sql__put(e, ", -1)");
+			return;
+		}
+		uint32_t t = sql__infer(x->rexpr, &tm);
+		if (strcmp(op, "-") == 0 &&
+		    (t == SQL_OID_NUMERIC || t == SQL_OID_FLOAT8 ||
+		     t == SQL_OID_FLOAT4)) {
+			/* NaN is text, which SQLite negates to 0. */
+			sql__put(e, t == SQL_OID_NUMERIC ? "pg_num_sub(0, "
+							 : "pg_float_mul(-1, ");
+			sql__expr(e, x->rexpr);
+			sql__put(e, ")");
 			return;
 		}
 		if (strcmp(op, "-") == 0 || strcmp(op, "+") == 0 ||
@@ -1483,6 +1502,22 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 		if (const_string(arg) != NULL &&
 		    !decode_literal(e, t->oid, const_string(arg),
 				    arg->a_const->location, &v)) {
+			return;
+		}
+		/* NaN and the infinities as stored ('NaN', 9e999), which
+		 * CAST would turn into 0. */
+		bool special = const_string(arg) != NULL &&
+			       (v.type == SQL_VALUE_TEXT ||
+				(v.type == SQL_VALUE_FLOAT && isinf(v.real)));
+		if (special && mods[0] > 0) {
+			sql__put(e, "pg_numeric_chk(");
+			emit_value(e, &v, arg->a_const->location);
+			sql__putf(e, ", %d, %d)", mods[0],
+				  mods[1] > 0 ? mods[1] : 0);
+			return;
+		}
+		if (special) {
+			emit_value(e, &v, arg->a_const->location);
 			return;
 		}
 		if (mods[0] > 0) {

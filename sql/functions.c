@@ -2181,6 +2181,35 @@ static void fn_float_op(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	result_float(ctx, r);
 }
 
+/*
+ * pg_num_add/sub/mul(a, b) (pApp: the operator): numeric + - * on
+ * SQLite's numbers, integers exact as with SQLite's own operators, but
+ * with PostgreSQL's NaN (stored as text, which those operators read as
+ * 0) and infinities (infinity - infinity is NaN, not NULL).
+ */
+static void fn_num_op(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	char op = (char)(intptr_t)sqlite3_user_data(ctx);
+	if (sqlite3_value_numeric_type(argv[0]) == SQLITE_INTEGER &&
+	    sqlite3_value_numeric_type(argv[1]) == SQLITE_INTEGER) {
+		int64_t a = sqlite3_value_int64(argv[0]);
+		int64_t b = sqlite3_value_int64(argv[1]);
+		int64_t r;
+		bool over = op == '+'   ? __builtin_add_overflow(a, b, &r)
+			    : op == '-' ? __builtin_sub_overflow(a, b, &r)
+					: __builtin_mul_overflow(a, b, &r);
+		if (!over) {
+			sqlite3_result_int64(ctx, r);
+			return;
+		}
+	}
+	double a = float_of(argv[0]), b = float_of(argv[1]);
+	result_float(ctx, op == '+' ? a + b : op == '-' ? a - b : a * b);
+}
+
 /* pg_rint(x): round(float8), ties to even. */
 static void fn_rint(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -5745,6 +5774,9 @@ static const struct fdef {
 	{ "pg_trunc", 1, true, fn_round, 1 },
 	{ "pg_trunc", 2, true, fn_round, 1 },
 	{ "pg_width_bucket", 4, true, fn_width_bucket, 0 },
+	{ "pg_num_add", 2, true, fn_num_op, '+' },
+	{ "pg_num_sub", 2, true, fn_num_op, '-' },
+	{ "pg_num_mul", 2, true, fn_num_op, '*' },
 	{ "pg_float_add", 2, true, fn_float_op, '+' },
 	{ "pg_float_sub", 2, true, fn_float_op, '-' },
 	{ "pg_float_mul", 2, true, fn_float_op, '*' },
