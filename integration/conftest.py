@@ -301,7 +301,7 @@ class PostgresNode(Node):
             os.chown(pwfile, *self.run_as)
         self._run([os.path.join(PG_BINDIR, "initdb"), "-D", self.data_dir,
                    "-U", "postgres", "--auth=scram-sha-256",
-                   "--pwfile=" + pwfile, "-E", "UTF8", "--locale=C",
+                   "--pwfile=" + pwfile, "-E", "UTF8", "--locale=C.UTF-8",
                    "--no-sync"])
         os.unlink(pwfile)
         crt = os.path.join(self.data_dir, "server.crt")

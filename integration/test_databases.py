@@ -69,9 +69,48 @@ def test_create_connect_drop_recreate(node, dbname):
 def test_options(node, dbname):
     with node.connect() as c:
         c.execute("CREATE DATABASE %s WITH OWNER postgres ENCODING 'UTF8' "
-                  "TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'" % dbname)
+                  "TEMPLATE template0 LC_COLLATE 'C.UTF-8' "
+                  "LC_CTYPE 'C.UTF-8'" % dbname)
         assert errstate(c, "CREATE DATABASE %s_x OWNER no_such_role"
                         % dbname) == "42704"
+
+
+def test_locale(node, dbname):
+    """Every database is C.UTF-8, the template's locale: asking for it is
+    fine, asking for another locale is PostgreSQL's 22023 without
+    TEMPLATE template0; the new database reports and behaves as
+    C.UTF-8."""
+    with node.connect() as c:
+        for opts in ("LOCALE 'C'", "LC_COLLATE 'POSIX'", "LC_CTYPE 'C'",
+                     "LOCALE 'C.utf8'"):
+            assert errstate(c, "CREATE DATABASE %s %s"
+                            % (dbname, opts)) == "22023"
+        c.execute("CREATE DATABASE %s LOCALE 'C.UTF-8'" % dbname)
+    with node.connect(dbname=dbname) as d:
+        assert d.execute(
+            "SELECT datcollate, datctype FROM pg_database "
+            "WHERE datname = current_database()").fetchone() \
+            == ("C.UTF-8", "C.UTF-8")
+        assert d.execute("SHOW lc_ctype").fetchone()[0] == "C.UTF-8"
+        assert d.execute(
+            "SELECT upper('àb'), upper('àb' COLLATE \"C\"), "
+            "'ÉTÉ' ILIKE 'été', 'ÉTÉ' ILIKE 'été' COLLATE \"C\""
+        ).fetchone() == ("ÀB", "àB", True, False)
+
+
+def test_locale_refused(node, dbname, is_triode):
+    """A database of another locale (PostgreSQL can make one from
+    template0) would be shown as that locale and behave as C.UTF-8:
+    triode refuses it, naming the locale."""
+    if not is_triode:
+        pytest.skip("triode refuses what PostgreSQL can do")
+    with node.connect() as c:
+        for opts in ("LOCALE 'C'", "LC_COLLATE 'POSIX'", "LC_CTYPE 'C.utf8'"):
+            with pytest.raises(psycopg.Error) as ei:
+                c.execute("CREATE DATABASE %s TEMPLATE template0 %s"
+                          % (dbname, opts))
+            assert ei.value.sqlstate == "0A000"
+            assert "every database uses the C.UTF-8 locale" in str(ei.value)
 
 
 def test_transaction_block(node, dbname):
@@ -120,4 +159,5 @@ def test_psql_list(node, dbname):
         c.execute("CREATE DATABASE %s" % dbname)
     r = node.psql("\\l", check=False)
     rows = [ln for ln in r.stdout.splitlines() if ln.startswith(dbname + "|")]
-    assert rows == ["%s|postgres|UTF8|C|C||libc|" % dbname], r.stdout
+    assert rows == ["%s|postgres|UTF8|C.UTF-8|C.UTF-8||libc|" % dbname], \
+        r.stdout

@@ -46,6 +46,9 @@ static const struct setting_def defs[] = {
 	  false },
 	{ "integer_datetimes", "on", SET_FIXED, 0, 0, true },
 	{ "IntervalStyle", "postgres", SET_ANY, 0, 0, true },
+	/* Every database is C.UTF-8 (sql/expr.c, "Collations"). */
+	{ "lc_collate", "C.UTF-8", SET_FIXED, 0, 0, false },
+	{ "lc_ctype", "C.UTF-8", SET_FIXED, 0, 0, false },
 	{ "lock_timeout", "0", SET_MS, 0, 2147483647, false },
 	{ "search_path", "\"$user\", public", SET_ANY, 0, 0, false },
 	{ "server_encoding", "UTF8", SET_FIXED, 0, 0, true },

@@ -790,13 +790,13 @@ int sql_catalog_set_databases(struct sql_catalog *c, unsigned n,
 			      "pg_catalog.pg_database WHERE oid = 5)",
 			      NULL, NULL, NULL);
 	if (rc == SQLITE_OK) {
-		/* Every database is UTF8 with the C locale, owned (as the
-		 * catalog knows roles) by the bootstrap superuser. */
+		/* Every database is UTF8 with the C.UTF-8 locale, owned (as
+		 * the catalog knows roles) by the bootstrap superuser. */
 		rc = sqlite3_prepare_v2(
 			c->db,
 			"INSERT INTO pg_catalog.pg_database VALUES (?, ?, 10, "
-			"6, 'c', 0, 1, -1, '0', '1', 1663, 'C', 'C', NULL, "
-			"NULL, NULL)",
+			"6, 'c', 0, 1, -1, '0', '1', 1663, 'C.UTF-8', "
+			"'C.UTF-8', NULL, NULL, NULL)",
 			-1, &ps, NULL);
 	}
 	for (unsigned i = 0; rc == SQLITE_OK && i < n; i++) {

@@ -7,8 +7,9 @@
  * Both are the session's to run (they touch triode's internal database
  * and whole dqlite databases, not the session's own): this file only
  * classifies them and checks their options.  Every database triode
- * makes is UTF8 with the C locale and lives in the default tablespace,
- * so options asking for anything else are refused by name.
+ * makes is UTF8 with the C.UTF-8 locale (check_locale) and lives in the
+ * default tablespace, so options asking for anything else are refused
+ * by name.
  *
  * A database name also names a dqlite database, which names a file in
  * dqlite's VFS next to its "-wal" companion: names that could reach
@@ -53,10 +54,55 @@ static bool is_utf8_name(const char *v)
 	       strcasecmp(v, "unicode") == 0 || strcmp(v, "6") == 0;
 }
 
-static bool is_c_locale(const char *v)
+/* The name PostgreSQL (glibc's setlocale) keeps for @v if @v spells the
+ * C or C.UTF-8 locale (case matters in "C"; glibc normalizes the
+ * codeset: UTF-8, utf8, UTF8 ...), or NULL. */
+static const char *c_locale_name(const char *v)
 {
-	return strcmp(v, "C") == 0 || strcmp(v, "POSIX") == 0 ||
-	       strcasecmp(v, "C.UTF-8") == 0 || strcasecmp(v, "C.UTF8") == 0;
+	if (strcmp(v, "C") == 0 || strcmp(v, "POSIX") == 0) {
+		return "C";
+	}
+	if (strncmp(v, "C.", 2) == 0 && (strcasecmp(v + 2, "UTF-8") == 0 ||
+					 strcasecmp(v + 2, "UTF8") == 0)) {
+		return v;
+	}
+	return NULL;
+}
+
+/*
+ * Every database is C.UTF-8, the locale of the template databases (as
+ * initdb --locale=C.UTF-8 makes them).  @v, the value of @option
+ * (LC_COLLATE, LC_CTYPE or LOCALE) for the collation (@coll) or the
+ * ctype, must be that locale spelled as PostgreSQL would show it;
+ * another spelling or locale would be shown as asked and behave as
+ * C.UTF-8, so it is refused: by
+ * PostgreSQL's own error when it would refuse it too (a locale other
+ * than the template's needs TEMPLATE template0), by 0A000 otherwise.
+ */
+static void check_locale(struct sql__emit *e, const char *option, bool coll,
+			 const char *v, bool template0)
+{
+	if (v == NULL || strcmp(v, "C.UTF-8") == 0) {
+		return;
+	}
+	const char *canon = c_locale_name(v);
+	if (canon != NULL && !template0) {
+		sql__fail(e, -1, "22023",
+			  "new %s (%s) is incompatible with the %s of the "
+			  "template database (C.UTF-8)",
+			  coll ? "collation" : "LC_CTYPE", canon,
+			  coll ? "collation" : "LC_CTYPE");
+		e->stmt->error.hint =
+			coll ? "Use the same collation as in the template "
+			       "database, or use template0 as template."
+			     : "Use the same LC_CTYPE as in the template "
+			       "database, or use template0 as template.";
+		return;
+	}
+	sql__fail(e, -1, "0A000",
+		  "%s \"%s\" is not supported: every database uses the "
+		  "C.UTF-8 locale",
+		  option, v);
 }
 
 static bool has_suffix(const char *s, const char *suffix)
@@ -101,6 +147,8 @@ void sql__createdb(struct sql__emit *e, const PgQuery__CreatedbStmt *s,
 		return;
 	}
 	check_name(e, s->dbname, loc);
+	const char *locale = NULL, *lc_collate = NULL, *lc_ctype = NULL;
+	bool has_collate = false, has_ctype = false, template0 = false;
 	for (size_t i = 0; i < s->n_options && !sql__failed(e); i++) {
 		const Node *n = s->options[i];
 		if (n == NULL || n->node_case != PG_QUERY__NODE__NODE_DEF_ELEM) {
@@ -122,21 +170,14 @@ void sql__createdb(struct sql__emit *e, const PgQuery__CreatedbStmt *s,
 					  "every database is UTF8",
 					  v);
 			}
-		} else if (strcmp(k, "locale") == 0 ||
-			   strcmp(k, "lc_collate") == 0 ||
-			   strcmp(k, "lc_ctype") == 0) {
-			if (v != NULL && !is_c_locale(v)) {
-				sql__fail(e, at, "0A000",
-					  "%s \"%s\" is not supported: every "
-					  "database uses the C locale",
-					  k[0] == 'l' && k[1] == 'c'
-						  ? (k[3] == 'c' &&
-								     k[4] == 'o'
-							     ? "LC_COLLATE"
-							     : "LC_CTYPE")
-						  : "LOCALE",
-					  v);
-			}
+		} else if (strcmp(k, "locale") == 0) {
+			locale = v;
+		} else if (strcmp(k, "lc_collate") == 0) {
+			lc_collate = v;
+			has_collate = v != NULL;
+		} else if (strcmp(k, "lc_ctype") == 0) {
+			lc_ctype = v;
+			has_ctype = v != NULL;
 		} else if (strcmp(k, "locale_provider") == 0) {
 			if (v != NULL && strcasecmp(v, "libc") != 0) {
 				sql__fail(e, at, "0A000",
@@ -145,6 +186,7 @@ void sql__createdb(struct sql__emit *e, const PgQuery__CreatedbStmt *s,
 					  v);
 			}
 		} else if (strcmp(k, "template") == 0) {
+			template0 = v != NULL && strcmp(v, "template0") == 0;
 			if (v != NULL && strcmp(v, "template0") != 0 &&
 			    strcmp(v, "template1") != 0) {
 				sql__fail(e, at, "0A000",
@@ -184,6 +226,15 @@ void sql__createdb(struct sql__emit *e, const PgQuery__CreatedbStmt *s,
 				  k);
 		}
 	}
+	if (sql__failed(e)) {
+		return;
+	}
+	/* LC_COLLATE and LC_CTYPE override LOCALE; PostgreSQL checks the
+	 * collation first. */
+	check_locale(e, has_collate ? "LC_COLLATE" : "LOCALE", true,
+		     has_collate ? lc_collate : locale, template0);
+	check_locale(e, has_ctype ? "LC_CTYPE" : "LOCALE", false,
+		     has_ctype ? lc_ctype : locale, template0);
 }
 
 void sql__dropdb(struct sql__emit *e, const PgQuery__DropdbStmt *s, int loc)

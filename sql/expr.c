@@ -11,8 +11,9 @@
  *   backslash escapes resolved); any other pattern is converted at run
  *   time by a fixed chain of replace() calls doing the same.  No pragma
  *   (case_sensitive_like) is involved: connection state is lost on a
- *   leader change.  ILIKE is SQLite's LIKE with ESCAPE '\' (ASCII case
- *   folding only, as lower() and upper()).
+ *   leader change.  ILIKE is SQLite's LIKE of both sides lower-cased by
+ *   Unicode's rules (pg_lower), or plain SQLite LIKE (ASCII folding)
+ *   under a collation whose ctype is C (see "Collations" below).
  * - Division and modulo by zero raise 22012 in PostgreSQL and give NULL in
  *   SQLite.  A divisor that is not a non-zero literal is wrapped in
  *   CASE WHEN d = 0 THEN json_extract('{}', 'division by zero') ELSE d END:
@@ -155,18 +156,210 @@ static void glob_of(struct sql__emit *e, const Node *pattern)
 	}
 }
 
-/* @n is x COLLATE "C.utf8" (or "C.UTF-8"): case folds by Unicode's
- * rules there, where the database's default (C) folds ASCII only. */
-static bool unicode_collated(const Node *n)
+/* ---------------------------------------------------------------------
+ * Collations
+ *
+ * Every database is C.UTF-8, as a PostgreSQL initdb'ed with
+ * --locale=C.UTF-8: glibc's C.UTF-8 orders by code point (SQLite's
+ * BINARY, for valid UTF-8) and maps case by Unicode's rules.  The
+ * collations triode knows are PostgreSQL's with that initdb:
+ *   default, "C.utf8"          Unicode case mapping
+ *   "C", "POSIX", ucs_basic    ASCII case mapping (ctype C)
+ * and all of them order by code point, so a collation only matters to
+ * case folding: upper/lower/initcap and ILIKE (regular expressions are
+ * Unicode's under every collation, a documented difference).  Which
+ * collation applies follows PostgreSQL's explicit derivation: a COLLATE
+ * clause anywhere in an operand, through operators, function calls,
+ * casts, CASE, COALESCE, NULLIF and GREATEST/LEAST; two different ones
+ * meeting is 42P21.  A column's declared collation is not tracked
+ * (ddl.c stores "C" as BINARY, the same order).
+ * ------------------------------------------------------------------- */
+
+/* The collation's name if PostgreSQL (C.UTF-8 database, libc) has it. */
+static bool is_known_collation(const char *coll)
 {
-	if (n == NULL || n->node_case != PG_QUERY__NODE__NODE_COLLATE_CLAUSE ||
-	    n->collate_clause->n_collname == 0) {
-		return false;
+	static const char *const known[] = { "default", "C", "POSIX",
+					     "ucs_basic", "C.utf8" };
+	for (size_t i = 0; i < TR_ARRAY_LEN(known); i++) {
+		if (strcmp(coll, known[i]) == 0) {
+			return true;
+		}
 	}
-	const PgQuery__CollateClause *c = n->collate_clause;
-	const char *coll = sql__str(c->collname[c->n_collname - 1]);
+	return false;
+}
+
+/* A collation whose ctype is C: case maps ASCII only. */
+static bool is_ascii_collation(const char *coll)
+{
 	return coll != NULL &&
-	       (strcmp(coll, "C.utf8") == 0 || strcmp(coll, "C.UTF-8") == 0);
+	       (strcmp(coll, "C") == 0 || strcmp(coll, "POSIX") == 0 ||
+		strcmp(coll, "ucs_basic") == 0);
+}
+
+static const char *collation_name(const PgQuery__CollateClause *c)
+{
+	return c->n_collname > 0 ? sql__str(c->collname[c->n_collname - 1])
+				 : NULL;
+}
+
+static const PgQuery__CollateClause *explicit_collation(struct sql__emit *e,
+							const Node *n,
+							int depth);
+
+/* PostgreSQL's rule for combining two explicit collations: equal ones
+ * are one, different ones are an error. */
+static const PgQuery__CollateClause *combine_collation(
+	struct sql__emit *e, const PgQuery__CollateClause *a,
+	const PgQuery__CollateClause *b)
+{
+	if (a == NULL || b == NULL) {
+		return a != NULL ? a : b;
+	}
+	const char *an = collation_name(a), *bn = collation_name(b);
+	if (an != NULL && bn != NULL && strcmp(an, bn) != 0 &&
+	    !sql__failed(e)) {
+		sql__fail(e, b->location, "42P21",
+			  "collation mismatch between explicit collations "
+			  "\"%s\" and \"%s\"",
+			  an, bn);
+	}
+	return a;
+}
+
+static const PgQuery__CollateClause *explicit_collation_list(
+	struct sql__emit *e, Node *const *items, size_t n, int depth)
+{
+	const PgQuery__CollateClause *c = NULL;
+	for (size_t i = 0; i < n; i++) {
+		c = combine_collation(e, c,
+				      explicit_collation(e, items[i], depth));
+	}
+	return c;
+}
+
+/* The COLLATE clause that decides @n's collation (PostgreSQL's explicit
+ * derivation), or NULL for the database's default. */
+static const PgQuery__CollateClause *explicit_collation(struct sql__emit *e,
+							const Node *n,
+							int depth)
+{
+	if (n == NULL || depth > SQL__MAX_DEPTH) {
+		return NULL;
+	}
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_COLLATE_CLAUSE:
+		return n->collate_clause; /* the outermost one wins */
+	case PG_QUERY__NODE__NODE_A_EXPR:
+		return combine_collation(
+			e, explicit_collation(e, n->a_expr->lexpr, depth + 1),
+			explicit_collation(e, n->a_expr->rexpr, depth + 1));
+	case PG_QUERY__NODE__NODE_FUNC_CALL:
+		return explicit_collation_list(e, n->func_call->args,
+					       n->func_call->n_args, depth + 1);
+	case PG_QUERY__NODE__NODE_TYPE_CAST:
+		return explicit_collation(e, n->type_cast->arg, depth + 1);
+	case PG_QUERY__NODE__NODE_CASE_EXPR: {
+		const PgQuery__CaseExpr *c = n->case_expr;
+		const PgQuery__CollateClause *r = explicit_collation(
+			e, c->defresult, depth + 1);
+		for (size_t i = 0; i < c->n_args; i++) {
+			const Node *w = c->args[i];
+			if (w != NULL &&
+			    w->node_case == PG_QUERY__NODE__NODE_CASE_WHEN) {
+				r = combine_collation(
+					e, r,
+					explicit_collation(e,
+							   w->case_when->result,
+							   depth + 1));
+			}
+		}
+		return r;
+	}
+	case PG_QUERY__NODE__NODE_COALESCE_EXPR:
+		return explicit_collation_list(e, n->coalesce_expr->args,
+					       n->coalesce_expr->n_args,
+					       depth + 1);
+	case PG_QUERY__NODE__NODE_MIN_MAX_EXPR:
+		return explicit_collation_list(e, n->min_max_expr->args,
+					       n->min_max_expr->n_args,
+					       depth + 1);
+	default:
+		return NULL;
+	}
+}
+
+/* @n (or the pair @n, @m) folds case ASCII only: its collation's ctype
+ * is C.  Fails the statement (42P21) on conflicting collations. */
+static bool folds_ascii(struct sql__emit *e, const Node *n, const Node *m)
+{
+	const PgQuery__CollateClause *c = combine_collation(
+		e, explicit_collation(e, n, 0), explicit_collation(e, m, 0));
+	return c != NULL && is_ascii_collation(collation_name(c));
+}
+
+/* PostgreSQL's like_escape(): @lit with escape character @esc rewritten
+ * to use a backslash.  False if it ends with the escape character. */
+static bool like_escape(struct tr_buf *b, const char *lit, char esc)
+{
+	for (const char *p = lit; *p != '\0'; p++) {
+		if (*p == esc) {
+			if (p[1] == '\0') {
+				return false;
+			}
+			tr_buf_put_u8(b, '\\');
+			tr_buf_put_u8(b, (uint8_t) * ++p);
+		} else if (*p == '\\') {
+			tr_buf_put(b, "\\\\", 2);
+		} else {
+			tr_buf_put_u8(b, (uint8_t)*p);
+		}
+	}
+	return true;
+}
+
+/* x ILIKE p under a Unicode collation: both sides lower-cased by
+ * Unicode's rules, then SQLite's LIKE (whose own ASCII folding changes
+ * nothing left), as PostgreSQL lower()s both for a multibyte encoding.
+ * An escape character that is a letter could change or appear under
+ * lower(): a literal pattern is rewritten to the backslash first. */
+static void emit_ilike_unicode(struct sql__emit *e, const PgQuery__AExpr *x,
+			       const Node *pat, char esc, bool negate)
+{
+	const char *lit = const_string(pat);
+	const char *rewritten = NULL;
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	if (isalpha((unsigned char)esc)) {
+		if (lit == NULL) {
+			sql__fail(e, x->location, "0A000",
+				  "ILIKE with a letter as ESCAPE and a "
+				  "non-constant pattern is not supported");
+		} else if (!like_escape(&b, lit, esc)) {
+			sql__fail(e, x->location, "22025",
+				  "LIKE pattern must not end with escape "
+				  "character");
+		} else {
+			rewritten = tr_buf_cstr(&b);
+			esc = '\\';
+		}
+		if (rewritten == NULL) {
+			tr_buf_close(&b);
+			return;
+		}
+	}
+	sql__put(e, "(pg_lower(");
+	sql__expr(e, x->lexpr);
+	sql__put(e, negate ? ") NOT LIKE pg_lower(" : ") LIKE pg_lower(");
+	if (rewritten != NULL) {
+		sql__string(e, rewritten);
+	} else {
+		sql__expr(e, pat);
+	}
+	char es[2] = { esc, 0 };
+	sql__put(e, ") ESCAPE ");
+	sql__string(e, es);
+	sql__put(e, ")");
+	tr_buf_close(&b);
 }
 
 static void emit_like(struct sql__emit *e, const PgQuery__AExpr *x, bool negate,
@@ -191,17 +384,8 @@ static void emit_like(struct sql__emit *e, const PgQuery__AExpr *x, bool negate,
 			pat = f->args[0];
 		}
 	}
-	if (ilike && (unicode_collated(x->lexpr) || unicode_collated(pat))) {
-		/* Both sides lower-cased by Unicode's rules first. */
-		sql__put(e, "(pg_lower(");
-		sql__expr(e, x->lexpr);
-		sql__put(e, negate ? ") NOT LIKE pg_lower(" : ") LIKE pg_lower(");
-		sql__expr(e, pat);
-		sql__put(e, ")");
-		char es[2] = { esc, 0 };
-		sql__put(e, " ESCAPE ");
-		sql__string(e, es);
-		sql__put(e, ")");
+	if (ilike && !folds_ascii(e, x->lexpr, pat)) {
+		emit_ilike_unicode(e, x, pat, esc, negate);
 		return;
 	}
 	sql__put(e, "(");
@@ -2513,6 +2697,15 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	if (refuse_non_text_arg(e, fc, name)) {
 		return;
 	}
+	if ((strcmp(name, "lower") == 0 || strcmp(name, "upper") == 0 ||
+	     strcmp(name, "initcap") == 0) &&
+	    folds_ascii(e, fc->args[0], NULL)) {
+		/* ASCII-only case mapping, functions.c. */
+		sql__putf(e, "%s_c(", f->to);
+		sql__expr(e, fc->args[0]);
+		sql__put(e, ")");
+		return;
+	}
 	if (strcmp(name, "make_interval") == 0 && !fc->agg_star &&
 	    !fc->agg_distinct && fc->agg_filter == NULL && fc->over == NULL &&
 	    fc->n_agg_order == 0 && !fc->func_variadic) {
@@ -2774,9 +2967,7 @@ static void emit_sqlvalue(struct sql__emit *e,
 
 static void emit_collate(struct sql__emit *e, const PgQuery__CollateClause *c)
 {
-	const char *coll = c->n_collname > 0
-				   ? sql__str(c->collname[c->n_collname - 1])
-				   : NULL;
+	const char *coll = collation_name(c);
 	if (coll == NULL) {
 		sql__fail(e, c->location, "0A000",
 			  "collation is not supported");
@@ -2786,16 +2977,23 @@ static void emit_collate(struct sql__emit *e, const PgQuery__CollateClause *c)
 		sql__expr(e, c->arg);
 		return;
 	}
-	if (strcmp(coll, "C") == 0 || strcmp(coll, "POSIX") == 0 ||
-	    strcmp(coll, "ucs_basic") == 0 || strcmp(coll, "C.UTF-8") == 0 ||
-	    strcmp(coll, "C.utf8") == 0) {
-		/* Code point order; case mapping is Unicode's either way. */
+	if (is_known_collation(coll)) {
+		/* Code point order under each; case mapping is decided where
+		 * it happens (folds_ascii). */
 		sql__put(e, "(");
 		sql__expr(e, c->arg);
 		sql__put(e, " COLLATE BINARY)");
 		return;
 	}
-	sql__fail(e, c->location, "0A000", "collation \"%s\" is not supported",
+	size_t len = strlen(coll);
+	if (len > 6 && strcmp(coll + len - 6, "-x-icu") == 0) {
+		/* PostgreSQL built with ICU has these; triode has none. */
+		sql__fail(e, c->location, "0A000",
+			  "collation \"%s\" is not supported", coll);
+		return;
+	}
+	sql__fail(e, c->location, "42704",
+		  "collation \"%s\" for encoding \"UTF8\" does not exist",
 		  coll);
 }
 

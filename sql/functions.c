@@ -12,11 +12,15 @@
  *
  * - NULL in gives NULL out, as PostgreSQL's strict functions do (concat,
  *   concat_ws and format say otherwise, as in PostgreSQL).
- * - Text is UTF-8 and counted in characters.  Case mapping (upper, lower,
- *   initcap, regex ~*) uses glibc's "C.UTF-8" locale through the *_l
- *   functions and uselocale(), never the process locale: simple (one to
- *   one) Unicode case mapping, which is what PostgreSQL does with a libc
- *   provider ("ß" stays "ß").  Without that locale, ASCII only.
+ * - Text is UTF-8 and counted in characters.  Every database is C.UTF-8
+ *   (as PostgreSQL initdb'ed with --locale=C.UTF-8): case mapping and
+ *   character classes (upper, lower, initcap, ILIKE, regex ~* and
+ *   [[:alpha:]]) use glibc's "C.UTF-8" locale through the *_l functions
+ *   and uselocale(), never the process locale: simple (one to one)
+ *   Unicode case mapping, which is what PostgreSQL does with a libc
+ *   provider ("ß" stays "ß").  pg_lower_c, pg_upper_c and pg_initcap_c
+ *   map ASCII only, as PostgreSQL does under COLLATE "C" (expr.c picks
+ *   them).  Without the C.UTF-8 locale (not on Debian), ASCII only.
  * - Errors are reported with sqlite3_result_error and a message that
  *   starts with the SQLSTATE ("22023: ..."); sql_error_from_sqlite turns
  *   the tag into the error's code.
@@ -1099,7 +1103,27 @@ static void fn_repeat(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	result_buf(ctx, &b);
 }
 
-/* upper/lower/initcap (pApp: 0 lower, 1 upper, 2 initcap). */
+/* ASCII-only case mapping: what PostgreSQL does under the collations
+ * whose ctype is C (COLLATE "C", "POSIX", ucs_basic). */
+static uint32_t ascii_upper(uint32_t c)
+{
+	return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
+}
+
+static uint32_t ascii_lower(uint32_t c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+static bool ascii_alnum(uint32_t c)
+{
+	return c < 0x80 && isalnum((int)c);
+}
+
+/* upper/lower/initcap (pApp: 0 lower, 1 upper, 2 initcap; plus
+ * CASE_ASCII for the C ctype, expr.c's pg_lower_c and its twins). */
+#define CASE_ASCII 4
+
 static void fn_case(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	if (any_null(argc, argv)) {
@@ -1107,6 +1131,11 @@ static void fn_case(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	}
 	int mode = (int)(intptr_t)sqlite3_user_data(ctx);
 	int n;
+	bool ascii = (mode & CASE_ASCII) != 0;
+	mode &= ~CASE_ASCII;
+	uint32_t (*up)(uint32_t) = ascii ? ascii_upper : to_upper;
+	uint32_t (*low)(uint32_t) = ascii ? ascii_lower : to_lower;
+	bool (*alnum)(uint32_t) = ascii ? ascii_alnum : is_alnum;
 	const unsigned char *p = (const unsigned char *)text_of(argv[0], &n);
 	const unsigned char *end = p + n;
 	struct tr_buf b;
@@ -1115,12 +1144,12 @@ static void fn_case(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	while (p < end) {
 		uint32_t c = utf8_next(&p, end);
 		if (mode == 0) {
-			c = to_lower(c);
+			c = low(c);
 		} else if (mode == 1) {
-			c = to_upper(c);
+			c = up(c);
 		} else {
-			c = word ? to_lower(c) : to_upper(c);
-			word = is_alnum(c);
+			c = word ? low(c) : up(c);
+			word = alnum(c);
 		}
 		sql__utf8_put(&b, c);
 	}
@@ -5757,6 +5786,9 @@ static const struct fdef {
 	{ "pg_repeat", 2, true, fn_repeat, 0 },
 	{ "pg_lower", 1, true, fn_case, 0 },
 	{ "pg_upper", 1, true, fn_case, 1 },
+	{ "pg_lower_c", 1, true, fn_case, CASE_ASCII | 0 },
+	{ "pg_upper_c", 1, true, fn_case, CASE_ASCII | 1 },
+	{ "pg_initcap_c", 1, true, fn_case, CASE_ASCII | 2 },
 	{ "pg_initcap", 1, true, fn_case, 2 },
 	{ "pg_split_part", 3, true, fn_split_part, 0 },
 	{ "pg_left", 2, true, fn_left_right, 0 },

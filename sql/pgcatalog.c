@@ -430,9 +430,14 @@ static void builtins(struct build *b)
 	       "(100, 'default', 11, 10, 'd', 1, -1, NULL, NULL, NULL, NULL), "
 	       "(950, 'C', 11, 10, 'c', 1, -1, 'C', 'C', NULL, NULL), "
 	       "(951, 'POSIX', 11, 10, 'c', 1, -1, 'POSIX', 'POSIX', NULL, "
+	       "NULL), "
+	       "(12340, 'ucs_basic', 11, 10, 'c', 1, 6, 'C', 'C', NULL, NULL), "
+	       "(12341, 'C.utf8', 11, 10, 'c', 1, 6, 'C.utf8', 'C.utf8', NULL, "
 	       "NULL)");
+	/* Every database is C.UTF-8 (expr.c, "Collations"). */
 	run(b, "INSERT INTO pg_catalog.pg_database VALUES (5, %Q, 10, 6, 'c', "
-	       "0, 1, -1, '0', '1', 1663, 'C', 'C', NULL, NULL, NULL)",
+	       "0, 1, -1, '0', '1', 1663, 'C.UTF-8', 'C.UTF-8', NULL, NULL, "
+	       "NULL)",
 	    b->src->database != NULL ? b->src->database : "postgres");
 	run(b, "INSERT INTO pg_catalog.pg_tablespace VALUES "
 	       "(1663, 'pg_default', 10, NULL, NULL)");
@@ -461,7 +466,11 @@ static void builtins(struct build *b)
 	       "('max_identifier_length', '63', 'integer', 'internal', "
 	       "'default', '63', '63', 0), "
 	       "('integer_datetimes', 'on', 'bool', 'internal', 'default', "
-	       "'on', 'on', 0)");
+	       "'on', 'on', 0), "
+	       "('lc_collate', 'C.UTF-8', 'string', 'internal', 'default', "
+	       "'C', 'C.UTF-8', 0), "
+	       "('lc_ctype', 'C.UTF-8', 'string', 'internal', 'default', 'C', "
+	       "'C.UTF-8', 0)");
 	/* The main catalogs have pg_class rows of their own (with
 	 * PostgreSQL's OIDs), so that 'pg_class'::regclass works as
 	 * drivers use it (pgjdbc's pg_description joins). */

@@ -1,9 +1,9 @@
 -- String functions and operators; LIKE/ILIKE with escapes, SIMILAR TO,
 -- POSIX regular expressions.  Tables are prefixed c04_.
 --
--- The reference cluster is initdb --locale=C, where lower/upper/ILIKE
--- fold ASCII only; triode folds case as a C.UTF-8 ctype does, so the
--- non-ASCII cases name that collation explicitly (COLLATE "C.utf8").
+-- The reference cluster is initdb --locale=C.UTF-8, as every triode
+-- database is: code point order, Unicode case mapping (lower/upper/
+-- initcap/ILIKE/regex classes); COLLATE "C" or "POSIX" fold ASCII only.
 
 SELECT concat('a', NULL, 'b', 1, true) AS c, concat_ws('-', 'a', NULL, 'b') AS cws, 'a' || NULL AS pipe_null, 'x' || 1 || 'y' AS pipe_num;
 SELECT lower('ABC xYz') AS lo_ascii, upper('àbc') AS up_mixed, lower('ÀÉÎ ABC' COLLATE "C.utf8") AS lo, upper('àéî straße' COLLATE "C.utf8") AS up;
@@ -76,3 +76,24 @@ SELECT string_agg(name, ',' ORDER BY name DESC NULLS FIRST) FILTER (WHERE id > 1
 SELECT string_agg(name, ',' ORDER BY name) AS none FROM c04_agg WHERE id > 100;
 SELECT string_agg(DISTINCT name, ',' ORDER BY id) FROM c04_agg;
 DROP TABLE c04_agg;
+-- Locale: C.UTF-8 by default, ASCII case mapping under COLLATE "C".
+SELECT upper('àéî straße') AS up, lower('ÀÉÎ ΣΑΣ') AS lo, initcap('élan vital ÉCOLE') AS ic, upper('ǆ') AS dz;
+SELECT upper('àbc' COLLATE "C") AS up_c, lower('ÀBC' COLLATE "POSIX") AS lo_posix, initcap('éa àb' COLLATE "C") AS ic_c, upper('àbc' COLLATE ucs_basic) AS up_ucs, upper('àbc' COLLATE "C.utf8") AS up_utf8;
+SELECT upper(('à' || 'b') COLLATE "C") AS cat_c, lower(coalesce(NULL, 'ÀB' COLLATE "C")) AS coalesce_c, upper(lower('ÀB' COLLATE "C")) AS nested_c;
+SELECT 'ÉTÉ' ILIKE 'été' AS il_default, 'ÉTÉ' ILIKE 'été' COLLATE "C" AS il_c, 'ÉTÉ' COLLATE "POSIX" NOT ILIKE 'été' AS nil_posix, 'Straße' ~~* 'STRAßE' AS op_ilike, 'a_b' ILIKE 'AX_B' ESCAPE 'X' AS il_esc;
+SELECT 'é' ~ '^[[:alpha:]]$' AS alpha, 'É' ~* 'é' AS re_icase, 'ñ1' ~ '^\w+$' AS word, regexp_replace('Ünïcödé', '[[:upper:]]', '_', 'g') AS upper_class;
+SELECT x FROM (VALUES ('b'), ('B'), ('é'), ('e'), ('É'), ('z'), ('Z')) v(x) ORDER BY x;
+SELECT 'a' < 'B' AS cp, 'é' > 'z' AS cp_uni, 'B' COLLATE "C.utf8" < 'a' AS cp_utf8;
+SELECT 'x' COLLATE "C" ILIKE 'X' COLLATE "C.utf8";
+SELECT upper('a' COLLATE "C.UTF-8");
+SELECT datcollate, datctype FROM pg_database WHERE datname = current_database();
+SHOW lc_collate;
+SHOW lc_ctype;
+SELECT collname, collcollate, collctype, collencoding FROM pg_collation WHERE collname IN ('default', 'C', 'POSIX', 'ucs_basic', 'C.utf8') ORDER BY collname;
+SELECT name, setting FROM pg_settings WHERE name IN ('lc_collate', 'lc_ctype') ORDER BY name;
+CREATE TABLE c04_loc (id int4 PRIMARY KEY, name text);
+INSERT INTO c04_loc VALUES (1, 'Ålvar'), (2, 'ålesund'), (3, 'Alice'), (4, 'Émile');
+SELECT id FROM c04_loc WHERE name ILIKE 'å%' ORDER BY id;
+SELECT id FROM c04_loc WHERE name ILIKE 'å%' COLLATE "C" ORDER BY id;
+SELECT id, upper(name) AS up, upper(name COLLATE "C") AS up_c FROM c04_loc ORDER BY name;
+DROP TABLE c04_loc;

@@ -275,6 +275,12 @@ static const struct ecase pg_outputs[] = {
 	  "2025-02-28 00:00:00|2024-01-30 00:00:00|2024-01-01 01:00:00|2024-02-29|10:00:00.25" },
 	{ "select lower('ǅ'), upper('ﬀ'), initcap('ÉCOLE normale'), length('日本語'), reverse('日本語'), left('日本語', -1), lpad('日本', 4, '語')",
 	  "ǆ|ﬀ|École Normale|3|語本日|日本|語語日本" },
+	/* A C.UTF-8 database folds by Unicode; a collation whose ctype is
+	 * C folds ASCII only (pg_upper_c and its twins, expr.c). */
+	{ "select upper('éàÿ straße' collate \"C\"), lower('ÉÀ ABC' collate \"POSIX\"), initcap('éa àb ÉCOLE 3x' collate ucs_basic), 'ÉTÉ' ilike 'été', 'ÉTÉ' ilike 'été' collate \"C\", 'Ab' ilike 'aB' collate \"C\", 'ǅx' ilike 'ǆ%'",
+	  "éàÿ STRAßE|ÉÀ abc|éA àB ÉCole 3x|t|f|t|t" },
+	{ "select 'a_b' ilike 'AX_B' escape 'X', 'aXb' ilike 'AX_B' escape 'X', 'A%x' ilike 'aX%%' escape 'X', 'Ab' not ilike 'aB', 'K' ilike 'k', 'Straße' ilike 'STRASSE'",
+	  "t|f|t|f|t|f" },
 	{ "select * from generate_series(10, 1, -3) as t(n) order by n",
 	  "1;4;7;10" },
 	{ "select concat(true, 1), concat_ws('-', 1.0::float8, 2.50), 'x' || "

@@ -147,8 +147,33 @@ static const struct tcase translations[] = {
 	/* Expressions. */
 	{ "select * from t where a like 'A%_\\%*'",
 	  "SELECT * FROM t WHERE (a GLOB 'A*?%[*]')" },
+	/* ILIKE folds by Unicode's rules (C.UTF-8), by ASCII's under a
+	 * collation whose ctype is C. */
 	{ "select * from t where a not ilike 'x%'",
-	  "SELECT * FROM t WHERE (a NOT LIKE 'x%' ESCAPE '\\')" },
+	  "SELECT * FROM t WHERE (pg_lower(a) NOT LIKE pg_lower('x%') ESCAPE "
+	  "'\\')" },
+	{ "select * from t where a ~~* 'x%' collate \"C.utf8\"",
+	  "SELECT * FROM t WHERE (pg_lower(a) LIKE pg_lower(('x%' COLLATE "
+	  "BINARY)) ESCAPE '\\')" },
+	{ "select * from t where a ilike 'x%' collate \"C\"",
+	  "SELECT * FROM t WHERE (a LIKE ('x%' COLLATE BINARY) ESCAPE '\\')" },
+	{ "select * from t where (a || 'y') collate \"POSIX\" not ilike b",
+	  "SELECT * FROM t WHERE (((a || 'y') COLLATE BINARY) NOT LIKE b ESCAPE "
+	  "'\\')" },
+	{ "select * from t where upper(a collate ucs_basic) ilike b",
+	  "SELECT * FROM t WHERE (pg_upper_c((a COLLATE BINARY)) LIKE b ESCAPE "
+	  "'\\')" },
+	{ "select * from t where a ilike 'X_\\%X%' escape 'X'",
+	  "SELECT * FROM t WHERE (pg_lower(a) LIKE pg_lower('\\_\\\\%\\%') ESCAPE "
+	  "'\\')" },
+	{ "select * from t where a ilike 'X_' collate \"C\" escape 'X'",
+	  "SELECT * FROM t WHERE (a LIKE ('X_' COLLATE BINARY) ESCAPE 'X')" },
+	{ "select * from t where a ilike b escape 'X'", "0A000" },
+	{ "select * from t where a ilike 'aX' escape 'X'", "22025" },
+	{ "select * from t where a collate \"C\" ilike b collate \"C.utf8\"",
+	  "42P21" },
+	{ "select upper(a collate \"C\" || b collate \"POSIX\") from t",
+	  "42P21" },
 	{ "select * from t where a like 'a!%' escape '!'",
 	  "SELECT * FROM t WHERE (a GLOB 'a%')" },
 	{ "select * from t where a in (1, 2) and b not in (3) and c between 1 "
@@ -207,6 +232,21 @@ static const struct tcase translations[] = {
 	{ "select a collate \"C\" from t",
 	  "SELECT (a COLLATE BINARY) AS a FROM "
 	  "t" },
+	{ "select upper(a collate \"C\"), lower(coalesce(a, b) collate "
+	  "\"POSIX\"), initcap(a || (b collate ucs_basic)), upper(a collate "
+	  "\"C.utf8\"), lower(a), upper(case when a collate \"C\" = b then "
+	  "a end) from t",
+	  "SELECT pg_upper_c((a COLLATE BINARY)) AS upper, "
+	  "pg_lower_c((coalesce(a, b) COLLATE BINARY)) AS lower, "
+	  "pg_initcap_c((a || (b COLLATE BINARY))) AS initcap, "
+	  "pg_upper((a COLLATE BINARY)) AS upper, pg_lower(a) AS lower, "
+	  "pg_upper(CASE WHEN ((a COLLATE BINARY) = b) THEN a END) AS upper "
+	  "FROM t" },
+	{ "select a collate \"C.UTF-8\" from t", "42704" },
+	{ "select a collate \"c\" from t", "42704" },
+	{ "select a collate \"en-x-icu\" from t", "0A000" },
+	{ "select a collate pg_catalog.\"default\" from t",
+	  "SELECT a AS a FROM t" },
 	{ "select foo(1)", "42883" },
 	{ "select to_tsvector('x')", "0A000" },
 	/* Analysis errors PostgreSQL reports before running anything. */
@@ -685,7 +725,7 @@ static void test_database_statements(void **state)
 	struct sql_stmt *st = one(
 		&f->a, "CREATE DATABASE \"My Db\" WITH OWNER = bob ENCODING "
 		       "'utf8' TEMPLATE template0 LOCALE 'C.UTF-8' "
-		       "LC_COLLATE 'C' STRATEGY wal_log");
+		       "LC_COLLATE 'C.UTF-8' STRATEGY wal_log");
 	assert_false(st->failed);
 	assert_int_equal(st->kind, SQL_CREATE_DATABASE);
 	assert_string_equal(st->tag, "CREATE DATABASE");
@@ -696,12 +736,36 @@ static void test_database_statements(void **state)
 	assert_null(st->value);
 	st = one(&f->a, "CREATE DATABASE d ENCODING 6");
 	assert_false(st->failed);
+	/* Every database is C.UTF-8: LC_* override LOCALE, and another
+	 * locale is PostgreSQL's error without template0 (the template's
+	 * locale is C.UTF-8), 0A000 naming it with template0. */
+	st = one(&f->a, "CREATE DATABASE d LOCALE 'C' LC_COLLATE 'C.UTF-8' "
+			"LC_CTYPE 'C.UTF-8'");
+	assert_false(st->failed);
+	st = one(&f->a, "CREATE DATABASE d LOCALE 'POSIX'");
+	assert_true(st->failed);
+	assert_string_equal(st->error.sqlstate, "22023");
+	assert_string_equal(st->error.message,
+			    "new collation (C) is incompatible with the "
+			    "collation of the template database (C.UTF-8)");
+	st = one(&f->a, "CREATE DATABASE d LC_CTYPE 'C.utf8'");
+	assert_string_equal(st->error.message,
+			    "new LC_CTYPE (C.utf8) is incompatible with the "
+			    "LC_CTYPE of the template database (C.UTF-8)");
+	st = one(&f->a, "CREATE DATABASE d TEMPLATE template0 LOCALE 'C'");
+	assert_string_equal(st->error.sqlstate, "0A000");
+	assert_string_equal(st->error.message,
+			    "LOCALE \"C\" is not supported: every database "
+			    "uses the C.UTF-8 locale");
 	static const struct {
 		const char *pg, *sqlstate;
 	} bad[] = {
 		{ "CREATE DATABASE d ENCODING 'LATIN1'", "0A000" },
 		{ "CREATE DATABASE d LOCALE 'de_DE.UTF-8'", "0A000" },
 		{ "CREATE DATABASE d LC_CTYPE 'sv_SE'", "0A000" },
+		{ "CREATE DATABASE d TEMPLATE template0 LC_COLLATE 'C.utf8'",
+		  "0A000" },
+		{ "CREATE DATABASE d LC_COLLATE 'C'", "22023" },
 		{ "CREATE DATABASE d TABLESPACE t", "0A000" },
 		{ "CREATE DATABASE d TEMPLATE other", "0A000" },
 		{ "CREATE DATABASE d CONNECTION LIMIT 5", "0A000" },
