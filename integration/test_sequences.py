@@ -210,6 +210,26 @@ def test_create_table_if_not_exists_with_serial(node, table):
                         % table)]
 
 
+def test_truncate_restart_identity(node, table, seq):
+    with node.connect() as c:
+        c.execute("CREATE SEQUENCE %s" % seq)
+        c.execute("CREATE TABLE %s (id serial PRIMARY KEY, n int GENERATED "
+                  "BY DEFAULT AS IDENTITY (START WITH 10), o int8 DEFAULT "
+                  "nextval('%s'), v text)" % (table, seq))
+        c.execute("INSERT INTO %s (v) VALUES ('a'), ('b')" % table)
+        c.execute("TRUNCATE %s" % table)
+        c.execute("INSERT INTO %s (v) VALUES ('c')" % table)
+        assert c.execute("SELECT id, n, o FROM %s" % table).fetchall() == \
+            [(3, 12, 3)]
+        # The owned sequences restart; a sequence the table only uses
+        # in a DEFAULT does not (PostgreSQL's rule).
+        c.execute("TRUNCATE TABLE %s RESTART IDENTITY" % table)
+        c.execute("INSERT INTO %s (v) VALUES ('d')" % table)
+        assert c.execute("SELECT id, n, o FROM %s" % table).fetchall() == \
+            [(1, 10, 4)]
+        c.commit()
+
+
 def test_catalog(node, seq):
     with node.connect() as c:
         c.execute("CREATE SEQUENCE %s START WITH 5 INCREMENT BY 3 "

@@ -1377,17 +1377,13 @@ void sql__truncate(struct sql__emit *e, const PgQuery__TruncateStmt *s)
 			  "TRUNCATE ... CASCADE is not supported");
 		return;
 	}
-	if (s->restart_seqs) {
-		/* AUTOINCREMENT counters live in sqlite_sequence, which
-		 * exists only once such a table exists: later issue. */
-		sql__fail(e, -1, "0A000",
-			  "TRUNCATE ... RESTART IDENTITY is not supported");
-		return;
-	}
 	for (size_t i = 0; i < s->n_relations; i++) {
 		const PgQuery__RangeVar *rv = s->relations[i]->range_var;
 		sql__put(e, i > 0 ? "; DELETE FROM " : "DELETE FROM ");
 		sql__relation(e, rv);
+	}
+	for (size_t i = 0; i < s->n_relations && s->restart_seqs; i++) {
+		sql__seq_restart_owned(e, s->relations[i]->range_var->relname);
 	}
 }
 

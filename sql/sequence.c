@@ -449,6 +449,19 @@ bool sql__seq_owned(struct sql__emit *e, struct tr_buf *b, const char *name,
 	return true;
 }
 
+void sql__seq_restart_owned(struct sql__emit *e, const char *table)
+{
+	/* An owned sequence is named in its column's DEFAULT just before
+	 * the /\*pg-seq*\/ marker (ddl.c).  (Older tables' AUTOINCREMENT
+	 * counters are not reset: sqlite_sequence may not exist.) */
+	tr_buf_printf(&e->out, "; " SEQ_TABLE_DDL "; UPDATE triode_sequences "
+			       "SET last_value = start_value, is_called = 0 "
+			       "WHERE instr((SELECT sql FROM sqlite_schema "
+			       "WHERE type = 'table' AND name = ");
+	sql__string(e, table);
+	sql__put(e, "), 'pg_nextval(' || quote(name) || ')) /*pg-seq ') > 0");
+}
+
 void sql__drop_sequence(struct sql__emit *e, const PgQuery__DropStmt *s)
 {
 	struct tr_buf *b = &e->out;

@@ -476,6 +476,10 @@ void sql__alter_sequence(struct sql__emit *e, const PgQuery__AlterSeqStmt *s);
  * false after failing @e (22023 for inconsistent options). */
 bool sql__seq_owned(struct sql__emit *e, struct tr_buf *b, const char *name,
 		    uint32_t type, Node *const *opts, size_t n_opts);
+/* "; UPDATE triode_sequences ..." restarting the sequences that serial
+ * and identity columns of table @table own (TRUNCATE ... RESTART
+ * IDENTITY). */
+void sql__seq_restart_owned(struct sql__emit *e, const char *table);
 /* The /\*pg-seq <kind>*\/ marker ddl.c leaves on a serial or identity
  * column backed by a sequence of its own, read from CREATE TABLE text
  * @sql (rebuild.c): true with @kind ("serial", "identity", "identity
