@@ -87,6 +87,34 @@ def test_transactions_pipelines_and_prepared_statements(node):
                          ).fetchone() == (0,)
 
 
+def test_prepared_statements_follow_ddl(node, table):
+    """PostgreSQL re-plans a prepared statement after DDL: it sees the new
+    schema, and a query whose result columns changed is refused (0A000)
+    rather than sending rows the client was not told about."""
+    with psycopg.connect(node.dsn(), autocommit=True) as c:
+        c.execute("CREATE TABLE %s (a int, b text)" % table)
+        star = "SELECT * FROM %s" % table
+        one = "SELECT a FROM %s WHERE a = %%s" % table
+        ins = "INSERT INTO %s VALUES (%%s, %%s)" % table
+        for i in range(2):
+            c.execute(ins, (i, "x"), prepare=True)
+            assert c.execute(star, prepare=True).fetchall()[:1] == \
+                [(0, "x")]
+            assert c.execute(one, (0,), prepare=True).fetchall() == [(0,)]
+        c.execute("ALTER TABLE %s ADD COLUMN c int DEFAULT 7" % table)
+        with pytest.raises(psycopg.errors.FeatureNotSupported) as e:
+            c.execute(star, prepare=True)
+        assert e.value.diag.message_primary == \
+            "cached plan must not change result type"
+        assert c.execute(one, (1,), prepare=True).fetchall() == [(1,)]
+        c.execute(ins, (5, "y"), prepare=True)
+        assert c.execute("SELECT c FROM %s WHERE a = 5"
+                         % table).fetchall() == [(7,)]
+        c.execute("ALTER TABLE %s RENAME COLUMN a TO aa" % table)
+        with pytest.raises(psycopg.errors.UndefinedColumn):
+            c.execute(one, (1,), prepare=True)
+
+
 @pytest.mark.parametrize("mode", ["simple", "extended", "prepared"])
 def test_pgbench_modes_run_without_failures(node, mode, tmp_path):
     with psycopg.connect(node.dsn(), autocommit=True) as c:

@@ -278,6 +278,54 @@ def test_set_is_undone_by_rollback_and_set_local_ends_with_commit(node):
         assert show("application_name") == "kept"
 
 
+def test_current_setting_and_set_config(node):
+    """What tools and pg_dump's scripts use: current_setting() reads the
+    session's settings where the statement runs (after a SET earlier in
+    the same query string), set_config() is a SET that answers."""
+    with psycopg.connect(node.dsn(), autocommit=True) as c:
+        def one(sql, *args, **kw):
+            return c.execute(sql, *args, **kw).fetchone()
+
+        cur = c.execute("SELECT current_setting('server_version_num')::int "
+                        ">= 150000, current_setting('TimeZone') AS tz")
+        assert cur.fetchone() == (True, show(c, "TimeZone"))
+        assert cur.description[1].name == "tz"
+        c.execute("SET TimeZone = 'Europe/Paris'")
+        assert one("SELECT current_setting('timezone')") == \
+            ("Europe/Paris",)
+        assert one("SELECT current_setting('nope', true)") == (None,)
+        with pytest.raises(psycopg.errors.UndefinedObject) as e:
+            c.execute("SELECT current_setting('nope')")
+        assert e.value.diag.message_primary == \
+            'unrecognized configuration parameter "nope"'
+        # pg_dump's first lines.
+        cur = c.execute("SELECT pg_catalog.set_config('search_path', '', "
+                        "false)")
+        assert cur.fetchall() == [("",)]
+        assert cur.description[0].name == "set_config"
+        assert show(c, "search_path") == ""
+        assert one("SELECT set_config('application_name', 'x', false) "
+                   "AS app") == ("x",)
+        assert c.info.parameter_status("application_name") == "x"
+        # Prepared: evaluated at each execution, with the settings then.
+        q = "SELECT current_setting('application_name') AS a, %s::int"
+        assert one(q, (1,), prepare=True) == ("x", 1)
+        c.execute("SET application_name = 'y'")
+        assert one(q, (2,), prepare=True) == ("y", 2)
+        c.execute("BEGIN")
+        assert one("SELECT set_config('statement_timeout', '2s', true)") \
+            == ("2s",)
+        c.execute("COMMIT")
+        assert show(c, "statement_timeout") == "0"
+        # One query string: each statement sees what the earlier set.
+        cur = psycopg.ClientCursor(c)
+        cur.execute("SET application_name = 'before'; "
+                    "SET application_name = 'after'; "
+                    "SELECT current_setting('application_name')")
+        assert cur.nextset() and cur.nextset()
+        assert cur.fetchone() == ("after",)
+
+
 def show(c, name):
     return c.execute("SHOW %s" % name).fetchone()[0]
 

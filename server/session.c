@@ -69,6 +69,14 @@ struct server_prepared {
 	uint32_t *param_oids;
 	uint32_t *given; /* the client's types from Parse (0: unspecified) */
 	unsigned n_given;
+	/* The mirror's version @stmt was translated with: DDL since then
+	 * translates it again at Execute (PostgreSQL re-plans). */
+	uint64_t version;
+	/* The result columns' types the client was told at Parse; a query
+	 * whose result changed is refused at Execute, as PostgreSQL does. */
+	bool has_result;
+	unsigned n_result;
+	uint32_t *result_oids;
 };
 
 /* COPY FROM: a batch of rows sent as one multi-row INSERT. */
@@ -124,6 +132,8 @@ struct server_session {
 	 * began; only meaningful inside a block (see txn_read_only). */
 	bool block_read_only;
 	char block_isolation[24];
+	char setting_buf[32]; /* current_setting's value, being translated */
+	bool settings_read;   /* s->cur translated with the settings now */
 	bool wrapped; /* autocommit DDL sent inside BEGIN ...
 			 COMMIT (it may be several SQLite
 			 statements) */
@@ -195,6 +205,7 @@ struct server_session {
 	enum ext_op ext;
 	struct server_prepared *prep;  /* statement of the op in flight */
 	struct server_portal *portal;  /* portal of the Execute in flight */
+	const struct server_prepared *executing; /* its statement */
 	bool ext_has_error;            /* the op failed: ext_error says why */
 	struct pgwire_error ext_error; /* strings in the arena */
 	const char *ext_tag;           /* CommandComplete tag to report */
@@ -594,6 +605,7 @@ static void end_query(struct server_session *s)
 	s->ext = EXT_NONE;
 	s->prep = NULL;
 	s->portal = NULL;
+	s->executing = NULL;
 	s->answered = false;
 	s->kick_what = KICK_STEP;
 	s->ext_has_error = false;
@@ -1201,6 +1213,9 @@ static void retranslate(struct server_session *s)
 		int location = st->location;
 		*st = b.stmts[0];
 		st->location = location;
+		if (s->ext == EXT_PREPARE && s->prep != NULL) {
+			s->prep->version = sql_catalog_version(s->db->catalog);
+		}
 	}
 	st->needs_schema = false;
 	st->schema_miss = false;
@@ -1380,6 +1395,26 @@ static void reload_catalog(struct server_session *s)
 static void run_catalog_query(struct server_session *s);
 static void run_write(struct server_session *s);
 
+/* A prepared query's result as the client was told it at Parse. */
+static bool same_result(const struct server_prepared *p, unsigned n,
+			const struct sql_column *cols)
+{
+	if (!p->has_result) {
+		return true;
+	}
+	if (n != p->n_result) {
+		return false;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t oid = cols[i].type_oid == 0 ? SQL_OID_TEXT
+						     : cols[i].type_oid;
+		if (oid != p->result_oids[i]) {
+			return false;
+		}
+	}
+	return true;
+}
+
 static void describe_and_run(struct server_session *s)
 {
 	struct sql_error err = { .position = 0 };
@@ -1431,6 +1466,11 @@ static void describe_and_run(struct server_session *s)
 	/* Otherwise let the leader judge the statement; its error is the
 	 * authoritative one, and its columns are typed as text. */
 	s->described = rv == TR_OK;
+	if (s->described && s->ext == EXT_EXECUTE && s->executing != NULL &&
+	    !same_result(s->executing, s->n_cols, s->cols)) {
+		failf(s, "0A000", "cached plan must not change result type");
+		return;
+	}
 	if (s->ext == EXT_PREPARE) {
 		finish_prepare(s);
 		return;
@@ -2543,6 +2583,8 @@ static void run_write(struct server_session *s)
 /* Session commands                                                     */
 /* ------------------------------------------------------------------ */
 
+static const char *setting_value(void *ctx, const char *name);
+
 static void show_one(struct server_session *s, const char *label,
 		     const char *value)
 {
@@ -2797,6 +2839,14 @@ static void run_set(struct server_session *s)
 		failf(s, "53200", "out of memory");
 		return;
 	}
+	if (s->cur->is_local && s->txn == TXN_NONE && s->cur->set_column) {
+		/* set_config(..., true) outside a block: it would last only
+		 * as long as this statement. */
+		show_one(s, s->cur->set_column,
+			 s->cur->value != NULL ? s->cur->value : "");
+		complete(s, "SELECT 1");
+		return;
+	}
 	if (s->cur->is_local && s->txn == TXN_NONE) {
 		/* PostgreSQL: a warning, and no effect. */
 		send_warning(s, "25P01",
@@ -2834,6 +2884,13 @@ static void run_set(struct server_session *s)
 		pgwire_session_send_parameter(
 			s->pg, canon,
 			server_settings_get(s->settings, s->cur->name));
+	}
+	if (s->cur->set_column != NULL) {
+		/* SELECT set_config(...): the new value, as SHOW prints it. */
+		const char *v = setting_value(s, s->cur->name);
+		show_one(s, s->cur->set_column, v != NULL ? v : "");
+		complete(s, "SELECT 1");
+		return;
 	}
 	complete(s, s->cur->kind == SQL_RESET ? "RESET" : "SET");
 }
@@ -4326,6 +4383,7 @@ static void step(struct server_session *s)
 		}
 		s->cur = &s->batch.stmts[s->next++];
 		s->stmt_retried = false;
+		s->settings_read = false;
 		s->busy_retries = 0;
 		start_statement_timer(s);
 	}
@@ -4336,6 +4394,13 @@ static void step(struct server_session *s)
 		failf(s, "25P02",
 		      "current transaction is aborted, commands ignored until "
 		      "end of transaction block");
+		return;
+	}
+	if (st->session_dependent && !s->settings_read) {
+		/* current_setting(): the settings as they are now, after
+		 * the batch's earlier statements. */
+		s->settings_read = true;
+		retranslate(s);
 		return;
 	}
 	if ((st->failed && st->needs_schema) || st->schema_miss) {
@@ -4962,11 +5027,31 @@ static int op_session_open(void *data, struct pgwire_session *pg,
 	return rv;
 }
 
+/* current_setting()'s answer for the translator: what SHOW prints. */
+static const char *setting_value(void *ctx, const char *name)
+{
+	struct server_session *s = ctx;
+	if (strcmp(name, "transaction_isolation") == 0) {
+		return txn_isolation(s);
+	}
+	if (strcmp(name, "transaction_read_only") == 0) {
+		return txn_read_only(s) ? "on" : "off";
+	}
+	if (strcmp(name, "is_superuser") == 0) {
+		return s->is_superuser ? "on" : "off";
+	}
+	const char *v = server_settings_get(s->settings, name);
+	return v != NULL ? server_settings_display(name, v, s->setting_buf,
+						   sizeof s->setting_buf)
+			 : NULL;
+}
+
 /* sql_parse through the database's translation cache. */
 static int parse_cached(struct server_session *s, struct tr_arena *a,
 			const char *sql, struct sql_batch *out,
 			struct sql_error *err)
 {
+	sql_translation_settings(setting_value, s);
 	if (s->db == NULL) {
 		sql_catalog_translation_scope(NULL, false);
 		return sql_parse(a, sql, out, err);
@@ -5147,7 +5232,8 @@ static void finish_prepare(struct server_session *s)
 			cols = c->query.cols;
 		}
 	}
-	bool show = p->stmt != NULL && p->stmt->kind == SQL_SHOW;
+	bool show = p->stmt != NULL &&
+		    (p->stmt->kind == SQL_SHOW || p->stmt->set_column != NULL);
 	if (show) {
 		n = 1;
 	}
@@ -5159,7 +5245,9 @@ static void finish_prepare(struct server_session *s)
 	}
 	const char *show_name = NULL;
 	if (show) {
-		show_name = server_settings_canonical(p->stmt->name);
+		show_name = p->stmt->set_column != NULL
+				    ? p->stmt->set_column
+				    : server_settings_canonical(p->stmt->name);
 		show_name = show_name != NULL ? show_name : p->stmt->name;
 		names = strlen(show_name) + 1;
 	}
@@ -5185,6 +5273,17 @@ static void finish_prepare(struct server_session *s)
 				       : sql_typmod_wire(oid, cols[i].typmod),
 		};
 		text += len;
+	}
+	p->has_result = p->stmt != NULL && p->stmt->kind == SQL_QUERY &&
+			s->described;
+	p->n_result = p->has_result ? n : 0;
+	p->result_oids = p->has_result ? tr_arena_alloc(&p->arena,
+							sizeof(uint32_t) *
+								(n ? n : 1))
+				       : NULL;
+	p->has_result = p->result_oids != NULL;
+	for (unsigned i = 0; i < n && p->has_result; i++) {
+		p->result_oids[i] = pc[i].type_oid;
 	}
 	bool closing = s->closing;
 	s->prep = NULL; /* pgwire's from now on (or freed below) */
@@ -5223,6 +5322,7 @@ static int op_prepare(void *data, struct pgwire_session *pg, const char *sql,
 	if (s->db != NULL) {
 		server_schema_check_lease(s->db);
 	}
+	p->version = s->db != NULL ? sql_catalog_version(s->db->catalog) : 0;
 	int rv = parse_cached(s, &p->arena, sql, &batch, &err);
 	if (rv == TR_ENOMEM) {
 		s->in_query = false;
@@ -5353,6 +5453,34 @@ static void portal_drain(struct server_session *s)
 	end_query(s);
 }
 
+/* DDL since @p was translated: translate it again, as PostgreSQL
+ * re-plans (a stale mirror marks what needs it schema_miss, and the
+ * statement loop reloads it). */
+static int refresh_prepared(struct server_session *s, struct server_prepared *p)
+{
+	if (s->db == NULL || p->stmt->text == NULL) {
+		return TR_OK;
+	}
+	server_schema_check_lease(s->db);
+	uint64_t now = sql_catalog_version(s->db->catalog);
+	if (s->db->catalog_loaded && now == p->version) {
+		return TR_OK;
+	}
+	struct sql_batch b;
+	struct sql_error err = { .position = 0 };
+	int rv = parse_cached(s, &p->arena, p->stmt->text, &b, &err);
+	if (rv == TR_ENOMEM) {
+		return rv;
+	}
+	if (rv == TR_OK && b.n_stmts == 1) {
+		int location = p->stmt->location;
+		*p->stmt = b.stmts[0];
+		p->stmt->location = location;
+		p->version = s->db->catalog_loaded ? now : p->version;
+	}
+	return TR_OK;
+}
+
 static int op_execute(void *data, struct pgwire_session *pg, void *stmt,
 		      unsigned n_params, const struct pgwire_param *params,
 		      unsigned n_result_formats, const int16_t *result_formats,
@@ -5408,7 +5536,11 @@ static int op_execute(void *data, struct pgwire_session *pg, void *stmt,
 		return TR_OK;
 	}
 	struct sql_error err = { .position = 0 };
-	int rv = decode_params(s, p, n_params, params, &err);
+	s->executing = p;
+	int rv = refresh_prepared(s, p);
+	if (rv == TR_OK) {
+		rv = decode_params(s, p, n_params, params, &err);
+	}
 	if (rv == TR_ENOMEM) {
 		s->in_query = false;
 		s->ext = EXT_NONE;

@@ -574,8 +574,8 @@ static bool is_cacheable(const struct sql_stmt *st)
 		return false;
 	}
 	return !st->failed && !st->schema_miss && st->missing_from == NULL &&
-	       !st->ddl &&
-	       st->sqlite != NULL && st->copy == NULL && st->rebuild == NULL &&
+	       !st->session_dependent && !st->ddl && st->sqlite != NULL &&
+	       st->copy == NULL && st->rebuild == NULL &&
 	       st->returning == NULL && st->name == NULL && st->value == NULL &&
 	       st->savepoint == NULL;
 }

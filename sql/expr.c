@@ -80,7 +80,7 @@ static const char *op_name(const PgQuery__AExpr *x)
 	return s != NULL ? s : "";
 }
 
-static bool is_const(const Node *n, PgQuery__AConst__ValCase vc)
+bool sql__is_const(const Node *n, PgQuery__AConst__ValCase vc)
 {
 	return n != NULL && n->node_case == PG_QUERY__NODE__NODE_A_CONST &&
 	       !n->a_const->isnull && n->a_const->val_case == vc;
@@ -88,7 +88,7 @@ static bool is_const(const Node *n, PgQuery__AConst__ValCase vc)
 
 static const char *const_string(const Node *n)
 {
-	return is_const(n, PG_QUERY__A__CONST__VAL_SVAL)
+	return sql__is_const(n, PG_QUERY__A__CONST__VAL_SVAL)
 		       ? n->a_const->sval->sval
 		       : NULL;
 }
@@ -96,10 +96,10 @@ static const char *const_string(const Node *n)
 /* A numeric literal that is not zero: safe as a divisor. */
 static bool is_nonzero_number(const Node *n)
 {
-	if (is_const(n, PG_QUERY__A__CONST__VAL_IVAL)) {
+	if (sql__is_const(n, PG_QUERY__A__CONST__VAL_IVAL)) {
 		return n->a_const->ival->ival != 0;
 	}
-	if (is_const(n, PG_QUERY__A__CONST__VAL_FVAL)) {
+	if (sql__is_const(n, PG_QUERY__A__CONST__VAL_FVAL)) {
 		return strtod(n->a_const->fval->fval, NULL) != 0;
 	}
 	return false;
@@ -467,7 +467,7 @@ static const char *numeric_literal(const Node *n)
 		}
 		n = tc->arg;
 	}
-	if (is_const(n, PG_QUERY__A__CONST__VAL_FVAL)) {
+	if (sql__is_const(n, PG_QUERY__A__CONST__VAL_FVAL)) {
 		return n->a_const->fval->fval;
 	}
 	return NULL;
@@ -815,7 +815,7 @@ static bool emit_dt_cmp(struct sql__emit *e, const PgQuery__AExpr *x,
 	}
 	if (l == 0 || r == 0) {
 		const Node *other = l == 0 ? x->lexpr : x->rexpr;
-		if (!is_const(other, PG_QUERY__A__CONST__VAL_SVAL)) {
+		if (!sql__is_const(other, PG_QUERY__A__CONST__VAL_SVAL)) {
 			return false;
 		}
 		/* The literal takes the typed side's type. */
@@ -1490,8 +1490,8 @@ void sql__expr_typed(struct sql__emit *e, const Node *n, uint32_t oid,
 {
 	const char *s = const_string(n);
 	if (oid == 0 || oid == SQL_OID_TEXT || oid == SQL_OID_NAME ||
-	    (s == NULL &&
-	     !(is_int_oid(oid) && is_const(n, PG_QUERY__A__CONST__VAL_FVAL)))) {
+	    (s == NULL && !(is_int_oid(oid) &&
+			    sql__is_const(n, PG_QUERY__A__CONST__VAL_FVAL)))) {
 		sql__expr(e, n);
 		return;
 	}
@@ -1588,11 +1588,12 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 	case SQL_OID_INT4:
 	case SQL_OID_INT8:
 	case SQL_OID_OID:
-		if (is_const(arg, PG_QUERY__A__CONST__VAL_IVAL) ||
-		    is_const(arg, PG_QUERY__A__CONST__VAL_FVAL)) {
+		if (sql__is_const(arg, PG_QUERY__A__CONST__VAL_IVAL) ||
+		    sql__is_const(arg, PG_QUERY__A__CONST__VAL_FVAL)) {
 			/* A constant: in range of the type, rounded. */
-			const char *s = is_const(arg,
-						 PG_QUERY__A__CONST__VAL_IVAL)
+			const char *s = sql__is_const(
+						arg,
+						PG_QUERY__A__CONST__VAL_IVAL)
 						? NULL
 						: arg->a_const->fval->fval;
 			double d = s == NULL ? arg->a_const->ival->ival
@@ -1655,8 +1656,8 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 		} else if (arg->node_case == PG_QUERY__NODE__NODE_PARAM_REF ||
 			   is_int_oid(from) || from == SQL_OID_FLOAT4 ||
 			   from == SQL_OID_FLOAT8 || from == SQL_OID_NUMERIC ||
-			   is_const(arg, PG_QUERY__A__CONST__VAL_IVAL) ||
-			   is_const(arg, PG_QUERY__A__CONST__VAL_FVAL)) {
+			   sql__is_const(arg, PG_QUERY__A__CONST__VAL_IVAL) ||
+			   sql__is_const(arg, PG_QUERY__A__CONST__VAL_FVAL)) {
 			sql__put(e, "CAST(");
 			sql__expr(e, arg);
 			sql__put(e, " AS REAL)");
@@ -1669,8 +1670,8 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 		    arg->node_case != PG_QUERY__NODE__NODE_PARAM_REF &&
 		    !is_int_oid(from) && from != SQL_OID_FLOAT4 &&
 		    from != SQL_OID_FLOAT8 && from != SQL_OID_NUMERIC &&
-		    !is_const(arg, PG_QUERY__A__CONST__VAL_IVAL) &&
-		    !is_const(arg, PG_QUERY__A__CONST__VAL_FVAL)) {
+		    !sql__is_const(arg, PG_QUERY__A__CONST__VAL_IVAL) &&
+		    !sql__is_const(arg, PG_QUERY__A__CONST__VAL_FVAL)) {
 			/* Text of unknown origin: numeric_in's checks. */
 			if (mods[0] > 0) {
 				int scale = mods[1] > 0 ? mods[1] : 0;
@@ -1731,7 +1732,7 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 			sql__put(e, b ? "1" : "0");
 			return;
 		}
-		if (is_const(arg, PG_QUERY__A__CONST__VAL_IVAL)) {
+		if (sql__is_const(arg, PG_QUERY__A__CONST__VAL_IVAL)) {
 			sql__put(e, arg->a_const->ival->ival != 0 ? "1" : "0");
 			return;
 		}
@@ -1767,7 +1768,7 @@ static void emit_cast(struct sql__emit *e, const PgQuery__TypeCast *tc)
 				    "ELSE 'true' END");
 		} else if (const_string(arg) != NULL) {
 			sql__expr(e, arg);
-		} else if (is_const(arg, PG_QUERY__A__CONST__VAL_FVAL) &&
+		} else if (sql__is_const(arg, PG_QUERY__A__CONST__VAL_FVAL) &&
 			   strpbrk(arg->a_const->fval->fval, "eE") == NULL) {
 			/* numeric's output keeps the literal's digits
 			 * (12.50::text is '12.50'). */
@@ -1905,6 +1906,7 @@ enum fmap {
 	M_SUBSTRING, /* substring: by position, or by a regex */
 	M_TIMEZONE,  /* timezone(zone, x): pg_timezone(zone, x, mode) */
 	M_TYPEOF,    /* pg_typeof(x): the static type's name */
+	M_SETTING,   /* current_setting(name [, missing_ok]): its value */
 	M_BYTEA1,    /* other name; an untyped literal first argument is
 		      * read as bytea */
 };
@@ -1994,8 +1996,7 @@ static const struct func {
 	{ "age", F_SCALAR, 1, 2, M_RENAME, "pg_age" },
 	{ "justify_hours", F_SCALAR, 1, 1, M_RENAME, "pg_justify_hours" },
 	{ "justify_days", F_SCALAR, 1, 1, M_RENAME, "pg_justify_days" },
-	{ "justify_interval", F_SCALAR, 1, 1, M_RENAME,
-	  "pg_justify_interval" },
+	{ "justify_interval", F_SCALAR, 1, 1, M_RENAME, "pg_justify_interval" },
 	{ "to_char", F_SCALAR, 2, 2, M_RENAME, "pg_to_char" },
 	{ "to_date", F_SCALAR, 2, 2, M_RENAME, "pg_to_date" },
 	{ "to_timestamp", F_SCALAR, 1, 2, M_RENAME, "pg_to_timestamp" },
@@ -2006,6 +2007,7 @@ static const struct func {
 	{ "make_interval", F_SCALAR, 0, 7, M_RENAME, "pg_make_interval" },
 	{ "timezone", F_SCALAR, 2, 2, M_TIMEZONE, "pg_timezone" },
 	{ "pg_typeof", F_SCALAR, 1, 1, M_TYPEOF, NULL },
+	{ "current_setting", F_SCALAR, 1, 2, M_SETTING, NULL },
 	{ "ceil", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "ceiling", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "floor", F_SCALAR, 1, 1, M_SAME, NULL },
@@ -2222,7 +2224,8 @@ static bool is_texty(const Node *n)
 	int32_t tm;
 	uint32_t t = sql__infer(n, &tm);
 	return t == SQL_OID_TEXT || t == SQL_OID_VARCHAR ||
-	       t == SQL_OID_BPCHAR || is_const(n, PG_QUERY__A__CONST__VAL_SVAL);
+	       t == SQL_OID_BPCHAR ||
+	       sql__is_const(n, PG_QUERY__A__CONST__VAL_SVAL);
 }
 
 /*
@@ -2337,7 +2340,7 @@ static void emit_timezone(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	if (t == SQL_OID_TIMESTAMP) {
 		mode = 'p';
 	} else if (t == SQL_OID_TIMESTAMPTZ || t == SQL_OID_DATE ||
-		   is_const(x, PG_QUERY__A__CONST__VAL_SVAL) ||
+		   sql__is_const(x, PG_QUERY__A__CONST__VAL_SVAL) ||
 		   (x->node_case == PG_QUERY__NODE__NODE_A_CONST &&
 		    x->a_const->isnull)) {
 		mode = 'z'; /* an untyped literal is a timestamptz */
@@ -2386,6 +2389,63 @@ static void emit_typeof(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	char name[96];
 	sql__format_type(t, -1, false, name, sizeof name);
 	sql__string(e, name);
+}
+
+static _Thread_local sql_setting_value setting_value;
+static _Thread_local void *setting_ctx;
+
+void sql_translation_settings(sql_setting_value value, void *ctx)
+{
+	setting_value = value;
+	setting_ctx = ctx;
+}
+
+/*
+ * current_setting(name [, missing_ok]): the session's value, written as
+ * a literal.  Settings live in the session, not on the leader that runs
+ * the statement; the statement is marked so that it is translated again
+ * when it runs (a SET earlier in the same batch counts) and never
+ * cached.
+ */
+static void emit_setting(struct sql__emit *e, const PgQuery__FuncCall *fc)
+{
+	const char *name = const_string(fc->args[0]);
+	bool missing_ok = false;
+	if (fc->n_args == 2) {
+		const Node *m = fc->args[1];
+		if (!sql__is_const(m, PG_QUERY__A__CONST__VAL_BOOLVAL)) {
+			name = NULL;
+		} else {
+			missing_ok = m->a_const->boolval->boolval;
+		}
+	}
+	if (name == NULL || setting_value == NULL) {
+		sql__fail(e, fc->location, "0A000",
+			  "current_setting is supported only with constant "
+			  "arguments");
+		return;
+	}
+	char lower[128];
+	size_t n = strlen(name);
+	if (n >= sizeof lower) {
+		n = sizeof lower - 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		lower[i] = (char)tolower((unsigned char)name[i]);
+	}
+	lower[n] = '\0';
+	e->stmt->session_dependent = true;
+	const char *v = setting_value(setting_ctx, lower);
+	if (v == NULL && !missing_ok) {
+		sql__fail(e, fc->location, "42704",
+			  "unrecognized configuration parameter \"%s\"", name);
+		return;
+	}
+	if (v == NULL) {
+		sql__put(e, "NULL");
+	} else {
+		sql__string(e, v);
+	}
 }
 
 bool sql__agg_sort_dirs(struct sql__emit *e, const PgQuery__FuncCall *fc,
@@ -2611,8 +2671,8 @@ static bool exact_avg_name(const struct sql__emit *e,
  * pg_out with its display scale. */
 static void emit_numeric_text(struct sql__emit *e, const Node *n)
 {
-	if (is_const(n, PG_QUERY__A__CONST__VAL_IVAL) ||
-	    (is_const(n, PG_QUERY__A__CONST__VAL_FVAL) &&
+	if (sql__is_const(n, PG_QUERY__A__CONST__VAL_IVAL) ||
+	    (sql__is_const(n, PG_QUERY__A__CONST__VAL_FVAL) &&
 	     strpbrk(n->a_const->fval->fval, "eE") == NULL)) {
 		char num[32];
 		const char *t = n->a_const->val_case ==
@@ -2668,6 +2728,13 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	if (f == NULL && strcmp(name, "generate_series") == 0) {
 		sql__fail(e, fc->location, "0A000",
 			  "generate_series is supported in FROM only");
+		return;
+	}
+	if (f == NULL && strcmp(name, "set_config") == 0) {
+		/* parse.c runs the one form the session can answer. */
+		sql__fail(e, fc->location, "0A000",
+			  "set_config is supported only as SELECT "
+			  "set_config('name', 'value', true|false)");
 		return;
 	}
 	if (f == NULL && !sql__pg_builtin(name) && !sql__failed(e)) {
@@ -2794,8 +2861,11 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	case M_TYPEOF:
 		emit_typeof(e, fc);
 		return;
+	case M_SETTING:
+		emit_setting(e, fc);
+		return;
 	case M_BYTEA1:
-		if (!is_const(fc->args[0], PG_QUERY__A__CONST__VAL_SVAL)) {
+		if (!sql__is_const(fc->args[0], PG_QUERY__A__CONST__VAL_SVAL)) {
 			break;
 		}
 		sql__putf(e, "%s(", f->to);
@@ -3598,8 +3668,9 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 			return SQL_OID_TIMESTAMPTZ;
 		}
 		return a1 == SQL_OID_TIMESTAMPTZ || a1 == SQL_OID_DATE ||
-				       is_const(f->args[1],
-						PG_QUERY__A__CONST__VAL_SVAL)
+				       sql__is_const(
+					       f->args[1],
+					       PG_QUERY__A__CONST__VAL_SVAL)
 			       ? SQL_OID_TIMESTAMP
 			       : 0;
 	}
@@ -3673,13 +3744,13 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 		/* round(x, 2) has 2 decimals, round(x) none. */
 		int places = 0;
 		if (f->n_args == 2) {
-			places = is_const(f->args[1],
-					  PG_QUERY__A__CONST__VAL_IVAL)
+			places = sql__is_const(f->args[1],
+					       PG_QUERY__A__CONST__VAL_IVAL)
 					 ? f->args[1]->a_const->ival->ival
 					 : -1;
 			if (places < 0 &&
-			    is_const(f->args[1],
-				     PG_QUERY__A__CONST__VAL_IVAL)) {
+			    sql__is_const(f->args[1],
+					  PG_QUERY__A__CONST__VAL_IVAL)) {
 				places = 0; /* round(1235, -1) is 1240 */
 			}
 		}

@@ -606,6 +606,77 @@ static void translate_fetch(struct sql__emit *e, const PgQuery__FetchStmt *f,
 	}
 }
 
+/* The set_config call that is @s's only item, or NULL: SELECT
+ * [pg_catalog.]set_config(...) [AS x] and nothing else. */
+static const PgQuery__FuncCall *lone_set_config(const PgQuery__SelectStmt *s)
+{
+	if (s->n_target_list != 1 || s->n_from_clause > 0 ||
+	    s->where_clause != NULL || s->n_group_clause > 0 ||
+	    s->having_clause != NULL || s->n_sort_clause > 0 ||
+	    s->limit_count != NULL || s->limit_offset != NULL ||
+	    s->n_distinct_clause > 0 || s->with_clause != NULL ||
+	    s->n_values_lists > 0 || s->into_clause != NULL ||
+	    s->op != PG_QUERY__SET_OPERATION__SETOP_NONE) {
+		return NULL;
+	}
+	const Node *v = s->target_list[0]->res_target->val;
+	if (v == NULL || v->node_case != PG_QUERY__NODE__NODE_FUNC_CALL) {
+		return NULL;
+	}
+	const PgQuery__FuncCall *f = v->func_call;
+	const char *name = sql__str(f->funcname[f->n_funcname - 1]);
+	const char *schema = f->n_funcname == 2 ? sql__str(f->funcname[0])
+						: "pg_catalog";
+	if (f->n_funcname > 2 || name == NULL || schema == NULL ||
+	    strcmp(name, "set_config") != 0 ||
+	    strcmp(schema, "pg_catalog") != 0 || f->over != NULL) {
+		return NULL;
+	}
+	return f;
+}
+
+/*
+ * SELECT set_config(name, value, is_local), what pg_dump's scripts begin
+ * with: a SET that answers with the new value.  Settings live in the
+ * session, so only this form is run (with constant arguments).
+ */
+static bool translate_set_config(struct sql__emit *e,
+				 const PgQuery__SelectStmt *s, int loc)
+{
+	const PgQuery__FuncCall *f = lone_set_config(s);
+	if (f == NULL) {
+		return false;
+	}
+	struct sql_stmt *st = e->stmt;
+	const Node *const *a = (const Node *const *)f->args;
+	if (f->n_args != 3 ||
+	    !sql__is_const(a[0], PG_QUERY__A__CONST__VAL_SVAL) ||
+	    !(sql__is_const(a[1], PG_QUERY__A__CONST__VAL_SVAL) ||
+	      (a[1]->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+	       a[1]->a_const->isnull)) ||
+	    !sql__is_const(a[2], PG_QUERY__A__CONST__VAL_BOOLVAL)) {
+		sql__fail(e, f->location, "0A000",
+			  "set_config is supported only as SELECT "
+			  "set_config('name', 'value', true|false)");
+		return true;
+	}
+	const char *res = s->target_list[0]->res_target->name;
+	st->kind = SQL_SET;
+	st->tag = "SELECT";
+	st->name = guc_name(e->a, a[0]->a_const->sval->sval);
+	st->value = a[1]->a_const->isnull
+			    ? NULL
+			    : tr_arena_strdup(e->a, a[1]->a_const->sval->sval);
+	st->is_local = a[2]->a_const->boolval->boolval;
+	st->set_column = tr_arena_strdup(e->a,
+					 res[0] != '\0' ? res : "set_config");
+	if (st->name == NULL || st->set_column == NULL ||
+	    (st->value == NULL && !a[1]->a_const->isnull)) {
+		sql__fail(e, loc, "53200", "out of memory");
+	}
+	return true;
+}
+
 /* The command tag of INSERT, UPDATE or DELETE statement @n. */
 static const char *dml_tag(const Node *n)
 {
@@ -654,6 +725,9 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 	}
 	switch (n->node_case) {
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
+		if (translate_set_config(e, n->select_stmt, loc)) {
+			return;
+		}
 		st->kind = SQL_QUERY;
 		st->tag = "SELECT";
 		st->counted = true;

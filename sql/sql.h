@@ -371,6 +371,13 @@ struct sql_stmt {
 	const char *name;
 	const char *value;
 	bool is_local; /* SET LOCAL */
+	/* SELECT set_config(name, value, is_local): a SET (@name, @value,
+	 * @is_local) that answers with one row, the setting's new value, in
+	 * a text column named @set_column. */
+	const char *set_column;
+	/* Read the session's settings (current_setting, folded into the
+	 * text): never cached, translated again when it runs. */
+	bool session_dependent;
 	bool missing_ok; /* DROP DATABASE IF EXISTS */
 	bool force;	 /* DROP DATABASE ... WITH (FORCE) */
 	/* BEGIN/START TRANSACTION: the access mode asked for ("on" for READ
@@ -597,6 +604,14 @@ void sql_catalog_enum_scope(struct sql_catalog *c);
  * marked schema_miss, to be translated again after a reload.
  */
 void sql_catalog_translation_scope(struct sql_catalog *c, bool stale);
+/*
+ * The session's settings for the translations that follow on this thread,
+ * as current_setting() reads them: @value returns the value of setting
+ * @name as SHOW prints it, or NULL if there is no such setting (@value
+ * NULL: none known, current_setting() is then 0A000).
+ */
+typedef const char *(*sql_setting_value)(void *ctx, const char *name);
+void sql_translation_settings(sql_setting_value value, void *ctx);
 /* The database name pg_database and current_database() show (copied;
  * default "postgres").  Takes effect at the next load. */
 TR_MUSTCHECK int sql_catalog_set_database(struct sql_catalog *c,

@@ -216,6 +216,8 @@ void sql__scope_begin(struct sql__emit *e, struct sql__scope *sc);
 /* Some FROM item in view is called @rel (true when the scope cannot
  * tell). */
 bool sql__scope_names(const struct sql__scope *sc, const char *rel);
+/* @n is a non-NULL constant of kind @vc (a string, an integer, ...). */
+bool sql__is_const(const Node *n, PgQuery__AConst__ValCase vc);
 /* The mirror is behind the schema (sql_catalog_translation_scope). */
 void sql__scope_stale(bool stale);
 void sql__scope_end(struct sql__emit *e);

@@ -657,6 +657,56 @@ static void test_classification(void **state)
 			    "My SP");
 }
 
+/* A session with two settings, as current_setting() asks for them. */
+static const char *two_settings(void *ctx, const char *name)
+{
+	(void)ctx;
+	return strcmp(name, "timezone") == 0           ? "Europe/Paris"
+	       : strcmp(name, "application_name") == 0 ? "it's"
+						       : NULL;
+}
+
+static void test_current_setting_and_set_config(void **state)
+{
+	struct fixture *f = *state;
+	struct sql_stmt *st = one(&f->a, "select current_setting('TimeZone')");
+	assert_true(st->failed); /* no session: nothing to read */
+	assert_string_equal(st->error.sqlstate, "0A000");
+	sql_translation_settings(two_settings, NULL);
+	st = one(&f->a, "select current_setting('TimeZone') as tz, "
+			"current_setting('application_name'), "
+			"current_setting('nope', true)");
+	assert_false(st->failed);
+	assert_true(st->session_dependent);
+	assert_string_equal(st->sqlite, "SELECT 'Europe/Paris' AS tz, "
+					"'it''s' AS current_setting, NULL AS "
+					"current_setting");
+	st = one(&f->a, "select current_setting('nope')");
+	assert_string_equal(st->error.sqlstate, "42704");
+	st = one(&f->a, "select current_setting(name) from t");
+	assert_string_equal(st->error.sqlstate, "0A000");
+	sql_translation_settings(NULL, NULL);
+
+	st = one(&f->a, "SELECT pg_catalog.set_config('search_path', '', "
+			"false)");
+	assert_false(st->failed);
+	assert_int_equal(st->kind, SQL_SET);
+	assert_string_equal(st->name, "search_path");
+	assert_string_equal(st->value, "");
+	assert_false(st->is_local);
+	assert_string_equal(st->set_column, "set_config");
+	st = one(&f->a, "select set_config('TimeZone', NULL, true) as z");
+	assert_int_equal(st->kind, SQL_SET);
+	assert_string_equal(st->name, "timezone");
+	assert_null(st->value);
+	assert_true(st->is_local);
+	assert_string_equal(st->set_column, "z");
+	st = one(&f->a, "select set_config('a', 'b', false), 1");
+	assert_string_equal(st->error.sqlstate, "0A000");
+	st = one(&f->a, "select set_config('a', v, false) from t");
+	assert_string_equal(st->error.sqlstate, "0A000");
+}
+
 static void test_session_statements(void **state)
 {
 	struct fixture *f = *state;
@@ -1590,6 +1640,7 @@ int main(void)
 		T(test_batch_splits_statements_with_text),
 		T(test_classification),
 		T(test_session_statements),
+		T(test_current_setting_and_set_config),
 		T(test_database_statements),
 		T(test_static_column_types),
 		T(test_execute_translated_sql),
