@@ -881,6 +881,52 @@ void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s)
 	e->stmt->rebuild = r;
 }
 
+/*
+ * The btree operator class an index element names: NULL for none or a
+ * type's default class (which PostgreSQL does not show either), else
+ * one of the pattern classes, which order by code point as every index
+ * here does (the databases are C.UTF-8); others are 0A000.
+ */
+static const char *index_opclass(struct sql__emit *e,
+				 const PgQuery__IndexElem *ie)
+{
+	static const char *const defaults[] = {
+		"bool_ops",        "bpchar_ops",   "bytea_ops", "date_ops",
+		"float4_ops",      "float8_ops",   "int2_ops",  "int4_ops",
+		"int8_ops",        "interval_ops", "jsonb_ops", "numeric_ops",
+		"oid_ops",         "text_ops",     "time_ops",  "timestamp_ops",
+		"timestamptz_ops", "timetz_ops",   "uuid_ops",  "varchar_ops",
+	};
+	static const char *const pattern[] = {
+		"text_pattern_ops",
+		"varchar_pattern_ops",
+		"bpchar_pattern_ops",
+	};
+	if (ie->n_opclass == 0 && ie->n_opclassopts == 0) {
+		return NULL;
+	}
+	const char *name = ie->n_opclass > 0
+				   ? sql__str(ie->opclass[ie->n_opclass - 1])
+				   : NULL;
+	for (size_t i = 0; name != NULL && ie->n_opclassopts == 0 &&
+			   i < TR_ARRAY_LEN(defaults);
+	     i++) {
+		if (strcmp(name, defaults[i]) == 0) {
+			return NULL;
+		}
+	}
+	for (size_t i = 0; name != NULL && ie->n_opclassopts == 0 &&
+			   i < TR_ARRAY_LEN(pattern);
+	     i++) {
+		if (strcmp(name, pattern[i]) == 0) {
+			return pattern[i];
+		}
+	}
+	sql__fail(e, -1, "0A000", "operator class \"%s\" is not supported",
+		  name != NULL ? name : "");
+	return NULL;
+}
+
 void sql__create_index(struct sql__emit *e, const PgQuery__IndexStmt *s)
 {
 	const char *am = s->access_method;
@@ -932,9 +978,8 @@ void sql__create_index(struct sql__emit *e, const PgQuery__IndexStmt *s)
 		if (i > 0) {
 			sql__put(e, ", ");
 		}
-		if (ie->n_opclass > 0 || ie->n_opclassopts > 0) {
-			sql__fail(e, -1, "0A000",
-				  "operator classes are not supported");
+		const char *opclass = index_opclass(e, ie);
+		if (sql__failed(e)) {
 			return;
 		}
 		if (ie->name[0] != '\0') {
@@ -961,6 +1006,10 @@ void sql__create_index(struct sql__emit *e, const PgQuery__IndexStmt *s)
 		/* NULLS FIRST/LAST: SQLite indexes serve both placements. */
 		if (ie->ordering == PG_QUERY__SORT_BY_DIR__SORTBY_DESC) {
 			sql__put(e, " DESC");
+		}
+		if (opclass != NULL) {
+			/* For the catalog (pg_get_indexdef shows it). */
+			sql__putf(e, " /*pg:opclass %zu %s*/", i + 1, opclass);
 		}
 	}
 	sql__put(e, ")");

@@ -1246,8 +1246,28 @@ static void standalone_sequence(struct build *b, const struct table *t)
 	    (long long)o->cache);
 }
 
-/* A column list "(a, b)" for attnums given as text "1 2". */
-static char *column_list(const struct table *t, const int *attnums, int n)
+/* The operator class ddl.c noted for the @pos-th element (1-based) of
+ * CREATE INDEX text @sql ("/\*pg:opclass 2 text_pattern_ops*\/"), as
+ * " text_pattern_ops"; "" if none. */
+static char *opclass_of(const char *sql, int pos)
+{
+	const char *p = sql;
+	while (p != NULL && (p = strstr(p, "/*pg:opclass ")) != NULL) {
+		int at = 0;
+		char name[64];
+		if (sscanf(p + 13, "%d %63[a-z_]", &at, name) == 2 &&
+		    at == pos) {
+			return sqlite3_mprintf(" %s", name);
+		}
+		p += 13;
+	}
+	return sqlite3_mprintf("");
+}
+
+/* A column list "a, b" for attnums given as text "1 2", each with the
+ * operator class CREATE INDEX text @isql gave it (NULL: none). */
+static char *column_list_ops(const struct table *t, const int *attnums, int n,
+			     const char *isql)
 {
 	char *s = sqlite3_mprintf("");
 	for (int i = 0; i < n && s != NULL; i++) {
@@ -1255,14 +1275,23 @@ static char *column_list(const struct table *t, const int *attnums, int n)
 					   ? t->cols[attnums[i] - 1].name
 					   : "?";
 		char *id = sql__pg_quote_ident(name);
-		char *q = id != NULL ? sqlite3_mprintf("%s%s%s", s,
-						       i > 0 ? ", " : "", id)
-				     : NULL;
+		char *op = isql != NULL ? opclass_of(isql, i + 1)
+					: sqlite3_mprintf("");
+		char *q = id != NULL && op != NULL
+				  ? sqlite3_mprintf("%s%s%s%s", s,
+						    i > 0 ? ", " : "", id, op)
+				  : NULL;
+		sqlite3_free(op);
 		sqlite3_free(id);
 		sqlite3_free(s);
 		s = q;
 	}
 	return s;
+}
+
+static char *column_list(const struct table *t, const int *attnums, int n)
+{
+	return column_list_ops(t, attnums, n, NULL);
 }
 
 static char *int_vector(const int *v, int n, const char *sep)
@@ -1290,12 +1319,13 @@ static int attnum_of(const struct table *t, const char *name)
 static void index_rows(struct build *b, const struct table *t, uint32_t ioid,
 		       uint32_t conoid, const char *name, const int *keys,
 		       int n_keys, bool unique, bool primary, char contype,
-		       const char *pred)
+		       const char *pred, const char *isql)
 {
 	char *indkey = int_vector(keys, n_keys, " ");
 	int zeros[32] = { 0 };
 	char *indopt = int_vector(zeros, n_keys < 32 ? n_keys : 32, " ");
 	char *cols = column_list(t, keys, n_keys);
+	char *defcols = column_list_ops(t, keys, n_keys, isql);
 	relation_row(b, ioid, name, 0, 'i', n_keys, 0, false, false);
 	run(b, "INSERT INTO pg_catalog.pg_index VALUES (%u, %u, %d, %d, %d, 0, "
 	       "%d, 0, 1, 0, 1, 0, 1, 1, 0, %Q, %Q, %Q, %Q, NULL, %Q)",
@@ -1303,11 +1333,13 @@ static void index_rows(struct build *b, const struct table *t, uint32_t ioid,
 	    indopt, indopt, pred);
 	char *qname = sql__pg_quote_ident(name);
 	char *qtable = sql__pg_quote_ident(t->name);
-	run(b, "INSERT INTO pg_catalog.triode_defs VALUES (%u, 0, "
-	       "'CREATE ' || %Q || 'INDEX ' || %Q || ' ON public.' || %Q || "
-	       "' USING btree (' || %Q || ')' || coalesce(' WHERE ' || %Q, "
-	       "''))",
-	    ioid, unique ? "UNIQUE " : "", qname, qtable, cols, pred);
+	run(b,
+	    "INSERT INTO pg_catalog.triode_defs VALUES (%u, 0, "
+	    "'CREATE ' || %Q || 'INDEX ' || %Q || ' ON public.' || %Q || "
+	    "' USING btree (' || %Q || ')' || coalesce(' WHERE ' || %Q, "
+	    "''))",
+	    ioid, unique ? "UNIQUE " : "", qname, qtable, defcols, pred);
+	sqlite3_free(defcols);
 	sqlite3_free(qname);
 	sqlite3_free(qtable);
 	for (int i = 0; i < n_keys; i++) {
@@ -1362,7 +1394,7 @@ static void indexes(struct build *b, struct table *t)
 					     ? sqlite3_mprintf("%s", given)
 					     : sqlite3_mprintf("%s_pkey", t->name);
 			index_rows(b, t, t->oid + 10, t->oid + 100, name, &key,
-				   1, true, true, 'p', NULL);
+				   1, true, true, 'p', NULL, NULL);
 			sqlite3_free(name);
 			t->has_indexes = true;
 		}
@@ -1417,7 +1449,7 @@ static void indexes(struct build *b, struct table *t)
 					     ? index_predicate(isql)
 					     : NULL;
 			index_rows(b, t, base, 0, iname, keys, n_keys, unique,
-				   false, 0, pred);
+				   false, 0, pred, isql);
 			sqlite3_free(pred);
 			continue;
 		}
@@ -1449,7 +1481,8 @@ static void indexes(struct build *b, struct table *t)
 		}
 		index_rows(b, t, t->oid + 10 + 1 + (uint32_t)n_auto,
 			   t->oid + 100 + 1 + (uint32_t)n_auto, name, keys,
-			   n_keys, true, primary, primary ? 'p' : 'u', NULL);
+			   n_keys, true, primary, primary ? 'p' : 'u', NULL,
+			   NULL);
 		n_auto++;
 		sqlite3_free(name);
 	}
