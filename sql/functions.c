@@ -4273,7 +4273,97 @@ static void fn_extract(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	result_num(ctx, v, numeric);
 }
 
-/* to_char(timestamp, format): the common template patterns. */
+/* to_char of a number or an interval (tochar.c), dispatched on the
+ * argument's static type @oid (0: unknown, then on the value: numbers
+ * as numeric, interval text as an interval).  False if the value is
+ * none of these (a date/time value). */
+static bool to_char_num_iv(sqlite3_context *ctx, sqlite3_value **argv,
+			   uint32_t oid)
+{
+	struct sql__tochar_num v = { .kind = SQL_TOCHAR_NUMERIC };
+	int vt = sqlite3_value_type(argv[0]);
+	struct ts t;
+	struct iv iv;
+	bool is_iv = false;
+	switch (oid) {
+	case SQL_OID_INT4:
+	case SQL_OID_INT8:
+		v.kind = oid == SQL_OID_INT8 ? SQL_TOCHAR_INT8
+					     : SQL_TOCHAR_INT4;
+		v.integer = sqlite3_value_int64(argv[0]);
+		break;
+	case SQL_OID_INT2: /* PostgreSQL picks float8's, the preferred */
+	case SQL_OID_FLOAT4:
+	case SQL_OID_FLOAT8:
+		v.kind = oid == SQL_OID_FLOAT4 ? SQL_TOCHAR_FLOAT4
+					       : SQL_TOCHAR_FLOAT8;
+		v.real = sqlite3_value_double(argv[0]);
+		if (vt == SQLITE_TEXT) { /* NaN travels as text */
+			const unsigned char *s = sqlite3_value_text(argv[0]);
+			v.real = s != NULL ? strtod((const char *)s, NULL) : 0;
+		}
+		break;
+	case SQL_OID_INTERVAL:
+		if (!iv_arg(ctx, argv[0], &iv)) {
+			return true;
+		}
+		is_iv = true;
+		break;
+	case SQL_OID_NUMERIC:
+	case 0:
+		if (vt == SQLITE_TEXT && oid == 0 &&
+		    shape_of(argv[0], &t, &iv) == DT_IV) {
+			is_iv = true;
+		} else if (vt == SQLITE_TEXT && oid == 0 &&
+			   !sql__tochar_is_decimal(
+				   (const char *)sqlite3_value_text(argv[0]))) {
+			return false;
+		}
+		break;
+	default:
+		return false;
+	}
+	if (!is_iv && v.kind == SQL_TOCHAR_NUMERIC) {
+		v.integer = sqlite3_value_int64(argv[0]);
+		v.is_real = vt == SQLITE_FLOAT;
+		v.real = sqlite3_value_double(argv[0]);
+		v.text = vt == SQLITE_TEXT
+				 ? (const char *)sqlite3_value_text(argv[0])
+				 : NULL;
+	}
+	const char *f = (const char *)sqlite3_value_text(argv[1]);
+	size_t flen = (size_t)sqlite3_value_bytes(argv[1]);
+	if (f == NULL || (!is_iv && v.kind == SQL_TOCHAR_NUMERIC &&
+			  vt == SQLITE_TEXT && v.text == NULL)) {
+		sqlite3_result_error_nomem(ctx);
+		return true;
+	}
+	if (is_iv && flen == 0) {
+		return true; /* NULL, as PostgreSQL */
+	}
+	struct tr_buf b;
+	struct sql__tochar_err err;
+	tr_buf_init(&b, MAX_RESULT);
+	bool ok = is_iv ? sql__to_char_interval(iv.months, iv.days, iv.usec, f,
+						flen, &b, &err)
+			: sql__to_char_num(&v, f, flen, &b, &err);
+	if (ok) {
+		result_buf(ctx, &b);
+		return true;
+	}
+	tr_buf_close(&b);
+	if (err.nomem) {
+		sqlite3_result_error_nomem(ctx);
+	} else {
+		fail(ctx, "%s: %s%s%s%s%s", err.sqlstate, err.message,
+		     err.detail[0] != '\0' ? "\nDETAIL: " : "", err.detail,
+		     err.hint[0] != '\0' ? "\nHINT: " : "", err.hint);
+	}
+	return true;
+}
+
+/* to_char(value, format[, type oid]): numbers and intervals in
+ * tochar.c; timestamps and dates here, the common template patterns. */
 static void fn_to_char(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	static const char *const months[] = {
@@ -4287,18 +4377,12 @@ static void fn_to_char(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	if (any_null(argc, argv)) {
 		return;
 	}
-	if (sqlite3_value_type(argv[0]) == SQLITE_INTEGER ||
-	    sqlite3_value_type(argv[0]) == SQLITE_FLOAT) {
-		fail(ctx, "0A000: to_char for numbers is not supported");
+	if (to_char_num_iv(ctx, argv,
+			   argc > 2 ? (uint32_t)sqlite3_value_int64(argv[2])
+				    : 0)) {
 		return;
 	}
 	struct ts t;
-	struct iv iv;
-	enum dt_shape sh = shape_of(argv[0], &t, &iv);
-	if (sh == DT_IV) {
-		fail(ctx, "0A000: to_char for intervals is not supported");
-		return;
-	}
 	if (!ts_arg(ctx, argv[0], &t)) {
 		return;
 	}
@@ -5782,6 +5866,7 @@ static const struct fdef {
 	/* age(t) reads the clock. */
 	{ "pg_age", 1, false, fn_age, 0 },
 	{ "pg_to_char", 2, true, fn_to_char, 0 },
+	{ "pg_to_char", 3, true, fn_to_char, 0 },
 	{ "pg_timezone", 3, true, fn_timezone, 0 },
 	{ "pg_make_date", 3, true, fn_make_date, 0 },
 	{ "pg_make_time", 3, true, fn_make_time, 0 },
