@@ -2441,8 +2441,22 @@ static void emit_to_char(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	}
 	sql__put(e, "pg_to_char(");
 	const char *lit = numeric_literal(x);
+	const PgQuery__AExpr *neg = x->node_case == PG_QUERY__NODE__NODE_A_EXPR
+					    ? x->a_expr
+					    : NULL;
+	if (neg != NULL && (neg->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP ||
+			    neg->lexpr != NULL || neg->rexpr == NULL ||
+			    strcmp(op_name(neg), "-") != 0 ||
+			    numeric_literal(neg->rexpr) == NULL)) {
+		neg = NULL;
+	}
 	if (lit != NULL) {
 		sql__string(e, lit);
+	} else if (neg != NULL) {
+		/* -1234.5::numeric: all the digits too */
+		const char *d = numeric_literal(neg->rexpr);
+		sql__put(e, d[0] == '-' ? "" : "'-' || ");
+		sql__string(e, d[0] == '-' ? d + 1 : d);
 	} else if (t == SQL_OID_NUMERIC) {
 		emit_numeric_text(e, x);
 	} else {

@@ -31,6 +31,10 @@ struct tcase {
 
 /* Captured from PostgreSQL 15.18. */
 static const struct tcase cases[] = {
+	{ "select to_char(-(123456789012345678901234.5::numeric), "
+	  "'999999999999999999999999999.99')",
+	  "   -123456789012345678901234.50", NULL },
+	{ "select to_char(-((-1.5)::numeric), '9.99')", " 1.50", NULL },
 	{ "select to_char(1234.5, '9999.99')", " 1234.50", NULL },
 	{ "select to_char(-1234.5, '9999.99')", "-1234.50", NULL },
 	{ "select to_char(0.5, '9.99')", "  .50", NULL },
@@ -526,6 +530,12 @@ static void test_translation(void **state)
 		strstr(b.stmts[0].sqlite, "pg_to_char('1.5', '9', 1700)"));
 	assert_non_null(strstr(b.stmts[0].sqlite, ", '9', 20)"));
 	assert_non_null(strstr(b.stmts[0].sqlite, ", 'DD', 1186)"));
+	assert_int_equal(sql_parse(&f->a,
+				   "select to_char(-(1.5::numeric), '9')", &b,
+				   &err),
+			 TR_OK);
+	assert_non_null(strstr(b.stmts[0].sqlite,
+			       "pg_to_char('-' || '1.5', '9', 1700)"));
 }
 
 static const char *num(const struct sql__tochar_num *v, const char *fmt,
