@@ -858,6 +858,19 @@ struct sql__tochar_num {
 bool sql__to_char_num(const struct sql__tochar_num *v, const char *fmt,
 		      size_t fmt_len, struct tr_buf *out,
 		      struct sql__tochar_err *err);
+/* A timestamp's fields for to_char: proleptic Gregorian, year 0 is
+ * 1 BC; @tz for a timestamptz (and a date, which PostgreSQL formats as
+ * one), whose zone is the session's, UTC. */
+struct sql__tochar_tm {
+	int year, mon, mday, hour, min, sec, usec;
+	bool tz;
+};
+
+/* to_char(timestamp/timestamptz/date, @fmt); as sql__to_char_num.  An
+ * empty @fmt gives '' here (PostgreSQL's NULL is the caller's). */
+bool sql__to_char_datetime(const struct sql__tochar_tm *tm, const char *fmt,
+			   size_t fmt_len, struct tr_buf *out,
+			   struct sql__tochar_err *err);
 /* Whether @s (may be NULL) is decimal text a numeric may travel as
  * ([-]digits[.digits][e±N], NaN, [-]Infinity). */
 bool sql__tochar_is_decimal(const char *s);

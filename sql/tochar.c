@@ -1,12 +1,13 @@
 /*
- * sql/tochar.c: PostgreSQL's to_char for numbers and intervals.
+ * sql/tochar.c: PostgreSQL's to_char.
  *
  *   sql__to_char_num       to_char(int2/int4/int8/float4/float8/numeric,
  *                          text): the numeric template patterns
  *   sql__to_char_interval  to_char(interval, text): the date/time
  *                          patterns applied to an interval's fields
+ *   sql__to_char_datetime  to_char(timestamp/timestamptz/date, text)
  *
- * Both follow PostgreSQL 15's formatting.c to the character, quirks
+ * All follow PostgreSQL 15's formatting.c to the character, quirks
  * included, because clients compare these strings: the column PostgreSQL
  * keeps for the sign before the first digit, the '#' fill of a value
  * that does not fit, FM dropping padding and trailing zeros (but not the
@@ -27,7 +28,9 @@
  * months from the month count, days, then hours that may pass 24,
  * minutes, seconds and microseconds, all with the interval's signs);
  * patterns naming calendar dates (day and month names, D, ID, AD/BC,
- * time zones) are errors, as there.
+ * time zones) are errors, as there.  Timestamps use the same patterns
+ * with their calendar (names in the C locale, so TM changes nothing but
+ * the padding; the zone is the session's, UTC).
  */
 #include <float.h>
 #include <math.h>
@@ -1496,11 +1499,41 @@ static int iso_yday(int year, int mon, int mday)
 		      wrap32((int64_t)day4 - day0) + 1);
 }
 
+/* The fields a template reads (PostgreSQL's fmt_tm and fsec): a
+ * timestamp's (year 0 is 1 BC; wday 0 is Sunday) or an interval's. */
 struct ivf {
-	int year, mon, mday, min, sec, yday;
+	int year, mon, mday, min, sec, yday, wday;
 	int64_t hour;
 	int fsec;
+	bool interval;
+	bool tz; /* a timestamptz: TZ names the zone */
 };
+
+/* ADJUST_YEAR: a timestamp's year as written (1 BC is 1). */
+static int adj_year(const struct ivf *t, int y)
+{
+	return t->interval || y > 0 ? y : -(y - 1);
+}
+
+/* @name in the case the pattern's letters ask for: @up all capitals,
+ * @low none, else as given (capitalised). */
+static void name_case(char *s, size_t cap, const char *name, int width, bool up,
+		      bool low)
+{
+	char tmp[16];
+	size_t i = 0;
+	for (; name[i] != '\0' && i + 1 < sizeof tmp; i++) {
+		char c = name[i];
+		if (up && c >= 'a' && c <= 'z') {
+			c = (char)(c - 'a' + 'A');
+		} else if (low && c >= 'A' && c <= 'Z') {
+			c = (char)(c - 'A' + 'a');
+		}
+		tmp[i] = c;
+	}
+	tmp[i] = '\0';
+	snprintf(s, cap, "%*s", width, tmp);
+}
 
 static bool not_for_interval(struct sql__tochar_err *err)
 {
@@ -1511,7 +1544,94 @@ static bool not_for_interval(struct sql__tochar_err *err)
 	return false;
 }
 
-/* One pattern of an interval's template into @s (a C string). */
+/* The patterns only a date has: names of months and days, D and ID,
+ * AD/BC, the time zone (UTC).  Whether the text is a number (TH
+ * applies). */
+static bool dt_calendar(const struct ivf *t, const struct node *nd, char *s,
+			size_t cap)
+{
+	static const char *const months[] = {
+		"January",   "February", "March",    "April",
+		"May",       "June",     "July",     "August",
+		"September", "October",  "November", "December",
+	};
+	static const char *const days[] = { "Sunday",    "Monday",   "Tuesday",
+					    "Wednesday", "Thursday", "Friday",
+					    "Saturday" };
+	/* FM and TM (the C locale's names) drop the padding to 9. */
+	int pad = (nd->suffix & (S_FM | S_TM)) ? 0 : -9;
+	bool bc = t->year <= 0;
+	char abbr[4];
+	switch (nd->id) {
+	case DK_MONTH:
+	case DK_Month:
+	case DK_month:
+		name_case(s, cap, months[t->mon - 1], pad, nd->id == DK_MONTH,
+			  nd->id == DK_month);
+		return false;
+	case DK_MON:
+	case DK_Mon:
+	case DK_mon:
+		snprintf(abbr, sizeof abbr, "%s", months[t->mon - 1]);
+		name_case(s, cap, abbr, 0, nd->id == DK_MON, nd->id == DK_mon);
+		return false;
+	case DK_DAY:
+	case DK_Day:
+	case DK_day:
+		name_case(s, cap, days[t->wday], pad, nd->id == DK_DAY,
+			  nd->id == DK_day);
+		return false;
+	case DK_DY:
+	case DK_Dy:
+	case DK_dy:
+		snprintf(abbr, sizeof abbr, "%s", days[t->wday]);
+		name_case(s, cap, abbr, 0, nd->id == DK_DY, nd->id == DK_dy);
+		return false;
+	case DK_D:
+		snprintf(s, cap, "%d", t->wday + 1);
+		return true;
+	case DK_ID:
+		snprintf(s, cap, "%d", t->wday == 0 ? 7 : t->wday);
+		return true;
+	case DK_A_D:
+	case DK_B_C:
+		snprintf(s, cap, "%s", bc ? "B.C." : "A.D.");
+		return false;
+	case DK_AD:
+	case DK_BC:
+		snprintf(s, cap, "%s", bc ? "BC" : "AD");
+		return false;
+	case DK_a_d:
+	case DK_b_c:
+		snprintf(s, cap, "%s", bc ? "b.c." : "a.d.");
+		return false;
+	case DK_ad:
+	case DK_bc:
+		snprintf(s, cap, "%s", bc ? "bc" : "ad");
+		return false;
+	case DK_TZ:
+	case DK_tz:
+		/* The session's zone is UTC; a timestamp has none. */
+		snprintf(s, cap, "%s",
+			 !t->tz            ? ""
+			 : nd->id == DK_TZ ? "UTC"
+					   : "utc");
+		return false;
+	case DK_OF:
+		snprintf(s, cap, "+%0*d", (nd->suffix & S_FM) ? 0 : 2, 0);
+		return false;
+	case DK_TZH:
+		snprintf(s, cap, "+00");
+		return false;
+	case DK_TZM:
+		snprintf(s, cap, "00");
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* One pattern of a template into @s (a C string). */
 static bool dt_item(const struct ivf *t, const struct node *nd, char *s,
 		    size_t cap, struct sql__tochar_err *err)
 {
@@ -1614,7 +1734,9 @@ static bool dt_item(const struct ivf *t, const struct node *nd, char *s,
 		snprintf(s, cap, "%d", (t->mon - 1) / 3 + 1);
 		break;
 	case DK_CC:
-		w = t->year / 100;
+		w = t->interval   ? t->year / 100
+		    : t->year > 0 ? (t->year - 1) / 100 + 1
+				  : t->year / 100 - 1;
 		if (w <= 99 && w >= -99) {
 			snprintf(s, cap, "%0*d", fm ? 0 : w >= 0 ? 2 : 3, w);
 		} else {
@@ -1622,42 +1744,33 @@ static bool dt_item(const struct ivf *t, const struct node *nd, char *s,
 		}
 		break;
 	case DK_Y_YYY:
-		w = t->year / 1000;
-		snprintf(s, cap, "%d,%03d", w, t->year - w * 1000);
+		y = adj_year(t, t->year);
+		w = y / 1000;
+		snprintf(s, cap, "%d,%03d", w, y - w * 1000);
 		break;
 	/* The width follows the year's sign, also for the ISO year. */
 	case DK_YYYY:
 	case DK_IYYY:
-		y = nd->id == DK_YYYY ? t->year
-				      : iso_year(t->year, t->mon, t->mday);
-		snprintf(s, cap, "%0*d", fm ? 0 : t->year >= 0 ? 4 : 5, y);
-		break;
 	case DK_YYY:
 	case DK_IYY:
-		y = nd->id == DK_YYY ? t->year
-				     : iso_year(t->year, t->mon, t->mday);
-		snprintf(s, cap, "%0*d",
-			 fm             ? 0
-			 : t->year >= 0 ? 3
-					: 4,
-			 y % 1000);
-		break;
 	case DK_YY:
 	case DK_IY:
-		y = nd->id == DK_YY ? t->year
-				    : iso_year(t->year, t->mon, t->mday);
-		snprintf(s, cap, "%0*d",
-			 fm             ? 0
-			 : t->year >= 0 ? 2
-					: 3,
-			 y % 100);
-		break;
 	case DK_Y:
-	case DK_I:
-		y = nd->id == DK_Y ? t->year
-				   : iso_year(t->year, t->mon, t->mday);
-		snprintf(s, cap, "%0*d", fm ? 0 : t->year >= 0 ? 1 : 2, y % 10);
+	case DK_I: {
+		bool iso = nd->id == DK_IYYY || nd->id == DK_IYY ||
+			   nd->id == DK_IY || nd->id == DK_I;
+		int digits = nd->id == DK_YYYY || nd->id == DK_IYYY ? 4
+			     : nd->id == DK_YYY || nd->id == DK_IYY ? 3
+			     : nd->id == DK_YY || nd->id == DK_IY   ? 2
+								    : 1;
+		y = adj_year(t, iso ? iso_year(t->year, t->mon, t->mday)
+				    : t->year);
+		int mod = digits == 3 ? 1000 : digits == 2 ? 100 : 10;
+		snprintf(s, cap, "%0*d",
+			 fm ? 0 : digits + (adj_year(t, t->year) >= 0 ? 0 : 1),
+			 digits == 4 ? y : y % mod);
 		break;
+	}
 	case DK_RM:
 	case DK_rm: {
 		static const char *const up[] = { "XII",  "XI",  "X",  "IX",
@@ -1691,8 +1804,12 @@ static bool dt_item(const struct ivf *t, const struct node *nd, char *s,
 	case DK_FX:
 		return true;
 	default:
-		/* Names of days and months, D, ID, AD/BC, time zones. */
-		return not_for_interval(err);
+		if (t->interval) {
+			/* Names of days and months, D, ID, AD/BC, zones. */
+			return not_for_interval(err);
+		}
+		numeric = dt_calendar(t, nd, s, cap);
+		break;
 	}
 	if (numeric && (nd->suffix & (S_TH | S_th))) {
 		const char *sfx;
@@ -1703,6 +1820,31 @@ static bool dt_item(const struct ivf *t, const struct node *nd, char *s,
 		snprintf(s + l, cap - l, "%s", sfx);
 	}
 	return true;
+}
+
+static bool dt_run(const struct ivf *t, const char *fmt, size_t fmt_len,
+		   struct tr_buf *out, struct sql__tochar_err *err)
+{
+	struct node *nodes = tr_malloc(sizeof *nodes * (fmt_len + 1));
+	if (nodes == NULL) {
+		return set_nomem(err);
+	}
+	int n = dt_parse(fmt, fmt_len, nodes);
+	struct out o = { .b = out };
+	bool ok = true;
+	for (int i = 0; i < n && ok; i++) {
+		if (nodes[i].id < 0) {
+			for (int k = 0; k < nodes[i].lit_len; k++) {
+				out_ch(&o, nodes[i].lit[k]);
+			}
+			continue;
+		}
+		char s[64];
+		ok = dt_item(t, &nodes[i], s, sizeof s, err);
+		out_str(&o, s);
+	}
+	tr_free(nodes);
+	return ok;
 }
 
 bool sql__to_char_interval(int32_t months, int32_t days, int64_t usec,
@@ -1721,26 +1863,31 @@ bool sql__to_char_interval(int32_t months, int32_t days, int64_t usec,
 	t.fsec = (int)(usec - (int64_t)t.sec * 1000000LL);
 	/* The span in days, roughly: what DDD and WW count. */
 	t.yday = wrap32(((int64_t)t.year * 12 + t.mon) * 30 + t.mday);
-	struct node *nodes = tr_malloc(sizeof *nodes * (fmt_len + 1));
-	if (nodes == NULL) {
-		return set_nomem(err);
-	}
-	int n = dt_parse(fmt, fmt_len, nodes);
-	struct out o = { .b = out };
-	bool ok = true;
-	for (int i = 0; i < n && ok; i++) {
-		if (nodes[i].id < 0) {
-			for (int k = 0; k < nodes[i].lit_len; k++) {
-				out_ch(&o, nodes[i].lit[k]);
-			}
-			continue;
-		}
-		char s[64];
-		ok = dt_item(&t, &nodes[i], s, sizeof s, err);
-		out_str(&o, s);
-	}
-	tr_free(nodes);
-	return ok;
+	t.wday = 0;
+	t.interval = true;
+	t.tz = false;
+	return dt_run(&t, fmt, fmt_len, out, err);
+}
+
+bool sql__to_char_datetime(const struct sql__tochar_tm *tm, const char *fmt,
+			   size_t fmt_len, struct tr_buf *out,
+			   struct sql__tochar_err *err)
+{
+	struct ivf t = {
+		.year = tm->year,
+		.mon = tm->mon,
+		.mday = tm->mday,
+		.hour = tm->hour,
+		.min = tm->min,
+		.sec = tm->sec,
+		.fsec = tm->usec,
+		.interval = false,
+		.tz = tm->tz,
+	};
+	int j = date2j(tm->year, tm->mon, tm->mday);
+	t.wday = j2day(j);
+	t.yday = j - date2j(tm->year, 1, 1) + 1;
+	return dt_run(&t, fmt, fmt_len, out, err);
 }
 
 bool sql__tochar_is_decimal(const char *s)
