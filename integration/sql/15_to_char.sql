@@ -1,7 +1,8 @@
 -- to_char of numbers and intervals: PostgreSQL's numeric template
 -- patterns (digits, sign positions, fill mode, overflow, scientific,
--- Roman numerals, ordinals) for each numeric type, and the date/time
--- patterns applied to an interval's fields.  Tables are prefixed c15_.
+-- Roman numerals, ordinals) for each numeric type, the date/time
+-- patterns applied to an interval's fields, and the rarer date/time
+-- patterns of timestamps and dates.  Tables are prefixed c15_.
 
 SELECT to_char(1234.5, '9999.99') AS a, to_char(-1234.5, '9999.99') AS b, to_char(0.5, '9.99') AS c, to_char(0.5, '0.99') AS d;
 SELECT to_char(42, '000') AS a, to_char(-42, '00000') AS b, to_char(7, '099') AS c, to_char(0, '9') AS d, to_char(0, 'FM9') AS e;
@@ -39,3 +40,5 @@ SELECT to_char(interval '1 day', 'Day');
 SELECT to_char(interval '1 month', 'Mon YYYY');
 SELECT to_char(interval '1 hour', 'TZ');
 SELECT to_char(interval '1 day', '') IS NULL AS empty_is_null, to_char(12, '') AS empty_num;
+SELECT to_char('2021-01-03 09:05:07.25'::timestamp, 'IYYY-IW-ID IDDD FMDDth RM Y,YYY CC AD Q W WW J FF2 SSSS') AS iso, to_char('2024-02-05'::date, 'Day|FMDay|TMMonth|Mon DDth TZ OF') AS names;
+SELECT to_char('2024-12-31 23:59:59'::timestamptz, 'YYYY-MM-DD"T"HH24:MI:SSOF TZ tz TZH:TZM p.m.') AS tz, to_char('2024-06-01 00:00'::timestamp, 'HH12 AM "Q"Q FMHH12th') AS h12;
