@@ -1909,6 +1909,7 @@ enum fmap {
 	M_SETTING,   /* current_setting(name [, missing_ok]): its value */
 	M_BYTEA1,    /* other name; an untyped literal first argument is
 		      * read as bytea */
+	M_TOCHAR,    /* to_char(x, f): pg_to_char(x, f, static type of x) */
 };
 
 static const struct func {
@@ -1996,8 +1997,9 @@ static const struct func {
 	{ "age", F_SCALAR, 1, 2, M_RENAME, "pg_age" },
 	{ "justify_hours", F_SCALAR, 1, 1, M_RENAME, "pg_justify_hours" },
 	{ "justify_days", F_SCALAR, 1, 1, M_RENAME, "pg_justify_days" },
-	{ "justify_interval", F_SCALAR, 1, 1, M_RENAME, "pg_justify_interval" },
-	{ "to_char", F_SCALAR, 2, 2, M_RENAME, "pg_to_char" },
+	{ "justify_interval", F_SCALAR, 1, 1, M_RENAME,
+	  "pg_justify_interval" },
+	{ "to_char", F_SCALAR, 2, 2, M_TOCHAR, "pg_to_char" },
 	{ "to_date", F_SCALAR, 2, 2, M_RENAME, "pg_to_date" },
 	{ "to_timestamp", F_SCALAR, 1, 2, M_RENAME, "pg_to_timestamp" },
 	{ "make_date", F_SCALAR, 3, 3, M_RENAME, "pg_make_date" },
@@ -2692,6 +2694,59 @@ static void emit_numeric_text(struct sql__emit *e, const Node *n)
 		  (int)tm);
 }
 
+/* to_char(x, f) -> pg_to_char(x, f, oid): the static type of x picks
+ * PostgreSQL's to_char (a numeric literal 1234.5 is a numeric, 42 an
+ * int4); a numeric travels as its decimal text (all its digits, its
+ * display scale).  An untyped literal matches several to_char, as in
+ * PostgreSQL, and text none. */
+static void emit_to_char(struct sql__emit *e, const PgQuery__FuncCall *fc)
+{
+	const Node *x = fc->args[0];
+	int32_t tm;
+	uint32_t t = is_unknown_literal(x) ? 0 : sql__infer(x, &tm);
+	if (is_unknown_literal(x) || t == SQL_OID_TEXT ||
+	    t == SQL_OID_VARCHAR || t == SQL_OID_BPCHAR || t == SQL_OID_NAME) {
+		bool unknown = is_unknown_literal(x);
+		sql__fail(e, fc->location, unknown ? "42725" : "42883",
+			  unknown ? "function to_char(%s) is not unique"
+				  : "function to_char(%s) does not exist",
+			  sql__arg_types(e, fc));
+		e->stmt->error.hint =
+			unknown ? "Could not choose a best candidate function. "
+				  "You might need to add explicit type casts."
+				: "No function matches the given name and "
+				  "argument types. You might need to add "
+				  "explicit type casts.";
+		return;
+	}
+	sql__put(e, "pg_to_char(");
+	const char *lit = numeric_literal(x);
+	const PgQuery__AExpr *neg = x->node_case == PG_QUERY__NODE__NODE_A_EXPR
+					    ? x->a_expr
+					    : NULL;
+	if (neg != NULL && (neg->kind != PG_QUERY__A__EXPR__KIND__AEXPR_OP ||
+			    neg->lexpr != NULL || neg->rexpr == NULL ||
+			    strcmp(op_name(neg), "-") != 0 ||
+			    numeric_literal(neg->rexpr) == NULL)) {
+		neg = NULL;
+	}
+	if (lit != NULL) {
+		sql__string(e, lit);
+	} else if (neg != NULL) {
+		/* -1234.5::numeric: all the digits too */
+		const char *d = numeric_literal(neg->rexpr);
+		sql__put(e, d[0] == '-' ? "" : "'-' || ");
+		sql__string(e, d[0] == '-' ? d + 1 : d);
+	} else if (t == SQL_OID_NUMERIC) {
+		emit_numeric_text(e, x);
+	} else {
+		sql__expr(e, x);
+	}
+	sql__put(e, ", ");
+	sql__expr(e, fc->args[1]);
+	sql__putf(e, ", %u)", t);
+}
+
 static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 {
 	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
@@ -2863,6 +2918,9 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 		return;
 	case M_SETTING:
 		emit_setting(e, fc);
+		return;
+	case M_TOCHAR:
+		emit_to_char(e, fc);
 		return;
 	case M_BYTEA1:
 		if (!sql__is_const(fc->args[0], PG_QUERY__A__CONST__VAL_SVAL)) {

@@ -4331,192 +4331,147 @@ static void fn_extract(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	result_num(ctx, v, numeric);
 }
 
-/* to_char(timestamp, format): the common template patterns. */
+static void tochar_fail(sqlite3_context *ctx, const struct sql__tochar_err *err)
+{
+	if (err->nomem) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	fail(ctx, "%s: %s%s%s%s%s", err->sqlstate, err->message,
+	     err->detail[0] != '\0' ? "\nDETAIL: " : "", err->detail,
+	     err->hint[0] != '\0' ? "\nHINT: " : "", err->hint);
+}
+
+/* to_char of a number or an interval (tochar.c), dispatched on the
+ * argument's static type @oid (0: unknown, then on the value: numbers
+ * as numeric, interval text as an interval).  False if the value is
+ * none of these (a date/time value). */
+static bool to_char_num_iv(sqlite3_context *ctx, sqlite3_value **argv,
+			   uint32_t oid)
+{
+	struct sql__tochar_num v = { .kind = SQL_TOCHAR_NUMERIC };
+	int vt = sqlite3_value_type(argv[0]);
+	struct ts t;
+	struct iv iv;
+	bool is_iv = false;
+	switch (oid) {
+	case SQL_OID_INT4:
+	case SQL_OID_INT8:
+		v.kind = oid == SQL_OID_INT8 ? SQL_TOCHAR_INT8
+					     : SQL_TOCHAR_INT4;
+		v.integer = sqlite3_value_int64(argv[0]);
+		break;
+	case SQL_OID_INT2: /* PostgreSQL picks float8's, the preferred */
+	case SQL_OID_FLOAT4:
+	case SQL_OID_FLOAT8:
+		v.kind = oid == SQL_OID_FLOAT4 ? SQL_TOCHAR_FLOAT4
+					       : SQL_TOCHAR_FLOAT8;
+		v.real = sqlite3_value_double(argv[0]);
+		if (vt == SQLITE_TEXT) { /* NaN travels as text */
+			const unsigned char *s = sqlite3_value_text(argv[0]);
+			v.real = s != NULL ? strtod((const char *)s, NULL) : 0;
+		}
+		break;
+	case SQL_OID_INTERVAL:
+		if (!iv_arg(ctx, argv[0], &iv)) {
+			return true;
+		}
+		is_iv = true;
+		break;
+	case SQL_OID_NUMERIC:
+	case 0:
+		if (vt == SQLITE_TEXT && oid == 0 &&
+		    shape_of(argv[0], &t, &iv) == DT_IV) {
+			is_iv = true;
+		} else if (vt == SQLITE_TEXT && oid == 0 &&
+			   !sql__tochar_is_decimal(
+				   (const char *)sqlite3_value_text(argv[0]))) {
+			return false;
+		}
+		break;
+	default:
+		return false;
+	}
+	if (!is_iv && v.kind == SQL_TOCHAR_NUMERIC) {
+		v.integer = sqlite3_value_int64(argv[0]);
+		v.is_real = vt == SQLITE_FLOAT;
+		v.real = sqlite3_value_double(argv[0]);
+		v.text = vt == SQLITE_TEXT
+				 ? (const char *)sqlite3_value_text(argv[0])
+				 : NULL;
+	}
+	const char *f = (const char *)sqlite3_value_text(argv[1]);
+	size_t flen = (size_t)sqlite3_value_bytes(argv[1]);
+	if (f == NULL || (!is_iv && v.kind == SQL_TOCHAR_NUMERIC &&
+			  vt == SQLITE_TEXT && v.text == NULL)) {
+		sqlite3_result_error_nomem(ctx);
+		return true;
+	}
+	if (is_iv && flen == 0) {
+		return true; /* NULL, as PostgreSQL */
+	}
+	struct tr_buf b;
+	struct sql__tochar_err err;
+	tr_buf_init(&b, MAX_RESULT);
+	bool ok = is_iv ? sql__to_char_interval(iv.months, iv.days, iv.usec, f,
+						flen, &b, &err)
+			: sql__to_char_num(&v, f, flen, &b, &err);
+	if (ok) {
+		result_buf(ctx, &b);
+		return true;
+	}
+	tr_buf_close(&b);
+	tochar_fail(ctx, &err);
+	return true;
+}
+
+/* to_char(value, format[, type oid]), all of it in tochar.c: numbers
+ * and intervals, or else a timestamp, timestamptz or date (a date is
+ * formatted as a timestamptz, as PostgreSQL resolves it). */
 static void fn_to_char(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	static const char *const months[] = {
-		"January",   "February", "March",    "April",
-		"May",       "June",     "July",     "August",
-		"September", "October",  "November", "December",
-	};
-	static const char *const wdays[] = { "Sunday",    "Monday",   "Tuesday",
-					     "Wednesday", "Thursday", "Friday",
-					     "Saturday" };
 	if (any_null(argc, argv)) {
 		return;
 	}
-	if (sqlite3_value_type(argv[0]) == SQLITE_INTEGER ||
-	    sqlite3_value_type(argv[0]) == SQLITE_FLOAT) {
-		fail(ctx, "0A000: to_char for numbers is not supported");
+	if (to_char_num_iv(ctx, argv,
+			   argc > 2 ? (uint32_t)sqlite3_value_int64(argv[2])
+				    : 0)) {
 		return;
 	}
 	struct ts t;
-	struct iv iv;
-	enum dt_shape sh = shape_of(argv[0], &t, &iv);
-	if (sh == DT_IV) {
-		fail(ctx, "0A000: to_char for intervals is not supported");
-		return;
-	}
 	if (!ts_arg(ctx, argv[0], &t)) {
 		return;
 	}
 	const char *f = (const char *)sqlite3_value_text(argv[1]);
+	size_t flen = (size_t)sqlite3_value_bytes(argv[1]);
+	if (f == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	if (flen == 0) {
+		return; /* NULL, as PostgreSQL */
+	}
 	struct tmx m;
 	to_tm(t.usec, &m);
-	int64_t days = floor_div(t.usec, USEC_PER_DAY);
-	int dow = dow_of(days);
-	int64_t w, iy;
-	iso_week(days, &w, &iy);
-	int doy = (int)(days - days_from_civil(m.year, 1, 1) + 1);
-	int h12 = m.hour % 12 == 0 ? 12 : m.hour % 12;
+	struct sql__tochar_tm tm = {
+		.year = (int)m.year,
+		.mon = m.mon,
+		.mday = m.mday,
+		.hour = m.hour,
+		.min = m.min,
+		.sec = m.sec,
+		.usec = m.usec,
+		.tz = t.kind != TS_PLAIN,
+	};
 	struct tr_buf b;
+	struct sql__tochar_err err;
 	tr_buf_init(&b, MAX_RESULT);
-	while (f != NULL && *f != '\0') {
-		bool fm = false;
-		if (strncmp(f, "FM", 2) == 0 || strncmp(f, "fm", 2) == 0) {
-			fm = true;
-			f += 2;
-		}
-#define IS(p)      (strncasecmp(f, (p), strlen(p)) == 0 && (f += strlen(p), 1))
-#define IS_CASE(p) (strncmp(f, (p), strlen(p)) == 0 && (f += strlen(p), 1))
-#define NUM(w, v)  tr_buf_printf(&b, "%0*lld", fm ? 0 : (w), (long long)(v))
-		if (*f == '"') {
-			for (f++; *f != '\0' && *f != '"'; f++) {
-				if (*f == '\\' && f[1] != '\0') {
-					f++;
-				}
-				tr_buf_put_u8(&b, (uint8_t)*f);
-			}
-			if (*f == '"') {
-				f++;
-			}
-			continue;
-		}
-		if (fm) {
-			/* fm before a non-numeric pattern applies too. */
-		}
-		if (IS("HH24")) {
-			NUM(2, m.hour);
-		} else if (IS("HH12")) {
-			NUM(2, h12);
-		} else if (IS("HH")) {
-			NUM(2, h12);
-		} else if (IS("MI")) {
-			NUM(2, m.min);
-		} else if (IS("SSSSS") || IS("SSSS")) {
-			tr_buf_printf(&b, "%d",
-				      m.hour * 3600 + m.min * 60 + m.sec);
-		} else if (IS("SS")) {
-			NUM(2, m.sec);
-		} else if (IS("MS")) {
-			NUM(3, m.usec / 1000);
-		} else if (IS("US")) {
-			NUM(6, m.usec);
-		} else if (IS_CASE("AM") || IS_CASE("PM")) {
-			tr_buf_put_str(&b, m.hour < 12 ? "AM" : "PM");
-		} else if (IS_CASE("am") || IS_CASE("pm")) {
-			tr_buf_put_str(&b, m.hour < 12 ? "am" : "pm");
-		} else if (IS_CASE("A.M.") || IS_CASE("P.M.")) {
-			tr_buf_put_str(&b, m.hour < 12 ? "A.M." : "P.M.");
-		} else if (IS_CASE("a.m.") || IS_CASE("p.m.")) {
-			tr_buf_put_str(&b, m.hour < 12 ? "a.m." : "p.m.");
-		} else if (IS("IYYY")) {
-			NUM(4, iy);
-		} else if (IS("YYYY")) {
-			NUM(4, m.year);
-		} else if (IS("YYY")) {
-			NUM(3, m.year % 1000);
-		} else if (IS("YY")) {
-			NUM(2, m.year % 100);
-		} else if (IS("Y")) {
-			NUM(1, m.year % 10);
-		} else if (IS_CASE("MONTH") || IS_CASE("Month") ||
-			   IS_CASE("month")) {
-			const char *p = f - 5;
-			char name[16];
-			snprintf(name, sizeof name, "%s", months[m.mon - 1]);
-			for (char *c = name; *c != '\0'; c++) {
-				if (p[1] == 'O') {
-					*c = (char)toupper((unsigned char)*c);
-				} else if (p[0] == 'm') {
-					*c = (char)tolower((unsigned char)*c);
-				}
-			}
-			tr_buf_printf(&b, fm ? "%s" : "%-9s", name);
-		} else if (IS_CASE("MON") || IS_CASE("Mon") || IS_CASE("mon")) {
-			const char *p = f - 3;
-			char name[4];
-			snprintf(name, sizeof name, "%s", months[m.mon - 1]);
-			for (char *c = name; *c != '\0'; c++) {
-				if (p[1] == 'O') {
-					*c = (char)toupper((unsigned char)*c);
-				} else if (p[0] == 'm') {
-					*c = (char)tolower((unsigned char)*c);
-				}
-			}
-			tr_buf_put_str(&b, name);
-		} else if (IS("MM")) {
-			NUM(2, m.mon);
-		} else if (IS_CASE("DAY") || IS_CASE("Day") || IS_CASE("day")) {
-			const char *p = f - 3;
-			char name[16];
-			snprintf(name, sizeof name, "%s", wdays[dow]);
-			for (char *c = name; *c != '\0'; c++) {
-				if (p[1] == 'A') {
-					*c = (char)toupper((unsigned char)*c);
-				} else if (p[0] == 'd') {
-					*c = (char)tolower((unsigned char)*c);
-				}
-			}
-			tr_buf_printf(&b, fm ? "%s" : "%-9s", name);
-		} else if (IS_CASE("DY") || IS_CASE("Dy") || IS_CASE("dy")) {
-			const char *p = f - 2;
-			char name[4];
-			snprintf(name, sizeof name, "%s", wdays[dow]);
-			for (char *c = name; *c != '\0'; c++) {
-				if (p[1] == 'Y') {
-					*c = (char)toupper((unsigned char)*c);
-				} else if (p[0] == 'd') {
-					*c = (char)tolower((unsigned char)*c);
-				}
-			}
-			tr_buf_put_str(&b, name);
-		} else if (IS("DDD")) {
-			NUM(3, doy);
-		} else if (IS("DD")) {
-			NUM(2, m.mday);
-		} else if (IS("D")) {
-			tr_buf_printf(&b, "%d", dow + 1);
-		} else if (IS("ID")) {
-			tr_buf_printf(&b, "%d", dow == 0 ? 7 : dow);
-		} else if (IS("IW")) {
-			NUM(2, w);
-		} else if (IS("WW")) {
-			NUM(2, (doy - 1) / 7 + 1);
-		} else if (IS("Q")) {
-			tr_buf_printf(&b, "%d", (m.mon - 1) / 3 + 1);
-		} else if (IS("J")) {
-			tr_buf_printf(&b, "%lld", (long long)(days + 2440588));
-		} else if (IS("CC")) {
-			NUM(2, (m.year + 99) / 100);
-		} else if (IS_CASE("TZ")) {
-			tr_buf_put_str(&b, t.kind == TS_TZ ? "UTC" : "");
-		} else if (IS_CASE("tz")) {
-			tr_buf_put_str(&b, t.kind == TS_TZ ? "utc" : "");
-		} else if (IS_CASE("OF")) {
-			tr_buf_put_str(&b, t.kind == TS_TZ ? "+00" : "");
-		} else {
-			if (*f == '\\' && f[1] != '\0') {
-				f++;
-			}
-			tr_buf_put_u8(&b, (uint8_t)*f);
-			f++;
-		}
-#undef IS
-#undef IS_CASE
-#undef NUM
+	if (sql__to_char_datetime(&tm, f, flen, &b, &err)) {
+		result_buf(ctx, &b);
+		return;
 	}
-	result_buf(ctx, &b);
+	tr_buf_close(&b);
+	tochar_fail(ctx, &err);
 }
 
 /* ---------------------------------------------------------------------
@@ -5846,6 +5801,7 @@ static const struct fdef {
 	/* age(t) reads the clock. */
 	{ "pg_age", 1, false, fn_age, 0 },
 	{ "pg_to_char", 2, true, fn_to_char, 0 },
+	{ "pg_to_char", 3, true, fn_to_char, 0 },
 	{ "pg_timezone", 3, true, fn_timezone, 0 },
 	{ "pg_make_date", 3, true, fn_make_date, 0 },
 	{ "pg_make_time", 3, true, fn_make_time, 0 },

@@ -827,6 +827,66 @@ int sql__pgcatalog_functions(struct sqlite3 *db);
  * @db.  SQLite result code. */
 int sql__json_register(struct sqlite3 *db);
 
+/* tochar.c: PostgreSQL's to_char for numbers and intervals.  A failure
+ * is reported as SQLSTATE, message and optional detail and hint
+ * (nomem: out of memory rather than the user's error). */
+struct sql__tochar_err {
+	char sqlstate[6];
+	char message[256];
+	char detail[128];
+	char hint[128];
+	bool nomem;
+};
+
+/* The PostgreSQL type whose to_char formats a number. */
+enum sql__tochar_kind {
+	SQL_TOCHAR_INT4, /* int2 and int4 */
+	SQL_TOCHAR_INT8,
+	SQL_TOCHAR_FLOAT4,
+	SQL_TOCHAR_FLOAT8,
+	SQL_TOCHAR_NUMERIC,
+};
+
+/* A number to format: @integer, or @real if @is_real; for a numeric,
+ * @text (decimal text, NaN or [-]Infinity; borrowed for the call) wins
+ * over both when not NULL. */
+struct sql__tochar_num {
+	enum sql__tochar_kind kind;
+	int64_t integer;
+	double real;
+	bool is_real;
+	const char *text;
+};
+
+/* to_char(@v, @fmt): appends the text to @out (whose sticky error
+ * reports allocation failures); false with @err set on a template
+ * error or a value the type's to_char refuses.  @fmt is borrowed. */
+bool sql__to_char_num(const struct sql__tochar_num *v, const char *fmt,
+		      size_t fmt_len, struct tr_buf *out,
+		      struct sql__tochar_err *err);
+/* A timestamp's fields for to_char: proleptic Gregorian, year 0 is
+ * 1 BC; @tz for a timestamptz (and a date, which PostgreSQL formats as
+ * one), whose zone is the session's, UTC. */
+struct sql__tochar_tm {
+	int year, mon, mday, hour, min, sec, usec;
+	bool tz;
+};
+
+/* to_char(timestamp/timestamptz/date, @fmt); as sql__to_char_num.  An
+ * empty @fmt gives '' here (PostgreSQL's NULL is the caller's). */
+bool sql__to_char_datetime(const struct sql__tochar_tm *tm, const char *fmt,
+			   size_t fmt_len, struct tr_buf *out,
+			   struct sql__tochar_err *err);
+/* Whether @s (may be NULL) is decimal text a numeric may travel as
+ * ([-]digits[.digits][e±N], NaN, [-]Infinity). */
+bool sql__tochar_is_decimal(const char *s);
+/* to_char(interval, @fmt) of the interval @months, @days, @usec; as
+ * sql__to_char_num.  An empty @fmt gives '' here (PostgreSQL's NULL is
+ * the caller's). */
+bool sql__to_char_interval(int32_t months, int32_t days, int64_t usec,
+			   const char *fmt, size_t fmt_len, struct tr_buf *out,
+			   struct sql__tochar_err *err);
+
 /* numeric.c: display scales of computed numerics in the typmod (see
  * the file's comment).  A display-only scale @scale (-1 if < 0); a
  * quotient's scale, at least @min_scale, chosen per value. */
