@@ -21,6 +21,8 @@ PACKAGES=(
 	python3-asyncpg libpostgresql-jdbc-java default-jdk-headless
 	# ORM reflection tests (integration/test_sqlalchemy.py): SQLAlchemy 1.4
 	python3-sqlalchemy
+	# ORM tests (integration/test_django.py): Django 3.2
+	python3-django
 )
 
 # node-postgres: Debian's node-pg (with Debian's nodejs) where it can be

@@ -871,9 +871,10 @@ void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s)
 		return;
 	}
 	memset(r, 0, sizeof *r);
-	r->table = s->relation->relname;
+	/* The tree dies after translation: copy what is kept. */
+	r->table = tr_arena_strdup(e->a, s->relation->relname);
 	r->create = tr_arena_strdup(e->a, script + start);
-	if (r->create == NULL) {
+	if (r->table == NULL || r->create == NULL) {
 		sql__fail(e, -1, "53200", "out of memory");
 		return;
 	}

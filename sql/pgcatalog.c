@@ -1674,6 +1674,40 @@ static void foreign_keys(struct build *b, struct table *tables, int n_tables,
  * (<t>_<c>_range) and enum label checks (<t>_<c>_enum, enum.c) are not
  * PostgreSQL's and are skipped.
  */
+/* The columns of @t that CHECK expression @expr names, as conkey
+ * ("{2,3}", in column order as PostgreSQL lists them); NULL if none. */
+static char *check_columns(const struct table *t, const char *expr)
+{
+	char *s = NULL;
+	for (int i = 0; i < t->n_cols; i++) {
+		const char *name = t->cols[i].name;
+		size_t len = strlen(name);
+		bool found = false;
+		for (const char *p = expr; !found && (p = strstr(p, name));
+		     p += len) {
+			bool before = p > expr &&
+				      (isalnum((unsigned char)p[-1]) ||
+				       p[-1] == '_' || p[-1] == '\'');
+			char c = p[len];
+			bool after = isalnum((unsigned char)c) || c == '_' ||
+				     c == '\'' || c == '(';
+			found = !before && !after;
+		}
+		if (found) {
+			char *q = sqlite3_mprintf("%s%s%d", s != NULL ? s : "{",
+						  s != NULL ? "," : "", i + 1);
+			sqlite3_free(s);
+			s = q;
+		}
+	}
+	if (s == NULL) {
+		return NULL;
+	}
+	char *q = sqlite3_mprintf("%s}", s);
+	sqlite3_free(s);
+	return q;
+}
+
 static void checks(struct build *b, struct table *t)
 {
 	const char *p = t->sql;
@@ -1695,11 +1729,20 @@ static void checks(struct build *b, struct table *t)
 			cname = sqlite3_mprintf("%.*s", (int)nlen, name);
 			p += nlen;
 		}
-		if (strncmp(p, " CHECK (", 8) != 0) {
+		/* "CHECK (" as ddl.c writes it, "CHECK(" after a rebuild. */
+		if (strncmp(p, " CHECK", 6) != 0) {
 			sqlite3_free(cname);
 			continue;
 		}
-		p += 8;
+		p += 6;
+		while (*p == ' ') {
+			p++;
+		}
+		if (*p != '(') {
+			sqlite3_free(cname);
+			continue;
+		}
+		p++;
 		int depth = 1;
 		bool quote = false;
 		const char *start = p;
@@ -1723,11 +1766,14 @@ static void checks(struct build *b, struct table *t)
 		}
 		char *raw = sqlite3_mprintf("%.*s", (int)elen, start);
 		char *expr = raw != NULL ? strip_parens(raw) : NULL;
+		char *conkey = expr != NULL ? check_columns(t, expr) : NULL;
 		uint32_t oid = t->oid + 300 + (uint32_t)n++;
-		run(b, "INSERT INTO pg_catalog.pg_constraint VALUES (%u, %Q, "
-		       "2200, 'c', 0, 0, 1, %u, 0, 0, 0, 0, ' ', ' ', ' ', 1, "
-		       "0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, %Q)",
-		    oid, cname, t->oid, expr);
+		run(b,
+		    "INSERT INTO pg_catalog.pg_constraint VALUES (%u, %Q, "
+		    "2200, 'c', 0, 0, 1, %u, 0, 0, 0, 0, ' ', ' ', ' ', 1, "
+		    "0, 0, %Q, NULL, NULL, NULL, NULL, NULL, NULL, %Q)",
+		    oid, cname, t->oid, conkey, expr);
+		sqlite3_free(conkey);
 		run(b, "INSERT INTO pg_catalog.triode_defs VALUES (%u, 0, "
 		       "'CHECK (' || %Q || ')')",
 		    oid, expr);

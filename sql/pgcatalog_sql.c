@@ -643,6 +643,166 @@ static const char *alias_col(const PgQuery__Alias *al, size_t i,
 	return dflt;
 }
 
+/* The alias of the table every column reference in @n qualifies with
+ * @alias (set on the first), or false if another one or an unqualified
+ * reference appears. */
+static bool refs_only(const ProtobufCMessage *m, const char **alias, int depth);
+
+static bool refs_only_child(const ProtobufCMessage *c, void *ctx)
+{
+	const char **alias = ctx;
+	return !refs_only(c, alias, 1);
+}
+
+static bool refs_only(const ProtobufCMessage *m, const char **alias, int depth)
+{
+	if (m == NULL || depth > SQL__MAX_DEPTH) {
+		return m == NULL;
+	}
+	if (m->descriptor == &pg_query__node__descriptor) {
+		const Node *n = (const Node *)m;
+		if (n->node_case == PG_QUERY__NODE__NODE_COLUMN_REF) {
+			const PgQuery__ColumnRef *c = n->column_ref;
+			const char *q = c->n_fields == 2
+						? sql__str(c->fields[0])
+						: NULL;
+			if (q == NULL ||
+			    (*alias != NULL && strcmp(q, *alias) != 0)) {
+				return false;
+			}
+			*alias = q;
+			return true;
+		}
+		if (n->node_case == PG_QUERY__NODE__NODE_SUB_LINK) {
+			return false;
+		}
+	}
+	return !sql__children(m, refs_only_child, (void *)alias);
+}
+
+/* FROM item @i of @s as unnest(a, b, ...) over columns of one earlier
+ * FROM item, a table: that table's RangeVar, else NULL. */
+const PgQuery__RangeVar *sql__catalog_zip_source(const PgQuery__SelectStmt *s,
+						 size_t i)
+{
+	const Node *f = s->from_clause[i];
+	if (f->node_case != PG_QUERY__NODE__NODE_RANGE_FUNCTION) {
+		return NULL;
+	}
+	const PgQuery__RangeFunction *rf = f->range_function;
+	if (rf->n_functions != 1 || rf->is_rowsfrom || rf->n_coldeflist > 0 ||
+	    rf->functions[0]->node_case != PG_QUERY__NODE__NODE_LIST ||
+	    rf->functions[0]->list->n_items < 1 ||
+	    rf->functions[0]->list->items[0]->node_case !=
+		    PG_QUERY__NODE__NODE_FUNC_CALL) {
+		return NULL;
+	}
+	const PgQuery__FuncCall *fc =
+		rf->functions[0]->list->items[0]->func_call;
+	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
+	if (name == NULL || strcmp(name, "unnest") != 0 || fc->n_args < 2) {
+		return NULL;
+	}
+	const char *alias = NULL;
+	for (size_t k = 0; k < fc->n_args; k++) {
+		if (!refs_only(&fc->args[k]->base, &alias, 0)) {
+			return NULL;
+		}
+	}
+	for (size_t k = 0; alias != NULL && k < i; k++) {
+		const Node *g = s->from_clause[k];
+		if (g->node_case != PG_QUERY__NODE__NODE_RANGE_VAR) {
+			continue;
+		}
+		const PgQuery__RangeVar *rv = g->range_var;
+		const char *name2 = rv->alias != NULL &&
+						    rv->alias->aliasname[0] !=
+							    '\0'
+					    ? rv->alias->aliasname
+					    : rv->relname;
+		if (strcmp(name2, alias) == 0) {
+			return rv;
+		}
+	}
+	return NULL;
+}
+
+/* json_array_length(pg_array_json(@n)) */
+static void array_length(struct sql__emit *e, const Node *n)
+{
+	sql__put(e, "json_array_length(pg_array_json(");
+	sql__expr(e, n);
+	sql__put(e, "))");
+}
+
+/*
+ * unnest(a, b, ...) [WITH ORDINALITY] in FROM over columns of table @src
+ * (Django reads pg_index this way: unnest(i.indkey, i.indoption) WITH
+ * ORDINALITY): the arrays side by side, the shorter ones padded with
+ * NULLs.  A function in PostgreSQL's FROM sees the items before it;
+ * SQLite's subqueries do not, so the rows are made from @src again, in a
+ * subquery of the same alias, and joined back by rowid:
+ *   JOIN (SELECT i.rowid AS __zip_rowid, <columns> FROM t AS i, ...) AS
+ *   koi ON koi.__zip_rowid = i.rowid
+ * (that one extra column shows in a SELECT *).
+ */
+void sql__catalog_unnest_zip(struct sql__emit *e,
+			     const PgQuery__RangeFunction *rf,
+			     const PgQuery__RangeVar *src)
+{
+	const PgQuery__FuncCall *fc =
+		rf->functions[0]->list->items[0]->func_call;
+	const PgQuery__Alias *al = rf->alias;
+	const char *as = src->alias != NULL && src->alias->aliasname[0] != '\0'
+				 ? src->alias->aliasname
+				 : src->relname;
+	const char *table = al != NULL && al->aliasname[0] != '\0'
+				    ? al->aliasname
+				    : "unnest";
+	sql__put(e, " JOIN (SELECT ");
+	sql__ident(e, as);
+	sql__put(e, ".rowid AS __zip_rowid");
+	for (size_t i = 0; i < fc->n_args; i++) {
+		sql__putf(e, ", _z%zu.value AS ", i);
+		sql__ident(e, alias_col(al, i, "unnest"));
+	}
+	if (rf->ordinality) {
+		sql__put(e, ", _zk.key + 1 AS ");
+		sql__ident(e, alias_col(al, fc->n_args, "ordinality"));
+	}
+	sql__put(e, " FROM ");
+	sql__relation(e, src);
+	sql__put(e, " AS ");
+	sql__ident(e, as);
+	/* The positions of the longest array drive the rows. */
+	sql__put(e, ", json_each(CASE max(");
+	for (size_t i = 0; i < fc->n_args; i++) {
+		sql__put(e, i > 0 ? ", " : "");
+		array_length(e, fc->args[i]);
+	}
+	sql__put(e, ")");
+	for (size_t i = 0; i < fc->n_args; i++) {
+		sql__put(e, " WHEN ");
+		array_length(e, fc->args[i]);
+		sql__put(e, " THEN pg_array_json(");
+		sql__expr(e, fc->args[i]);
+		sql__put(e, ")");
+	}
+	sql__put(e, " END) AS _zk");
+	for (size_t i = 0; i < fc->n_args; i++) {
+		sql__put(e, " LEFT JOIN json_each(pg_array_json(");
+		sql__expr(e, fc->args[i]);
+		sql__putf(e, ")) AS _z%zu ON _z%zu.key = _zk.key", i, i);
+	}
+	sql__put(e, ") AS ");
+	sql__ident(e, table);
+	sql__put(e, " ON ");
+	sql__ident(e, table);
+	sql__put(e, ".__zip_rowid = ");
+	sql__ident(e, as);
+	sql__put(e, ".rowid");
+}
+
 bool sql__catalog_range_function(struct sql__emit *e,
 				 const PgQuery__RangeFunction *rf)
 {

@@ -1027,6 +1027,14 @@ static void emit_from_where(struct sql__emit *e, const PgQuery__SelectStmt *s)
 			}
 			f = f->join_expr->larg; /* the join's left side only */
 		}
+		const PgQuery__RangeVar *zip =
+			e->catalog && n_from > 0 ? sql__catalog_zip_source(s, i)
+						 : NULL;
+		if (zip != NULL) {
+			sql__catalog_unnest_zip(e, f->range_function, zip);
+			n_from++;
+			continue;
+		}
 		sql__put(e, n_from++ > 0 ? ", " : " FROM ");
 		emit_from_item(e, f);
 	}

@@ -938,6 +938,14 @@ bool sql__catalog_any(struct sql__emit *e, const PgQuery__AExpr *x);
 bool sql__catalog_node(struct sql__emit *e, const Node *n);
 bool sql__catalog_array_sublink(struct sql__emit *e,
 				const PgQuery__SubLink *s);
+/* FROM item @i of @s when it is unnest(a, b, ...) over the columns of an
+ * earlier table item: that item (pgcatalog_sql.c), else NULL; then
+ * sql__catalog_unnest_zip writes it as a join to that item. */
+const PgQuery__RangeVar *sql__catalog_zip_source(const PgQuery__SelectStmt *s,
+						 size_t i);
+void sql__catalog_unnest_zip(struct sql__emit *e,
+			     const PgQuery__RangeFunction *rf,
+			     const PgQuery__RangeVar *src);
 bool sql__catalog_range_function(struct sql__emit *e,
 				 const PgQuery__RangeFunction *rf);
 bool sql__catalog_target(struct sql__emit *e, const Node *n);
