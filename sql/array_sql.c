@@ -714,6 +714,13 @@ bool sql__array_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	return false;
 }
 
+void sql__array_unnest_source(struct sql__emit *e, const Node *arg)
+{
+	sql__put(e, "pg_unnest(");
+	emit_operand(e, arg, array_type(arg));
+	sql__put(e, ")");
+}
+
 bool sql__array_range_function(struct sql__emit *e,
 			       const PgQuery__RangeFunction *rf)
 {

@@ -31,6 +31,7 @@
  * beyond).  Numbers keep their digits (numeric), exponents beyond +-1000
  * are refused as numeric_in refuses them.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2336,12 +2337,15 @@ static void agg_final(sqlite3_context *ctx)
  *   pg_json[b]_array_elements[_text](j)   value
  *   pg_json[b]_each[_text](j)             key, value
  *   pg_json[b]_object_keys(j)             value (renamed by the translator)
+ *   pg_unnest(a)                          value, ordinality: the elements
+ *                                         of an array (JSON, as triode
+ *                                         stores arrays) as SQL values
  *
  * The module's aux data says which; the value column's declared type
  * (json, jsonb, text) is what Describe reports.
  * ------------------------------------------------------------------- */
 
-enum srf_shape { SRF_ELEMENTS, SRF_EACH, SRF_KEYS };
+enum srf_shape { SRF_ELEMENTS, SRF_EACH, SRF_KEYS, SRF_UNNEST };
 
 struct srf_def {
 	const char *module;
@@ -2352,12 +2356,12 @@ struct srf_def {
 };
 
 static const struct srf_def srf_defs[] = {
-	{ "pg_json_array_elements", "json_array_elements", SRF_ELEMENTS,
-	  false, false },
+	{ "pg_json_array_elements", "json_array_elements", SRF_ELEMENTS, false,
+	  false },
 	{ "pg_json_array_elements_text", "json_array_elements_text",
 	  SRF_ELEMENTS, false, true },
-	{ "pg_jsonb_array_elements", "jsonb_array_elements", SRF_ELEMENTS,
-	  true, false },
+	{ "pg_jsonb_array_elements", "jsonb_array_elements", SRF_ELEMENTS, true,
+	  false },
 	{ "pg_jsonb_array_elements_text", "jsonb_array_elements_text",
 	  SRF_ELEMENTS, true, true },
 	{ "pg_json_each", "json_each", SRF_EACH, false, false },
@@ -2366,6 +2370,7 @@ static const struct srf_def srf_defs[] = {
 	{ "pg_jsonb_each_text", "jsonb_each_text", SRF_EACH, true, true },
 	{ "pg_json_object_keys", "json_object_keys", SRF_KEYS, false, true },
 	{ "pg_jsonb_object_keys", "jsonb_object_keys", SRF_KEYS, true, true },
+	{ "pg_unnest", "unnest", SRF_UNNEST, false, false },
 };
 
 struct srf_vtab {
@@ -2380,13 +2385,20 @@ struct srf_cursor {
 	size_t i;
 };
 
-#define SRF_KEY   0
-#define SRF_VALUE 1
-#define SRF_JSON  2
+#define SRF_KEY        0
+#define SRF_VALUE      1
+#define SRF_JSON       2
+#define SRF_ORDINALITY 3
 
-/* The vtab's column @col as one of the above: only each has a key. */
+/* The vtab's column @col as one of the above: only each has a key, only
+ * unnest an ordinality. */
 static int srf_col(const struct srf_def *d, int col)
 {
+	if (d->shape == SRF_UNNEST) {
+		return col == 0   ? SRF_VALUE
+		       : col == 1 ? SRF_ORDINALITY
+				  : SRF_JSON;
+	}
 	return d->shape == SRF_EACH ? col : col + 1;
 }
 
@@ -2398,9 +2410,15 @@ static int srf_connect(sqlite3 *db, void *aux, int argc,
 	TR_UNUSED(err);
 	const struct srf_def *d = aux;
 	const char *vt = d->text ? "text" : d->jsonb ? "jsonb" : "json";
-	char *ddl = sqlite3_mprintf("CREATE TABLE x(%svalue %s, json HIDDEN)",
-				    d->shape == SRF_EACH ? "key text, " : "",
-				    vt);
+	char *ddl = d->shape == SRF_UNNEST
+			    ? sqlite3_mprintf(
+				      "CREATE TABLE x(value, ordinality "
+				      "int8, json HIDDEN)")
+			    : sqlite3_mprintf(
+				      "CREATE TABLE x(%svalue %s, json "
+				      "HIDDEN)",
+				      d->shape == SRF_EACH ? "key text, " : "",
+				      vt);
 	if (ddl == NULL) {
 		return SQLITE_NOMEM;
 	}
@@ -2465,6 +2483,40 @@ static int srf_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
 	return SQLITE_OK;
 }
 
+/* An array element as the SQL value triode stores for it: numbers as
+ * numbers, strings as text, booleans as 1/0, arrays and objects as their
+ * JSON text. */
+static void result_sql(sqlite3_context *ctx, struct tr_arena *a, struct jv *v)
+{
+	switch (v->t) {
+	case J_NULL:
+		sqlite3_result_null(ctx);
+		return;
+	case J_FALSE:
+	case J_TRUE:
+		sqlite3_result_int(ctx, v->t == J_TRUE);
+		return;
+	case J_NUM: {
+		char buf[64];
+		size_t n = v->len < sizeof buf ? v->len : sizeof buf - 1;
+		memcpy(buf, v->s, n);
+		buf[n] = '\0';
+		char *end = NULL;
+		errno = 0;
+		long long i = strtoll(buf, &end, 10);
+		if (end != NULL && *end == '\0' && errno == 0) {
+			sqlite3_result_int64(ctx, i);
+		} else {
+			sqlite3_result_double(ctx, strtod(buf, NULL));
+		}
+		return;
+	}
+	default:
+		result_text(ctx, a, v, W_RAW);
+		return;
+	}
+}
+
 static int srf_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 {
 	struct srf_cursor *c = (struct srf_cursor *)cur;
@@ -2478,7 +2530,11 @@ static int srf_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 	struct jv *v = c->j->t == J_OBJ ? c->j->v[2 * c->i + 1]
 					: c->j->v[c->i];
 	enum wmode mode = d->jsonb ? W_JSONB : W_RAW;
-	if (col == SRF_KEY) {
+	if (col == SRF_ORDINALITY) {
+		sqlite3_result_int64(ctx, (sqlite3_int64)c->i + 1);
+	} else if (d->shape == SRF_UNNEST) {
+		result_sql(ctx, &c->a, v);
+	} else if (col == SRF_KEY) {
 		if (k == NULL) {
 			sqlite3_result_null(ctx);
 		} else {
@@ -2529,7 +2585,7 @@ static int srf_filter(sqlite3_vtab_cursor *cur, int idx_num,
 	if (j == NULL) {
 		return err == ERR_OOM ? SQLITE_NOMEM : srf_error(cur, err);
 	}
-	bool want_obj = d->shape != SRF_ELEMENTS;
+	bool want_obj = d->shape != SRF_ELEMENTS && d->shape != SRF_UNNEST;
 	if ((j->t == J_OBJ) != want_obj || !is_container(j)) {
 		char msg[160];
 		if (d->shape == SRF_ELEMENTS) {

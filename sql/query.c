@@ -244,10 +244,64 @@ static const char *gs_module(const PgQuery__FuncCall *fc)
 	return module;
 }
 
+#define MAX_LATERAL 8
+
+struct lateral_item {
+	const PgQuery__RangeSubselect *rs;
+	const PgQuery__SelectStmt *sub;
+	const char *alias;
+	const char **cols; /* output column names */
+	size_t n_cols;
+	bool filter; /* inner join that may lose rows: EXISTS in WHERE */
+	/* Or a set-returning function reading an earlier FROM item: written
+	 * as SQLite's table-valued function under @alias, column k being
+	 * "alias".phys[k]. */
+	const PgQuery__RangeFunction *rf;
+	const char **phys;
+};
+
+struct sql__lateral {
+	const PgQuery__SelectStmt *sel; /* the query level */
+	const struct sql__lateral *outer;
+	struct lateral_item items[MAX_LATERAL];
+	size_t n;
+};
+
+static const struct lateral_item *find_lateral_function(
+	const struct sql__emit *e, const PgQuery__RangeFunction *rf);
+
+/* Function item @it, bare: "<table-valued function>(args) AS alias". */
+static void emit_lateral_function(struct sql__emit *e,
+				  const struct lateral_item *it)
+{
+	const PgQuery__FuncCall *fc =
+		it->rf->functions[0]->list->items[0]->func_call;
+	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
+	if (strcmp(name, "unnest") == 0) {
+		sql__array_unnest_source(e, fc->args[0]);
+	} else if (strcmp(name, "generate_series") == 0) {
+		sql__put(e, gs_module(fc));
+		sql__put(e, "(");
+		sql__expr_list(e, fc->args, fc->n_args);
+		sql__put(e, ")");
+	} else {
+		sql__putf(e, "pg_%s(", name);
+		sql__expr(e, fc->args[0]);
+		sql__put(e, ")");
+	}
+	sql__put(e, " AS ");
+	sql__ident(e, it->alias);
+}
+
 static void emit_range_function(struct sql__emit *e,
 				const PgQuery__RangeFunction *rf)
 {
 	const PgQuery__FuncCall *fc = NULL;
+	const struct lateral_item *lf = find_lateral_function(e, rf);
+	if (lf != NULL) {
+		emit_lateral_function(e, lf);
+		return;
+	}
 	if (sql__catalog_range_function(e, rf) ||
 	    sql__array_range_function(e, rf)) {
 		return;
@@ -736,24 +790,6 @@ static bool is_distinct_on(const PgQuery__SelectStmt *s);
  * subquery again.
  * ------------------------------------------------------------------- */
 
-#define MAX_LATERAL 8
-
-struct lateral_item {
-	const PgQuery__RangeSubselect *rs;
-	const PgQuery__SelectStmt *sub;
-	const char *alias;
-	const char **cols; /* output column names */
-	size_t n_cols;
-	bool filter; /* inner join that may lose rows: EXISTS in WHERE */
-};
-
-struct sql__lateral {
-	const PgQuery__SelectStmt *sel; /* the query level */
-	const struct sql__lateral *outer;
-	struct lateral_item items[MAX_LATERAL];
-	size_t n;
-};
-
 static bool is_true_const(const Node *n)
 {
 	if (n == NULL) {
@@ -860,11 +896,169 @@ static const PgQuery__RangeSubselect *lateral_of(const Node *n, bool *inner)
 	return j->rarg->range_subselect;
 }
 
+static bool has_column_ref(const ProtobufCMessage *m, int depth);
+
+static bool column_ref_child(const ProtobufCMessage *c, void *depth)
+{
+	return has_column_ref(c, *(int *)depth + 1);
+}
+
+/* A column reference in @m (a FROM function's arguments: it reads an
+ * earlier FROM item or an outer query). */
+static bool has_column_ref(const ProtobufCMessage *m, int depth)
+{
+	if (m == NULL || depth > SQL__MAX_DEPTH) {
+		return false;
+	}
+	if (m->descriptor == &pg_query__node__descriptor &&
+	    ((const Node *)m)->node_case == PG_QUERY__NODE__NODE_COLUMN_REF) {
+		return true;
+	}
+	return sql__children(m, column_ref_child, &depth);
+}
+
+/*
+ * Fill @it from FROM function @rf when it is one of the set-returning
+ * functions below and its arguments read columns: PostgreSQL runs it
+ * once per row of the items before it (FROM t, unnest(t.tags) AS x).
+ * SQLite's table-valued functions may read those items too, but only
+ * when written bare, not inside the derived table that renames their
+ * columns; so they are written bare and their columns are mapped:
+ *   unnest(a) [WITH ORDINALITY]        pg_unnest: value, ordinality
+ *   generate_series(a, b [, s])        pg_generate_series*: value
+ *   json[b]_array_elements[_text](j)   value
+ *   json[b]_each[_text](j)             key, value
+ *   json[b]_object_keys(j)             value
+ */
+static bool lateral_function(struct sql__emit *e,
+			     const PgQuery__RangeFunction *rf,
+			     struct lateral_item *it)
+{
+	if (rf->n_functions != 1 || rf->is_rowsfrom || rf->n_coldeflist > 0 ||
+	    rf->functions[0]->node_case != PG_QUERY__NODE__NODE_LIST ||
+	    rf->functions[0]->list->n_items < 1 ||
+	    rf->functions[0]->list->items[0]->node_case !=
+		    PG_QUERY__NODE__NODE_FUNC_CALL) {
+		return false;
+	}
+	const PgQuery__FuncCall *fc =
+		rf->functions[0]->list->items[0]->func_call;
+	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
+	if (name == NULL || fc->n_funcname > 1 || fc->agg_star ||
+	    fc->func_variadic || !has_column_ref(&rf->base, 0)) {
+		return false;
+	}
+	static const char *const value[] = { "value" };
+	static const char *const key_value[] = { "key", "value" };
+	const char *const *phys = value;
+	size_t n = 1;
+	bool named = false; /* the column takes the alias's name */
+	if (strcmp(name, "unnest") == 0 && fc->n_args == 1) {
+		named = true;
+	} else if (strcmp(name, "generate_series") == 0 &&
+		   (fc->n_args == 2 || fc->n_args == 3)) {
+		named = true;
+	} else if (fc->n_args == 1 &&
+		   (strcmp(name, "json_array_elements") == 0 ||
+		    strcmp(name, "jsonb_array_elements") == 0 ||
+		    strcmp(name, "json_array_elements_text") == 0 ||
+		    strcmp(name, "jsonb_array_elements_text") == 0)) {
+	} else if (fc->n_args == 1 && (strcmp(name, "json_each") == 0 ||
+				       strcmp(name, "jsonb_each") == 0 ||
+				       strcmp(name, "json_each_text") == 0 ||
+				       strcmp(name, "jsonb_each_text") == 0)) {
+		phys = key_value;
+		n = 2;
+	} else if (fc->n_args == 1 &&
+		   (strcmp(name, "json_object_keys") == 0 ||
+		    strcmp(name, "jsonb_object_keys") == 0)) {
+		named = true;
+	} else {
+		return false;
+	}
+	/* WITH ORDINALITY: pg_unnest's; the others have none. */
+	bool ord = rf->ordinality;
+	if (ord && strcmp(name, "unnest") != 0) {
+		return false;
+	}
+	const PgQuery__Alias *al = rf->alias;
+	const char *alias = al != NULL && al->aliasname[0] != '\0'
+				    ? al->aliasname
+				    : name;
+	size_t total = n + (ord ? 1 : 0);
+	if (al != NULL && al->n_colnames > total) {
+		sql__fail(e, fc->location, "42601",
+			  "too many column aliases specified for function %s",
+			  name);
+		return false;
+	}
+	const char **cols = tr_arena_alloc(e->a, total * sizeof *cols);
+	const char **ph = tr_arena_alloc(e->a, total * sizeof *ph);
+	if (cols == NULL || ph == NULL) {
+		return false;
+	}
+	for (size_t k = 0; k < total; k++) {
+		const char *as = al != NULL && k < al->n_colnames
+					 ? sql__str(al->colnames[k])
+					 : NULL;
+		if (k == n) {
+			cols[k] = as != NULL ? as : "ordinality";
+			ph[k] = "ordinality";
+			continue;
+		}
+		cols[k] = as != NULL ? as : named ? alias : phys[k];
+		ph[k] = phys[k];
+	}
+	memset(it, 0, sizeof *it);
+	it->rf = rf;
+	it->alias = alias;
+	it->cols = cols;
+	it->phys = ph;
+	it->n_cols = total;
+	return true;
+}
+
+/* The FROM functions of item @n (and of the joins in it) that read
+ * other items, into @p. */
+static void collect_lateral_functions(struct sql__emit *e, const Node *n,
+				      struct sql__lateral *p, int depth)
+{
+	if (n == NULL || depth > SQL__MAX_DEPTH || p->n == MAX_LATERAL) {
+		return;
+	}
+	if (n->node_case == PG_QUERY__NODE__NODE_RANGE_FUNCTION) {
+		if (lateral_function(e, n->range_function, &p->items[p->n])) {
+			p->n++;
+		}
+	} else if (n->node_case == PG_QUERY__NODE__NODE_JOIN_EXPR) {
+		collect_lateral_functions(e, n->join_expr->larg, p, depth + 1);
+		collect_lateral_functions(e, n->join_expr->rarg, p, depth + 1);
+	}
+}
+
 /* The LATERAL items of @s's FROM list handled here (NULL: none). */
 static struct sql__lateral *plan_lateral(struct sql__emit *e,
 					 const PgQuery__SelectStmt *s)
 {
 	struct sql__lateral *p = NULL;
+	for (size_t i = 0; i < s->n_from_clause && !e->catalog; i++) {
+		struct sql__lateral fns = { .n = 0 };
+		collect_lateral_functions(e, s->from_clause[i], &fns, 0);
+		if (fns.n == 0) {
+			continue;
+		}
+		if (p == NULL) {
+			p = tr_arena_alloc(e->a, sizeof *p);
+			if (p == NULL) {
+				return NULL;
+			}
+			memset(p, 0, sizeof *p);
+			p->sel = s;
+		}
+		for (size_t k = 0; k < fns.n && p->n < MAX_LATERAL; k++) {
+			p->items[p->n++] = fns.items[k];
+		}
+	}
 	for (size_t i = 0; i < s->n_from_clause; i++) {
 		bool inner;
 		const PgQuery__RangeSubselect *rs = lateral_of(
@@ -901,9 +1095,20 @@ static struct sql__lateral *plan_lateral(struct sql__emit *e,
 		return p;
 	}
 	for (size_t i = 0; i < s->n_target_list; i++) {
-		if (is_star_target(s->target_list[i]->res_target->val)) {
-			return NULL; /* the FROM item's columns are unknown */
+		if (!is_star_target(s->target_list[i]->res_target->val)) {
+			continue;
 		}
+		for (size_t k = 0; k < p->n; k++) {
+			if (p->items[k].rf != NULL) {
+				sql__fail(e, -1, "0A000",
+					  "SELECT * over a set-returning "
+					  "function that reads another FROM "
+					  "item is not supported (name the "
+					  "columns)");
+				return NULL;
+			}
+		}
+		return NULL; /* the FROM item's columns are unknown */
 	}
 	p->outer = e->lateral;
 	return p;
@@ -954,6 +1159,54 @@ static void lateral_value(struct sql__emit *e, const struct lateral_item *it,
 	e->lateral = saved;
 }
 
+/* A reference (@qual.)@name to a column of function item @it, written
+ * over the table-valued function; false if it names none. */
+static bool lateral_function_column(struct sql__emit *e,
+				    const struct lateral_item *it,
+				    const char *qual, const char *name,
+				    bool star, int location)
+{
+	if (star) {
+		sql__fail(e, location, "0A000",
+			  "%s.* of a set-returning function that reads "
+			  "another FROM item is not supported",
+			  it->alias);
+		return true;
+	}
+	size_t k = it->n_cols;
+	for (size_t i = 0; name != NULL && i < it->n_cols; i++) {
+		if (strcmp(name, it->cols[i]) == 0) {
+			k = i;
+			break;
+		}
+	}
+	/* The alias alone: the row, which for one column is its value. */
+	if (k == it->n_cols && qual == NULL && name != NULL &&
+	    strcmp(name, it->alias) == 0 && it->n_cols == 1) {
+		k = 0;
+	}
+	if (k == it->n_cols) {
+		return false;
+	}
+	sql__put(e, "(");
+	sql__ident(e, it->alias);
+	sql__putf(e, ".%s)", it->phys[k]);
+	return true;
+}
+
+/* The function item of @rf at this query level, or NULL. */
+static const struct lateral_item *find_lateral_function(
+	const struct sql__emit *e, const PgQuery__RangeFunction *rf)
+{
+	const struct sql__lateral *p = e->lateral;
+	for (size_t i = 0; p != NULL && i < p->n; i++) {
+		if (p->items[i].rf == rf) {
+			return &p->items[i];
+		}
+	}
+	return NULL;
+}
+
 bool sql__lateral_column(struct sql__emit *e, const PgQuery__ColumnRef *c)
 {
 	const char *qual = c->n_fields == 2 ? sql__str(c->fields[0]) : NULL;
@@ -968,6 +1221,14 @@ bool sql__lateral_column(struct sql__emit *e, const PgQuery__ColumnRef *c)
 		for (size_t i = 0; i < p->n; i++) {
 			const struct lateral_item *it = &p->items[i];
 			if (qual != NULL && strcmp(qual, it->alias) != 0) {
+				continue;
+			}
+			if (it->rf != NULL &&
+			    lateral_function_column(e, it, qual, name, star,
+						    c->location)) {
+				return true;
+			}
+			if (it->rf != NULL) {
 				continue;
 			}
 			if (star || (qual == NULL && name != NULL &&

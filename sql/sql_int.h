@@ -679,6 +679,10 @@ bool sql__array_op(struct sql__emit *e, const PgQuery__AExpr *x);
 bool sql__array_node(struct sql__emit *e, const Node *n);
 bool sql__array_sublink(struct sql__emit *e, const PgQuery__SubLink *s);
 bool sql__array_func(struct sql__emit *e, const PgQuery__FuncCall *fc);
+/* "pg_unnest(<array @arg as JSON>)": unnest(@arg) as a table-valued
+ * function (value, ordinality; json.c), which may read the FROM items
+ * before it (query.c, implicit LATERAL). */
+void sql__array_unnest_source(struct sql__emit *e, const Node *arg);
 bool sql__array_range_function(struct sql__emit *e,
 			       const PgQuery__RangeFunction *rf);
 /* Static type of the array constructs above: false when @n is none;

@@ -1,0 +1,19 @@
+-- Set-returning functions in FROM that read an earlier FROM item
+-- (PostgreSQL's implicit LATERAL): unnest, generate_series and the
+-- json[b] functions, bare and with LATERAL, aliases and ordinality.
+-- Tables are prefixed c16_.
+
+CREATE TABLE c16_ar (id int4 PRIMARY KEY, tags text[], nums int4[], doc jsonb, n int4);
+INSERT INTO c16_ar VALUES (1, '{a,b}', '{10,20,30}', '[{"k": 1}, {"k": 2}]', 2), (2, '{c}', '{}', '[]', 0), (3, NULL, '{5}', '{"x": 5, "y": [1]}', 1);
+SELECT id, t FROM c16_ar, unnest(c16_ar.tags) AS t ORDER BY id, t;
+SELECT id, t FROM c16_ar, unnest(tags) t ORDER BY id, t;
+SELECT id, v, v * 2 AS twice FROM c16_ar, unnest(nums) AS v WHERE v > 5 ORDER BY id, v;
+SELECT id, x.t, x.n FROM c16_ar CROSS JOIN LATERAL unnest(tags) WITH ORDINALITY AS x(t, n) ORDER BY id, x.n;
+SELECT a.id, x.t FROM c16_ar a LEFT JOIN LATERAL unnest(a.tags) x(t) ON true ORDER BY a.id, x.t;
+SELECT id, g FROM c16_ar, generate_series(1, c16_ar.n) g ORDER BY id, g;
+SELECT id, e->>'k' AS k FROM c16_ar, jsonb_array_elements(doc) e WHERE jsonb_typeof(doc) = 'array' ORDER BY id, k;
+SELECT id, j.k, j.v FROM c16_ar, jsonb_each(doc) AS j(k, v) WHERE jsonb_typeof(doc) = 'object' ORDER BY j.k;
+SELECT id, key FROM c16_ar, jsonb_object_keys(CASE WHEN jsonb_typeof(doc) = 'object' THEN doc ELSE '{}' END) key ORDER BY id, key;
+SELECT id, count(*) AS n, sum(v) AS total FROM c16_ar, unnest(nums) v GROUP BY id ORDER BY id;
+SELECT id, t FROM c16_ar, LATERAL unnest(tags) AS t WHERE t <> 'b' ORDER BY 1, 2;
+DROP TABLE c16_ar;
