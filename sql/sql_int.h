@@ -444,6 +444,10 @@ struct sql_drop {
  * @e failed, for other forms. */
 const char *sql__drop_name(struct sql__emit *e, const Node *o);
 void sql__alter_table(struct sql__emit *e, const PgQuery__AlterTableStmt *s);
+/* ALTER TYPE t OWNER TO role (ddl.c); other objects are 0A000. */
+void sql__alter_owner(struct sql__emit *e, const PgQuery__AlterOwnerStmt *s);
+/* The role that owns every object: the bootstrap superuser. */
+#define SQL__OWNER "postgres"
 void sql__rename(struct sql__emit *e, const PgQuery__RenameStmt *s);
 void sql__truncate(struct sql__emit *e, const PgQuery__TruncateStmt *s);
 void sql__vacuum(struct sql__emit *e, const PgQuery__VacuumStmt *s);
