@@ -357,6 +357,52 @@ static uint32_t default_type(uint32_t oid)
  * goes (the sequence of a serial or identity column); NULL when there is
  * none.
  */
+/* The sequence of identity column @column of @table: SEQUENCE NAME
+ * [public.]name among @ic's options, or PostgreSQL's default
+ * "<table>_<column>_seq".  NULL after failing @e. */
+static const char *identity_seq_name(struct sql__emit *e, const char *table,
+				     const char *column,
+				     const PgQuery__Constraint *ic)
+{
+	for (size_t i = 0; ic != NULL && i < ic->n_options; i++) {
+		const Node *o = ic->options[i];
+		if (o->node_case != PG_QUERY__NODE__NODE_DEF_ELEM ||
+		    strcmp(o->def_elem->defname, "sequence_name") != 0) {
+			continue;
+		}
+		const Node *arg = o->def_elem->arg;
+		const PgQuery__List *l =
+			arg != NULL && arg->node_case ==
+						PG_QUERY__NODE__NODE_LIST
+				? arg->list
+				: NULL;
+		if (l == NULL || l->n_items == 0 || l->n_items > 2) {
+			sql__fail(e, o->def_elem->location, "42601",
+				  "improper qualified name");
+			return NULL;
+		}
+		if (l->n_items == 2) {
+			const char *schema = sql__str(l->items[0]);
+			if (schema == NULL || strcmp(schema, "public") != 0) {
+				sql__fail(e, o->def_elem->location, "3F000",
+					  "schema \"%s\" does not exist",
+					  schema != NULL ? schema : "");
+				return NULL;
+			}
+		}
+		const char *name = sql__str(l->items[l->n_items - 1]);
+		if (name == NULL) {
+			sql__fail(e, -1, "42601", "expected a name");
+		}
+		return name;
+	}
+	const char *seq = tr_arena_printf(e->a, "%s_%s_seq", table, column);
+	if (seq == NULL) {
+		sql__fail(e, -1, "53200", "out of memory");
+	}
+	return seq;
+}
+
 static void emit_column(struct sql__emit *e, const char *table,
 			const PgQuery__ColumnDef *cd, bool in_pk, bool alter,
 			struct tr_buf *post)
@@ -428,10 +474,8 @@ static void emit_column(struct sql__emit *e, const char *table,
 		/* NOT NULL DEFAULT nextval(<table>_<column>_seq), the kind
 		 * in a comment: the catalog shows an identity column as
 		 * one, DROP TABLE drops the sequence (rebuild.c). */
-		const char *seq = tr_arena_printf(e->a, "%s_%s_seq", table,
-						  cd->colname);
+		const char *seq = identity_seq_name(e, table, cd->colname, ic);
 		if (seq == NULL) {
-			sql__fail(e, -1, "53200", "out of memory");
 			return;
 		}
 		sql__putf(e, " %s DEFAULT (pg_nextval(", sql_type_name(t->oid));
@@ -1139,6 +1183,7 @@ static bool needs_rebuild(const PgQuery__AlterTableCmd *c)
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_ColumnDefault:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner: /* with others */
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddIdentity:
 		return true;
 	default:
 		return false;
@@ -1198,6 +1243,70 @@ static bool alter_type(struct sql__emit *e, const char *table,
 	const char *sp = strchr(def, ' ');
 	out->text = sp != NULL ? sp + 1 : def;
 	return out->expr != NULL;
+}
+
+/*
+ * ALTER COLUMN c ADD GENERATED ALWAYS|BY DEFAULT AS IDENTITY [(options)]
+ * (pg_dump's form for identity columns): the column gets DEFAULT
+ * nextval() of a new sequence of its own and the identity marker, as
+ * CREATE TABLE writes it (emit_column); the rebuild (rebuild.c) checks
+ * PostgreSQL's conditions (NOT NULL, no default, not identity yet) and
+ * runs @out->check, the sequence's DDL, after it.  The column's type
+ * comes from the mirror (the sequence's type is the column's).
+ */
+static void add_identity(struct sql__emit *e, const PgQuery__RangeVar *rel,
+			 const PgQuery__AlterTableCmd *c, struct sql_alter *out)
+{
+	if (c->def == NULL ||
+	    c->def->node_case != PG_QUERY__NODE__NODE_CONSTRAINT) {
+		sql__fail(e, -1, "42601", "ADD GENERATED without a definition");
+		return;
+	}
+	const PgQuery__Constraint *k = c->def->constraint;
+	int32_t tm;
+	uint32_t oid = sql__target_type(e, rel, c->name, &tm);
+	if (oid == 0) {
+		if (!e->stmt->schema_miss && e->scope != NULL) {
+			sql__fail(e, -1, "42703",
+				  "column \"%s\" of relation \"%s\" does "
+				  "not exist",
+				  c->name, rel->relname);
+		} else if (e->scope == NULL) {
+			sql__fail(e, -1, "0A000",
+				  "ADD GENERATED needs the table's columns");
+		}
+		return;
+	}
+	if (oid != SQL_OID_INT2 && oid != SQL_OID_INT4 && oid != SQL_OID_INT8) {
+		sql__fail(e, -1, "22023",
+			  "identity column type must be smallint, integer, "
+			  "or bigint");
+		return;
+	}
+	const char *seq = identity_seq_name(e, rel->relname, c->name, k);
+	if (seq == NULL) {
+		return;
+	}
+	struct tr_buf post;
+	tr_buf_init(&post, 0);
+	if (sql__seq_owned(e, &post, seq, oid, k->options, k->n_options)) {
+		out->check = tr_buf_err(&post) == TR_OK
+				     ? tr_arena_strdup(e->a, tr_buf_cstr(&post))
+				     : NULL;
+	}
+	tr_buf_close(&post);
+	size_t mark = e->out.len;
+	sql__put(e, "pg_nextval(");
+	sql__string(e, seq);
+	sql__put(e, ")");
+	out->text = take_output(e, mark);
+	out->expr = k->generated_when != NULL &&
+				    strcmp(k->generated_when, "a") == 0
+			    ? "/*pg-seq identity always*/"
+			    : "/*pg-seq identity*/";
+	if (!sql__failed(e) && (out->check == NULL || out->text == NULL)) {
+		sql__fail(e, -1, "53200", "out of memory");
+	}
 }
 
 /*
@@ -1291,6 +1400,10 @@ static void alter_by_rebuild(struct sql__emit *e,
 			a->op = SQL_ALTER_TYPE;
 			(void)alter_type(e, table, c->name, c->def->column_def,
 					 a);
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddIdentity:
+			a->op = SQL_ALTER_IDENTITY;
+			add_identity(e, s->relation, c, a);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner:
 			/* A no-op once the role is checked (owner_ok). */
