@@ -305,11 +305,15 @@ def test_owned_by_and_add_identity(node):
                              "RETURNING id, n" % t).fetchone() == (3, 10)
             assert c.execute("SELECT pg_get_serial_sequence('%s', 'n')"
                              % t).fetchone() == ("public.%s_nseq" % t,)
+            # OWNED BY alone (no default uses it): dropped with the
+            # table too.
+            c.execute("CREATE SEQUENCE %s_solo OWNED BY %s.v" % (t, t))
             c.execute("DROP TABLE %s" % t)
-            for s in ("%s_id_seq" % t, "%s_nseq" % t):
+            for s in ("%s_id_seq" % t, "%s_nseq" % t, "%s_solo" % t):
                 with pytest.raises(psycopg.errors.UndefinedTable):
                     c.execute("SELECT nextval('%s')" % s)
         finally:
             c.execute("DROP TABLE IF EXISTS %s" % t)
             c.execute("DROP SEQUENCE IF EXISTS %s_id_seq" % t)
             c.execute("DROP SEQUENCE IF EXISTS %s_nseq" % t)
+            c.execute("DROP SEQUENCE IF EXISTS %s_solo" % t)

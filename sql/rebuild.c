@@ -1704,6 +1704,30 @@ static void drop_owned_sequences(struct tr_buf *b, const char *sql,
 	tr_arena_close(&tmp);
 }
 
+/* The same for the sequences OWNED BY a column of @table whose column
+ * does not name them in its DEFAULT (ALTER SEQUENCE ... OWNED BY alone):
+ * PostgreSQL drops those with the table too. */
+static void drop_sequences_owned_by(struct tr_buf *b, const char *table,
+				    unsigned n_objs,
+				    const struct sql_schema_obj *objs)
+{
+	for (unsigned k = 0; k < n_objs; k++) {
+		char ot[256];
+		char oc[256];
+		if (!is_sequence(&objs[k]) ||
+		    !sql__seq_owner(objs[k].sql, ot, sizeof ot, oc,
+				    sizeof oc) ||
+		    strcmp(ot, table) != 0) {
+			continue;
+		}
+		tr_buf_put_str(b, "; DROP VIEW IF EXISTS ");
+		sql__ident_buf(b, objs[k].name);
+		tr_buf_put_str(b,
+			       "; DELETE FROM triode_sequences WHERE name = ");
+		sql__string_buf(b, objs[k].name);
+	}
+}
+
 /* Lines "<prefix><dependent><suffix>" joined by newlines. */
 static const char *dep_lines(struct tr_arena *a,
 			     const struct sql_schema_obj *objs,
@@ -1902,6 +1926,7 @@ static int drop_script(struct tr_arena *a, const struct sql_drop *d,
 		sql__ident_buf(&b, o->name);
 		if (!d->view) {
 			drop_owned_sequences(&b, o->sql, n_objs, objs);
+			drop_sequences_owned_by(&b, o->name, n_objs, objs);
 		}
 		/* The table's comments (comment.c). */
 		for (unsigned k = 0; k < n_objs && !d->view; k++) {
