@@ -561,7 +561,7 @@ static void translate_declare(struct sql__emit *e,
 	st->name = tr_arena_strdup(e->a, d->portalname);
 	if (d->options & (CURSOR_BINARY | CURSOR_SCROLL | CURSOR_HOLD)) {
 		sql__fail(e, loc, "0A000", "%s cursors are not supported",
-			  (d->options & CURSOR_BINARY)   ? "BINARY"
+			  (d->options & CURSOR_BINARY)	 ? "BINARY"
 			  : (d->options & CURSOR_SCROLL) ? "SCROLL"
 							 : "WITH HOLD");
 		return;
@@ -679,7 +679,7 @@ static bool translate_set_config(struct sql__emit *e,
 /* The command tag of INSERT, UPDATE or DELETE statement @n. */
 static const char *dml_tag(const Node *n)
 {
-	return n->node_case == PG_QUERY__NODE__NODE_INSERT_STMT   ? "INSERT"
+	return n->node_case == PG_QUERY__NODE__NODE_INSERT_STMT	  ? "INSERT"
 	       : n->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT ? "UPDATE"
 								  : "DELETE";
 }
@@ -858,14 +858,12 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 	case PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT:
 		st->kind = SQL_CLOSE;
 		st->tag = "CLOSE CURSOR";
-		st->name =
-			n->close_portal_stmt->portalname != NULL &&
-					n->close_portal_stmt->portalname[0] !=
-						'\0'
-				? tr_arena_strdup(
-					  e->a,
-					  n->close_portal_stmt->portalname)
-				: NULL;
+		st->name = n->close_portal_stmt->portalname != NULL &&
+					   n->close_portal_stmt->portalname[0] != '\0'
+				   ? tr_arena_strdup(e->a,
+						     n->close_portal_stmt
+							     ->portalname)
+				   : NULL;
 		return;
 	case PG_QUERY__NODE__NODE_VACUUM_STMT:
 		st->tag = n->vacuum_stmt->is_vacuumcmd ? "VACUUM" : "ANALYZE";
@@ -936,7 +934,8 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
  * The first pass met a system catalog: translate again in catalog mode
  * (pgcatalog_sql.c), from a clean statement, for the mirror.
  */
-static void retranslate_for_catalog(struct sql__emit *e, const Node *n, int loc)
+static void retranslate_for_catalog(struct sql__emit *e, const Node *n,
+				    int loc)
 {
 	struct sql_stmt *st = e->stmt;
 	const char *stmt_text = st->text;
@@ -1099,8 +1098,9 @@ static const PgQuery__SelectStmt *query_of(const Node *n)
 	    n->declare_cursor_stmt->query != NULL) {
 		n = n->declare_cursor_stmt->query;
 	}
-	return n->node_case == PG_QUERY__NODE__NODE_SELECT_STMT ? n->select_stmt
-								: NULL;
+	return n->node_case == PG_QUERY__NODE__NODE_SELECT_STMT
+		       ? n->select_stmt
+		       : NULL;
 }
 
 static bool is_star(const Node *v)
@@ -1163,9 +1163,9 @@ int sql_infer_result_types(const struct sql_stmt *stmt,
 			tree->n_stmts == 1 && tree->stmts[0]->stmt != NULL
 				? query_of(tree->stmts[0]->stmt)
 				: NULL;
-		rv = sel != NULL
-			     ? infer_targets(sel, lookup, ctx, n, oids, typmods)
-			     : TR_EINVAL;
+		rv = sel != NULL ? infer_targets(sel, lookup, ctx, n, oids,
+						 typmods)
+				 : TR_EINVAL;
 	} else if (rv == TR_ESQL) {
 		rv = TR_EINVAL;
 	}
