@@ -117,6 +117,10 @@ void server_settings_report_changes(const struct server_settings *before,
 				    void (*cb)(void *arg, const char *name,
 					       const char *value),
 				    void *arg);
+/* Whether a NOTICE (@warning false) or WARNING goes to the client under
+ * the session's client_min_messages. */
+bool server_settings_notice_wanted(const struct server_settings *s,
+				   bool warning);
 /* Iterate: i-th setting name and value; false past the end. */
 bool server_settings_at(const struct server_settings *s, unsigned i,
 			const char **name, const char **value);

@@ -338,6 +338,16 @@ static void send_sql_error(struct server_session *s, const struct sql_error *e)
 	pgwire_session_send_error(s->pg, &pe);
 }
 
+/* A NOTICE or WARNING, unless client_min_messages holds it back. */
+static void send_notice(struct server_session *s,
+			const struct pgwire_error *pe)
+{
+	if (server_settings_notice_wanted(
+		    s->settings, strcmp(pe->severity, "WARNING") == 0)) {
+		pgwire_session_send_notice(s->pg, pe);
+	}
+}
+
 static void send_warning(struct server_session *s, const char *sqlstate,
 			 const char *message)
 {
@@ -346,7 +356,7 @@ static void send_warning(struct server_session *s, const char *sqlstate,
 		.sqlstate = sqlstate,
 		.message = message,
 	};
-	pgwire_session_send_notice(s->pg, &pe);
+	send_notice(s, &pe);
 }
 
 static void report_setting(void *arg, const char *name, const char *value)
@@ -1694,7 +1704,7 @@ static void rebuild_read(struct cluster_client *c, void *arg,
 			.message = n->message,
 			.detail = n->detail,
 		};
-		pgwire_session_send_notice(s->pg, &pe);
+		send_notice(s, &pe);
 	}
 	send_ddl(s, script);
 }
@@ -4252,7 +4262,7 @@ static void dropdb_done(struct cluster_client *c, void *arg,
 				.sqlstate = "00000",
 				.message = msg,
 			};
-			pgwire_session_send_notice(s->pg, &pe);
+			send_notice(s, &pe);
 			complete(s, "DROP DATABASE");
 			return;
 		}

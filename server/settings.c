@@ -17,13 +17,53 @@
 
 /* How a value is checked before it is taken. */
 enum setting_kind {
-	SET_ANY,      /* free text */
-	SET_BOOL,     /* on/off and PostgreSQL's spellings */
-	SET_INT,      /* an integer within [min, max] */
-	SET_MS,       /* milliseconds within [min, max], units accepted
-		       * (ms, s, min, h, d) and shown as PostgreSQL does */
-	SET_ENCODING, /* client_encoding: UTF8 only (SQL_ASCII tolerated) */
-	SET_FIXED,    /* read-only: SET is refused */
+	SET_ANY,        /* free text */
+	SET_BOOL,       /* on/off and PostgreSQL's spellings */
+	SET_INT,        /* an integer within [min, max] */
+	SET_MS,         /* milliseconds within [min, max], units accepted
+			 * (ms, s, min, h, d) and shown as PostgreSQL does */
+	SET_ENCODING,   /* client_encoding: UTF8 only (SQL_ASCII tolerated) */
+	SET_FIXED,      /* read-only: SET is refused */
+	SET_CHOICE,     /* one of @choices (case-insensitive), shown as
+			 * spelled there */
+	SET_TABLESPACE, /* a tablespace name or '': pg_default only */
+	SET_TABLE_AM,   /* a table access method: heap only */
+	SET_FALSE,      /* a Boolean that may only be off */
+};
+
+/* A SET_CHOICE value: @name, or an alias the value is stored as @as. */
+struct setting_choice {
+	const char *name;
+	const char *as;   /* NULL: @name itself */
+	bool hidden;      /* accepted, not listed in the HINT */
+	bool unsupported; /* PostgreSQL's, refused with 0A000 */
+};
+
+static const struct setting_choice message_levels[] = {
+	{ .name = "debug5" },
+	{ .name = "debug4" },
+	{ .name = "debug3" },
+	{ .name = "debug2" },
+	{ .name = "debug1" },
+	{ .name = "debug", .as = "debug2", .hidden = true },
+	{ .name = "log" },
+	{ .name = "info", .hidden = true },
+	{ .name = "notice" },
+	{ .name = "warning" },
+	{ .name = "error" },
+	{ .name = NULL },
+};
+
+static const struct setting_choice xml_options[] = {
+	{ .name = "content" },
+	{ .name = "document" },
+	{ .name = NULL },
+};
+
+static const struct setting_choice bytea_outputs[] = {
+	{ .name = "hex" },
+	{ .name = "escape", .unsupported = true },
+	{ .name = NULL },
 };
 
 struct setting_def {
@@ -32,34 +72,55 @@ struct setting_def {
 	enum setting_kind kind;
 	long min, max;
 	bool report; /* sent to the client as ParameterStatus */
+	const struct setting_choice *choices; /* SET_CHOICE */
 };
 
 static const struct setting_def defs[] = {
-	{ "application_name", "", SET_ANY, 0, 0, true },
-	{ "client_encoding", "UTF8", SET_ENCODING, 0, 0, true },
-	{ "DateStyle", "ISO, MDY", SET_ANY, 0, 0, true },
+	{ "application_name", "", SET_ANY, 0, 0, true, NULL },
+	/* Only hex: escape output is not written. */
+	{ "bytea_output", "hex", SET_CHOICE, 0, 0, false, bytea_outputs },
+	/* triode has no function bodies to check (CREATE FUNCTION is
+	 * refused): the value is kept, as pg_dump sets it. */
+	{ "check_function_bodies", "on", SET_BOOL, 0, 0, false, NULL },
+	{ "client_encoding", "UTF8", SET_ENCODING, 0, 0, true, NULL },
+	/* Which NOTICEs and WARNINGs reach the client
+	 * (server_settings_notice_wanted). */
+	{ "client_min_messages", "notice", SET_CHOICE, 0, 0, false,
+	  message_levels },
+	{ "DateStyle", "ISO, MDY", SET_ANY, 0, 0, true, NULL },
 	{ "default_transaction_isolation", "read committed", SET_ANY, 0, 0,
-	  false },
-	{ "default_transaction_read_only", "off", SET_BOOL, 0, 0, true },
-	{ "extra_float_digits", "1", SET_INT, -15, 3, false },
+	  false, NULL },
+	{ "default_table_access_method", "heap", SET_TABLE_AM, 0, 0, false,
+	  NULL },
+	{ "default_tablespace", "", SET_TABLESPACE, 0, 0, false, NULL },
+	{ "default_transaction_read_only", "off", SET_BOOL, 0, 0, true, NULL },
+	{ "default_with_oids", "off", SET_FALSE, 0, 0, false, NULL },
+	{ "escape_string_warning", "on", SET_BOOL, 0, 0, false, NULL },
+	{ "extra_float_digits", "1", SET_INT, -15, 3, false, NULL },
 	{ "idle_in_transaction_session_timeout", "0", SET_MS, 0, 2147483647,
-	  false },
-	{ "integer_datetimes", "on", SET_FIXED, 0, 0, true },
-	{ "IntervalStyle", "postgres", SET_ANY, 0, 0, true },
+	  false, NULL },
+	{ "integer_datetimes", "on", SET_FIXED, 0, 0, true, NULL },
+	{ "IntervalStyle", "postgres", SET_ANY, 0, 0, true, NULL },
 	/* Every database is C.UTF-8 (sql/expr.c, "Collations"). */
-	{ "lc_collate", "C.UTF-8", SET_FIXED, 0, 0, false },
-	{ "lc_ctype", "C.UTF-8", SET_FIXED, 0, 0, false },
-	{ "lock_timeout", "0", SET_MS, 0, 2147483647, false },
-	{ "search_path", "\"$user\", public", SET_ANY, 0, 0, false },
-	{ "server_encoding", "UTF8", SET_FIXED, 0, 0, true },
-	{ "server_version", "15.0", SET_FIXED, 0, 0, true },
-	{ "server_version_num", "150000", SET_FIXED, 0, 0, false },
-	{ "standard_conforming_strings", "on", SET_BOOL, 0, 0, true },
-	{ "statement_timeout", "0", SET_MS, 0, 2147483647, false },
-	{ "synchronous_commit", "on", SET_ANY, 0, 0, false },
-	{ "TimeZone", "UTC", SET_ANY, 0, 0, true },
-	{ "transaction_isolation", "read committed", SET_FIXED, 0, 0, false },
-	{ "transaction_read_only", "off", SET_FIXED, 0, 0, false },
+	{ "lc_collate", "C.UTF-8", SET_FIXED, 0, 0, false, NULL },
+	{ "lc_ctype", "C.UTF-8", SET_FIXED, 0, 0, false, NULL },
+	{ "lock_timeout", "0", SET_MS, 0, 2147483647, false, NULL },
+	/* triode has no row-level security: off is what it does already,
+	 * and on (the default) changes nothing without policies. */
+	{ "row_security", "on", SET_BOOL, 0, 0, false, NULL },
+	{ "search_path", "\"$user\", public", SET_ANY, 0, 0, false, NULL },
+	{ "server_encoding", "UTF8", SET_FIXED, 0, 0, true, NULL },
+	{ "server_version", "15.0", SET_FIXED, 0, 0, true, NULL },
+	{ "server_version_num", "150000", SET_FIXED, 0, 0, false, NULL },
+	{ "standard_conforming_strings", "on", SET_BOOL, 0, 0, true, NULL },
+	{ "statement_timeout", "0", SET_MS, 0, 2147483647, false, NULL },
+	{ "synchronous_commit", "on", SET_ANY, 0, 0, false, NULL },
+	{ "TimeZone", "UTC", SET_ANY, 0, 0, true, NULL },
+	{ "transaction_isolation", "read committed", SET_FIXED, 0, 0, false,
+	  NULL },
+	{ "transaction_read_only", "off", SET_FIXED, 0, 0, false, NULL },
+	/* No xml type: the value is kept, as pg_dump sets it. */
+	{ "xmloption", "content", SET_CHOICE, 0, 0, false, xml_options },
 };
 
 #define N_DEFS     TR_ARRAY_LEN(defs)
@@ -174,7 +235,7 @@ static long with_unit(long n, const char *unit, char **end)
 		const char *name;
 		long ms;
 	} units[] = {
-		{ "ms", 1 },	    { "s", 1000 },	 { "min", 60000 },
+		{ "ms", 1 },      { "s", 1000 },     { "min", 60000 },
 		{ "h", 3600000 }, { "d", 86400000 },
 	};
 	const char *p = unit;
@@ -208,7 +269,9 @@ const char *server_settings_display(const char *name, const char *value,
 		const char *name;
 		long ms;
 	} units[] = {
-		{ "d", 86400000 }, { "h", 3600000 }, { "min", 60000 },
+		{ "d", 86400000 },
+		{ "h", 3600000 },
+		{ "min", 60000 },
 		{ "s", 1000 },
 	};
 	long n = strtol(value, NULL, 10);
@@ -224,6 +287,63 @@ const char *server_settings_display(const char *name, const char *value,
 	}
 	snprintf(buf, cap, "%ldms", n);
 	return buf;
+}
+
+/* 22023 "invalid value for parameter" into @err. */
+static void bad_value(const struct setting_def *d, const char *value,
+		      struct tr_arena *a, struct sql_error *err)
+{
+	sql_error_set(err, a, "22023",
+		      "invalid value for parameter \"%s\": \"%s\"", d->name,
+		      value);
+}
+
+/* @value among @d's choices, as stored; NULL after filling @err (with
+ * PostgreSQL's HINT listing the values). */
+static const char *choose(const struct setting_def *d, const char *value,
+			  struct tr_arena *a, struct sql_error *err)
+{
+	const struct setting_choice *c;
+	for (c = d->choices; c->name != NULL; c++) {
+		if (strcasecmp(c->name, value) == 0 && c->unsupported) {
+			sql_error_set(err, a, "0A000",
+				      "%s = %s is not supported", d->name,
+				      c->name);
+			return NULL;
+		}
+		if (strcasecmp(c->name, value) == 0) {
+			return c->as != NULL ? c->as : c->name;
+		}
+	}
+	bad_value(d, value, a, err);
+	struct tr_buf b;
+	tr_buf_init(&b, 0);
+	tr_buf_put_str(&b, "Available values: ");
+	bool first = true;
+	for (c = d->choices; c->name != NULL; c++) {
+		if (!c->hidden) {
+			tr_buf_printf(&b, "%s%s", first ? "" : ", ", c->name);
+			first = false;
+		}
+	}
+	tr_buf_put_str(&b, ".");
+	if (tr_buf_err(&b) == TR_OK) {
+		err->hint = tr_arena_strdup(a, tr_buf_cstr(&b));
+	}
+	tr_buf_close(&b);
+	return NULL;
+}
+
+bool server_settings_notice_wanted(const struct server_settings *s,
+				   bool warning)
+{
+	const char *level = server_settings_get(s, "client_min_messages");
+	/* PostgreSQL's order: debug5 .. debug1 < log < info < notice <
+	 * warning < error; a message goes out at or above the level. */
+	if (strcmp(level, "error") == 0) {
+		return false;
+	}
+	return warning || strcmp(level, "warning") != 0;
 }
 
 int server_settings_set(struct server_settings *s, struct tr_arena *a,
@@ -318,6 +438,55 @@ int server_settings_set(struct server_settings *s, struct tr_arena *a,
 			}
 			break;
 		}
+		case SET_CHOICE:
+			v = choose(d, value, a, err);
+			if (v == NULL) {
+				return TR_ESQL;
+			}
+			break;
+		case SET_TABLESPACE:
+			/* pg_tablespace has pg_default only. */
+			if (value[0] != '\0' &&
+			    strcmp(value, "pg_default") != 0) {
+				bad_value(d, value, a, err);
+				err->detail = tr_arena_printf(
+					a, "Tablespace \"%s\" does not exist.",
+					value);
+				return TR_ESQL;
+			}
+			break;
+		case SET_TABLE_AM:
+			if (strcmp(value, "heap") != 0) {
+				bad_value(d, value, a, err);
+				err->detail =
+					value[0] == '\0'
+						? "default_table_access_method "
+						  "cannot be empty."
+						: tr_arena_printf(
+							  a,
+							  "Table access method "
+							  "\"%s\" does not "
+							  "exist.",
+							  value);
+				return TR_ESQL;
+			}
+			break;
+		case SET_FALSE:
+			v = parse_bool(value);
+			if (v == NULL) {
+				sql_error_set(err, a, "22023",
+					      "parameter \"%s\" requires a "
+					      "Boolean value",
+					      d->name);
+				return TR_ESQL;
+			}
+			if (strcmp(v, "on") == 0) {
+				sql_error_set(err, a, "0A000",
+					      "tables declared WITH OIDS are "
+					      "not supported");
+				return TR_ESQL;
+			}
+			break;
 		default:
 			break;
 		}

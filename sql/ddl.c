@@ -32,6 +32,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sqlite3.h>
+
 #include "sql/sql_int.h"
 
 /*
@@ -355,6 +357,52 @@ static uint32_t default_type(uint32_t oid)
  * goes (the sequence of a serial or identity column); NULL when there is
  * none.
  */
+/* The sequence of identity column @column of @table: SEQUENCE NAME
+ * [public.]name among @ic's options, or PostgreSQL's default
+ * "<table>_<column>_seq".  NULL after failing @e. */
+static const char *identity_seq_name(struct sql__emit *e, const char *table,
+				     const char *column,
+				     const PgQuery__Constraint *ic)
+{
+	for (size_t i = 0; ic != NULL && i < ic->n_options; i++) {
+		const Node *o = ic->options[i];
+		if (o->node_case != PG_QUERY__NODE__NODE_DEF_ELEM ||
+		    strcmp(o->def_elem->defname, "sequence_name") != 0) {
+			continue;
+		}
+		const Node *arg = o->def_elem->arg;
+		const PgQuery__List *l =
+			arg != NULL && arg->node_case ==
+						PG_QUERY__NODE__NODE_LIST
+				? arg->list
+				: NULL;
+		if (l == NULL || l->n_items == 0 || l->n_items > 2) {
+			sql__fail(e, o->def_elem->location, "42601",
+				  "improper qualified name");
+			return NULL;
+		}
+		if (l->n_items == 2) {
+			const char *schema = sql__str(l->items[0]);
+			if (schema == NULL || strcmp(schema, "public") != 0) {
+				sql__fail(e, o->def_elem->location, "3F000",
+					  "schema \"%s\" does not exist",
+					  schema != NULL ? schema : "");
+				return NULL;
+			}
+		}
+		const char *name = sql__str(l->items[l->n_items - 1]);
+		if (name == NULL) {
+			sql__fail(e, -1, "42601", "expected a name");
+		}
+		return name;
+	}
+	const char *seq = tr_arena_printf(e->a, "%s_%s_seq", table, column);
+	if (seq == NULL) {
+		sql__fail(e, -1, "53200", "out of memory");
+	}
+	return seq;
+}
+
 static void emit_column(struct sql__emit *e, const char *table,
 			const PgQuery__ColumnDef *cd, bool in_pk, bool alter,
 			struct tr_buf *post)
@@ -426,10 +474,8 @@ static void emit_column(struct sql__emit *e, const char *table,
 		/* NOT NULL DEFAULT nextval(<table>_<column>_seq), the kind
 		 * in a comment: the catalog shows an identity column as
 		 * one, DROP TABLE drops the sequence (rebuild.c). */
-		const char *seq = tr_arena_printf(e->a, "%s_%s_seq", table,
-						  cd->colname);
+		const char *seq = identity_seq_name(e, table, cd->colname, ic);
 		if (seq == NULL) {
-			sql__fail(e, -1, "53200", "out of memory");
 			return;
 		}
 		sql__putf(e, " %s DEFAULT (pg_nextval(", sql_type_name(t->oid));
@@ -1168,6 +1214,8 @@ static const char *take_output(struct sql__emit *e, size_t mark)
 	return s;
 }
 
+static bool owner_ok(struct sql__emit *e, const PgQuery__RoleSpec *r);
+
 static bool needs_rebuild(const PgQuery__AlterTableCmd *c)
 {
 	switch (c->subtype) {
@@ -1184,6 +1232,8 @@ static bool needs_rebuild(const PgQuery__AlterTableCmd *c)
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_ColumnDefault:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner: /* with others */
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddIdentity:
 		return true;
 	default:
 		return false;
@@ -1243,6 +1293,70 @@ static bool alter_type(struct sql__emit *e, const char *table,
 	const char *sp = strchr(def, ' ');
 	out->text = sp != NULL ? sp + 1 : def;
 	return out->expr != NULL;
+}
+
+/*
+ * ALTER COLUMN c ADD GENERATED ALWAYS|BY DEFAULT AS IDENTITY [(options)]
+ * (pg_dump's form for identity columns): the column gets DEFAULT
+ * nextval() of a new sequence of its own and the identity marker, as
+ * CREATE TABLE writes it (emit_column); the rebuild (rebuild.c) checks
+ * PostgreSQL's conditions (NOT NULL, no default, not identity yet) and
+ * runs @out->check, the sequence's DDL, after it.  The column's type
+ * comes from the mirror (the sequence's type is the column's).
+ */
+static void add_identity(struct sql__emit *e, const PgQuery__RangeVar *rel,
+			 const PgQuery__AlterTableCmd *c, struct sql_alter *out)
+{
+	if (c->def == NULL ||
+	    c->def->node_case != PG_QUERY__NODE__NODE_CONSTRAINT) {
+		sql__fail(e, -1, "42601", "ADD GENERATED without a definition");
+		return;
+	}
+	const PgQuery__Constraint *k = c->def->constraint;
+	int32_t tm;
+	uint32_t oid = sql__target_type(e, rel, c->name, &tm);
+	if (oid == 0) {
+		if (!e->stmt->schema_miss && e->scope != NULL) {
+			sql__fail(e, -1, "42703",
+				  "column \"%s\" of relation \"%s\" does "
+				  "not exist",
+				  c->name, rel->relname);
+		} else if (e->scope == NULL) {
+			sql__fail(e, -1, "0A000",
+				  "ADD GENERATED needs the table's columns");
+		}
+		return;
+	}
+	if (oid != SQL_OID_INT2 && oid != SQL_OID_INT4 && oid != SQL_OID_INT8) {
+		sql__fail(e, -1, "22023",
+			  "identity column type must be smallint, integer, "
+			  "or bigint");
+		return;
+	}
+	const char *seq = identity_seq_name(e, rel->relname, c->name, k);
+	if (seq == NULL) {
+		return;
+	}
+	struct tr_buf post;
+	tr_buf_init(&post, 0);
+	if (sql__seq_owned(e, &post, seq, oid, k->options, k->n_options)) {
+		out->check = tr_buf_err(&post) == TR_OK
+				     ? tr_arena_strdup(e->a, tr_buf_cstr(&post))
+				     : NULL;
+	}
+	tr_buf_close(&post);
+	size_t mark = e->out.len;
+	sql__put(e, "pg_nextval(");
+	sql__string(e, seq);
+	sql__put(e, ")");
+	out->text = take_output(e, mark);
+	out->expr = k->generated_when != NULL &&
+				    strcmp(k->generated_when, "a") == 0
+			    ? "/*pg-seq identity always*/"
+			    : "/*pg-seq identity*/";
+	if (!sql__failed(e) && (out->check == NULL || out->text == NULL)) {
+		sql__fail(e, -1, "53200", "out of memory");
+	}
 }
 
 /*
@@ -1337,6 +1451,15 @@ static void alter_by_rebuild(struct sql__emit *e,
 			(void)alter_type(e, table, c->name, c->def->column_def,
 					 a);
 			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddIdentity:
+			a->op = SQL_ALTER_IDENTITY;
+			add_identity(e, s->relation, c, a);
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner:
+			/* A no-op once the role is checked (owner_ok). */
+			r->n_alters--;
+			(void)owner_ok(e, c->newowner);
+			continue;
 		default:
 			sql__fail(e, s->relation->location, "0A000",
 				  "ALTER TABLE %s is not supported",
@@ -1354,8 +1477,161 @@ static void alter_by_rebuild(struct sql__emit *e,
 	e->stmt->rebuild = r;
 }
 
+/*
+ * OWNER TO: every object belongs to the bootstrap superuser "postgres",
+ * the one role triode has (server/internal.c makes it; pg_roles and \du
+ * show it), which is also every session's user.  So OWNER TO that role,
+ * or to CURRENT_USER / CURRENT_ROLE / SESSION_USER, changes nothing and
+ * is accepted (pg_dump writes it after every object); a role that does
+ * not exist is 42704 as in PostgreSQL; another existing role
+ * (pg_database_owner) is a limit: 0A000.  false after failing @e.
+ */
+static bool owner_ok(struct sql__emit *e, const PgQuery__RoleSpec *r)
+{
+	if (r == NULL) {
+		sql__fail(e, -1, "42601", "OWNER TO without a role");
+		return false;
+	}
+	switch (r->roletype) {
+	case PG_QUERY__ROLE_SPEC_TYPE__ROLESPEC_CURRENT_ROLE:
+	case PG_QUERY__ROLE_SPEC_TYPE__ROLESPEC_CURRENT_USER:
+	case PG_QUERY__ROLE_SPEC_TYPE__ROLESPEC_SESSION_USER:
+		return true;
+	case PG_QUERY__ROLE_SPEC_TYPE__ROLESPEC_CSTRING:
+		if (strcmp(r->rolename, SQL__OWNER) == 0) {
+			return true;
+		}
+		if (strcmp(r->rolename, "pg_database_owner") == 0) {
+			sql__fail(e, r->location, "0A000",
+				  "OWNER TO %s is not supported: every object "
+				  "is owned by \"%s\"",
+				  r->rolename, SQL__OWNER);
+			return false;
+		}
+		sql__fail(e, -1, "42704", "role \"%s\" does not exist",
+			  r->rolename);
+		return false;
+	default:
+		sql__fail(e, -1, "42704", "role \"public\" does not exist");
+		return false;
+	}
+}
+
+/* A relation that must exist, checked when the statement runs:
+ * SQLite's "no such table" is 42P01. */
+static void check_relation(struct sql__emit *e, const PgQuery__RangeVar *rv)
+{
+	sql__put(e, "SELECT 1 FROM ");
+	sql__relation(e, rv);
+	sql__put(e, " LIMIT 0");
+}
+
+/* The kind of relation @name per the mirror: 'r' table, 'v' view, 'S'
+ * sequence; 0 when the mirror does not say. */
+static char mirror_relkind(const char *name)
+{
+	sqlite3 *db = sql__scope_mirror();
+	sqlite3_stmt *ps = NULL;
+	char kind = 0;
+	if (db == NULL ||
+	    sqlite3_prepare_v2(db,
+			       "SELECT relkind FROM pg_catalog.pg_class WHERE "
+			       "relname = ?1 AND relkind IN ('r', 'v', 'S')",
+			       -1, &ps, NULL) != SQLITE_OK) {
+		sqlite3_finalize(ps);
+		return 0;
+	}
+	sqlite3_bind_text(ps, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(ps) == SQLITE_ROW) {
+		const unsigned char *k = sqlite3_column_text(ps, 0);
+		kind = k != NULL ? (char)k[0] : 0;
+	}
+	sqlite3_finalize(ps);
+	return kind;
+}
+
+/* ALTER TABLE|SEQUENCE|VIEW r OWNER TO role (alone): a no-op once the
+ * role and the relation are checked. */
+static void alter_owner(struct sql__emit *e, const PgQuery__AlterTableStmt *s)
+{
+	const char *what = "TABLE";
+	char want = 0;
+	if (s->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE) {
+		what = "SEQUENCE";
+		want = 'S';
+	} else if (s->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW) {
+		what = "VIEW";
+		want = 'v';
+	}
+	e->stmt->tag = tr_arena_printf(e->a, "ALTER %s", what);
+	for (size_t i = 0; i < s->n_cmds; i++) {
+		if (!owner_ok(e, s->cmds[i]->alter_table_cmd->newowner)) {
+			return;
+		}
+	}
+	char kind = want != 0 ? mirror_relkind(s->relation->relname) : 0;
+	if (want != 0 && kind == 0) {
+		/* Made since the mirror was read?  (If not, the check below
+		 * says 42P01.) */
+		e->stmt->schema_miss = true;
+	}
+	if (want != 0 && kind != 0 && kind != want) {
+		sql__fail(e, -1, "42809", "\"%s\" is not a %s",
+			  s->relation->relname,
+			  want == 'S' ? "sequence" : "view");
+		e->stmt->needs_schema = true;
+		return;
+	}
+	check_relation(e, s->relation);
+}
+
+void sql__alter_owner(struct sql__emit *e, const PgQuery__AlterOwnerStmt *s)
+{
+	if (s->object_type != PG_QUERY__OBJECT_TYPE__OBJECT_TYPE ||
+	    s->object == NULL ||
+	    s->object->node_case != PG_QUERY__NODE__NODE_LIST) {
+		sql__fail(e, -1, "0A000",
+			  "ALTER ... OWNER TO is only supported for tables, "
+			  "views, sequences and types");
+		return;
+	}
+	const PgQuery__List *l = s->object->list;
+	const char *name = l->n_items > 0 ? sql__str(l->items[l->n_items - 1])
+					  : NULL;
+	if (l->n_items == 2) {
+		const char *schema = sql__str(l->items[0]);
+		if (schema == NULL || strcmp(schema, "public") != 0) {
+			sql__fail(e, -1, "3F000",
+				  "schema \"%s\" does not exist",
+				  schema != NULL ? schema : "");
+			return;
+		}
+	}
+	if (name == NULL || l->n_items > 2) {
+		sql__fail(e, -1, "42601", "improper qualified name");
+		return;
+	}
+	if (!owner_ok(e, s->newowner)) {
+		return;
+	}
+	/* The type's view (enum.c): "no such table" becomes 42704. */
+	sql__put(e, "SELECT 1 FROM ");
+	sql__ident(e, sql__enum_view_of(e->a, name));
+	sql__put(e, " LIMIT 0");
+}
+
 void sql__alter_table(struct sql__emit *e, const PgQuery__AlterTableStmt *s)
 {
+	bool owner_only = s->n_cmds > 0 && !s->missing_ok;
+	for (size_t i = 0; i < s->n_cmds; i++) {
+		owner_only = owner_only &&
+			     s->cmds[i]->alter_table_cmd->subtype ==
+				     PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner;
+	}
+	if (owner_only) {
+		alter_owner(e, s);
+		return;
+	}
 	if (s->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
 		sql__fail(e, s->relation->location, "0A000",
 			  "ALTER INDEX/VIEW/SEQUENCE is not supported");

@@ -407,7 +407,6 @@ static const struct {
 	  "REFRESH MATERIALIZED VIEW" },
 	{ PG_QUERY__NODE__NODE_ALTER_OBJECT_SCHEMA_STMT,
 	  "ALTER ... SET SCHEMA" },
-	{ PG_QUERY__NODE__NODE_ALTER_OWNER_STMT, "ALTER ... OWNER TO" },
 };
 
 static const char *refused_name(struct tr_arena *a, const Node *n)
@@ -831,6 +830,14 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 		st->writes = st->ddl = true;
 		sql__alter_table(e, n->alter_table_stmt);
 		sql__enum_verify(e); /* enum.c */
+		return;
+	case PG_QUERY__NODE__NODE_ALTER_OWNER_STMT:
+		st->tag = n->alter_owner_stmt->object_type ==
+					  PG_QUERY__OBJECT_TYPE__OBJECT_TYPE
+				  ? "ALTER TYPE"
+				  : "ALTER";
+		st->writes = true;
+		sql__alter_owner(e, n->alter_owner_stmt);
 		return;
 	case PG_QUERY__NODE__NODE_RENAME_STMT:
 		st->tag = "ALTER TABLE";

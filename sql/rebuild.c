@@ -568,6 +568,9 @@ static bool in_primary_key(struct tr_arena *a, const struct table_def *t,
 
 /* Apply one change to @t.  @exprs[i] is the copy expression of element i
  * (NULL: the column itself). */
+static bool elem_seq(const struct elem *e, char *kind, size_t kind_cap,
+		     char *seq, size_t seq_cap);
+
 static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 		 const char **exprs, const struct sql_alter *al,
 		 struct sql_error *err)
@@ -712,6 +715,47 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 		}
 		remove_not_null(col);
 		return TR_OK;
+	case SQL_ALTER_IDENTITY: {
+		char kind[32];
+		char seq[256];
+		bool ident = elem_seq(col, kind, sizeof kind, seq,
+				      sizeof seq) &&
+			     strncmp(kind, "identity", 8) == 0;
+		if (al->check != NULL && ident) {
+			return sql__error(err, a, "55000",
+					  "column \"%s\" of relation \"%s\" "
+					  "is already an identity column",
+					  al->column, table);
+		}
+		if (al->check != NULL && has_word(col, "DEFAULT")) {
+			return sql__error(err, a, "55000",
+					  "column \"%s\" of relation \"%s\" "
+					  "already has a default value",
+					  al->column, table);
+		}
+		if (al->check != NULL && !has_word(col, "PRIMARY") &&
+		    !(has_word(col, "NOT") && has_word(col, "NULL")) &&
+		    !in_primary_key(a, t, al->column)) {
+			return sql__error(err, a, "55000",
+					  "column \"%s\" of relation \"%s\" "
+					  "must be declared NOT NULL before "
+					  "identity can be added",
+					  al->column, table);
+		}
+		remove_default(col);
+		for (size_t i = 1; i < col->n; i++) {
+			if (col->toks[i].len > 9 &&
+			    strncmp(col->toks[i].p, "/*pg-seq ", 9) == 0) {
+				drop_toks(col, i--, 1);
+			}
+		}
+		const char *d = tr_arena_printf(a, "DEFAULT (%s) %s", al->text,
+						al->expr);
+		if (d == NULL || !insert_tok(col, col->n, d)) {
+			return TR_ENOMEM;
+		}
+		return TR_OK;
+	}
 	case SQL_ALTER_SET_DEFAULT:
 		remove_default(col);
 		if (al->text != NULL) {
@@ -986,6 +1030,154 @@ int sql_rebuild_script(struct tr_arena *a, const struct sql_rebuild *r,
 	return rv;
 }
 
+/* The sequence a DEFAULT text is exactly pg_nextval('<name>') of, into
+ * @seq; false for any other default. */
+static bool nextval_of(const char *text, char *seq, size_t cap)
+{
+	if (text == NULL || strncmp(text, "pg_nextval('", 12) != 0) {
+		return false;
+	}
+	const char *p = text + 12;
+	size_t n = 0;
+	while (*p != '\0' && n + 1 < cap) {
+		if (*p == '\'' && p[1] == '\'') {
+			p++;
+		} else if (*p == '\'') {
+			break;
+		}
+		seq[n++] = *p++;
+	}
+	seq[n] = '\0';
+	return n > 0 && strcmp(p, "')") == 0;
+}
+
+static bool is_sequence(const struct sql_schema_obj *o);
+static bool is_user_relation(const struct sql_schema_obj *o);
+
+/* The sequence view named @seq, or NULL. */
+static const struct sql_schema_obj *find_sequence(
+	const char *seq, unsigned n_objs, const struct sql_schema_obj *objs)
+{
+	for (unsigned k = 0; k < n_objs; k++) {
+		if (strcmp(objs[k].name, seq) == 0 && is_sequence(&objs[k])) {
+			return &objs[k];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * SET DEFAULT nextval('s') (pg_dump's serial column: CREATE TABLE with a
+ * plain column, CREATE SEQUENCE s, ALTER SEQUENCE s OWNED BY t.c, then
+ * the default): when s is OWNED BY this column, the column gets the
+ * serial marker (ddl.c) as a serial column made by CREATE TABLE has, so
+ * that DROP TABLE drops s and the catalog shows the ownership.  A
+ * sequence that does not exist is 42P01 now, as PostgreSQL's regclass
+ * says, rather than at the first INSERT.
+ */
+static int owned_default(struct tr_arena *a, const char *table,
+			 struct sql_alter *al, unsigned n_objs,
+			 const struct sql_schema_obj *objs,
+			 struct sql_error *err)
+{
+	char seq[256];
+	if (al->op != SQL_ALTER_SET_DEFAULT ||
+	    !nextval_of(al->text, seq, sizeof seq)) {
+		return TR_OK;
+	}
+	const struct sql_schema_obj *o = find_sequence(seq, n_objs, objs);
+	if (o == NULL) {
+		return sql__error(err, a, "42P01",
+				  "relation \"%s\" does not exist", seq);
+	}
+	char ot[256];
+	char oc[256];
+	if (sql__seq_owner(o->sql, ot, sizeof ot, oc, sizeof oc) &&
+	    strcmp(ot, table) == 0 && strcmp(oc, al->column) == 0) {
+		al->op = SQL_ALTER_IDENTITY;
+		al->expr = "/*pg-seq serial*/";
+		al->check = NULL;
+	}
+	return TR_OK;
+}
+
+int sql__seq_owned_by(struct tr_arena *a, const char *seq, const char *table,
+		      const char *column, unsigned n_objs,
+		      const struct sql_schema_obj *objs, const char **extra,
+		      struct sql_error *err)
+{
+	const struct sql_schema_obj *o = NULL;
+	*extra = NULL;
+	for (unsigned i = 0; i < n_objs; i++) {
+		if (strcmp(objs[i].name, table) == 0 &&
+		    is_user_relation(&objs[i])) {
+			o = &objs[i];
+		}
+	}
+	if (o == NULL) {
+		return sql__error(err, a, "42P01",
+				  "relation \"%s\" does not exist", table);
+	}
+	if (strcmp(o->type, "table") != 0) {
+		return sql__error(err, a, "0A000",
+				  "OWNED BY a column of \"%s\" is not "
+				  "supported: it is not a table",
+				  table);
+	}
+	struct table_def t;
+	int rv = parse_table(a, o->sql, &t);
+	if (rv != TR_OK) {
+		return rv == TR_ENOMEM
+			       ? rv
+			       : sql__error(err, a, "0A000",
+					    "cannot read table \"%s\"", table);
+	}
+	struct elem *col = find_column(a, &t, column, NULL);
+	if (col == NULL) {
+		return sql__error(err, a, "42703",
+				  "column \"%s\" of relation \"%s\" does "
+				  "not exist",
+				  column, table);
+	}
+	/* Its DEFAULT is nextval() of the sequence already: mark it now. */
+	char kind[32];
+	char cur[256];
+	if (elem_seq(col, kind, sizeof kind, cur, sizeof cur)) {
+		return TR_OK;
+	}
+	for (size_t i = 1; i + 1 < col->n; i++) {
+		const struct tok *g = &col->toks[i + 1];
+		if (!tok_is(&col->toks[i], "DEFAULT") || g->p[0] != '(' ||
+		    g->len < 2) {
+			continue;
+		}
+		const char *text = tr_arena_strndup(a, g->p + 1, g->len - 2);
+		if (text == NULL) {
+			return TR_ENOMEM;
+		}
+		if (!nextval_of(text, cur, sizeof cur) ||
+		    strcmp(cur, seq) != 0) {
+			return TR_OK;
+		}
+		struct sql_alter *al = tr_arena_alloc(a, sizeof *al);
+		if (al == NULL) {
+			return TR_ENOMEM;
+		}
+		*al = (struct sql_alter){
+			.op = SQL_ALTER_IDENTITY,
+			.column = column,
+			.text = text,
+			.expr = "/*pg-seq serial*/",
+		};
+		struct sql_rebuild r = { .table = table,
+					 .n_alters = 1,
+					 .alters = al };
+		struct notes notes = { NULL, NULL };
+		return table_script(a, &r, n_objs, objs, extra, &notes, err);
+	}
+	return TR_OK;
+}
+
 static int table_script(struct tr_arena *a, const struct sql_rebuild *r,
 			unsigned n_objs, const struct sql_schema_obj *objs,
 			const char **script, struct notes *notes,
@@ -1046,7 +1238,11 @@ static int table_script(struct tr_arena *a, const struct sql_rebuild *r,
 					  notes, err);
 	}
 	for (unsigned i = 0; i < r->n_alters; i++) {
-		rv = apply(a, r->table, &t, exprs, &r->alters[i], err);
+		struct sql_alter al = r->alters[i];
+		rv = owned_default(a, r->table, &al, n_objs, objs, err);
+		if (rv == TR_OK) {
+			rv = apply(a, r->table, &t, exprs, &al, err);
+		}
 		if (rv != TR_OK) {
 			return rv;
 		}
@@ -1138,6 +1334,13 @@ static int table_script(struct tr_arena *a, const struct sql_rebuild *r,
 		sql__string_buf(&b, r->table);
 		tr_buf_put_str(&b, "; DROP TABLE ");
 		sql__ident_buf(&b, seq);
+	}
+	/* ADD GENERATED ... AS IDENTITY: its new sequence. */
+	for (unsigned i = 0; i < r->n_alters; i++) {
+		if (r->alters[i].op == SQL_ALTER_IDENTITY &&
+		    r->alters[i].check != NULL) {
+			tr_buf_put_str(&b, r->alters[i].check);
+		}
 	}
 	/* Indexes and triggers went with the old table. */
 	for (unsigned i = 0; i < n_objs; i++) {
@@ -1501,6 +1704,30 @@ static void drop_owned_sequences(struct tr_buf *b, const char *sql,
 	tr_arena_close(&tmp);
 }
 
+/* The same for the sequences OWNED BY a column of @table whose column
+ * does not name them in its DEFAULT (ALTER SEQUENCE ... OWNED BY alone):
+ * PostgreSQL drops those with the table too. */
+static void drop_sequences_owned_by(struct tr_buf *b, const char *table,
+				    unsigned n_objs,
+				    const struct sql_schema_obj *objs)
+{
+	for (unsigned k = 0; k < n_objs; k++) {
+		char ot[256];
+		char oc[256];
+		if (!is_sequence(&objs[k]) ||
+		    !sql__seq_owner(objs[k].sql, ot, sizeof ot, oc,
+				    sizeof oc) ||
+		    strcmp(ot, table) != 0) {
+			continue;
+		}
+		tr_buf_put_str(b, "; DROP VIEW IF EXISTS ");
+		sql__ident_buf(b, objs[k].name);
+		tr_buf_put_str(b,
+			       "; DELETE FROM triode_sequences WHERE name = ");
+		sql__string_buf(b, objs[k].name);
+	}
+}
+
 /* Lines "<prefix><dependent><suffix>" joined by newlines. */
 static const char *dep_lines(struct tr_arena *a,
 			     const struct sql_schema_obj *objs,
@@ -1699,6 +1926,7 @@ static int drop_script(struct tr_arena *a, const struct sql_drop *d,
 		sql__ident_buf(&b, o->name);
 		if (!d->view) {
 			drop_owned_sequences(&b, o->sql, n_objs, objs);
+			drop_sequences_owned_by(&b, o->name, n_objs, objs);
 		}
 		/* The table's comments (comment.c). */
 		for (unsigned k = 0; k < n_objs && !d->view; k++) {

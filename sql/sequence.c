@@ -113,10 +113,56 @@ static bool def_int(const Node *n, int64_t *v)
 	return false;
 }
 
+/* OWNED BY [public.]table.column | NONE into @d: false after failing
+ * @e. */
+static bool owned_by(struct sql__emit *e, const PgQuery__DefElem *x,
+		     struct sql_seq_alter *d)
+{
+	const PgQuery__List *l =
+		x->arg != NULL && x->arg->node_case == PG_QUERY__NODE__NODE_LIST
+			? x->arg->list
+			: NULL;
+	size_t n = l != NULL ? l->n_items : 0;
+	d->owned = true;
+	d->owned_table = d->owned_column = NULL;
+	if (n == 1 && sql__str(l->items[0]) != NULL &&
+	    strcmp(sql__str(l->items[0]), "none") == 0) {
+		return true;
+	}
+	if (n < 2) {
+		sql__fail(e, x->location, "42601", "invalid OWNED BY option");
+		e->stmt->error.hint = "Specify OWNED BY table.column or OWNED "
+				      "BY NONE.";
+		return false;
+	}
+	if (n > 3) {
+		sql__fail(e, x->location, "42601", "improper qualified name");
+		return false;
+	}
+	if (n == 3) {
+		const char *schema = sql__str(l->items[0]);
+		if (schema == NULL || strcmp(schema, "public") != 0) {
+			sql__fail(e, x->location, "3F000",
+				  "schema \"%s\" does not exist",
+				  schema != NULL ? schema : "");
+			return false;
+		}
+	}
+	const char *t = sql__str(l->items[n - 2]);
+	const char *c = sql__str(l->items[n - 1]);
+	d->owned_table = t != NULL ? tr_arena_strdup(e->a, t) : NULL;
+	d->owned_column = c != NULL ? tr_arena_strdup(e->a, c) : NULL;
+	if (d->owned_table == NULL || d->owned_column == NULL) {
+		sql__fail(e, x->location, "53200", "out of memory");
+		return false;
+	}
+	return true;
+}
+
 /* A DefElem list of CREATE/ALTER SEQUENCE, parsed: false after failing
  * @e. */
 static bool parse_options(struct sql__emit *e, Node *const *opts, size_t n,
-			  struct sql_seq_alter *d)
+			  struct sql_seq_alter *d, bool identity)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (opts[i]->node_case != PG_QUERY__NODE__NODE_DEF_ELEM) {
@@ -163,7 +209,18 @@ static bool parse_options(struct sql__emit *e, Node *const *opts, size_t n,
 			continue;
 		}
 		if (strcmp(name, "owned_by") == 0) {
-			continue; /* accepted: see the file comment */
+			if (!owned_by(e, x, d)) {
+				return false;
+			}
+			continue;
+		}
+		if (strcmp(name, "sequence_name") == 0 && identity) {
+			continue; /* ddl.c reads it */
+		}
+		if (strcmp(name, "sequence_name") == 0) {
+			sql__fail(e, loc, "42601",
+				  "invalid sequence option SEQUENCE NAME");
+			return false;
 		}
 		if (strcmp(name, "restart") == 0) {
 			d->restart = true;
@@ -342,9 +399,58 @@ bool sql__seq_marker(const char *sql, struct sql__seqopts *o)
 	return true;
 }
 
-/* The view that names sequence @name, with @o in its marker. */
+static void put_hex(struct tr_buf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		tr_buf_printf(b, "%02x", *p);
+	}
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+				      : -1;
+}
+
+/* Hex digits at *@p into @out (NUL-terminated); *@p moves past them. */
+static bool get_hex(const char **p, char *out, size_t cap)
+{
+	size_t n = 0;
+	const char *q = *p;
+	while (hexval(q[0]) >= 0 && hexval(q[1]) >= 0) {
+		if (n + 1 >= cap) {
+			return false;
+		}
+		out[n++] = (char)(hexval(q[0]) * 16 + hexval(q[1]));
+		q += 2;
+	}
+	out[n] = '\0';
+	*p = q;
+	return n > 0;
+}
+
+bool sql__seq_owner(const char *sql, char *table, size_t table_cap,
+		    char *column, size_t column_cap)
+{
+	const char *p = sql != NULL ? strstr(sql, "/*pg:owned ") : NULL;
+	if (p == NULL) {
+		return false;
+	}
+	p += 11;
+	if (!get_hex(&p, table, table_cap) || *p++ != ' ') {
+		return false;
+	}
+	return get_hex(&p, column, column_cap) && *p == '*';
+}
+
+/* The view that names sequence @name, with @o in its marker, and the
+ * column it is OWNED BY (PostgreSQL's pg_depend 'a' entry) in a second
+ * marker, /\*pg:owned <hex table> <hex column>*\/, when @owner_table is
+ * not NULL. */
 static void put_view(struct tr_buf *b, const char *name,
-		     const struct sql__seqopts *o, bool if_not_exists)
+		     const struct sql__seqopts *o, bool if_not_exists,
+		     const char *owner_table, const char *owner_column)
 {
 	tr_buf_printf(b, "CREATE VIEW %s",
 		      if_not_exists ? "IF NOT EXISTS " : "");
@@ -357,6 +463,13 @@ static void put_view(struct tr_buf *b, const char *name,
 		      " %" PRId64 " %" PRId64 " %d*/",
 		      o->type, o->start, o->inc, o->min, o->max, o->cache,
 		      o->cycle ? 1 : 0);
+	if (owner_table != NULL && owner_column != NULL) {
+		tr_buf_put_str(b, " /*pg:owned ");
+		put_hex(b, owner_table);
+		tr_buf_put_str(b, " ");
+		put_hex(b, owner_column);
+		tr_buf_put_str(b, "*/");
+	}
 }
 
 /* The sequence's name from a RangeVar (schema public only). */
@@ -390,7 +503,7 @@ void sql__create_sequence(struct sql__emit *e, const PgQuery__CreateSeqStmt *s)
 	struct sql_seq_alter d = { .name = name };
 	struct sql__seqopts o = { .type = SQL_OID_INT8 };
 	struct sql_error err = { .position = 0 };
-	if (!parse_options(e, s->options, s->n_options, &d)) {
+	if (!parse_options(e, s->options, s->n_options, &d, false)) {
 		return;
 	}
 	if (d.restart) {
@@ -403,7 +516,7 @@ void sql__create_sequence(struct sql__emit *e, const PgQuery__CreateSeqStmt *s)
 	}
 	/* View first: an existing relation of that name stops it all. */
 	struct tr_buf *b = &e->out;
-	put_view(b, name, &o, s->if_not_exists);
+	put_view(b, name, &o, s->if_not_exists, d.owned_table, d.owned_column);
 	tr_buf_printf(b,
 		      "; " SEQ_TABLE_DDL "; INSERT %sINTO triode_sequences "
 		      "VALUES (",
@@ -414,6 +527,14 @@ void sql__create_sequence(struct sql__emit *e, const PgQuery__CreateSeqStmt *s)
 		      ", %" PRId64 ", %" PRId64 ", %d, %u)",
 		      o.start, o.start, o.inc, o.min, o.max, o.cache,
 		      o.cycle ? 1 : 0, o.type);
+	if (d.owned_table != NULL) {
+		/* The column must exist: 42P01 / 42703 from SQLite. */
+		tr_buf_put_str(b, "; SELECT ");
+		sql__ident_buf(b, d.owned_column);
+		tr_buf_put_str(b, " FROM ");
+		sql__ident_buf(b, d.owned_table);
+		tr_buf_put_str(b, " LIMIT 0");
+	}
 }
 
 bool sql__seq_owned(struct sql__emit *e, struct tr_buf *b, const char *name,
@@ -422,7 +543,7 @@ bool sql__seq_owned(struct sql__emit *e, struct tr_buf *b, const char *name,
 	struct sql_seq_alter d = { .name = name };
 	struct sql__seqopts o = { .type = SQL_OID_INT8 };
 	struct sql_error err = { .position = 0 };
-	if (!parse_options(e, opts, n_opts, &d)) {
+	if (!parse_options(e, opts, n_opts, &d, true)) {
 		return false;
 	}
 	if (d.restart) {
@@ -437,7 +558,7 @@ bool sql__seq_owned(struct sql__emit *e, struct tr_buf *b, const char *name,
 		return false;
 	}
 	tr_buf_put_str(b, "; ");
-	put_view(b, name, &o, false);
+	put_view(b, name, &o, false, NULL, NULL);
 	tr_buf_printf(b, "; " SEQ_TABLE_DDL "; INSERT INTO triode_sequences "
 			 "VALUES (");
 	sql__string_buf(b, name);
@@ -497,7 +618,7 @@ void sql__alter_sequence(struct sql__emit *e, const PgQuery__AlterSeqStmt *s)
 	}
 	memset(r, 0, sizeof *r);
 	memset(x, 0, sizeof *x);
-	if (!parse_options(e, s->options, s->n_options, x)) {
+	if (!parse_options(e, s->options, s->n_options, x, false)) {
 		return;
 	}
 	x->name = tr_arena_strdup(e->a, name);
@@ -539,6 +660,28 @@ int sql__alter_sequence_script(struct tr_arena *a, const struct sql_rebuild *r,
 	if (!resolve_options(x, false, &o, a, err)) {
 		return TR_ESQL;
 	}
+	/* OWNED BY: kept unless the statement changes it. */
+	char ot[256];
+	char oc[256];
+	const char *owner_table = NULL;
+	const char *owner_column = NULL;
+	const char *extra = NULL;
+	if (sql__seq_owner(view->sql, ot, sizeof ot, oc, sizeof oc)) {
+		owner_table = ot;
+		owner_column = oc;
+	}
+	if (x->owned) {
+		owner_table = x->owned_table;
+		owner_column = x->owned_column;
+	}
+	if (x->owned && owner_table != NULL) {
+		int orv = sql__seq_owned_by(a, x->name, owner_table,
+					    owner_column, n_objs, objs, &extra,
+					    err);
+		if (orv != TR_OK) {
+			return orv;
+		}
+	}
 	struct tr_buf buf;
 	struct tr_buf *b = &buf;
 	int rv = TR_OK;
@@ -546,7 +689,7 @@ int sql__alter_sequence_script(struct tr_arena *a, const struct sql_rebuild *r,
 	tr_buf_printf(b, "DROP VIEW ");
 	sql__ident_buf(b, x->name);
 	tr_buf_printf(b, "; ");
-	put_view(b, x->name, &o, false);
+	put_view(b, x->name, &o, false, owner_table, owner_column);
 	tr_buf_printf(b,
 		      "; UPDATE triode_sequences SET start_value = %" PRId64
 		      ", increment_by = %" PRId64 ", min_value = %" PRId64
@@ -561,6 +704,9 @@ int sql__alter_sequence_script(struct tr_arena *a, const struct sql_rebuild *r,
 	}
 	tr_buf_printf(b, " WHERE name = ");
 	sql__string_buf(b, x->name);
+	if (extra != NULL) {
+		tr_buf_printf(b, "; %s", extra);
+	}
 	if (tr_buf_err(b) != TR_OK) {
 		rv = TR_ENOMEM;
 		goto done;
@@ -642,6 +788,35 @@ static bool serial_sequence_arg(struct sql__emit *e, const Node *n)
 	return true;
 }
 
+/* 'name'::regclass (pg_dump's nextval('public.t_id_seq'::regclass)):
+ * the sequence's name, as a DEFAULT made by serial stores it.  The cast
+ * is not a catalog lookup here: pg_nextval resolves the name when it
+ * runs (42P01 if there is no such sequence). */
+static bool regclass_arg(struct sql__emit *e, const Node *n)
+{
+	if (n->node_case != PG_QUERY__NODE__NODE_TYPE_CAST) {
+		return false;
+	}
+	const PgQuery__TypeCast *tc = n->type_cast;
+	const PgQuery__TypeName *tn = tc->type_name;
+	const Node *arg = tc->arg;
+	if (tn == NULL || tn->n_names == 0 || tn->n_array_bounds > 0 ||
+	    arg == NULL || arg->node_case != PG_QUERY__NODE__NODE_A_CONST ||
+	    arg->a_const->val_case != PG_QUERY__A__CONST__VAL_SVAL) {
+		return false;
+	}
+	const char *type = sql__str(tn->names[tn->n_names - 1]);
+	if (type == NULL || strcmp(type, "regclass") != 0) {
+		return false;
+	}
+	char name[256];
+	const char *text = arg->a_const->sval->sval;
+	/* A name pg_nextval cannot read either is left for it to refuse. */
+	sql__string(e,
+		    sql__seq_parse_name(text, name, sizeof name) ? name : text);
+	return true;
+}
+
 bool sql__seq_func(struct sql__emit *e, const PgQuery__FuncCall *fc,
 		   const char *name)
 {
@@ -672,7 +847,8 @@ bool sql__seq_func(struct sql__emit *e, const PgQuery__FuncCall *fc,
 		if (k > 0) {
 			sql__put(e, ", ");
 		}
-		if (k == 0 && serial_sequence_arg(e, fc->args[k])) {
+		if (k == 0 && (serial_sequence_arg(e, fc->args[k]) ||
+			       regclass_arg(e, fc->args[k]))) {
 			continue;
 		}
 		sql__expr(e, fc->args[k]);

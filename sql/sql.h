@@ -143,6 +143,12 @@ enum sql_alter_op {
 	SQL_ALTER_ENUM, /* column of an enum type whose labels change (ALTER
 			 * TYPE): text: its new COLLATE name, check: its
 			 * new hidden check, expr: the new value or NULL */
+	/* column that gets DEFAULT (text) of its own sequence, expr: the
+	 * kind marker (/\*pg-seq serial*\/, ddl.c).  check: the new
+	 * sequence's DDL to run after the rebuild (ADD GENERATED ... AS
+	 * IDENTITY), or NULL (SET DEFAULT nextval() of a sequence OWNED BY
+	 * the column, turned into this by rebuild.c). */
+	SQL_ALTER_IDENTITY,
 };
 
 struct sql_alter {

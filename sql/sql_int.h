@@ -444,6 +444,10 @@ struct sql_drop {
  * @e failed, for other forms. */
 const char *sql__drop_name(struct sql__emit *e, const Node *o);
 void sql__alter_table(struct sql__emit *e, const PgQuery__AlterTableStmt *s);
+/* ALTER TYPE t OWNER TO role (ddl.c); other objects are 0A000. */
+void sql__alter_owner(struct sql__emit *e, const PgQuery__AlterOwnerStmt *s);
+/* The role that owns every object: the bootstrap superuser. */
+#define SQL__OWNER "postgres"
 void sql__rename(struct sql__emit *e, const PgQuery__RenameStmt *s);
 void sql__truncate(struct sql__emit *e, const PgQuery__TruncateStmt *s);
 void sql__vacuum(struct sql__emit *e, const PgQuery__VacuumStmt *s);
@@ -468,7 +472,22 @@ struct sql_seq_alter {
 	int64_t inc, min, max, start, cache;
 	int64_t restart_to; /* INT64_MIN: RESTART without WITH */
 	bool cycle;
+	/* OWNED BY: @owned_table.@owned_column, both NULL for NONE. */
+	bool owned;
+	const char *owned_table, *owned_column;
 };
+/* The column sequence view @sql (sequence.c) is OWNED BY, into
+ * @table/@column; false if none (or too long). */
+bool sql__seq_owner(const char *sql, char *table, size_t table_cap,
+		    char *column, size_t column_cap);
+/* ALTER SEQUENCE @seq OWNED BY @table.@column, checked against the
+ * schema (rebuild.c): 42P01, 42703, 0A000 for a view; *@extra the
+ * script that marks the column as owning @seq when its DEFAULT is
+ * nextval(@seq) already (a table rebuild), or NULL. */
+int sql__seq_owned_by(struct tr_arena *a, const char *seq, const char *table,
+		      const char *column, unsigned n_objs,
+		      const struct sql_schema_obj *objs, const char **extra,
+		      struct sql_error *err);
 void sql__create_sequence(struct sql__emit *e,
 			  const PgQuery__CreateSeqStmt *s);
 void sql__drop_sequence(struct sql__emit *e, const PgQuery__DropStmt *s);
