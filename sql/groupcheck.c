@@ -1236,16 +1236,9 @@ void sql__groupcheck(struct sql__emit *e, const PgQuery__SelectStmt *s)
 {
 	struct sql__scope *sc = e->scope;
 	sqlite3 *db = sql__scope_mirror();
-	if (sc != NULL && db != NULL && !e->catalog && sql__scope_is_stale() &&
-	    (s->n_group_clause > 0 || s->having_clause != NULL)) {
-		/* Not checked against a stale mirror, nor skipped: the
-		 * executor reloads it and translates again (schema_miss). */
-		e->stmt->schema_miss = true;
-		return;
-	}
 	if (sc == NULL || db == NULL || e->catalog || e->saw_catalog ||
-	    sql__failed(e) || e->stmt->schema_miss || sql__scope_is_stale() ||
-	    sc->overflow || s->n_values_lists > 0 ||
+	    sql__failed(e) || e->stmt->schema_miss || sc->overflow ||
+	    s->n_values_lists > 0 ||
 	    s->op != PG_QUERY__SET_OPERATION__SETOP_NONE) {
 		return;
 	}
@@ -1281,6 +1274,13 @@ void sql__groupcheck(struct sql__emit *e, const PgQuery__SelectStmt *s)
 		if (!g->grouped || g->stop) {
 			return;
 		}
+	}
+	if (sql__scope_is_stale()) {
+		/* A grouped query is not checked against a stale mirror,
+		 * nor skipped: the executor reloads it and translates again
+		 * (schema_miss). */
+		e->stmt->schema_miss = true;
+		return;
 	}
 	if (!collect_group(g) || sql__failed(e)) {
 		return;
