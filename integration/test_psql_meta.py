@@ -42,6 +42,16 @@ SCHEMA = [
     " id int GENERATED ALWAYS AS IDENTITY (START WITH 10),"
     " code text PRIMARY KEY,"
     " n serial)",
+    "CREATE TYPE mood AS ENUM ('sad', 'ok')",
+    "CREATE TABLE shelves ("
+    " id int PRIMARY KEY,"
+    " label text NOT NULL,"
+    " mood mood DEFAULT 'ok',"
+    " tags text[],"
+    " size int CHECK (size >= 0))",
+    "CREATE INDEX shelves_lower ON shelves (lower(label))",
+    "CREATE UNIQUE INDEX shelves_big ON shelves (label) WHERE size > 10",
+    "CREATE INDEX shelves_prefix ON shelves (label text_pattern_ops)",
 ]
 
 # (golden file name, psql arguments)
@@ -59,6 +69,7 @@ COMMANDS = [
     ("d_customers", ["-c", "\\d customers"]),
     ("d_tags", ["-c", "\\d tags"]),
     ("d_events", ["-c", "\\d events"]),
+    ("d_shelves", ["-c", "\\d shelves"]),
     ("dplus_orders", ["-c", "\\d+ orders"]),
     ("dplus_customers", ["-c", "\\d+ customers"]),
     ("d_missing", ["-c", "\\d nosuchtable"]),

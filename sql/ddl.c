@@ -28,6 +28,7 @@
  * - PRIMARY KEY columns are NOT NULL (SQLite allows NULL in all but an
  *   INTEGER PRIMARY KEY).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -974,6 +975,94 @@ static const char *index_opclass(struct sql__emit *e,
 	return NULL;
 }
 
+/*
+ * "/\*pg:expr <n> <text>*\/": the n-th element of CREATE INDEX @s as the
+ * client wrote it, for the catalog (pg_get_indexdef, \d), which cannot
+ * turn the SQLite expression back into PostgreSQL's.  The element is
+ * found in the statement's text: the column list after the table name,
+ * split at its top-level commas.
+ */
+static void index_expr_note(struct sql__emit *e, const PgQuery__IndexStmt *s,
+			    size_t n)
+{
+	const char *q = e->query;
+	int at = s->relation->location;
+	if (q == NULL || at < 0 || (size_t)at >= strlen(q)) {
+		return;
+	}
+	const char *p = q + at;
+	char quote = 0;
+	for (; *p != '\0' && (quote != 0 || *p != '('); p++) {
+		if (quote != 0 && *p == quote) {
+			quote = 0;
+		} else if (quote == 0 && (*p == '"' || *p == '\'')) {
+			quote = *p;
+		}
+	}
+	if (*p != '(') {
+		return;
+	}
+	const char *start = ++p;
+	size_t elem = 0;
+	int depth = 0;
+	for (; *p != '\0'; p++) {
+		if (quote != 0) {
+			quote = *p == quote ? 0 : quote;
+			continue;
+		}
+		if (*p == '"' || *p == '\'') {
+			quote = *p;
+		} else if (*p == '(') {
+			depth++;
+		} else if ((*p == ',' || *p == ')') && depth == 0) {
+			if (elem == n) {
+				break;
+			}
+			if (*p == ')') {
+				return;
+			}
+			elem++;
+			start = p + 1;
+		} else if (*p == ')') {
+			depth--;
+		}
+	}
+	while (start < p && isspace((unsigned char)*start)) {
+		start++;
+	}
+	const char *end = p;
+	while (end > start && isspace((unsigned char)end[-1])) {
+		end--;
+	}
+	/* Without its ordering, which the catalog does not show for plain
+	 * columns either. */
+	static const char *const tails[] = { " nulls first", " nulls last",
+					     " asc", " desc" };
+	for (size_t k = 0; k < TR_ARRAY_LEN(tails); k++) {
+		size_t len = strlen(tails[k]);
+		if ((size_t)(end - start) > len &&
+		    strncasecmp(end - len, tails[k], len) == 0) {
+			end -= len;
+			while (end > start && isspace((unsigned char)end[-1])) {
+				end--;
+			}
+		}
+	}
+	if (*p == '\0' || end == start) {
+		return;
+	}
+	sql__putf(e, " /*pg:expr %zu ", n + 1);
+	for (const char *c = start; c < end; c++) {
+		/* Nothing may close the comment early. */
+		if (c[0] == '*' && c + 1 < end && c[1] == '/') {
+			sql__put(e, "* ");
+		} else {
+			sql__putf(e, "%c", *c);
+		}
+	}
+	sql__put(e, "*/");
+}
+
 void sql__create_index(struct sql__emit *e, const PgQuery__IndexStmt *s)
 {
 	const char *am = s->access_method;
@@ -1035,6 +1124,7 @@ void sql__create_index(struct sql__emit *e, const PgQuery__IndexStmt *s)
 			sql__put(e, "(");
 			sql__expr(e, ie->expr);
 			sql__put(e, ")");
+			index_expr_note(e, s, i);
 		}
 		if (ie->n_collation > 0) {
 			const char *coll = sql__str(

@@ -625,8 +625,8 @@ static void drop_zero_fraction(char *s)
 
 /* What pg_get_expr shows for a column default (SQLite's text of the
  * translated default): now(), true/false, literals with PostgreSQL's
- * casts. */
-static char *default_text(const char *dflt, uint32_t oid)
+ * casts (to @type_name when given: an enum's). */
+static char *default_text(const char *dflt, uint32_t oid, const char *type_name)
 {
 	char *s = strip_parens(dflt);
 	if (s == NULL) {
@@ -673,6 +673,10 @@ static char *default_text(const char *dflt, uint32_t oid)
 		/* PostgreSQL folds '1' into the int4 constant 1, which it
 		 * prints without a cast. */
 		r = sqlite3_mprintf("%.*s", (int)strlen(s) - 2, s + 1);
+	} else if (s[0] == '\'' && type_name != NULL) {
+		char *q = sql__pg_quote_ident(type_name);
+		r = q != NULL ? sqlite3_mprintf("%s::%s", s, q) : NULL;
+		sqlite3_free(q);
 	} else if (s[0] == '\'') {
 		char ft[96];
 		sql__format_type(oid, -1, false, ft, sizeof ft);
@@ -1026,8 +1030,14 @@ static void read_columns(struct build *b, struct table *t)
 			    c->pk == 1, &c->t);
 		uint32_t en = sql__enum_decl_oid(b->db, decl);
 		c->t.oid = en != 0 ? en : c->t.oid; /* enum.c */
+		char en_name[128];
 		if (d != NULL) {
-			c->dflt = default_text(d, c->t.oid);
+			c->dflt = default_text(
+				d, c->t.oid,
+				en != 0 && sql__enum_decl_name(decl, en_name,
+							       sizeof en_name)
+					? en_name
+					: NULL);
 		}
 		char kind[32];
 		char seq[256];
@@ -1147,21 +1157,33 @@ static void attributes(struct build *b, const struct table *t)
 {
 	for (int i = 0; i < t->n_cols; i++) {
 		const struct col *c = &t->cols[i];
-		const struct sql__pgtype *ty = type_or_text(c->t.oid);
+		/* An array: its own OID, its element's collation and text's
+		 * storage (varlena). */
+		uint32_t elem = sql__array_elem(c->t.oid);
+		const struct sql__pgtype *ty = type_or_text(
+			elem != 0 ? elem : c->t.oid);
 		/* An enum's OID (enum.c), with text's storage. */
-		uint32_t typid = c->t.oid >= SQL__FIRST_USER_OID ? c->t.oid
-								  : ty->oid;
+		uint32_t typid = c->t.oid >= SQL__FIRST_USER_OID || elem != 0
+					 ? c->t.oid
+					 : ty->oid;
 		bool has_def = c->dflt != NULL || c->t.serial == 's';
 		char ident = c->identity   ? c->identity
 			     : c->t.serial != 'i' ? '\0'
 			     : c->t.always	? 'a'
 						: 'd';
-		run(b, "INSERT INTO pg_catalog.pg_attribute VALUES (%u, %Q, %u, "
-		       "-1, %d, %d, 0, -1, %d, %d, '%c', '%c', '', %d, %d, 0, "
-		       "%Q, %Q, 0, 1, 0, %u, NULL, NULL, NULL, NULL)",
-		    t->oid, c->name, typid, ty->len, i + 1, c->t.typmod,
-		    ty->byval, ty->align, ty->storage, c->notnull, has_def,
-		    ident == 'a' ? "a" : ident ? "d" : "", c->hidden >= 2 ? "s" : "", typid != ty->oid ? 0 : ty->collation);
+		run(b,
+		    "INSERT INTO pg_catalog.pg_attribute VALUES (%u, %Q, %u, "
+		    "-1, %d, %d, 0, -1, %d, %d, '%c', '%c', '', %d, %d, 0, "
+		    "%Q, %Q, 0, 1, 0, %u, NULL, NULL, NULL, NULL)",
+		    t->oid, c->name, typid, elem != 0 ? -1 : ty->len, i + 1,
+		    c->t.typmod, elem != 0 ? 0 : ty->byval,
+		    elem != 0 && ty->align != 'd' ? 'i' : ty->align,
+		    elem != 0 ? 'x' : ty->storage, c->notnull, has_def,
+		    ident == 'a' ? "a"
+		    : ident      ? "d"
+				 : "",
+		    c->hidden >= 2 ? "s" : "",
+		    elem != 0 || typid == ty->oid ? ty->collation : 0);
 		uint32_t adoid = t->oid + 400 + (uint32_t)i + 1;
 		if (c->t.serial == 's') {
 			char *seq = sqlite3_mprintf("%s_%s_seq", t->name,
@@ -1264,8 +1286,27 @@ static char *opclass_of(const char *sql, int pos)
 	return sqlite3_mprintf("");
 }
 
+/* The text ddl.c noted for expression element @pos (1-based) of CREATE
+ * INDEX text @sql ("/\*pg:expr 2 lower(name)*\/"), or NULL. */
+static char *index_expr_of(const char *sql, int pos)
+{
+	const char *p = sql;
+	while (p != NULL && (p = strstr(p, "/*pg:expr ")) != NULL) {
+		p += 10;
+		char *end = NULL;
+		long at = strtol(p, &end, 10);
+		const char *close = strstr(p, "*/");
+		if (at == pos && end != NULL && *end == ' ' && close != NULL) {
+			return sqlite3_mprintf("%.*s", (int)(close - end - 1),
+					       end + 1);
+		}
+	}
+	return NULL;
+}
+
 /* A column list "a, b" for attnums given as text "1 2", each with the
- * operator class CREATE INDEX text @isql gave it (NULL: none). */
+ * operator class CREATE INDEX text @isql gave it (NULL: none); an
+ * expression (attnum 0) as ddl.c noted it in @isql. */
 static char *column_list_ops(const struct table *t, const int *attnums, int n,
 			     const char *isql)
 {
@@ -1274,7 +1315,10 @@ static char *column_list_ops(const struct table *t, const int *attnums, int n,
 		const char *name = attnums[i] >= 1 && attnums[i] <= t->n_cols
 					   ? t->cols[attnums[i] - 1].name
 					   : "?";
-		char *id = sql__pg_quote_ident(name);
+		char *ex = attnums[i] == 0 && isql != NULL
+				   ? index_expr_of(isql, i + 1)
+				   : NULL;
+		char *id = ex != NULL ? ex : sql__pg_quote_ident(name);
 		char *op = isql != NULL ? opclass_of(isql, i + 1)
 					: sqlite3_mprintf("");
 		char *q = id != NULL && op != NULL
@@ -1367,15 +1411,27 @@ static void index_rows(struct build *b, const struct table *t, uint32_t ioid,
 	sqlite3_free(cols);
 }
 
-/* The WHERE clause of a partial index's CREATE INDEX text. */
+/* The WHERE clause of a partial index's CREATE INDEX text, after its
+ * column list (whose parentheses and quotes are skipped), as
+ * pg_get_indexdef shows it: without its outer parentheses. */
 static char *index_predicate(const char *sql)
 {
-	if (sql == NULL) {
-		return NULL;
+	const char *p = sql != NULL ? strchr(sql, '(') : NULL;
+	int depth = 0;
+	char quote = 0;
+	for (; p != NULL && *p != '\0'; p++) {
+		if (quote != 0) {
+			quote = *p == quote ? 0 : quote;
+		} else if (*p == '\'' || *p == '"') {
+			quote = *p;
+		} else if (*p == '(') {
+			depth++;
+		} else if (*p == ')' && --depth == 0) {
+			break;
+		}
 	}
-	const char *close = strrchr(sql, ')');
-	const char *w = close != NULL ? strstr(close, "WHERE ") : NULL;
-	return w != NULL ? sqlite3_mprintf("(%s)", w + 6) : NULL;
+	const char *w = p != NULL && *p == ')' ? strstr(p, " WHERE ") : NULL;
+	return w != NULL ? strip_parens(w + 7) : NULL;
 }
 
 static void indexes(struct build *b, struct table *t)
@@ -1403,7 +1459,7 @@ static void indexes(struct build *b, struct table *t)
 	b->rc = sqlite3_prepare_v2(
 		b->db,
 		"SELECT l.seq, l.name, l.\"unique\", l.origin, l.partial, "
-		"(SELECT group_concat(coalesce(ii.name, ''), char(1)) FROM "
+		"(SELECT group_concat(coalesce(ii.name, char(2)), char(1)) FROM "
 		"(SELECT name FROM main.pragma_index_info(l.name) ORDER BY "
 		"seqno) ii), (SELECT sql FROM main.sqlite_schema s WHERE s.name "
 		"= l.name) FROM main.pragma_index_list(?) l ORDER BY l.seq DESC",

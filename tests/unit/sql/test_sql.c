@@ -381,8 +381,8 @@ static const struct tcase translations[] = {
 	{ "create table t (a timetz[])", "0A000" },
 	{ "create temp table t (a int)", "0A000" },
 	{ "create index on t (a, lower(b) desc) where a > 0",
-	  "CREATE INDEX t_a_expr_idx ON t (a, (pg_lower(b)) DESC) WHERE (a > "
-	  "0)" },
+	  "CREATE INDEX t_a_expr_idx ON t (a, (pg_lower(b)) /*pg:expr 2 "
+	  "lower(b)*/ DESC) WHERE (a > 0)" },
 	{ "create unique index if not exists ti on t (a)",
 	  "CREATE UNIQUE INDEX IF NOT EXISTS ti ON t (a)" },
 	{ "create index ti on t using gin (a)", "0A000" },
