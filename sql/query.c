@@ -253,6 +253,10 @@ struct lateral_item {
 	const char **cols; /* output column names */
 	size_t n_cols;
 	bool filter; /* inner join that may lose rows: EXISTS in WHERE */
+	/* A subquery that may return several rows: a FROM item of its own,
+	 * pg_unnest over its rows packed as JSON, column k of a row being
+	 * json_extract(alias.value, '$[k]'). */
+	bool rows;
 	/* Or a set-returning function reading an earlier FROM item: written
 	 * as SQLite's table-valued function under @alias, column k being
 	 * "alias".phys[k]. */
@@ -831,8 +835,10 @@ static bool lateral_item(struct sql__emit *e, const PgQuery__RangeSubselect *rs,
 		return false;
 	}
 	const PgQuery__SelectStmt *sub = rs->subquery->select_stmt;
-	if (!sql__select_single_row(sub) || is_distinct_on(sub) ||
-	    sub->n_values_lists > 0) {
+	bool one = sql__select_single_row(sub);
+	if ((!one && (sub->op != PG_QUERY__SET_OPERATION__SETOP_NONE ||
+		      sub->n_target_list == 0)) ||
+	    is_distinct_on(sub) || sub->n_values_lists > 0) {
 		return false;
 	}
 	size_t n = sub->n_target_list;
@@ -861,12 +867,14 @@ static bool lateral_item(struct sql__emit *e, const PgQuery__RangeSubselect *rs,
 			return false;
 		}
 	}
+	memset(it, 0, sizeof *it);
 	it->rs = rs;
 	it->sub = sub;
 	it->alias = al->aliasname;
 	it->cols = cols;
 	it->n_cols = n;
-	it->filter = inner && !always_one_row(sub);
+	it->rows = !one;
+	it->filter = one && inner && !always_one_row(sub);
 	return true;
 }
 
@@ -1194,6 +1202,55 @@ static bool lateral_function_column(struct sql__emit *e,
 	return true;
 }
 
+/* A reference to a column of rows item @it: json_extract over the row
+ * pg_unnest gives; false if it names none. */
+static bool lateral_rows_column(struct sql__emit *e,
+				const struct lateral_item *it, const char *qual,
+				const char *name, bool star, int location)
+{
+	if (star ||
+	    (qual == NULL && name != NULL && strcmp(name, it->alias) == 0)) {
+		sql__fail(e, location, "0A000",
+			  "whole-row references to a LATERAL subquery are "
+			  "not supported");
+		return true;
+	}
+	for (size_t k = 0; name != NULL && k < it->n_cols; k++) {
+		if (strcmp(name, it->cols[k]) == 0) {
+			sql__put(e, "json_extract(");
+			sql__ident(e, it->alias);
+			sql__putf(e, ".value, '$[%zu]')", k);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Rows item @it as a FROM item:
+ *   pg_unnest((SELECT json_group_array(json_array(__l1, ...)) FROM
+ *     (WITH _tN(__l1, ...) AS (sub) SELECT * FROM _tN))) AS alias
+ * The scalar subquery may read the FROM items before it; the rows keep
+ * the subquery's order. */
+static void emit_lateral_rows(struct sql__emit *e,
+			      const struct lateral_item *it)
+{
+	const struct sql__lateral *saved = e->lateral;
+	unsigned tmp = ++e->n_tmp;
+	sql__put(e, "pg_unnest((SELECT json_group_array(json_array(");
+	for (size_t i = 0; i < it->n_cols; i++) {
+		sql__putf(e, "%s__l%zu", i > 0 ? ", " : "", i + 1);
+	}
+	sql__putf(e, ")) FROM (WITH _t%u(", tmp);
+	for (size_t i = 0; i < it->n_cols; i++) {
+		sql__putf(e, "%s__l%zu", i > 0 ? ", " : "", i + 1);
+	}
+	sql__put(e, ") AS (");
+	select_stmt(e, it->sub);
+	e->lateral = saved;
+	sql__putf(e, ") SELECT * FROM _t%u))) AS ", tmp);
+	sql__ident(e, it->alias);
+}
+
 /* The function item of @rf at this query level, or NULL. */
 static const struct lateral_item *find_lateral_function(
 	const struct sql__emit *e, const PgQuery__RangeFunction *rf)
@@ -1229,6 +1286,14 @@ bool sql__lateral_column(struct sql__emit *e, const PgQuery__ColumnRef *c)
 				return true;
 			}
 			if (it->rf != NULL) {
+				continue;
+			}
+			if (it->rows &&
+			    lateral_rows_column(e, it, qual, name, star,
+						c->location)) {
+				return true;
+			}
+			if (it->rows) {
 				continue;
 			}
 			if (star || (qual == NULL && name != NULL &&
@@ -1280,8 +1345,27 @@ static void emit_from_where(struct sql__emit *e, const PgQuery__SelectStmt *s)
 		const Node *f = s->from_clause[i];
 		bool inner;
 		const PgQuery__RangeSubselect *rs = lateral_of(f, &inner);
-		if (rs != NULL && e->lateral != NULL && e->lateral->sel == s &&
-		    find_lateral(e->lateral, rs) != NULL) {
+		const struct lateral_item *li =
+			rs != NULL && e->lateral != NULL && e->lateral->sel == s
+				? find_lateral(e->lateral, rs)
+				: NULL;
+		if (li != NULL && li->rows) {
+			/* Its own FROM item, joined as written. */
+			if (f->node_case ==
+			    PG_QUERY__NODE__NODE_RANGE_SUBSELECT) {
+				sql__put(e, n_from++ > 0 ? ", " : " FROM ");
+			} else {
+				sql__put(e, n_from++ > 0 ? ", " : " FROM ");
+				emit_from_item(e, f->join_expr->larg);
+				sql__put(e, inner ? " JOIN " : " LEFT JOIN ");
+			}
+			emit_lateral_rows(e, li);
+			if (!inner) {
+				sql__put(e, " ON 1");
+			}
+			continue;
+		}
+		if (li != NULL) {
 			if (f->node_case ==
 			    PG_QUERY__NODE__NODE_RANGE_SUBSELECT) {
 				continue; /* columns: scalar subqueries */

@@ -97,7 +97,7 @@ void sql__scope_add(struct sql__scope *sc, const Node *n)
 	case PG_QUERY__NODE__NODE_RANGE_SUBSELECT: {
 		const PgQuery__RangeSubselect *rs = n->range_subselect;
 		add_item(sc, NULL, alias_of(rs->alias));
-		if (!sc->overflow && !rs->lateral && rs->subquery != NULL &&
+		if (!sc->overflow && rs->subquery != NULL &&
 		    rs->subquery->node_case ==
 			    PG_QUERY__NODE__NODE_SELECT_STMT) {
 			sc->items[sc->n - 1].sub = rs;

@@ -1,6 +1,7 @@
--- Set-returning functions in FROM that read an earlier FROM item
--- (PostgreSQL's implicit LATERAL): unnest, generate_series and the
--- json[b] functions, bare and with LATERAL, aliases and ordinality.
+-- LATERAL: set-returning functions in FROM that read an earlier FROM
+-- item (PostgreSQL's implicit LATERAL: unnest, generate_series and the
+-- json[b] functions, bare and with LATERAL, aliases and ordinality), and
+-- LATERAL subqueries returning any number of rows (top-N per group).
 -- Tables are prefixed c16_.
 
 CREATE TABLE c16_ar (id int4 PRIMARY KEY, tags text[], nums int4[], doc jsonb, n int4);
@@ -17,3 +18,14 @@ SELECT id, key FROM c16_ar, jsonb_object_keys(CASE WHEN jsonb_typeof(doc) = 'obj
 SELECT id, count(*) AS n, sum(v) AS total FROM c16_ar, unnest(nums) v GROUP BY id ORDER BY id;
 SELECT id, t FROM c16_ar, LATERAL unnest(tags) AS t WHERE t <> 'b' ORDER BY 1, 2;
 DROP TABLE c16_ar;
+CREATE TABLE c16_dept (id int4 PRIMARY KEY, name text);
+CREATE TABLE c16_emp (id int4 PRIMARY KEY, dept int4, name text, salary numeric(10,2));
+INSERT INTO c16_dept VALUES (1, 'eng'), (2, 'ops'), (3, 'empty');
+INSERT INTO c16_emp VALUES (1, 1, 'ann', 100), (2, 1, 'bob', 90), (3, 1, 'cid', 80), (4, 2, 'dee', 70), (5, 2, 'eve', 75);
+SELECT d.name, top.name, top.salary FROM c16_dept d CROSS JOIN LATERAL (SELECT name, salary FROM c16_emp e WHERE e.dept = d.id ORDER BY salary DESC LIMIT 2) top ORDER BY d.name, top.salary DESC;
+SELECT d.name, t.n FROM c16_dept d LEFT JOIN LATERAL (SELECT name AS n FROM c16_emp e WHERE e.dept = d.id ORDER BY name) t ON true ORDER BY d.name, t.n;
+SELECT d.name, x.n, x.s FROM c16_dept d, LATERAL (SELECT e.name, e.salary * 2 FROM c16_emp e WHERE e.dept = d.id) AS x(n, s) ORDER BY 1, 2;
+SELECT d.id, c.cnt FROM c16_dept d, LATERAL (SELECT count(*) AS cnt FROM c16_emp e WHERE e.dept = d.id) c ORDER BY 1;
+SELECT d.name, q.w FROM c16_dept d JOIN LATERAL (SELECT salary AS w FROM c16_emp WHERE dept = d.id AND salary > 75) q ON true ORDER BY 1, 2;
+DROP TABLE c16_emp;
+DROP TABLE c16_dept;
