@@ -133,6 +133,8 @@ struct server_session {
 	bool block_read_only;
 	char block_isolation[24];
 	char setting_buf[32]; /* current_setting's value, being translated */
+	struct sql_session_facts facts; /* current_user & co. (translate) */
+	char client_addr[64];
 	bool settings_read;   /* s->cur translated with the settings now */
 	bool wrapped; /* autocommit DDL sent inside BEGIN ...
 			 COMMIT (it may be several SQLite
@@ -3806,6 +3808,13 @@ static void run_on_cluster(struct server_session *s, struct sql_stmt *st)
 		describe_and_run(s);
 		return;
 	case SQL_EXEC:
+		if (st->block_only && s->txn == TXN_NONE) {
+			failf(s, "25P01",
+			      "%s can only be used in transaction "
+			      "blocks",
+			      st->tag);
+			return;
+		}
 		if (st->writes) {
 			run_write(s);
 		} else {
@@ -5056,12 +5065,33 @@ static const char *setting_value(void *ctx, const char *name)
 			 : NULL;
 }
 
+/* What current_user, pg_backend_pid() and inet_client_addr() say. */
+static const struct sql_session_facts *session_facts(struct server_session *s)
+{
+	struct sql_session_facts *f = &s->facts;
+	f->user = pgwire_session_user(s->pg);
+	f->backend_pid = pgwire_session_id(s->pg);
+	f->client_addr = NULL;
+	f->client_port = 0;
+	/* "host:port", the host possibly IPv6 (colons): the last one. */
+	const char *peer = pgwire_session_peer(s->pg);
+	const char *colon = peer != NULL ? strrchr(peer, ':') : NULL;
+	if (colon != NULL && (size_t)(colon - peer) < sizeof s->client_addr) {
+		snprintf(s->client_addr, sizeof s->client_addr, "%.*s",
+			 (int)(colon - peer), peer);
+		f->client_addr = s->client_addr;
+		f->client_port = atoi(colon + 1);
+	}
+	return f;
+}
+
 /* sql_parse through the database's translation cache. */
 static int parse_cached(struct server_session *s, struct tr_arena *a,
 			const char *sql, struct sql_batch *out,
 			struct sql_error *err)
 {
 	sql_translation_settings(setting_value, s);
+	sql_translation_session(session_facts(s));
 	if (s->db == NULL) {
 		sql_catalog_translation_scope(NULL, false);
 		return sql_parse(a, sql, out, err);

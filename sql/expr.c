@@ -1126,6 +1126,40 @@ static int checked_int_width(const PgQuery__AExpr *x)
 							 : 0;
 }
 
+/*
+ * x LIKE|ILIKE ANY|ALL (ARRAY[p1, p2, ...]) (and NOT LIKE ...): one LIKE
+ * per pattern, joined by OR (ANY) or AND (ALL), which has PostgreSQL's
+ * NULL rules.  An array that is not written out stays 0A000.
+ */
+static bool emit_like_any(struct sql__emit *e, const PgQuery__AExpr *x,
+			  const char *op, bool any)
+{
+	bool ilike = strcmp(op, "~~*") == 0 || strcmp(op, "!~~*") == 0;
+	const Node *r = x->rexpr;
+	if (r != NULL && r->node_case == PG_QUERY__NODE__NODE_TYPE_CAST) {
+		r = r->type_cast->arg; /* ARRAY[]::text[] */
+	}
+	if ((!ilike && strcmp(op, "~~") != 0 && strcmp(op, "!~~") != 0) ||
+	    r == NULL || r->node_case != PG_QUERY__NODE__NODE_A_ARRAY_EXPR) {
+		return false;
+	}
+	const PgQuery__AArrayExpr *arr = r->a_array_expr;
+	if (arr->n_elements == 0) {
+		sql__put(e, any ? "0" : "1");
+		return true;
+	}
+	sql__put(e, "(");
+	for (size_t i = 0; i < arr->n_elements; i++) {
+		PgQuery__AExpr one = *x;
+		one.kind = PG_QUERY__A__EXPR__KIND__AEXPR_OP;
+		one.rexpr = arr->elements[i];
+		sql__put(e, i == 0 ? "" : any ? " OR " : " AND ");
+		emit_like(e, &one, op[0] == '!', ilike);
+	}
+	sql__put(e, ")");
+	return true;
+}
+
 static void emit_a_expr(struct sql__emit *e, const PgQuery__AExpr *x)
 {
 	const char *op = op_name(x);
@@ -1144,6 +1178,9 @@ static void emit_a_expr(struct sql__emit *e, const PgQuery__AExpr *x)
 	case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY:
 	case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL: {
 		bool any = x->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY;
+		if (emit_like_any(e, x, op, any)) {
+			return;
+		}
 		bool in = any && strcmp(op, "=") == 0;
 		bool not_in = !any &&
 			      (strcmp(op, "<>") == 0 || strcmp(op, "!=") == 0);
@@ -1907,6 +1944,7 @@ enum fmap {
 	M_TIMEZONE,  /* timezone(zone, x): pg_timezone(zone, x, mode) */
 	M_TYPEOF,    /* pg_typeof(x): the static type's name */
 	M_SETTING,   /* current_setting(name [, missing_ok]): its value */
+	M_SESSION,   /* pg_backend_pid() & co.: the session's, a literal */
 	M_BYTEA1,    /* other name; an untyped literal first argument is
 		      * read as bytea */
 	M_TOCHAR,    /* to_char(x, f): pg_to_char(x, f, static type of x) */
@@ -1997,8 +2035,7 @@ static const struct func {
 	{ "age", F_SCALAR, 1, 2, M_RENAME, "pg_age" },
 	{ "justify_hours", F_SCALAR, 1, 1, M_RENAME, "pg_justify_hours" },
 	{ "justify_days", F_SCALAR, 1, 1, M_RENAME, "pg_justify_days" },
-	{ "justify_interval", F_SCALAR, 1, 1, M_RENAME,
-	  "pg_justify_interval" },
+	{ "justify_interval", F_SCALAR, 1, 1, M_RENAME, "pg_justify_interval" },
 	{ "to_char", F_SCALAR, 2, 2, M_TOCHAR, "pg_to_char" },
 	{ "to_date", F_SCALAR, 2, 2, M_RENAME, "pg_to_date" },
 	{ "to_timestamp", F_SCALAR, 1, 2, M_RENAME, "pg_to_timestamp" },
@@ -2010,6 +2047,13 @@ static const struct func {
 	{ "timezone", F_SCALAR, 2, 2, M_TIMEZONE, "pg_timezone" },
 	{ "pg_typeof", F_SCALAR, 1, 1, M_TYPEOF, NULL },
 	{ "current_setting", F_SCALAR, 1, 2, M_SETTING, NULL },
+	{ "pg_backend_pid", F_SCALAR, 0, 0, M_SESSION, NULL },
+	{ "inet_client_addr", F_SCALAR, 0, 0, M_SESSION, NULL },
+	{ "inet_client_port", F_SCALAR, 0, 0, M_SESSION, NULL },
+	{ "sha224", F_SCALAR, 1, 1, M_BYTEA1, "pg_sha224" },
+	{ "sha256", F_SCALAR, 1, 1, M_BYTEA1, "pg_sha256" },
+	{ "sha384", F_SCALAR, 1, 1, M_BYTEA1, "pg_sha384" },
+	{ "sha512", F_SCALAR, 1, 1, M_BYTEA1, "pg_sha512" },
 	{ "ceil", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "ceiling", F_SCALAR, 1, 1, M_SAME, NULL },
 	{ "floor", F_SCALAR, 1, 1, M_SAME, NULL },
@@ -2391,6 +2435,45 @@ static void emit_typeof(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	char name[96];
 	sql__format_type(t, -1, false, name, sizeof name);
 	sql__string(e, name);
+}
+
+static _Thread_local const struct sql_session_facts *session_facts;
+
+void sql_translation_session(const struct sql_session_facts *facts)
+{
+	session_facts = facts;
+}
+
+/* current_user, session_user, user, current_role, pg_backend_pid(),
+ * inet_client_addr(), inet_client_port(): the session's, as a literal
+ * (never cached: the statement is session_dependent). */
+static void emit_session_fact(struct sql__emit *e, int location,
+			      const char *what)
+{
+	const struct sql_session_facts *f = session_facts;
+	if (f == NULL || f->user == NULL) {
+		sql__fail(e, location, "0A000",
+			  "%s is not supported outside a session", what);
+		return;
+	}
+	e->stmt->session_dependent = true;
+	if (strcmp(what, "pg_backend_pid") == 0) {
+		sql__putf(e, "%u", f->backend_pid);
+	} else if (strcmp(what, "inet_client_addr") == 0) {
+		if (f->client_addr != NULL) {
+			sql__string(e, f->client_addr);
+		} else {
+			sql__put(e, "NULL");
+		}
+	} else if (strcmp(what, "inet_client_port") == 0) {
+		if (f->client_addr != NULL) {
+			sql__putf(e, "%d", f->client_port);
+		} else {
+			sql__put(e, "NULL");
+		}
+	} else {
+		sql__string(e, f->user);
+	}
 }
 
 static _Thread_local sql_setting_value setting_value;
@@ -2919,6 +3002,9 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	case M_SETTING:
 		emit_setting(e, fc);
 		return;
+	case M_SESSION:
+		emit_session_fact(e, fc->location, name);
+		return;
 	case M_TOCHAR:
 		emit_to_char(e, fc);
 		return;
@@ -3080,6 +3166,13 @@ static void emit_sqlvalue(struct sql__emit *e,
 		return;
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA:
 		sql__put(e, "'public'");
+		return;
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_ROLE:
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_USER:
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_USER:
+	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_SESSION_USER:
+		/* No SET ROLE: every one of them is the session's user. */
+		emit_session_fact(e, v->location, "current_user");
 		return;
 	default:
 		sql__fail(
@@ -3701,8 +3794,12 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 	    a0 == SQL_OID_BYTEA) {
 		return SQL_OID_BYTEA;
 	}
-	if (strcmp(name, "decode") == 0) {
-		return SQL_OID_BYTEA;
+	if (strcmp(name, "decode") == 0 || strncmp(name, "sha", 3) == 0) {
+		return SQL_OID_BYTEA; /* decode, sha224 ... sha512 */
+	}
+	if (strcmp(name, "pg_backend_pid") == 0 ||
+	    strcmp(name, "inet_client_port") == 0) {
+		return SQL_OID_INT4;
 	}
 	if (strcmp(name, "make_date") == 0 || strcmp(name, "to_date") == 0) {
 		return SQL_OID_DATE;

@@ -1241,25 +1241,35 @@ static void fn_left_right(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_free(off);
 }
 
+/* The digest @md of @v's bytes (a blob, or text) into @out; false after
+ * failing @ctx. */
+static bool digest_of(sqlite3_context *ctx, sqlite3_value *v, const EVP_MD *md,
+		      unsigned char *out, unsigned int *len)
+{
+	const void *p;
+	int n;
+	if (sqlite3_value_type(v) == SQLITE_BLOB) {
+		p = sqlite3_value_blob(v);
+		n = sqlite3_value_bytes(v);
+	} else {
+		p = text_of(v, &n);
+	}
+	if (EVP_Digest(p != NULL ? p : "", (size_t)n, out, len, md, NULL) !=
+	    1) {
+		fail(ctx, "XX000: could not compute %s hash", EVP_MD_name(md));
+		return false;
+	}
+	return true;
+}
+
 static void fn_md5(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	if (any_null(argc, argv)) {
 		return;
 	}
-	const void *p;
-	int n;
-	if (sqlite3_value_type(argv[0]) == SQLITE_BLOB) {
-		p = sqlite3_value_blob(argv[0]);
-		n = sqlite3_value_bytes(argv[0]);
-	} else {
-		p = text_of(argv[0], &n);
-	}
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
-	if (EVP_Digest(p != NULL ? p : "", (size_t)n, md, &len, EVP_md5(),
-		       NULL) != 1 ||
-	    len != 16) {
-		fail(ctx, "XX000: could not compute MD5 hash");
+	if (!digest_of(ctx, argv[0], EVP_md5(), md, &len) || len != 16) {
 		return;
 	}
 	char hex[33];
@@ -1267,6 +1277,24 @@ static void fn_md5(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	}
 	sqlite3_result_text(ctx, hex, 32, SQLITE_TRANSIENT);
+}
+
+/* pg_sha224 ... pg_sha512(bytea): the digest, a bytea (pApp: the bits). */
+static void fn_sha(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	if (any_null(argc, argv)) {
+		return;
+	}
+	int bits = (int)(intptr_t)sqlite3_user_data(ctx);
+	const EVP_MD *md = bits == 224   ? EVP_sha224()
+			   : bits == 256 ? EVP_sha256()
+			   : bits == 384 ? EVP_sha384()
+					 : EVP_sha512();
+	unsigned char out[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	if (digest_of(ctx, argv[0], md, out, &len)) {
+		sqlite3_result_blob(ctx, out, (int)len, SQLITE_TRANSIENT);
+	}
 }
 
 static void fn_translate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -5749,6 +5777,10 @@ static const struct fdef {
 	{ "pg_left", 2, true, fn_left_right, 0 },
 	{ "pg_right", 2, true, fn_left_right, 1 },
 	{ "pg_md5", 1, true, fn_md5, 0 },
+	{ "pg_sha224", 1, true, fn_sha, 224 },
+	{ "pg_sha256", 1, true, fn_sha, 256 },
+	{ "pg_sha384", 1, true, fn_sha, 384 },
+	{ "pg_sha512", 1, true, fn_sha, 512 },
 	{ "pg_translate", 3, true, fn_translate, 0 },
 	{ "pg_reverse", 1, true, fn_reverse, 0 },
 	{ "pg_chr", 1, true, fn_chr, 0 },

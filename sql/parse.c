@@ -676,6 +676,28 @@ static bool translate_set_config(struct sql__emit *e,
 	return true;
 }
 
+/*
+ * LOCK [TABLE] t [, ...] [IN mode MODE] [NOWAIT]: a database's writers
+ * take one write lock, stronger than every table lock mode, held to the
+ * end of the transaction; so the statement takes it, with a write that
+ * changes nothing and checks that each table exists.  (NOWAIT still
+ * waits for that lock.)
+ */
+static void translate_lock(struct sql__emit *e, const PgQuery__LockStmt *s)
+{
+	for (size_t i = 0; i < s->n_relations; i++) {
+		const Node *r = s->relations[i];
+		if (r->node_case != PG_QUERY__NODE__NODE_RANGE_VAR) {
+			sql__fail(e, -1, "0A000",
+				  "this LOCK form is not supported");
+			return;
+		}
+		sql__put(e, i > 0 ? "; DELETE FROM " : "DELETE FROM ");
+		sql__relation(e, r->range_var);
+		sql__put(e, " WHERE 0");
+	}
+}
+
 /* The command tag of INSERT, UPDATE or DELETE statement @n. */
 static const char *dml_tag(const Node *n)
 {
@@ -843,6 +865,11 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 		st->tag = "ALTER TABLE";
 		st->writes = st->ddl = true;
 		sql__rename(e, n->rename_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_LOCK_STMT:
+		st->tag = "LOCK TABLE";
+		st->writes = st->block_only = true;
+		translate_lock(e, n->lock_stmt);
 		return;
 	case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
 		st->tag = "TRUNCATE TABLE";

@@ -371,6 +371,8 @@ struct sql_stmt {
 	 * (sql_catalog_query), never on the cluster. */
 	bool catalog;
 	bool ddl;     /* changes the schema: reload the catalog after it */
+	/* LOCK TABLE: 25P01 outside a transaction block, whose tag it is. */
+	bool block_only;
 	bool counted; /* tag carries a row count */
 	/* SET/SHOW/RESET: the setting name (lower case; "all" for ALL) and
 	 * for SET the value as text (NULL for DEFAULT). */
@@ -618,6 +620,17 @@ void sql_catalog_translation_scope(struct sql_catalog *c, bool stale);
  */
 typedef const char *(*sql_setting_value)(void *ctx, const char *name);
 void sql_translation_settings(sql_setting_value value, void *ctx);
+/* Facts about the session the translations that follow on this thread
+ * belong to: current_user & co., pg_backend_pid(), inet_client_addr()
+ * and inet_client_port() are written as literals (the statement is then
+ * session_dependent).  NULL: none known, those are 0A000. */
+struct sql_session_facts {
+	const char *user;
+	uint32_t backend_pid;
+	const char *client_addr; /* NULL: not over TCP */
+	int client_port;
+};
+void sql_translation_session(const struct sql_session_facts *facts);
 /* The database name pg_database and current_database() show (copied;
  * default "postgres").  Takes effect at the next load. */
 TR_MUSTCHECK int sql_catalog_set_database(struct sql_catalog *c,

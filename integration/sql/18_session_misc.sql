@@ -1,0 +1,20 @@
+-- Session facts, table locks, LIKE/ILIKE ANY|ALL over written-out
+-- arrays, SHA-2 digests and settings read back.  Tables are prefixed c18_.
+
+SELECT current_user = session_user AS same, user = current_role AS same2, pg_backend_pid() > 0 AS pid, current_setting('server_version_num')::int >= 150000 AS v15;
+SELECT 'abc' LIKE ANY (ARRAY['a%', 'x%']) AS any1, 'abc' LIKE ALL (ARRAY['a%', 'x%']) AS all1, 'ABC' ILIKE ANY (ARRAY['a%']) AS iany, 'abc' NOT LIKE ALL (ARRAY['x%', 'y%']) AS nall;
+SELECT 'abc' LIKE ANY (ARRAY['a%', NULL]) AS t_null, 'abc' LIKE ANY (ARRAY['x%', NULL]) AS n_null, 'abc' LIKE ALL (ARRAY[]::text[]) AS empty_all;
+SELECT encode(sha256('abc'::bytea), 'hex') AS s256, encode(sha224('abc'), 'hex') AS s224, length(sha512('abc'::bytea)) AS l512, length(sha384('')) AS l384;
+CREATE TABLE c18_t (id int4 PRIMARY KEY, v text);
+LOCK TABLE c18_t IN ACCESS EXCLUSIVE MODE;
+BEGIN;
+LOCK TABLE c18_t IN SHARE ROW EXCLUSIVE MODE;
+INSERT INTO c18_t VALUES (1, 'locked');
+COMMIT;
+BEGIN;
+LOCK c18_nope;
+ROLLBACK;
+SELECT id, v FROM c18_t WHERE v LIKE ANY (ARRAY['lo%', 'x']);
+SELECT set_config('application_name', 'corpus', false) AS app;
+SELECT current_setting('application_name') AS app, current_setting('no.such', true) IS NULL AS missing;
+DROP TABLE c18_t;
