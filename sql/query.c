@@ -29,6 +29,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "sql/sql_int.h"
 
 static void select_stmt(struct sql__emit *e, const PgQuery__SelectStmt *s);
@@ -2137,7 +2139,15 @@ static void select_stmt(struct sql__emit *e, const PgQuery__SelectStmt *s)
 		/* ORDER BY may name the FROM items' columns too. */
 		unsigned mark = sql__scope_enter(e, NULL, s->from_clause,
 						 s->n_from_clause);
+		/* SQLite's VALUES takes no ORDER BY or LIMIT: those of
+		 * VALUES ... ORDER BY 1 go around it (its columns are
+		 * column1, column2, ... as in PostgreSQL). */
+		bool wrap = s->n_values_lists > 0 &&
+			    (s->n_sort_clause > 0 || s->limit_count != NULL ||
+			     s->limit_offset != NULL);
+		sql__put(e, wrap ? "SELECT * FROM (" : "");
 		simple_select(e, s);
+		sql__put(e, wrap ? ")" : "");
 		if (!is_distinct_on(s) && !sql__grouping_has_sets(s)) {
 			/* distinct_on, grouping_select: their own */
 			emit_tail(e, s);
@@ -2180,6 +2190,60 @@ bool sql__select_single_row(const PgQuery__SelectStmt *s)
 void sql__select(struct sql__emit *e, const PgQuery__SelectStmt *s)
 {
 	select_stmt(e, s);
+}
+
+/*
+ * ON CONFLICT ON CONSTRAINT name: " (a, b)", the columns of @table's
+ * unique or primary-key constraint @name, read from the catalog mirror
+ * (SQLite names only the columns).  False after failing @e.
+ */
+static bool emit_conflict_constraint(struct sql__emit *e,
+				     const PgQuery__RangeVar *table,
+				     const char *name, int location)
+{
+	sqlite3 *db = sql__scope_mirror();
+	if (db == NULL) {
+		sql__fail(e, location, "0A000",
+			  "ON CONFLICT ON CONSTRAINT needs the catalog");
+		return false;
+	}
+	if (sql__scope_is_stale()) {
+		e->stmt->schema_miss = true; /* translated again */
+		sql__put(e, " (rowid)");
+		return true;
+	}
+	sqlite3_stmt *ps = NULL;
+	int rc = sqlite3_prepare_v2(
+		db,
+		"SELECT a.attname FROM pg_catalog.pg_constraint c JOIN "
+		"pg_catalog.pg_class r ON r.oid = c.conrelid, "
+		"json_each('[' || substr(c.conkey, 2, length(c.conkey) - 2) || "
+		"']') k JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid "
+		"AND a.attnum = k.value WHERE r.relname = ?1 AND c.conname = "
+		"?2 AND c.contype IN ('u', 'p') ORDER BY k.key",
+		-1, &ps, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(ps);
+		sql__fail(e, location, "0A000",
+			  "ON CONFLICT ON CONSTRAINT needs the catalog");
+		return false;
+	}
+	sqlite3_bind_text(ps, 1, table->relname, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ps, 2, name, -1, SQLITE_STATIC);
+	size_t n = 0;
+	while (sqlite3_step(ps) == SQLITE_ROW) {
+		sql__put(e, n++ == 0 ? " (" : ", ");
+		sql__ident(e, (const char *)sqlite3_column_text(ps, 0));
+	}
+	sqlite3_finalize(ps);
+	if (n == 0) {
+		sql__fail(e, location, "42704",
+			  "constraint \"%s\" for table \"%s\" does not exist",
+			  name, table->relname);
+		return false;
+	}
+	sql__put(e, ")");
+	return true;
 }
 
 /* SET a = x, (b, c) = (y, z): columns of @target. */
@@ -2402,29 +2466,32 @@ void sql__insert(struct sql__emit *e, const PgQuery__InsertStmt *s)
 	if (oc->infer != NULL) {
 		const PgQuery__InferClause *in = oc->infer;
 		if (in->conname[0] != '\0') {
-			sql__fail(e, oc->location, "0A000",
-				  "ON CONFLICT ON CONSTRAINT is not supported");
-			return;
-		}
-		sql__put(e, " (");
-		for (size_t i = 0; i < in->n_index_elems; i++) {
-			const PgQuery__IndexElem *ie =
-				in->index_elems[i]->index_elem;
-			if (i > 0) {
-				sql__put(e, ", ");
+			if (!emit_conflict_constraint(e, s->relation,
+						      in->conname,
+						      oc->location)) {
+				return;
 			}
-			if (ie->name[0] != '\0') {
-				sql__ident(e, ie->name);
-			} else {
-				sql__put(e, "(");
-				sql__expr(e, ie->expr);
-				sql__put(e, ")");
+		} else {
+			sql__put(e, " (");
+			for (size_t i = 0; i < in->n_index_elems; i++) {
+				const PgQuery__IndexElem *ie =
+					in->index_elems[i]->index_elem;
+				if (i > 0) {
+					sql__put(e, ", ");
+				}
+				if (ie->name[0] != '\0') {
+					sql__ident(e, ie->name);
+				} else {
+					sql__put(e, "(");
+					sql__expr(e, ie->expr);
+					sql__put(e, ")");
+				}
 			}
-		}
-		sql__put(e, ")");
-		if (in->where_clause != NULL) {
-			sql__put(e, " WHERE ");
-			sql__expr(e, in->where_clause);
+			sql__put(e, ")");
+			if (in->where_clause != NULL) {
+				sql__put(e, " WHERE ");
+				sql__expr(e, in->where_clause);
+			}
 		}
 	}
 	if (oc->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_NOTHING) {

@@ -1,5 +1,6 @@
 -- Session facts, table locks, LIKE/ILIKE ANY|ALL over written-out
--- arrays, SHA-2 digests and settings read back.  Tables are prefixed c18_.
+-- arrays, SHA-2 digests, settings read back, ON CONFLICT ON CONSTRAINT
+-- and VALUES with ORDER BY/LIMIT.  Tables are prefixed c18_.
 
 SELECT current_user = session_user AS same, user = current_role AS same2, pg_backend_pid() > 0 AS pid, current_setting('server_version_num')::int >= 150000 AS v15;
 SELECT 'abc' LIKE ANY (ARRAY['a%', 'x%']) AS any1, 'abc' LIKE ALL (ARRAY['a%', 'x%']) AS all1, 'ABC' ILIKE ANY (ARRAY['a%']) AS iany, 'abc' NOT LIKE ALL (ARRAY['x%', 'y%']) AS nall;
@@ -18,3 +19,12 @@ SELECT id, v FROM c18_t WHERE v LIKE ANY (ARRAY['lo%', 'x']);
 SELECT set_config('application_name', 'corpus', false) AS app;
 SELECT current_setting('application_name') AS app, current_setting('no.such', true) IS NULL AS missing;
 DROP TABLE c18_t;
+CREATE TABLE c18_u (id int4 PRIMARY KEY, email text, n int4 DEFAULT 0, CONSTRAINT c18_u_email UNIQUE (email));
+INSERT INTO c18_u VALUES (1, 'a@x') ON CONFLICT ON CONSTRAINT c18_u_email DO UPDATE SET n = c18_u.n + 1 RETURNING id, n;
+INSERT INTO c18_u VALUES (2, 'a@x') ON CONFLICT ON CONSTRAINT c18_u_email DO UPDATE SET n = c18_u.n + 1 RETURNING id, n;
+INSERT INTO c18_u VALUES (1, 'b@x') ON CONFLICT ON CONSTRAINT c18_u_pkey DO NOTHING;
+INSERT INTO c18_u VALUES (3, 'c@x') ON CONFLICT ON CONSTRAINT c18_nope DO NOTHING;
+SELECT id, email, n FROM c18_u ORDER BY id;
+DROP TABLE c18_u;
+VALUES (1, 'a'), (2, 'b'), (3, 'c') ORDER BY 1 DESC LIMIT 2;
+VALUES (2), (1) ORDER BY column1 OFFSET 1;
