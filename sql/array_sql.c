@@ -724,15 +724,10 @@ void sql__array_unnest_source(struct sql__emit *e, const Node *arg)
 bool sql__array_range_function(struct sql__emit *e,
 			       const PgQuery__RangeFunction *rf)
 {
-	if (e->catalog || rf->n_functions != 1 ||
-	    rf->functions[0]->node_case != PG_QUERY__NODE__NODE_LIST ||
-	    rf->functions[0]->list->n_items < 1 ||
-	    rf->functions[0]->list->items[0]->node_case !=
-		    PG_QUERY__NODE__NODE_FUNC_CALL) {
+	const PgQuery__FuncCall *fc = sql__range_function_call(rf);
+	if (e->catalog || fc == NULL) {
 		return false;
 	}
-	const PgQuery__FuncCall *fc =
-		rf->functions[0]->list->items[0]->func_call;
 	const char *name = func_name(fc);
 	if (name == NULL || strcmp(name, "unnest") != 0) {
 		return false;

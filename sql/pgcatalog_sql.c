@@ -690,15 +690,10 @@ const PgQuery__RangeVar *sql__catalog_zip_source(const PgQuery__SelectStmt *s,
 		return NULL;
 	}
 	const PgQuery__RangeFunction *rf = f->range_function;
-	if (rf->n_functions != 1 || rf->is_rowsfrom || rf->n_coldeflist > 0 ||
-	    rf->functions[0]->node_case != PG_QUERY__NODE__NODE_LIST ||
-	    rf->functions[0]->list->n_items < 1 ||
-	    rf->functions[0]->list->items[0]->node_case !=
-		    PG_QUERY__NODE__NODE_FUNC_CALL) {
+	const PgQuery__FuncCall *fc = sql__range_function_call(rf);
+	if (fc == NULL || rf->is_rowsfrom || rf->n_coldeflist > 0) {
 		return NULL;
 	}
-	const PgQuery__FuncCall *fc =
-		rf->functions[0]->list->items[0]->func_call;
 	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
 	if (name == NULL || strcmp(name, "unnest") != 0 || fc->n_args < 2) {
 		return NULL;
@@ -750,8 +745,7 @@ void sql__catalog_unnest_zip(struct sql__emit *e,
 			     const PgQuery__RangeFunction *rf,
 			     const PgQuery__RangeVar *src)
 {
-	const PgQuery__FuncCall *fc =
-		rf->functions[0]->list->items[0]->func_call;
+	const PgQuery__FuncCall *fc = sql__range_function_call(rf);
 	const PgQuery__Alias *al = rf->alias;
 	const char *as = src->alias != NULL && src->alias->aliasname[0] != '\0'
 				 ? src->alias->aliasname
@@ -806,15 +800,10 @@ void sql__catalog_unnest_zip(struct sql__emit *e,
 bool sql__catalog_range_function(struct sql__emit *e,
 				 const PgQuery__RangeFunction *rf)
 {
-	if (rf->n_functions != 1 ||
-	    rf->functions[0]->node_case != PG_QUERY__NODE__NODE_LIST ||
-	    rf->functions[0]->list->n_items < 1 ||
-	    rf->functions[0]->list->items[0]->node_case !=
-		    PG_QUERY__NODE__NODE_FUNC_CALL) {
+	const PgQuery__FuncCall *fc = sql__range_function_call(rf);
+	if (fc == NULL) {
 		return false;
 	}
-	const PgQuery__FuncCall *fc =
-		rf->functions[0]->list->items[0]->func_call;
 	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
 	const PgQuery__Alias *al = rf->alias;
 	if (name == NULL || fc->n_args != 1) {

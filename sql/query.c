@@ -280,8 +280,7 @@ static const struct lateral_item *find_lateral_function(
 static void emit_lateral_function(struct sql__emit *e,
 				  const struct lateral_item *it)
 {
-	const PgQuery__FuncCall *fc =
-		it->rf->functions[0]->list->items[0]->func_call;
+	const PgQuery__FuncCall *fc = sql__range_function_call(it->rf);
 	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
 	if (strcmp(name, "unnest") == 0) {
 		sql__array_unnest_source(e, fc->args[0]);
@@ -312,13 +311,7 @@ static void emit_range_function(struct sql__emit *e,
 	    sql__array_range_function(e, rf)) {
 		return;
 	}
-	if (rf->n_functions == 1 &&
-	    rf->functions[0]->node_case == PG_QUERY__NODE__NODE_LIST &&
-	    rf->functions[0]->list->n_items >= 1 &&
-	    rf->functions[0]->list->items[0]->node_case ==
-		    PG_QUERY__NODE__NODE_FUNC_CALL) {
-		fc = rf->functions[0]->list->items[0]->func_call;
-	}
+	fc = sql__range_function_call(rf);
 	const char *name = fc != NULL
 				   ? sql__str(fc->funcname[fc->n_funcname - 1])
 				   : NULL;
@@ -944,15 +937,10 @@ static bool lateral_function(struct sql__emit *e,
 			     const PgQuery__RangeFunction *rf,
 			     struct lateral_item *it)
 {
-	if (rf->n_functions != 1 || rf->is_rowsfrom || rf->n_coldeflist > 0 ||
-	    rf->functions[0]->node_case != PG_QUERY__NODE__NODE_LIST ||
-	    rf->functions[0]->list->n_items < 1 ||
-	    rf->functions[0]->list->items[0]->node_case !=
-		    PG_QUERY__NODE__NODE_FUNC_CALL) {
+	const PgQuery__FuncCall *fc = sql__range_function_call(rf);
+	if (fc == NULL || rf->is_rowsfrom || rf->n_coldeflist > 0) {
 		return false;
 	}
-	const PgQuery__FuncCall *fc =
-		rf->functions[0]->list->items[0]->func_call;
 	const char *name = sql__str(fc->funcname[fc->n_funcname - 1]);
 	if (name == NULL || fc->n_funcname > 1 || fc->agg_star ||
 	    fc->func_variadic || !has_column_ref(&rf->base, 0)) {

@@ -360,6 +360,11 @@ void sql__agg_rows_free(struct sql__agg_rows *r);
 /* SQLite's order of values: NULL, numbers, text (bytes), blobs. */
 int sql__value_cmp(struct sqlite3_value *x, struct sqlite3_value *y);
 
+/* The one function call of FROM item @rf (f(...) [WITH ORDINALITY]
+ * [AS ...]), or NULL for ROWS FROM (...) and other forms (walk.c). */
+const PgQuery__FuncCall *sql__range_function_call(
+	const PgQuery__RangeFunction *rf);
+
 /* Call @fn on each child message of @m (walk.c): every message field, for
  * a oneof (a Node) only the member set.  Stops, returning true, as soon as
  * @fn returns true. */

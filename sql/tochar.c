@@ -584,6 +584,36 @@ static bool desc_add(struct desc *d, int id, struct sql__tochar_err *err)
 	return true;
 }
 
+/* Literal text at @f[@i] into @nodes: a quoted "..." run, in which a
+ * backslash quotes the next byte, or one character (\" is a quote).
+ * Returns where the text after it starts. */
+static size_t add_literal(const char *f, size_t len, size_t i,
+			  struct node *nodes, int *n)
+{
+	if (f[i] == '"') {
+		for (i++; i < len;) {
+			if (f[i] == '"') {
+				return i + 1;
+			}
+			if (f[i] == '\\' && i + 1 < len) {
+				i++;
+			}
+			int cl = char_len(f + i, len - i);
+			nodes[(*n)++] = (struct node){ .id = -1,
+						       .lit = f + i,
+						       .lit_len = cl };
+			i += (size_t)cl;
+		}
+		return i;
+	}
+	if (f[i] == '\\' && i + 1 < len && f[i + 1] == '"') {
+		i++;
+	}
+	int cl = char_len(f + i, len - i);
+	nodes[(*n)++] = (struct node){ .id = -1, .lit = f + i, .lit_len = cl };
+	return i + (size_t)cl;
+}
+
 /* Split template @f into @nodes (at least @len + 1 of them), filling
  * @d; the count, or -1 on a syntax error. */
 static int num_parse(const char *f, size_t len, struct node *nodes,
@@ -603,32 +633,7 @@ static int num_parse(const char *f, size_t len, struct node *nodes,
 			i += strlen(k->name);
 			continue;
 		}
-		if (f[i] == '"') {
-			/* Quoted text; a backslash quotes the next byte. */
-			for (i++; i < len;) {
-				if (f[i] == '"') {
-					i++;
-					break;
-				}
-				if (f[i] == '\\' && i + 1 < len) {
-					i++;
-				}
-				int cl = char_len(f + i, len - i);
-				nodes[n++] = (struct node){ .id = -1,
-							    .lit = f + i,
-							    .lit_len = cl };
-				i += (size_t)cl;
-			}
-			continue;
-		}
-		if (f[i] == '\\' && i + 1 < len && f[i + 1] == '"') {
-			i++;
-		}
-		int cl = char_len(f + i, len - i);
-		nodes[n++] = (struct node){ .id = -1,
-					    .lit = f + i,
-					    .lit_len = cl };
-		i += (size_t)cl;
+		i = add_literal(f, len, i, nodes, &n);
 	}
 	return n;
 }
@@ -1394,31 +1399,7 @@ static int dt_parse(const char *f, size_t len, struct node *nodes)
 		}
 		/* A prefix before something that is no pattern is
 		 * dropped, as PostgreSQL does. */
-		if (f[i] == '"') {
-			for (i++; i < len;) {
-				if (f[i] == '"') {
-					i++;
-					break;
-				}
-				if (f[i] == '\\' && i + 1 < len) {
-					i++;
-				}
-				int cl = char_len(f + i, len - i);
-				nodes[n++] = (struct node){ .id = -1,
-							    .lit = f + i,
-							    .lit_len = cl };
-				i += (size_t)cl;
-			}
-			continue;
-		}
-		if (f[i] == '\\' && i + 1 < len && f[i + 1] == '"') {
-			i++;
-		}
-		int cl = char_len(f + i, len - i);
-		nodes[n++] = (struct node){ .id = -1,
-					    .lit = f + i,
-					    .lit_len = cl };
-		i += (size_t)cl;
+		i = add_literal(f, len, i, nodes, &n);
 	}
 	return n;
 }

@@ -68,3 +68,16 @@ bool sql__children(const ProtobufCMessage *m,
 	}
 	return false;
 }
+
+const PgQuery__FuncCall *sql__range_function_call(
+	const PgQuery__RangeFunction *rf)
+{
+	if (rf->n_functions != 1 ||
+	    rf->functions[0]->node_case != PG_QUERY__NODE__NODE_LIST ||
+	    rf->functions[0]->list->n_items < 1 ||
+	    rf->functions[0]->list->items[0]->node_case !=
+		    PG_QUERY__NODE__NODE_FUNC_CALL) {
+		return NULL;
+	}
+	return rf->functions[0]->list->items[0]->func_call;
+}
