@@ -23,6 +23,8 @@
 #include "sql/sql.h"
 #include "sql/sql_int.h"
 
+#include "mirror_fixture.h" /* setup, teardown: a database as the mirror */
+
 struct tcase {
 	const char *pg;
 	const char *want;    /* the value ("<NULL>"), or the SQLSTATE */
@@ -553,29 +555,6 @@ static const struct tcase cases[] = {
 	{ "select to_char(42, '0S$')", "#+$", NULL },
 };
 
-struct fixture {
-	struct tr_arena a;
-	sqlite3 *db;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = test_malloc(sizeof *f);
-	tr_arena_init(&f->a, 4096);
-	assert_int_equal(sqlite3_open(":memory:", &f->db), SQLITE_OK);
-	assert_int_equal(sql_functions_register(f->db), SQLITE_OK);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	sqlite3_close(f->db);
-	tr_arena_close(&f->a);
-	test_free(f);
-	return 0;
-}
 
 /* Run @pg; the value of its one column, or NULL with @err set. */
 static const char *run(struct fixture *f, const char *pg, struct sql_error *err)
