@@ -1945,6 +1945,8 @@ enum fmap {
 	M_TYPEOF,    /* pg_typeof(x): the static type's name */
 	M_SETTING,   /* current_setting(name [, missing_ok]): its value */
 	M_SESSION,   /* pg_backend_pid() & co.: the session's, a literal */
+	M_NULLS,     /* num_nulls / num_nonnulls: a sum of CASEs */
+	M_ORDSET,    /* percentile_cont & co. WITHIN GROUP (ordset.c) */
 	M_BYTEA1,    /* other name; an untyped literal first argument is
 		      * read as bytea */
 	M_TOCHAR,    /* to_char(x, f): pg_to_char(x, f, static type of x) */
@@ -2047,6 +2049,11 @@ static const struct func {
 	{ "timezone", F_SCALAR, 2, 2, M_TIMEZONE, "pg_timezone" },
 	{ "pg_typeof", F_SCALAR, 1, 1, M_TYPEOF, NULL },
 	{ "current_setting", F_SCALAR, 1, 2, M_SETTING, NULL },
+	{ "num_nulls", F_SCALAR, 1, 100, M_NULLS, NULL },
+	{ "percentile_cont", F_AGG, 1, 1, M_ORDSET, "pg_percentile_cont" },
+	{ "percentile_disc", F_AGG, 1, 1, M_ORDSET, "pg_percentile_disc" },
+	{ "mode", F_AGG, 0, 0, M_ORDSET, "pg_mode" },
+	{ "num_nonnulls", F_SCALAR, 1, 100, M_NULLS, NULL },
 	{ "pg_backend_pid", F_SCALAR, 0, 0, M_SESSION, NULL },
 	{ "inet_client_addr", F_SCALAR, 0, 0, M_SESSION, NULL },
 	{ "inet_client_port", F_SCALAR, 0, 0, M_SESSION, NULL },
@@ -2435,6 +2442,51 @@ static void emit_typeof(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	char name[96];
 	sql__format_type(t, -1, false, name, sizeof name);
 	sql__string(e, name);
+}
+
+/*
+ * percentile_cont(f) / percentile_disc(f) / mode() WITHIN GROUP (ORDER BY
+ * x): @to(f, x, 'dir') or @to(x, 'dir'), ordset.c's aggregates.
+ */
+static void emit_ordset(struct sql__emit *e, const PgQuery__FuncCall *fc,
+			const char *to, const char *name)
+{
+	if (!fc->agg_within_group || fc->n_agg_order != 1) {
+		sql__fail(e, fc->location, "42809",
+			  "WITHIN GROUP is required for ordered-set aggregate "
+			  "%s",
+			  name);
+		return;
+	}
+	if (fc->agg_distinct || fc->over != NULL || fc->agg_filter != NULL) {
+		sql__fail(e, fc->location, "0A000",
+			  "DISTINCT, FILTER and OVER are not supported for "
+			  "%s",
+			  name);
+		return;
+	}
+	if (fc->n_args == 1 && sql__infer(fc->args[0], &(int32_t){ 0 }) != 0 &&
+	    sql__array_elem(sql__infer(fc->args[0], &(int32_t){ 0 })) != 0) {
+		sql__fail(e, fc->location, "0A000",
+			  "%s of an array of fractions is not supported", name);
+		return;
+	}
+	struct tr_buf k;
+	tr_buf_init(&k, 0);
+	if (!sql__agg_sort_dirs(e, fc, &k)) {
+		tr_buf_close(&k);
+		return;
+	}
+	sql__putf(e, "%s(", to);
+	if (fc->n_args == 1) {
+		sql__expr(e, fc->args[0]);
+		sql__put(e, ", ");
+	}
+	sql__expr(e, fc->agg_order[0]->sort_by->node);
+	sql__put(e, ", ");
+	sql__string(e, tr_buf_cstr(&k));
+	sql__put(e, ")");
+	tr_buf_close(&k);
 }
 
 static _Thread_local const struct sql_session_facts *session_facts;
@@ -2931,7 +2983,18 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 		sql__ordered_agg(e, fc, false, sql__expr);
 		return;
 	}
-	if (fc->n_agg_order > 0 || fc->agg_within_group) {
+	if (f->map == M_ORDSET) {
+		emit_ordset(e, fc, f->to, name);
+		return;
+	}
+	if (fc->agg_within_group) {
+		sql__fail(e, fc->location, "42809",
+			  "%s is not an ordered-set aggregate, so it cannot "
+			  "have WITHIN GROUP",
+			  name);
+		return;
+	}
+	if (fc->n_agg_order > 0) {
 		sql__fail(e, fc->location, "0A000",
 			  "ORDER BY in aggregate %s is not supported", name);
 		return;
@@ -3005,6 +3068,18 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	case M_SESSION:
 		emit_session_fact(e, fc->location, name);
 		return;
+	case M_NULLS:
+		/* (CASE WHEN a IS NULL THEN 1 ELSE 0 END + ...) */
+		sql__put(e, "(");
+		for (size_t i = 0; i < fc->n_args; i++) {
+			bool nulls = strcmp(name, "num_nulls") == 0;
+			sql__put(e, i > 0 ? " + CASE WHEN " : "CASE WHEN ");
+			sql__expr(e, fc->args[i]);
+			sql__putf(e, " IS NULL THEN %d ELSE %d END", nulls,
+				  !nulls);
+		}
+		sql__put(e, ")");
+		return;
 	case M_TOCHAR:
 		emit_to_char(e, fc);
 		return;
@@ -3021,6 +3096,7 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 		}
 		sql__put(e, ")");
 		return;
+	case M_ORDSET: /* handled above */
 	case M_SAME:
 	case M_RENAME:
 		break;
@@ -3797,8 +3873,19 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 	if (strcmp(name, "decode") == 0 || strncmp(name, "sha", 3) == 0) {
 		return SQL_OID_BYTEA; /* decode, sha224 ... sha512 */
 	}
+	if (strcmp(name, "percentile_cont") == 0) {
+		return SQL_OID_FLOAT8;
+	}
+	if ((strcmp(name, "percentile_disc") == 0 ||
+	     strcmp(name, "mode") == 0) &&
+	    f->n_agg_order == 1 &&
+	    f->agg_order[0]->node_case == PG_QUERY__NODE__NODE_SORT_BY) {
+		return sql__infer(f->agg_order[0]->sort_by->node, typmod);
+	}
 	if (strcmp(name, "pg_backend_pid") == 0 ||
-	    strcmp(name, "inet_client_port") == 0) {
+	    strcmp(name, "inet_client_port") == 0 ||
+	    strcmp(name, "num_nulls") == 0 ||
+	    strcmp(name, "num_nonnulls") == 0) {
 		return SQL_OID_INT4;
 	}
 	if (strcmp(name, "make_date") == 0 || strcmp(name, "to_date") == 0) {
@@ -3882,7 +3969,7 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 	    strcmp(name, "abs") == 0 || strcmp(name, "lag") == 0 ||
 	    strcmp(name, "lead") == 0 || strcmp(name, "first_value") == 0 ||
 	    strcmp(name, "last_value") == 0 || strcmp(name, "coalesce") == 0 ||
-	    strcmp(name, "nullif") == 0) {
+	    strcmp(name, "nullif") == 0 || strcmp(name, "nth_value") == 0) {
 		*typmod = tm;
 		if (f->n_args > 2) {
 			/* lag(x, 1, 0): the default's own scale. */

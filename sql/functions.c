@@ -5923,6 +5923,10 @@ int sql_functions_register(sqlite3 *db)
 	if (rc != SQLITE_OK) {
 		return rc;
 	}
+	rc = sql__ordset_register(db); /* ordset.c */
+	if (rc != SQLITE_OK) {
+		return rc;
+	}
 	return sql__array_register(db);
 }
 

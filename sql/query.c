@@ -276,6 +276,15 @@ struct sql__lateral {
 static const struct lateral_item *find_lateral_function(
 	const struct sql__emit *e, const PgQuery__RangeFunction *rf);
 
+/* regexp_split_to_table(s, pattern [, flags]) as a table-valued function:
+ * the pieces of regexp_split_to_array, unnested (value, ordinality). */
+static void split_source(struct sql__emit *e, const PgQuery__FuncCall *fc)
+{
+	sql__put(e, "pg_unnest(pg_regexp_split(");
+	sql__expr_list(e, fc->args, fc->n_args);
+	sql__put(e, "))");
+}
+
 /* Function item @it, bare: "<table-valued function>(args) AS alias". */
 static void emit_lateral_function(struct sql__emit *e,
 				  const struct lateral_item *it)
@@ -289,6 +298,8 @@ static void emit_lateral_function(struct sql__emit *e,
 		sql__put(e, "(");
 		sql__expr_list(e, fc->args, fc->n_args);
 		sql__put(e, ")");
+	} else if (strcmp(name, "regexp_split_to_table") == 0) {
+		split_source(e, fc);
 	} else {
 		sql__putf(e, "pg_%s(", name);
 		sql__expr(e, fc->args[0]);
@@ -315,6 +326,31 @@ static void emit_range_function(struct sql__emit *e,
 	const char *name = fc != NULL
 				   ? sql__str(fc->funcname[fc->n_funcname - 1])
 				   : NULL;
+	if (name != NULL && strcmp(name, "regexp_split_to_table") == 0 &&
+	    (fc->n_args == 2 || fc->n_args == 3) && !rf->is_rowsfrom &&
+	    rf->n_coldeflist == 0) {
+		const PgQuery__Alias *al = rf->alias;
+		const char *table = al != NULL && al->aliasname[0] != '\0'
+					    ? al->aliasname
+					    : name;
+		sql__put(e, "(SELECT value AS ");
+		sql__ident(e, al != NULL && al->n_colnames > 0 &&
+					      sql__str(al->colnames[0]) != NULL
+				      ? sql__str(al->colnames[0])
+				      : table);
+		if (rf->ordinality) {
+			sql__put(e, ", ordinality AS ");
+			sql__ident(e, al != NULL && al->n_colnames > 1 &&
+						      sql__str(al->colnames[1])
+					      ? sql__str(al->colnames[1])
+					      : "ordinality");
+		}
+		sql__put(e, " FROM ");
+		split_source(e, fc);
+		sql__put(e, ") AS ");
+		sql__ident(e, table);
+		return;
+	}
 	if (name != NULL && sql__json_range_function(e, rf, fc, name)) {
 		return; /* json_sql.c */
 	}
@@ -953,7 +989,8 @@ static bool lateral_function(struct sql__emit *e,
 	bool named = false; /* the column takes the alias's name */
 	if (strcmp(name, "unnest") == 0 && fc->n_args == 1) {
 		named = true;
-	} else if (strcmp(name, "generate_series") == 0 &&
+	} else if ((strcmp(name, "generate_series") == 0 ||
+		    strcmp(name, "regexp_split_to_table") == 0) &&
 		   (fc->n_args == 2 || fc->n_args == 3)) {
 		named = true;
 	} else if (fc->n_args == 1 &&

@@ -535,6 +535,8 @@ void sql__seq_select_plan(struct sql__emit *e, int loc);
 bool sql__seq_parse_name(const char *s, char *out, size_t cap);
 /* Register pg_nextval, pg_currval, pg_setval, pg_lastval on @db, with
  * the connection's currval state.  SQLite result code. */
+/* percentile_cont, percentile_disc, mode (ordset.c). */
+int sql__ordset_register(struct sqlite3 *db);
 int sql__sequence_register(struct sqlite3 *db);
 
 /* COPY (copy.c): kind, tag, struct sql_copy; COPY table TO writes its

@@ -1,6 +1,8 @@
 -- Session facts, table locks, LIKE/ILIKE ANY|ALL over written-out
 -- arrays, SHA-2 digests, settings read back, ON CONFLICT ON CONSTRAINT
--- and VALUES with ORDER BY/LIMIT.  Tables are prefixed c18_.
+-- VALUES with ORDER BY/LIMIT, ordered-set aggregates (percentile_cont,
+-- percentile_disc, mode), num_nulls and regexp_split_to_table.  Tables
+-- are prefixed c18_.
 
 SELECT current_user = session_user AS same, user = current_role AS same2, pg_backend_pid() > 0 AS pid, current_setting('server_version_num')::int >= 150000 AS v15;
 SELECT 'abc' LIKE ANY (ARRAY['a%', 'x%']) AS any1, 'abc' LIKE ALL (ARRAY['a%', 'x%']) AS all1, 'ABC' ILIKE ANY (ARRAY['a%']) AS iany, 'abc' NOT LIKE ALL (ARRAY['x%', 'y%']) AS nall;
@@ -28,3 +30,14 @@ SELECT id, email, n FROM c18_u ORDER BY id;
 DROP TABLE c18_u;
 VALUES (1, 'a'), (2, 'b'), (3, 'c') ORDER BY 1 DESC LIMIT 2;
 VALUES (2), (1) ORDER BY column1 OFFSET 1;
+CREATE TABLE c18_m (g text, v int4, x numeric(6,2));
+INSERT INTO c18_m VALUES ('a', 1, 1.50), ('a', 2, 2.25), ('a', 4, 9.00), ('b', 3, 1.00), ('b', 3, 2.00), ('b', NULL, NULL);
+SELECT g, percentile_cont(0.5) WITHIN GROUP (ORDER BY v) AS med, percentile_disc(0.5) WITHIN GROUP (ORDER BY v) AS dmed, mode() WITHIN GROUP (ORDER BY v) AS mo FROM c18_m GROUP BY g ORDER BY g;
+SELECT percentile_cont(0.25) WITHIN GROUP (ORDER BY v DESC) AS q, percentile_disc(0.9) WITHIN GROUP (ORDER BY x) AS dx, mode() WITHIN GROUP (ORDER BY g DESC) AS mg FROM c18_m;
+SELECT percentile_cont(1.5) WITHIN GROUP (ORDER BY v) FROM c18_m;
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v) AS none FROM c18_m WHERE v > 100;
+SELECT v, nth_value(v, 2) OVER (ORDER BY v ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS second FROM c18_m WHERE v IS NOT NULL ORDER BY v;
+SELECT num_nulls(1, NULL, NULL) AS nn, num_nonnulls(1, NULL, 'x') AS nnn;
+SELECT x FROM regexp_split_to_table('a,b,,c', ',') x;
+SELECT g, part FROM c18_m, regexp_split_to_table(g || '-' || v, '-') AS part WHERE v = 1 ORDER BY part;
+DROP TABLE c18_m;
