@@ -32,8 +32,9 @@ PACKAGES=(
 # installed globally; the tests look in `npm root -g` as well as
 # /usr/share/nodejs.
 # pg-copy-streams (COPY for node-postgres) is not packaged by Debian: it
-# comes from the npm registry in both cases.
-NPM_PACKAGES=(pg-copy-streams@6)
+# comes from the npm registry in both cases, and so do the Node ORMs of
+# integration/test_node_orm.py (Sequelize 6, knex 3).
+NPM_PACKAGES=(pg-copy-streams@6 sequelize@6 knex@3)
 node_version=$(dpkg-query -W -f='${Version}' nodejs 2>/dev/null || true)
 if [[ -z $node_version || $node_version == *dfsg* ]]; then
 	PACKAGES+=(nodejs node-pg)

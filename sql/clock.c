@@ -56,7 +56,8 @@ static int on_statement(unsigned type, void *ctx, void *p, void *x)
 }
 
 /* pg_now(which, form): which 0 transaction, 1 statement, 2 clock; form
- * 0 timestamptz, 1 timestamp, 2 timetz, 3 time, 4 date. */
+ * 0 timestamptz, 1 timestamp, 2 timetz, 3 time, 4 date, 5 timestamptz
+ * (CURRENT_TIMESTAMP: the catalog shows a default by its form). */
 static void fn_now(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	TR_UNUSED(argc);

@@ -1374,11 +1374,18 @@ static bool alter_type(struct sql__emit *e, const char *table,
 	sql__expr(e, &cast_node);
 	out->expr = take_output(e, mark);
 	out->has_using = cd->raw_default != NULL;
-	int32_t typmod;
-	int mods[2];
-	const struct sql__type *t = sql__type_resolve(e, cd->type_name, &typmod,
-						      mods);
-	out->type_oid = t != NULL ? t->oid : 0;
+	struct sql__enum en;
+	if (sql__enum_find(e, cd->type_name, &en)) {
+		/* An enum: stored as text, its check in @out->text
+		 * (rebuild.c tells it by its declared type). */
+		out->type_oid = SQL_OID_TEXT;
+	} else {
+		int32_t typmod;
+		int mods[2];
+		const struct sql__type *t = sql__type_resolve(e, cd->type_name,
+							      &typmod, mods);
+		out->type_oid = t != NULL ? t->oid : 0;
+	}
 	/* Skip the column name and the blank after it. */
 	const char *sp = strchr(def, ' ');
 	out->text = sp != NULL ? sp + 1 : def;

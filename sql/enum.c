@@ -206,9 +206,10 @@ static void put_decl_name(struct sql__emit *e, const char *name)
 
 /* The CREATE VIEW of type @name with @labels. */
 static void put_view(struct tr_buf *b, const char *name,
-		     const char *const *labels, unsigned n)
+		     const char *const *labels, unsigned n, bool if_absent)
 {
-	tr_buf_put_str(b, "CREATE VIEW ");
+	tr_buf_put_str(b, if_absent ? "CREATE VIEW IF NOT EXISTS "
+				    : "CREATE VIEW ");
 	char view[sizeof ENUM_VIEW_PREFIX + ENUM_LABEL_MAX + 1];
 	snprintf(view, sizeof view, ENUM_VIEW_PREFIX "%s", name);
 	sql__ident_buf(b, view);
@@ -226,13 +227,20 @@ static void put_view(struct tr_buf *b, const char *name,
 	}
 }
 
-void sql__create_enum(struct sql__emit *e, const PgQuery__CreateEnumStmt *s)
+/* @if_absent: a DO block's CREATE TYPE whose handler swallows
+ * duplicate_object (do.c): a no-op if the type exists. */
+static void create_enum(struct sql__emit *e, const PgQuery__CreateEnumStmt *s,
+			bool if_absent)
 {
 	const char *name = type_name(e, s->type_name, s->n_type_name, -1);
 	if (name == NULL) {
 		return;
 	}
 	if (sql__type_known(name)) {
+		if (if_absent) {
+			sql__put(e, "SELECT 1 WHERE 0");
+			return;
+		}
 		sql__fail(e, -1, "42710", "type \"%s\" already exists", name);
 		return;
 	}
@@ -276,7 +284,18 @@ void sql__create_enum(struct sql__emit *e, const PgQuery__CreateEnumStmt *s)
 		}
 		labels[i] = v;
 	}
-	put_view(&e->out, name, labels, (unsigned)s->n_vals);
+	put_view(&e->out, name, labels, (unsigned)s->n_vals, if_absent);
+}
+
+void sql__create_enum(struct sql__emit *e, const PgQuery__CreateEnumStmt *s)
+{
+	create_enum(e, s, false);
+}
+
+void sql__create_enum_do(struct sql__emit *e, const PgQuery__CreateEnumStmt *s,
+			 bool if_absent)
+{
+	create_enum(e, s, if_absent);
 }
 
 /* ---------------------------------------------------------------------
@@ -434,7 +453,7 @@ const char *sql__enum_view_sql(struct tr_arena *a, const char *type,
 {
 	struct tr_buf b;
 	tr_buf_init(&b, 0);
-	put_view(&b, type, labels, n);
+	put_view(&b, type, labels, n, false);
 	const char *s = tr_buf_cstr(&b);
 	const char *out = tr_buf_err(&b) == TR_OK && s != NULL
 				  ? tr_arena_strdup(a, s)

@@ -3222,6 +3222,9 @@ static void emit_sqlvalue(struct sql__emit *e,
 {
 	switch (v->op) {
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP:
+		/* now(), but a column default shows it as written. */
+		sql__put(e, "pg_now(0, 5)");
+		return;
 	case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP_N:
 		sql__put(e, NOW_EXPR);
 		return;

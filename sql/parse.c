@@ -395,7 +395,6 @@ static const struct {
 	{ PG_QUERY__NODE__NODE_CREATE_RANGE_STMT, "CREATE TYPE" },
 	{ PG_QUERY__NODE__NODE_DEFINE_STMT, "CREATE" },
 	{ PG_QUERY__NODE__NODE_CREATE_PLANG_STMT, "CREATE LANGUAGE" },
-	{ PG_QUERY__NODE__NODE_DO_STMT, "DO" },
 	{ PG_QUERY__NODE__NODE_CALL_STMT, "CALL" },
 	{ PG_QUERY__NODE__NODE_LOAD_STMT, "LOAD" },
 	{ PG_QUERY__NODE__NODE_CHECK_POINT_STMT, "CHECKPOINT" },
@@ -815,6 +814,11 @@ static void translate(struct sql__emit *e, const Node *n, int loc)
 		st->tag = "CREATE TYPE";
 		st->writes = st->ddl = true;
 		sql__create_enum(e, n->create_enum_stmt);
+		return;
+	case PG_QUERY__NODE__NODE_DO_STMT:
+		st->tag = "DO";
+		st->writes = st->ddl = true;
+		sql__do(e, n->do_stmt);
 		return;
 	case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
 		st->tag = "ALTER TYPE";

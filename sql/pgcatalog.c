@@ -197,6 +197,10 @@ static const char *const catalog_ddl[] = {
 	"name, sequenceowner name, data_type regtype, start_value int8, "
 	"min_value int8, max_value int8, increment_by int8, cycle bool, "
 	"cache_size int8, last_value int8)",
+	"CREATE TABLE pg_catalog.pg_statio_all_tables (relid oid, "
+	"schemaname name, relname name, heap_blks_read int8, heap_blks_hit "
+	"int8, idx_blks_read int8, idx_blks_hit int8, toast_blks_read int8, "
+	"toast_blks_hit int8, tidx_blks_read int8, tidx_blks_hit int8)",
 	/* Not PostgreSQL's: the text pg_get_indexdef, pg_get_constraintdef
 	 * and pg_get_viewdef print, keyed by OID (sub: index column). */
 	"CREATE TABLE pg_catalog.triode_defs (oid oid, sub int4, def text, "
@@ -243,6 +247,10 @@ static const char *const catalog_ddl[] = {
 	"name, table_catalog name, table_schema name, table_name name, "
 	"column_name name, ordinal_position int4, "
 	"position_in_unique_constraint int4)",
+	"CREATE TABLE information_schema.constraint_column_usage "
+	"(table_catalog name, table_schema name, table_name name, "
+	"column_name name, constraint_catalog name, constraint_schema name, "
+	"constraint_name name)",
 	"CREATE TABLE information_schema.sequences (sequence_catalog name, "
 	"sequence_schema name, sequence_name name, data_type text, "
 	"numeric_precision int4, numeric_precision_radix int4, numeric_scale "
@@ -642,6 +650,7 @@ static char *default_text(const char *dflt, uint32_t oid, const char *type_name)
 	} clocks[] = {
 		/* clock.c's pg_now(which, form) */
 		{ "pg_now(0, 0)", "now()" },
+		{ "pg_now(0, 5)", "CURRENT_TIMESTAMP" },
 		{ "pg_now(0, 1)", "LOCALTIMESTAMP" },
 		{ "pg_now(0, 2)", "CURRENT_TIME" },
 		{ "pg_now(0, 3)", "LOCALTIME" },
@@ -1877,7 +1886,8 @@ static void information_schema(struct build *b)
 	       "is_identity, identity_generation, is_generated, is_updatable) "
 	       "SELECT %Q, 'public', c.relname, a.attname, a.attnum, "
 	       "d.adbin, CASE WHEN a.attnotnull THEN 'NO' ELSE 'YES' END, "
-	       "triode_data_type(a.atttypid), CASE WHEN a.atttypid "
+	       "CASE t.typtype WHEN 'e' THEN 'USER-DEFINED' ELSE "
+	       "triode_data_type(a.atttypid) END, CASE WHEN a.atttypid "
 	       "IN (1042, 1043) AND a.atttypmod > 4 THEN a.atttypmod - 4 END, "
 	       "CASE a.atttypid WHEN 21 THEN 16 WHEN 23 THEN 32 WHEN 20 THEN "
 	       "64 WHEN 700 THEN 24 WHEN 701 THEN 53 WHEN 1700 THEN CASE WHEN "
@@ -1885,7 +1895,8 @@ static void information_schema(struct build *b)
 	       "WHEN a.atttypid IN (21, 23, 20, 700, 701) THEN 2 WHEN "
 	       "a.atttypid = 1700 THEN 10 END, CASE WHEN a.atttypid IN (21, "
 	       "23, 20) THEN 0 WHEN a.atttypid = 1700 AND a.atttypmod > 4 THEN "
-	       "(a.atttypmod - 4) & 65535 END, %Q, 'pg_catalog', t.typname, "
+	       "(a.atttypmod - 4) & 65535 END, %Q, CASE t.typtype WHEN 'e' "
+	       "THEN 'public' ELSE 'pg_catalog' END, t.typname, "
 	       "a.attnum, 'NO', CASE WHEN a.attidentity <> '' THEN 'YES' ELSE "
 	       "'NO' END, CASE a.attidentity WHEN 'a' THEN 'ALWAYS' WHEN 'd' "
 	       "THEN 'BY DEFAULT' END, CASE WHEN a.attgenerated <> '' THEN "
@@ -1913,6 +1924,20 @@ static void information_schema(struct build *b)
 	       "2, length(con.conkey) - 2) || ']') k JOIN "
 	       "pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND "
 	       "a.attnum = k.value WHERE con.contype IN ('p', 'u', 'f')",
+	    db, db);
+	/* The columns a constraint uses: a foreign key's referenced ones,
+	 * the constrained table's for the others (a CHECK's conkey holds
+	 * the columns its expression reads, as pg_depend does). */
+	run(b, "INSERT INTO information_schema.constraint_column_usage "
+	       "SELECT %Q, 'public', c.relname, a.attname, %Q, 'public', "
+	       "con.conname FROM pg_catalog.pg_constraint con, "
+	       "json_each('[' || substr(CASE con.contype WHEN 'f' THEN "
+	       "con.confkey ELSE con.conkey END, 2, length(CASE con.contype "
+	       "WHEN 'f' THEN con.confkey ELSE con.conkey END) - 2) || ']') k "
+	       "JOIN pg_catalog.pg_class c ON c.oid = CASE con.contype WHEN "
+	       "'f' THEN con.confrelid ELSE con.conrelid END JOIN "
+	       "pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum "
+	       "= k.value WHERE con.contype IN ('p', 'u', 'f', 'c')",
 	    db, db);
 	run(b, "INSERT INTO information_schema.sequences SELECT %Q, "
 	       "'public', c.relname, CASE s.seqtypid WHEN 21 THEN 'smallint' "
@@ -2022,6 +2047,13 @@ static void user_relations(struct build *b)
 	       "pg_catalog.pg_class t ON t.oid = x.indrelid JOIN "
 	       "pg_catalog.triode_defs d ON d.oid = x.indexrelid AND d.sub = "
 	       "0");
+	/* triode counts no block I/O: every counter reads as just after
+	 * pg_stat_reset(), and no table has a TOAST table. */
+	run(b, "INSERT INTO pg_catalog.pg_statio_all_tables SELECT c.oid, "
+	       "n.nspname, c.relname, 0, 0, CASE WHEN c.relhasindex THEN 0 "
+	       "END, CASE WHEN c.relhasindex THEN 0 END, NULL, NULL, NULL, "
+	       "NULL FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+	       "ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 't', 'm')");
 	for (int i = 0; i < n; i++) {
 		free_table(&tables[i]);
 		sqlite3_free((char *)tables[i].name);

@@ -39,6 +39,7 @@ static const char *const relations[] = {
 	"pg_extension",	  "pg_depend",	     "pg_foreign_table",
 	"pg_partitioned_table", "pg_tables", "pg_views",
 	"pg_matviews",	  "pg_indexes",	     "pg_sequences",
+	"pg_statio_all_tables",
 };
 
 /* Catalog functions and their result types. */

@@ -777,7 +777,7 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 		 * come with its text. */
 		bool ai = false;
 		const char *hidden[] = { "int2_range", "int4_range",
-					 "numeric_range", "len" };
+					 "numeric_range", "len", "enum" };
 		for (size_t k = 0; k < TR_ARRAY_LEN(hidden); k++) {
 			const char *name = tr_arena_printf(
 				a, "%s_%s_%s", table, al->column, hidden[k]);
@@ -787,18 +787,53 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 			(void)drop_constraint(a, t, exprs, table, name, &ai);
 		}
 		size_t end = type_end(col);
-		if (!al->has_using) {
-			struct tr_buf decl;
-			tr_buf_init(&decl, 0);
-			for (size_t i = 1; i < end; i++) {
-				tr_buf_put(&decl, col->toks[i].p,
-					   col->toks[i].len);
+		struct tr_buf decl;
+		tr_buf_init(&decl, 0);
+		for (size_t i = 1; i < end; i++) {
+			tr_buf_put(&decl, col->toks[i].p, col->toks[i].len);
+		}
+		/* An enum's declared type is two tokens, "enum_text x<hex>". */
+		char old_enum[64], new_enum[64];
+		const char *old_decl = end == 3 ? tr_arena_printf(
+							  a, "%.*s %.*s",
+							  (int)col->toks[1].len,
+							  col->toks[1].p,
+							  (int)col->toks[2].len,
+							  col->toks[2].p)
+						: NULL;
+		bool from_enum = old_decl != NULL &&
+				 sql__enum_decl_name(old_decl, old_enum,
+						     sizeof old_enum);
+		bool to_enum = sql__enum_decl_name(al->text, new_enum,
+						   sizeof new_enum);
+		if (from_enum || to_enum) {
+			/* The old collation (an enum's label order) goes
+			 * with the old type. */
+			for (size_t i = end; i + 1 < col->n; i++) {
+				if (tok_is(&col->toks[i], "COLLATE")) {
+					drop_toks(col, i--, 2);
+				}
 			}
+		}
+		if (!al->has_using && to_enum &&
+		    !(from_enum && strcmp(old_enum, new_enum) == 0)) {
+			tr_buf_close(&decl);
+			sql_error_set(err, a, "42804",
+				      "column \"%s\" cannot be cast "
+				      "automatically to type %s",
+				      al->column, new_enum);
+			err->hint = tr_arena_printf(
+				a,
+				"You might need to specify \"USING %s::%s\".",
+				al->column, new_enum);
+			return TR_ESQL;
+		}
+		if (!al->has_using && !to_enum) {
 			int32_t typmod;
 			uint32_t from = sql_type_from_decltype(
 				tr_buf_cstr(&decl), &typmod);
-			tr_buf_close(&decl);
 			if (!assignment_cast(from, al->type_oid)) {
+				tr_buf_close(&decl);
 				sql_error_set(err, a, "42804",
 					      "column \"%s\" cannot be cast "
 					      "automatically to type %s",
@@ -813,6 +848,7 @@ static int apply(struct tr_arena *a, const char *table, struct table_def *t,
 				return TR_ESQL;
 			}
 		}
+		tr_buf_close(&decl);
 		drop_toks(col, 1, end - 1);
 		if (!insert_tok(col, 1, al->text)) {
 			return sql__error(err, a, "54000",

@@ -599,8 +599,11 @@ static void add_target(struct sql__scope *sc, const PgQuery__RangeVar *rv,
 		       const char *alias)
 {
 	bool cte = rv->schemaname[0] == '\0' && is_cte(sc, rv->relname);
+	/* pg_catalog.x: the catalog's x in the mirror, else the user's x
+	 * (pgcatalog_sql.c), both found by the bare name. */
 	bool known = (rv->schemaname[0] == '\0' ||
-		      strcmp(rv->schemaname, "public") == 0) &&
+		      strcmp(rv->schemaname, "public") == 0 ||
+		      strcmp(rv->schemaname, "pg_catalog") == 0) &&
 		     !is_cte(sc, rv->relname);
 	add_item(sc, known ? rv->relname : NULL,
 		 alias != NULL ? alias : rv->relname);

@@ -607,6 +607,12 @@ void sql__comment_drop_table(struct sql__emit *e, const char *table);
 bool sql__comment_view(const char *name, char *table, size_t table_cap,
 		       char *column, size_t column_cap);
 void sql__create_enum(struct sql__emit *e, const PgQuery__CreateEnumStmt *s);
+/* CREATE TYPE ... AS ENUM in a DO block (do.c); @if_absent: no-op if
+ * the type exists. */
+void sql__create_enum_do(struct sql__emit *e, const PgQuery__CreateEnumStmt *s,
+			 bool if_absent);
+/* DO '<block>' (do.c). */
+void sql__do(struct sql__emit *e, const PgQuery__DoStmt *s);
 /* ALTER TYPE t ADD VALUE / RENAME VALUE: a statement done from the
  * schema (e->stmt->rebuild->enum_alter). */
 struct sql_enum_alter {

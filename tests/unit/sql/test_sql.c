@@ -218,7 +218,7 @@ static const struct tcase translations[] = {
 	  "SELECT pg_cast(a, 21, 0) AS a, pg_cast(pg_cast(b, 701, 0), 23, 1) AS "
 	  "b, pg_cast(CAST(c AS TEXT), 20, 0) AS c, pg_cast(d, 20, 0) AS d" },
 	{ "select now(), current_timestamp",
-	  "SELECT pg_now(0, 0) AS now, pg_now(0, 0) AS \"current_timestamp\"" },
+	  "SELECT pg_now(0, 0) AS now, pg_now(0, 5) AS \"current_timestamp\"" },
 	{ "select random()",
 	  "SELECT (random() / 18446744073709551616.0 + 0.5) AS random" },
 	{ "select count(distinct a) filter (where b > 0), sum(a) over "
@@ -1580,6 +1580,18 @@ static void test_catalog_describe(void **state)
 	st = one(&f->a, "select id from t");
 	assert_int_equal(sql_catalog_describe(c, st, &f->a, &cols, &n, &err),
 			 TR_ENOTFOUND);
+	/* Catalog queries: pg_catalog.x in a scalar subquery is the
+	 * catalog's x (Sequelize's describeTable: name[], not text[]). */
+	st = one(&f->a, "select (select array_agg(t.typname) from "
+			"pg_catalog.pg_type t join pg_catalog.pg_enum e on "
+			"t.oid = e.enumtypid), (select max(a.attname) from "
+			"pg_catalog.pg_attribute a)");
+	assert_true(st->catalog);
+	assert_int_equal(sql_catalog_describe(c, st, &f->a, &cols, &n, &err),
+			 TR_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(cols[0].type_oid, 1003);
+	assert_int_equal(cols[1].type_oid, SQL_OID_NAME);
 	sql_catalog_free(c);
 }
 
