@@ -121,3 +121,38 @@ def test_rebuild_of_a_table_larger_than_the_page_cache(node, table):
                       % (table, table, i))
         assert c.execute("SELECT count(*) FROM %s" % table
                          ).fetchone() == (60000,)
+
+
+def test_rebuild_keeps_referencing_rows(node, table):
+    """A table rebuilt by ALTER TABLE keeps the rows that reference it:
+    their ON DELETE actions (SET NULL, CASCADE) must not run, also when
+    the rebuild fails half way (and foreign keys work afterwards)."""
+    p, c1, c2 = table, table + "_c1", table + "_c2"
+    with psycopg.connect(node.dsn(), autocommit=True) as c:
+        try:
+            c.execute("CREATE TABLE %s (id int PRIMARY KEY, n text)" % p)
+            c.execute("CREATE TABLE %s (id int PRIMARY KEY, pid int "
+                      "REFERENCES %s ON DELETE SET NULL)" % (c1, p))
+            c.execute("CREATE TABLE %s (id int PRIMARY KEY, pid int "
+                      "REFERENCES %s ON DELETE CASCADE)" % (c2, p))
+            c.execute("INSERT INTO %s VALUES (1, 'x'), (2, NULL)" % p)
+            c.execute("INSERT INTO %s VALUES (1, 1), (2, 2)" % c1)
+            c.execute("INSERT INTO %s VALUES (1, 1), (2, 2)" % c2)
+            c.execute("ALTER TABLE %s ALTER COLUMN n SET DEFAULT 'd'" % p)
+            with pytest.raises(psycopg.errors.NotNullViolation):
+                c.execute("ALTER TABLE %s ALTER COLUMN n SET NOT NULL" % p)
+            assert c.execute("SELECT id, pid FROM %s ORDER BY id" % c1
+                             ).fetchall() == [(1, 1), (2, 2)]
+            assert c.execute("SELECT id, pid FROM %s ORDER BY id" % c2
+                             ).fetchall() == [(1, 1), (2, 2)]
+            # Enforcement is back: the actions run, bad keys are refused.
+            c.execute("DELETE FROM %s WHERE id = 1" % p)
+            assert c.execute("SELECT id, pid FROM %s ORDER BY id" % c1
+                             ).fetchall() == [(1, None), (2, 2)]
+            assert c.execute("SELECT id FROM %s ORDER BY id" % c2
+                             ).fetchall() == [(2,)]
+            with pytest.raises(psycopg.errors.ForeignKeyViolation):
+                c.execute("INSERT INTO %s VALUES (3, 99)" % c2)
+        finally:
+            for t in (c2, c1, p):
+                c.execute("DROP TABLE IF EXISTS %s" % t)

@@ -33,11 +33,8 @@ SEQUELIZE_CHECKS = ["sync", "describe_table", "show_index", "foreign_keys",
 KNEX_CHECKS = ["create_tables", "insert_returning", "joins", "upsert_merge",
                "transactions", "alter_table", "drop"]
 
-XFAIL = {
-    ("sequelize", "alter_keeps_references"):
-        "ALTER TABLE rebuilds a table by DROP TABLE (sql/rebuild.c), whose "
-        "implicit DELETE runs the ON DELETE SET NULL of referencing rows",
-}
+# (orm, check) -> why triode fails it today (strict xfail); none now.
+XFAIL = {}
 
 
 def _node_env():

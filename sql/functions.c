@@ -5880,6 +5880,9 @@ int sql_functions_register(sqlite3 *db)
 	}
 	int rc = sql__returning_register(db);
 	if (rc == SQLITE_OK) {
+		rc = sql__rebuild_register(db); /* rebuild.c */
+	}
+	if (rc == SQLITE_OK) {
 		rc = sql__numeric_register(db); /* numeric.c */
 	}
 	if (rc != SQLITE_OK) {

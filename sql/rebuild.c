@@ -32,6 +32,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sqlite3.h>
+
 #include "sql/sql_int.h"
 
 /* Most elements (columns and constraints) a table definition may have;
@@ -1292,9 +1294,13 @@ static int table_script(struct tr_arena *a, const struct sql_rebuild *r,
 	struct tr_buf b;
 	tr_buf_init(&b, 0);
 	/* Rows that reference this table lose their parent for a moment:
-	 * their checks wait for COMMIT (the pragma ends with the
-	 * transaction), when the same keys are back. */
-	tr_buf_put_str(&b, "PRAGMA defer_foreign_keys = ON; CREATE TABLE ");
+	 * DROP TABLE's implicit DELETE would run their ON DELETE actions
+	 * (SET NULL, CASCADE: data lost), so foreign keys are off while the
+	 * table is rebuilt (triode_foreign_keys below), and their checks
+	 * wait for COMMIT (the pragma ends with the transaction), when the
+	 * same keys are back. */
+	tr_buf_put_str(&b, "SELECT 1 WHERE triode_foreign_keys(0) = 2; "
+			   "PRAGMA defer_foreign_keys = ON; CREATE TABLE ");
 	sql__ident_buf(&b, old);
 	tr_buf_put_str(&b, " AS SELECT * FROM ");
 	sql__ident_buf(&b, r->table);
@@ -1400,7 +1406,58 @@ static int table_script(struct tr_arena *a, const struct sql_rebuild *r,
 			tr_buf_put_str(&b, o->sql);
 		}
 	}
+	tr_buf_put_str(&b, "; SELECT 1 WHERE triode_foreign_keys(1) = 2");
 	return finish(a, &b, script);
+}
+
+/*
+ * triode_foreign_keys(on): foreign key enforcement on this connection,
+ * on or off, inside a transaction too (PRAGMA foreign_keys cannot be
+ * changed there); returns @on.  Statements compiled later see it.  A
+ * rebuild script turns it off and back on; should the script fail half
+ * way, the transaction's end (ROLLBACK, or COMMIT) turns it back on.
+ */
+static void fk_on(sqlite3 *db)
+{
+	int now = 0;
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, &now);
+	sqlite3_commit_hook(db, NULL, NULL);
+	sqlite3_rollback_hook(db, NULL, NULL);
+}
+
+static int fk_on_commit(void *db)
+{
+	fk_on(db);
+	return 0; /* the commit goes ahead */
+}
+
+static void fk_on_rollback(void *db)
+{
+	fk_on(db);
+}
+
+static void foreign_keys(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	TR_UNUSED(argc);
+	sqlite3 *db = sqlite3_context_db_handle(ctx);
+	int on = sqlite3_value_int(argv[0]) != 0;
+	if (on) {
+		fk_on(db);
+	} else {
+		int now = 0;
+		sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, 0, &now);
+		sqlite3_commit_hook(db, fk_on_commit, db);
+		sqlite3_rollback_hook(db, fk_on_rollback, db);
+	}
+	sqlite3_result_int(ctx, on);
+}
+
+int sql__rebuild_register(struct sqlite3 *db)
+{
+	/* Direct only: no view or trigger may hide a call. */
+	return sqlite3_create_function_v2(db, "triode_foreign_keys", 1,
+					  SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL,
+					  foreign_keys, NULL, NULL, NULL);
 }
 
 /* ---------------------------------------------------------------------

@@ -430,6 +430,8 @@ bool sql__with_dml_cte(struct sql__emit *e, const PgQuery__CommonTableExpr *c);
  * last_insert_rowid to x, returns 1 (an upsert's DO UPDATE WHERE calls it
  * with the updated row's rowid).  SQLite result code. */
 int sql__returning_register(struct sqlite3 *db);
+/* triode_foreign_keys(on), which table rebuilds use (rebuild.c). */
+int sql__rebuild_register(struct sqlite3 *db);
 
 /* DDL (ddl.c). */
 void sql__create_table(struct sql__emit *e, const PgQuery__CreateStmt *s);

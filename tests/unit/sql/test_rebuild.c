@@ -256,13 +256,25 @@ static void test_referenced_tables_and_views(void **state)
 	struct fixture *f = *state;
 	run(f, "create table parent (id int primary key, name text)");
 	run(f, "create table child (id int, pid int references parent (id))");
+	run(f, "create table kid (id int, pid int references parent (id) on "
+	       "delete cascade)");
+	run(f, "create table ward (id int, pid int references parent (id) on "
+	       "delete set null)");
 	run(f, "create view names as select name from parent");
 	run(f, "insert into parent values (1, 'a'), (2, 'b')");
 	run(f, "insert into child values (10, 1), (20, 2)");
+	run(f, "insert into kid values (10, 1), (20, 2)");
+	run(f, "insert into ward values (10, 1)");
 	/* The parent is dropped and made again: children keep their
-	 * references, and the view still reads it. */
+	 * references (and rows: no ON DELETE action runs), and the view
+	 * still reads it. */
 	alter_ok(f, "alter table parent alter column name set not null");
 	assert_string_equal(value(f, "SELECT count(*) FROM names"), "2");
+	assert_string_equal(value(f, "SELECT count(*) FROM kid"), "2");
+	assert_string_equal(value(f, "SELECT pid FROM ward"), "1");
+	/* Foreign keys are enforced again once the rebuild is done. */
+	assert_true(fails(f, "INSERT INTO kid VALUES (30, 3)"));
+	assert_string_equal(value(f, "PRAGMA foreign_keys"), "1");
 	assert_true(fails(f, "INSERT INTO child VALUES (30, 3)"));
 	assert_non_null(strstr(
 		value(f, "SELECT sql FROM sqlite_master WHERE name = 'child'"),
