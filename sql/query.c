@@ -271,6 +271,8 @@ struct sql__lateral {
 	const struct sql__lateral *outer;
 	struct lateral_item items[MAX_LATERAL];
 	size_t n;
+	/* A bare * over function items: written out per FROM item. */
+	bool expand_star;
 };
 
 static const struct lateral_item *find_lateral_function(
@@ -473,6 +475,7 @@ static bool is_star(const Node *v)
 }
 
 static bool has_aggregate(const ProtobufCMessage *m, int depth);
+static void emit_star(struct sql__emit *e, const PgQuery__SelectStmt *s);
 
 /* HAVING without GROUP BY makes the query one group even when the
  * select list has no aggregate, which SQLite refuses ("HAVING clause on
@@ -504,6 +507,12 @@ static void emit_targets(struct sql__emit *e, const PgQuery__SelectStmt *s)
 		}
 		if (wrap) {
 			sql__put(e, "CASE WHEN count(*) IS NULL THEN NULL ELSE ");
+		}
+		if (e->lateral != NULL && e->lateral->sel == s &&
+		    e->lateral->expand_star && is_star(rt->val) &&
+		    rt->val->column_ref->n_fields == 1) {
+			emit_star(e, s);
+			continue;
 		}
 		/* Exact quotients for the client (decimal.c). */
 		e->exact = s == e->exact_sel ? rt->val : NULL;
@@ -1071,6 +1080,9 @@ static void collect_lateral_functions(struct sql__emit *e, const Node *n,
 	}
 }
 
+static bool star_expandable(const struct sql__lateral *p,
+			    const PgQuery__SelectStmt *s);
+
 /* The LATERAL items of @s's FROM list handled here (NULL: none). */
 static struct sql__lateral *plan_lateral(struct sql__emit *e,
 					 const PgQuery__SelectStmt *s)
@@ -1133,20 +1145,95 @@ static struct sql__lateral *plan_lateral(struct sql__emit *e,
 		if (!is_star_target(s->target_list[i]->res_target->val)) {
 			continue;
 		}
+		bool functions = false;
 		for (size_t k = 0; k < p->n; k++) {
-			if (p->items[k].rf != NULL) {
-				sql__fail(e, -1, "0A000",
-					  "SELECT * over a set-returning "
-					  "function that reads another FROM "
-					  "item is not supported (name the "
-					  "columns)");
-				return NULL;
-			}
+			functions |= p->items[k].rf != NULL;
 		}
-		return NULL; /* the FROM item's columns are unknown */
+		if (!functions) {
+			return NULL; /* the FROM item's columns are unknown */
+		}
+		if (!star_expandable(p, s)) {
+			sql__fail(e, -1, "0A000",
+				  "SELECT * over a set-returning function that "
+				  "reads another FROM item is supported only "
+				  "with tables and such functions in FROM "
+				  "(name the columns)");
+			return NULL;
+		}
+		p->expand_star = true;
 	}
 	p->outer = e->lateral;
 	return p;
+}
+
+/* * can be written out item by item: only tables and function items
+ * in FROM, no joins or subqueries (whose merged or renamed columns the
+ * translator would have to know). */
+static bool star_expandable(const struct sql__lateral *p,
+			    const PgQuery__SelectStmt *s)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->items[i].rf == NULL) {
+			return false;
+		}
+	}
+	for (size_t i = 0; i < s->n_from_clause; i++) {
+		const Node *f = s->from_clause[i];
+		if (f->node_case != PG_QUERY__NODE__NODE_RANGE_VAR &&
+		    f->node_case != PG_QUERY__NODE__NODE_RANGE_FUNCTION) {
+			return false;
+		}
+		if (f->node_case == PG_QUERY__NODE__NODE_RANGE_VAR &&
+		    f->range_var->alias != NULL &&
+		    f->range_var->alias->n_colnames > 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A bare * with function items (expand_star): "t".* for a table, each
+ * column of a function as it is mapped. */
+static void emit_star(struct sql__emit *e, const PgQuery__SelectStmt *s)
+{
+	for (size_t i = 0; i < s->n_from_clause; i++) {
+		const Node *f = s->from_clause[i];
+		sql__put(e, i > 0 ? ", " : "");
+		if (f->node_case == PG_QUERY__NODE__NODE_RANGE_VAR) {
+			const PgQuery__RangeVar *rv = f->range_var;
+			sql__ident(e, rv->alias != NULL &&
+						      rv->alias->aliasname[0] !=
+							      '\0'
+					      ? rv->alias->aliasname
+					      : rv->relname);
+			sql__put(e, ".*");
+			continue;
+		}
+		const struct lateral_item *it = find_lateral_function(
+			e, f->range_function);
+		if (it == NULL) {
+			/* An uncorrelated function: its derived table. */
+			const PgQuery__Alias *al = f->range_function->alias;
+			const PgQuery__FuncCall *fc = sql__range_function_call(
+				f->range_function);
+			sql__ident(
+				e,
+				al != NULL && al->aliasname[0] != '\0'
+					? al->aliasname
+				: fc != NULL
+					? sql__str(fc->funcname[fc->n_funcname -
+								1])
+					: "?");
+			sql__put(e, ".*");
+			continue;
+		}
+		for (size_t k = 0; k < it->n_cols; k++) {
+			sql__put(e, k > 0 ? ", (" : "(");
+			sql__ident(e, it->alias);
+			sql__putf(e, ".%s) AS ", it->phys[k]);
+			sql__ident(e, it->cols[k]);
+		}
+	}
 }
 
 /* The current query level has LATERAL items written as subqueries. */

@@ -17,6 +17,8 @@ SELECT id, j.k, j.v FROM c16_ar, jsonb_each(doc) AS j(k, v) WHERE jsonb_typeof(d
 SELECT id, key FROM c16_ar, jsonb_object_keys(CASE WHEN jsonb_typeof(doc) = 'object' THEN doc ELSE '{}' END) key ORDER BY id, key;
 SELECT id, count(*) AS n, sum(v) AS total FROM c16_ar, unnest(nums) v GROUP BY id ORDER BY id;
 SELECT id, t FROM c16_ar, LATERAL unnest(tags) AS t WHERE t <> 'b' ORDER BY 1, 2;
+SELECT * FROM c16_ar, unnest(c16_ar.tags) AS t WHERE id < 3 ORDER BY id, t;
+SELECT * FROM c16_ar a, unnest(a.nums) WITH ORDINALITY AS x(v, pos) ORDER BY id, pos;
 DROP TABLE c16_ar;
 CREATE TABLE c16_dept (id int4 PRIMARY KEY, name text);
 CREATE TABLE c16_emp (id int4 PRIMARY KEY, dept int4, name text, salary numeric(10,2));
