@@ -231,6 +231,8 @@ struct server_session {
 	bool reconnect_retried; /* the second connect attempt is running */
 	bool stmt_retried;      /* the current statement was sent again once */
 	unsigned busy_retries;  /* BUSY from another gateway, this statement */
+	unsigned adv_waits;     /* advisory lock retries, this statement */
+	uint64_t adv_since;     /* uv_now() of the first of them */
 	char kick_fatal[6];     /* deferred open failure: SQLSTATE */
 	char kick_msg[256];     /* ... and its message */
 	struct ret_run *ret; /* RETURNING emulation of the statement, or NULL */
@@ -770,6 +772,39 @@ static void busy_retry_cb(uv_timer_t *t)
 }
 
 /*
+ * The statement's pg_advisory_lock found the lock taken (advisory.c):
+ * the statement changed nothing, so send it again a few milliseconds
+ * later, as long as lock_timeout allows (55P03, PostgreSQL's message).
+ * A cancel or statement_timeout ends the wait in busy_retry_cb.
+ */
+static bool wait_advisory(struct server_session *s)
+{
+	uint64_t now = uv_now(s->srv->loop);
+	if (s->adv_waits == 0) {
+		s->adv_since = now;
+	}
+	const char *v = server_settings_get(s->settings, "lock_timeout");
+	long ms = v != NULL ? strtol(v, NULL, 10) : 0;
+	uint64_t delay = s->adv_waits < 20 ? 1 + s->adv_waits : 20;
+	if (ms > 0) {
+		uint64_t end = s->adv_since + (uint64_t)ms;
+		if (now >= end) {
+			failf(s, "55P03",
+			      "canceling statement due to lock timeout");
+			return true;
+		}
+		delay = now + delay > end ? end - now : delay;
+	}
+	s->adv_waits++;
+	if (s->txn == TXN_NONE) {
+		release_lock(s);
+	}
+	s->pending++;
+	uv_timer_start(&s->timer, busy_retry_cb, delay, 0);
+	return true;
+}
+
+/*
  * Can the failed statement simply be sent again?  Only if it never ran:
  * outside a transaction, refused by a node that is no longer the leader
  * (10250, or 12 after a leadership change), or a read cut off before any
@@ -782,6 +817,10 @@ static bool retry_statement(struct server_session *s,
 	struct sql_stmt *st = s->cur;
 	if (s->closing || st == NULL || s->cancel_requested) {
 		return false;
+	}
+	if (res->rc == TR_ESQL && !s->rowdesc_sent &&
+	    sql_advisory_is_wait(res->code, res->message)) {
+		return wait_advisory(s);
 	}
 	/* Plain BUSY (another node's gateway writing, or dqlite's "checkpoint
 	 * in progress") means the statement did not run, and SQLite keeps an
@@ -4404,6 +4443,7 @@ static void step(struct server_session *s)
 		s->stmt_retried = false;
 		s->settings_read = false;
 		s->busy_retries = 0;
+		s->adv_waits = 0;
 		start_statement_timer(s);
 	}
 	struct sql_stmt *st = s->cur;
