@@ -1078,6 +1078,31 @@ static int portal_keep_row(struct server_session *s, unsigned n_cols)
 	return tr_buf_err(&p->rows);
 }
 
+/* pg_advisory_unlock found no lock of the session's to release: the
+ * statement's row says so where its translation noted such a call
+ * (sql_stmt.unlock_cols), and PostgreSQL warns. */
+static void unlock_warnings(struct server_session *s, unsigned n_cols,
+			    const struct cluster_value *vals)
+{
+	const struct sql_stmt *st = s->cur;
+	if (st == NULL || (st->unlock_cols[0] | st->unlock_cols[1]) == 0) {
+		return;
+	}
+	for (unsigned i = 0; i < n_cols && i < 32; i++) {
+		for (int m = 0; m < 2; m++) {
+			if ((st->unlock_cols[m] >> i & 1) != 0 &&
+			    vals[i].type == CLUSTER_INTEGER &&
+			    vals[i].integer == 0) {
+				send_warning(s, "01000",
+					     m == 0 ? "you don't own a lock of "
+						      "type ExclusiveLock"
+						    : "you don't own a lock of "
+						      "type ShareLock");
+			}
+		}
+	}
+}
+
 static int query_row(struct cluster_client *c, void *arg, unsigned n_cols,
 		     const struct cluster_value *vals)
 {
@@ -1121,6 +1146,7 @@ static int query_row(struct cluster_client *c, void *arg, unsigned n_cols,
 		s->row[i].p = s->vals.data + s->offs[i];
 	}
 	s->n_rows++;
+	unlock_warnings(s, n_cols, vals);
 	if (s->ext == EXT_EXECUTE && s->max_rows > 0 &&
 	    s->rows_sent >= s->max_rows) {
 		/* Past the Execute's row limit: kept for the next Execute of

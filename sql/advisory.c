@@ -565,6 +565,37 @@ static bool is_int_type(uint32_t t)
 	       t == SQL_OID_INT8;
 }
 
+/* An unlock that is an item of the select list whose rows go to the
+ * client: note its column, whose false values come with PostgreSQL's
+ * WARNING (the executor sends it; a function on the leader cannot).
+ * Not after a "*", whose width is not known here. */
+static void note_unlock_col(struct sql__emit *e, const PgQuery__FuncCall *fc,
+			    const char *name)
+{
+	const struct adv_fn *f = find_fn(name);
+	const PgQuery__SelectStmt *sel = e->exact_sel;
+	if (f == NULL || f->op != OP_UNLOCK || sel == NULL ||
+	    e->exact == NULL ||
+	    e->exact->node_case != PG_QUERY__NODE__NODE_FUNC_CALL ||
+	    e->exact->func_call != fc) {
+		return;
+	}
+	for (size_t i = 0; i < sel->n_target_list && i < 32; i++) {
+		const Node *v = sel->target_list[i]->res_target->val;
+		if (v == e->exact) {
+			e->stmt->unlock_cols[f->mode] |= (uint32_t)1 << i;
+			return;
+		}
+		if (v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+		    v->column_ref->n_fields > 0 &&
+		    v->column_ref->fields[v->column_ref->n_fields - 1]
+				    ->node_case ==
+			    PG_QUERY__NODE__NODE_A_STAR) {
+			return;
+		}
+	}
+}
+
 bool sql__advisory_func(struct sql__emit *e, const PgQuery__FuncCall *fc,
 			const char *name)
 {
@@ -602,6 +633,7 @@ bool sql__advisory_func(struct sql__emit *e, const PgQuery__FuncCall *fc,
 				      "explicit type casts.";
 		return true;
 	}
+	note_unlock_col(e, fc, name);
 	sql__putf(e, "%s(", name);
 	for (size_t i = 0; i < fc->n_args; i++) {
 		sql__put(e, i > 0 ? ", " : "");

@@ -376,6 +376,12 @@ struct sql_stmt {
 	 * "INSERT 0 <n>"; for SELECT/UPDATE/DELETE "<tag> <n>". */
 	const char *tag;
 	bool writes; /* may write: must hold the database's write lock */
+	/* Items of the select list (bit i: column i, the first 32) that are
+	 * a call of pg_advisory_unlock ([0]) or pg_advisory_unlock_shared
+	 * ([1]): the executor sends PostgreSQL's WARNING "you don't own a
+	 * lock of type ExclusiveLock" (ShareLock) with a row where it is
+	 * false (advisory.c). */
+	uint32_t unlock_cols[2];
 	/* Names a triode_cluster_* relation: triode's views of the cluster,
 	 * which live in the internal database, not the user's. */
 	bool cluster_view;

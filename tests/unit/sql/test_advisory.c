@@ -349,6 +349,27 @@ static void test_translate(void **state)
 					    cases[i].sqlstate);
 		}
 	}
+	/* Unlocks whose false value the executor warns about. */
+	static const struct {
+		const char *sql;
+		uint32_t ex, sh;
+	} unlocks[] = {
+		{ "SELECT pg_advisory_unlock(1), pg_advisory_unlock_shared(2)",
+		  1, 2 },
+		{ "SELECT 1, pg_advisory_unlock(1, 2) AS u", 2, 0 },
+		{ "SELECT NOT pg_advisory_unlock(1)", 0, 0 },
+		{ "SELECT pg_try_advisory_lock(1)", 0, 0 },
+		{ "SELECT x FROM (SELECT pg_advisory_unlock(1) AS x) s", 0, 0 },
+	};
+	for (size_t i = 0; i < TR_ARRAY_LEN(unlocks); i++) {
+		struct sql_batch b;
+		struct sql_error err;
+		assert_int_equal(sql_parse(&a, unlocks[i].sql, &b, &err),
+				 TR_OK);
+		assert_false(b.stmts[0].failed);
+		assert_int_equal(b.stmts[0].unlock_cols[0], unlocks[i].ex);
+		assert_int_equal(b.stmts[0].unlock_cols[1], unlocks[i].sh);
+	}
 	assert_int_equal(sql__advisory_func_type("pg_advisory_lock"),
 			 SQL_OID_VOID);
 	assert_int_equal(sql__advisory_func_type("pg_advisory_unlock_all"),
