@@ -815,12 +815,20 @@ static bool retry_statement(struct server_session *s,
 			    const struct cluster_result *res)
 {
 	struct sql_stmt *st = s->cur;
+	if (!s->closing && st != NULL && res->rc == TR_ESQL &&
+	    sql_advisory_is_wait(res->code, res->message)) {
+		if (s->cancel_requested) {
+			failf(s, "57014", "canceling statement due to %s",
+			      s->timed_out ? "statement timeout"
+					   : "user request");
+			return true;
+		}
+		if (!s->rowdesc_sent) {
+			return wait_advisory(s);
+		}
+	}
 	if (s->closing || st == NULL || s->cancel_requested) {
 		return false;
-	}
-	if (res->rc == TR_ESQL && !s->rowdesc_sent &&
-	    sql_advisory_is_wait(res->code, res->message)) {
-		return wait_advisory(s);
 	}
 	/* Plain BUSY (another node's gateway writing, or dqlite's "checkpoint
 	 * in progress") means the statement did not run, and SQLite keeps an
