@@ -275,6 +275,19 @@ static void end_xact(struct adv_conn *c)
  * Statement boundaries
  * ------------------------------------------------------------------- */
 
+/* Is @stmt run from inside another statement of @db (a function of its
+ * running SQL of its own)?  Its start and end are not the statement's. */
+static bool is_nested(sqlite3 *db, sqlite3_stmt *stmt)
+{
+	for (sqlite3_stmt *o = sqlite3_next_stmt(db, NULL); o != NULL;
+	     o = sqlite3_next_stmt(db, o)) {
+		if (o != stmt && sqlite3_stmt_busy(o)) {
+			return true;
+		}
+	}
+	return false;
+}
+
 void sql__advisory_trace(unsigned type, struct sqlite3_stmt *stmt,
 			 const void *x)
 {
@@ -289,7 +302,7 @@ void sql__advisory_trace(unsigned type, struct sqlite3_stmt *stmt,
 	while (c != NULL && c->db != db) {
 		c = c->next_dirty;
 	}
-	if (c != NULL) {
+	if (c != NULL && !is_nested(db, stmt)) {
 		c->n_journal = 0; /* a statement starts or ends */
 		if (sqlite3_get_autocommit(db)) {
 			end_xact(c); /* COMMIT, ROLLBACK, or its own */

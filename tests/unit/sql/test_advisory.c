@@ -187,6 +187,21 @@ static void test_arguments(void **state)
 				 "range for type integer");
 }
 
+/* probe(k): run a statement of its own on its connection, then say
+ * whether the other session (the user data) can take lock k. */
+static void fn_probe(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	TR_UNUSED(argc);
+	sqlite3 *other = sqlite3_user_data(ctx);
+	sqlite3_exec(sqlite3_context_db_handle(ctx), "SELECT 1", NULL, NULL,
+		     NULL);
+	char sql[64], out[64];
+	snprintf(sql, sizeof sql, "SELECT pg_try_advisory_lock(%lld)",
+		 (long long)sqlite3_value_int64(argv[0]));
+	sqlite3_result_int(ctx, run(other, sql, out, sizeof out) == SQLITE_OK &&
+					strcmp(out, "1") == 0);
+}
+
 static void test_xact(void **state)
 {
 	struct fixture *f = *state;
@@ -217,6 +232,14 @@ static void test_xact(void **state)
 	/* A statement of its own is its own transaction. */
 	ok(a, "SELECT pg_try_advisory_xact_lock(11)", "1");
 	ok(b, "SELECT pg_try_advisory_lock(11)", "1");
+	/* A statement run by a function inside another is not the end of
+	 * the outer one's transaction. */
+	assert_int_equal(sqlite3_create_function_v2(a, "probe", 1, SQLITE_UTF8,
+						    b, fn_probe, NULL, NULL,
+						    NULL),
+			 SQLITE_OK);
+	ok(a, "SELECT pg_try_advisory_xact_lock(13) + 10 * probe(13)", "1");
+	ok(b, "SELECT pg_try_advisory_lock(13)", "1");
 	/* An xact lock released by a BEGIN that follows the COMMIT of a
 	 * write transaction. */
 	ok(a, "CREATE TABLE t (x)", "");
