@@ -340,6 +340,34 @@ def test_extended_protocol(node, key):
         b.execute("SELECT pg_advisory_unlock_all()")
 
 
+def test_asyncpg_binary_and_described_key_types(node, key):
+    """asyncpg encodes each key by the type Describe gives (bigint, or
+    two integers) and reads void and bool results in binary."""
+    asyncpg = pytest.importorskip("asyncpg")
+    import asyncio
+    from test_driver_asyncpg import connect
+
+    async def run():
+        a, b = await connect(node), await connect(node)
+        try:
+            assert await a.fetchval("SELECT pg_advisory_lock($1)",
+                                    key) is None
+            assert await b.fetchval("SELECT pg_try_advisory_lock($1)",
+                                    key) is False
+            assert await a.fetchval("SELECT pg_try_advisory_lock($1, $2)",
+                                    17, 42) is True
+            assert await b.fetchval("SELECT pg_try_advisory_lock($1, $2)",
+                                    17, 42) is False
+            assert await a.fetchval("SELECT pg_advisory_unlock($1)", key)
+            assert await b.fetchval("SELECT pg_try_advisory_lock($1)", key)
+        finally:
+            await a.close()
+            await b.close()
+
+    asyncio.run(run())
+    assert asyncpg is not None
+
+
 def test_mutual_exclusion_of_many_sessions(node, key):
     """Read-modify-write under the lock from several sessions: no update
     is lost."""

@@ -572,6 +572,14 @@ uint32_t sql__advisory_func_type(const char *name)
 	return f->op == OP_LOCK ? SQL_OID_VOID : SQL_OID_BOOL;
 }
 
+uint32_t sql__advisory_key_type(const char *name, size_t n_args)
+{
+	if (find_fn(name) == NULL || n_args < 1 || n_args > 2) {
+		return 0;
+	}
+	return n_args == 1 ? SQL_OID_INT8 : SQL_OID_INT4;
+}
+
 static bool is_int_type(uint32_t t)
 {
 	return t == 0 || t == SQL_OID_INT2 || t == SQL_OID_INT4 ||

@@ -390,6 +390,10 @@ void sql__advisory_trace(unsigned type, struct sqlite3_stmt *stmt,
 bool sql__advisory_func(struct sql__emit *e, const PgQuery__FuncCall *fc,
 			const char *name);
 uint32_t sql__advisory_func_type(const char *name);
+/* The type of the key arguments of advisory lock function @name called
+ * with @n_args arguments (int8 for one, int4 for two), 0 for other
+ * functions: the type of a parameter given as a key. */
+uint32_t sql__advisory_key_type(const char *name, size_t n_args);
 
 /* One direction letter per ORDER BY key of aggregate call @fc, appended
  * to @k (aggrows.c's codes, read by the ordered aggregates of

@@ -407,6 +407,43 @@ static void test_translate(void **state)
 	tr_arena_close(&a);
 }
 
+/* Parameters given as keys are described as PostgreSQL describes them
+ * (asyncpg sends what Describe says). */
+static void test_param_types(void **state)
+{
+	TR_UNUSED(state);
+	struct tr_arena a;
+	tr_arena_init(&a, 4096);
+	struct sql_catalog *c;
+	assert_int_equal(sql_catalog_new(&c), TR_OK);
+	assert_int_equal(sql_catalog_load(c, 0, NULL), TR_OK);
+	static const struct {
+		const char *sql;
+		uint32_t want[2];
+	} cases[] = {
+		{ "SELECT pg_advisory_lock($1)", { SQL_OID_INT8 } },
+		{ "SELECT pg_try_advisory_xact_lock_shared($1, $2)",
+		  { SQL_OID_INT4, SQL_OID_INT4 } },
+		{ "SELECT pg_advisory_unlock($1, 7)", { SQL_OID_INT4 } },
+	};
+	for (size_t i = 0; i < TR_ARRAY_LEN(cases); i++) {
+		struct sql_batch b;
+		struct sql_error err;
+		assert_int_equal(sql_parse(&a, cases[i].sql, &b, &err), TR_OK);
+		struct sql_stmt *st = &b.stmts[0];
+		assert_false(st->failed);
+		uint32_t oids[2] = { 0, 0 };
+		assert_true(st->n_params <= 2);
+		assert_int_equal(sql_catalog_describe_params(c, st, &a, oids),
+				 TR_OK);
+		for (unsigned k = 0; k < st->n_params; k++) {
+			assert_int_equal(oids[k], cases[i].want[k]);
+		}
+	}
+	sql_catalog_free(c);
+	tr_arena_close(&a);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -422,6 +459,7 @@ int main(void)
 		T(test_wait_undoes_statement),
 		cmocka_unit_test(test_per_database),
 		cmocka_unit_test(test_translate),
+		cmocka_unit_test(test_param_types),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
