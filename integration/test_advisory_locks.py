@@ -476,3 +476,36 @@ def test_sessions_on_different_nodes_contend(trio, key):
         a.execute("SET lock_timeout = '200ms'")
         with pytest.raises(psycopg.errors.LockNotAvailable):
             a.execute("SELECT pg_advisory_lock(%s)" % key)
+
+
+def test_a_leader_change_ends_the_sessions_holding_locks(trio, key):
+    """The locks live on the leader: a leader change loses them.  A
+    session that took one is ended (57P01) rather than let it go on as
+    if it still held it; other sessions go on, and the lock is free on
+    the new leader.  (Destructive: the last test of the module.)"""
+    from test_cluster import leader_of
+    from test_cluster import wait_until as cl_wait
+    leader = cl_wait("a leader", lambda: leader_of(trio))
+    f1, f2 = [n for n in trio.nodes if n is not leader]
+    a, plain = f1.connect(), f2.connect()
+    try:
+        a.execute("SELECT pg_advisory_lock(%s)" % key)
+        assert one(plain, "SELECT 1") == 1
+        leader.kill9()
+        with pytest.raises(psycopg.errors.AdminShutdown) as e:
+            a.execute("SELECT pg_advisory_unlock(%s)" % key)
+        assert "advisory locks were lost" in str(e.value)
+        with pytest.raises(psycopg.OperationalError):
+            for _ in range(50):  # the server closes the connection
+                a.execute("SELECT 1")
+                time.sleep(0.1)
+        cl_wait("the plain session on the new leader",
+                lambda: one(plain, "SELECT 2") == 2, timeout=30)
+
+        def free():
+            with f2.connect() as c:
+                return one(c, "SELECT pg_try_advisory_lock(%s)" % key)
+        cl_wait("the lock on the new leader", free, timeout=30)
+    finally:
+        a.close()
+        plain.close()

@@ -247,6 +247,10 @@ struct server_session {
 	unsigned n_dbs, cap_dbs;
 	const char **db_names; /* in the arena */
 	int64_t *db_oids;
+	/* adv_locks: a statement took a session-level advisory lock on the
+	 * leader connection; adv_lost: that connection is gone, and the
+	 * session ends (advisory_lost_cb). */
+	bool adv_locks, adv_lost;
 };
 
 /*
@@ -461,6 +465,26 @@ static const char *keep(char *dst, size_t cap, const char *src)
 	return dst;
 }
 
+#define ADV_LOST_MSG                                                      \
+	"terminating connection because the cluster leader changed: the " \
+	"session's advisory locks were lost"
+
+/* The session's leader connection, and with it its advisory locks, is
+ * gone (a leader change).  PostgreSQL's session keeps its locks until it
+ * ends: this one ends, once idle, rather than go on without them. */
+static void advisory_lost_cb(uv_timer_t *t)
+{
+	struct server_session *s = t->data;
+	if (s->closing || s->pg == NULL) {
+		return;
+	}
+	if (s->in_query) {
+		uv_timer_start(&s->stmt_timer, advisory_lost_cb, 10, 0);
+		return;
+	}
+	pgwire_session_terminate(s->pg, "57P01", ADV_LOST_MSG);
+}
+
 static void idle_timeout_cb(uv_timer_t *t)
 {
 	struct server_session *s = t->data;
@@ -637,6 +661,9 @@ static void end_query(struct server_session *s)
 
 	if (answer && op != EXT_EXECUTE && op != EXT_PREPARE) {
 		arm_idle_timer(s, status);
+	}
+	if (s->adv_lost && !uv_is_closing((uv_handle_t *)&s->stmt_timer)) {
+		uv_timer_start(&s->stmt_timer, advisory_lost_cb, 0, 0);
 	}
 	if (answer) {
 		if (op == EXT_EXECUTE) {
@@ -4478,6 +4505,7 @@ static void step(struct server_session *s)
 		s->settings_read = false;
 		s->busy_retries = 0;
 		s->adv_waits = 0;
+		s->adv_locks |= s->cur->advisory && s->ext != EXT_PREPARE;
 		start_statement_timer(s);
 	}
 	struct sql_stmt *st = s->cur;
@@ -4602,6 +4630,12 @@ static void step(struct server_session *s)
 		}
 	}
 	if (!s->cc_ready) {
+		if (s->adv_locks) {
+			/* Its advisory locks went with the connection. */
+			s->adv_lost = true;
+			failf(s, "57P01", ADV_LOST_MSG);
+			return;
+		}
 		if (s->cc != NULL) {
 			/* Half-open leftovers: start afresh. */
 			drop_cluster(s);

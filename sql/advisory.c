@@ -655,6 +655,10 @@ bool sql__advisory_func(struct sql__emit *e, const PgQuery__FuncCall *fc,
 		return true;
 	}
 	note_unlock_col(e, fc, name);
+	const struct adv_fn *f = find_fn(name);
+	if (f != NULL && f->level == LEVEL_SESSION && f->op != OP_UNLOCK) {
+		e->stmt->advisory = true;
+	}
 	sql__putf(e, "%s(", name);
 	for (size_t i = 0; i < fc->n_args; i++) {
 		sql__put(e, i > 0 ? ", " : "");

@@ -382,6 +382,9 @@ struct sql_stmt {
 	 * lock of type ExclusiveLock" (ShareLock) with a row where it is
 	 * false (advisory.c). */
 	uint32_t unlock_cols[2];
+	/* Takes a session-level advisory lock (advisory.c): the session's
+	 * locks live on its leader connection, and end with it. */
+	bool advisory;
 	/* Names a triode_cluster_* relation: triode's views of the cluster,
 	 * which live in the internal database, not the user's. */
 	bool cluster_view;
