@@ -262,6 +262,19 @@ def test_unlock_all(pair, key):
     b.execute("SELECT pg_advisory_unlock_all()")
 
 
+def test_discard_all_releases_the_locks(pair, key):
+    """pgbouncer resets a server connection with DISCARD ALL."""
+    a, b = pair
+    a.execute("SELECT pg_advisory_lock(%s)" % key)
+    a.execute("SELECT pg_advisory_lock_shared(%s)" % (key + 1))
+    a.execute("DISCARD ALL")
+    assert one(b, "SELECT pg_try_advisory_lock(%s)" % key) is True
+    assert one(b, "SELECT pg_try_advisory_lock(%s)" % (key + 1)) is True
+    assert one(a, "SELECT pg_try_advisory_lock(%s)" % key) is False
+    a.execute("DISCARD ALL")
+    b.execute("SELECT pg_advisory_unlock_all()")
+
+
 def test_lock_timeout_ends_the_wait(pair, key):
     a, b = pair
     a.execute("SELECT pg_advisory_lock(%s)" % key)

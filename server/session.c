@@ -4481,6 +4481,44 @@ static void run_drop_database(struct server_session *s,
 	}
 }
 
+static int ignore_row(struct cluster_client *c, void *arg, unsigned n_cols,
+		      const struct cluster_value *vals)
+{
+	TR_UNUSED(c);
+	TR_UNUSED(arg);
+	TR_UNUSED(n_cols);
+	TR_UNUSED(vals);
+	return TR_OK;
+}
+
+static void discard_done(struct cluster_client *c, void *arg,
+			 const struct cluster_result *res)
+{
+	struct server_session *s = landed(arg);
+	TR_UNUSED(c);
+	if (res->rc != TR_OK) {
+		cluster_failed(s, res, false);
+		return;
+	}
+	s->adv_locks = false;
+	complete(s, s->cur->tag ? s->cur->tag : "DISCARD ALL");
+}
+
+/* DISCARD ALL releases the session's advisory locks too, as
+ * PostgreSQL's does (pgbouncer resets server connections with it). */
+static void discard_advisory(struct server_session *s)
+{
+	s->pending++;
+	s->wait = WAIT_CLUSTER;
+	if (cluster_client_query_sql(s->cc, "SELECT pg_advisory_unlock_all()",
+				     NULL, 0, NULL, ignore_row, discard_done,
+				     s) != TR_OK) {
+		s->pending--;
+		s->wait = WAIT_NONE;
+		failf(s, "53200", "out of memory");
+	}
+}
+
 static void step(struct server_session *s)
 {
 	if (s->closing) {
@@ -4593,6 +4631,10 @@ static void step(struct server_session *s)
 			return;
 		}
 		server_settings_reset_all(s->settings, report_setting, s);
+		if (s->adv_locks && s->cc_ready) {
+			discard_advisory(s);
+			return;
+		}
 		complete(s, st->tag ? st->tag : "DISCARD ALL");
 		return;
 	default:
