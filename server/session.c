@@ -231,6 +231,8 @@ struct server_session {
 	bool reconnect_retried; /* the second connect attempt is running */
 	bool stmt_retried;      /* the current statement was sent again once */
 	unsigned busy_retries;  /* BUSY from another gateway, this statement */
+	unsigned adv_waits;     /* advisory lock retries, this statement */
+	uint64_t adv_since;     /* uv_now() of the first of them */
 	char kick_fatal[6];     /* deferred open failure: SQLSTATE */
 	char kick_msg[256];     /* ... and its message */
 	struct ret_run *ret; /* RETURNING emulation of the statement, or NULL */
@@ -245,6 +247,10 @@ struct server_session {
 	unsigned n_dbs, cap_dbs;
 	const char **db_names; /* in the arena */
 	int64_t *db_oids;
+	/* adv_locks: a statement took a session-level advisory lock on the
+	 * leader connection; adv_lost: that connection is gone, and the
+	 * session ends (advisory_lost_cb). */
+	bool adv_locks, adv_lost;
 };
 
 /*
@@ -459,6 +465,26 @@ static const char *keep(char *dst, size_t cap, const char *src)
 	return dst;
 }
 
+#define ADV_LOST_MSG                                                      \
+	"terminating connection because the cluster leader changed: the " \
+	"session's advisory locks were lost"
+
+/* The session's leader connection, and with it its advisory locks, is
+ * gone (a leader change).  PostgreSQL's session keeps its locks until it
+ * ends: this one ends, once idle, rather than go on without them. */
+static void advisory_lost_cb(uv_timer_t *t)
+{
+	struct server_session *s = t->data;
+	if (s->closing || s->pg == NULL) {
+		return;
+	}
+	if (s->in_query) {
+		uv_timer_start(&s->stmt_timer, advisory_lost_cb, 10, 0);
+		return;
+	}
+	pgwire_session_terminate(s->pg, "57P01", ADV_LOST_MSG);
+}
+
 static void idle_timeout_cb(uv_timer_t *t)
 {
 	struct server_session *s = t->data;
@@ -636,6 +662,9 @@ static void end_query(struct server_session *s)
 	if (answer && op != EXT_EXECUTE && op != EXT_PREPARE) {
 		arm_idle_timer(s, status);
 	}
+	if (s->adv_lost && !uv_is_closing((uv_handle_t *)&s->stmt_timer)) {
+		uv_timer_start(&s->stmt_timer, advisory_lost_cb, 0, 0);
+	}
 	if (answer) {
 		if (op == EXT_EXECUTE) {
 			pgwire_session_execute_done(
@@ -770,6 +799,39 @@ static void busy_retry_cb(uv_timer_t *t)
 }
 
 /*
+ * The statement's pg_advisory_lock found the lock taken (advisory.c):
+ * the statement changed nothing, so send it again a few milliseconds
+ * later, as long as lock_timeout allows (55P03, PostgreSQL's message).
+ * A cancel or statement_timeout ends the wait in busy_retry_cb.
+ */
+static bool wait_advisory(struct server_session *s)
+{
+	uint64_t now = uv_now(s->srv->loop);
+	if (s->adv_waits == 0) {
+		s->adv_since = now;
+	}
+	const char *v = server_settings_get(s->settings, "lock_timeout");
+	long ms = v != NULL ? strtol(v, NULL, 10) : 0;
+	uint64_t delay = s->adv_waits < 20 ? 1 + s->adv_waits : 20;
+	if (ms > 0) {
+		uint64_t end = s->adv_since + (uint64_t)ms;
+		if (now >= end) {
+			failf(s, "55P03",
+			      "canceling statement due to lock timeout");
+			return true;
+		}
+		delay = now + delay > end ? end - now : delay;
+	}
+	s->adv_waits++;
+	if (s->txn == TXN_NONE) {
+		release_lock(s);
+	}
+	s->pending++;
+	uv_timer_start(&s->timer, busy_retry_cb, delay, 0);
+	return true;
+}
+
+/*
  * Can the failed statement simply be sent again?  Only if it never ran:
  * outside a transaction, refused by a node that is no longer the leader
  * (10250, or 12 after a leadership change), or a read cut off before any
@@ -780,6 +842,18 @@ static bool retry_statement(struct server_session *s,
 			    const struct cluster_result *res)
 {
 	struct sql_stmt *st = s->cur;
+	if (!s->closing && st != NULL && res->rc == TR_ESQL &&
+	    sql_advisory_is_wait(res->code, res->message)) {
+		if (s->cancel_requested) {
+			failf(s, "57014", "canceling statement due to %s",
+			      s->timed_out ? "statement timeout"
+					   : "user request");
+			return true;
+		}
+		if (!s->rowdesc_sent) {
+			return wait_advisory(s);
+		}
+	}
 	if (s->closing || st == NULL || s->cancel_requested) {
 		return false;
 	}
@@ -1039,6 +1113,31 @@ static int portal_keep_row(struct server_session *s, unsigned n_cols)
 	return tr_buf_err(&p->rows);
 }
 
+/* pg_advisory_unlock found no lock of the session's to release: the
+ * statement's row says so where its translation noted such a call
+ * (sql_stmt.unlock_cols), and PostgreSQL warns. */
+static void unlock_warnings(struct server_session *s, unsigned n_cols,
+			    const struct cluster_value *vals)
+{
+	const struct sql_stmt *st = s->cur;
+	if (st == NULL || (st->unlock_cols[0] | st->unlock_cols[1]) == 0) {
+		return;
+	}
+	for (unsigned i = 0; i < n_cols && i < 32; i++) {
+		for (int m = 0; m < 2; m++) {
+			if ((st->unlock_cols[m] >> i & 1) != 0 &&
+			    vals[i].type == CLUSTER_INTEGER &&
+			    vals[i].integer == 0) {
+				send_warning(s, "01000",
+					     m == 0 ? "you don't own a lock of "
+						      "type ExclusiveLock"
+						    : "you don't own a lock of "
+						      "type ShareLock");
+			}
+		}
+	}
+}
+
 static int query_row(struct cluster_client *c, void *arg, unsigned n_cols,
 		     const struct cluster_value *vals)
 {
@@ -1082,6 +1181,7 @@ static int query_row(struct cluster_client *c, void *arg, unsigned n_cols,
 		s->row[i].p = s->vals.data + s->offs[i];
 	}
 	s->n_rows++;
+	unlock_warnings(s, n_cols, vals);
 	if (s->ext == EXT_EXECUTE && s->max_rows > 0 &&
 	    s->rows_sent >= s->max_rows) {
 		/* Past the Execute's row limit: kept for the next Execute of
@@ -4381,6 +4481,44 @@ static void run_drop_database(struct server_session *s,
 	}
 }
 
+static int ignore_row(struct cluster_client *c, void *arg, unsigned n_cols,
+		      const struct cluster_value *vals)
+{
+	TR_UNUSED(c);
+	TR_UNUSED(arg);
+	TR_UNUSED(n_cols);
+	TR_UNUSED(vals);
+	return TR_OK;
+}
+
+static void discard_done(struct cluster_client *c, void *arg,
+			 const struct cluster_result *res)
+{
+	struct server_session *s = landed(arg);
+	TR_UNUSED(c);
+	if (res->rc != TR_OK) {
+		cluster_failed(s, res, false);
+		return;
+	}
+	s->adv_locks = false;
+	complete(s, s->cur->tag ? s->cur->tag : "DISCARD ALL");
+}
+
+/* DISCARD ALL releases the session's advisory locks too, as
+ * PostgreSQL's does (pgbouncer resets server connections with it). */
+static void discard_advisory(struct server_session *s)
+{
+	s->pending++;
+	s->wait = WAIT_CLUSTER;
+	if (cluster_client_query_sql(s->cc, "SELECT pg_advisory_unlock_all()",
+				     NULL, 0, NULL, ignore_row, discard_done,
+				     s) != TR_OK) {
+		s->pending--;
+		s->wait = WAIT_NONE;
+		failf(s, "53200", "out of memory");
+	}
+}
+
 static void step(struct server_session *s)
 {
 	if (s->closing) {
@@ -4404,6 +4542,8 @@ static void step(struct server_session *s)
 		s->stmt_retried = false;
 		s->settings_read = false;
 		s->busy_retries = 0;
+		s->adv_waits = 0;
+		s->adv_locks |= s->cur->advisory && s->ext != EXT_PREPARE;
 		start_statement_timer(s);
 	}
 	struct sql_stmt *st = s->cur;
@@ -4491,6 +4631,10 @@ static void step(struct server_session *s)
 			return;
 		}
 		server_settings_reset_all(s->settings, report_setting, s);
+		if (s->adv_locks && s->cc_ready) {
+			discard_advisory(s);
+			return;
+		}
 		complete(s, st->tag ? st->tag : "DISCARD ALL");
 		return;
 	default:
@@ -4528,6 +4672,12 @@ static void step(struct server_session *s)
 		}
 	}
 	if (!s->cc_ready) {
+		if (s->adv_locks) {
+			/* Its advisory locks went with the connection. */
+			s->adv_lost = true;
+			failf(s, "57P01", ADV_LOST_MSG);
+			return;
+		}
 		if (s->cc != NULL) {
 			/* Half-open leftovers: start afresh. */
 			drop_cluster(s);

@@ -44,6 +44,7 @@ static int64_t now_usec(void)
 static int on_statement(unsigned type, void *ctx, void *p, void *x)
 {
 	struct clock_state *c = ctx;
+	sql__advisory_trace(type, p, x); /* advisory.c's boundaries */
 	const char *sql = x;
 	if (type != SQLITE_TRACE_STMT || (sql != NULL && sql[0] == '-')) {
 		return 0; /* "-- trigger" lines: the same statement */
@@ -122,5 +123,7 @@ int sql__clock_register(struct sqlite3 *db)
 	if (rc != SQLITE_OK) {
 		return rc; /* the destructor has freed c */
 	}
-	return sqlite3_trace_v2(db, SQLITE_TRACE_STMT, on_statement, c);
+	/* Statement ends too, for advisory.c. */
+	return sqlite3_trace_v2(db, SQLITE_TRACE_STMT | SQLITE_TRACE_PROFILE,
+				on_statement, c);
 }

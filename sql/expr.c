@@ -2914,6 +2914,9 @@ static void emit_func(struct sql__emit *e, const PgQuery__FuncCall *fc)
 	if (sql__seq_func(e, fc, name)) {
 		return; /* sequence.c */
 	}
+	if (sql__advisory_func(e, fc, name)) {
+		return; /* advisory.c */
+	}
 	const struct func *f = find_func(name);
 	if (f == NULL && strcmp(name, "generate_series") == 0) {
 		sql__fail(e, fc->location, "0A000",
@@ -4089,6 +4092,9 @@ static uint32_t infer_func(const PgQuery__FuncCall *f, int32_t *typmod)
 	}
 	if (sql__seq_func_type(name) != 0) {
 		return sql__seq_func_type(name); /* sequence.c */
+	}
+	if (sql__advisory_func_type(name) != 0) {
+		return sql__advisory_func_type(name); /* advisory.c */
 	}
 	static const char *const text_funcs[] = {
 		"lower",   "upper",          "substr",        "substring",

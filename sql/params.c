@@ -704,7 +704,12 @@ static void func_call(struct walk *w, const struct scope *sc,
 	if (name == NULL) {
 		return;
 	}
-	for (size_t i = 0; i < TR_ARRAY_LEN(func_args); i++) {
+	/* Advisory lock keys (advisory.c): bigint, or two integers. */
+	uint32_t key = sql__advisory_key_type(name, fc->n_args);
+	for (size_t k = 0; key != 0 && k < fc->n_args; k++) {
+		set_static(w, fc->args[k], key, -1, RANK_CONTEXT);
+	}
+	for (size_t i = 0; key == 0 && i < TR_ARRAY_LEN(func_args); i++) {
 		if (strcmp(func_args[i].name, name) != 0) {
 			continue;
 		}

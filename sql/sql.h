@@ -59,6 +59,19 @@ void sql_error_set(struct sql_error *e, struct tr_arena *a,
 void sql_error_from_sqlite(struct sql_error *e, struct tr_arena *a,
 			   uint64_t code, const char *message);
 
+/*
+ * The failure of a statement whose pg_advisory_lock (or _shared, _xact)
+ * found the lock held by another session (advisory.c).  The statement
+ * changed nothing (its earlier acquisitions were undone): the executor
+ * sends it again a little later, until it gets the lock, lock_timeout
+ * expires or it is cancelled.  Its message reads as an error of its own
+ * should it reach a client.
+ */
+#define SQL_ADVISORY_WAIT_MSG                                                  \
+	"55P03: could not obtain advisory lock: held by another session"
+/* Is the failure (extended result code, message) that one? */
+bool sql_advisory_is_wait(uint64_t code, const char *message);
+
 /* ---------------------------------------------------------------------
  * Statements
  * ------------------------------------------------------------------- */
@@ -363,6 +376,15 @@ struct sql_stmt {
 	 * "INSERT 0 <n>"; for SELECT/UPDATE/DELETE "<tag> <n>". */
 	const char *tag;
 	bool writes; /* may write: must hold the database's write lock */
+	/* Items of the select list (bit i: column i, the first 32) that are
+	 * a call of pg_advisory_unlock ([0]) or pg_advisory_unlock_shared
+	 * ([1]): the executor sends PostgreSQL's WARNING "you don't own a
+	 * lock of type ExclusiveLock" (ShareLock) with a row where it is
+	 * false (advisory.c). */
+	uint32_t unlock_cols[2];
+	/* Takes a session-level advisory lock (advisory.c): the session's
+	 * locks live on its leader connection, and end with it. */
+	bool advisory;
 	/* Names a triode_cluster_* relation: triode's views of the cluster,
 	 * which live in the internal database, not the user's. */
 	bool cluster_view;
@@ -758,6 +780,7 @@ TR_MUSTCHECK int sql_catalog_copy_columns(struct sql_catalog *c,
 #define SQL_OID_INTERVAL    1186
 #define SQL_OID_NUMERIC     1700
 #define SQL_OID_UUID        2950
+#define SQL_OID_VOID        2278
 #define SQL_OID_JSONB       3802
 #define SQL_OID_TEXT_ARRAY  1009
 

@@ -376,6 +376,25 @@ bool sql__children(const ProtobufCMessage *m,
  * times (clock.c).  SQLite result code. */
 int sql__clock_register(struct sqlite3 *db);
 
+/* Advisory locks (advisory.c).  Register pg_advisory_lock & co. on @db
+ * (SQLite result code); clock.c's trace callback passes every statement
+ * start and end (@type, @stmt, @x as sqlite3_trace_v2 gives them) to
+ * sql__advisory_trace, which ends transaction-level locks.  In
+ * expressions: sql__advisory_func translates a call (true when written
+ * or failed, false for other names); sql__advisory_func_type is its
+ * result type (void or bool), 0 for other names. */
+struct sqlite3_stmt;
+int sql__advisory_register(struct sqlite3 *db);
+void sql__advisory_trace(unsigned type, struct sqlite3_stmt *stmt,
+			 const void *x);
+bool sql__advisory_func(struct sql__emit *e, const PgQuery__FuncCall *fc,
+			const char *name);
+uint32_t sql__advisory_func_type(const char *name);
+/* The type of the key arguments of advisory lock function @name called
+ * with @n_args arguments (int8 for one, int4 for two), 0 for other
+ * functions: the type of a parameter given as a key. */
+uint32_t sql__advisory_key_type(const char *name, size_t n_args);
+
 /* One direction letter per ORDER BY key of aggregate call @fc, appended
  * to @k (aggrows.c's codes, read by the ordered aggregates of
  * functions.c and json.c); false, with @e failed, for a form triode does
