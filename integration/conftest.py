@@ -440,3 +440,22 @@ def is_triode():
 def pytest_report_header(config):
     return "target: %s (%s)" % (
         TARGET, TRIODE_BIN if TARGET == "triode" else PG_BINDIR)
+
+
+def node_env():
+    """The environment for node scripts: NODE_PATH with Debian's module
+    folders and npm's global root (scripts/deps.sh installs there)."""
+    paths = ["/usr/share/nodejs", "/usr/lib/nodejs",
+             "/usr/lib/node_modules", "/usr/local/lib/node_modules"]
+    if shutil.which("npm"):
+        try:
+            root = subprocess.run(["npm", "root", "-g"], capture_output=True,
+                                  text=True, timeout=30).stdout.strip()
+            if root:
+                paths.insert(0, root)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    old = os.environ.get("NODE_PATH")
+    if old:
+        paths.insert(0, old)
+    return dict(os.environ, NODE_PATH=os.pathsep.join(paths))

@@ -21,7 +21,7 @@ import uuid
 
 import pytest
 
-from conftest import TARGET
+from conftest import TARGET, node_env
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NODE_TIMEOUT = 180
@@ -37,27 +37,10 @@ KNEX_CHECKS = ["create_tables", "insert_returning", "joins", "upsert_merge",
 XFAIL = {}
 
 
-def _node_env():
-    paths = ["/usr/share/nodejs", "/usr/lib/nodejs",
-             "/usr/lib/node_modules", "/usr/local/lib/node_modules"]
-    if shutil.which("npm"):
-        try:
-            root = subprocess.run(["npm", "root", "-g"], capture_output=True,
-                                  text=True, timeout=30).stdout.strip()
-            if root:
-                paths.insert(0, root)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-    old = os.environ.get("NODE_PATH")
-    if old:
-        paths.insert(0, old)
-    return dict(os.environ, NODE_PATH=os.pathsep.join(paths))
-
-
 def _run(node, script, module):
     if shutil.which("node") is None:
         pytest.skip("node not found (nodejs, scripts/deps.sh)")
-    env = _node_env()
+    env = node_env()
     probe = subprocess.run(
         ["node", "-e", "require('pg'); require('%s')" % module], env=env,
         capture_output=True, text=True, timeout=NODE_TIMEOUT)
