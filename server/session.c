@@ -1307,27 +1307,41 @@ static int parse_cached(struct server_session *s, struct tr_arena *a,
  * is reloaded, in the arena it lives in, and go on with it (failed or
  * not: it is not retried twice).
  */
-static void retranslate(struct server_session *s)
+/* Translate @st again from its text, in place (its text and position
+ * kept; @a: the arena it lives in).  TR_OK with *@done when it took the
+ * new translation; TR_ENOMEM. */
+static int translate_again(struct server_session *s, struct tr_arena *a,
+			   struct sql_stmt *st, bool *done)
 {
-	struct sql_stmt *st = s->cur;
-	struct tr_arena *a = s->ext == EXT_PREPARE && s->prep != NULL
-				     ? &s->prep->arena
-				     : &s->arena;
 	struct sql_batch b;
 	struct sql_error err = { .position = 0 };
-	s->retranslate = false;
+	*done = false;
 	int rv = parse_cached(s, a, st->text, &b, &err);
 	if (rv == TR_ENOMEM) {
-		failf(s, "53200", "out of memory");
-		return;
+		return rv;
 	}
 	if (rv == TR_OK && b.n_stmts == 1) {
 		int location = st->location;
 		*st = b.stmts[0];
 		st->location = location;
-		if (s->ext == EXT_PREPARE && s->prep != NULL) {
-			s->prep->version = sql_catalog_version(s->db->catalog);
-		}
+		*done = true;
+	}
+	return TR_OK;
+}
+
+static void retranslate(struct server_session *s)
+{
+	struct sql_stmt *st = s->cur;
+	bool prep = s->ext == EXT_PREPARE && s->prep != NULL;
+	bool done;
+	s->retranslate = false;
+	if (translate_again(s, prep ? &s->prep->arena : &s->arena, st,
+			    &done) != TR_OK) {
+		failf(s, "53200", "out of memory");
+		return;
+	}
+	if (done && prep) {
+		s->prep->version = sql_catalog_version(s->db->catalog);
 	}
 	st->needs_schema = false;
 	st->schema_miss = false;
@@ -5219,6 +5233,9 @@ static const char *setting_value(void *ctx, const char *name)
 static const struct sql_session_facts *session_facts(struct server_session *s)
 {
 	struct sql_session_facts *f = &s->facts;
+	if (f->user != NULL) {
+		return f; /* fixed for the session's life: read once */
+	}
 	f->user = pgwire_session_user(s->pg);
 	f->backend_pid = pgwire_session_id(s->pg);
 	f->client_addr = NULL;
@@ -5656,19 +5673,12 @@ static int refresh_prepared(struct server_session *s, struct server_prepared *p)
 	if (s->db->catalog_loaded && now == p->version) {
 		return TR_OK;
 	}
-	struct sql_batch b;
-	struct sql_error err = { .position = 0 };
-	int rv = parse_cached(s, &p->arena, p->stmt->text, &b, &err);
-	if (rv == TR_ENOMEM) {
-		return rv;
+	bool done;
+	int rv = translate_again(s, &p->arena, p->stmt, &done);
+	if (rv == TR_OK && done && s->db->catalog_loaded) {
+		p->version = now;
 	}
-	if (rv == TR_OK && b.n_stmts == 1) {
-		int location = p->stmt->location;
-		*p->stmt = b.stmts[0];
-		p->stmt->location = location;
-		p->version = s->db->catalog_loaded ? now : p->version;
-	}
-	return TR_OK;
+	return rv;
 }
 
 static int op_execute(void *data, struct pgwire_session *pg, void *stmt,
