@@ -1254,27 +1254,40 @@ static const struct lateral_item *find_lateral(
 }
 
 /* "(SELECT "col" FROM (sub))" for column @k of @it. */
+/* "__l1, __l2, ...": the positional names of @it's columns. */
+static void lateral_names(struct sql__emit *e, const struct lateral_item *it)
+{
+	for (size_t i = 0; i < it->n_cols; i++) {
+		sql__putf(e, "%s__l%zu", i > 0 ? ", " : "", i + 1);
+	}
+}
+
+/* "(WITH _tN(__l1, ...) AS (sub) SELECT * FROM _tN)": @it's subquery
+ * with its columns renamed by position (a column alias list, or names
+ * that are the subquery's own). */
+static void lateral_renamed(struct sql__emit *e,
+			    const struct lateral_item *it)
+{
+	unsigned tmp = ++e->n_tmp;
+	sql__putf(e, "(WITH _t%u(", tmp);
+	lateral_names(e, it);
+	sql__put(e, ") AS (");
+	select_stmt(e, it->sub);
+	sql__putf(e, ") SELECT * FROM _t%u)", tmp);
+}
+
 static void lateral_value(struct sql__emit *e, const struct lateral_item *it,
 			  size_t k)
 {
 	const struct sql__lateral *saved = e->lateral;
-	e->lateral = NULL; /* the subquery's names are its own */
 	sql__put(e, "(SELECT ");
 	if (it->rs->alias->n_colnames > 0) {
-		unsigned tmp = ++e->n_tmp;
-		sql__put(e, "__l");
-		sql__putf(e, "%zu FROM (WITH _t%u(", k + 1, tmp);
-		for (size_t i = 0; i < it->n_cols; i++) {
-			sql__putf(e, "%s__l%zu", i > 0 ? ", " : "", i + 1);
-		}
-		sql__put(e, ") AS (");
-		e->lateral = saved;
-		select_stmt(e, it->sub);
-		sql__putf(e, ") SELECT * FROM _t%u))", tmp);
+		sql__putf(e, "__l%zu FROM ", k + 1);
+		lateral_renamed(e, it);
+		sql__put(e, ")");
 	} else {
 		sql__ident(e, it->cols[k]);
 		sql__put(e, " FROM (");
-		e->lateral = saved;
 		select_stmt(e, it->sub);
 		sql__put(e, "))");
 	}
@@ -1349,19 +1362,12 @@ static void emit_lateral_rows(struct sql__emit *e,
 			      const struct lateral_item *it)
 {
 	const struct sql__lateral *saved = e->lateral;
-	unsigned tmp = ++e->n_tmp;
 	sql__put(e, "pg_unnest((SELECT json_group_array(json_array(");
-	for (size_t i = 0; i < it->n_cols; i++) {
-		sql__putf(e, "%s__l%zu", i > 0 ? ", " : "", i + 1);
-	}
-	sql__putf(e, ")) FROM (WITH _t%u(", tmp);
-	for (size_t i = 0; i < it->n_cols; i++) {
-		sql__putf(e, "%s__l%zu", i > 0 ? ", " : "", i + 1);
-	}
-	sql__put(e, ") AS (");
-	select_stmt(e, it->sub);
+	lateral_names(e, it);
+	sql__put(e, ")) FROM ");
+	lateral_renamed(e, it);
 	e->lateral = saved;
-	sql__putf(e, ") SELECT * FROM _t%u))) AS ", tmp);
+	sql__put(e, ")) AS ");
 	sql__ident(e, it->alias);
 }
 
