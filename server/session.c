@@ -1335,8 +1335,8 @@ static void retranslate(struct server_session *s)
 	bool prep = s->ext == EXT_PREPARE && s->prep != NULL;
 	bool done;
 	s->retranslate = false;
-	if (translate_again(s, prep ? &s->prep->arena : &s->arena, st,
-			    &done) != TR_OK) {
+	if (translate_again(s, prep ? &s->prep->arena : &s->arena, st, &done) !=
+	    TR_OK) {
 		failf(s, "53200", "out of memory");
 		return;
 	}

@@ -1265,8 +1265,7 @@ static void lateral_names(struct sql__emit *e, const struct lateral_item *it)
 /* "(WITH _tN(__l1, ...) AS (sub) SELECT * FROM _tN)": @it's subquery
  * with its columns renamed by position (a column alias list, or names
  * that are the subquery's own). */
-static void lateral_renamed(struct sql__emit *e,
-			    const struct lateral_item *it)
+static void lateral_renamed(struct sql__emit *e, const struct lateral_item *it)
 {
 	unsigned tmp = ++e->n_tmp;
 	sql__putf(e, "(WITH _t%u(", tmp);
